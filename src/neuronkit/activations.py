@@ -1,0 +1,343 @@
+"""Activation functions: one registry, names usable everywhere.
+
+An activation turns a neuron's activation potential ``z = w·x + b`` into its
+output ``f(z)``. Each is composed from engine primitives, so its gradient comes
+for free. Names and defaults follow PyTorch (leaky slope 0.01, ELU alpha 1.0,
+softplus beta 1).
+
+>>> import neuronkit as nk
+>>> relu = get_activation("relu")
+>>> relu(nk.Tensor([-1.0, 0.0, 2.0])).data
+array([0., 0., 2.], dtype=float32)
+>>> get_activation("leaky_relu", negative_slope=0.1).negative_slope
+0.1
+
+Families (used by initialisers and by neuron health):
+``relu`` (relu, leaky_relu, prelu, elu, selu, gelu, silu), ``sigmoid``
+(sigmoid, tanh, softsign, softmax), ``linear`` (identity), ``step``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .engine import Tensor, as_tensor
+from .engine import ops
+
+
+class Activation:
+    """Base class: ``__call__(z: Tensor) -> Tensor`` plus a name, a formula and a family.
+
+    ``formula`` is how :meth:`~neuronkit.Neuron.explain` writes it, with ``z``
+    standing for the activation potential.
+    """
+
+    name = "identity"
+    formula = "z"
+    family = "linear"
+    #: fraction of the range above which a neuron counts as "active" (for health)
+    active_threshold = 0.0
+
+    def __call__(self, z: Tensor) -> Tensor:
+        return self.forward(as_tensor(z))
+
+    def forward(self, z: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def options(self) -> dict[str, Any]:
+        """The constructor arguments (JSON-serialisable), for model files."""
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.options()}
+
+    def parameters(self) -> list[Tensor]:
+        return []
+
+    def build(self, num_neurons: int, dtype: Any) -> None:
+        """Called by a layer before use; learnable activations create their parameters here."""
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"{type(self).__name__}({opts})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Activation) and self.config() == other.config()
+
+    __hash__ = object.__hash__
+
+
+class Identity(Activation):
+    """f(z) = z. The output head for regression."""
+
+    name, formula, family = "identity", "z", "linear"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z
+
+
+class Step(Activation):
+    """Heaviside step (the perceptron's threshold): f(z) = 1 if z >= 0 else 0.
+
+    Its gradient is 0 everywhere (it cannot be trained by backpropagation; use
+    a surrogate gradient via :class:`neuronkit.engine.Function` for that).
+    """
+
+    name, formula, family = "step", "1 if z >= 0 else 0", "step"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return Tensor((z.data >= 0).astype(z.dtype))
+
+
+class Sigmoid(Activation):
+    """f(z) = 1 / (1 + e^(-z)), computed stably for any z; f'(z) = f(z)(1 - f(z))."""
+
+    name, formula, family = "sigmoid", "1 / (1 + e^(-z))", "sigmoid"
+    active_threshold = 0.5
+
+    def forward(self, z: Tensor) -> Tensor:
+        return ops.sigmoid(z)
+
+
+class Tanh(Activation):
+    """f(z) = tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)); f'(z) = 1 - f(z)^2."""
+
+    name, formula, family = "tanh", "tanh(z)", "sigmoid"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return ops.tanh(z)
+
+
+class ReLU(Activation):
+    """f(z) = max(0, z); f'(0) is taken as 0 (as in PyTorch)."""
+
+    name, formula, family = "relu", "max(0, z)", "relu"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return ops.relu(z)
+
+
+class LeakyReLU(Activation):
+    """f(z) = z if z > 0 else negative_slope * z (default slope 0.01)."""
+
+    name, family = "leaky_relu", "relu"
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = _number("negative_slope", negative_slope)
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        return f"z if z > 0 else {self.negative_slope:g} * z"
+
+    def options(self) -> dict[str, Any]:
+        return {"negative_slope": self.negative_slope}
+
+    def forward(self, z: Tensor) -> Tensor:
+        return ops.where(z.data > 0, z, z * self.negative_slope)
+
+
+class PReLU(Activation):
+    """Learnable leaky ReLU: f(z) = z if z > 0 else a * z, one slope ``a`` per neuron (init 0.25)."""
+
+    name, family = "prelu", "relu"
+    formula = "z if z > 0 else a * z"
+
+    def __init__(self, init: float = 0.25) -> None:
+        self.init = _number("init", init)
+        self.slope: Tensor | None = None
+
+    def options(self) -> dict[str, Any]:
+        return {"init": self.init}
+
+    def build(self, num_neurons: int, dtype: Any) -> None:
+        if self.slope is None or self.slope.shape != (num_neurons,):
+            from .layers import Parameter
+
+            self.slope = Parameter(np.full(num_neurons, self.init, dtype=dtype))
+
+    def parameters(self) -> list[Tensor]:
+        return [] if self.slope is None else [self.slope]
+
+    def forward(self, z: Tensor) -> Tensor:
+        if self.slope is None:
+            self.build(z.shape[-1], z.dtype)
+        return ops.where(z.data > 0, z, z * self.slope)
+
+
+class ELU(Activation):
+    """f(z) = z if z > 0 else alpha * (e^z - 1) (default alpha 1.0)."""
+
+    name, family = "elu", "relu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _number("alpha", alpha)
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        return f"z if z > 0 else {self.alpha:g} * (e^z - 1)"
+
+    def options(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+    def forward(self, z: Tensor) -> Tensor:
+        negative = ops.minimum(z, 0.0)  # exp only of non-positive values: no overflow
+        return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha)
+
+
+class SELU(Activation):
+    """f(z) = scale * (z if z > 0 else alpha * (e^z - 1)), with the self-normalising constants."""
+
+    name, formula, family = "selu", "1.0507 * (z if z > 0 else 1.6733 * (e^z - 1))", "relu"
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def forward(self, z: Tensor) -> Tensor:
+        negative = ops.minimum(z, 0.0)
+        return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha) * self.scale
+
+
+class GELU(Activation):
+    """Exact GELU: f(z) = z * Φ(z) = z/2 * (1 + erf(z / sqrt(2)))."""
+
+    name, formula, family = "gelu", "z * Φ(z) = z/2 * (1 + erf(z/√2))", "relu"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z * 0.5 * (ops.erf(z * (1.0 / math.sqrt(2.0))) + 1.0)
+
+
+class SiLU(Activation):
+    """SiLU / swish: f(z) = z * sigmoid(z)."""
+
+    name, formula, family = "silu", "z * sigmoid(z)", "relu"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z * ops.sigmoid(z)
+
+
+class Softplus(Activation):
+    """f(z) = (1/beta) * log(1 + e^(beta z)) (default beta 1), computed stably."""
+
+    name, family = "softplus", "relu"
+
+    def __init__(self, beta: float = 1.0) -> None:
+        self.beta = _number("beta", beta, positive=True)
+
+    @property
+    def formula(self) -> str:  # type: ignore[override]
+        return "log(1 + e^z)" if self.beta == 1 else f"log(1 + e^({self.beta:g} z)) / {self.beta:g}"
+
+    def options(self) -> dict[str, Any]:
+        return {"beta": self.beta}
+
+    def forward(self, z: Tensor) -> Tensor:
+        if self.beta == 1.0:
+            return ops.softplus(z)
+        return ops.softplus(z * self.beta) * (1.0 / self.beta)
+
+
+class Softsign(Activation):
+    """f(z) = z / (1 + |z|)."""
+
+    name, formula, family = "softsign", "z / (1 + |z|)", "sigmoid"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z / (ops.absolute(z) + 1.0)
+
+
+class Softmax(Activation):
+    """f(z)_i = e^(z_i) / sum_j e^(z_j) over a layer's neurons (output layers for classes).
+
+    Computed as exp(log_softmax(z)), per row, stable for any input.
+    """
+
+    name, formula, family = "softmax", "e^z_i / Σ_j e^z_j", "sigmoid"
+
+    def forward(self, z: Tensor) -> Tensor:
+        return ops.softmax(z, axis=-1)
+
+
+class Lambda(Activation):
+    """Wraps a user callable ``f(z: Tensor) -> Tensor`` (gradients flow through engine ops)."""
+
+    family = "custom"
+
+    def __init__(self, fn: Callable[[Tensor], Tensor]) -> None:
+        self.fn = fn
+        self.name = getattr(fn, "__name__", "custom")
+        self.formula = f"{self.name}(z)"
+
+    def forward(self, z: Tensor) -> Tensor:
+        out = self.fn(z)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"activation {self.name!r} must return a neuronkit Tensor, got {type(out).__name__}")
+        return out
+
+    def config(self) -> dict[str, Any]:
+        raise ValueError(
+            f"the custom activation {self.name!r} is a Python function and cannot be saved in a model file; "
+            "register it with nk.activations.register(name, cls) or use a built-in activation."
+        )
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {}
+ALIASES = {"linear": "identity", "none": "identity", "threshold": "step", "heaviside": "step",
+           "swish": "silu", "logistic": "sigmoid", "leakyrelu": "leaky_relu"}
+
+
+def register(name: str, cls: type[Activation]) -> None:
+    """Add an activation class to the registry under ``name``."""
+    ACTIVATIONS[name] = cls
+
+
+for _cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Softplus,
+             Softsign, Softmax):
+    register(_cls.name, _cls)
+
+
+def _number(param: str, value: Any, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{param} must be a number; got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or (positive and value <= 0):
+        kind = "a positive finite number" if positive else "a finite number"
+        raise ValueError(f"{param} must be {kind}; got {value!r}")
+    return value
+
+
+def available() -> list[str]:
+    """Names of all registered activations (aliases excluded)."""
+    return sorted(ACTIVATIONS)
+
+
+def get_activation(spec: str | Activation | Callable[[Tensor], Tensor] | dict | None, **options: Any) -> Activation:
+    """Look up an activation by name (with options), or accept an instance or a callable.
+
+    >>> get_activation("swish").name
+    'silu'
+    """
+    if spec is None:
+        return Identity()
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, dict):
+        spec = dict(spec)
+        return get_activation(spec.pop("name"), **spec)
+    if isinstance(spec, str):
+        key = spec.strip().lower().replace("-", "_")
+        key = ALIASES.get(key, key)
+        if key not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {spec!r}; valid names are: {', '.join(available())} "
+                f"(aliases: {', '.join(sorted(ALIASES))}), or pass a function f(z) -> Tensor."
+            )
+        try:
+            return ACTIVATIONS[key](**options)
+        except TypeError as exc:
+            raise TypeError(f"activation {key!r}: {exc}") from None
+    if callable(spec):
+        return Lambda(spec)
+    raise TypeError(f"activation must be a name, an Activation or a callable; got {spec!r}")

@@ -1,0 +1,75 @@
+"""Operations with a gradient you define yourself.
+
+Subclass :class:`Function`, write ``forward`` on NumPy arrays and ``backward``
+returning one gradient per input, and call ``MyOp.apply(*tensors, **options)``.
+This is how surrogate gradients (spiking neurons) and straight-through
+estimators are written.
+
+>>> import numpy as np
+>>> from neuronkit.engine import Tensor
+>>> class StraightThroughSign(Function):
+...     '''sign(x) forward; the gradient passes through unchanged where |x| <= 1.'''
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.x = x
+...         return np.sign(x)
+...     @staticmethod
+...     def backward(ctx, grad):
+...         return (grad * (np.abs(ctx.x) <= 1),)
+>>> x = Tensor([-2.0, 0.5], requires_grad=True)
+>>> StraightThroughSign.apply(x).sum().backward()
+>>> x.grad
+array([0., 1.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, as_tensor, make
+
+
+class Function:
+    """Base class for an operation with a hand-written vector-Jacobian product.
+
+    ``forward(ctx, *arrays, **options) -> ndarray`` receives the inputs' NumPy
+    arrays; store on ``ctx`` whatever ``backward`` needs.
+    ``backward(ctx, grad) -> tuple`` receives the gradient of the output and
+    returns one gradient (an array shaped like that input, or None) per input.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: np.ndarray, **options: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Tensor:
+        tensors = tuple(as_tensor(x) for x in inputs)
+        ctx = SimpleNamespace()
+        out = np.asarray(cls.forward(ctx, *(t.data for t in tensors), **options))
+        if out.dtype.kind != "f":
+            out = out.astype(tensors[0].dtype if tensors else np.float32)
+
+        def vjp(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
+            grads = cls.backward(ctx, g)
+            if not isinstance(grads, tuple):
+                grads = (grads,)
+            if len(grads) != len(tensors):
+                raise ValueError(
+                    f"{cls.__name__}.backward returned {len(grads)} gradients for {len(tensors)} inputs; "
+                    "return one per input (None where there is none)."
+                )
+            return tuple(
+                None if gr is None else np.asarray(gr, dtype=t.dtype).reshape(t.shape) if np.size(gr) == t.size
+                else np.broadcast_to(gr, t.shape).astype(t.dtype)
+                for gr, t in zip(grads, tensors)
+            )
+
+        return make(out, tensors, vjp, cls.__name__)

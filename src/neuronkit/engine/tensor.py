@@ -1,0 +1,780 @@
+"""Reverse-mode automatic differentiation on NumPy arrays.
+
+A :class:`Tensor` wraps a NumPy array (``.data``) and remembers the primitive
+that produced it, its parents and a *vector-Jacobian product* (VJP): given the
+gradient of a scalar loss with respect to the output, the VJP returns the
+gradients with respect to each parent. ``loss.backward()`` walks the recorded
+graph once in reverse topological order (iteratively: deep graphs do not hit
+Python's recursion limit) and stores gradients on the leaves (``.grad``).
+
+Each primitive below is written as its forward computation followed by its
+VJP, side by side. Everything else is composed from primitives (``a - b`` is
+``a + (-b)``); a primitive is added only where a composite would be unstable
+or slow, and the comment says which.
+
+>>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad
+array([2., 4., 6.], dtype=float32)
+
+This module imports nothing from the rest of neuronkit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+DEFAULT_DTYPE = np.float32
+
+ArrayLike = Any
+
+
+class _GradMode:
+    enabled = True
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager under which no operation records a graph.
+
+    Results have ``requires_grad=False`` and keep no reference to their inputs,
+    so inference allocates only the arrays it returns. Prediction uses it.
+
+    >>> w = Tensor([2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 3.0
+    >>> y.requires_grad
+    False
+    """
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside :func:`no_grad`."""
+    return _GradMode.enabled
+
+
+class Tensor:
+    """A NumPy array that records the operations applied to it.
+
+    Parameters
+    ----------
+    data : array-like
+        The values. A floating NumPy array keeps its dtype; anything else
+        (lists, scalars, integer arrays) becomes ``float32`` unless ``dtype``
+        is given.
+    dtype : numpy dtype, optional
+        ``np.float32`` (default) or ``np.float64``.
+    requires_grad : bool
+        If true, ``backward()`` fills ``.grad`` for this tensor.
+
+    ``.data`` is the NumPy array itself (editing it in place is allowed);
+    ``.grad`` is ``None`` or an array of the same shape.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "op", "__weakref__")
+    __array_priority__ = 1000.0  # ndarray <op> Tensor defers to Tensor's reflected method
+
+    def __init__(self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is not None:
+            array = np.asarray(data, dtype=dtype)
+        elif isinstance(data, np.ndarray) and data.dtype.kind == "f":
+            array = data
+        else:
+            array = np.asarray(data, dtype=DEFAULT_DTYPE)
+        self.data: np.ndarray = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjp: Callable[[np.ndarray], Sequence[np.ndarray | None]] | None = None
+        self.op = "leaf"
+
+    # ------------------------------------------------------------------ info
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+    def numpy(self) -> np.ndarray:
+        """The underlying NumPy array (not a copy)."""
+        return self.data
+
+    def item(self) -> float:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing ``.data`` with no graph behind it."""
+        return Tensor(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=4, threshold=20)}, dtype={self.dtype}{grad})"
+
+    # -------------------------------------------------------------- backward
+    def backward(self, grad: ArrayLike | None = None) -> None:
+        """Fill ``.grad`` of every leaf this tensor depends on.
+
+        ``grad`` is the gradient of some scalar with respect to this tensor;
+        it may be omitted when this tensor holds a single value (a loss).
+        Gradients accumulate: call ``zero_grad`` (or set ``.grad = None``)
+        between steps. The graph is released afterwards.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad: none of its "
+                "inputs has requires_grad=True, or it was computed under nk.no_grad()."
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() without an argument needs a single-value tensor (a loss); "
+                    f"got shape {self.shape}. Reduce it first (e.g. .sum() or .mean()) or pass grad=."
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.asarray(grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(grad=...) has shape {seed.shape}; expected {self.shape}")
+        grads: dict[int, np.ndarray] = {id(self): seed}
+        assigned: set[int] = set()
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._vjp is None:  # a leaf: store (copy if the array is shared)
+                if g.base is not None or id(g) in assigned or g is seed and grad is not None:
+                    g = g.copy()
+                assigned.add(id(g))
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            parent_grads = node._vjp(g)
+            for parent, pg in zip(node._parents, parent_grads):
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = pg if previous is None else previous + pg
+            node._vjp = None  # release the graph as we go
+            node._parents = ()
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------- operators
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return add(self, other)
+
+    __radd__ = __add__
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Tensor:
+        return neg(self)
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        return add(self, neg(_lift(other, self)))
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return add(_lift(other, self), neg(self))
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        return mul(self, power(_lift(other, self), -1.0))
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return mul(_lift(other, self), power(self, -1.0))
+
+    def __pow__(self, exponent: float) -> Tensor:
+        return power(self, exponent)
+
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return matmul(_lift(other, self), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return getitem(self, index)
+
+    # comparisons give plain boolean arrays (no gradient flows through them)
+    def __gt__(self, other: ArrayLike) -> np.ndarray:
+        return self.data > _raw(other)
+
+    def __ge__(self, other: ArrayLike) -> np.ndarray:
+        return self.data >= _raw(other)
+
+    def __lt__(self, other: ArrayLike) -> np.ndarray:
+        return self.data < _raw(other)
+
+    def __le__(self, other: ArrayLike) -> np.ndarray:
+        return self.data <= _raw(other)
+
+    __hash__ = object.__hash__
+
+    # --------------------------------------------------------------- methods
+    def exp(self) -> Tensor:
+        return exp(self)
+
+    def log(self) -> Tensor:
+        return log(self)
+
+    def abs(self) -> Tensor:
+        return absolute(self)
+
+    def sqrt(self) -> Tensor:
+        return power(self, 0.5)
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return sum_(self, axis, keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return mean(self, axis, keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return max_(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return reshape(self, shape)
+
+    def transpose(self, *axes: int) -> Tensor:
+        return transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:
+        return transpose(self, None)
+
+    def relu(self) -> Tensor:
+        return relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return tanh(self)
+
+
+def _raw(x: ArrayLike) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _lift(x: ArrayLike, like: Tensor) -> Tensor:
+    """Turn a constant into a Tensor of ``like``'s dtype (so float32 stays float32)."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(np.asarray(x, dtype=like.dtype))
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that require grad, each after all of its parents (iterative DFS)."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (the one place it is undone)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def make(
+    data: np.ndarray,
+    parents: tuple[Tensor, ...],
+    vjp: Callable[[np.ndarray], Sequence[np.ndarray | None]],
+    op: str,
+) -> Tensor:
+    """Wrap a primitive's result; record the graph only if some parent needs a gradient."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out.op = op
+    if _GradMode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._parents = parents
+        out._vjp = vjp
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._vjp = None
+    return out
+
+
+def as_tensor(x: ArrayLike, dtype: Any = None) -> Tensor:
+    """Return ``x`` if it is a Tensor, else wrap it (float32 by default)."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x, dtype=dtype)
+
+
+# ====================================================================== primitives
+# Each primitive: forward, then its vector-Jacobian product. ``g`` is the gradient
+# flowing into the output; each VJP returns one gradient per parent (None = not needed).
+
+
+def add(a: ArrayLike, b: ArrayLike) -> Tensor:
+    a = as_tensor(a)
+    b = _lift(b, a)
+    out = a.data + b.data
+
+    def vjp(g):  # d(a+b)/da = 1, d(a+b)/db = 1
+        return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+
+    return make(out, (a, b), vjp, "add")
+
+
+def mul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    a = as_tensor(a)
+    b = _lift(b, a)
+    out = a.data * b.data
+
+    def vjp(g):  # d(ab)/da = b, d(ab)/db = a
+        return (
+            unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
+            unbroadcast(g * a.data, b.shape) if b.requires_grad else None,
+        )
+
+    return make(out, (a, b), vjp, "mul")
+
+
+def neg(a: Tensor) -> Tensor:
+    a = as_tensor(a)
+    return make(-a.data, (a,), lambda g: (-g,), "neg")
+
+
+def power(a: Tensor, exponent: float) -> Tensor:
+    """``a ** exponent`` for a constant exponent."""
+    a = as_tensor(a)
+    if isinstance(exponent, Tensor):
+        raise TypeError("power: the exponent must be a number; for a tensor exponent use exp(b * log(a)).")
+    p = float(exponent)
+    out = a.data**p
+
+    def vjp(g):  # d(a^p)/da = p a^(p-1)
+        return (g * (p * a.data ** (p - 1.0)),)
+
+    return make(out, (a,), vjp, "power")
+
+
+def exp(a: Tensor) -> Tensor:
+    a = as_tensor(a)
+    out = np.exp(a.data)
+    return make(out, (a,), lambda g: (g * out,), "exp")
+
+
+def log(a: Tensor) -> Tensor:
+    a = as_tensor(a)
+    return make(np.log(a.data), (a,), lambda g: (g / a.data,), "log")
+
+
+def absolute(a: Tensor) -> Tensor:
+    """``|a|``; the gradient at 0 is 0 (as in PyTorch)."""
+    a = as_tensor(a)
+    return make(np.abs(a.data), (a,), lambda g: (g * np.sign(a.data),), "abs")
+
+
+def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Matrix product with NumPy's ``@`` rules (1-D operands and batch broadcasting)."""
+    a = as_tensor(a)
+    b = _lift(b, a)
+    out = a.data @ b.data
+
+    def vjp(g):
+        A, B = a.data, b.data
+        A2 = A[None, :] if A.ndim == 1 else A
+        B2 = B[:, None] if B.ndim == 1 else B
+        g2 = g
+        if A.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if B.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if a.requires_grad:
+            ga = g2 @ np.swapaxes(B2, -1, -2)
+            ga = unbroadcast(ga, A2.shape).reshape(A.shape)
+        if b.requires_grad:
+            gb = np.swapaxes(A2, -1, -2) @ g2
+            gb = unbroadcast(gb, B2.shape).reshape(B.shape)
+        return ga, gb
+
+    return make(out, (a, b), vjp, "matmul")
+
+
+def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` for x of shape (N, in), weight (out, in), bias (out,).
+
+    Fused primitive (speed): one BLAS call forward, two backward, no broadcast
+    bookkeeping, and no gradient for ``x`` when it does not need one (the data).
+    """
+    x = as_tensor(x, weight.dtype)
+    X, W = x.data, weight.data
+    out = X @ W.T
+    if bias is not None:
+        out += bias.data
+
+    def vjp(g):
+        gx = g @ W if x.requires_grad else None
+        gw = g.T @ X if weight.requires_grad else None
+        if bias is None:
+            return gx, gw
+        gb = g.sum(axis=0) if bias.requires_grad else None
+        return gx, gw, gb
+
+    parents = (x, weight) if bias is None else (x, weight, bias)
+    return make(out, parents, vjp, "linear")
+
+
+def sum_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    a = as_tensor(a)
+    out = np.sum(a.data, axis=axis, keepdims=keepdims)
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out, dtype=a.dtype)
+
+    def vjp(g):  # every input element contributes once
+        if not keepdims and axis is not None:
+            g = np.expand_dims(g, axis)
+        return (np.broadcast_to(g, a.shape),)
+
+    return make(out, (a,), vjp, "sum")
+
+
+def max_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    """Maximum over axes; on ties the gradient is shared equally among the maxima."""
+    a = as_tensor(a)
+    out_k = np.max(a.data, axis=axis, keepdims=True)
+    out = out_k if keepdims else np.asarray(np.squeeze(out_k, axis=axis) if axis is not None else out_k.reshape(()))
+
+    def vjp(g):
+        if not keepdims:
+            g = np.expand_dims(g, axis) if axis is not None else g.reshape((1,) * a.ndim)
+        mask = (a.data == out_k).astype(a.dtype)
+        mask /= mask.sum(axis=axis, keepdims=True)
+        return (g * mask,)
+
+    return make(out, (a,), vjp, "max")
+
+
+def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+    a = as_tensor(a)
+    return make(a.data.reshape(shape), (a,), lambda g: (g.reshape(a.shape),), "reshape")
+
+
+def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    a = as_tensor(a)
+    out = np.transpose(a.data, axes)
+    inverse = None if axes is None else tuple(np.argsort(axes))
+    return make(out, (a,), lambda g: (np.transpose(g, inverse),), "transpose")
+
+
+def _is_basic_index(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in items)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """NumPy indexing (basic and advanced); repeated indices accumulate their gradients."""
+    a = as_tensor(a)
+    if isinstance(index, Tensor):
+        index = index.data.astype(np.intp)
+    out = a.data[index]
+    basic = _is_basic_index(index)
+
+    def vjp(g):
+        full = np.zeros_like(a.data)
+        if basic:
+            full[index] = g
+        else:
+            np.add.at(full, index, g)
+        return (full,)
+
+    return make(np.asarray(out), (a,), vjp, "getitem")
+
+
+def gather(a: Tensor, indices: ArrayLike, axis: int = -1) -> Tensor:
+    """``np.take_along_axis(a, indices, axis)``: pick one entry per position along ``axis``."""
+    a = as_tensor(a)
+    idx = np.asarray(_raw(indices)).astype(np.intp)
+    out = np.take_along_axis(a.data, idx, axis=axis)
+
+    def vjp(g):
+        full = np.zeros_like(a.data)
+        ax = axis % a.ndim
+        grid = list(np.indices(idx.shape, sparse=True))
+        grid[ax] = idx
+        np.add.at(full, tuple(grid), g)
+        return (full,)
+
+    return make(out, (a,), vjp, "gather")
+
+
+def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("concatenate: needs at least one tensor")
+    ts = [ts[0]] + [_lift(t, ts[0]) for t in ts[1:]]
+    out = np.concatenate([t.data for t in ts], axis=axis)
+    bounds = np.cumsum([t.shape[axis] for t in ts])[:-1]
+
+    def vjp(g):
+        return tuple(np.split(g, bounds, axis=axis))
+
+    return make(out, tuple(ts), vjp, "concatenate")
+
+
+def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise ``a`` where ``condition`` is true, else ``b`` (condition carries no gradient)."""
+    cond = np.asarray(_raw(condition), dtype=bool)
+    a = as_tensor(a)
+    b = _lift(b, a)
+    out = np.where(cond, a.data, b.data)
+
+    def vjp(g):
+        return (
+            unbroadcast(np.where(cond, g, 0).astype(g.dtype, copy=False), a.shape) if a.requires_grad else None,
+            unbroadcast(np.where(cond, 0, g).astype(g.dtype, copy=False), b.shape) if b.requires_grad else None,
+        )
+
+    return make(out, (a, b), vjp, "where")
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise maximum; at ties each side gets half the gradient (as in PyTorch)."""
+    a = as_tensor(a)
+    b = _lift(b, a)
+    out = np.maximum(a.data, b.data)
+
+    def vjp(g):
+        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
+        ga = unbroadcast(g * share_a.astype(g.dtype), a.shape) if a.requires_grad else None
+        gb = unbroadcast(g * (1 - share_a).astype(g.dtype), b.shape) if b.requires_grad else None
+        return ga, gb
+
+    return make(out, (a, b), vjp, "maximum")
+
+
+def relu(a: Tensor) -> Tensor:
+    """``max(0, a)``; the gradient at exactly 0 is 0 (PyTorch's convention).
+
+    Primitive for speed: the hot path of every ReLU network.
+    """
+    a = as_tensor(a)
+    out = np.maximum(a.data, 0)
+    return make(out, (a,), lambda g: (g * (a.data > 0),), "relu")
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """``1 / (1 + exp(-a))`` computed without overflow for any input.
+
+    Primitive for stability: exp is only ever taken of ``-|a|``.
+    """
+    a = as_tensor(a)
+    e = np.exp(-np.abs(a.data))
+    out = np.where(a.data >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
+    return make(out, (a,), lambda g: (g * out * (1.0 - out),), "sigmoid")
+
+
+def tanh(a: Tensor) -> Tensor:
+    """Hyperbolic tangent (primitive: NumPy's is stable and faster than a composite)."""
+    a = as_tensor(a)
+    out = np.tanh(a.data)
+    return make(out, (a,), lambda g: (g * (1.0 - out * out),), "tanh")
+
+
+def softplus(a: Tensor) -> Tensor:
+    """``log(1 + exp(a))`` as ``max(a, 0) + log1p(exp(-|a|))`` (primitive for stability)."""
+    a = as_tensor(a)
+    x = a.data
+    out = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    def vjp(g):  # d softplus / da = sigmoid(a)
+        e = np.exp(-np.abs(x))
+        return (g * np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False),)
+
+    return make(out, (a,), vjp, "softplus")
+
+
+_erf_impl: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+def _erf_array(x: np.ndarray) -> np.ndarray:
+    global _erf_impl
+    if _erf_impl is None:
+        try:  # SciPy's erf is vectorised; fall back to the standard library's
+            from scipy.special import erf as scipy_erf
+
+            _erf_impl = scipy_erf
+        except ImportError:  # pragma: no cover - SciPy ships with the [train] extra
+            _erf_impl = np.vectorize(math.erf, otypes=[np.float64])
+    return np.asarray(_erf_impl(x)).astype(x.dtype, copy=False)
+
+
+def erf(a: Tensor) -> Tensor:
+    """The error function (primitive: NumPy has none); d erf(a)/da = 2/sqrt(pi) exp(-a^2)."""
+    a = as_tensor(a)
+    out = _erf_array(a.data)
+    coef = 2.0 / math.sqrt(math.pi)
+    return make(out, (a,), lambda g: (g * (coef * np.exp(-a.data * a.data)).astype(a.dtype, copy=False),), "erf")
+
+
+def _stable_logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+
+
+def logsumexp(a: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(a)))`` along ``axis`` with the maximum subtracted first (stability)."""
+    a = as_tensor(a)
+    lse = _stable_logsumexp(a.data, axis)
+    out = lse if keepdims else np.squeeze(lse, axis=axis)
+
+    def vjp(g):  # d lse / da = softmax(a)
+        gk = g if keepdims else np.expand_dims(g, axis)
+        return (gk * np.exp(a.data - lse),)
+
+    return make(out, (a,), vjp, "logsumexp")
+
+
+def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
+    """``a - logsumexp(a)`` along ``axis``, per row (fused for stability and speed)."""
+    a = as_tensor(a)
+    out = a.data - _stable_logsumexp(a.data, axis)
+
+    def vjp(g):  # g - softmax * sum(g)
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+    return make(out, (a,), vjp, "log_softmax")
+
+
+def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
+    """Mean over the batch of ``-log softmax(logits)[i, targets[i]]``.
+
+    logits: (N, C); targets: (N,) integer class indices in ``[0, C)``.
+    Fused primitive: the gradient is simply ``(softmax - onehot) / N``.
+    """
+    logits = as_tensor(logits)
+    t = np.asarray(_raw(targets)).astype(np.intp, copy=False)
+    z = logits.data
+    n = z.shape[0]
+    log_p = z - _stable_logsumexp(z, 1)
+    rows = np.arange(n)
+    out = np.asarray(-log_p[rows, t].mean(), dtype=z.dtype)
+
+    def vjp(g):
+        grad = np.exp(log_p)
+        grad[rows, t] -= 1.0
+        grad *= g / n
+        return (grad,)
+
+    return make(out, (logits,), vjp, "softmax_cross_entropy")
+
+
+# ======================================================================= composites
+
+
+def mean(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    a = as_tensor(a)
+    total = sum_(a, axis, keepdims)
+    count = a.data.size // max(total.data.size, 1) if a.data.size else 1
+    return total * (1.0 / count)
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    a = as_tensor(a)
+    return neg(maximum(neg(a), neg(_lift(b, a))))
+
+
+def softmax(a: Tensor, axis: int = -1) -> Tensor:
+    """``exp(log_softmax(a))``: normalised per row, stable for any input."""
+    return exp(log_softmax(a, axis))
+
+
+def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    ts = [as_tensor(t) for t in tensors]
+    expanded = [reshape(t, t.shape[:axis % (t.ndim + 1)] + (1,) + t.shape[axis % (t.ndim + 1):]) for t in ts]
+    return concatenate(expanded, axis=axis)
+
+
+# Every primitive, by name: the tests check that each one is in the gradient table.
+PRIMITIVES: dict[str, Callable[..., Tensor]] = {
+    "add": add,
+    "mul": mul,
+    "neg": neg,
+    "power": power,
+    "exp": exp,
+    "log": log,
+    "abs": absolute,
+    "matmul": matmul,
+    "linear": linear,
+    "sum": sum_,
+    "max": max_,
+    "reshape": reshape,
+    "transpose": transpose,
+    "getitem": getitem,
+    "gather": gather,
+    "concatenate": concatenate,
+    "where": where,
+    "maximum": maximum,
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "softplus": softplus,
+    "erf": erf,
+    "logsumexp": logsumexp,
+    "log_softmax": log_softmax,
+    "softmax_cross_entropy": softmax_cross_entropy,
+}

@@ -1,0 +1,176 @@
+"""One artificial neuron, for learners: output = f(w·x + b), with its arithmetic shown.
+
+The worked example of the seed texts (inputs [0.5, 0.3], weights [0.8, 0.6],
+bias 0.2, ReLU)::
+
+    >>> import neuronkit as nk
+    >>> n = nk.Neuron(weights=[0.8, 0.6], bias=0.2, activation="relu")
+    >>> n([0.5, 0.3])
+    0.78
+    >>> print(n.explain([0.5, 0.3]))
+    neuron (relu) on input x = [0.5, 0.3]
+      1. products     w1·x1 = 0.8 × 0.5 = 0.4
+                      w2·x2 = 0.6 × 0.3 = 0.18
+      2. sum          Σ wi·xi = 0.4 + 0.18 = 0.58
+      3. add bias     z = 0.58 + 0.2 = 0.78   (the activation potential)
+      4. activation   relu(z) = max(0, z) = max(0, 0.78) = 0.78
+      5. output       0.78
+
+A neuron computes in float64; numbers are shown to 10 significant digits
+(7 for float32 layers), which hides binary rounding such as 0.4 + 0.18 =
+0.5800000000000001.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .engine import Tensor, no_grad
+
+
+def _fmt(value: float, digits: int) -> str:
+    text = format(float(value), f".{digits}g")
+    return "0" if text == "-0" else text
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A neuron's computation on one input, as data and as text (``str(explanation)``).
+
+    Fields: ``inputs``, ``weights``, ``products`` (wᵢ·xᵢ), ``weighted_sum``
+    (Σ wᵢ·xᵢ), ``bias``, ``z`` (activation potential = weighted_sum + bias),
+    ``activation`` (name), ``formula``, ``output``. For a softmax neuron,
+    ``layer_z`` holds every potential of its layer (softmax needs them all).
+    """
+
+    label: str
+    inputs: tuple[float, ...]
+    weights: tuple[float, ...]
+    products: tuple[float, ...]
+    weighted_sum: float
+    bias: float
+    z: float
+    activation: str
+    formula: str
+    output: float
+    digits: int = 10
+    layer_z: tuple[float, ...] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"neuron": self.label, "inputs": list(self.inputs), "weights": list(self.weights),
+                "products": list(self.products), "weighted_sum": self.weighted_sum, "bias": self.bias,
+                "z": self.z, "activation": self.activation, "formula": self.formula, "output": self.output,
+                "layer_z": None if self.layer_z is None else list(self.layer_z)}
+
+    def __str__(self) -> str:
+        f = lambda v: _fmt(v, self.digits)  # noqa: E731
+        xs = ", ".join(f(v) for v in self.inputs)
+        lines = [f"{self.label} ({self.activation}) on input x = [{xs}]"]
+        for i, (w, x, p) in enumerate(zip(self.weights, self.inputs, self.products), start=1):
+            head = "  1. products     " if i == 1 else " " * 18
+            lines.append(f"{head}w{i}·x{i} = {f(w)} × {f(x)} = {f(p)}")
+        terms = " + ".join(f(p) for p in self.products) if self.products else "0"
+        lines.append(f"  2. sum          Σ wi·xi = {terms} = {f(self.weighted_sum)}")
+        lines.append(f"  3. add bias     z = {f(self.weighted_sum)} + {f(self.bias)} = {f(self.z)}"
+                     "   (the activation potential)")
+        lines.append(f"  4. activation   {self._activation_step(f)}")
+        lines.append(f"  5. output       {f(self.output)}")
+        return "\n".join(lines)
+
+    def _activation_step(self, f) -> str:
+        if self.layer_z is not None:
+            zs = ", ".join(f(v) for v in self.layer_z)
+            return (f"softmax over the layer's potentials [{zs}]: e^z / Σ e^zj = {f(self.output)}")
+        if self.formula == "z":
+            return f"{self.activation}(z) = z = {f(self.output)}"
+        value = f(self.z)
+        shown = f"({value})" if value.startswith("-") else value
+        substituted = re.sub(r"\bz\b", shown, self.formula)
+        return f"{self.activation}(z) = {self.formula} = {substituted} = {f(self.output)}"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython shows the text
+        p.text(str(self))
+
+
+def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: np.ndarray, *,
+                   label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0) -> Explanation:
+    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype."""
+    dtype = np.asarray(weights).dtype
+    w = np.asarray(weights, dtype=dtype)
+    x = np.asarray(x, dtype=dtype)
+    b = dtype.type(bias)
+    products = w * x
+    weighted_sum = dtype.type(0)
+    for p in products:  # in the seeds' order: left to right
+        weighted_sum = weighted_sum + p
+    z = weighted_sum + b
+    with no_grad():
+        if layer_z is not None:
+            out = activation(Tensor(np.asarray(layer_z, dtype=dtype))).data[index]
+        else:
+            out = activation(Tensor(np.asarray([z], dtype=dtype))).data[0]
+    digits = 7 if dtype == np.float32 else 10
+    return Explanation(label=label, inputs=tuple(float(v) for v in x), weights=tuple(float(v) for v in w),
+                       products=tuple(float(v) for v in products), weighted_sum=float(weighted_sum), bias=float(b),
+                       z=float(z), activation=activation.name, formula=activation.formula, output=float(out),
+                       digits=digits, layer_z=None if layer_z is None else tuple(float(v) for v in layer_z))
+
+
+class Neuron:
+    """A single neuron: ``output = activation(Σ wᵢ·xᵢ + bias)``, computed in float64.
+
+    Parameters
+    ----------
+    weights : sequence of float
+        One weight per input.
+    bias : float
+        Added to the weighted sum.
+    activation : str, Activation or callable
+        Any registered activation except softmax (which needs a whole layer).
+
+    >>> n = Neuron(weights=[0.2, 0.00001], bias=1.0, activation="sigmoid")
+    >>> round(n([4, 80]), 6)
+    0.858246
+    """
+
+    def __init__(self, weights: Any, bias: float = 0.0, activation: Any = "identity") -> None:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim != 1 or w.size == 0:
+            raise ValueError(f"weights must be a non-empty 1-D list of numbers; got shape {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"weights must be finite numbers; got {weights!r}")
+        if isinstance(bias, bool) or not isinstance(bias, (int, float, np.number)) or not np.isfinite(bias):
+            raise ValueError(f"bias must be a finite number; got {bias!r}")
+        self.weights = w
+        self.bias = float(bias)
+        self.activation = get_activation(activation)
+        if self.activation.name == "softmax":
+            raise ValueError("activation 'softmax' normalises over a whole layer and is not defined for a single "
+                             "neuron; use a Dense layer, or 'sigmoid' for one output")
+        self.activation.build(1, np.float64)
+
+    def _input(self, x: Any) -> np.ndarray:
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"input must be a list of numbers; got {x!r}") from None
+        if arr.shape != self.weights.shape:
+            raise ValueError(f"this neuron has {self.weights.size} weights, so the input needs {self.weights.size} "
+                             f"values; got shape {arr.shape}")
+        return arr
+
+    def explain(self, x: Any) -> Explanation:
+        """The arithmetic on input ``x``: products, their sum, the bias, z, the activation, the output."""
+        return explain_neuron(self.weights, self.bias, self.activation, self._input(x))
+
+    def __call__(self, x: Any) -> float:
+        return self.explain(x).output
+
+    def __repr__(self) -> str:
+        return (f"Neuron(weights={self.weights.tolist()}, bias={self.bias}, "
+                f"activation={self.activation.name!r})")
