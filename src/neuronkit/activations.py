@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Tensor, as_tensor
+from .engine import Function, Tensor, as_tensor
 from .engine import ops
 
 
@@ -90,7 +90,19 @@ class Step(Activation):
     name, formula, family = "step", "1 if z >= 0 else 0", "step"
 
     def forward(self, z: Tensor) -> Tensor:
-        return Tensor((z.data >= 0).astype(z.dtype))
+        return _Heaviside.apply(z)
+
+
+class _Heaviside(Function):
+    """The step as an engine op with gradient 0, so backward() runs through a step layer."""
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+        return (z >= 0).astype(z.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (np.zeros_like(grad),)
 
 
 class Sigmoid(Activation):
@@ -184,7 +196,9 @@ class ELU(Activation):
         return {"alpha": self.alpha}
 
     def forward(self, z: Tensor) -> Tensor:
-        negative = ops.minimum(z, 0.0)  # exp only of non-positive values: no overflow
+        # exp only of non-positive values (no overflow); where(), not minimum(z, 0), so that the
+        # slope at z = 0 is alpha as in PyTorch (minimum would split the gradient at the tie)
+        negative = ops.where(z.data <= 0, z, 0.0)
         return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha)
 
 
@@ -196,7 +210,7 @@ class SELU(Activation):
     scale = 1.0507009873554804934193349852946
 
     def forward(self, z: Tensor) -> Tensor:
-        negative = ops.minimum(z, 0.0)
+        negative = ops.where(z.data <= 0, z, 0.0)  # as in ELU: no overflow, PyTorch's slope at 0
         return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha) * self.scale
 
 

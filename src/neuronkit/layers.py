@@ -174,16 +174,17 @@ def _check_nonneg(param: str, value: Any) -> float:
 
 def _input_tensor(layer: Module, x: Any, features: int, dtype: np.dtype) -> Tensor:
     """Coerce x to a Tensor of the layer's dtype and check its last dimension."""
+    label = layer.name or type(layer).__name__  # a layer outside a Sequential has no name yet
     if not isinstance(x, Tensor):
         try:
             x = Tensor(np.asarray(x, dtype=dtype))
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"layer {layer.name!r}: input must be numeric (array-like); {exc}") from None
+            raise TypeError(f"layer {label!r}: input must be numeric (array-like); {exc}") from None
     elif x.dtype != dtype and not x.requires_grad:
         x = Tensor(x.data.astype(dtype))
     if x.ndim not in (1, 2) or x.shape[-1] != features:
         raise ValueError(
-            f"layer {layer.name!r} expects input of shape (batch, {features}) or ({features},); "
+            f"layer {label!r} expects input of shape (batch, {features}) or ({features},); "
             f"got shape {x.shape}. Check the number of input features (columns)."
         )
     return x
@@ -220,6 +221,9 @@ class Dense(Module):
         self.in_features = _check_int("in_features", in_features)
         self.out_features = _check_int("out_features", out_features)
         self.activation = get_activation(activation)
+        if self.activation.name == "softmax" and self.out_features == 1:
+            raise ValueError("activation 'softmax' over out_features=1 always outputs 1; use 'sigmoid' for one "
+                             "output, or out_features >= 2 for one neuron per class")
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64; got {dtype}")
@@ -350,7 +354,7 @@ class NeuronView:
             with no_grad():
                 layer_z = self.layer.potential(x).data
         return explain_neuron(self.weights, self.bias, self.activation, x, label=self.label, layer_z=layer_z,
-                              index=self.index)
+                              index=self.index, width=self.layer.out_features)
 
     def __call__(self, x: Any) -> float:
         return self.explain(x).output

@@ -98,7 +98,8 @@ class Explanation:
 
 
 def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: np.ndarray, *,
-                   label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0) -> Explanation:
+                   label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0,
+                   width: int = 1) -> Explanation:
     """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype."""
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
@@ -113,7 +114,8 @@ def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: 
         if layer_z is not None:
             out = activation(Tensor(np.asarray(layer_z, dtype=dtype))).data[index]
         else:
-            out = activation(Tensor(np.asarray([z], dtype=dtype))).data[0]
+            # a row as wide as the layer, so per-neuron parameters (prelu's slopes) line up with index
+            out = activation(Tensor(np.full(width, z, dtype=dtype))).data[index]
     digits = 7 if dtype == np.float32 else 10
     return Explanation(label=label, inputs=tuple(float(v) for v in x), weights=tuple(float(v) for v in w),
                        products=tuple(float(v) for v in products), weighted_sum=float(weighted_sum), bias=float(b),

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, as_tensor, make
+from .tensor import Tensor, as_tensor, make, unbroadcast
 
 
 class Function:
@@ -66,10 +66,14 @@ class Function:
                     f"{cls.__name__}.backward returned {len(grads)} gradients for {len(tensors)} inputs; "
                     "return one per input (None where there is none)."
                 )
-            return tuple(
-                None if gr is None else np.asarray(gr, dtype=t.dtype).reshape(t.shape) if np.size(gr) == t.size
-                else np.broadcast_to(gr, t.shape).astype(t.dtype)
-                for gr, t in zip(grads, tensors)
-            )
+            return tuple(None if gr is None else _fit(np.asarray(gr, dtype=t.dtype), t.shape)
+                         for gr, t in zip(grads, tensors, strict=True))
 
         return make(out, tensors, vjp, cls.__name__)
+
+
+def _fit(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Shape a returned gradient like its input: reshape, broadcast a scalar, or sum out broadcast axes."""
+    if grad.size == int(np.prod(shape)):
+        return grad.reshape(shape)
+    return unbroadcast(np.broadcast_to(grad, np.broadcast_shapes(grad.shape, shape)), shape)

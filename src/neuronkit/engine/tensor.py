@@ -173,6 +173,7 @@ class Tensor:
             if g is None:
                 continue
             if node._vjp is None:  # a leaf: store (copy if the array is shared)
+                g = np.asarray(g)  # a 0-d leaf's gradient can arrive as a NumPy scalar
                 if g.base is not None or id(g) in assigned or g is seed and grad is not None:
                     g = g.copy()
                 assigned.add(id(g))
@@ -340,7 +341,7 @@ def make(
 ) -> Tensor:
     """Wrap a primitive's result; record the graph only if some parent needs a gradient."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays
     out.grad = None
     out.op = op
     if _GradMode.enabled and any(p.requires_grad for p in parents):
@@ -437,11 +438,11 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
         A, B = a.data, b.data
         A2 = A[None, :] if A.ndim == 1 else A
         B2 = B[:, None] if B.ndim == 1 else B
-        g2 = g
-        if A.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
+        g2 = g  # restore the axes NumPy dropped for 1-D operands: B's (last) first, so 1-D @ 1-D works
         if B.ndim == 1:
             g2 = np.expand_dims(g2, -1)
+        if A.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if a.requires_grad:
             ga = g2 @ np.swapaxes(B2, -1, -2)

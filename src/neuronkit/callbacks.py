@@ -1,0 +1,270 @@
+"""Callbacks: how :func:`neuronkit.fit` is extended (and the only code that prints).
+
+A callback overrides any of these hooks; ``state`` is the running
+:class:`neuronkit.training.TrainState` (model, optimiser, epoch, step, history,
+``stop_training``)::
+
+    on_train_begin(state)
+    on_epoch_begin(state)
+    on_after_backward(state)        # gradients are in p.grad, before the update
+    on_batch_end(state, loss)       # after the optimiser step
+    on_epoch_end(state, logs)       # logs: {"loss": …, "val_loss": …, "accuracy": …}
+    on_train_end(state)
+
+Callbacks that must survive an exact resume implement ``state_dict() ->
+(json_dict, arrays)`` and ``load_state_dict(json_dict, arrays)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class Callback:
+    """Base class with no-op hooks."""
+
+    def on_train_begin(self, state) -> None: ...
+    def on_epoch_begin(self, state) -> None: ...
+    def on_after_backward(self, state) -> None: ...
+    def on_batch_end(self, state, loss: float) -> None: ...
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None: ...
+    def on_train_end(self, state) -> None: ...
+
+
+def overrides(callback: Callback, hook: str) -> bool:
+    """True if ``callback`` defines ``hook`` itself (the loop skips no-op hooks on the hot path)."""
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+def _fmt_logs(logs: dict[str, float]) -> str:
+    return "  ".join(f"{k}={v:.4g}" for k, v in logs.items() if k != "lr")
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar over steps, one bar per fit, with the latest epoch's metrics.
+
+    Quiet (no output) when standard error is not a terminal, unless ``force=True``;
+    then one line per ``log_every`` epochs is printed instead.
+    """
+
+    def __init__(self, *, force: bool | None = None, log_every: int = 0, file: Any = None) -> None:
+        self.force = force
+        self.log_every = log_every
+        self.file = file
+        self._bar = None
+
+    def on_train_begin(self, state) -> None:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm ships with neuronkit[train]
+            tqdm = None
+        stream = self.file or sys.stderr
+        interactive = self.force if self.force is not None else stream.isatty()
+        if tqdm is not None and interactive:
+            self._bar = tqdm(total=state.total_steps, initial=state.step, unit="step", file=stream,
+                             dynamic_ncols=True, leave=True, desc=f"epoch {state.epoch + 1}/{state.epochs}")
+
+    def on_batch_end(self, state, loss: float) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        if self._bar is not None:
+            self._bar.set_description(f"epoch {state.epoch + 1}/{state.epochs}")
+            self._bar.set_postfix_str(_fmt_logs(logs), refresh=False)
+        elif self.log_every and (state.epoch + 1) % self.log_every == 0:
+            print(f"epoch {state.epoch + 1}/{state.epochs}  {_fmt_logs(logs)}", file=self.file or sys.stderr)
+
+    def on_train_end(self, state) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights`` (default) the model ends with the weights of
+    its best epoch.
+    """
+
+    def __init__(self, monitor: str = "val_loss", *, patience: int = 10, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True, verbose: bool = False) -> None:
+        if not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"EarlyStopping patience must be an integer >= 1; got {patience!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping mode must be 'auto', 'min' or 'max'; got {mode!r}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
+        self.mode = mode if mode != "auto" else ("min" if "loss" in monitor or "error" in monitor else "max")
+        self.restore_best_weights, self.verbose = restore_best_weights, verbose
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = -1
+        self.wait = 0
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.stopped_epoch: int | None = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which fit did not report; available: "
+                             f"{', '.join(logs)}. Give validation data (validation_split= or validation_data=) "
+                             "to monitor val_* values.")
+        value = logs[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, state.epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = state.model.state_dict()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                state.stop_training = True
+                self.stopped_epoch = state.epoch
+
+    def on_train_end(self, state) -> None:
+        if self.stopped_epoch is not None and self.restore_best_weights and self.best_weights is not None:
+            state.model.load_state_dict(self.best_weights)
+            state.notes.append(f"early stopping at epoch {self.stopped_epoch + 1}: {self.monitor} last improved at "
+                               f"epoch {self.best_epoch + 1} ({self.best:.4g}); restored those weights")
+
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        arrays = {f"best.{k}": v for k, v in (self.best_weights or {}).items()}
+        return meta, arrays
+
+    def load_state_dict(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.best, self.best_epoch, self.wait = float(meta["best"]), int(meta["best_epoch"]), int(meta["wait"])
+        best = {k[len("best."):]: v for k, v in arrays.items() if k.startswith("best.")}
+        self.best_weights = best or None
+
+
+class LossPlateau(Callback):
+    """scikit-learn's stopping rule: stop when the training loss has not improved by ``tol``
+    for ``n_iter_no_change`` consecutive epochs (used by the estimators)."""
+
+    def __init__(self, tol: float = 1e-4, n_iter_no_change: int = 10, monitor: str = "loss") -> None:
+        self.tol, self.n_iter_no_change, self.monitor = float(tol), int(n_iter_no_change), monitor
+        self.best = math.inf
+        self.count = 0
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        value = logs[self.monitor]
+        if value > self.best - self.tol:
+            self.count += 1
+        else:
+            self.count = 0
+        self.best = min(self.best, value)
+        if self.count >= self.n_iter_no_change:
+            state.stop_training = True
+            state.notes.append(f"stopped at epoch {state.epoch + 1}: {self.monitor} did not improve by more than "
+                               f"tol={self.tol:g} for {self.n_iter_no_change} epochs")
+
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"best": self.best, "count": self.count}, {}
+
+    def load_state_dict(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.best, self.count = float(meta["best"]), int(meta["count"])
+
+
+class TerminateOnNaN(Callback):
+    """Stop as soon as the loss or a gradient is not finite, naming the step and the first bad layer."""
+
+    def on_after_backward(self, state) -> None:
+        if math.isfinite(state.last_loss):
+            return
+        bad = [name for name, p in state.model.named_parameters()
+               if p.grad is not None and not np.all(np.isfinite(p.grad))]
+        where = f"; first non-finite gradient in {bad[0]}" if bad else ""
+        state.stop_training = True
+        state.failed = (f"loss became {state.last_loss} at epoch {state.epoch + 1}, step {state.step + 1}{where}. "
+                        "Try a lower learning rate, gradient clipping (clip_norm=1.0), or scaled inputs.")
+
+
+class LRScheduler(Callback):
+    """Steps a learning-rate schedule (from :mod:`neuronkit.optim`) once per epoch.
+
+    A ReduceLROnPlateau-style schedule is given the ``monitor`` value.
+    """
+
+    def __init__(self, schedule: Any, monitor: str = "val_loss") -> None:
+        self.schedule = schedule
+        self.monitor = monitor
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        if getattr(self.schedule, "needs_metric", False) or type(self.schedule).__name__ == "ReduceLROnPlateau":
+            key = self.monitor if self.monitor in logs else "loss"
+            self.schedule.step(logs[key])
+        else:
+            self.schedule.step()
+
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"schedule": self.schedule.state_dict()}, {}
+
+    def load_state_dict(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.schedule.load_state_dict(meta["schedule"])
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class HistoryLogger(Callback):
+    """Writes the per-epoch history to ``path`` (``.csv`` or ``.json``) after every epoch, atomically."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if self.path.suffix.lower() not in (".csv", ".json"):
+            raise ValueError(f"HistoryLogger path must end in .csv or .json; got {str(self.path)!r}")
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        rows = state.history.rows()
+        if self.path.suffix.lower() == ".json":
+            text = json.dumps(rows, indent=1)
+        else:
+            buf = io.StringIO()
+            keys = list(rows[0]) if rows else []
+            writer = csv.DictWriter(buf, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(rows)
+            text = buf.getvalue()
+        _atomic_write_text(self.path, text)
+
+
+class Checkpoint(Callback):
+    """Saves a resumable checkpoint (weights, optimiser state, epoch, RNG state) every ``every`` epochs.
+
+    ``fit(..., checkpoint=path)`` adds one; the file is written atomically, and
+    also when training is interrupted (Ctrl-C) or stopped by an error.
+    """
+
+    def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
+        self.path = Path(path)
+        self.every = int(every)
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        if (state.epoch + 1) % self.every == 0:
+            state.pending_checkpoint = self.path  # written after the epoch's bookkeeping completes

@@ -1,0 +1,216 @@
+"""One table of gradient checks: every engine primitive, every activation, every loss.
+
+Each case is checked against central finite differences in float64 with the public
+``nk.gradcheck`` (relative error < 1e-6), and run again in float32 to show that the
+dtype survives forward and backward. ``test_every_op_is_in_the_table`` fails when a
+primitive, activation or loss is added without a case here.
+
+Inputs of non-smooth functions stay away from their kinks (|x| >= 0.2 from the kink,
+no ties); the documented values *at* the kinks are tested in test_activations_losses.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neuronkit as nk
+from neuronkit.activations import ACTIVATIONS, get_activation
+from neuronkit.engine import PRIMITIVES, ops
+from neuronkit.losses import LOSSES, get_loss
+
+_rng = np.random.default_rng(20240611)
+
+
+def smooth(*shape: int) -> np.ndarray:
+    """Standard normal values (for smooth functions)."""
+    return _rng.standard_normal(shape)
+
+
+def off_kink(*shape: int, at: float = 0.0) -> np.ndarray:
+    """Values at distance 0.2..2 from ``at``, either side (for functions with a kink at ``at``)."""
+    return at + _rng.choice([-1.0, 1.0], size=shape) * _rng.uniform(0.2, 2.0, size=shape)
+
+
+def positive(*shape: int) -> np.ndarray:
+    return _rng.uniform(0.5, 2.0, size=shape)
+
+
+def distinct(*shape: int) -> np.ndarray:
+    """A permutation of well-separated values: no ties for max/maximum."""
+    return _rng.permutation(np.arange(np.prod(shape), dtype=np.float64)).reshape(shape) * 0.37 - 1.0
+
+
+def prelu_with_slope(z: nk.Tensor, slope: nk.Tensor) -> nk.Tensor:
+    """PReLU with its learnable slope (one per neuron) as a checked input."""
+    act = get_activation("prelu")
+    act.slope = slope
+    return act(z)
+
+
+def loss(name: str, target: np.ndarray, **options) -> object:
+    fn = get_loss(name, **options)
+    return lambda prediction: fn(prediction, target)
+
+
+Y_REG = smooth(4, 3)
+HUBER_D = np.array([[-2.0, -0.7, 0.3], [0.6, 1.5, -1.3], [2.2, -0.4, 0.9], [-1.6, 0.25, 1.8]])  # |d| not 0 or 1
+Y_BIN = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+Y_SOFT = np.array([0.2, 0.9, 0.5, 0.0, 1.0, 0.35])
+Y_CLASS = np.array([0, 2, 1, 1, 0])
+GATHER_INDEX = np.array([[2], [0], [1], [2]])
+WHERE_MASK = np.array([[True, False, True], [False, False, True]])
+MASK = np.array([[True, False, True], [False, False, True], [True, True, False], [False, True, True]])
+
+
+def case(kind: str, name: str, fn, *inputs: np.ndarray, variant: str = ""):
+    return pytest.param(fn, inputs, id=f"{kind}:{name}" + (f"[{variant}]" if variant else ""))
+
+
+CASES = [
+    # ---------------------------------------------------------------- primitives
+    case("primitive", "add", ops.add, smooth(3, 4), smooth(3, 4)),
+    case("primitive", "add", ops.add, smooth(3, 4), smooth(4), variant="bias (n,)"),
+    case("primitive", "add", ops.add, smooth(3, 4), smooth(1, 4), variant="bias (1,n)"),
+    case("primitive", "add", ops.add, smooth(3, 4), smooth(3, 1), variant="column (m,1)"),
+    case("primitive", "add", ops.add, smooth(3, 4), smooth(), variant="0-d scalar"),
+    case("primitive", "mul", ops.mul, smooth(3, 4), smooth(3, 4)),
+    case("primitive", "mul", ops.mul, smooth(2, 3, 4), smooth(1, 4), variant="broadcast 3-d"),
+    case("primitive", "neg", ops.neg, smooth(5)),
+    case("primitive", "power", lambda a: ops.power(a, 3.0), smooth(5), variant="cube"),
+    case("primitive", "power", lambda a: ops.power(a, 2.5), positive(5), variant="fractional"),
+    case("primitive", "power", lambda a: ops.power(a, -1.0), positive(5), variant="reciprocal"),
+    case("primitive", "exp", ops.exp, smooth(2, 3)),
+    case("primitive", "log", ops.log, positive(2, 3)),
+    case("primitive", "abs", ops.absolute, off_kink(2, 3)),
+    case("primitive", "matmul", ops.matmul, smooth(3, 4), smooth(4, 2)),
+    case("primitive", "matmul", ops.matmul, smooth(4), smooth(4, 2), variant="vector @ matrix"),
+    case("primitive", "matmul", ops.matmul, smooth(3, 4), smooth(4), variant="matrix @ vector"),
+    case("primitive", "matmul", ops.matmul, smooth(4), smooth(4), variant="vector @ vector"),
+    case("primitive", "matmul", ops.matmul, smooth(2, 3, 4), smooth(4, 5), variant="batched"),
+    case("primitive", "linear", ops.linear, smooth(5, 3), smooth(2, 3), smooth(2)),
+    case("primitive", "linear", ops.linear, smooth(5, 3), smooth(2, 3), variant="no bias"),
+    case("primitive", "sum", lambda a: ops.sum_(a), smooth(3, 4)),
+    case("primitive", "sum", lambda a: ops.sum_(a, axis=1), smooth(3, 4), variant="axis=1"),
+    case("primitive", "sum", lambda a: ops.sum_(a, axis=(0, 2), keepdims=True), smooth(2, 3, 4),
+         variant="axes (0, 2), keepdims"),
+    case("primitive", "max", lambda a: ops.max_(a), distinct(3, 4)),
+    case("primitive", "max", lambda a: ops.max_(a, axis=0), distinct(3, 4), variant="axis=0"),
+    case("primitive", "max", lambda a: ops.max_(a, axis=-1, keepdims=True), distinct(3, 4), variant="keepdims"),
+    case("primitive", "reshape", lambda a: ops.reshape(a, (4, 3)), smooth(2, 6)),
+    case("primitive", "transpose", lambda a: ops.transpose(a, None), smooth(2, 5)),
+    case("primitive", "transpose", lambda a: ops.transpose(a, (1, 2, 0)), smooth(2, 3, 4), variant="axes"),
+    case("primitive", "getitem", lambda a: ops.getitem(a, (slice(1, None), 0)), smooth(4, 3), variant="basic"),
+    case("primitive", "getitem", lambda a: ops.getitem(a, [0, 2, 0]), smooth(4, 3), variant="repeated rows"),
+    case("primitive", "getitem", lambda a: ops.getitem(a, MASK), smooth(4, 3), variant="boolean mask"),
+    case("primitive", "gather", lambda a: ops.gather(a, GATHER_INDEX, axis=1), smooth(4, 3)),
+    case("primitive", "concatenate", lambda a, b, c: ops.concatenate([a, b, c], axis=1),
+         smooth(2, 3), smooth(2, 1), smooth(2, 2)),
+    case("primitive", "where", lambda a, b: ops.where(WHERE_MASK, a, b), smooth(2, 3), smooth(2, 3)),
+    case("primitive", "where", lambda a, b: ops.where(WHERE_MASK, a, b), smooth(2, 3), smooth(3),
+         variant="broadcast"),
+    case("primitive", "maximum", ops.maximum, distinct(3, 4), distinct(3, 4) + 0.1),
+    case("primitive", "relu", ops.relu, off_kink(3, 4)),
+    case("primitive", "sigmoid", ops.sigmoid, 3 * smooth(3, 4)),
+    case("primitive", "tanh", ops.tanh, smooth(3, 4)),
+    case("primitive", "softplus", ops.softplus, 3 * smooth(3, 4)),
+    case("primitive", "erf", ops.erf, smooth(3, 4)),
+    case("primitive", "logsumexp", lambda a: ops.logsumexp(a), smooth(3, 4)),
+    case("primitive", "logsumexp", lambda a: ops.logsumexp(a, axis=0, keepdims=True), smooth(3, 4),
+         variant="axis=0, keepdims"),
+    case("primitive", "log_softmax", lambda a: ops.log_softmax(a), smooth(3, 4)),
+    case("primitive", "log_softmax", lambda a: ops.log_softmax(a, axis=0), smooth(3, 4), variant="axis=0"),
+    case("primitive", "softmax_cross_entropy", lambda z: ops.softmax_cross_entropy(z, Y_CLASS), smooth(5, 3)),
+    # --------------------------------------------- composites (built from primitives)
+    case("composite", "sub", lambda a, b: a - b, smooth(3), smooth(3)),
+    case("composite", "rsub", lambda a: 2.0 - a, smooth(3)),
+    case("composite", "div", lambda a, b: a / b, smooth(3), positive(3)),
+    case("composite", "rdiv", lambda a: 1.0 / a, positive(3)),
+    case("composite", "sqrt", lambda a: a.sqrt(), positive(3)),
+    case("composite", "mean", lambda a: ops.mean(a, axis=0), smooth(3, 4)),
+    case("composite", "minimum", ops.minimum, distinct(2, 3), distinct(2, 3) + 0.1),
+    case("composite", "softmax", lambda a: ops.softmax(a), smooth(3, 4)),
+    case("composite", "stack", lambda a, b: ops.stack([a, b], axis=1), smooth(2, 3), smooth(2, 3)),
+    # --------------------------------------------------------------- activations
+    case("activation", "identity", get_activation("identity"), smooth(3, 4)),
+    case("activation", "step", get_activation("step"), off_kink(3, 4)),
+    case("activation", "sigmoid", get_activation("sigmoid"), 3 * smooth(3, 4)),
+    case("activation", "tanh", get_activation("tanh"), smooth(3, 4)),
+    case("activation", "relu", get_activation("relu"), off_kink(3, 4)),
+    case("activation", "leaky_relu", get_activation("leaky_relu"), off_kink(3, 4)),
+    case("activation", "leaky_relu", get_activation("leaky_relu", negative_slope=0.2), off_kink(3, 4),
+         variant="slope 0.2"),
+    case("activation", "prelu", prelu_with_slope, off_kink(3, 4), np.array([0.1, 0.25, -0.3, 0.6]),
+         variant="slope is checked too"),
+    case("activation", "elu", get_activation("elu"), off_kink(3, 4)),
+    case("activation", "elu", get_activation("elu", alpha=0.5), off_kink(3, 4), variant="alpha 0.5"),
+    case("activation", "selu", get_activation("selu"), off_kink(3, 4)),
+    case("activation", "gelu", get_activation("gelu"), 2 * smooth(3, 4)),
+    case("activation", "silu", get_activation("silu"), 2 * smooth(3, 4)),
+    case("activation", "softplus", get_activation("softplus"), 2 * smooth(3, 4)),
+    case("activation", "softplus", get_activation("softplus", beta=2.0), 2 * smooth(3, 4), variant="beta 2"),
+    case("activation", "softsign", get_activation("softsign"), off_kink(3, 4)),
+    case("activation", "softmax", get_activation("softmax"), smooth(3, 4)),
+    # -------------------------------------------------------------------- losses
+    case("loss", "mse", loss("mse", Y_REG), smooth(4, 3)),
+    case("loss", "mae", loss("mae", Y_REG), Y_REG + off_kink(4, 3)),
+    case("loss", "huber", loss("huber", Y_REG), Y_REG + HUBER_D),
+    case("loss", "huber", loss("huber", Y_REG, delta=0.5), Y_REG + HUBER_D + 0.05, variant="delta 0.5"),
+    case("loss", "bce", loss("bce", Y_BIN), 2 * smooth(6)),
+    case("loss", "bce", loss("bce", Y_SOFT), 2 * smooth(6), variant="soft targets"),
+    case("loss", "cross_entropy", loss("cross_entropy", Y_CLASS), smooth(5, 3)),
+]
+
+CASE_IDS = [c.id for c in CASES]
+
+
+def covered(kind: str) -> set[str]:
+    return {i.split(":", 1)[1].split("[")[0] for i in CASE_IDS if i.startswith(kind + ":")}
+
+
+def test_every_op_is_in_the_table():
+    assert set(PRIMITIVES) - covered("primitive") == set(), "primitives without a gradient case"
+    assert set(ACTIVATIONS) - covered("activation") == set(), "activations without a gradient case"
+    assert set(LOSSES) - covered("loss") == set(), "losses without a gradient case"
+    # and the table names nothing that does not exist
+    assert covered("primitive") <= set(PRIMITIVES)
+    assert covered("activation") <= set(ACTIVATIONS)
+    assert covered("loss") <= set(LOSSES)
+
+
+def test_coverage_test_would_catch_a_missing_case(monkeypatch):
+    monkeypatch.setitem(PRIMITIVES, "brand_new_op", ops.neg)
+    with pytest.raises(AssertionError, match="primitives without a gradient case"):
+        test_every_op_is_in_the_table()
+
+
+@pytest.mark.parametrize(("fn", "inputs"), CASES)
+def test_gradient_matches_finite_differences(fn, inputs):
+    assert nk.gradcheck(fn, *inputs, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("fn", "inputs"), CASES)
+def test_float32_stays_float32(fn, inputs):
+    leaves = [nk.Tensor(np.asarray(x, dtype=np.float32), requires_grad=True) for x in inputs]
+    out = fn(*leaves)
+    assert out.dtype == np.float32
+    assert isinstance(out.data, np.ndarray)
+    (out * np.linspace(0.5, 1.5, out.size).reshape(out.shape)).sum().backward()
+    for leaf in leaves:
+        assert leaf.grad is not None and leaf.grad.dtype == np.float32 and leaf.grad.shape == leaf.shape
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    class WrongSquare(nk.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.x = x
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * ctx.x,)  # should be 2x
+
+    with pytest.raises(nk.GradcheckError, match=r"input 0 \(shape \(3,\)\): relative error"):
+        nk.gradcheck(WrongSquare.apply, [1.0, 2.0, 3.0])
+    assert nk.gradcheck(WrongSquare.apply, [1.0, 2.0, 3.0], raise_on_failure=False) is False
