@@ -24,7 +24,7 @@ import io
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -152,10 +152,10 @@ def as_arrays(X: Any, y: Any = None, *, dtype: Any = np.float32) -> tuple[np.nda
     >>> X, y = as_arrays([[1, 2], [3, 4]], ["cat", "dog"])
     >>> X.dtype, X.shape, y.tolist()
     (dtype('float32'), (2, 2), ['cat', 'dog'])
-    >>> as_arrays([1.0, 2.0])
+    >>> as_arrays([1.0, 2.0])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    neuronkit.data.DataError: X must be 2-D (n_samples, n_features); got shape (2,). For one feature use X.reshape(-1, 1); for one sample use X.reshape(1, -1).
+    neuronkit.data.DataError: X must be 2-D (n_samples, n_features); got shape (2,). ...
     """
     try:
         X = np.asarray(X)
@@ -261,6 +261,13 @@ def _split_indices(n: int, n_take: int, y: np.ndarray | None, rng: np.random.Gen
     return rng.permutation(np.flatnonzero(~mask)), rng.permutation(taken_idx)
 
 
+def _xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    if y is None:
+        raise TypeError("y is required: the targets, one per row of X")
+    X, y = as_arrays(X, y, dtype=_float_dtype(X))
+    return X, np.asarray(y)
+
+
 def _stratify_labels(y: np.ndarray, stratify: bool | None) -> np.ndarray | None:
     if stratify is None:
         stratify = _is_label_array(y) and y.ndim == 1
@@ -292,8 +299,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.2, *, stratify: 
     >>> sorted(y_test.tolist()), X_train.shape
     (['a', 'b'], (4, 2))
     """
-    X, y = as_arrays(X, y, dtype=_float_dtype(X))
-    assert y is not None
+    X, y = _xy(X, y)
     generator = make_rng(seed, rng)
     n_test = _check_size("test_size", test_size, len(X))
     train, test = _split_indices(len(X), n_test, _stratify_labels(y, stratify), generator)
@@ -316,8 +322,7 @@ def train_val_test_split(X: Any, y: Any, *, val_size: float | int = 0.1, test_si
     >>> [len(part) for part in parts[3:]], np.bincount(parts[4]).tolist()
     ([12, 4, 4], [2, 2])
     """
-    X, y = as_arrays(X, y, dtype=_float_dtype(X))
-    assert y is not None
+    X, y = _xy(X, y)
     generator = make_rng(seed, rng)
     n = len(X)
     n_test = _check_size("test_size", test_size, n)
@@ -349,6 +354,9 @@ def batches(n: int, batch_size: int, *, shuffle: bool = True,
         raise ValueError(f"n must be an integer >= 0 (the number of samples); got {n!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}")
+    if rng is not None and not isinstance(rng, (int, np.integer, np.random.Generator)):
+        raise TypeError(f"rng must be a numpy.random.Generator or an int seed; got {type(rng).__name__}. "
+                        "Create one with numpy.random.default_rng(seed).")
     order = make_rng(rng).permutation(n) if shuffle else np.arange(n)
     return (order[start:start + batch_size] for start in range(0, int(n), int(batch_size)))
 
@@ -426,7 +434,11 @@ class Scaler:
         if cls is not Scaler and scaler_cls is not cls:
             raise ValueError(f"{cls.__name__}.from_dict got a dict for scaler {name!r}; use Scaler.from_dict")
         state = {key: spec.pop(key) for key in scaler_cls._state if key in spec}
-        scaler = scaler_cls(**spec)
+        try:
+            scaler = scaler_cls(**spec)
+        except TypeError:
+            raise ValueError(f"scaler {name!r} dict has unknown keys {sorted(spec)}; expected options "
+                             f"{sorted(scaler_cls().options())} and statistics {list(scaler_cls._state)}") from None
         if state:
             if set(state) != set(scaler_cls._state):
                 raise ValueError(f"scaler {name!r} dict needs all of {', '.join(scaler_cls._state)} "
@@ -618,18 +630,10 @@ def load_csv(path: str | os.PathLike[str], target: str | None = None, *, delimit
         raise ValueError(f"task must be 'classification', 'regression' or None (automatic); got {task!r}")
     if target is not None and not isinstance(target, str):
         raise TypeError(f"target must be a column name (str) or None for the last column; got {target!r}")
-    text = _read_text(path)
-    if delimiter is None:
-        delimiter = _guess_delimiter(text)
-    elif not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ValueError(f"delimiter must be a single character such as ',' or ';'; got {delimiter!r}")
-    header, rows, lines = _parse_rows(text, delimiter, path)
-    if not rows:
-        raise DataError(f"{path}: only a header ({len(header)} columns: {', '.join(header)}) and no data rows; "
-                        "add at least one row of values.")
+    header, rows, lines = _read_table(path, delimiter)
     t = len(header) - 1 if target is None else _target_index(header, target, path)
     columns = [list(column) for column in zip(*rows, strict=True)]
-    _check_missing(header, columns, lines, path)
+    _check_missing(header, columns, range(len(header)), lines, path)
     features = [i for i in range(len(header)) if i != t]
     if not features:
         raise DataError(f"{path}: the only column is the target {header[t]!r}; there are no feature columns "
@@ -640,6 +644,72 @@ def load_csv(path: str | os.PathLike[str], target: str | None = None, *, delimit
     return Dataset(path.stem, X, y, task, [header[i] for i in features], classes=classes, target_name=header[t],
                    description=f"{path.name}: {len(rows)} rows, {len(features)} numeric features, "
                                f"target {header[t]!r} ({summary})")
+
+
+def load_features_csv(path: str | os.PathLike[str], *, feature_names: Sequence[str] | None = None,
+                      n_features: int | None = None, delimiter: str | None = None,
+                      ) -> tuple[np.ndarray, list[str]]:
+    """Read the feature columns of a CSV file (with a header row), e.g. new samples to predict.
+
+    Returns ``(X, names)``: X float32 of shape (n_rows, n_features) and the
+    column names used, in order.
+
+    feature_names : the columns a model was trained on. If the header has all of
+        them they are picked by name, in that order, and other columns (such as
+        a target) are ignored; if it has none of them but the same number of
+        columns, the columns are taken in file order.
+    n_features : without names, the number of columns the file must have.
+
+    Errors (:class:`DataError`) are those of :func:`load_csv`, plus a column
+    count or names that do not match the model.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "new.csv"
+    >>> _ = path.write_text("height,weight,kind\\n25,4.0,cat\\n60,30.5,dog\\n")
+    >>> X, names = load_features_csv(path, feature_names=["weight", "height"])
+    >>> X.tolist(), names
+    ([[4.0, 25.0], [30.5, 60.0]], ['weight', 'height'])
+    """
+    path = Path(path)
+    header, rows, lines = _read_table(path, delimiter)
+    if feature_names is not None:
+        wanted = [str(name) for name in feature_names]
+        if n_features is not None and n_features != len(wanted):
+            raise ValueError(f"{len(wanted)} feature_names but n_features={n_features}; they must agree")
+        found = [name for name in wanted if name in header]
+        if len(found) == len(wanted):
+            chosen = [header.index(name) for name in wanted]
+        elif not found and len(header) == len(wanted):
+            chosen = list(range(len(header)))
+        else:
+            missing = [name for name in wanted if name not in header]
+            raise DataError(f"{path}: the model needs the feature columns {', '.join(map(repr, wanted))}; "
+                            f"the file lacks {', '.join(map(repr, missing))} (its columns: "
+                            f"{', '.join(map(repr, header))}). Rename the header to match, or give exactly "
+                            f"{len(wanted)} columns in the training order.")
+    else:
+        chosen = list(range(len(header)))
+        if n_features is not None and len(header) != n_features:
+            raise DataError(f"{path}: the model expects {n_features} features but the file has {len(header)} "
+                            f"columns ({', '.join(map(repr, header))}); drop any target or extra columns.")
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    _check_missing(header, columns, chosen, lines, path)
+    X = _numeric_features(header, columns, chosen, lines, path)
+    return X, [header[i] for i in chosen]
+
+
+def _read_table(path: Path, delimiter: str | None) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, data rows and their line numbers, with the checks every CSV read shares."""
+    text = _read_text(path)
+    if delimiter is None:
+        delimiter = _guess_delimiter(text)
+    elif not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be a single character such as ',' or ';'; got {delimiter!r}")
+    header, rows, lines = _parse_rows(text, delimiter, path)
+    if not rows:
+        raise DataError(f"{path}: only a header ({len(header)} columns: {', '.join(header)}) and no data rows; "
+                        "add at least one row of values.")
+    return header, rows, lines
 
 
 def _read_text(path: Path) -> str:
@@ -660,21 +730,24 @@ def _read_text(path: Path) -> str:
 
 
 def _guess_delimiter(text: str) -> str:
-    """The candidate that splits the first lines into the same number (>1) of fields, most fields first."""
-    sample = text.splitlines()[:20]
-    best, best_fields = ",", 1
-    for delimiter in _DELIMITERS:
+    """The candidate that splits the first lines into the same number (>1) of fields, the most fields winning.
+
+    If none is consistent (a ragged file), the one that splits the header most,
+    so the ragged row gets a clear message; ``,`` when nothing splits at all.
+    """
+    sample = [line for line in text.splitlines()[:50] if line.strip()][:20]
+
+    def widths(delimiter: str) -> list[int]:
         try:
-            widths = {len(row) for row in csv.reader(sample, delimiter=delimiter) if row}
+            return [len(row) for row in csv.reader(sample, delimiter=delimiter)]
         except csv.Error:
-            continue
-        if len(widths) == 1 and (fields := widths.pop()) > best_fields:
-            best, best_fields = delimiter, fields
-    if best_fields == 1:  # nothing consistent: take the widest header so a ragged row gets a clear message
-        header = next(csv.reader(sample[:1], delimiter=","), [])
-        widths_by = {d: len(next(csv.reader(sample[:1], delimiter=d), [])) for d in _DELIMITERS}
-        best = max(_DELIMITERS, key=lambda d: widths_by[d]) if max(widths_by.values()) > len(header) else ","
-    return best
+            return [0]
+
+    by_delimiter = {delimiter: widths(delimiter) for delimiter in _DELIMITERS}
+    consistent = [d for d, w in by_delimiter.items() if len(set(w)) == 1 and w[0] > 1]
+    if consistent:
+        return max(consistent, key=lambda d: by_delimiter[d][0])  # max keeps the first of equals
+    return max(_DELIMITERS, key=lambda d: by_delimiter[d][0])
 
 
 def _parse_rows(text: str, delimiter: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
@@ -704,11 +777,19 @@ def _parse_rows(text: str, delimiter: str, path: Path) -> tuple[list[str], list[
     except csv.Error as exc:
         raise DataError(f"{path}, line {reader.line_num}: cannot parse the CSV ({exc}); "
                         "check the quotes on that line.") from None
-    assert header is not None  # the text is not blank, so some record has a value
+    if header is None:  # only delimiters and spaces
+        raise DataError(f"{path} has no column names; a CSV file needs a header row of column names "
+                        "and at least one row of data.")
     return header, rows, lines
 
 
 def _check_header(header: list[str], path: Path, delimiter: str) -> None:
+    numbers = [float(name) for name in header if _is_finite_number(name)]
+    if len(header) >= 2 and len(numbers) >= len(header) - 1 and (
+            len(set(numbers)) < len(numbers) or not all(v.is_integer() for v in numbers)):
+        shown = delimiter.join(header[:8]) + (delimiter + "..." if len(header) > 8 else "")
+        raise DataError(f"{path}: line 1 ({shown}) looks like data, not column names; the first line must be a "
+                        "header. Add a line naming each column (e.g. x1,x2,...,label) at the top.")
     for position, name in enumerate(header, start=1):
         if not name:
             raise DataError(f"{path}: column {position} of the header has no name; name it or delete the "
@@ -719,6 +800,13 @@ def _check_header(header: list[str], path: Path, delimiter: str) -> None:
             raise DataError(f"{path}: the column name {name!r} appears twice in the header (columns "
                             f"{seen[name]} and {position}); rename one so every column name is unique.")
         seen[name] = position
+
+
+def _is_finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _target_index(header: list[str], target: str, path: Path) -> int:
@@ -736,12 +824,13 @@ def _line_list(found: list[int], limit: int = 5) -> str:
     return f"line{'s' if len(found) > 1 else ''} {shown}{more}"
 
 
-def _check_missing(header: list[str], columns: list[list[str]], lines: list[int], path: Path) -> None:
+def _check_missing(header: list[str], columns: list[list[str]], chosen: Sequence[int], lines: list[int],
+                   path: Path) -> None:
     problems = []
-    for name, column in zip(header, columns, strict=True):
-        found = [line for line, value in zip(lines, column, strict=True) if value.lower() in MISSING_TOKENS]
+    for i in chosen:
+        found = [line for line, value in zip(lines, columns[i], strict=True) if value.lower() in MISSING_TOKENS]
         if found:
-            problems.append(f"column {name!r} ({_line_list(found)})")
+            problems.append(f"column {header[i]!r} ({_line_list(found)})")
     if problems:
         raise DataError(f"{path}: missing values in {'; '.join(problems)}. Fill them in or delete those rows "
                         "(empty cells, NA, NaN, null and ? count as missing).")
@@ -760,13 +849,19 @@ def _to_float(column: list[str]) -> tuple[np.ndarray | None, int]:
         return np.array([float(value) for value in column]), -1
 
 
+def _looks_like_decimal_comma(value: str) -> bool:
+    whole, comma, fraction = value.lstrip("+-").partition(",")
+    return bool(comma) and whole.isdigit() and fraction.isdigit()
+
+
 def _numeric_features(header: list[str], columns: list[list[str]], features: list[int], lines: list[int],
                       path: Path) -> np.ndarray:
-    values, problems = [], []
+    values, problems, decimal_comma = [], [], False
     for i in features:
         numbers, bad = _to_float(columns[i])
         if numbers is None:
             problems.append(f"{header[i]!r} (line {lines[bad]} has {columns[i][bad]!r})")
+            decimal_comma |= _looks_like_decimal_comma(columns[i][bad])
             continue
         infinite = np.flatnonzero(np.isinf(numbers))
         if infinite.size:
@@ -774,10 +869,13 @@ def _numeric_features(header: list[str], columns: list[list[str]], features: lis
                             f"line {lines[infinite[0]]}; replace it with a finite number or delete the row.")
         values.append(numbers)
     if problems:
-        noun = "column" if len(problems) == 1 else "columns"
-        raise DataError(f"{path}: feature {noun} {', '.join(problems)} not numeric; features must be numbers. "
-                        f"Encode text as numbers (e.g. one 0/1 column per category), drop the {noun}, "
-                        "or pass target= if it is the label column.")
+        what = f"column {problems[0]} is" if len(problems) == 1 else f"columns {', '.join(problems)} are"
+        if decimal_comma:
+            advice = "It looks like a decimal comma: write the numbers with a '.' (1.5, not 1,5)."
+        else:
+            advice = (f"Encode text as numbers (e.g. one 0/1 column per category), drop the "
+                      f"column{'s' * (len(problems) > 1)}, or pass target= if it is the label column.")
+        raise DataError(f"{path}: feature {what} not numeric; features must be numbers. {advice}")
     return np.stack(values, axis=1).astype(np.float32)
 
 
@@ -813,6 +911,7 @@ def _encode_target(name: str, column: list[str], lines: list[int], path: Path, t
 
 __all__ = [
     "DataError", "Dataset", "IdentityScaler", "MAX_AUTO_CLASSES", "MISSING_TOKENS", "MinMaxScaler", "SCALERS",
-    "Scaler", "StandardScaler", "as_arrays", "batches", "get_scaler", "load_csv", "train_test_split",
+    "Scaler", "StandardScaler", "as_arrays", "batches", "get_scaler", "load_csv", "load_features_csv",
+    "train_test_split",
     "train_val_test_split",
 ]

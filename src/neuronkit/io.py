@@ -51,8 +51,8 @@ from .engine import Tensor
 from .layers import Module, layer_from_config
 
 __all__ = [
-    "FORMAT_VERSION", "KINDS", "ModelFileError", "build_network", "load", "load_arrays", "read_model_file",
-    "register_kind", "save", "save_arrays", "write_model_file",
+    "FORMAT_VERSION", "KINDS", "ModelFileError", "ModelFileNotFoundError", "build_network", "load", "load_arrays",
+    "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
 ]
 
 FORMAT = "neuronkit"
@@ -71,8 +71,8 @@ class ModelFileError(ValueError):
     """A file that cannot be read as a neuronkit model file. The message names the path, the problem and the fix."""
 
 
-class _MissingModelFileError(ModelFileError, FileNotFoundError):
-    """Also a FileNotFoundError, so ``except FileNotFoundError`` (e.g. "resume if a checkpoint exists") works."""
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """No file at the path. Also a FileNotFoundError, so "resume if a checkpoint exists" code works as usual."""
 
 
 def _safetensors() -> Any:
@@ -376,8 +376,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(fh.fileno() if os.chmod in os.supports_fd else tmp, stat.S_IMODE(path.stat().st_mode))
+            with contextlib.suppress(FileNotFoundError):  # replacing a file keeps its permissions
+                os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -400,7 +400,7 @@ def _read_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" (relative to the current directory {Path.cwd()})"
-        raise _MissingModelFileError(f"cannot load {path}: no such file{where}; check the path") from None
+        raise ModelFileNotFoundError(f"cannot load {path}: no such file{where}; check the path") from None
     except IsADirectoryError:
         raise ModelFileError(f"cannot load {path}: it is a directory, not a model file") from None
     if not data:
@@ -424,6 +424,9 @@ def _not_a_model_file(path: Path, data: bytes) -> ModelFileError:
         with contextlib.suppress(UnicodeDecodeError):
             data[:512].decode("utf-8")
             looks_like = "a text file"
+    if looks_like is None and len(data) < 9:
+        return ModelFileError(f"cannot load {path}: the file is only {len(data)} bytes long, too short to be a "
+                              "model file; it is truncated or not a model file")
     message = f"cannot load {path}: it is not a neuronkit model file"
     if looks_like:
         message += f" (it looks like {looks_like})"
@@ -442,10 +445,6 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], int]:
     """The JSON header of a safetensors file and the offset where its data starts."""
     # a safetensors header is a JSON object, so byte 8 is "{": pickles, zips and text files fail this test
     if len(data) < 9 or data[8:9] != b"{":
-        if len(data) < 9 and not data.startswith(b"\x80"):
-            return_error = ModelFileError(f"cannot load {path}: the file is only {len(data)} bytes long, too short "
-                                          "to be a model file; it is truncated or not a model file")
-            raise return_error
         raise _not_a_model_file(path, data)
     header_len = int.from_bytes(data[:8], "little")
     header_end = 8 + header_len

@@ -219,7 +219,7 @@ class Optimizer:
             raise ValueError(f"{owner} state has hyper-parameters {sorted(hyper)} that do not fit: {exc}") from None
         self.lr = lr
         self.steps = steps
-        for target, loaded, p in zip(self.state, state, self.params):
+        for target, loaded, p in zip(self.state, state, self.params, strict=True):
             for name in list(target):
                 if name not in loaded:
                     del target[name]
@@ -594,7 +594,8 @@ def get_optimizer(spec: str | Optimizer | dict[str, Any], params: Iterable[Tenso
     if isinstance(spec, dict):
         spec = dict(spec)
         if "name" not in spec:
-            raise ValueError(f"an optimiser dict needs a 'name' key, e.g. {{'name': 'adam', 'lr': 0.001}}; got {spec!r}")
+            raise ValueError(f"an optimiser dict needs a 'name' key, e.g. {{'name': 'adam', 'lr': 0.001}}; "
+                             f"got {spec!r}")
         return get_optimizer(spec.pop("name"), params, **{**spec, **options})
     if not isinstance(spec, str):
         raise TypeError(f"optimizer must be a name or an Optimizer; got {spec!r}")
@@ -665,8 +666,9 @@ class Schedule:
         """Restore hyper-parameters and counters saved by :meth:`state_dict`."""
         owner = type(self).__name__
         state = dict(state)
-        if state.pop("type", None) != owner:
-            raise ValueError(f"this state is for a {state.get('type')!r} schedule; cannot load it into {owner}")
+        kind = state.pop("type", None)
+        if kind != owner:
+            raise ValueError(f"this state is for a {kind!r} schedule; cannot load it into {owner}")
         counters = {key: state.pop(key) for key in self._counters() if key in state}
         missing = set(self._counters()) - set(counters)
         if missing:
@@ -847,13 +849,13 @@ class ReduceLROnPlateau(Schedule):
         self.cooldown_counter = _check_int("ReduceLROnPlateau", "cooldown_counter", counters["cooldown_counter"], 0)
 
     def _is_better(self, value: float) -> bool:
-        if self.best is None:
-            return value == value  # the first value is the baseline, unless it is nan
+        if self.best is None:  # no metric yet: compare with the worst value, as torch does
+            best = math.inf if self.mode == "min" else -math.inf
+        else:
+            best = self.best
         if self.mode == "min":
-            return value < (self.best * (1.0 - self.threshold) if self.threshold_mode == "rel"
-                            else self.best - self.threshold)
-        return value > (self.best * (self.threshold + 1.0) if self.threshold_mode == "rel"
-                        else self.best + self.threshold)
+            return value < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
+        return value > (best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold)
 
     def step(self, metric: float) -> None:  # type: ignore[override]
         """Record one epoch's metric (e.g. the validation loss) and reduce the lr if it has plateaued."""
