@@ -20,9 +20,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
-
 import _common as C
+import numpy as np
 
 SIZES = [784, 256, 128, 10]
 BATCHES = (1, 32, 1024)

@@ -25,9 +25,8 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
-
 import _common as C
+import numpy as np
 
 SIZES = [784, 256, 128, 10]
 BATCH = 128

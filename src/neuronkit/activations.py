@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Function, Tensor, as_tensor
-from .engine import ops
+from .engine import Function, Tensor, as_tensor, ops
 
 
 class Activation:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -32,7 +31,8 @@ def _hidden(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be layer widths separated by commas, e.g. 128,64; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be layer widths separated by commas, e.g. 128,64; got {text!r}") \
+            from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"layer widths must be positive integers; got {text!r}")
     return sizes
@@ -82,7 +82,8 @@ def _metrics_text(est, X, y) -> str:
     if hasattr(est, "classes_"):
         return (f"accuracy {metrics.accuracy(y, pred):.4f}  balanced accuracy "
                 f"{metrics.balanced_accuracy(y, pred):.4f}  ({len(y)} samples)")
-    return f"R² {metrics.r2(y, pred):.4f}  RMSE {metrics.rmse(y, pred):.4g}  MAE {metrics.mae(y, pred):.4g}  ({len(y)} samples)"
+    return (f"R² {metrics.r2(y, pred):.4f}  RMSE {metrics.rmse(y, pred):.4g}  MAE {metrics.mae(y, pred):.4g}  "
+            f"({len(y)} samples)")
 
 
 def _labels_of(dataset) -> np.ndarray:
@@ -101,8 +102,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     X_train, X_test, y_train, y_test = train_test_split(
         dataset.X, y, test_size=args.test_size, stratify=dataset.task == "classification", seed=args.seed)
     est = _estimator_for(dataset, args)
-    print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, "
-          f"{'%d classes' % len(np.unique(y)) if dataset.task == 'classification' else 'regression'}; "
+    kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
+    print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
           f"{len(X_test)} samples held out for testing", file=sys.stderr)
     est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
             checkpoint=args.checkpoint)
@@ -143,8 +144,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for i, p in enumerate(pred):
         rows.append([str(p)] + ([f"{v:.6g}" for v in proba[i]] if proba is not None else []))
     if args.out:
-        from .callbacks import _atomic_write_text
         import io
+
+        from .callbacks import _atomic_write_text
 
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)

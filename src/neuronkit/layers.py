@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
-from .engine import Tensor, as_tensor
-from .engine import ops
+from .engine import Tensor, as_tensor, ops
 from .init import default_for, get_initializer, make_rng
 
 

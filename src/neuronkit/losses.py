@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Tensor, as_tensor
-from .engine import ops
+from .engine import Tensor, as_tensor, ops
 
 
 class Loss:

@@ -1,0 +1,248 @@
+"""Run every benchmark and write bench/RESULTS.md and bench/results.json.
+
+    python bench/run_all.py            # full run (about 10 minutes on 2 cores)
+    python bench/run_all.py --smoke    # tiny sizes: checks every script still works (seconds)
+
+Each workload runs in its own subprocess (clean thread pools and memory). If
+``OPENBLAS_CORETYPE`` or ``OPENBLAS_L2_SIZE`` is set, everything is run twice: with the
+environment as given, then with both removed (``--single-pass`` skips the second pass).
+Around every script the share of the machine's CPU time used by *other* processes is
+recorded (from /proc/stat): a busy machine makes two-thread BLAS timings meaningless, and
+the results say so instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import _common as C
+
+SCRIPTS = {"train": "bench_train.py", "predict": "bench_predict.py", "digits": "bench_digits.py",
+           "import_memory": "bench_import_memory.py"}
+UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+# (label, how to read the ratio from the results, the target); ratio = neuronkit / other, lower is better
+TARGETS: list[tuple[str, tuple[str, ...], float]] = [
+    ("W1 SGD epoch: neuronkit / NumPy by hand", ("train", "optimizers", "sgd", "ratios", "neuronkit/numpy"), 1.15),
+    ("W1 SGD epoch: neuronkit / PyTorch", ("train", "optimizers", "sgd", "ratios", "neuronkit/torch"), 0.85),
+    ("W1 Adam epoch: neuronkit / NumPy by hand", ("train", "optimizers", "adam", "ratios", "neuronkit/numpy"), 1.15),
+    ("W1 Adam epoch: neuronkit / PyTorch", ("train", "optimizers", "adam", "ratios", "neuronkit/torch"), 0.90),
+    ("W2 predict batch 1: neuronkit / PyTorch", ("predict", "batches", "1", "ratios", "neuronkit/torch"), 0.70),
+    ("W2 predict batch 1024: neuronkit / PyTorch", ("predict", "batches", "1024", "ratios", "neuronkit/torch"), 1.00),
+    ("W3 digits: NeuralClassifier / PyTorch", ("digits", "ratios", "neuronkit.NeuralClassifier/torch"), 0.40),
+    ("W3 digits: NeuralClassifier / scikit-learn", ("digits", "ratios", "neuronkit.NeuralClassifier/sklearn"), 0.65),
+    ("W3 digits: nk.fit / PyTorch", ("digits", "ratios", "neuronkit.fit/torch"), 0.40),
+    ("W3 digits: nk.fit / scikit-learn", ("digits", "ratios", "neuronkit.fit/sklearn"), 0.65),
+    ("W5 peak memory SGD epoch: neuronkit / PyTorch", ("import_memory", "memory", "sgd", "ratios", "neuronkit/torch"),
+     0.60),
+    ("W5 peak memory Adam epoch: neuronkit / PyTorch",
+     ("import_memory", "memory", "adam", "ratios", "neuronkit/torch"), 0.60),
+]
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds all processes have spent busy since boot (from /proc/stat), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in (fields + ["0"] * 8)[:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_script(name: str, extra: list[str], env: dict[str, str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}.json"
+        busy0, own0, t0 = _busy_seconds(), _children_cpu(), time.perf_counter()
+        proc = subprocess.run([sys.executable, str(C.BENCH_DIR / SCRIPTS[name]), "--json", str(out), *extra],
+                              env=env)
+        elapsed, busy1, own1 = time.perf_counter() - t0, _busy_seconds(), _children_cpu()
+        if proc.returncode != 0:
+            raise SystemExit(f"{SCRIPTS[name]} failed (exit {proc.returncode})")
+        results = json.loads(out.read_text())
+    foreign = None
+    if busy0 is not None and busy1 is not None:
+        foreign = max(0.0, ((busy1 - busy0) - (own1 - own0)) / (elapsed * (os.cpu_count() or 1)))
+    results["wall_seconds"] = elapsed
+    results["foreign_cpu_share"] = foreign
+    if foreign is not None and foreign > 0.05:
+        C.log(f"  WARNING: other processes used {foreign:.0%} of the CPUs during {SCRIPTS[name]}; "
+              "its timings are not trustworthy")
+    return results
+
+
+def machine_in(env: dict[str, str]) -> dict[str, Any]:
+    """machine_info() as seen by a child with ``env`` (BLAS settings are read at library load)."""
+    code = "import json, _common; print(json.dumps(_common.machine_info()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**env, "PYTHONPATH": str(C.BENCH_DIR)}, cwd=C.BENCH_DIR)
+    return json.loads(out.stdout)
+
+
+def dig(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+# ----------------------------------------------------------------------------- report
+def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
+    lines = ["# neuronkit benchmarks", ""]
+    if smoke:
+        lines += ["**Smoke run (tiny sizes): these figures mean nothing.**", ""]
+    lines += ["Generated by `python bench/run_all.py` (see bench/README.md for the method). Times are medians;",
+              "a ratio is neuronkit's time (or memory) divided by the other's: below 1 means neuronkit is faster.", ""]
+    for run in runs:
+        m = run["machine"]
+        lines += [f"## {run['label']}", "",
+                  f"- machine: {m['cpu']}, {m['cpu_count']} CPUs; {m['platform']}",
+                  f"- Python {m['python']}, NumPy {m['numpy']}, PyTorch {m['torch']} "
+                  f"({C.TORCH_THREADS} threads), scikit-learn {m['sklearn']}, "
+                  f"neuronkit {m['neuronkit']} ({m.get('neuronkit_commit')})",
+                  f"- BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m["env"].items() if v is not None)
+                  if any(v is not None for v in m["env"].values()) else "- BLAS environment: no variable set",
+                  f"- thread pools (threadpoolctl): {C.blas_summary(m)}",
+                  f"- started {run['started']}", ""]
+        w = run["workloads"]
+        lines += _targets_table(w)
+        lines += _train_table(w.get("train"))
+        lines += _predict_table(w.get("predict"))
+        lines += _digits_table(w.get("digits"))
+        lines += _import_memory_table(w.get("import_memory"))
+        busy = {k: v.get("foreign_cpu_share") for k, v in w.items()}
+        lines += ["CPU used by other processes during each script (share of all CPUs): "
+                  + ", ".join(f"{k} {v:.0%}" if v is not None else f"{k} n/a" for k, v in busy.items()), ""]
+    return "\n".join(lines) + "\n"
+
+
+def _targets_table(w: dict[str, Any]) -> list[str]:
+    out = ["### Targets", "", "| measure | ratio | target | met |", "|---|---:|---:|:---:|"]
+    for label, path, target in TARGETS:
+        value = dig(w, path)
+        met = "-" if value is None else ("yes" if value <= target else "**no**")
+        out.append(f"| {label} | {C.fmt_ratio(value)} | ≤ {target:.2f} | {met} |")
+    d = w.get("digits")
+    if d:
+        r = d["results"]
+        for mine in ("neuronkit.NeuralClassifier", "neuronkit.fit"):
+            for other in ("torch", "sklearn"):
+                if mine in r and other in r:
+                    gap = r[mine]["test_accuracy"] - r[other]["test_accuracy"]
+                    out.append(f"| W3 test accuracy: {mine} − {other} | {gap:+.4f} | ≥ −0.01 | "
+                               f"{'yes' if gap >= -0.01 else '**no**'} |")
+    im = w.get("import_memory")
+    if im and im["import"].get("neuronkit"):
+        t = im["import"]["neuronkit"]["median"]
+        out.append(f"| W5 `import neuronkit` | {t:.3f} s | ≤ 0.200 s | {'yes' if t <= 0.2 else '**no**'} |")
+    return out + [""]
+
+
+def _train_table(t: dict[str, Any] | None) -> list[str]:
+    if not t:
+        return []
+    out = [f"### W1 + W4: one training epoch ({t['n_samples']:,} × {t['sizes'][0]}, MLP "
+           f"{'-'.join(map(str, t['sizes']))}, batch {t['batch_size']}, median of {t['repeats']})", "",
+           "| optimiser | contender | time | epoch loss | neuronkit / this |", "|---|---|---:|---:|---:|"]
+    for opt, entry in t["optimizers"].items():
+        for name, r in entry.items():
+            if name == "ratios":
+                continue
+            ratio = entry["ratios"].get(f"neuronkit/{name}")
+            out.append(f"| {opt} | {name} | {C.fmt_time(r['median'])} | {r['epoch_loss']:.4f} | "
+                       f"{C.fmt_ratio(ratio)} |")
+    return out + [""]
+
+
+def _predict_table(p: dict[str, Any] | None) -> list[str]:
+    if not p:
+        return []
+    names = [n for n in next(iter(p["batches"].values())) if n != "ratios" and n != "calls_per_run"]
+    out = [f"### W2: prediction latency per call (median of {p['repeats']})", "",
+           "| batch | " + " | ".join(names) + " | neuronkit / torch |",
+           "|---:|" + "---:|" * (len(names) + 1)]
+    for batch, entry in p["batches"].items():
+        cells = [C.fmt_time(entry[n]["median"]) if n in entry else "-" for n in names]
+        out.append(f"| {batch} | " + " | ".join(cells) + f" | {C.fmt_ratio(entry['ratios'].get('neuronkit/torch'))} |")
+    return out + ["", "`neuronkit` is `net(x)` under `nk.no_grad()`; `neuronkit.predict` is `nk.training.predict`.", ""]
+
+
+def _digits_table(d: dict[str, Any] | None) -> list[str]:
+    if not d:
+        return []
+    out = [f"### W3: digits, MLP {'-'.join(map(str, d['sizes']))}, Adam, batch {d['batch_size']}, {d['epochs']} "
+           f"epochs ({d['steps']} steps; median of {d['repeats']})", "",
+           "| contender | time | per step | test accuracy |", "|---|---:|---:|---:|"]
+    for name, r in d["results"].items():
+        out.append(f"| {name} | {C.fmt_time(r['median'])} | {C.fmt_time(r['per_step'])} | {r['test_accuracy']:.4f} |")
+    return out + [""]
+
+
+def _import_memory_table(im: dict[str, Any] | None) -> list[str]:
+    if not im:
+        return []
+    out = [f"### W5: import time (median of {im['import_samples']} fresh interpreters)", "",
+           "| module | import |", "|---|---:|"]
+    for module, t in im["import"].items():
+        out.append(f"| `{module}` | {C.fmt_time(t['median']) if t else 'not installed'} |")
+    out += ["", f"### W5: peak memory of one workload-1 epoch ({im['n_samples']:,} samples), MiB above the baseline",
+            "", "| optimiser | contender | peak − baseline (RSS) | tracemalloc peak | baseline RSS |",
+            "|---|---|---:|---:|---:|"]
+    for opt, entry in im["memory"].items():
+        for name, r in entry.items():
+            if name == "ratios":
+                continue
+            tm = f"{r['tracemalloc_peak'] / 2**20:.1f}" if "tracemalloc_peak" in r else "-"
+            out.append(f"| {opt} | {name} | {r['training_peak'] / 2**20:.1f} | {tm} | {r['baseline'] / 2**20:.0f} |")
+    return out + [""]
+
+
+# ----------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat (seconds): checks the scripts work")
+    p.add_argument("--repeats", type=int, default=None, help="override every script's number of repeats")
+    p.add_argument("--only", nargs="+", choices=sorted(SCRIPTS), default=list(SCRIPTS), help="run these workloads")
+    p.add_argument("--single-pass", action="store_true", help="do not rerun with the OpenBLAS variables unset")
+    p.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    p.add_argument("--out", type=Path, default=C.BENCH_DIR, help="directory for RESULTS.md and results.json")
+    args = p.parse_args(argv)
+    extra = (["--smoke"] if args.smoke else []) + (["--repeats", str(args.repeats)] if args.repeats else [])
+    extra += ["--no-torch"] if args.no_torch else []
+    passes = [("environment as given", dict(os.environ))]
+    if not args.single_pass and any(v in os.environ for v in UNSET):
+        passes.append((" and ".join(UNSET) + " unset", {k: v for k, v in os.environ.items() if k not in UNSET}))
+    runs = []
+    for label, env in passes:
+        C.log(f"=== {label} ===")
+        run = {"label": label, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_in(env),
+               "workloads": {}}
+        C.log(f"BLAS: {C.blas_summary(run['machine'])}")
+        for name in args.only:
+            run["workloads"][name] = run_script(name, extra, env)
+        runs.append(run)
+    if len(passes) == 1 and not any(v in os.environ for v in UNSET):
+        runs[0]["label"] += f" ({' and '.join(UNSET)} not set: the unset pass would be identical)"
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps({"smoke": args.smoke, "runs": runs}, indent=1))
+    (args.out / "RESULTS.md").write_text(markdown(runs, args.smoke))
+    C.log(f"wrote {args.out / 'RESULTS.md'} and {args.out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

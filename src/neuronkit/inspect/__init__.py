@@ -1,0 +1,71 @@
+"""Understanding a network one neuron at a time: traces, neuron health, attribution, specialisation.
+
+Every function takes a network (:class:`~neuronkit.Sequential`) or a fitted
+estimator (then inputs are unscaled, as in the data), and addresses neurons by
+stable names: ``"hidden1[3]"`` is neuron 3 of layer ``hidden1``. Nothing here
+changes the model or makes layers record anything: each function runs its own
+observing forward pass (in eval mode) and leaves the network as it was.
+
+=====================  ==============================================================
+trace, explain         one input through every neuron; one neuron's arithmetic
+backprop               the chain-rule terms of one neuron's weight gradients
+health, HealthMonitor  dead, saturated, duplicate, frozen neurons; vanishing/exploding
+                       gradients; a report with remedies (a function and a callback)
+attribute              saliency, gradient × input, integrated gradients, occlusion
+top_activating, ...    what a neuron learned: top samples, activation maximisation,
+                       ablation, class selectivity
+plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
+=====================  ==============================================================
+
+>>> import neuronkit as nk
+>>> net = nk.mlp([4, 8, 3], output="softmax", seed=0)
+>>> nk.inspect.trace(net, [0.1, 0.2, 0.3, 0.4])["hidden1[3]"].name
+'hidden1[3]'
+"""
+
+from __future__ import annotations
+
+from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .health import (
+    CHECKS,
+    REMEDIES,
+    GradientHealth,
+    HealthMonitor,
+    HealthReport,
+    LayerHealth,
+    NeuronHealthWarning,
+    Problem,
+    Thresholds,
+    health,
+    register_check,
+)
+from .plots import (
+    plot_activation_histograms,
+    plot_attributions,
+    plot_gradient_norms,
+    plot_learning_curves,
+    plot_top_activating,
+    plot_weights,
+)
+from .report import ReportFiles, write_report
+from .specialisation import (
+    AblationReport,
+    AblationRow,
+    Maximization,
+    Selectivity,
+    TopActivating,
+    ablate,
+    ablated_outputs,
+    class_selectivity,
+    maximize_activation,
+    top_activating,
+)
+from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
+
+__all__ = [
+    "ATTRIBUTIONS", "CHECKS", "REMEDIES", "AblationReport", "AblationRow", "Attribution", "Backprop", "GradientHealth", "HealthMonitor", "HealthReport", "LayerHealth", "LayerTrace",
+    "NeuronHealthWarning", "NeuronTrace", "Problem", "ReportFiles", "Thresholds", "Trace", "Maximization", "Selectivity", "TopActivating", "ablate",
+    "ablated_outputs", "attribute", "backprop", "class_selectivity", "explain", "health", "maximize_activation",
+    "plot_activation_histograms", "plot_attributions", "plot_gradient_norms", "plot_learning_curves",
+    "plot_top_activating", "plot_weights", "register_attribution", "register_check", "top_activating", "trace", "write_report",
+]

@@ -1,0 +1,286 @@
+"""What inspection sees of a model: its network, how inputs reach it, and stable neuron names.
+
+Every public function of :mod:`neuronkit.inspect` takes either a network
+(:class:`~neuronkit.Sequential`) or a fitted estimator
+(:class:`~neuronkit.NeuralClassifier` / :class:`~neuronkit.NeuralRegressor`).
+For an estimator, inputs are given as in the data (unscaled): the stored scaler
+is a per-feature affine map ``x_net = x · scale + shift``, and it is applied
+inside the differentiable graph, so gradients and attributions are with respect
+to the features the user passed in.
+
+Layers do not record anything: :func:`forward` is an opt-in observer that runs
+a network layer by layer and returns each layer's input, potential ``z`` and
+output, optionally editing a layer's output on the way (ablation, clamping).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine import Tensor, no_grad
+from ..layers import Dense, Module, Sequential
+from ..losses import Loss
+
+_NAME = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)(?:\.neurons?)?\s*\[\s*(?P<index>-?\d+)\s*\]\s*$")
+_COLON = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)\s*:\s*(?P<index>-?\d+)\s*$")
+
+
+@dataclass
+class LayerRecord:
+    """One layer's step of a forward pass: its ``input``, potential ``z`` (Dense only) and ``output``."""
+
+    name: str
+    layer: Module
+    input: Tensor
+    z: Tensor | None
+    output: Tensor
+
+
+@contextlib.contextmanager
+def eval_mode(net: Module) -> Iterator[None]:
+    """Run in eval mode (dropout off, running statistics) and restore every module's flag afterwards."""
+    flags = [(m, m.training) for m in net.modules()]
+    net.eval()
+    try:
+        yield
+    finally:
+        for m, flag in flags:
+            m.training = flag
+
+
+def forward(net: Sequential, x: Tensor, *, start: int = 0, stop: int | None = None,
+            edits: Mapping[str, Callable[[Tensor], Tensor]] | None = None) -> list[LayerRecord]:
+    """Run ``net``'s layers ``start`` to ``stop`` (exclusive; default: all) on ``x``, recording each one.
+
+    ``edits[name](output) -> Tensor`` replaces that layer's output before the
+    next layer sees it (the record keeps the edited output). The network itself
+    is not changed.
+    """
+    records: list[LayerRecord] = []
+    h = x
+    for name, layer in list(net.layers.items())[start:stop]:
+        if isinstance(layer, Dense):
+            z = layer.potential(h)
+            out = layer.activation(z)
+        else:
+            z, out = None, layer(h)
+        if edits and name in edits:
+            out = edits[name](out)
+        records.append(LayerRecord(name, layer, h, z, out))
+        h = out
+    return records
+
+
+class InspectedModel:
+    """A network or a fitted estimator, seen the same way by every inspection function."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.scale: np.ndarray | None = None
+        self.shift: np.ndarray | None = None
+        self.classes: np.ndarray | None = None
+        self.y_mean: np.ndarray | None = None
+        self.y_scale: np.ndarray | None = None
+        if isinstance(model, Sequential):
+            self.network = model
+        elif isinstance(getattr(model, "network_", None), Sequential):
+            self.network = model.network_
+            self.classes = getattr(model, "classes_", None)
+            self.y_mean = getattr(model, "y_mean_", None)
+            self.y_scale = getattr(model, "y_scale_", None)
+            self._affine_from_scaler(model)
+        elif hasattr(model, "network_") or hasattr(type(model), "_model_file"):
+            raise ValueError(f"this {type(model).__name__} is not fitted yet: call fit(X, y) before inspecting it")
+        else:
+            raise TypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
+                            f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
+        if not self.dense_layers():
+            raise ValueError("the network has no Dense layer, so it has no neurons to inspect")
+
+    def _affine_from_scaler(self, est: Any) -> None:
+        scaler = getattr(est, "scaler_", None)
+        n = int(getattr(est, "n_features_in_", self.network.in_features or 0))
+        if scaler is None or n == 0:
+            return
+        zero = np.asarray(scaler.transform(np.zeros((1, n))), dtype=np.float64)[0]
+        one = np.asarray(scaler.transform(np.ones((1, n))), dtype=np.float64)[0]
+        probe = np.random.default_rng(0).normal(size=(3, n)) * 10.0
+        if not np.allclose(np.asarray(scaler.transform(probe), dtype=np.float64), probe * (one - zero) + zero,
+                           rtol=1e-6, atol=1e-6):
+            raise ValueError(f"the estimator's scaler {scaler!r} is not a per-feature affine map; inspection needs "
+                             "one (standard, minmax or none) to differentiate through it")
+        self.scale, self.shift = one - zero, zero
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def n_features(self) -> int:
+        n = self.network.in_features
+        return int(n) if n is not None else 0
+
+    def dense_layers(self) -> list[tuple[str, Dense]]:
+        return [(name, layer) for name, layer in self.network.layers.items() if isinstance(layer, Dense)]
+
+    def layer_index(self, name: str) -> int:
+        return list(self.network.layers).index(name)
+
+    def neuron(self, name: Any) -> tuple[str, Dense, int]:
+        """Parse a stable neuron name (``"hidden1[3]"``; also ``"hidden1.neuron[3]"``, ``"hidden1:3"``)."""
+        if not isinstance(name, str):
+            raise TypeError(f"neuron must be a name like 'hidden1[3]'; got {name!r}")
+        match = _NAME.match(name) or _COLON.match(name)
+        if match is None:
+            raise ValueError(f"neuron must be named LAYER[INDEX], e.g. 'hidden1[3]'; got {name!r}")
+        layer_name, index = match["layer"], int(match["index"])
+        if layer_name not in self.network.layers:
+            raise ValueError(f"no layer named {layer_name!r}; layers are: {', '.join(self.network.layers)}")
+        layer = self.network.layers[layer_name]
+        if not isinstance(layer, Dense):
+            dense = ", ".join(n for n, _ in self.dense_layers())
+            raise ValueError(f"layer {layer_name!r} is a {type(layer).__name__}, which has no neurons; "
+                             f"layers with neurons: {dense}")
+        n = layer.out_features
+        if not -n <= index < n:
+            raise ValueError(f"layer {layer_name!r} has {n} neurons ({layer_name}[0] .. {layer_name}[{n - 1}]); "
+                             f"got index {index}")
+        return layer_name, layer, index % n
+
+    def neuron_names(self, layer_name: str) -> list[str]:
+        layer = self.network.layers[layer_name]
+        return [f"{layer_name}[{i}]" for i in range(getattr(layer, "out_features", 0))]
+
+    # ------------------------------------------------------------------ data
+    def check_X(self, X: Any, what: str = "X") -> np.ndarray:
+        """X as a float64 array (n_samples, n_features) of finite values (one sample may be 1-D)."""
+        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2:
+            raise ValueError(f"{what} must be 2-D (n_samples, n_features); got shape {X.shape}")
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must contain only numbers") from None
+        if X.shape[1] != self.n_features:
+            raise ValueError(f"{what} has {X.shape[1]} features but the model takes {self.n_features}; "
+                             f"give shape (n_samples, {self.n_features})")
+        if len(X) == 0:
+            raise ValueError(f"{what} has no samples")
+        if not np.all(np.isfinite(X)):
+            row = int(np.argwhere(~np.isfinite(X))[0][0])
+            raise ValueError(f"{what} contains NaN or infinite values (first at row {row}); fill or drop them")
+        return X
+
+    def check_sample(self, x: Any, what: str = "x") -> np.ndarray:
+        """One sample as a float64 vector (n_features,); (1, n_features) is accepted too."""
+        arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+        if arr.ndim == 2 and arr.shape[0] == 1:
+            arr = arr[0]
+        if arr.ndim != 1:
+            raise ValueError(f"{what} must be one sample of shape ({self.n_features},); got shape {arr.shape}")
+        return self.check_X(arr, what)[0]
+
+    def to_network_input(self, X: np.ndarray) -> np.ndarray:
+        """Apply the estimator's scaler (identity for a bare network)."""
+        return X if self.scale is None else X * self.scale + self.shift
+
+    def input_tensor(self, X: np.ndarray, *, requires_grad: bool) -> tuple[Tensor, Tensor]:
+        """(leaf for X, the network's input) with the scaler inside the graph."""
+        if requires_grad:
+            leaf = Tensor(np.asarray(X, dtype=np.float64), requires_grad=True)
+            net_in = leaf if self.scale is None else leaf * self.scale + self.shift
+        else:
+            net_dtype = self.network.parameters()[0].dtype
+            leaf = Tensor(np.asarray(X, dtype=np.float64))
+            net_in = Tensor(self.to_network_input(leaf.data).astype(net_dtype))
+        return leaf, net_in
+
+    def records(self, X: np.ndarray, **kwargs: Any) -> list[LayerRecord]:
+        """A recorded eval-mode forward pass without a graph."""
+        with eval_mode(self.network), no_grad():
+            return forward(self.network, self.input_tensor(X, requires_grad=False)[1], **kwargs)
+
+    # ------------------------------------------------------------------ targets and loss
+    @property
+    def is_classifier(self) -> bool:
+        if self.classes is not None:
+            return True
+        act = getattr(self.network.output_activation, "name", None)
+        return act == "softmax" or (act == "sigmoid" and self.network.out_features == 1)
+
+    def loss(self) -> Loss:
+        from ..training import default_loss
+
+        return default_loss(self.network)
+
+    def encode_targets(self, y: Any, n: int) -> np.ndarray:
+        """Targets in the network's terms: class indices (via ``classes_``) or standardised values."""
+        y = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if y.ndim == 0:
+            y = y.reshape(1)
+        if len(y) != n:
+            raise ValueError(f"X has {n} samples but y has {len(y)}; give one target per sample")
+        loss = self.loss()
+        if self.classes is not None:
+            idx = np.searchsorted(self.classes, y)
+            idx = np.clip(idx, 0, len(self.classes) - 1)
+            bad = self.classes[idx] != y
+            if np.any(bad):
+                raise ValueError(f"y holds labels the model does not know, e.g. {y[bad][0]!r}; "
+                                 f"its classes are {list(self.classes)}")
+            return idx.astype(np.intp)
+        if loss.output_activation == "softmax":
+            if y.ndim == 2 and y.shape[1] == 1:
+                y = y[:, 0]
+            if y.dtype.kind == "f" and np.all(y == np.round(y)):
+                y = y.astype(np.intp)
+            n_out = self.network.out_features or 0
+            if y.dtype.kind not in "iu" or y.ndim != 1 or (y.size and (y.min() < 0 or y.max() >= n_out)):
+                raise ValueError(f"y must hold class indices 0..{n_out - 1}, one per sample; got dtype {y.dtype}, "
+                                 f"shape {y.shape}")
+            return y.astype(np.intp)
+        y = y.astype(np.float64)
+        if self.y_mean is not None:
+            y = (y.reshape(n, -1) - self.y_mean) / self.y_scale
+        return y.reshape(n, -1)
+
+    def loss_input(self, records: list[LayerRecord], loss: Loss) -> Tensor:
+        """What the loss takes: the last potentials (logits) if it contains the output activation."""
+        last = records[-1]
+        act = getattr(getattr(last.layer, "activation", None), "name", None)
+        if loss.output_activation is not None and act == loss.output_activation and last.z is not None:
+            return last.z
+        return last.output
+
+    def label_of(self, index: int) -> Any:
+        return self.classes[index] if self.classes is not None else index
+
+
+def chunks(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
+
+
+def check_number(name: str, value: Any, *, low: float = -np.inf, high: float = np.inf,
+                 low_open: bool = False) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+    if ok:
+        v = float(value)
+        ok = np.isfinite(v) and (v > low if low_open else v >= low) and v <= high
+    if not ok:
+        bound = f"{'>' if low_open else '>='} {low:g}" if np.isfinite(low) else ""
+        upper = f"<= {high:g}" if np.isfinite(high) else ""
+        rule = " and ".join(b for b in (bound, upper) if b) or "finite"
+        raise ValueError(f"{name} must be a number {rule}; got {value!r}")
+    return float(value)

@@ -1,0 +1,780 @@
+"""Neuron health: dead, saturated, duplicate and frozen neurons; vanishing and exploding gradients.
+
+:func:`health` examines a network on data and returns a :class:`HealthReport`;
+:class:`HealthMonitor` is a training callback that does the same every epoch,
+tracks the trends, and warns once (a :class:`NeuronHealthWarning`) when a
+problem first appears. Neurons are named ``layer[i]``.
+
+Per neuron, over the samples of ``X`` (z is the potential, f the activation):
+
+==============  ==========================================================================
+firing rate     fraction of samples with z > 0 (the neuron is "active")
+dead            ReLU family (relu, leaky_relu, elu, gelu, …): z <= 0 on every sample, so
+                it outputs a constant and (for relu) gets no gradient at all
+saturated       sigmoid family (sigmoid, tanh, softsign): f'(z) < ε · max f' (ε =
+                ``saturation_eps`` = 0.01) on at least ``saturation_fraction`` = 90 %
+                of the samples — it sits on a flat tail and barely learns
+duplicate       two neurons of a layer whose outputs correlate above
+                ``duplicate_correlation`` = 0.99 over the data, or whose weight rows
+                and biases are identical (max |difference| <= ``weight_atol``)
+frozen          (callback) ‖Δ(w, b)‖ <= ``frozen_tol`` · ‖(w, b)‖ over the last epoch
+excitatory      fraction of incoming weights > 0; balance = (Σw⁺ - Σ|w⁻|) / Σ|w| in [-1, 1]
+==============  ==========================================================================
+
+Dead, saturated and duplicate neurons are looked for in hidden layers only (an
+output layer is meant to be confident). Per layer, ``grad_norm`` is ‖∂L/∂W‖
+(Frobenius norm of the weight gradient of the mean loss over ``(X, y)``). With
+r = grad_norm(first Dense layer) / grad_norm(last Dense layer):
+
+* vanishing gradients: r < ``vanishing_ratio`` = 1e-3 (early layers learn
+  1000× slower than the last);
+* exploding gradients: r > ``exploding_ratio`` = 1e3, or any layer's norm
+  above ``exploding_norm`` = 1e3, or a non-finite gradient.
+
+Each problem comes with a plain-language remedy (:data:`REMEDIES`).
+
+>>> import numpy as np, neuronkit as nk
+>>> net = nk.mlp([2, 4, 2], output="softmax", seed=0)
+>>> net["hidden1"].bias.data[1] = -100.0      # potentials always negative: a dead ReLU
+>>> report = nk.inspect.health(net, np.random.default_rng(0).normal(size=(50, 2)))
+>>> report.dead
+['hidden1[1]']
+>>> print(report.problems[0].remedy[:40])
+A dead ReLU neuron outputs 0 for every s
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from ..callbacks import Callback
+from ..engine import Tensor
+from ..layers import Dense, Sequential
+from ._model import InspectedModel, chunks, eval_mode, forward
+
+RELU_FAMILY = "relu"
+SIGMOID_FAMILY = "sigmoid"
+
+
+class NeuronHealthWarning(UserWarning):
+    """Issued by :class:`HealthMonitor` the first time a health problem appears during training."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers that decide what counts as a problem (see the module docstring).
+
+    >>> Thresholds(saturation_eps=0.05).saturation_fraction
+    0.9
+    """
+
+    saturation_eps: float = 0.01
+    saturation_fraction: float = 0.9
+    duplicate_correlation: float = 0.99
+    weight_atol: float = 1e-6
+    vanishing_ratio: float = 1e-3
+    exploding_ratio: float = 1e3
+    exploding_norm: float = 1e3
+    frozen_tol: float = 1e-7
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value <= 0:
+                raise ValueError(f"threshold {f.name} must be a positive number; got {value!r}")
+        for name in ("saturation_eps", "saturation_fraction", "duplicate_correlation"):
+            if getattr(self, name) > 1:
+                raise ValueError(f"threshold {name} must be in (0, 1]; got {getattr(self, name)!r}")
+
+    @classmethod
+    def of(cls, spec: Thresholds | dict[str, float] | None) -> Thresholds:
+        if spec is None:
+            return cls()
+        if isinstance(spec, cls):
+            return spec
+        if isinstance(spec, dict):
+            unknown = sorted(set(spec) - {f.name for f in fields(cls)})
+            if unknown:
+                raise ValueError(f"unknown thresholds {unknown}; valid names are: "
+                                 f"{', '.join(f.name for f in fields(cls))}")
+            return cls(**spec)
+        raise TypeError(f"thresholds must be a Thresholds or a dict; got {type(spec).__name__}")
+
+
+# ------------------------------------------------------------------------------ problems and remedies
+REMEDIES: dict[str, str] = {
+    "dead": ("A dead ReLU neuron outputs 0 for every sample and gets no gradient, so it cannot recover. Use He "
+             "initialisation (init='he_normal'), a lower learning rate, leaky_relu (or elu/gelu) so negative "
+             "potentials still pass a gradient, normalisation (BatchNorm/LayerNorm) before the activation, or "
+             "reinitialise the neuron's weights and bias."),
+    "saturated": ("A saturated sigmoid/tanh neuron sits on a flat tail where f'(z) is almost 0, so its weights "
+                  "barely learn. Standardise the inputs, use Glorot (Xavier) initialisation or smaller initial "
+                  "weights, a lower learning rate, normalisation (BatchNorm/LayerNorm), or relu/leaky_relu hidden "
+                  "layers."),
+    "duplicate": ("Duplicate neurons compute the same thing and waste capacity (typical of identical or constant "
+                  "initial weights, which gradient descent cannot tell apart). Initialise with random weights from "
+                  "a seed, or remove one neuron of each pair (or reinitialise it)."),
+    "vanishing_gradients": ("Gradients shrink layer by layer towards the input, so the early layers stop "
+                            "learning. Use relu-family activations with He initialisation, fewer layers, "
+                            "normalisation (BatchNorm/LayerNorm), or Glorot initialisation for sigmoid/tanh."),
+    "exploding_gradients": ("Gradients grow layer by layer or are huge, so updates overshoot (the loss may become "
+                            "NaN). Lower the learning rate, clip gradients (fit(..., clip_norm=1.0)), use smaller "
+                            "He/Glorot-scaled initial weights, or add normalisation (BatchNorm/LayerNorm)."),
+    "frozen": ("A frozen neuron's weights did not change during the last epoch: it gets no gradient (dead or "
+               "saturated) or the learning rate has decayed to nothing. Fix the cause, raise the learning rate, or "
+               "reinitialise the neuron."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem in one layer: ``kind`` (a key of :data:`REMEDIES`), ``layer`` (or
+    ``"network"``), the affected ``neurons`` (names; empty for layer-wide problems), a
+    ``message`` and the measured ``value``."""
+
+    kind: str
+    layer: str
+    neurons: tuple[str, ...]
+    message: str
+    value: float | None = None
+
+    @property
+    def remedy(self) -> str:
+        return REMEDIES.get(self.kind, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "layer": self.layer, "neurons": list(self.neurons), "message": self.message,
+                "value": _finite_or_none(self.value), "remedy": self.remedy}
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.layer}: {self.message}"
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass
+class LayerHealth:
+    """Per-neuron statistics of one Dense layer (arrays of shape (n_neurons,)).
+
+    ``firing_rate``, ``mean_activation``, ``std_activation``; ``dead`` and
+    ``saturated`` (bool); ``saturation`` (fraction of samples with f'(z) < ε·max f');
+    ``excitatory`` (fraction of weights > 0) and ``balance``; ``duplicates``
+    (pairs (i, j, reason)); ``grad_norm`` (‖∂L/∂W‖ or None without targets);
+    ``frozen`` (bool per neuron; only from a :class:`HealthMonitor`).
+    """
+
+    name: str
+    activation: str
+    family: str
+    hidden: bool
+    firing_rate: np.ndarray
+    mean_activation: np.ndarray
+    std_activation: np.ndarray
+    dead: np.ndarray
+    saturation: np.ndarray
+    saturated: np.ndarray
+    excitatory: np.ndarray
+    balance: np.ndarray
+    duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+    grad_norm: float | None = None
+    frozen: np.ndarray | None = None
+    measured: bool = True  # False: no samples were examined (activation statistics are placeholders)
+
+    @property
+    def n_neurons(self) -> int:
+        return len(self.firing_rate)
+
+    def names(self, mask: np.ndarray) -> tuple[str, ...]:
+        return tuple(f"{self.name}[{i}]" for i in np.flatnonzero(mask))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"activation": self.activation, "family": self.family, "hidden": self.hidden,
+                               "grad_norm": _finite_or_none(self.grad_norm)}
+        out["neurons"] = {}
+        for i in range(self.n_neurons):
+            entry: dict[str, Any] = {"excitatory": float(self.excitatory[i]), "balance": float(self.balance[i])}
+            if self.measured:
+                entry.update(firing_rate=float(self.firing_rate[i]), mean_activation=float(self.mean_activation[i]),
+                             std_activation=float(self.std_activation[i]), dead=bool(self.dead[i]),
+                             saturation=float(self.saturation[i]), saturated=bool(self.saturated[i]))
+            if self.frozen is not None:
+                entry["frozen"] = bool(self.frozen[i])
+            out["neurons"][f"{self.name}[{i}]"] = entry
+        out["duplicates"] = [[f"{self.name}[{i}]", f"{self.name}[{j}]", why] for i, j, why in self.duplicates]
+        return out
+
+
+# ------------------------------------------------------------------------------ checks (a registry)
+Check = Callable[[dict[str, LayerHealth], "GradientHealth | None", Thresholds], list[Problem]]
+CHECKS: dict[str, Check] = {}
+
+
+def register_check(name: str, check: Check, remedy: str | None = None) -> None:
+    """Add a health check ``check(layers, gradients, thresholds) -> [Problem, ...]`` (and its remedy text)."""
+    CHECKS[name] = check
+    if remedy is not None:
+        REMEDIES[name] = remedy
+
+
+def _check_dead(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in layers.values():
+        if lh.dead.any():
+            names = lh.names(lh.dead)
+            out.append(Problem("dead", lh.name, names, f"{len(names)} of {lh.n_neurons} {lh.activation} neurons "
+                               f"never fire (z <= 0 on every sample): {_listing(names)}", len(names) / lh.n_neurons))
+    return out
+
+
+def _check_saturated(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in layers.values():
+        if lh.saturated.any():
+            names = lh.names(lh.saturated)
+            worst = float(lh.saturation[lh.saturated].max())
+            out.append(Problem("saturated", lh.name, names,
+                               f"{len(names)} of {lh.n_neurons} {lh.activation} neurons are saturated "
+                               f"(f'(z) < {t.saturation_eps:g}·max f' on >= {t.saturation_fraction:.0%} of samples, "
+                               f"up to {worst:.0%}): {_listing(names)}", len(names) / lh.n_neurons))
+    return out
+
+
+def _check_duplicates(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in layers.values():
+        if lh.duplicates:
+            pairs = [f"{lh.name}[{i}]~{lh.name}[{j}] ({why})" for i, j, why in lh.duplicates]
+            names = tuple(sorted({f"{lh.name}[{k}]" for i, j, _ in lh.duplicates for k in (i, j)},
+                                 key=lambda s: int(s[s.index("[") + 1:-1])))
+            out.append(Problem("duplicate", lh.name, names, f"{len(pairs)} pair(s) of neurons compute the same "
+                               f"thing: {_listing(pairs, 6)}", float(len(pairs))))
+    return out
+
+
+def _check_frozen(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in layers.values():
+        if lh.frozen is not None and lh.frozen.any():
+            names = lh.names(lh.frozen)
+            out.append(Problem("frozen", lh.name, names, f"{len(names)} of {lh.n_neurons} neurons' weights did not "
+                               f"change over the last epoch (relative change <= {t.frozen_tol:g}): {_listing(names)}",
+                               len(names) / lh.n_neurons))
+    return out
+
+
+def _check_gradients(layers: dict[str, LayerHealth], gradients: GradientHealth | None,
+                     t: Thresholds) -> list[Problem]:
+    if gradients is None or not gradients.norms:
+        return []
+    norms = gradients.norms
+    ratio = gradients.ratio
+    bad = [name for name, v in norms.items() if not math.isfinite(v)]
+    big = [name for name, v in norms.items() if math.isfinite(v) and v > t.exploding_norm]
+    text = _norms_text(norms)
+    if bad:
+        return [Problem("exploding_gradients", "network", (), f"non-finite gradient in {', '.join(bad)} ({text})",
+                        math.inf)]
+    if ratio is not None and ratio > t.exploding_ratio:
+        return [Problem("exploding_gradients", "network", (), f"the first layer's gradient is {ratio:.3g}× the "
+                        f"last layer's (above {t.exploding_ratio:g}); ‖∂L/∂W‖ by layer: {text}", ratio)]
+    if big:
+        return [Problem("exploding_gradients", "network", (), f"gradient norm above {t.exploding_norm:g} in "
+                        f"{', '.join(big)}; ‖∂L/∂W‖ by layer: {text}", max(norms[b] for b in big))]
+    if ratio is not None and ratio < t.vanishing_ratio:
+        return [Problem("vanishing_gradients", "network", (), f"the first layer's gradient is {ratio:.3g}× the "
+                        f"last layer's (below {t.vanishing_ratio:g}); ‖∂L/∂W‖ by layer: {text}", ratio)]
+    return []
+
+
+for _name, _check in (("dead", _check_dead), ("saturated", _check_saturated), ("duplicate", _check_duplicates),
+                      ("frozen", _check_frozen), ("gradients", _check_gradients)):
+    register_check(_name, _check)
+
+
+def _listing(names: Any, limit: int = 8) -> str:
+    names = list(names)
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _norms_text(norms: dict[str, float]) -> str:
+    items = [f"{k} {v:.3g}" for k, v in norms.items()]
+    return ", ".join(items if len(items) <= 4 else [*items[:2], "…", *items[-2:]])
+
+
+@dataclass
+class GradientHealth:
+    """Per-layer gradient norms ‖∂L/∂W‖ (first to last Dense layer), their ratio first/last,
+    and, from a :class:`HealthMonitor`, the ratio per epoch (``trend``: list of (epoch, ratio))."""
+
+    norms: dict[str, float]
+    trend: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        return gradient_ratio(self.norms)
+
+    def trend_text(self) -> str:
+        if len(self.trend) < 2:
+            return ""
+        (e0, r0), (e1, r1) = self.trend[0], self.trend[-1]
+        if not (math.isfinite(r0) and math.isfinite(r1)) or r0 <= 0 or r1 <= 0:
+            return f"ratio first/last over training: {r0:.3g} (epoch {e0 + 1}) -> {r1:.3g} (epoch {e1 + 1})"
+        change = math.log10(r1 / r0)
+        word = "steady" if abs(change) < 0.5 else ("falling" if change < 0 else "rising")
+        return f"ratio first/last over training: {r0:.3g} (epoch {e0 + 1}) -> {r1:.3g} (epoch {e1 + 1}), {word}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"norms": {k: _finite_or_none(v) for k, v in self.norms.items()},
+                "ratio_first_last": _finite_or_none(self.ratio),
+                "trend": [[e + 1, _finite_or_none(r)] for e, r in self.trend]}
+
+
+def gradient_ratio(norms: dict[str, float]) -> float | None:
+    """‖∂L/∂W‖ of the first layer over that of the last (None with fewer than two layers or no gradient)."""
+    values = list(norms.values())
+    if len(values) < 2:
+        return None
+    first, last = values[0], values[-1]
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return math.inf
+    if last == 0.0:
+        return None if first == 0.0 else math.inf
+    return first / last
+
+
+# ------------------------------------------------------------------------------ the report
+class HealthReport:
+    """The result of :func:`health` (or :meth:`HealthMonitor.report`).
+
+    ``layers``: name -> :class:`LayerHealth`; ``problems``: list of :class:`Problem`;
+    ``gradients``: :class:`GradientHealth` or None (no targets given);
+    ``dead``/``saturated``/``frozen``: neuron names; ``duplicates``: name pairs;
+    ``ok``: no problem found. ``str(report)`` is the text; ``to_dict()``/``to_json()`` export it.
+    """
+
+    def __init__(self, layers: dict[str, LayerHealth], gradients: GradientHealth | None, thresholds: Thresholds,
+                 n_samples: int, epoch: int | None = None) -> None:
+        self.layers = layers
+        self.gradients = gradients
+        self.thresholds = thresholds
+        self.n_samples = n_samples
+        self.epoch = epoch
+        self.problems: list[Problem] = [p for check in CHECKS.values() for p in check(layers, gradients, thresholds)]
+
+    def _names(self, attr: str) -> list[str]:
+        return [name for lh in self.layers.values() if getattr(lh, attr) is not None
+                for name in lh.names(getattr(lh, attr))]
+
+    @property
+    def dead(self) -> list[str]:
+        return self._names("dead")
+
+    @property
+    def saturated(self) -> list[str]:
+        return self._names("saturated")
+
+    @property
+    def frozen(self) -> list[str]:
+        return self._names("frozen")
+
+    @property
+    def duplicates(self) -> list[tuple[str, str]]:
+        return [(f"{lh.name}[{i}]", f"{lh.name}[{j}]") for lh in self.layers.values() for i, j, _ in lh.duplicates]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_of(self, kind: str) -> list[Problem]:
+        return [p for p in self.problems if p.kind == kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_samples": self.n_samples, "epoch": None if self.epoch is None else self.epoch + 1,
+                "thresholds": asdict(self.thresholds),
+                "layers": {name: lh.to_dict() for name, lh in self.layers.items()},
+                "gradients": None if self.gradients is None else self.gradients.to_dict(),
+                "problems": [p.to_dict() for p in self.problems]}
+
+    def to_json(self, path: Any = None, *, indent: int = 1) -> str:
+        """The report as JSON text (also written to ``path`` if given)."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def __str__(self) -> str:
+        t = self.thresholds
+        when = f" after epoch {self.epoch + 1}" if self.epoch is not None else ""
+        lines = [f"neuron health on {self.n_samples} samples{when}"]
+        header = ("layer", "activation", "neurons", "firing", "dead", "saturated", "dup. pairs", "excitatory",
+                  "‖∂L/∂W‖")
+        rows = [header]
+        for lh in self.layers.values():
+            check = lh.hidden and lh.measured
+            rows.append((lh.name, lh.activation, str(lh.n_neurons),
+                         f"{lh.firing_rate.mean():.2f}" if lh.measured else "-",
+                         str(int(lh.dead.sum())) if check and lh.family == RELU_FAMILY else "-",
+                         str(int(lh.saturated.sum())) if check and lh.family == SIGMOID_FAMILY else "-",
+                         str(len(lh.duplicates)) if check else "-", f"{lh.excitatory.mean():.2f}",
+                         "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        for k, r in enumerate(rows):
+            lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+            if k == 0:
+                lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
+        lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
+        if self.gradients is not None:
+            ratio = self.gradients.ratio
+            ratio_text = "n/a" if ratio is None else f"{ratio:.3g}"
+            lines.append(f"gradient norm ratio first/last layer: {ratio_text} (vanishing below "
+                         f"{t.vanishing_ratio:g}, exploding above {t.exploding_ratio:g})")
+            trend = self.gradients.trend_text()
+            if trend:
+                lines.append(trend)
+        else:
+            lines.append("gradients: not measured (give targets y to check for vanishing/exploding gradients)")
+        if not self.problems:
+            lines.append("no problems found")
+        else:
+            lines.append(f"problems ({len(self.problems)}):")
+            for p in self.problems:
+                lines.append(f"  ! {p}")
+                lines.append(f"    remedy: {p.remedy}")
+        lines.append(f"thresholds: dead = z <= 0 on every sample (ReLU family); saturated = f'(z) < "
+                     f"{t.saturation_eps:g}·max f' on >= {t.saturation_fraction:.0%} of samples; duplicate = "
+                     f"correlation > {t.duplicate_correlation:g} or identical weights")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# ------------------------------------------------------------------------------ measuring
+def _derivative(activation: Any, z: np.ndarray) -> np.ndarray:
+    """f'(z) elementwise, from the engine (rows as wide as the layer, so per-neuron parameters line up)."""
+    leaf = Tensor(z.copy(), requires_grad=True)
+    activation(leaf).sum().backward()
+    return leaf.grad
+
+
+def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
+    w = layer.weight.data.astype(np.float64)
+    positive = np.where(w > 0, w, 0.0).sum(axis=1)
+    negative = np.where(w < 0, -w, 0.0).sum(axis=1)
+    total = positive + negative
+    balance = np.divide(positive - negative, total, out=np.zeros_like(total), where=total > 0)
+    return (w > 0).mean(axis=1), balance
+
+
+def _identical_rows(layer: Dense, atol: float) -> set[tuple[int, int]]:
+    w = layer.weight.data.astype(np.float64)
+    if layer.bias is not None:
+        w = np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
+    sq = (w * w).sum(axis=1)
+    d2 = sq[:, None] + sq[None, :] - 2.0 * (w @ w.T)
+    slack = 1e-9 * (sq[:, None] + sq[None, :]) + w.shape[1] * atol * atol
+    pairs = set()
+    for i, j in zip(*np.nonzero(np.triu(d2 <= slack, k=1))):
+        if np.max(np.abs(w[i] - w[j])) <= atol:
+            pairs.add((int(i), int(j)))
+    return pairs
+
+
+def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
+                      batch_size: int = 1024) -> dict[str, LayerHealth]:
+    """Per-layer neuron statistics over X, streamed in batches (memory O(batch · width + width²))."""
+    dense = m.dense_layers()
+    last = dense[-1][0]
+    n = len(X)
+    acc: dict[str, dict[str, np.ndarray]] = {}
+    for name, layer in dense:
+        k = layer.out_features
+        acc[name] = {"fire": np.zeros(k), "s1": np.zeros(k), "s2": np.zeros((k, k)), "sat": np.zeros(k),
+                     "zmax": np.full(k, -np.inf)}
+    for sl in chunks(n, batch_size):
+        for rec in m.records(X[sl]):
+            if rec.name not in acc:
+                continue
+            a = acc[rec.name]
+            z = rec.z.data.astype(np.float64)
+            out = rec.output.data.astype(np.float64)
+            a["fire"] += (z > 0).sum(axis=0)
+            a["zmax"] = np.maximum(a["zmax"], z.max(axis=0))
+            a["s1"] += out.sum(axis=0)
+            a["s2"] += out.T @ out
+            act = rec.layer.activation
+            if act.family == SIGMOID_FAMILY and act.name != "softmax":
+                d = _derivative(act, rec.z.data).astype(np.float64)
+                peak = _derivative(act, np.zeros((1, rec.z.shape[1]), dtype=rec.z.dtype)).astype(np.float64)
+                a["sat"] += (d < thresholds.saturation_eps * peak).sum(axis=0)
+    layers: dict[str, LayerHealth] = {}
+    for name, layer in dense:
+        a = acc[name]
+        act = layer.activation
+        hidden = name != last
+        mean = a["s1"] / n
+        cov = a["s2"] / n - np.outer(mean, mean)
+        var = np.clip(np.diag(cov).copy(), 0.0, None)
+        std = np.sqrt(var)
+        dead = (a["zmax"] <= 0) if (hidden and act.family == RELU_FAMILY) else np.zeros(layer.out_features, bool)
+        saturation = a["sat"] / n
+        saturated = (saturation >= thresholds.saturation_fraction) if hidden else np.zeros(layer.out_features, bool)
+        excitatory, balance = _weight_stats(layer)
+        duplicates: list[tuple[int, int, str]] = []
+        if hidden:
+            identical = _identical_rows(layer, thresholds.weight_atol)
+            varying = var > 1e-12 * (1.0 + mean * mean)
+            denom = np.sqrt(np.outer(np.where(varying, var, 1.0), np.where(varying, var, 1.0)))
+            corr = np.where(np.outer(varying, varying), cov / denom, 0.0)
+            for i, j in zip(*np.nonzero(np.triu(corr > thresholds.duplicate_correlation, k=1))):
+                if (int(i), int(j)) not in identical:
+                    duplicates.append((int(i), int(j), f"correlation {corr[i, j]:.4f}"))
+            duplicates.extend((i, j, "identical weights") for i, j in sorted(identical))
+            duplicates.sort()
+        layers[name] = LayerHealth(name=name, activation=act.name, family=act.family, hidden=hidden,
+                                   firing_rate=a["fire"] / n, mean_activation=mean, std_activation=std, dead=dead,
+                                   saturation=saturation, saturated=saturated, excitatory=excitatory,
+                                   balance=balance, duplicates=duplicates)
+    return layers
+
+
+def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1024) -> dict[str, float]:
+    """‖∂L/∂W‖ per Dense layer for the mean training loss over (X, y) (no L2 penalty), in eval mode.
+
+    Gradients of the batches are accumulated with weights len(batch)/N, so the
+    result is the full-data gradient; the model's ``.grad`` values are restored.
+    """
+    target = m.encode_targets(y, len(X))
+    loss_fn = m.loss()
+    net = m.network
+    params = net.parameters()
+    saved = [(p, p.grad) for p in params]
+    n = len(X)
+    try:
+        for p in params:
+            p.grad = None
+        with eval_mode(net):
+            for sl in chunks(n, batch_size):
+                _, net_in = m.input_tensor(X[sl], requires_grad=False)
+                records = forward(net, net_in)
+                (loss_fn(m.loss_input(records, loss_fn), target[sl]) * ((sl.stop - sl.start) / n)).backward()
+        norms = {}
+        for name, layer in m.dense_layers():
+            g = layer.weight.grad
+            norms[name] = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
+    finally:
+        for p, g in saved:
+            p.grad = g
+    return norms
+
+
+def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[str, float] | None = None,
+           batch_size: int = 1024) -> HealthReport:
+    """Examine every neuron of ``model`` on the samples ``X`` (and targets ``y``): a :class:`HealthReport`.
+
+    X: (n_samples, n_features), unscaled for an estimator. With ``y`` the
+    per-layer gradient norms of the training loss are measured too (vanishing /
+    exploding gradients). ``thresholds``: a :class:`Thresholds` or a dict of its
+    fields. Work is done ``batch_size`` samples at a time.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.mlp([3, 4, 1], activation="sigmoid", seed=0)
+    >>> X = np.full((20, 3), 100.0)          # huge inputs push sigmoids onto their tails
+    >>> nk.inspect.health(net, X).saturated
+    ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'hidden1[3]']
+    """
+    from ._model import check_positive_int
+
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    batch_size = check_positive_int("batch_size", batch_size)
+    t = Thresholds.of(thresholds)
+    layers = activation_health(m, X, t, batch_size)
+    gradients = None
+    if y is not None:
+        norms = gradient_norms(m, X, y, batch_size)
+        for name, value in norms.items():
+            layers[name].grad_norm = value
+        gradients = GradientHealth(norms)
+    return HealthReport(layers, gradients, t, len(X))
+
+
+# ------------------------------------------------------------------------------ the callback
+class HealthMonitor(Callback):
+    """A training callback that checks neuron health every epoch and warns once per new problem.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_features), optional
+        Samples to examine the activations on (dead, saturated, duplicate
+        neurons) every ``every`` epochs. They are fed to the network as they are:
+        for an estimator's network, pass inputs scaled as it sees them.
+        Without X only gradients and frozen neurons are tracked.
+    every : int
+        Examine activations every ``every`` epochs (gradients and weights every epoch).
+    thresholds : Thresholds or dict, optional
+    warn : bool
+        Issue a :class:`NeuronHealthWarning` (via :mod:`warnings`) the first time
+        each problem appears — once per neuron for neuron problems, once per kind
+        for gradient problems. Either way, problems are recorded in ``problems``
+        as (epoch, Problem) and noted in the training history's notes.
+
+    Per epoch it records (in ``history``): the mean over the epoch's batches of
+    ‖∂L/∂W‖ per Dense layer (the training gradient, penalty included), their
+    ratio first/last, the count of frozen neurons per layer, and (with X) the
+    counts of dead and saturated neurons. :meth:`report` gives the latest
+    :class:`HealthReport` with the gradient trend.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(64, 2)).astype(np.float32); y = (X[:, 0] > 0).astype(int)
+    >>> monitor = nk.inspect.HealthMonitor(X)
+    >>> _ = nk.fit(nk.mlp([2, 8, 2], output="softmax", seed=0), X, y, epochs=3, seed=0, progress=False,
+    ...            callbacks=[monitor])
+    >>> sorted(monitor.history)
+    ['dead', 'epoch', 'frozen', 'grad_norm', 'grad_ratio', 'saturated']
+    """
+
+    def __init__(self, X: Any = None, *, every: int = 1, thresholds: Thresholds | dict[str, float] | None = None,
+                 warn: bool = True, batch_size: int = 1024) -> None:
+        from ._model import check_positive_int
+
+        self.X = None if X is None else np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
+        if self.X is not None and self.X.ndim != 2:
+            raise ValueError(f"HealthMonitor X must be 2-D (n_samples, n_features); got shape {self.X.shape}")
+        self.every = check_positive_int("every", every)
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.thresholds = Thresholds.of(thresholds)
+        self.warn = bool(warn)
+        self.history: dict[str, Any] = {}
+        self.problems: list[tuple[int, Problem]] = []
+        self._seen: set[tuple[str, str]] = set()
+        self._sums: dict[str, float] = {}
+        self._batches = 0
+        self._snapshot: dict[str, np.ndarray] | None = None
+        self._model: InspectedModel | None = None
+        self._last: dict[str, LayerHealth] = {}
+        self._frozen: dict[str, np.ndarray] = {}
+        self._layers: dict[str, Dense] = {}
+
+    # ---- helpers
+    def _dense(self, state: Any) -> list[tuple[str, Dense]]:
+        model = state.model
+        if isinstance(model, Sequential):
+            return [(n, layer) for n, layer in model.layers.items() if isinstance(layer, Dense)]
+        return [(f"dense{i + 1}", layer) for i, layer in enumerate(m for m in model.modules() if isinstance(m, Dense))]
+
+    @staticmethod
+    def _rows(layer: Dense) -> np.ndarray:
+        w = layer.weight.data.astype(np.float64)
+        if layer.bias is None:
+            return w.copy()
+        return np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
+
+    # ---- hooks
+    def on_train_begin(self, state: Any) -> None:
+        names = [n for n, _ in self._dense(state)]
+        self.history = {"epoch": [], "grad_norm": {n: [] for n in names}, "grad_ratio": [],
+                        "frozen": {n: [] for n in names}, "dead": {n: [] for n in names},
+                        "saturated": {n: [] for n in names}}
+        self._model = InspectedModel(state.model) if isinstance(state.model, Sequential) else None
+        self._layers = dict(self._dense(state))
+
+    def on_epoch_begin(self, state: Any) -> None:
+        self._sums = {}
+        self._batches = 0
+        self._snapshot = {n: self._rows(layer) for n, layer in self._dense(state)}
+
+    def on_after_backward(self, state: Any) -> None:
+        for name, layer in self._dense(state):
+            g = layer.weight.grad
+            value = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
+            self._sums[name] = self._sums.get(name, 0.0) + value
+        self._batches += 1
+
+    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+        epoch = state.epoch
+        dense = self._dense(state)
+        self.history["epoch"].append(epoch + 1)
+        norms = {n: self._sums.get(n, 0.0) / max(self._batches, 1) for n, _ in dense}
+        for n, v in norms.items():
+            self.history["grad_norm"][n].append(v)
+        ratio = gradient_ratio(norms)
+        self.history["grad_ratio"].append(math.nan if ratio is None else ratio)
+        self._frozen = {}
+        for n, layer in dense:
+            if self._snapshot is None or n not in self._snapshot:
+                self.history["frozen"][n].append(0)
+                continue
+            now = self._rows(layer)
+            change = np.linalg.norm(now - self._snapshot[n], axis=1)
+            frozen = change <= self.thresholds.frozen_tol * np.linalg.norm(now, axis=1)
+            self._frozen[n] = frozen
+            self.history["frozen"][n].append(int(frozen.sum()))
+        if self._model is not None and self.X is not None and (epoch + 1) % self.every == 0:
+            X = self._model.check_X(self.X, "HealthMonitor X")
+            self._last = activation_health(self._model, X, self.thresholds, self.batch_size)
+        for n, _ in dense:
+            lh = self._last.get(n)
+            self.history["dead"][n].append(int(lh.dead.sum()) if lh is not None else 0)
+            self.history["saturated"][n].append(int(lh.saturated.sum()) if lh is not None else 0)
+        report = self.report(epoch=epoch)
+        self._announce(state, report)
+
+    # ---- results
+    def report(self, *, epoch: int | None = None) -> HealthReport:
+        """The latest health: activations (if X was given), frozen neurons, gradient norms and their trend."""
+        names = list(self.history.get("grad_norm", {}))
+        layers: dict[str, LayerHealth] = {}
+        for n in names:
+            lh = self._last.get(n)
+            if lh is None:
+                layer = self._layers[n]
+                act = layer.activation
+                zeros = np.zeros(layer.out_features)
+                excitatory, balance = _weight_stats(layer)
+                lh = LayerHealth(n, act.name, act.family, n != names[-1], zeros, zeros, zeros, zeros.astype(bool),
+                                 zeros, zeros.astype(bool), excitatory, balance, measured=False)
+            else:
+                lh = LayerHealth(**{f.name: getattr(lh, f.name) for f in fields(LayerHealth)})
+            lh.grad_norm = self.history["grad_norm"][n][-1] if self.history["grad_norm"][n] else None
+            lh.frozen = self._frozen.get(n)
+            layers[n] = lh
+        gradients = None
+        if names and self.history["grad_norm"][names[0]]:
+            norms = {n: self.history["grad_norm"][n][-1] for n in names}
+            trend = [(e - 1, r) for e, r in zip(self.history["epoch"], self.history["grad_ratio"])]
+            gradients = GradientHealth(norms, trend)
+        n_samples = 0 if self.X is None else len(self.X)
+        last_epoch = epoch if epoch is not None else (self.history["epoch"][-1] - 1 if self.history.get("epoch")
+                                                      else None)
+        return HealthReport(layers, gradients, self.thresholds, n_samples, last_epoch)
+
+    def _announce(self, state: Any, report: HealthReport) -> None:
+        for problem in report.problems:
+            keys = [(problem.kind, n) for n in problem.neurons] or [(problem.kind, problem.layer)]
+            new = [k for k in keys if k not in self._seen]
+            if not new:
+                continue
+            self._seen.update(new)
+            self.problems.append((state.epoch, problem))
+            fresh = [k[1] for k in new] if problem.neurons else []
+            what = f"{problem.kind} in {problem.layer}: {problem.message}"
+            if fresh and len(fresh) < len(problem.neurons):
+                what += f" (new: {_listing(fresh)})"
+            state.notes.append(f"HealthMonitor: epoch {state.epoch + 1}: {what}")
+            if self.warn:
+                warnings.warn(f"epoch {state.epoch + 1}: {what}. Remedy: {problem.remedy}", NeuronHealthWarning,
+                              stacklevel=2)

@@ -1,0 +1,249 @@
+"""Pictures of what the neurons do (needs matplotlib: ``pip install "neuronkit[plot]"``).
+
+Every function returns a :class:`matplotlib.figure.Figure` and, given ``path``,
+also writes it as a PNG. Figures are created with ``matplotlib.figure.Figure``
+(not pyplot): they render headless through Agg, register nothing globally, and
+leave the user's backend alone. Display one in a notebook by evaluating it.
+
+* :func:`plot_activation_histograms` — distribution of each Dense layer's outputs on X
+* :func:`plot_gradient_norms` — ‖∂L/∂W‖ per layer over epochs (from a :class:`HealthMonitor`)
+  or per layer (from a :class:`HealthReport`), log scale
+* :func:`plot_weights` — weight matrices as heat maps, diverging colours centred at 0
+  (red: excitatory w > 0, blue: inhibitory w < 0)
+* :func:`plot_attributions` — inputs (e.g. 8×8 digits) beside their attribution maps
+* :func:`plot_top_activating` — for each neuron, its top-k activating samples
+* :func:`plot_learning_curves` — loss (and accuracy) per epoch from a History
+
+>>> import numpy as np, neuronkit as nk
+>>> fig = nk.inspect.plot_weights(nk.mlp([4, 3, 2], seed=0))
+>>> len(fig.axes) >= 2
+True
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._model import InspectedModel, check_positive_int
+
+DIVERGING = "RdBu_r"   # red for positive (excitation), blue for negative (inhibition), white at 0
+
+
+def _figure(width: float, height: float) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError('plotting needs matplotlib; install it with: pip install "neuronkit[plot]"') from None
+    return Figure(figsize=(max(width, 2.0), max(height, 1.5)), dpi=100, layout="constrained")
+
+
+def _finish(fig: Any, path: str | Path | None) -> Any:
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png")
+    return fig
+
+
+def _symmetric_limit(values: np.ndarray) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    return top if top > 0 else 1.0
+
+
+def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[int, int] | None:
+    if image_shape is None:
+        side = math.isqrt(n_features)
+        return (side, side) if side * side == n_features and side >= 4 else None
+    h, w = (int(v) for v in image_shape)
+    if h * w != n_features:
+        raise ValueError(f"image_shape {image_shape!r} holds {h * w} pixels but samples have {n_features} features")
+    return h, w
+
+
+def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str | Path | None = None) -> Any:
+    """One histogram per Dense layer of its neurons' outputs over X (all neurons pooled), with the
+    fraction of exact zeros (silent ReLUs) in the title."""
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    bins = check_positive_int("bins", bins)
+    dense = m.dense_layers()
+    records = {r.name: r for r in m.records(X)}
+    fig = _figure(3.2 * len(dense), 2.8)
+    axes = fig.subplots(1, len(dense), squeeze=False)[0]
+    for ax, (name, layer) in zip(axes, dense):
+        values = records[name].output.data.astype(np.float64).ravel()
+        zeros = float(np.mean(values == 0.0))
+        low, high = float(values.min()), float(values.max())
+        if high <= low:
+            low, high = low - 0.5, high + 0.5
+        ax.hist(values, bins=bins, range=(low, high), color="#4477aa")
+        ax.set_title(f"{name} ({layer.activation.name})\n{zeros:.0%} exactly 0", fontsize=9)
+        ax.set_xlabel("output")
+    axes[0].set_ylabel("count")
+    return _finish(fig, path)
+
+
+def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
+    """‖∂L/∂W‖ per layer: lines over epochs from a :class:`HealthMonitor` (or its ``history``),
+    or bars from a :class:`HealthReport` measured with targets. Log scale."""
+    from .health import HealthMonitor, HealthReport
+
+    history = source.history if isinstance(source, HealthMonitor) else source
+    fig = _figure(6.0, 3.6)
+    ax = fig.subplots()
+    if isinstance(history, dict) and "grad_norm" in history:
+        epochs = history["epoch"]
+        if not epochs:
+            raise ValueError("the HealthMonitor has no epochs recorded yet; train with it first")
+        for name, values in history["grad_norm"].items():
+            ax.plot(epochs, np.maximum(np.asarray(values, dtype=np.float64), 1e-300), marker=".", label=name)
+        ax.set_xlabel("epoch")
+        ax.set_title("gradient norm per layer over training")
+        ax.legend(fontsize=8)
+    elif isinstance(source, HealthReport):
+        if source.gradients is None:
+            raise ValueError("this HealthReport has no gradients; call health(model, X, y) with targets y")
+        names = list(source.gradients.norms)
+        values = np.maximum(np.asarray([source.gradients.norms[n] for n in names], dtype=np.float64), 1e-300)
+        ax.bar(names, values, color="#4477aa")
+        ax.set_title("gradient norm per layer (input side first)")
+        ax.tick_params(axis="x", rotation=45, labelsize=8)
+    else:
+        raise TypeError("plot_gradient_norms takes a HealthMonitor (after training), its .history, or a "
+                        f"HealthReport; got {type(source).__name__}")
+    ax.set_yscale("log")
+    ax.set_ylabel("‖∂L/∂W‖")
+    return _finish(fig, path)
+
+
+def plot_weights(model: Any, *, layers: list[str] | None = None, path: str | Path | None = None) -> Any:
+    """Each Dense layer's weight matrix (rows: its neurons, columns: its inputs) as a heat map,
+    coloured on a diverging scale centred at 0 (red excitatory, blue inhibitory)."""
+    m = InspectedModel(model)
+    dense = dict(m.dense_layers())
+    names = list(dense) if layers is None else list(layers)
+    for name in names:
+        if name not in dense:
+            raise ValueError(f"no Dense layer {name!r}; layers with weights: {', '.join(dense)}")
+    fig = _figure(3.4 * len(names), 3.4)
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        w = dense[name].weight.data.astype(np.float64)
+        limit = _symmetric_limit(w)
+        im = ax.imshow(w, cmap=DIVERGING, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
+        ax.set_title(f"{name}.weight {w.shape[0]}×{w.shape[1]}", fontsize=9)
+        ax.set_xlabel("input")
+        ax.set_ylabel(f"neuron ({name}[i])")
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return _finish(fig, path)
+
+
+def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int] | None = None, n: int = 8,
+                      titles: list[str] | None = None, path: str | Path | None = None) -> Any:
+    """The first ``n`` samples (top row) and their attributions (bottom row, diverging colours at 0).
+
+    Samples are drawn as images when ``image_shape`` is given or the feature
+    count is a square >= 16 (8×8 digits); otherwise attributions are bar charts.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    A = np.asarray(attributions, dtype=np.float64)
+    if X.ndim != 2 or A.shape != X.shape:
+        raise ValueError(f"X and attributions must have the same 2-D shape; got {X.shape} and {A.shape}")
+    n = min(check_positive_int("n", n), len(X))
+    shape = _image_shape(X.shape[1], image_shape)
+    fig = _figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)
+    if shape is None:
+        axes = fig.subplots(1, n, squeeze=False)[0]
+        for i, ax in enumerate(axes):
+            colours = np.where(A[i] >= 0, "#cc3311", "#0077bb")
+            ax.bar(np.arange(X.shape[1]), A[i], color=colours)
+            ax.axhline(0.0, color="black", linewidth=0.5)
+            ax.set_title(titles[i] if titles else f"sample {i}", fontsize=8)
+            ax.set_xlabel("feature")
+        return _finish(fig, path)
+    axes = fig.subplots(2, n, squeeze=False)
+    limit = _symmetric_limit(A[:n])
+    im = None
+    for i in range(n):
+        top, bottom = axes[0, i], axes[1, i]
+        top.imshow(X[i].reshape(shape), cmap="gray_r", interpolation="nearest")
+        top.set_title(titles[i] if titles else f"sample {i}", fontsize=8)
+        im = bottom.imshow(A[i].reshape(shape), cmap=DIVERGING, vmin=-limit, vmax=limit, interpolation="nearest")
+        for ax in (top, bottom):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_ylabel("input", fontsize=8)
+    axes[1, 0].set_ylabel("attribution", fontsize=8)
+    fig.colorbar(im, ax=list(axes[1]), shrink=0.8)
+    return _finish(fig, path)
+
+
+def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
+                        image_shape: tuple[int, int] | None = None, display_X: Any = None,
+                        path: str | Path | None = None) -> Any:
+    """A grid: one row per neuron (named on the left), its ``k`` top-activating samples of X as images.
+
+    ``display_X`` (same rows as X) is what is drawn, if different from X.
+    """
+    from .specialisation import top_activating
+
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    show = X if display_X is None else np.asarray(display_X, dtype=np.float64)
+    if show.shape != X.shape:
+        raise ValueError(f"display_X must have X's shape {X.shape}; got {show.shape}")
+    shape = _image_shape(X.shape[1], image_shape)
+    if shape is None:
+        raise ValueError(f"samples of {X.shape[1]} features are not images; give image_shape=(height, width)")
+    if isinstance(neurons, str):
+        neurons = [neurons]
+    k = min(check_positive_int("k", k), len(X))
+    tops = [top_activating(m.model, X, name, k=k) for name in neurons]
+    fig = _figure(1.2 * k + 0.8, 1.25 * len(tops) + 0.3)
+    axes = fig.subplots(len(tops), k, squeeze=False)
+    for row, top in enumerate(tops):
+        for col in range(k):
+            ax = axes[row, col]
+            ax.imshow(show[top.indices[col]].reshape(shape), cmap="gray_r", interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{top.values[col]:.2g}", fontsize=7)
+        axes[row, 0].set_ylabel(top.neuron, fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any:
+    """Loss (and val_loss) per epoch, and accuracy-like metrics on a second panel if present.
+
+    ``history``: a :class:`neuronkit.History`, a fitted estimator (its ``history_``) or a dict of lists.
+    """
+    hist = getattr(history, "history_", history)
+    data = getattr(hist, "history", hist)
+    if not isinstance(data, dict) or not data.get("loss"):
+        raise ValueError("plot_learning_curves needs a History (or an estimator trained with neuronkit) with a "
+                         "'loss' curve")
+    metrics = [k for k in data if k not in ("loss", "val_loss", "lr") and not k.startswith("val_")]
+    panels = 2 if metrics else 1
+    fig = _figure(4.2 * panels, 3.2)
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    epochs = np.arange(1, len(data["loss"]) + 1)
+    for key in ("loss", "val_loss"):
+        if data.get(key):
+            axes[0].plot(epochs[:len(data[key])], data[key], label=key)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_title("loss")
+    axes[0].legend(fontsize=8)
+    if metrics:
+        for key in metrics:
+            for name in (key, f"val_{key}"):
+                if data.get(name):
+                    axes[1].plot(epochs[:len(data[name])], data[name], label=name)
+        axes[1].set_xlabel("epoch")
+        axes[1].set_title(", ".join(metrics))
+        axes[1].legend(fontsize=8)
+    return _finish(fig, path)

@@ -1,0 +1,210 @@
+"""One self-contained HTML report of a model on data, plus its pictures as PNG files.
+
+:func:`write_report` runs the health check, attribution, ablation and class
+selectivity, draws the pictures of :mod:`neuronkit.inspect.plots`, and writes
+``report.html`` (images embedded as base64 data URIs, so the file stands alone)
+and the PNGs into one folder. ``neuronkit inspect MODEL DATA`` calls it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._model import InspectedModel
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`write_report` wrote: the ``html`` file, the ``images`` (name -> PNG path), the
+    :class:`~neuronkit.inspect.HealthReport` (``health``) and any ``notes`` on skipped parts."""
+
+    folder: Path
+    html: Path
+    images: dict[str, Path] = field(default_factory=dict)
+    health: Any = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table(header: list[str], rows: list[list[Any]], cls: str = "") -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { border: 1px solid #ddd; padding: 0.2em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; font-family: monospace; }
+.problem { border-left: 4px solid #cc3311; padding: 0.3em 0.8em; margin: 0.6em 0; background: #fff5f2; }
+.ok { border-left: 4px solid #228833; padding: 0.3em 0.8em; background: #f2fff4; }
+figure { margin: 1em 0; } figcaption { font-size: 0.85em; color: #555; }
+img { max-width: 100%; }
+"""
+
+
+def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, history: Any = None,
+                 image_shape: tuple[int, int] | None = None, title: str | None = None,
+                 attribution_samples: int = 8, top_neurons: int = 6) -> ReportFiles:
+    """Inspect ``model`` on ``(X, y)`` and write ``report.html`` and PNG pictures into ``out_dir``.
+
+    ``history`` (default: an estimator's ``history_``) gives the learning curves.
+    ``image_shape`` draws samples as images (default: 8×8 for 64 features, any
+    square >= 16). The report holds: the network summary; the health report
+    with remedies; a per-neuron table (firing rate, dead/saturated, excitatory
+    fraction, ablation Δloss, class selectivity); integrated-gradients
+    attributions of the first ``attribution_samples`` samples; the
+    ``top_neurons`` most important neurons' top-activating samples; and the
+    pictures of activations, weights, gradient norms and learning curves.
+    Needs matplotlib (``pip install "neuronkit[plot]"``).
+    """
+    from . import plots
+    from .attribution import attribute
+    from .health import health
+    from .specialisation import ablate, class_selectivity
+
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(folder=folder, html=folder / "report.html")
+    report = health(model, X, y)
+    files.health = report
+    history = history if history is not None else getattr(model, "history_", None)
+    shape = plots._image_shape(X.shape[1], image_shape)
+
+    ablation = None
+    selectivity = None
+    if y is not None and len(m.dense_layers()) > 1:
+        ablation = ablate(model, X, y)
+        if m.is_classifier:
+            try:
+                selectivity = class_selectivity(model, X, y)
+            except ValueError as exc:
+                files.notes.append(f"class selectivity skipped: {exc}")
+
+    def picture(name: str, fig_fn: Any, *args: Any, **kwargs: Any) -> None:
+        path = folder / f"{name}.png"
+        fig_fn(*args, path=path, **kwargs)
+        files.images[name] = path
+
+    picture("activations", plots.plot_activation_histograms, model, X)
+    picture("weights", plots.plot_weights, model)
+    if report.gradients is not None:
+        picture("gradients", plots.plot_gradient_norms, report)
+    if history is not None and getattr(history, "history", {}).get("loss"):
+        picture("learning_curves", plots.plot_learning_curves, history)
+    n_attr = min(attribution_samples, len(X))
+    ig = attribute(model, X[:n_attr], "integrated_gradients") if n_attr else None
+    if ig is not None:
+        pred = ig.target
+        labels = [f"→ {m.label_of(int(t))}" for t in pred] if m.is_classifier else None
+        picture("attributions", plots.plot_attributions, X[:n_attr], ig, image_shape=shape, titles=labels)
+    if shape is not None:
+        if ablation is not None and ablation.rows:
+            chosen = ablation.ranking[:top_neurons]
+        else:
+            first = m.dense_layers()[0][0]
+            chosen = m.neuron_names(first)[:top_neurons]
+        picture("top_activating", plots.plot_top_activating, model, X, chosen, k=8, image_shape=shape)
+
+    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title), encoding="utf-8")
+    return files
+
+
+def _img(path: Path, caption: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{_esc(path.stem)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+_CAPTIONS = {
+    "learning_curves": "Learning curves: loss (and accuracy) per epoch of training.",
+    "activations": "Distribution of each layer's neuron outputs on the data (a spike at 0: silent ReLUs).",
+    "weights": "Weight matrices: rows are neurons (layer[i]), columns their inputs; red excitatory (w > 0), "
+               "blue inhibitory (w < 0), white 0.",
+    "gradients": "Gradient norm ‖∂L/∂W‖ per layer on the data, input side first (log scale): a steep drop "
+                 "towards the input means vanishing gradients.",
+    "attributions": "Integrated gradients (baseline zeros, 50 steps) of the predicted class's logit: red pixels "
+                    "raise it, blue lower it.",
+    "top_activating": "The samples that excite the most important neurons (ranked by ablation) most; the number "
+                      "is the neuron's output.",
+}
+
+
+def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectivity: Any, ig: Any,
+          files: ReportFiles, title: str | None) -> str:
+    net = m.network
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
+             f"</title><style>{_CSS}</style></head><body>"]
+    parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
+    parts.append(f"<p>{len(X)} samples × {X.shape[1]} features; {sum(1 for _ in m.dense_layers())} Dense layers, "
+                 f"{net.num_parameters():,} parameters.</p>")
+    parts.append(f"<pre>{_esc(net.summary())}</pre>")
+
+    parts.append("<h2>Neuron health</h2>")
+    if report.problems:
+        for p in report.problems:
+            neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
+            parts.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
+                         f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
+    else:
+        parts.append('<div class="ok">No dead, saturated or duplicate neurons and no vanishing or exploding '
+                     "gradients found.</div>")
+    parts.append(f"<pre>{_esc(report)}</pre>")
+    for name in ("learning_curves", "gradients", "activations", "weights"):
+        if name in files.images:
+            parts.append(_img(files.images[name], _CAPTIONS[name]))
+
+    parts.append("<h2>Neurons</h2>")
+    deltas = {} if ablation is None else {r.neuron: r for r in ablation.rows}
+    sel = {} if selectivity is None else {n: (selectivity.index[i], selectivity.preferred[i])
+                                           for i, n in enumerate(selectivity.neurons)}
+    header = ["neuron", "activation", "firing rate", "mean output", "dead", "saturated", "excitatory",
+              "balance", "Δ loss if silenced", "selectivity", "preferred class"]
+    rows = []
+    for lh in report.layers.values():
+        for i in range(lh.n_neurons):
+            name = f"{lh.name}[{i}]"
+            d = deltas.get(name)
+            s = sel.get(name)
+            rows.append([name, lh.activation, f"{lh.firing_rate[i]:.3f}", f"{lh.mean_activation[i]:.3g}",
+                         "yes" if lh.dead[i] else "", "yes" if lh.saturated[i] else "", f"{lh.excitatory[i]:.2f}",
+                         f"{lh.balance[i]:+.2f}", "" if d is None else f"{d.delta_loss:+.4f}",
+                         "" if s is None else f"{s[0]:.3f}", "" if s is None else s[1]])
+    parts.append("<p>Firing rate: fraction of samples with z &gt; 0. Excitatory: fraction of incoming weights "
+                 "&gt; 0; balance (Σw⁺ − Σ|w⁻|)/Σ|w|. Δ loss: change in the loss when the neuron is silenced "
+                 "(its output set to 0). Selectivity: (μ_max − μ_rest)/(μ_max + μ_rest) over class means.</p>")
+    parts.append(_table(header, rows, "neurons"))
+    if ablation is not None:
+        parts.append("<h2>Ablation: the most important neurons</h2>")
+        parts.append(f"<pre>{_esc(ablation.render(10))}</pre>")
+    if selectivity is not None:
+        parts.append("<h2>Class selectivity: the most selective neurons</h2>")
+        parts.append(_table(["neuron", "selectivity", "preferred class"],
+                            [[n, f"{v:.3f}", c] for n, v, c in selectivity.top(10)]))
+    if "top_activating" in files.images:
+        parts.append("<h2>What the important neurons respond to</h2>")
+        parts.append(_img(files.images["top_activating"], _CAPTIONS["top_activating"]))
+    if ig is not None and "attributions" in files.images:
+        parts.append("<h2>Attribution</h2>")
+        ok = "holds" if ig.completeness_ok else "does NOT hold (raise steps)"
+        parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "
+                     f"{float(np.max(ig.completeness_error)):.3g}.</p>")
+        parts.append(_img(files.images["attributions"], _CAPTIONS["attributions"]))
+    for note in files.notes:
+        parts.append(f"<p><i>{_esc(note)}</i></p>")
+    parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,432 @@
+"""What each neuron learned: top-activating samples, activation maximisation, ablation, class selectivity.
+
+* :func:`top_activating` — the k samples of X that excite a neuron most.
+* :func:`maximize_activation` — an input optimised to excite one neuron:
+  x* = argmax_x f(x) - λ‖x‖² by gradient ascent (Adam) from a small random start
+  drawn from an explicit ``seed``; for a first-layer neuron, z = w·x + b, so x* = w / (2λ).
+* :func:`ablate` — silence (output 0) or clamp each neuron in turn and measure the
+  change in loss and accuracy, ranked; :func:`ablated_outputs` gives the network's
+  outputs with a set of neurons silenced. Both work by a forward pass that replaces
+  the neurons' outputs (a mask on the layer's output); the model is not modified.
+* :func:`class_selectivity` — per neuron (μ_max - μ_rest) / (μ_max + μ_rest), with
+  μ_max the largest class-mean activation and μ_rest the mean of the other class
+  means: 0 = responds equally to every class, 1 = responds to one class only.
+
+>>> import numpy as np, neuronkit as nk
+>>> net = nk.mlp([4, 6, 3], output="softmax", seed=0)
+>>> X = np.random.default_rng(0).normal(size=(30, 4)); y = np.arange(30) % 3
+>>> report = nk.inspect.ablate(net, X, y)
+>>> len(report.rows), report.rows[0].delta_loss >= report.rows[-1].delta_loss
+(6, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..engine import Tensor, no_grad
+from ..layers import Dense, Parameter
+from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward
+
+
+# ------------------------------------------------------------------------------ top-activating samples
+@dataclass(frozen=True)
+class TopActivating:
+    """The ``k`` samples that excite ``neuron`` most: row ``indices`` into X and their ``values``, best first."""
+
+    neuron: str
+    indices: np.ndarray
+    values: np.ndarray
+    output: str
+
+
+def _neuron_values(m: InspectedModel, X: np.ndarray, layer_name: str, index: int | None, potential: bool,
+                   batch_size: int) -> np.ndarray:
+    """A layer's potentials or outputs over X, shape (n,) for one neuron or (n, width) for all."""
+    stop = m.layer_index(layer_name) + 1
+    parts = []
+    for sl in chunks(len(X), batch_size):
+        rec = m.records(X[sl], stop=stop)[-1]
+        values = (rec.z if potential else rec.output).data.astype(np.float64)
+        parts.append(values if index is None else values[:, index])
+    return np.concatenate(parts)
+
+
+def _output_kind(output: str) -> bool:
+    from .attribution import OUTPUTS
+
+    kind = OUTPUTS.get(output) if isinstance(output, str) else None
+    if kind is None:
+        raise ValueError(f"output must be 'activation' or 'potential'; got {output!r}")
+    return kind == "potential"
+
+
+def top_activating(model: Any, X: Any, neuron: str, *, k: int = 9, output: str = "activation",
+                   batch_size: int = 1024) -> TopActivating:
+    """The ``k`` rows of X on which ``neuron`` has the highest output (or potential z).
+
+    Ties keep the earlier sample first.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Dense(1, 1, activation="relu", seed=0))
+    >>> net["output"].weight.data[:] = 1.0
+    >>> nk.inspect.top_activating(net, [[3.0], [-1.0], [5.0]], "output[0]", k=2).indices.tolist()
+    [2, 0]
+    """
+    m = InspectedModel(model)
+    layer_name, _, index = m.neuron(neuron)
+    X = m.check_X(X)
+    k = min(check_positive_int("k", k), len(X))
+    potential = _output_kind(output)
+    values = _neuron_values(m, X, layer_name, index, potential, check_positive_int("batch_size", batch_size))
+    order = np.argsort(-values, kind="stable")[:k]
+    return TopActivating(f"{layer_name}[{index}]", order, values[order], "potential" if potential else "activation")
+
+
+# ------------------------------------------------------------------------------ activation maximisation
+@dataclass(frozen=True)
+class Maximization:
+    """An input ``x`` (n_features,) that excites ``neuron``: its ``value`` (f at x, without the
+    penalty), the objective f(x) - λ‖x‖² per step (``history``), and the settings used."""
+
+    neuron: str
+    x: np.ndarray
+    value: float
+    history: list[float]
+    l2: float
+    seed: int
+
+
+def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float = 0.05, l2: float = 0.01,
+                        seed: int = 0, init_scale: float = 0.01, bounds: tuple[float, float] | None = None,
+                        output: str = "potential") -> Maximization:
+    """Optimise an input to excite ``neuron``: maximise f(x) - ``l2``·‖x‖² over x.
+
+    f is the neuron's potential z (default; for monotone activations such as
+    relu and sigmoid the same x maximises f(z), and z has a gradient even where a
+    ReLU is silent) or its output (``output="activation"``). The start is
+    ``init_scale`` · N(0, 1) noise from ``numpy.random.default_rng(seed)``; the
+    optimiser is Adam with learning rate ``lr`` for ``steps`` steps; ``bounds``
+    (low, high) clips x after every step (e.g. (0, 16) for digit pixels). x is in
+    the model's input space (unscaled for an estimator).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Dense(2, 1, activation="relu", seed=0))
+    >>> net["output"].weight.data[:] = [[1.0, -2.0]]
+    >>> r = nk.inspect.maximize_activation(net, "output[0]", l2=0.5, steps=500)
+    >>> np.round(r.x, 2).tolist()             # w / (2λ)
+    [1.0, -2.0]
+    """
+    from ..optim import get_optimizer
+
+    m = InspectedModel(model)
+    layer_name, _, index = m.neuron(neuron)
+    steps = check_positive_int("steps", steps)
+    lr = check_number("lr", lr, low=0.0, low_open=True)
+    l2 = check_number("l2", l2, low=0.0)
+    init_scale = check_number("init_scale", init_scale, low=0.0)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    if bounds is not None:
+        low, high = (check_number("bounds", b) for b in bounds)
+        if not low < high:
+            raise ValueError(f"bounds must be (low, high) with low < high; got {bounds!r}")
+    potential = _output_kind(output)
+    stop = m.layer_index(layer_name) + 1
+    rng = np.random.default_rng(seed)
+    x = Parameter(init_scale * rng.standard_normal(m.n_features), dtype=np.float64)
+    if bounds is not None:
+        np.clip(x.data, low, high, out=x.data)
+    opt = get_optimizer("adam", [x], lr=lr)
+    history: list[float] = []
+    net_scale = None if m.scale is None else Tensor(m.scale)
+    with eval_mode(m.network):
+        for _ in range(steps):
+            x.grad = None
+            net_in = x.reshape(1, -1) if net_scale is None else x.reshape(1, -1) * net_scale + m.shift
+            rec = forward(m.network, net_in, stop=stop)[-1]
+            f = (rec.z if potential else rec.output)[0, index]
+            objective = f - (x * x).sum() * l2
+            history.append(float(objective.data))
+            (-objective).backward()
+            opt.step()
+            if bounds is not None:
+                np.clip(x.data, low, high, out=x.data)
+        for p in m.network.parameters():  # the backward passes touched the weights' .grad
+            p.grad = None
+    final = x.data.copy()
+    value = float(_neuron_values(m, final[None, :], layer_name, index, potential, 1)[0])
+    return Maximization(f"{layer_name}[{index}]", final, value, history, l2, int(seed))
+
+
+# ------------------------------------------------------------------------------ ablation
+def _resolve_neurons(m: InspectedModel, neurons: Any) -> list[tuple[str, int]]:
+    """Hidden neurons by name, layer name, or None for all of them."""
+    last = list(m.network.layers)[-1]
+    if neurons is None:
+        return [(name, i) for name, layer in m.dense_layers() if name != last for i in range(layer.out_features)]
+    if isinstance(neurons, str):
+        neurons = [neurons]
+    out: list[tuple[str, int]] = []
+    for item in neurons:
+        if isinstance(item, str) and item in m.network.layers:
+            layer = m.network.layers[item]
+            if not isinstance(layer, Dense):
+                raise ValueError(f"layer {item!r} is a {type(layer).__name__}, which has no neurons")
+            out.extend((item, i) for i in range(layer.out_features))
+        else:
+            name, _, index = m.neuron(item)
+            out.append((name, index))
+    if any(name == last for name, _ in out):
+        raise ValueError(f"only hidden neurons can be ablated; {last!r} is the output layer (its neurons are the "
+                         "model's answers)")
+    if not out:
+        raise ValueError("no neurons to ablate; give neuron names like 'hidden1[3]' or a layer name")
+    return out
+
+
+def _clamp_values(m: InspectedModel, X: np.ndarray, targets: list[tuple[str, int]], value: Any,
+                  batch_size: int) -> dict[tuple[str, int], float]:
+    if isinstance(value, str):
+        if value != "mean":
+            raise ValueError(f"value must be a number (0 silences a neuron) or 'mean'; got {value!r}")
+        means = {name: _neuron_values(m, X, name, None, False, batch_size).mean(axis=0)
+                 for name in {name for name, _ in targets}}
+        return {(name, i): float(means[name][i]) for name, i in targets}
+    v = check_number("value", value)
+    return {key: v for key in targets}
+
+
+def _mask_edit(columns: dict[int, float]):
+    def edit(out: Tensor) -> Tensor:
+        keep = np.ones(out.shape[-1], dtype=out.dtype)
+        fill = np.zeros(out.shape[-1], dtype=out.dtype)
+        for i, v in columns.items():
+            keep[i], fill[i] = 0.0, v
+        return out * keep + fill
+
+    return edit
+
+
+def ablated_outputs(model: Any, X: Any, neurons: Any, *, value: Any = 0.0, output: str = "activation",
+                    batch_size: int = 1024) -> np.ndarray:
+    """The network's outputs on X with ``neurons`` (names, or a layer name) all replaced by ``value``.
+
+    ``value`` 0 silences them (a lesion); a number clamps them; ``"mean"`` clamps
+    each to its mean output over X. ``output="activation"`` gives the last layer's
+    outputs (probabilities for a softmax head), ``"potential"`` its logits.
+    Shape (n_samples, n_outputs), float64.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> X = np.ones((1, 2))
+    >>> out = nk.inspect.ablated_outputs(net, X, "hidden1")   # every hidden neuron silenced
+    >>> bool(np.allclose(out, net["output"].bias.data))
+    True
+    """
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    batch_size = check_positive_int("batch_size", batch_size)
+    targets = _resolve_neurons(m, neurons)
+    potential = _output_kind(output)
+    clamp = _clamp_values(m, X, targets, value, batch_size)
+    by_layer: dict[str, dict[int, float]] = {}
+    for (name, i), v in clamp.items():
+        by_layer.setdefault(name, {})[i] = v
+    edits = {name: _mask_edit(columns) for name, columns in by_layer.items()}
+    parts = []
+    for sl in chunks(len(X), batch_size):
+        last = m.records(X[sl], edits=edits)[-1]
+        parts.append(((last.z if potential and last.z is not None else last.output).data).astype(np.float64))
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class AblationRow:
+    """One neuron silenced (or clamped): the ``loss`` and ``accuracy`` without it and the changes."""
+
+    neuron: str
+    value: float
+    loss: float
+    delta_loss: float
+    accuracy: float | None
+    delta_accuracy: float | None
+
+
+@dataclass
+class AblationReport:
+    """Ablation of each neuron in turn, ``rows`` ranked by ``delta_loss`` (most harmful to lose first)."""
+
+    base_loss: float
+    base_accuracy: float | None
+    loss_name: str
+    rows: list[AblationRow] = field(default_factory=list)
+
+    @property
+    def ranking(self) -> list[str]:
+        return [r.neuron for r in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"loss": self.loss_name, "base_loss": self.base_loss, "base_accuracy": self.base_accuracy,
+                "rows": [vars(r) for r in self.rows]}
+
+    def render(self, limit: int = 10) -> str:
+        acc = self.base_accuracy is not None
+        lines = [f"ablation: each neuron's output replaced in turn; base {self.loss_name} loss "
+                 f"{self.base_loss:.4g}" + (f", accuracy {self.base_accuracy:.4f}" if acc else "")]
+        lines.append(f"  {'neuron':<14}{'Δ loss':>10}" + (f"{'Δ accuracy':>12}" if acc else ""))
+        for r in self.rows[:limit]:
+            lines.append(f"  {r.neuron:<14}{r.delta_loss:>+10.4f}" + (f"{r.delta_accuracy:>+12.4f}" if acc else ""))
+        if len(self.rows) > limit:
+            lines.append(f"  … {len(self.rows) - limit} more (least important last)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
+           batch_size: int = 1024) -> AblationReport:
+    """Replace each neuron's output in turn (``value`` 0: silence it; a number or ``"mean"``: clamp it)
+    and report the change in the training loss (and accuracy for a classifier), ranked.
+
+    ``neurons``: names, a layer name, or None for every hidden neuron. Each
+    neuron costs one forward pass of the layers above it; nothing is changed on
+    the model.
+    """
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    batch_size = check_positive_int("batch_size", batch_size)
+    target = m.encode_targets(y, len(X))
+    targets = _resolve_neurons(m, neurons)
+    clamp = _clamp_values(m, X, targets, value, batch_size)
+    loss_fn = m.loss()
+    classify = m.is_classifier
+
+    def score(outputs: list[tuple[slice, Any]]) -> tuple[float, float | None]:
+        total, correct = 0.0, 0
+        for sl, records in outputs:
+            pred = m.loss_input(records, loss_fn)
+            total += float(loss_fn(pred, target[sl]).data) * (sl.stop - sl.start)
+            if classify:
+                raw = pred.data
+                labels = raw.argmax(axis=1) if raw.shape[1] > 1 else (raw[:, 0] > (
+                    0 if loss_fn.output_activation == "sigmoid" else 0.5)).astype(int)
+                correct += int((labels == np.asarray(target[sl]).reshape(-1)).sum())
+        return total / len(X), (correct / len(X) if classify else None)
+
+    net = m.network
+    with eval_mode(net), no_grad():
+        slices = list(chunks(len(X), batch_size))
+        inputs = [m.input_tensor(X[sl], requires_grad=False)[1] for sl in slices]
+        base_loss, base_acc = score([(sl, forward(net, h)) for sl, h in zip(slices, inputs)])
+        rows = []
+        by_layer: dict[str, list[int]] = {}
+        for name, i in targets:
+            by_layer.setdefault(name, []).append(i)
+        for name, indices in by_layer.items():
+            pos = m.layer_index(name)
+            # the layer's own records once per batch; then only the layers above run per neuron
+            own = [forward(net, h, stop=pos + 1) for h in inputs]
+            for i in indices:
+                v = clamp[(name, i)]
+                edit = _mask_edit({i: v})
+                results = []
+                for sl, recs in zip(slices, own):
+                    edited = edit(recs[-1].output)
+                    results.append((sl, forward(net, edited, start=pos + 1)))
+                loss, acc = score(results)
+                rows.append(AblationRow(f"{name}[{i}]", v, loss, loss - base_loss, acc,
+                                        None if acc is None else acc - base_acc))
+    rows.sort(key=lambda r: (-r.delta_loss, r.neuron))
+    return AblationReport(base_loss, base_acc, loss_fn.name, rows)
+
+
+# ------------------------------------------------------------------------------ class selectivity
+@dataclass
+class Selectivity:
+    """Class selectivity per neuron: ``neurons`` (names), ``index`` (n,), ``preferred`` (the class
+    with the largest mean activation), ``class_means`` (n, n_classes), ``classes``."""
+
+    neurons: list[str]
+    index: np.ndarray
+    preferred: list[Any]
+    class_means: np.ndarray
+    classes: list[Any]
+
+    def __getitem__(self, neuron: str) -> float:
+        return float(self.index[self.neurons.index(neuron)])
+
+    def top(self, k: int = 10) -> list[tuple[str, float, Any]]:
+        """The ``k`` most selective neurons as (name, index, preferred class)."""
+        order = np.argsort(-self.index, kind="stable")[:k]
+        return [(self.neurons[i], float(self.index[i]), self.preferred[i]) for i in order]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: {"selectivity": float(self.index[i]), "preferred_class": _plain(self.preferred[i]),
+                       "class_means": self.class_means[i].tolist()} for i, name in enumerate(self.neurons)}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
+                      batch_size: int = 1024) -> Selectivity:
+    """Selectivity index (μ_max - μ_rest) / (μ_max + μ_rest) of every neuron of the hidden layers (or ``layer``).
+
+    μ are the neuron's mean outputs per class of y (every class must have a
+    sample). The index is in [0, 1] for non-negative outputs (ReLU, sigmoid);
+    outputs that can be negative (tanh, leaky ReLU) are first shifted by the
+    neuron's minimum over X. A neuron with μ_max + μ_rest = 0 (dead) gets 0.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Dense(1, 2, activation="relu", seed=0), nk.Dense(2, 2, seed=0))
+    >>> net["hidden1"].weight.data[:] = [[1.0], [0.0]]; net["hidden1"].bias.data[:] = [0.0, 1.0]
+    >>> s = nk.inspect.class_selectivity(net, [[1.0], [0.0]], [0, 1])
+    >>> s["hidden1[0]"], s["hidden1[1]"]    # fires for class 0 only; fires equally for both
+    (1.0, 0.0)
+    """
+    m = InspectedModel(model)
+    X = m.check_X(X)
+    batch_size = check_positive_int("batch_size", batch_size)
+    if m.classes is not None:
+        labels = m.encode_targets(y, len(X))
+        classes = list(m.classes)
+    else:
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)}; give one label per sample")
+        classes, labels = np.unique(y, return_inverse=True)
+        classes = list(classes)
+    if len(classes) < 2:
+        raise ValueError("class selectivity needs labels of at least two classes")
+    present = np.bincount(labels, minlength=len(classes))
+    if np.any(present == 0):
+        missing = [classes[i] for i in np.flatnonzero(present == 0)]
+        raise ValueError(f"classes {missing} have no sample in X; every class needs at least one")
+    layer_names = [layer] if layer is not None else [n for n, _ in m.dense_layers()[:-1]] or \
+        [m.dense_layers()[-1][0]]
+    names: list[str] = []
+    indices, preferred, means_all = [], [], []
+    onehot = np.eye(len(classes))[labels]
+    for name in layer_names:
+        if name not in m.network.layers or not isinstance(m.network.layers[name], Dense):
+            raise ValueError(f"layer must name a Dense layer ({', '.join(n for n, _ in m.dense_layers())}); "
+                             f"got {name!r}")
+        acts = _neuron_values(m, X, name, None, False, batch_size)
+        acts = acts - np.minimum(acts.min(axis=0), 0.0)
+        means = (onehot.T @ acts / present[:, None]).T                     # (n_neurons, n_classes)
+        best = means.argmax(axis=1)
+        mu_max = means[np.arange(len(means)), best]
+        mu_rest = (means.sum(axis=1) - mu_max) / (len(classes) - 1)
+        total = mu_max + mu_rest
+        index = np.divide(mu_max - mu_rest, total, out=np.zeros_like(total), where=total > 0)
+        names.extend(m.neuron_names(name))
+        indices.append(index)
+        preferred.extend(classes[b] for b in best)
+        means_all.append(means)
+    return Selectivity(names, np.concatenate(indices), preferred, np.concatenate(means_all), classes)
