@@ -203,7 +203,7 @@ def test_sequential_names_layers_and_parameters():
                         nk.Dense(6, 3, activation="softmax", seed=2))
     assert list(net.layers) == ["hidden1", "dropout1", "hidden2", "output"]
     assert [name for name, _ in net.named_parameters()] == [
-        "hidden1.weight", "hidden1.bias", "hidden2.activation.slope", "hidden2.weight", "hidden2.bias",
+        "hidden1.weight", "hidden1.bias", "hidden2.weight", "hidden2.bias", "hidden2.activation.slope",
         "output.weight", "output.bias"]
     assert net["hidden1"] is net[0] and net["output"] is net[-1]
     assert net["hidden2"].neurons[3].label == "hidden2[3]"

@@ -54,8 +54,12 @@ class Activation:
     def config(self) -> dict[str, Any]:
         return {"name": self.name, **self.options()}
 
-    def parameters(self) -> list[Tensor]:
+    def named_parameters(self) -> list[tuple[str, Tensor]]:
+        """Learnable parameters by name (none for fixed activations)."""
         return []
+
+    def parameters(self) -> list[Tensor]:
+        return [p for _, p in self.named_parameters()]
 
     def build(self, num_neurons: int, dtype: Any) -> None:
         """Called by a layer before use; learnable activations create their parameters here."""
@@ -170,8 +174,8 @@ class PReLU(Activation):
 
             self.slope = Parameter(np.full(num_neurons, self.init, dtype=dtype))
 
-    def parameters(self) -> list[Tensor]:
-        return [] if self.slope is None else [self.slope]
+    def named_parameters(self) -> list[tuple[str, Tensor]]:
+        return [] if self.slope is None else [("slope", self.slope)]
 
     def forward(self, z: Tensor) -> Tensor:
         if self.slope is None:

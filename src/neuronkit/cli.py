@@ -106,7 +106,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
           f"{len(X_test)} samples held out for testing", file=sys.stderr)
     est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-            checkpoint=args.checkpoint)
+            checkpoint=args.checkpoint, resume=args.resume)
     est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
     out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
     save(est, out)
@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for testing (default 0.2)")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here every epoch and on Ctrl-C")
+    p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train)
 

@@ -71,15 +71,15 @@ class Module:
     # ---- parameters and state
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
         out: list[tuple[str, Parameter]] = []
+        learnable_activations = []
         for key, value in vars(self).items():
             if isinstance(value, Parameter):
                 out.append((prefix + key, value))
             elif isinstance(value, Module):
                 out.extend(value.named_parameters(f"{prefix}{key}."))
             elif isinstance(value, Activation):
-                out.extend((f"{prefix}{key}.{i}" if i else f"{prefix}{key}.slope", p)
-                           for i, p in enumerate(value.parameters()))
-        return out
+                learnable_activations.extend((f"{prefix}{key}.{name}", p) for name, p in value.named_parameters())
+        return out + learnable_activations  # weights first, then e.g. "hidden1.activation.slope"
 
     def parameters(self) -> list[Parameter]:
         return [p for _, p in self.named_parameters()]

@@ -191,6 +191,19 @@ def _labels(outputs: np.ndarray, loss: Loss) -> np.ndarray:
     return outputs
 
 
+def _all_finite(X: np.ndarray) -> bool:
+    """True if X holds no NaN or infinity, without a boolean temporary the size of X.
+
+    A finite sum proves every entry finite (NaN and ±inf propagate); only when the sum is
+    not finite (a bad entry, or float32 overflow of a huge but finite total) are the rows
+    checked block by block.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(X.sum()):
+            return True
+    return all(np.isfinite(X[i:i + 4096]).all() for i in range(0, len(X), 4096))
+
+
 def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[np.ndarray, np.ndarray]:
     dtype = model.parameters()[0].dtype if model.parameters() else np.float32
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
@@ -200,7 +213,7 @@ def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[n
         X = np.ascontiguousarray(X, dtype=dtype)
     except (TypeError, ValueError):
         raise ValueError(f"{what}: X must contain only numbers") from None
-    if not np.all(np.isfinite(X)):
+    if not _all_finite(X):
         row = int(np.argwhere(~np.isfinite(X))[0][0])
         raise ValueError(f"{what}: X contains NaN or infinite values (first at row {row}); fill or drop them")
     y = np.asarray(y.data if isinstance(y, Tensor) else y)

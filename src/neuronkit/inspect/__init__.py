@@ -63,9 +63,11 @@ from .specialisation import (
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
-    "ATTRIBUTIONS", "CHECKS", "REMEDIES", "AblationReport", "AblationRow", "Attribution", "Backprop", "GradientHealth", "HealthMonitor", "HealthReport", "LayerHealth", "LayerTrace",
-    "NeuronHealthWarning", "NeuronTrace", "Problem", "ReportFiles", "Thresholds", "Trace", "Maximization", "Selectivity", "TopActivating", "ablate",
-    "ablated_outputs", "attribute", "backprop", "class_selectivity", "explain", "health", "maximize_activation",
-    "plot_activation_histograms", "plot_attributions", "plot_gradient_norms", "plot_learning_curves",
-    "plot_top_activating", "plot_weights", "register_attribution", "register_check", "top_activating", "trace", "write_report",
+    "ATTRIBUTIONS", "CHECKS", "REMEDIES", "AblationReport", "AblationRow", "Attribution", "Backprop",
+    "GradientHealth", "HealthMonitor", "HealthReport", "LayerHealth", "LayerTrace", "Maximization",
+    "NeuronHealthWarning", "NeuronTrace", "Problem", "ReportFiles", "Selectivity", "Thresholds", "TopActivating",
+    "Trace", "ablate", "ablated_outputs", "attribute", "backprop", "class_selectivity", "explain", "health",
+    "maximize_activation", "plot_activation_histograms", "plot_attributions", "plot_gradient_norms",
+    "plot_learning_curves", "plot_top_activating", "plot_weights", "register_attribution", "register_check",
+    "top_activating", "trace", "write_report",
 ]

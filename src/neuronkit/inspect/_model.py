@@ -54,6 +54,19 @@ def eval_mode(net: Module) -> Iterator[None]:
             m.training = flag
 
 
+@contextlib.contextmanager
+def preserved_grads(net: Module) -> Iterator[None]:
+    """Let backward passes run for inspection, then put every parameter's ``.grad`` back as it was."""
+    saved = [(p, p.grad) for p in net.parameters()]
+    try:
+        for p, _ in saved:
+            p.grad = None
+        yield
+    finally:
+        for p, g in saved:
+            p.grad = g
+
+
 def forward(net: Sequential, x: Tensor, *, start: int = 0, stop: int | None = None,
             edits: Mapping[str, Callable[[Tensor], Tensor]] | None = None) -> list[LayerRecord]:
     """Run ``net``'s layers ``start`` to ``stop`` (exclusive; default: all) on ``x``, recording each one.

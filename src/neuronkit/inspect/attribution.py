@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, no_grad
-from ._model import InspectedModel, chunks, eval_mode, forward
+from ._model import InspectedModel, chunks, eval_mode, forward, preserved_grads
 
 OUTPUTS = {"potential": "potential", "logit": "potential", "logits": "potential", "z": "potential",
            "activation": "activation", "probability": "activation", "output": "activation"}
@@ -61,7 +61,8 @@ class Attribution(np.ndarray):
     (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (|delta|),
     ``tolerance`` (per sample: 0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)) and
     ``completeness_ok``. The trapezoidal rule is exact for a linear f; at the kinks
-    of ReLU networks its error shrinks like 1/steps (raise ``steps`` if not ok). Arrays derived from it (slices, arithmetic) carry no metadata.
+    of ReLU networks its error shrinks like 1/steps (raise ``steps`` if not ok).
+    Arrays derived from it (slices, arithmetic) carry no metadata.
     """
 
     method: str | None
@@ -129,7 +130,7 @@ class Objective:
 
     def gradient(self, X: np.ndarray, target: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(fᵢ, ∂fᵢ/∂xᵢ) for each row; rows are independent in eval mode, so one backward of Σ fᵢ suffices."""
-        with eval_mode(self.model.network):
+        with eval_mode(self.model.network), preserved_grads(self.model.network):
             leaf, f = self._select(X, target, grad=True)
             f.sum().backward()
         return f.data.astype(np.float64), leaf.grad.astype(np.float64)

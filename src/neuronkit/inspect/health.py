@@ -57,7 +57,7 @@ import numpy as np
 from ..callbacks import Callback
 from ..engine import Tensor
 from ..layers import Dense, Sequential
-from ._model import InspectedModel, chunks, eval_mode, forward
+from ._model import InspectedModel, chunks, eval_mode, forward, preserved_grads
 
 RELU_FAMILY = "relu"
 SIGMOID_FAMILY = "sigmoid"
@@ -432,7 +432,8 @@ class HealthReport:
                          "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         for k, r in enumerate(rows):
-            lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+            cells = (c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            lines.append("  " + "  ".join(cells))
             if k == 0:
                 lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
         lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
@@ -559,24 +560,16 @@ def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1
     target = m.encode_targets(y, len(X))
     loss_fn = m.loss()
     net = m.network
-    params = net.parameters()
-    saved = [(p, p.grad) for p in params]
     n = len(X)
-    try:
-        for p in params:
-            p.grad = None
-        with eval_mode(net):
-            for sl in chunks(n, batch_size):
-                _, net_in = m.input_tensor(X[sl], requires_grad=False)
-                records = forward(net, net_in)
-                (loss_fn(m.loss_input(records, loss_fn), target[sl]) * ((sl.stop - sl.start) / n)).backward()
+    with eval_mode(net), preserved_grads(net):
+        for sl in chunks(n, batch_size):
+            _, net_in = m.input_tensor(X[sl], requires_grad=False)
+            records = forward(net, net_in)
+            (loss_fn(m.loss_input(records, loss_fn), target[sl]) * ((sl.stop - sl.start) / n)).backward()
         norms = {}
         for name, layer in m.dense_layers():
             g = layer.weight.grad
             norms[name] = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
-    finally:
-        for p, g in saved:
-            p.grad = g
     return norms
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..layers import Dense, Parameter
-from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward
+from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward, preserved_grads
 
 
 # ------------------------------------------------------------------------------ top-activating samples
@@ -143,7 +143,7 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
     opt = get_optimizer("adam", [x], lr=lr)
     history: list[float] = []
     net_scale = None if m.scale is None else Tensor(m.scale)
-    with eval_mode(m.network):
+    with eval_mode(m.network), preserved_grads(m.network):
         for _ in range(steps):
             x.grad = None
             net_in = x.reshape(1, -1) if net_scale is None else x.reshape(1, -1) * net_scale + m.shift
@@ -155,8 +155,6 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
             opt.step()
             if bounds is not None:
                 np.clip(x.data, low, high, out=x.data)
-        for p in m.network.parameters():  # the backward passes touched the weights' .grad
-            p.grad = None
     final = x.data.copy()
     value = float(_neuron_values(m, final[None, :], layer_name, index, potential, 1)[0])
     return Maximization(f"{layer_name}[{index}]", final, value, history, l2, int(seed))
@@ -406,8 +404,8 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
         raise ValueError("class selectivity needs labels of at least two classes")
     present = np.bincount(labels, minlength=len(classes))
     if np.any(present == 0):
-        missing = [classes[i] for i in np.flatnonzero(present == 0)]
-        raise ValueError(f"classes {missing} have no sample in X; every class needs at least one")
+        missing = ", ".join(str(_plain(classes[i])) for i in np.flatnonzero(present == 0))
+        raise ValueError(f"y has no sample of class(es) {missing}; class selectivity needs every class in X")
     layer_names = [layer] if layer is not None else [n for n, _ in m.dense_layers()[:-1]] or \
         [m.dense_layers()[-1][0]]
     names: list[str] = []

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..neuron import Explanation, _fmt
-from ._model import InspectedModel, eval_mode, forward
+from ._model import InspectedModel, eval_mode, forward, preserved_grads
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class LayerTrace:
     def neurons(self) -> list[NeuronTrace]:
         if self.z is None:
             return []
-        return [NeuronTrace(f"{self.name}[{i}]", float(z), float(o)) for i, (z, o) in enumerate(zip(self.z, self.output))]
+        return [NeuronTrace(f"{self.name}[{i}]", float(z), float(o))
+                for i, (z, o) in enumerate(zip(self.z, self.output))]
 
 
 class Trace:
@@ -298,7 +299,7 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
         pred = m.loss_input(after, loss_fn) if after else (z if direct else out)
         return loss_fn(pred, target)
 
-    with eval_mode(net):
+    with eval_mode(net), preserved_grads(net):
         records = m.records(x[None, :])
         rec = records[pos]
         a = rec.input.data[0].astype(np.float64)
