@@ -10,7 +10,10 @@ weight decay, t the number of updates this parameter has received (from 1).
 Memory: the per-parameter state (momentum, moment estimates) is allocated at a
 parameter's first update; after that a step allocates no array of parameter
 size. Intermediate values go to two scratch arrays the size of the largest
-parameter, shared by all parameters and reused by every step.
+parameter, shared by all parameters and reused by every step. Small models
+(at most ``FUSE_MAX_SIZE`` numbers in all) are updated in one pass over flat
+copies instead (see :meth:`Optimizer.step`), which adds four arrays of the
+model's size.
 
 >>> import numpy as np
 >>> import neuronkit as nk
@@ -136,6 +139,7 @@ class Optimizer:
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.steps: list[int] = [0] * len(self.params)
         self._scratch: dict[np.dtype, np.ndarray] = {}
+        self._flat: _FlatBuffers | None | bool = None  # None: not decided yet; False: never fuse
 
     @property
     def lr(self) -> float:
@@ -147,7 +151,17 @@ class Optimizer:
 
     # --------------------------------------------------------------- public
     def step(self) -> None:
-        """Update every parameter that has a gradient, in place."""
+        """Update every parameter that has a gradient, in place.
+
+        A small model (at most ``FUSE_MAX_SIZE`` numbers) whose parameters all have
+        gradients and the same step count is updated by one ``_update`` call on flat
+        concatenated copies: with a few thousand numbers a step costs per-call overhead,
+        not arithmetic. The built-in rules are elementwise, so the result is bit-for-bit
+        that of the per-parameter loop; a subclass that overrides ``_update`` always
+        gets the loop.
+        """
+        if self._flat is not False and self._step_fused():
+            return
         for i, p in enumerate(self.params):
             grad = p.grad
             if grad is None:
@@ -234,6 +248,33 @@ class Optimizer:
         return f"{type(self).__name__}({hyper}; {len(self.params)} parameters)"
 
     # ------------------------------------------------------------ internals
+    def _step_fused(self) -> bool:
+        """The fused step of :meth:`step`; returns False (having changed nothing) when it does not apply."""
+        flat = self._flat
+        if flat is None:
+            flat = self._flat = _FlatBuffers.build(self)
+            if flat is False:
+                return False
+        params, dtype = self.params, flat.param.dtype
+        grads = []
+        for p in params:
+            g = p.grad
+            if g is None or g.shape != p.data.shape or g.dtype != dtype:
+                return False
+            grads.append(g.ravel())
+        t = self.steps[0]
+        if self.steps.count(t) != len(params) or not flat.sync_state(self.state):
+            return False
+        np.concatenate([p.data.ravel() for p in params], out=flat.param)
+        np.concatenate(grads, out=flat.grad)
+        t += 1
+        self._update(flat.param, flat.grad, flat.state, t, flat.tmp, flat.tmp2)
+        self.steps[:] = [t] * len(params)
+        flat.expose_state(self.state)
+        for p, view in zip(params, flat.param_views, strict=True):
+            np.copyto(p.data, view)
+        return True
+
     def _temporaries(self, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two scratch arrays shaped like ``data``: views into one buffer per dtype, reused by every step."""
         n = data.size
@@ -446,6 +487,66 @@ class RMSprop(Optimizer):
             param -= tmp
 
 
+FUSE_MAX_SIZE = 1 << 15  # numbers in all; above this the copies cost more than the calls they save
+
+
+class _FlatBuffers:
+    """Flat copies of a small model's parameters, gradients and optimiser state, for the fused step.
+
+    ``state`` maps a buffer name to one flat array; each parameter's ``Optimizer.state[i][name]``
+    is a view into it, so ``state_dict`` and ``load_state_dict`` keep working on per-parameter arrays.
+    """
+
+    __slots__ = ("param", "grad", "tmp", "tmp2", "param_views", "slices", "shapes", "state", "views")
+
+    @classmethod
+    def build(cls, optimizer: Optimizer) -> _FlatBuffers | bool:
+        params = optimizer.params
+        total = sum(p.data.size for p in params)
+        dtypes = {p.data.dtype for p in params}
+        if (len(params) < 2 or total > FUSE_MAX_SIZE or len(dtypes) != 1
+                or type(optimizer)._update not in _ELEMENTWISE_UPDATES):
+            return False
+        self = cls()
+        dtype = dtypes.pop()
+        self.param, self.grad, self.tmp, self.tmp2 = (np.empty(total, dtype=dtype) for _ in range(4))
+        bounds = np.cumsum([0] + [p.data.size for p in params]).tolist()
+        self.slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self.shapes = [p.data.shape for p in params]
+        self.param_views = self.split(self.param)
+        self.state, self.views = {}, {}
+        return self
+
+    def split(self, flat: np.ndarray) -> list[np.ndarray]:
+        return [flat[s].reshape(shape) for s, shape in zip(self.slices, self.shapes, strict=True)]
+
+    def sync_state(self, state: list[dict[str, np.ndarray]]) -> bool:
+        """Make the flat buffers hold the per-parameter state (rebuilt if it was replaced, e.g. by
+        load_state_dict); False if the parameters hold different buffers (then no fusing)."""
+        names = state[0].keys()
+        if any(s.keys() != names for s in state):
+            return False
+        for name in names:
+            views = self.views.get(name)
+            if views is None or any(s[name] is not v for s, v in zip(state, views, strict=True)):
+                self.state[name] = np.concatenate([s[name].ravel() for s in state]).astype(self.param.dtype,
+                                                                                           copy=False)
+                self.views[name] = views = self.split(self.state[name])
+                for s, v in zip(state, views, strict=True):
+                    s[name] = v
+        for name in [n for n in self.state if n not in names]:
+            del self.state[name], self.views[name]
+        return True
+
+    def expose_state(self, state: list[dict[str, np.ndarray]]) -> None:
+        """Give each parameter views of buffers that ``_update`` has just created."""
+        for name, flat in self.state.items():
+            if name not in self.views:
+                self.views[name] = views = self.split(flat)
+                for s, v in zip(state, views, strict=True):
+                    s[name] = v
+
+
 def _buffer(state: dict[str, np.ndarray], name: str, param: np.ndarray) -> np.ndarray:
     """``state[name]``, created as zeros shaped like ``param`` on first use."""
     buf = state.get(name)
@@ -568,6 +669,8 @@ class AdamW(Adam):
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+# the update rules known to be elementwise (safe to apply to concatenated parameters at once)
+_ELEMENTWISE_UPDATES = {SGD._update, RMSprop._update, Adam._update}
 
 
 def _registry_key(name: str) -> str:
