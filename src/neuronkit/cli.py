@@ -308,7 +308,7 @@ def _version() -> str:
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [CLIError, ValueError, TypeError, KeyError, FileNotFoundError, OSError]
+    errors: list[type[BaseException]] = [CLIError, ValueError, TypeError, KeyError, OSError, ImportError]
     return tuple(errors)
 
 

@@ -684,6 +684,7 @@ class HealthMonitor(Callback):
                         "saturated": {n: [] for n in names}}
         self._model = InspectedModel(state.model) if isinstance(state.model, Sequential) else None
         self._layers = dict(self._dense(state))
+        self.problems, self._seen, self._last, self._frozen = [], set(), {}, {}
 
     def on_epoch_begin(self, state: Any) -> None:
         self._sums = {}

@@ -58,7 +58,7 @@ def _symmetric_limit(values: np.ndarray) -> float:
 def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[int, int] | None:
     if image_shape is None:
         side = math.isqrt(n_features)
-        return (side, side) if side * side == n_features and side >= 4 else None
+        return (side, side) if side * side == n_features and side >= 8 else None
     h, w = (int(v) for v in image_shape)
     if h * w != n_features:
         raise ValueError(f"image_shape {image_shape!r} holds {h * w} pixels but samples have {n_features} features")
@@ -148,7 +148,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     """The first ``n`` samples (top row) and their attributions (bottom row, diverging colours at 0).
 
     Samples are drawn as images when ``image_shape`` is given or the feature
-    count is a square >= 16 (8×8 digits); otherwise attributions are bar charts.
+    count is a square >= 64 (8×8 digits and larger); otherwise attributions are bar charts.
     """
     X = np.asarray(X, dtype=np.float64)
     A = np.asarray(attributions, dtype=np.float64)

@@ -62,7 +62,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
 
     ``history`` (default: an estimator's ``history_``) gives the learning curves.
     ``image_shape`` draws samples as images (default: 8×8 for 64 features, any
-    square >= 16). The report holds: the network summary; the health report
+    square >= 64). The report holds: the network summary; the health report
     with remedies; a per-neuron table (firing rate, dead/saturated, excitatory
     fraction, ablation Δloss, class selectivity); integrated-gradients
     attributions of the first ``attribution_samples`` samples; the

@@ -245,8 +245,10 @@ class Backprop:
                       f"  2. ∂out/∂z   = {self.activation}'(z) = {f(self.dout_dz)}   (the activation's slope at z)",
                       f"  3. δ = ∂L/∂z = ∂L/∂out · ∂out/∂z = {f(self.dL_dout)} × {f(self.dout_dz)} = {f(self.delta)}"]
         else:
-            lines += [f"  1-3. δ = ∂L/∂z = {f(self.delta)}   (taken directly: the loss takes this layer's potentials "
-                      f"(logits) or {self.activation} couples its neurons; with cross-entropy δ = p - onehot(y))"]
+            why = ("softmax couples the layer's neurons, so δ comes from the whole layer; with cross-entropy "
+                   "δ = p - onehot(y)") if self.activation == "softmax" else (
+                   f"the {self.loss} loss takes the potential z and contains the {self.activation}; δ = p - y")
+            lines.append(f"  1-3. δ = ∂L/∂z = {f(self.delta)}   ({why})")
         lines.append("  4. ∂z/∂wᵢ = aᵢ (the input on that weight), so ∂L/∂wᵢ = δ · aᵢ:")
         order = np.argsort(-np.abs(self.weight_grads), kind="stable")[:max_inputs]
         for i in sorted(order):
