@@ -8,7 +8,8 @@ Each workload runs in its own subprocess (clean thread pools and memory). If
 environment as given, then with both removed (``--single-pass`` skips the second pass).
 Around every script the share of the machine's CPU time used by *other* processes is
 recorded (from /proc/stat): a busy machine makes two-thread BLAS timings meaningless, and
-the results say so instead of hiding it.
+the results say so instead of hiding it. ``--wait-quiet SECONDS`` waits (up to that long)
+before each script until the machine has been idle for a few seconds.
 """
 
 from __future__ import annotations
@@ -62,6 +63,26 @@ def _busy_seconds() -> float | None:
 def _children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
+
+
+def wait_until_quiet(limit: float, *, window: float = 3.0, threshold: float = 0.05) -> float | None:
+    """Wait until other processes use under ``threshold`` of the CPUs for ``window`` seconds.
+
+    Gives up after ``limit`` seconds; returns the seconds waited, or None if it gave up.
+    """
+    start = time.perf_counter()
+    while True:
+        busy0, t0 = _busy_seconds(), time.perf_counter()
+        if busy0 is None:
+            return 0.0
+        time.sleep(window)
+        share = (_busy_seconds() - busy0) / ((time.perf_counter() - t0) * (os.cpu_count() or 1))
+        waited = time.perf_counter() - start
+        if share < threshold:
+            return waited
+        if waited >= limit:
+            C.log(f"  machine still busy ({share:.0%} of the CPUs) after {waited:.0f} s; running anyway")
+            return None
 
 
 def run_script(name: str, extra: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -220,6 +241,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", nargs="+", choices=sorted(SCRIPTS), default=list(SCRIPTS), help="run these workloads")
     p.add_argument("--single-pass", action="store_true", help="do not rerun with the OpenBLAS variables unset")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each script, wait up to this long for other processes to go idle")
     p.add_argument("--out", type=Path, default=C.BENCH_DIR, help="directory for RESULTS.md and results.json")
     args = p.parse_args(argv)
     extra = (["--smoke"] if args.smoke else []) + (["--repeats", str(args.repeats)] if args.repeats else [])
@@ -234,7 +257,9 @@ def main(argv: list[str] | None = None) -> None:
                "workloads": {}}
         C.log(f"BLAS: {C.blas_summary(run['machine'])}")
         for name in args.only:
+            waited = wait_until_quiet(args.wait_quiet) if args.wait_quiet > 0 else 0.0
             run["workloads"][name] = run_script(name, extra, env)
+            run["workloads"][name]["waited_for_quiet"] = waited
         runs.append(run)
     if len(passes) == 1 and not any(v in os.environ for v in UNSET):
         runs[0]["label"] += f" ({' and '.join(UNSET)} not set: the unset pass would be identical)"

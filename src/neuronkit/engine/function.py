@@ -24,6 +24,7 @@ array([0., 1.], dtype=float32)
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,6 +75,8 @@ class Function:
 
 def _fit(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Shape a returned gradient like its input: reshape, broadcast a scalar, or sum out broadcast axes."""
-    if grad.size == int(np.prod(shape)):
+    if grad.shape == shape:
+        return grad
+    if grad.size == math.prod(shape):  # math.prod, not np.prod: a few µs less on every backward
         return grad.reshape(shape)
     return unbroadcast(np.broadcast_to(grad, np.broadcast_shapes(grad.shape, shape)), shape)

@@ -344,14 +344,16 @@ def make(
     out.data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays
     out.grad = None
     out.op = op
-    if _GradMode.enabled and any(p.requires_grad for p in parents):
-        out.requires_grad = True
-        out._parents = parents
-        out._vjp = vjp
-    else:
-        out.requires_grad = False
-        out._parents = ()
-        out._vjp = None
+    if _GradMode.enabled:
+        for p in parents:  # a plain loop: any() with a generator costs more than the rest of make
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._vjp = vjp
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._vjp = None
     return out
 
 
@@ -472,7 +474,7 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         gw = g.T @ X if weight.requires_grad else None
         if bias is None:
             return gx, gw
-        gb = g.sum(axis=0) if bias.requires_grad else None
+        gb = np.add.reduce(g, axis=0) if bias.requires_grad else None  # g.sum(axis=0) without its Python layer
         return gx, gw, gb
 
     parents = (x, weight) if bias is None else (x, weight, bias)
@@ -677,10 +679,22 @@ def _shifted_logsumexp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray
     log_softmax is ``(x - m) - log Σ exp(x - m)``: forming ``m + log Σ`` first would round
     it to the spacing of ``m`` (6e-5 at 1000 in float32) and lose digits of every probability.
     """
-    m = np.max(x, axis=axis, keepdims=True)
+    m = _max_keepdims(x, axis)
     m = np.where(np.isfinite(m), m, 0)
     shifted = x - m
     return m, shifted, np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _max_keepdims(x: np.ndarray, axis: int) -> np.ndarray:
+    """``np.max(x, axis, keepdims=True)``, fast for the rows of a batch of logits.
+
+    NumPy reduces short rows one at a time (about 50 ns a row: 54 µs for 1024 rows of 10);
+    the maximum over the first axis of the transposed copy runs along whole columns instead,
+    5-10 times faster. The maximum is exact either way.
+    """
+    if x.ndim == 2 and axis in (1, -1) and x.shape[1] <= 64 and x.shape[0] > 1:
+        return np.maximum.reduce(np.ascontiguousarray(x.T), axis=0)[:, None]
+    return np.max(x, axis=axis, keepdims=True)
 
 
 def logsumexp(a: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
@@ -719,13 +733,20 @@ def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
     t = np.asarray(_raw(targets)).astype(np.intp, copy=False)
     z = logits.data
     n = z.shape[0]
-    _, shifted, log_sum = _shifted_logsumexp(z, 1)
-    log_p = shifted - log_sum
+    # _shifted_logsumexp written out, to keep exp(shifted) for the gradient: this runs once per
+    # training step, where a few NumPy calls on a small batch are most of the cost
+    m = _max_keepdims(z, 1)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0)
+    shifted = z - m
+    e = np.exp(shifted)
+    s = np.add.reduce(e, axis=1, keepdims=True)
     rows = np.arange(n)
-    out = np.asarray(-log_p[rows, t].mean(), dtype=z.dtype)
+    per_row = np.log(s[:, 0]) - shifted[rows, t]  # -log softmax(z)[i, t_i], each >= 0
+    out = np.asarray(np.add.reduce(per_row) / n, dtype=z.dtype)
 
     def vjp(g):
-        grad = np.exp(log_p)
+        grad = e / s  # softmax
         grad[rows, t] -= 1.0
         grad *= g / n
         return (grad,)
