@@ -165,8 +165,8 @@ def machine_info() -> dict[str, Any]:
     try:
         from threadpoolctl import threadpool_info
 
-        info["threadpools"] = [{k: v for k, v in pool.items() if k != "filepath"} | {"file": Path(pool["filepath"]).name}
-                               for pool in threadpool_info()]
+        info["threadpools"] = [{k: v for k, v in pool.items() if k != "filepath"}
+                               | {"file": Path(pool["filepath"]).name} for pool in threadpool_info()]
     except ImportError:
         info["threadpools"] = None
     return info
@@ -199,7 +199,8 @@ def blas_summary(info: dict[str, Any]) -> str:
     parts = []
     for pool in pools:
         arch = f" {pool['architecture']}" if pool.get("architecture") else ""
-        parts.append(f"{pool['internal_api']} {pool.get('version') or ''}{arch} x{pool['num_threads']} ({pool['file']})")
+        version = pool.get("version") or ""
+        parts.append(f"{pool['internal_api']} {version}{arch} x{pool['num_threads']} ({pool['file']})")
     return "; ".join(parts) or "unknown (threadpoolctl missing)"
 
 

@@ -4,7 +4,9 @@ Each call maps a float32 NumPy batch to class probabilities as a NumPy array (co
 included, since that is what a user holding NumPy data pays):
 
 * ``neuronkit``          — ``net(x)`` inside ``nk.no_grad()`` (softmax output layer), ``.data``;
-* ``neuronkit.predict``  — ``nk.training.predict(net, x)`` (the public helper: eval mode, batching);
+* ``neuronkit.predict``  — ``nk.training.predict(net, x)``: the public prediction function (what the
+  estimators call; eval mode, batching), on the array path ``net.infer``;
+* ``neuronkit.infer``    — ``net.infer(x)``: the layers' array-only forward pass that ``predict`` uses;
 * ``numpy``              — the forward pass written by hand (the floor for any NumPy engine);
 * ``torch``              — ``model(torch.from_numpy(x)).softmax(1).numpy()`` under ``torch.inference_mode()``;
 * ``sklearn``            — ``MLPClassifier.predict_proba(x)`` (a fitted model with the same weights).
@@ -100,7 +102,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         def nk_predict(x=x):
             return predict(net, x)
 
-        fns: dict[str, Any] = {"neuronkit": nk_call, "neuronkit.predict": nk_predict, "numpy": lambda x=x: by_hand(x)}
+        fns: dict[str, Any] = {"neuronkit": nk_call, "neuronkit.predict": nk_predict}
+        if hasattr(net, "infer"):  # (older neuronkit, for before/after figures, has no infer)
+            fns["neuronkit.infer"] = lambda x=x: net.infer(x)
+        fns["numpy"] = lambda x=x: by_hand(x)
         if model is not None:
             def torch_call(x=x):
                 with torch.inference_mode():
@@ -118,8 +123,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         nk_t = entry["neuronkit"]["median"]
         entry["ratios"] = {f"neuronkit/{other}": C.ratio(nk_t, entry[other]["median"])
                            for other in ("numpy", "torch", "sklearn") if other in entry}
-        entry["ratios"]["neuronkit.predict/torch"] = C.ratio(entry["neuronkit.predict"]["median"],
-                                                             entry.get("torch", {}).get("median"))
+        for variant in ("neuronkit.predict", "neuronkit.infer"):
+            if variant in entry:
+                entry["ratios"][f"{variant}/torch"] = C.ratio(entry[variant]["median"],
+                                                              entry.get("torch", {}).get("median"))
         results["batches"][str(batch)] = entry
         C.log(f"[predict] batch {batch}, median of {repeats} (per call):")
         for name in timed:

@@ -242,7 +242,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         results["optimizers"][optimizer] = entry
         C.log(f"[train {optimizer}] epoch of {n} x {SIZES[0]}, batch {BATCH}, median of {repeats}:")
         for name in timed:
-            C.log(f"  {name:10s} {C.fmt_time(entry[name]['median']):>10s}   (epoch loss {entry[name]['epoch_loss']:.4f})")
+            loss = entry[name]["epoch_loss"]
+            C.log(f"  {name:10s} {C.fmt_time(entry[name]['median']):>10s}   (epoch loss {loss:.4f})")
         C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in entry["ratios"].items()))
     C.emit(results, args.json)
     return results

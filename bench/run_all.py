@@ -37,8 +37,14 @@ TARGETS: list[tuple[str, tuple[str, ...], float]] = [
     ("W1 SGD epoch: neuronkit / PyTorch", ("train", "optimizers", "sgd", "ratios", "neuronkit/torch"), 0.85),
     ("W1 Adam epoch: neuronkit / NumPy by hand", ("train", "optimizers", "adam", "ratios", "neuronkit/numpy"), 1.15),
     ("W1 Adam epoch: neuronkit / PyTorch", ("train", "optimizers", "adam", "ratios", "neuronkit/torch"), 0.90),
-    ("W2 predict batch 1: neuronkit / PyTorch", ("predict", "batches", "1", "ratios", "neuronkit/torch"), 0.70),
-    ("W2 predict batch 1024: neuronkit / PyTorch", ("predict", "batches", "1024", "ratios", "neuronkit/torch"), 1.00),
+    ("W2 batch 1: nk.training.predict / PyTorch", ("predict", "batches", "1", "ratios", "neuronkit.predict/torch"),
+     0.70),
+    ("W2 batch 1: net.infer / PyTorch", ("predict", "batches", "1", "ratios", "neuronkit.infer/torch"), 0.70),
+    ("W2 batch 1: net(x) under no_grad / PyTorch", ("predict", "batches", "1", "ratios", "neuronkit/torch"), 0.70),
+    ("W2 batch 1024: nk.training.predict / PyTorch",
+     ("predict", "batches", "1024", "ratios", "neuronkit.predict/torch"), 1.00),
+    ("W2 batch 1024: net(x) under no_grad / PyTorch", ("predict", "batches", "1024", "ratios", "neuronkit/torch"),
+     1.00),
     ("W3 digits: NeuralClassifier / PyTorch", ("digits", "ratios", "neuronkit.NeuralClassifier/torch"), 0.40),
     ("W3 digits: NeuralClassifier / scikit-learn", ("digits", "ratios", "neuronkit.NeuralClassifier/sklearn"), 0.65),
     ("W3 digits: nk.fit / PyTorch", ("digits", "ratios", "neuronkit.fit/torch"), 0.40),
@@ -136,7 +142,7 @@ def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
                   f"- Python {m['python']}, NumPy {m['numpy']}, PyTorch {m['torch']} "
                   f"({C.TORCH_THREADS} threads), scikit-learn {m['sklearn']}, "
                   f"neuronkit {m['neuronkit']} ({m.get('neuronkit_commit')})",
-                  f"- BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m["env"].items() if v is not None)
+                  "- BLAS environment: " + ", ".join(f"{k}={v}" for k, v in m["env"].items() if v is not None)
                   if any(v is not None for v in m["env"].values()) else "- BLAS environment: no variable set",
                   f"- thread pools (threadpoolctl): {C.blas_summary(m)}",
                   f"- started {run['started']}", ""]
@@ -200,7 +206,8 @@ def _predict_table(p: dict[str, Any] | None) -> list[str]:
     for batch, entry in p["batches"].items():
         cells = [C.fmt_time(entry[n]["median"]) if n in entry else "-" for n in names]
         out.append(f"| {batch} | " + " | ".join(cells) + f" | {C.fmt_ratio(entry['ratios'].get('neuronkit/torch'))} |")
-    return out + ["", "`neuronkit` is `net(x)` under `nk.no_grad()`; `neuronkit.predict` is `nk.training.predict`.", ""]
+    return out + ["", "`neuronkit` is `net(x)` under `nk.no_grad()`; `neuronkit.predict` is `nk.training.predict`; "
+                  "`neuronkit.infer` is `net.infer(x)`.", ""]
 
 
 def _digits_table(d: dict[str, Any] | None) -> list[str]:

@@ -90,6 +90,8 @@ CASES = [
     case("primitive", "matmul", ops.matmul, smooth(2, 3, 4), smooth(4, 5), variant="batched"),
     case("primitive", "linear", ops.linear, smooth(5, 3), smooth(2, 3), smooth(2)),
     case("primitive", "linear", ops.linear, smooth(5, 3), smooth(2, 3), variant="no bias"),
+    case("primitive", "weight_penalty", lambda w: ops.weight_penalty(w, l1=0.3, l2=0.7), off_kink(3, 4)),
+    case("primitive", "weight_penalty", lambda w: ops.weight_penalty(w, l2=0.7), smooth(3, 4), variant="l2 only"),
     case("primitive", "sum", lambda a: ops.sum_(a), smooth(3, 4)),
     case("primitive", "sum", lambda a: ops.sum_(a, axis=1), smooth(3, 4), variant="axis=1"),
     case("primitive", "sum", lambda a: ops.sum_(a, axis=(0, 2), keepdims=True), smooth(2, 3, 4),
@@ -120,6 +122,8 @@ CASES = [
          variant="axis=0, keepdims"),
     case("primitive", "log_softmax", lambda a: ops.log_softmax(a), smooth(3, 4)),
     case("primitive", "log_softmax", lambda a: ops.log_softmax(a, axis=0), smooth(3, 4), variant="axis=0"),
+    case("primitive", "softmax", lambda a: ops.softmax(a), smooth(3, 4)),
+    case("primitive", "softmax", lambda a: ops.softmax(a, axis=0), smooth(3, 4), variant="axis=0"),
     case("primitive", "softmax_cross_entropy", lambda z: ops.softmax_cross_entropy(z, Y_CLASS), smooth(5, 3)),
     # --------------------------------------------- composites (built from primitives)
     case("composite", "sub", lambda a, b: a - b, smooth(3), smooth(3)),
@@ -129,7 +133,6 @@ CASES = [
     case("composite", "sqrt", lambda a: a.sqrt(), positive(3)),
     case("composite", "mean", lambda a: ops.mean(a, axis=0), smooth(3, 4)),
     case("composite", "minimum", ops.minimum, distinct(2, 3), distinct(2, 3) + 0.1),
-    case("composite", "softmax", lambda a: ops.softmax(a), smooth(3, 4)),
     case("composite", "stack", lambda a, b: ops.stack([a, b], axis=1), smooth(2, 3), smooth(2, 3)),
     # --------------------------------------------------------------- activations
     case("activation", "identity", get_activation("identity"), smooth(3, 4)),

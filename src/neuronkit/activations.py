@@ -47,6 +47,10 @@ class Activation:
     def forward(self, z: Tensor) -> Tensor:
         raise NotImplementedError
 
+    def infer(self, z: np.ndarray) -> np.ndarray:
+        """``forward`` on an array, for prediction (no graph); may overwrite ``z``, which the caller owns."""
+        return self.forward(Tensor(z)).data
+
     def options(self) -> dict[str, Any]:
         """The constructor arguments (JSON-serialisable), for model files."""
         return {}
@@ -80,6 +84,9 @@ class Identity(Activation):
     name, formula, family = "identity", "z", "linear"
 
     def forward(self, z: Tensor) -> Tensor:
+        return z
+
+    def infer(self, z: np.ndarray) -> np.ndarray:
         return z
 
 
@@ -134,6 +141,9 @@ class ReLU(Activation):
 
     def forward(self, z: Tensor) -> Tensor:
         return ops.relu(z)
+
+    def infer(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0, out=z)
 
 
 class LeakyReLU(Activation):
@@ -275,6 +285,9 @@ class Softmax(Activation):
 
     def forward(self, z: Tensor) -> Tensor:
         return ops.softmax(z, axis=-1)
+
+    def infer(self, z: np.ndarray) -> np.ndarray:
+        return ops.softmax_array(z, -1, overwrite=True)
 
 
 class Lambda(Activation):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
-from .engine import Function, Tensor, as_tensor, ops
+from .engine import Tensor, as_tensor, no_grad, ops
 from .init import default_for, get_initializer, make_rng
 
 
@@ -67,6 +67,15 @@ class Module:
 
     def forward(self, x: Any) -> Tensor:
         raise NotImplementedError
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The outputs for ``x`` as an array, recording no graph: the prediction path.
+
+        The same values as ``forward``; a layer may override it with a leaner version on
+        arrays (at batch 1, Tensor bookkeeping costs as much as the arithmetic).
+        """
+        with no_grad():
+            return self.forward(x).data
 
     # ---- parameters and state
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
@@ -250,10 +259,19 @@ class Dense(Module):
     def forward(self, x: Any) -> Tensor:
         return self.activation(self.potential(x))
 
+    def infer(self, x: Any) -> np.ndarray:
+        if not (type(x) is np.ndarray and x.dtype == self.weight.dtype and x.ndim == 2
+                and x.shape[1] == self.in_features):  # the common case, checked in a fraction of the time
+            x = _input_tensor(self, x, self.in_features, self.weight.dtype).data
+        z = (x.reshape(1, -1) if x.ndim == 1 else x) @ self.weight.data.T  # as potential(): ops.linear
+        if self.bias is not None:
+            z += self.bias.data
+        return self.activation.infer(z.reshape(self.out_features) if x.ndim == 1 else z)
+
     def own_penalty(self) -> Tensor | None:
         if not (self.l1 or self.l2):
             return None
-        return _WeightPenalty.apply(self.weight, l1=self.l1, l2=self.l2)
+        return ops.weight_penalty(self.weight, self.l1, self.l2)
 
     @property
     def neurons(self) -> NeuronList:
@@ -276,34 +294,6 @@ class Dense(Module):
     def __repr__(self) -> str:
         return (f"Dense({self.in_features}, {self.out_features}, activation={self.activation.name!r}"
                 f"{', name=' + repr(self.name) if self.name else ''})")
-
-
-class _WeightPenalty(Function):
-    """``l2·ΣW² + l1·Σ|W|`` as one graph node, gradient ``2·l2·W + l1·sign(W)``.
-
-    The same values as the composite ``(W * W).sum() * l2 + abs(W).sum() * l1``, whose six
-    nodes cost more than the arithmetic: the penalty is added to the loss at every step.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, w: np.ndarray, *, l1: float, l2: float) -> np.ndarray:
-        ctx.w, ctx.l1, ctx.l2 = w, l1, l2
-        total = np.zeros((), dtype=w.dtype)
-        if l2:
-            total = (w * w).sum() * w.dtype.type(l2)
-        if l1:
-            total = total + np.abs(w).sum() * w.dtype.type(l1)
-        return total
-
-    @staticmethod
-    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray]:
-        w, out = ctx.w, None
-        if ctx.l2:
-            out = w * (grad * ctx.l2 * 2)
-        if ctx.l1:
-            slope = np.sign(w) * (grad * ctx.l1)
-            out = slope if out is None else out + slope
-        return (out,)
 
 
 class NeuronList:
@@ -634,6 +624,12 @@ class Sequential(Module):
     def forward(self, x: Any) -> Tensor:
         for layer in self.layers.values():
             x = layer(x)
+        return x
+
+    def infer(self, x: Any) -> np.ndarray:
+        with no_grad():
+            for layer in self.layers.values():
+                x = layer.infer(x)
         return x
 
     def logits(self, x: Any) -> Tensor:

@@ -285,13 +285,23 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
     """The network's outputs (or pre-activation logits of the last layer) for X, in eval mode, no graph."""
     was_training = model.training
     model.eval()
-    fn = model.logits if logits and hasattr(model, "logits") else model
+    if logits and hasattr(model, "logits"):
+        def fn(xb):
+            return model.logits(xb).data
+    else:
+        fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping
     try:
         with no_grad():
             X = np.asarray(X)
-            parts = [fn(X[i:i + batch_size]).data for i in range(0, len(X), batch_size)]
+            if 0 < len(X) <= batch_size:  # one batch: no slicing, no concatenation
+                parts = [fn(X)]
+            else:
+                parts = [fn(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
     finally:
-        model.train(was_training)
+        if was_training:
+            model.train()
+    if len(parts) == 1 and not np.may_share_memory(parts[0], X):
+        return parts[0]
     return np.concatenate(parts) if parts else np.zeros((0, getattr(model, "out_features", 1) or 1))
 
 

@@ -52,9 +52,9 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Tensor:
-        tensors = tuple(as_tensor(x) for x in inputs)
+        tensors = tuple([as_tensor(x) for x in inputs])
         ctx = SimpleNamespace()
-        out = np.asarray(cls.forward(ctx, *(t.data for t in tensors), **options))
+        out = np.asarray(cls.forward(ctx, *[t.data for t in tensors], **options))
         if out.dtype.kind != "f":
             out = out.astype(tensors[0].dtype if tensors else np.float32)
 
@@ -67,8 +67,8 @@ class Function:
                     f"{cls.__name__}.backward returned {len(grads)} gradients for {len(tensors)} inputs; "
                     "return one per input (None where there is none)."
                 )
-            return tuple(None if gr is None else _fit(np.asarray(gr, dtype=t.dtype), t.shape)
-                         for gr, t in zip(grads, tensors, strict=True))
+            return tuple([None if gr is None else _fit(np.asarray(gr, dtype=t.dtype), t.shape)
+                          for gr, t in zip(grads, tensors, strict=True)])
 
         return make(out, tensors, vjp, cls.__name__)
 
