@@ -25,6 +25,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 BLAS_ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                  "MKL_NUM_THREADS")
 TORCH_THREADS = 2
+# Pause before every timed run. After a call, OpenBLAS's worker threads spin for about 0.1 s
+# (PyTorch's OpenMP workers briefly too), holding a core that the next contender's second thread
+# needs: measured on workload 1, an epoch of torch started right after a neuronkit epoch took
+# 1.4 times as long as one started after a 0.1 s pause. Every contender gets the same pause.
+SETTLE_SECONDS = 0.25
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -65,6 +70,7 @@ def measure(fn: Callable[[], Any], *, repeats: int, warmup: int = 1, setup: Call
     for _ in range(repeats):
         if setup is not None:
             setup()
+        time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
         for _ in range(number):
             fn()
@@ -76,6 +82,8 @@ def round_robin(cases: dict[str, dict[str, Any]], *, repeats: int, warmup: int =
     """Time several implementations of one workload, interleaved run by run (so drift hits all alike).
 
     ``cases[name]`` has ``fn`` and optionally ``setup`` and ``number`` (calls per timed run).
+    Every timed run starts after a pause of ``SETTLE_SECONDS`` (the previous contender's thread
+    pools go idle) and after its untimed ``setup``.
     """
     for case in cases.values():
         for _ in range(warmup):
@@ -87,6 +95,7 @@ def round_robin(cases: dict[str, dict[str, Any]], *, repeats: int, warmup: int =
         for name, case in cases.items():
             if case.get("setup"):
                 case["setup"]()
+            time.sleep(SETTLE_SECONDS)
             number = case.get("number", 1)
             fn = case["fn"]
             start = time.perf_counter()

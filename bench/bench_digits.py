@@ -48,6 +48,8 @@ def load(smoke: bool):
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
+    if args.smoke:
+        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
     epochs = 2 if args.smoke else 50
     repeats = args.repeats or (1 if args.smoke else 5)
     torch = C.torch_or_none(args.no_torch)

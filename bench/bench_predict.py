@@ -65,6 +65,8 @@ def sklearn_model(weights, X, y):
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
+    if args.smoke:
+        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
     repeats = args.repeats or (1 if args.smoke else 7)
     target = 0.005 if args.smoke else 0.1
     torch = C.torch_or_none(args.no_torch)

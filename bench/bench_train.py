@@ -217,6 +217,8 @@ def sklearn_case(X, y, optimizer: str, batch: int) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------- main
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
+    if args.smoke:
+        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
     n = 1024 if args.smoke else 60_000
     repeats = args.repeats or (1 if args.smoke else 5)
     torch = C.torch_or_none(args.no_torch)
