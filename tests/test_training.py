@@ -248,3 +248,22 @@ def test_batchnorm_and_layernorm_match_torch():
         np.testing.assert_allclose(xn.grad, xt.grad.numpy(), atol=1e-5)
         if isinstance(ours, nk.BatchNorm):
             np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-5)
+
+
+def test_fit_penalty_gradient_equals_the_graph_penalty():
+    # fit adds the L1/L2 gradient directly; one full-batch SGD step must equal a step on loss + penalty()
+    X, y = blobs(40)
+    X = X.astype(np.float64)
+
+    def build():
+        return nk.Sequential(nk.Dense(2, 6, l2=0.3, l1=0.05, seed=0, dtype=np.float64),
+                             nk.Dense(6, 3, activation="softmax", l2=0.1, seed=1, dtype=np.float64))
+
+    a, b = build(), build()
+    nk.fit(a, X, y, optimizer="sgd", lr=0.1, epochs=1, batch_size=40, shuffle=False, seed=0, progress=False)
+    total = nk.get_loss("cross_entropy")(b.logits(X), y) + b.penalty()
+    total.backward()
+    for p in b.parameters():
+        p.data -= 0.1 * p.grad
+    for k, v in b.state_dict().items():
+        np.testing.assert_allclose(a.state_dict()[k], v, rtol=1e-12, atol=1e-15, err_msg=k)

@@ -414,7 +414,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         _load_checkpoint(resume, state, callbacks, n_samples=len(X), shuffle=shuffle)
     forward = _forward_for_loss(model, loss_fn)
     metric_names = _metric_names(metrics, loss_fn)
-    has_penalty = model.penalty() is not None
+    penalised = [m for m in model.modules() if m.own_penalty() is not None]
     after_backward = [c for c in callbacks if overrides(c, "on_after_backward")]
     batch_end = [c for c in callbacks if overrides(c, "on_batch_end")]
     params = model.parameters()
@@ -433,10 +433,12 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
                     xb, yb = X[idx], y[idx]
                     out = forward(xb)
                     batch_loss = loss_fn.forward(out, yb)
-                    total = batch_loss + model.penalty() if has_penalty else batch_loss
                     for p in params:
                         p.grad = None
-                    total.backward()
+                    batch_loss.backward()
+                    for m in penalised:  # the regularisation gradient, added directly (no graph nodes)
+                        for p, g in m.own_penalty_gradients():
+                            p.grad = g if p.grad is None else p.grad + g
                     state.last_loss = float(batch_loss.data)
                     for c in after_backward:
                         c.on_after_backward(state)
