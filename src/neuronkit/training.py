@@ -284,7 +284,8 @@ def iterate_batches(n: int, batch_size: int, *, shuffle: bool, seed: int, epoch:
 def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 4096) -> np.ndarray:
     """The network's outputs (or pre-activation logits of the last layer) for X, in eval mode, no graph."""
     was_training = model.training
-    model.eval()
+    if was_training:  # a model already in eval mode is not walked again (the batch-1 latency path)
+        model.eval()
     if logits and hasattr(model, "logits"):
         def fn(xb):
             return model.logits(xb).data
