@@ -267,3 +267,26 @@ def test_fit_penalty_gradient_equals_the_graph_penalty():
         p.data -= 0.1 * p.grad
     for k, v in b.state_dict().items():
         np.testing.assert_allclose(a.state_dict()[k], v, rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+def test_a_custom_layer_penalty_without_direct_gradient_still_counts():
+    class Shrink(nk.Module):
+        """Identity layer that penalises a scale parameter through the graph only."""
+
+        def __init__(self):
+            self.scale = nk.Parameter(np.array([2.0]))
+
+        def forward(self, x):
+            return nk.Tensor(x) * self.scale if not isinstance(x, nk.Tensor) else x * self.scale
+
+        def own_penalty(self):
+            return (self.scale * self.scale).sum() * 10.0
+
+    X, y = blobs(40)
+    X = X.astype(np.float64)
+    layer = nk.Dense(2, 3, activation="softmax", seed=0, dtype=np.float64)
+    model = nk.Sequential(Shrink(), layer)
+    before = model["shrink1"].scale.data.copy()
+    nk.fit(model, X, y, optimizer="sgd", lr=0.01, epochs=1, batch_size=40, seed=0, progress=False)
+    # the penalty's gradient 2 * 10 * scale = 40 dominates: the scale must have shrunk by about lr * 40
+    assert before[0] - model["shrink1"].scale.data[0] > 0.3

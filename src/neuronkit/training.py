@@ -416,6 +416,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     forward = _forward_for_loss(model, loss_fn)
     metric_names = _metric_names(metrics, loss_fn)
     penalised = [m for m in model.modules() if m.own_penalty() is not None]
+    # layers that give their penalty's gradient directly skip the graph; others (custom layers) use it
+    direct = [m for m in penalised if type(m).own_penalty_gradients is not Module.own_penalty_gradients]
+    in_graph = [m for m in penalised if m not in direct]
     after_backward = [c for c in callbacks if overrides(c, "on_after_backward")]
     batch_end = [c for c in callbacks if overrides(c, "on_batch_end")]
     params = model.parameters()
@@ -434,10 +437,13 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
                     xb, yb = X[idx], y[idx]
                     out = forward(xb)
                     batch_loss = loss_fn.forward(out, yb)
+                    total = batch_loss
+                    for m in in_graph:
+                        total = total + m.own_penalty()
                     for p in params:
                         p.grad = None
-                    batch_loss.backward()
-                    for m in penalised:  # the regularisation gradient, added directly (no graph nodes)
+                    total.backward()
+                    for m in direct:  # the regularisation gradient, added directly (no graph nodes)
                         for p, g in m.own_penalty_gradients():
                             p.grad = g if p.grad is None else p.grad + g
                     state.last_loss = float(batch_loss.data)
