@@ -1,0 +1,18 @@
+"""The code passes the linter configured in pyproject.toml (ruff ships with the [test] extra)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_is_clean():
+    if shutil.which("ruff") is None:
+        pytest.importorskip("ruff")
+    cmd = ["ruff"] if shutil.which("ruff") else [sys.executable, "-m", "ruff"]
+    proc = subprocess.run([*cmd, "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
