@@ -23,7 +23,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -217,21 +216,6 @@ class LRScheduler(Callback):
         self.schedule.load_state_dict(meta["schedule"])
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 class HistoryLogger(Callback):
     """Writes the per-epoch history to ``path`` (``.csv`` or ``.json``) after every epoch, atomically."""
 
@@ -251,7 +235,9 @@ class HistoryLogger(Callback):
             writer.writeheader()
             writer.writerows(rows)
             text = buf.getvalue()
-        _atomic_write_text(self.path, text)
+        from .io import atomic_write_text
+
+        atomic_write_text(self.path, text)
 
 
 class Checkpoint(Callback):

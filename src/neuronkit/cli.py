@@ -146,11 +146,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         import io
 
-        from .callbacks import _atomic_write_text
+        from .io import atomic_write_text
 
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
-        _atomic_write_text(Path(args.out), buf.getvalue())
+        atomic_write_text(args.out, buf.getvalue())
         print(f"{len(pred)} predictions written to {args.out}")
     else:
         csv.writer(sys.stdout).writerows(rows)

@@ -367,6 +367,11 @@ def _checksum(model_json: str, arrays: Mapping[str, np.ndarray]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def atomic_write_text(path: PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically: the old file survives a crash mid-write."""
+    _atomic_write(_as_path(path), text.encode("utf-8"))
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     if path.is_symlink():
         path = path.resolve()

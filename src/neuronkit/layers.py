@@ -285,12 +285,7 @@ class Dense(Module):
         if not (self.l1 or self.l2):
             return []
         W = self.weight.data
-        scalar = W.dtype.type
-        grad = W * scalar(2 * self.l2) if self.l2 else None  # as weight_penalty's VJP with g = 1
-        if self.l1:
-            slope = np.sign(W) * scalar(self.l1)
-            grad = slope if grad is None else grad + slope
-        return [(self.weight, grad)]
+        return [(self.weight, ops.weight_penalty_gradient(W, self.l1, self.l2, W.dtype.type(1)))]
 
     @property
     def neurons(self) -> NeuronList:

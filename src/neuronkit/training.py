@@ -257,23 +257,13 @@ def _baseline_loss(y: np.ndarray, loss: Loss) -> float:
 
 
 def _split(X: np.ndarray, y: np.ndarray, fraction: float, seed: int, stratify: bool):
+    """Hold out ``fraction`` of the samples for validation (stratified for classes): X, y, X_val, y_val."""
+    from .data import train_test_split
+
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation_split must be in (0, 1); got {fraction!r}")
-    rng = np.random.default_rng(seed)
-    n = len(X)
-    n_val = max(1, int(round(n * fraction)))
-    if stratify:
-        val_idx = []
-        for c in np.unique(y):
-            members = np.flatnonzero(y == c)
-            k = int(round(len(members) * fraction))
-            val_idx.extend(rng.permutation(members)[:k])
-        val_idx = np.array(sorted(val_idx), dtype=np.intp)
-    else:
-        val_idx = np.sort(rng.permutation(n)[:n_val])
-    mask = np.zeros(n, dtype=bool)
-    mask[val_idx] = True
-    return X[~mask], y[~mask], X[mask], y[mask]
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=fraction, stratify=stratify, seed=seed)
+    return X_train, y_train.astype(y.dtype, copy=False), X_val, y_val.astype(y.dtype, copy=False)
 
 
 def iterate_batches(n: int, batch_size: int, *, shuffle: bool, seed: int, epoch: int) -> list[np.ndarray]:

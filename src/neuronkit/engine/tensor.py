@@ -486,6 +486,16 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return make(out, parents, vjp, "linear")
 
 
+def weight_penalty_gradient(W: np.ndarray, l1: float, l2: float, g: Any = 1.0) -> np.ndarray | None:
+    """``g·(2·l2·W + l1·sign(W))``: the gradient of :func:`weight_penalty` (None if both are 0)."""
+    scalar = W.dtype.type
+    grad = W * (g * scalar(2 * l2)) if l2 else None  # = 2·(W·(g·l2)) exactly: doubling is exact
+    if l1:
+        slope = np.sign(W) * (g * scalar(l1))
+        grad = slope if grad is None else grad + slope
+    return grad
+
+
 def weight_penalty(w: Tensor, l1: float = 0.0, l2: float = 0.0) -> Tensor:
     """``l2·Σw² + l1·Σ|w|``, a layer's regularisation term; gradient ``2·l2·w + l1·sign(w)``.
 
@@ -502,13 +512,8 @@ def weight_penalty(w: Tensor, l1: float = 0.0, l2: float = 0.0) -> Tensor:
     if l1:
         out = out + np.add.reduce(np.abs(W), axis=None) * scalar(l1)
 
-    def vjp(g):
-        g = g[()]  # a NumPy scalar: cheaper arithmetic than on a 0-d array, same rounding
-        grad = W * (g * scalar(2 * l2)) if l2 else None  # = 2·(W·(g·l2)) exactly: doubling is exact
-        if l1:
-            slope = np.sign(W) * (g * scalar(l1))
-            grad = slope if grad is None else grad + slope
-        return (grad,)
+    def vjp(g):  # g[()]: a NumPy scalar, cheaper arithmetic than on a 0-d array, same rounding
+        return (weight_penalty_gradient(W, l1, l2, g[()]),)
 
     return make(np.asarray(out, dtype=W.dtype), (w,), vjp, "weight_penalty")
 
