@@ -271,7 +271,7 @@ class Dense(Module):
         if not (type(x) is np.ndarray and x.dtype == self.weight.dtype and x.ndim == 2
                 and x.shape[1] == self.in_features):  # the common case, checked in a fraction of the time
             x = _input_tensor(self, x, self.in_features, self.weight.dtype).data
-        z = (x.reshape(1, -1) if x.ndim == 1 else x) @ self.weight.data.T  # as potential(): ops.linear
+        z = (self.weight.data @ (x.reshape(1, -1) if x.ndim == 1 else x).T).T  # as potential(): ops.linear
         if self.bias is not None:
             z += self.bias.data
         return self.activation.infer(z.reshape(self.out_features) if x.ndim == 1 else z)

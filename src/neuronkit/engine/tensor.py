@@ -467,15 +467,24 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Fused primitive (speed): one BLAS call forward, two backward, no broadcast
     bookkeeping, and no gradient for ``x`` when it does not need one (the data).
+
+    Layout (speed, not semantics): the product is computed as ``(W @ xᵀ)ᵀ``, so the
+    result is an (N, out) array stored feature-major (Fortran order), and so is the
+    gradient for ``x``. A network of such layers then keeps every activation
+    feature-major and each BLAS call sees its operands in the orientation OpenBLAS
+    multiplies fastest: a batch-128 training step of a 784-256-128-10 MLP runs about 7%
+    faster, a batch-32 forward pass of its first layer about 30% faster (see
+    ``bench/README.md``). NumPy's element-wise operations keep the layout of their
+    operands, so the activations and their gradients stay alike.
     """
     x = as_tensor(x, weight.dtype)
     X, W = x.data, weight.data
-    out = X @ W.T
+    out = (W @ X.T).T
     if bias is not None:
         out += bias.data
 
     def vjp(g):
-        gx = g @ W if x.requires_grad else None
+        gx = (W.T @ g.T).T if x.requires_grad else None
         gw = g.T @ X if weight.requires_grad else None
         if bias is None:
             return gx, gw
