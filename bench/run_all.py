@@ -28,7 +28,7 @@ from typing import Any
 import _common as C
 
 SCRIPTS = {"train": "bench_train.py", "predict": "bench_predict.py", "digits": "bench_digits.py",
-           "import_memory": "bench_import_memory.py"}
+           "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py"}
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (label, how to read the ratio from the results, the target); ratio = neuronkit / other, lower is better
@@ -152,6 +152,7 @@ def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
         lines += _predict_table(w.get("predict"))
         lines += _digits_table(w.get("digits"))
         lines += _import_memory_table(w.get("import_memory"))
+        lines += _kernels_table(w.get("kernels"))
         busy = {k: v.get("foreign_cpu_share") for k, v in w.items()}
         lines += ["CPU used by other processes during each script (share of all CPUs): "
                   + ", ".join(f"{k} {v:.0%}" if v is not None else f"{k} n/a" for k, v in busy.items()), ""]
@@ -237,6 +238,29 @@ def _import_memory_table(im: dict[str, Any] | None) -> list[str]:
                 continue
             tm = f"{r['tracemalloc_peak'] / 2**20:.1f}" if "tracemalloc_peak" in r else "-"
             out.append(f"| {opt} | {name} | {r['training_peak'] / 2**20:.1f} | {tm} | {r['baseline'] / 2**20:.0f} |")
+    return out + [""]
+
+
+KERNEL_LABELS = {"products": "the 8 matrix products of one W1 step (batch 128)",
+                 "optimizer_sgd": "one SGD step over the W1 network's 235,146 parameters",
+                 "optimizer_adam": "one Adam step over the W1 network's 235,146 parameters",
+                 "predict1024": "the first layer's matrix product at batch 1024 (W2)"}
+
+
+def _kernels_table(k: dict[str, Any] | None) -> list[str]:
+    if not k:
+        return []
+    out = [f"### W0: the kernels under W1 and W2, per call (median of {k['repeats']})", "",
+           "Not targets: what bounds the workload ratios above. Matrix products run in the BLAS library "
+           "(NumPy: OpenBLAS; PyTorch: MKL); an optimiser step over a large parameter is bound by memory "
+           "traffic.", "", "| kernel | neuronkit | NumPy | PyTorch | NumPy / PyTorch | neuronkit / PyTorch |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for key, entry in k["results"].items():
+        cell = {name: C.fmt_time(entry[name]["median"]) if name in entry else "-"
+                for name in ("neuronkit", "numpy", "torch")}
+        ratios = k["ratios"].get(key, {})
+        out.append(f"| {KERNEL_LABELS.get(key, key)} | {cell['neuronkit']} | {cell['numpy']} | {cell['torch']} | "
+                   f"{C.fmt_ratio(ratios.get('numpy/torch'))} | {C.fmt_ratio(ratios.get('neuronkit/torch'))} |")
     return out + [""]
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -37,10 +38,10 @@ def smoke(tmp_path_factory) -> dict:
 def test_every_workload_reports(smoke):
     assert smoke["smoke"] is True
     (run,) = smoke["runs"]
-    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory"}
+    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels"}
     assert run["machine"]["numpy"] and "env" in run["machine"]
     md = smoke["markdown"]
-    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5"):
+    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0"):
         assert heading in md
 
 
@@ -67,3 +68,28 @@ def test_predict_and_digits_and_memory(smoke):
     assert im["import"]["neuronkit"]["median"] > 0
     assert im["memory"]["sgd"]["neuronkit"]["training_peak"] >= 0
     assert im["memory"]["sgd"]["neuronkit"]["tracemalloc_peak"] > 0
+
+
+def test_kernels_report(smoke):
+    k = smoke["runs"][0]["workloads"]["kernels"]
+    assert set(k["results"]) == {"products", "optimizer_sgd", "optimizer_adam", "predict1024"}
+    for entry in k["results"].values():
+        assert ("torch" in entry) == HAS_TORCH and entry["numpy"]["median"] > 0
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="compares with PyTorch")
+def test_kernel_products_are_the_same_products_in_both_frameworks():
+    """W0 times the same 8 products in NumPy (neuronkit's orientation) and in torch: same values."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import _common as C
+        import bench_kernels as K
+    finally:
+        sys.path.remove(str(BENCH))
+    torch = C.torch_or_none()
+    a = K.product_operands(16, seed=3)
+    ours, theirs = K.numpy_products(a)(), K.torch_products(torch, a)()
+    assert len(ours) == len(theirs) == 8
+    for mine, other in zip(ours, theirs):
+        assert mine.shape == tuple(other.shape)
+        np.testing.assert_allclose(mine, other.numpy(), rtol=1e-4, atol=1e-3)
