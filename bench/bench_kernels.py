@@ -70,8 +70,9 @@ def torch_products(torch, a: dict[str, np.ndarray]):
 
 
 def optimizer_cases(torch, name: str, hyper: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    import neuronkit as nk
     from bench_train import NumpyMLP
+
+    import neuronkit as nk
 
     weights = C.initial_weights(SIZES, SEED)
     rng = np.random.default_rng(SEED + 1)
