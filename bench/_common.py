@@ -106,10 +106,21 @@ def round_robin(cases: dict[str, dict[str, Any]], *, repeats: int, warmup: int =
 
 
 def calls_per_run(fn: Callable[[], Any], target_seconds: float = 0.05, limit: int = 100_000) -> int:
-    """How many calls of ``fn`` make one timed run last about ``target_seconds`` (for µs-scale work)."""
-    start = time.perf_counter()
+    """How many calls of ``fn`` make one timed run last about ``target_seconds`` (for µs-scale work).
+
+    Estimated from warm calls: the first call after a pause wakes the thread pools and can take
+    milliseconds (PyTorch's OpenMP workers, after sleeping, cost several ms on their first
+    parallel region); sized from that call, a run would be a handful of cold calls.
+    """
     fn()
-    once = max(time.perf_counter() - start, 1e-7)
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min(0.02, target_seconds) or calls >= limit:
+            break
+    once = max(elapsed / calls, 1e-7)
     return int(min(max(target_seconds / once, 1), limit))
 
 
