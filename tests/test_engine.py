@@ -366,3 +366,35 @@ def test_engine_loads_and_works_without_the_rest_of_neuronkit():
     assert result.returncode == 0, result.stderr
     assert "neuronkit modules: []" in result.stdout
     assert "'engine_alone.tensor'" in result.stdout and "'engine_alone.gradcheck'" in result.stdout
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "one row"])
+def test_linear_gives_the_same_values_and_gradients_whatever_the_input_layout(layout):
+    """``linear`` multiplies as (W xᵀ)ᵀ for speed; values and gradients are x Wᵀ + b's for any memory layout."""
+    rng = np.random.default_rng(7)
+    W = rng.standard_normal((5, 6))
+    b = rng.standard_normal(5)
+    base = rng.standard_normal((8, 12))
+    x = {"C": np.ascontiguousarray(base[:, :6]), "F": np.asfortranarray(base[:, :6]),
+         "strided": base[:, ::2], "one row": base[:1, :6]}[layout]
+    g = rng.standard_normal((len(x), 5))
+    xt, wt, bt = nk.Tensor(x, requires_grad=True), nk.Parameter(W), nk.Parameter(b)
+    out = ops.linear(xt, wt, bt)
+    np.testing.assert_allclose(out.data, x @ W.T + b, rtol=1e-13)
+    (out * g).sum().backward()
+    np.testing.assert_allclose(xt.grad, g @ W, rtol=1e-13)
+    np.testing.assert_allclose(wt.grad, g.T @ x, rtol=1e-13)
+    np.testing.assert_allclose(bt.grad, g.sum(axis=0), rtol=1e-13)
+    assert wt.grad.flags.c_contiguous  # a parameter's gradient has the parameter's layout (in-place updates)
+
+
+def test_dense_activations_are_feature_major_and_inference_matches_training_forward():
+    """Layers keep activations feature-major (Fortran order: the fast BLAS orientation); infer == forward."""
+    net = nk.mlp([6, 5, 4, 3], output="softmax", seed=2)
+    x = np.random.default_rng(3).standard_normal((7, 6)).astype(np.float32)
+    hidden = net["hidden1"](x)
+    assert hidden.data.flags.f_contiguous and not hidden.data.flags.c_contiguous
+    with nk.no_grad():
+        forward = net(x).data
+    np.testing.assert_allclose(net.infer(x), forward, rtol=1e-6)
+    np.testing.assert_allclose(forward.sum(axis=1), 1.0, rtol=1e-6)

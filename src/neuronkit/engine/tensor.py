@@ -731,6 +731,11 @@ def _shifted_logsumexp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray
     return m, shifted, np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _all_finite(m: np.ndarray) -> bool:
+    """No entry of ``m`` is ±inf or nan (a single value, at batch 1, without the boolean array)."""
+    return math.isfinite(m.item()) if m.size == 1 else bool(np.isfinite(m).all())
+
+
 def _max_keepdims(x: np.ndarray, axis: int) -> np.ndarray:
     """``np.max(x, axis, keepdims=True)``, fast for the rows of a batch of logits.
 
@@ -787,7 +792,7 @@ def softmax(a: Tensor, axis: int = -1) -> Tensor:
 def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> np.ndarray:
     """The values of :func:`softmax` on an array (``overwrite=True`` reuses ``x``'s memory)."""
     m = _max_keepdims(x, axis)
-    if not np.isfinite(m).all():
+    if not _all_finite(m):
         m = np.where(np.isfinite(m), m, 0)
     out = np.subtract(x, m, out=x if overwrite else None)
     np.exp(out, out=out)
@@ -808,7 +813,7 @@ def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
     # _shifted_logsumexp written out, to keep exp(shifted) for the gradient: this runs once per
     # training step, where a few NumPy calls on a small batch are most of the cost
     m = _max_keepdims(z, 1)
-    if not np.isfinite(m).all():
+    if not _all_finite(m):
         m = np.where(np.isfinite(m), m, 0)
     shifted = z - m
     e = np.exp(shifted)
