@@ -110,8 +110,11 @@ def calls_per_run(fn: Callable[[], Any], target_seconds: float = 0.05, limit: in
 
     Estimated from warm calls: the first call after a pause wakes the thread pools and can take
     milliseconds (PyTorch's OpenMP workers, after sleeping, cost several ms on their first
-    parallel region); sized from that call, a run would be a handful of cold calls.
+    parallel region); sized from that call, a run would be a handful of cold calls. It starts
+    after the settle pause, like a timed run: right after another library's BLAS calls, the
+    spinning OpenBLAS workers slow a PyTorch call down a hundredfold.
     """
+    time.sleep(SETTLE_SECONDS)
     fn()
     calls, start = 0, time.perf_counter()
     while True:
