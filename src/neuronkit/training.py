@@ -278,16 +278,16 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
         model.eval()
     if logits and hasattr(model, "logits"):
         def fn(xb):
-            return model.logits(xb).data
+            with no_grad():
+                return model.logits(xb).data
     else:
-        fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping
+        fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping, and it records no graph
     try:
-        with no_grad():
-            X = np.asarray(X)
-            if 0 < len(X) <= batch_size:  # one batch: no slicing, no concatenation
-                parts = [fn(X)]
-            else:
-                parts = [fn(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        X = np.asarray(X)
+        if 0 < len(X) <= batch_size:  # one batch: no slicing, no concatenation
+            parts = [fn(X)]
+        else:
+            parts = [fn(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
     finally:
         if was_training:
             model.train()
