@@ -353,3 +353,23 @@ def test_every_initialiser_is_seeded_and_typed():
         b = fn((6, 5), np.random.default_rng(1), dtype=np.float64)
         assert a.dtype == np.float64 and a.shape == (6, 5), name
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_a_network_called_under_no_grad_gives_the_recorded_forward_values_without_a_graph(training):
+    """Under no_grad, Sequential runs the layers' array path (infer): same values as the graph forward."""
+    net = nk.mlp([5, 6, 4, 3], activation="prelu", output="softmax", batch_norm=True, seed=4)
+    x = np.random.default_rng(5).standard_normal((9, 5)).astype(np.float32)
+    net.train() if training else net.eval()
+    before = {k: v.copy() for k, v in net.state_dict().items()}
+    recorded = net(x)
+    after_recorded = {k: v.copy() for k, v in net.state_dict().items()}
+    net.load_state_dict(before)  # batch norm's running statistics moved in training mode
+    with nk.no_grad():
+        fast = net(x)
+    assert recorded.requires_grad and not fast.requires_grad and fast.data.dtype == np.float32
+    np.testing.assert_allclose(fast.data, recorded.data, rtol=1e-5, atol=1e-7)
+    moved = [k for k in before if not np.array_equal(before[k], after_recorded[k])]
+    assert bool(moved) == training  # running statistics move in training mode only
+    for k, v in net.state_dict().items():  # and the array path moved them alike
+        np.testing.assert_allclose(v, after_recorded[k], rtol=1e-6)
