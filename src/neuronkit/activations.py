@@ -107,7 +107,7 @@ class _Heaviside(Function):
     """The step as an engine op with gradient 0, so backward() runs through a step layer."""
 
     @staticmethod
-    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, z: np.ndarray) -> np.ndarray:  # type: ignore[override]  # a Function's forward takes its own arrays
         return (z >= 0).astype(z.dtype)
 
     @staticmethod

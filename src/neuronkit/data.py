@@ -91,6 +91,8 @@ class Dataset:
         if self.task not in TASKS:
             raise ValueError(f"task must be 'classification' or 'regression'; got {self.task!r}")
         X, y = as_arrays(self.X, self.y)
+        if y is None:
+            raise DataError(f"dataset {self.name!r}: y is required (the targets, one per sample)")
         if y.ndim != 1:
             raise DataError(f"dataset {self.name!r}: y must be 1-D (n_samples,); got shape {y.shape}")
         if len(self.feature_names) != X.shape[1]:
@@ -560,8 +562,10 @@ class MinMaxScaler(Scaler):
 
     def _apply(self, X: np.ndarray, *, inverse: bool) -> np.ndarray:
         low, high = self.feature_range
-        scale = (high - low) / _nonzero_scale(self.data_max - self.data_min)
-        return (X - low) / scale + self.data_min if inverse else (X - self.data_min) * scale + low
+        data_min, data_max = self.data_min, self.data_max
+        assert data_min is not None and data_max is not None  # Scaler.transform checked is_fitted
+        scale = (high - low) / _nonzero_scale(data_max - data_min)
+        return (X - low) / scale + data_min if inverse else (X - data_min) * scale + low
 
 
 SCALERS: dict[str, type[Scaler]] = {cls.name: cls for cls in (StandardScaler, MinMaxScaler, IdentityScaler)}

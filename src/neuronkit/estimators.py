@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,12 +58,14 @@ except ImportError:  # pragma: no cover - a minimal stand-in keeps the estimator
 
     class ClassifierMixin:  # type: ignore[no-redef]
         _estimator_type = "classifier"
+        predict: Callable[[Any], np.ndarray]
 
         def score(self, X: Any, y: Any) -> float:
             return float(np.mean(self.predict(X) == np.asarray(y)))
 
     class RegressorMixin:  # type: ignore[no-redef]
         _estimator_type = "regressor"
+        predict: Callable[[Any], np.ndarray]
 
         def score(self, X: Any, y: Any) -> float:
             from .metrics import r2
@@ -119,6 +122,7 @@ class _AdaptiveLR(Callback):
 
 class _NeuralBase(BaseEstimator):
     _task = "classification"
+    network_: Sequential
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
                  alpha: float = 0.0001, batch_size: int | str = "auto", learning_rate: str = "constant",
@@ -294,13 +298,17 @@ class _NeuralBase(BaseEstimator):
     @classmethod
     def _from_model_file(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> _NeuralBase:
         from .data import get_scaler
-        from .io import build_network
+        from .io import ModelFileError, build_network
 
         params = dict(meta["params"])
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         est = cls(**params)
-        est.network_ = build_network(meta["network"], arrays)
+        network = build_network(meta["network"], arrays)
+        if not isinstance(network, Sequential):
+            raise ModelFileError(f"this {cls.__name__} model file holds a {type(network).__name__}, not the "
+                                 f"Sequential network an estimator trains; load it with nk.load instead")
+        est.network_ = network
         est.network_.eval()
         est.scaler_ = get_scaler(meta["scaler"])
         est.n_features_in_ = int(meta["n_features_in"])
@@ -327,6 +335,8 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler`` and
     ``clip_norm``. Labels may be of any type; ``classes_`` holds them sorted.
     """
+
+    classes_: np.ndarray
 
     _task = "classification"
     _kind = "classifier"

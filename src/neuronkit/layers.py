@@ -78,9 +78,10 @@ class Module:
             return self.forward(x).data
 
     # ---- parameters and state
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
-        out: list[tuple[str, Parameter]] = []
-        learnable_activations = []
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
+        """Trainable tensors by stable name: the module's Parameters, then learnable activations' (e.g. prelu)."""
+        out: list[tuple[str, Tensor]] = []
+        learnable_activations: list[tuple[str, Tensor]] = []
         for key, value in vars(self).items():
             if isinstance(value, Parameter):
                 out.append((prefix + key, value))
@@ -90,7 +91,7 @@ class Module:
                 learnable_activations.extend((f"{prefix}{key}.{name}", p) for name, p in value.named_parameters())
         return out + learnable_activations  # weights first, then e.g. "hidden1.activation.slope"
 
-    def parameters(self) -> list[Parameter]:
+    def parameters(self) -> list[Tensor]:
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
@@ -123,8 +124,7 @@ class Module:
 
     def penalty(self) -> Tensor | None:
         """The regularisation term this module adds to the loss (None if none)."""
-        terms = [m.own_penalty() for m in self.modules()]
-        terms = [t for t in terms if t is not None]
+        terms = [t for m in self.modules() if (t := m.own_penalty()) is not None]
         if not terms:
             return None
         total = terms[0]
@@ -285,7 +285,9 @@ class Dense(Module):
         if not (self.l1 or self.l2):
             return []
         W = self.weight.data
-        return [(self.weight, ops.weight_penalty_gradient(W, self.l1, self.l2, W.dtype.type(1)))]
+        grad = ops.weight_penalty_gradient(W, self.l1, self.l2, W.dtype.type(1))
+        assert grad is not None  # l1 or l2 is set
+        return [(self.weight, grad)]
 
     @property
     def neurons(self) -> NeuronList:
@@ -617,8 +619,8 @@ class Sequential(Module):
         last = list(self.layers.values())[-1]
         return getattr(last, "activation", None)
 
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
-        out: list[tuple[str, Parameter]] = []
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
+        out: list[tuple[str, Tensor]] = []
         for name, layer in self.layers.items():
             out.extend(layer.named_parameters(f"{prefix}{name}."))
         return out

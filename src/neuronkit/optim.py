@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from numbers import Real
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -139,7 +139,7 @@ class Optimizer:
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.steps: list[int] = [0] * len(self.params)
         self._scratch: dict[np.dtype, np.ndarray] = {}
-        self._flat: _FlatBuffers | None | bool = None  # None: not decided yet; False: never fuse
+        self._flat: _FlatBuffers | Literal[False] | None = None  # None: not decided yet; False: never fuse
 
     @property
     def lr(self) -> float:
@@ -162,7 +162,8 @@ class Optimizer:
         (``BLOCK_BYTES`` per array), so that the dozen passes of a rule such as Adam's
         run in the CPU cache instead of streaming the whole parameter from memory each time.
         """
-        if self._flat is not False and self._step_fused():
+        flat = self._flat
+        if flat is not False and self._step_fused(flat):
             return
         blocks = type(self)._update in _ELEMENTWISE_UPDATES
         for i, p in enumerate(self.params):
@@ -275,17 +276,18 @@ class Optimizer:
             state[name] = np.concatenate([part[name] for part in parts]).reshape(param.shape)
         return True
 
-    def _step_fused(self) -> bool:
-        """The fused step of :meth:`step`; returns False (having changed nothing) when it does not apply."""
-        flat = self._flat
+    def _step_fused(self, flat: _FlatBuffers | None) -> bool:
+        """The fused step of :meth:`step`, given ``self._flat`` (the caller has ruled out False); returns False
+        (having changed nothing) when it does not apply."""
         params = self.params
         t = self.steps[0]
         if self.steps.count(t) != len(params):
             return False
         if flat is None:  # first step, or after load_state_dict: (re)build from the per-parameter state
-            flat = self._flat = _FlatBuffers.build(self)
-            if flat is False:
+            built = self._flat = _FlatBuffers.build(self)
+            if built is False:
                 return False
+            flat = built
         dtype = flat.param.dtype
         grads = []
         for p in params:
@@ -312,7 +314,9 @@ class Optimizer:
             buf = self._scratch[data.dtype] = np.empty(2 * max(largest, n), dtype=data.dtype)
         return buf[:n].reshape(data.shape), buf[n:2 * n].reshape(data.shape)
 
-    def _configure(self, **hyperparameters: Any) -> None:
+    def _configure(self, *args: Any, **hyperparameters: Any) -> None:
+        # (*args: Any, **kwargs: Any) lets each subclass declare its own keyword-only hyper-parameters;
+        # they are always passed by keyword
         raise NotImplementedError
 
     def _hyperparameters(self) -> dict[str, Any]:
@@ -404,7 +408,8 @@ class SGD(Optimizer):
         return {"momentum": self.momentum, "dampening": self.dampening, "weight_decay": self.weight_decay,
                 "nesterov": self.nesterov}
 
-    def _update(self, param, grad, state, t, tmp, tmp2) -> None:
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], t: int,
+                tmp: np.ndarray, tmp2: np.ndarray) -> None:
         g = _with_weight_decay(param, grad, self.weight_decay, tmp)
         if self.momentum != 0:
             buf = state.get("momentum_buffer")
@@ -486,7 +491,8 @@ class RMSprop(Optimizer):
         return {"alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
                 "momentum": self.momentum, "centered": self.centered}
 
-    def _update(self, param, grad, state, t, tmp, tmp2) -> None:
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], t: int,
+                tmp: np.ndarray, tmp2: np.ndarray) -> None:
         g = _with_weight_decay(param, grad, self.weight_decay, tmp)
         v = _buffer(state, "square_avg", param)
         v *= self.alpha
@@ -528,9 +534,18 @@ class _FlatBuffers:
     """
 
     __slots__ = ("param", "grad", "tmp", "tmp2", "param_views", "slices", "shapes", "state", "views")
+    param: np.ndarray  # the concatenated parameters
+    grad: np.ndarray  # the concatenated gradients
+    tmp: np.ndarray  # the two scratch arrays of ``_update``
+    tmp2: np.ndarray
+    param_views: list[np.ndarray]  # ``param`` split into the parameters' shapes
+    slices: list[slice]  # each parameter's range in the flat arrays
+    shapes: list[tuple[int, ...]]
+    state: dict[str, np.ndarray]  # buffer name -> flat buffer
+    views: dict[str, list[np.ndarray]]  # buffer name -> its per-parameter views
 
     @classmethod
-    def build(cls, optimizer: Optimizer) -> _FlatBuffers | bool:
+    def build(cls, optimizer: Optimizer) -> _FlatBuffers | Literal[False]:
         params = optimizer.params
         total = sum(p.data.size for p in params)
         dtypes = {p.data.dtype for p in params}
@@ -639,7 +654,8 @@ class Adam(Optimizer):
         return {"betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay,
                 "amsgrad": self.amsgrad}
 
-    def _update(self, param, grad, state, t, tmp, tmp2) -> None:
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray], t: int,
+                tmp: np.ndarray, tmp2: np.ndarray) -> None:
         beta1, beta2 = self.betas
         if self.decoupled_weight_decay:
             if self.weight_decay != 0:
@@ -813,7 +829,9 @@ class Schedule:
         self.last_epoch = _check_int(owner, "last_epoch", counters["last_epoch"], 0)
         self.last_lr = _check_number(owner, "last_lr", counters["last_lr"])
 
-    def _configure(self, **hyperparameters: Any) -> None:
+    def _configure(self, *args: Any, **hyperparameters: Any) -> None:
+        # (*args: Any, **kwargs: Any) lets each subclass declare its own keyword-only hyper-parameters;
+        # they are always passed by keyword
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -1074,11 +1092,13 @@ def _rescale_gradients(owners: list[Tensor], factor: float) -> None:
     copies: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for p in owners:
         g = p.grad
+        assert g is not None  # owners come from _gradient_owners: each has a gradient
         if not (g.flags.owndata and g.flags.writeable) and id(g) not in copies:
             copies[id(g)] = (g, g * factor)
     scaled: dict[int, np.ndarray] = {}  # the arrays already scaled in place (kept alive: ids stay unique)
     for p in owners:
         g = p.grad
+        assert g is not None  # at most replaced by a scaled copy (a parameter listed twice), never None
         if id(g) in copies:
             p.grad = copies[id(g)][1]
         elif id(g) not in scaled:
@@ -1108,18 +1128,21 @@ def clip_grad_norm(params: Iterable[Tensor] | Tensor, max_norm: float, norm_type
     array([0.6, 0.8])
     """
     max_norm = _check_number("clip_grad_norm", "max_norm", max_norm)
-    if isinstance(norm_type, bool) or not isinstance(norm_type, Real) or not norm_type > 0:
+    # a flag rather than one `if`: mypy deems a float that is a numbers.Real impossible, and would then skip the rest
+    ok = isinstance(norm_type, Real) and not isinstance(norm_type, bool) and norm_type > 0
+    if not ok:
         raise ValueError(f"clip_grad_norm norm_type must be a number > 0 or math.inf; got {norm_type!r}")
     owners = _gradient_owners(params)
     if not owners:
         return 0.0
+    grads = [g for q in owners if (g := q.grad) is not None]  # one per owner (the test only narrows the type)
     p = float(norm_type)
     if p == math.inf:
-        total = max(float(np.max(np.abs(q.grad))) if q.grad.size else 0.0 for q in owners)
+        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     elif p == 2.0:
-        total = math.hypot(*(float(np.linalg.norm(q.grad.ravel())) for q in owners))
+        total = math.hypot(*(float(np.linalg.norm(g.ravel())) for g in grads))
     else:
-        total = math.fsum(float(np.linalg.norm(q.grad.ravel(), ord=p)) ** p for q in owners) ** (1.0 / p)
+        total = math.fsum(float(np.linalg.norm(g.ravel(), ord=p)) ** p for g in grads) ** (1.0 / p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"the total {p:g}-norm of the gradients is {total}, so they cannot be clipped; "
                            "the loss or the inputs hold nan/inf, or pass error_if_nonfinite=False")
@@ -1143,6 +1166,7 @@ def clip_grad_value(params: Iterable[Tensor] | Tensor, clip_value: float) -> Non
     clip_value = _check_number("clip_grad_value", "clip_value", clip_value)
     for p in _gradient_owners(params):
         g = p.grad
+        assert g is not None  # _gradient_owners keeps only parameters with a gradient
         if g.flags.owndata and g.flags.writeable:
             np.clip(g, -clip_value, clip_value, out=g)
         else:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -249,8 +249,8 @@ def _baseline_loss(y: np.ndarray, loss: Loss) -> float:
         p = p[p > 0]
         return float(-(p * np.log(p)).sum())
     if loss.output_activation == "sigmoid":
-        p = float(np.clip(y.mean(), 1e-12, 1 - 1e-12))
-        return float(-(p * math.log(p) + (1 - p) * math.log(1 - p)))
+        q = float(np.clip(y.mean(), 1e-12, 1 - 1e-12))
+        return float(-(q * math.log(q) + (1 - q) * math.log(1 - q)))
     if loss.name == "mae":
         return float(np.mean(np.abs(y - np.median(y, axis=0))))
     return float(np.mean((y - y.mean(axis=0)) ** 2))
@@ -372,9 +372,11 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     loss_fn = default_loss(model) if loss is None else get_loss(loss)
     X, y = _prepare_xy(model, X, y, loss_fn, "fit")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = int(cast(int, np.random.SeedSequence().entropy) % (2**63))  # entropy: an int when drawn fresh
     elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer (or None for a fresh one); got {seed!r}")
+    X_val: np.ndarray | None
+    y_val: np.ndarray | None
     if validation_data is not None:
         X_val, y_val = _prepare_xy(model, *validation_data, loss_fn, "validation_data")
     elif validation_split:

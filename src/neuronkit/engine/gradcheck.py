@@ -66,7 +66,7 @@ def gradcheck(
             down = scalar(*[Tensor(x.data.copy()) for x in leaves]).item()
             flat[i] = orig
             numeric.reshape(-1)[i] = (up - down) / (2 * eps)
-        denom = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), atol)
+        denom = max(float(np.linalg.norm(analytic) + np.linalg.norm(numeric)), atol)
         err = np.linalg.norm(analytic - numeric) / denom
         if not err < rtol:
             worst = int(np.argmax(np.abs(analytic - numeric)))

@@ -41,6 +41,22 @@ class LayerRecord:
     z: Tensor | None
     output: Tensor
 
+    @property
+    def potentials(self) -> Tensor:
+        """``z``, for the record of a Dense layer (the only kind of layer with potentials)."""
+        if self.z is None:
+            raise ValueError(f"layer {self.name!r} is a {type(self.layer).__name__}, which has no potentials z; "
+                             "only Dense layers have them")
+        return self.z
+
+
+def grad_of(t: Tensor) -> np.ndarray:
+    """``t.grad`` after a backward pass that must have reached ``t`` (an error, not None, if it did not)."""
+    if t.grad is None:
+        raise RuntimeError("the backward pass did not reach this tensor (is it frozen, or outside the graph?), "
+                           "so it has no gradient")
+    return t.grad
+
 
 @contextlib.contextmanager
 def eval_mode(net: Module) -> Iterator[None]:

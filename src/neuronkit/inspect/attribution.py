@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, no_grad
-from ._model import InspectedModel, chunks, eval_mode, forward, preserved_grads
+from ._model import InspectedModel, chunks, eval_mode, forward, grad_of, preserved_grads
 
 OUTPUTS = {"potential": "potential", "logit": "potential", "logits": "potential", "z": "potential",
            "activation": "activation", "probability": "activation", "output": "activation"}
@@ -116,7 +116,7 @@ class Objective:
     def _select(self, X: np.ndarray, target: np.ndarray | None, grad: bool) -> tuple[Tensor, Tensor]:
         leaf, net_in = self.model.input_tensor(X, requires_grad=grad)
         rec = forward(self.model.network, net_in, stop=self.position + 1)[-1]
-        values = rec.z if self.potential else rec.output
+        values = rec.potentials if self.potential else rec.output
         if self.column is not None:
             return leaf, values[:, self.column]
         mask = np.zeros(values.shape, dtype=values.dtype)
@@ -133,7 +133,7 @@ class Objective:
         with eval_mode(self.model.network), preserved_grads(self.model.network):
             leaf, f = self._select(X, target, grad=True)
             f.sum().backward()
-        return f.data.astype(np.float64), leaf.grad.astype(np.float64)
+        return f.data.astype(np.float64), grad_of(leaf).astype(np.float64)
 
 
 Method = Callable[..., tuple[np.ndarray, dict[str, Any]]]
@@ -175,7 +175,7 @@ def _integrated_gradients(obj: Objective, X: np.ndarray, target: Any, *, baselin
         x, b = X[sl], baseline[sl]
         k = len(x)
         path = b[:, None, :] + alphas[None, :, None] * (x - b)[:, None, :]       # (k, steps+1, d)
-        t = None if target is None else np.repeat(_rows(target, sl), steps + 1)
+        t = None if target is None else np.repeat(target[sl], steps + 1)
         f, g = obj.gradient(path.reshape(k * (steps + 1), d), t)
         g = g.reshape(k, steps + 1, d)
         f = f.reshape(k, steps + 1)
@@ -196,7 +196,7 @@ def _occlusion(obj: Objective, X: np.ndarray, target: Any, *, baseline: np.ndarr
         k = len(x)
         variants = np.where(eye[None, :, :], b[:, None, :], x[:, None, :])      # (k, d, d): feature i occluded
         batch = np.concatenate([x[:, None, :], variants], axis=1).reshape(k * (d + 1), d)
-        t = None if target is None else np.repeat(_rows(target, sl), d + 1)
+        t = None if target is None else np.repeat(target[sl], d + 1)
         f = obj.value(batch, t).reshape(k, d + 1)
         out[sl] = f[:, :1] - f[:, 1:]
     return out, {}

@@ -57,7 +57,7 @@ import numpy as np
 from ..callbacks import Callback
 from ..engine import Tensor
 from ..layers import Dense, Sequential
-from ._model import InspectedModel, chunks, eval_mode, forward, preserved_grads
+from ._model import InspectedModel, chunks, eval_mode, forward, grad_of, preserved_grads
 
 RELU_FAMILY = "relu"
 SIGMOID_FAMILY = "sigmoid"
@@ -467,7 +467,7 @@ def _derivative(activation: Any, z: np.ndarray) -> np.ndarray:
     """f'(z) elementwise, from the engine (rows as wide as the layer, so per-neuron parameters line up)."""
     leaf = Tensor(z.copy(), requires_grad=True)
     activation(leaf).sum().backward()
-    return leaf.grad
+    return grad_of(leaf)
 
 
 def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
@@ -506,10 +506,11 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
                      "zmax": np.full(k, -np.inf)}
     for sl in chunks(n, batch_size):
         for rec in m.records(X[sl]):
-            if rec.name not in acc:
+            if rec.name not in acc or not isinstance(rec.layer, Dense):  # acc holds exactly the Dense layers
                 continue
             a = acc[rec.name]
-            z = rec.z.data.astype(np.float64)
+            zt = rec.potentials
+            z = zt.data.astype(np.float64)
             out = rec.output.data.astype(np.float64)
             a["fire"] += (z > 0).sum(axis=0)
             a["zmax"] = np.maximum(a["zmax"], z.max(axis=0))
@@ -517,8 +518,8 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
             a["s2"] += out.T @ out
             act = rec.layer.activation
             if act.family == SIGMOID_FAMILY and act.name != "softmax":
-                d = _derivative(act, rec.z.data).astype(np.float64)
-                peak = _derivative(act, np.zeros((1, rec.z.shape[1]), dtype=rec.z.dtype)).astype(np.float64)
+                d = _derivative(act, zt.data).astype(np.float64)
+                peak = _derivative(act, np.zeros((1, zt.shape[1]), dtype=zt.dtype)).astype(np.float64)
                 a["sat"] += (d < thresholds.saturation_eps * peak).sum(axis=0)
     layers: dict[str, LayerHealth] = {}
     for name, layer in dense:

@@ -110,6 +110,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     ig = attribute(model, X[:n_attr], "integrated_gradients") if n_attr else None
     if ig is not None:
         pred = ig.target
+        assert pred is not None  # attribute() without neuron= always resolves one target per sample
         labels = [f"→ {m.label_of(int(t))}" for t in pred] if m.is_classifier else None
         picture("attributions", plots.plot_attributions, X[:n_attr], ig, image_shape=shape, titles=labels)
     if shape is not None:

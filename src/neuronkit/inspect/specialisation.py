@@ -50,7 +50,7 @@ def _neuron_values(m: InspectedModel, X: np.ndarray, layer_name: str, index: int
     parts = []
     for sl in chunks(len(X), batch_size):
         rec = m.records(X[sl], stop=stop)[-1]
-        values = (rec.z if potential else rec.output).data.astype(np.float64)
+        values = (rec.potentials if potential else rec.output).data.astype(np.float64)
         parts.append(values if index is None else values[:, index])
     return np.concatenate(parts)
 
@@ -148,7 +148,7 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
             x.grad = None
             net_in = x.reshape(1, -1) if net_scale is None else x.reshape(1, -1) * net_scale + m.shift
             rec = forward(m.network, net_in, stop=stop)[-1]
-            f = (rec.z if potential else rec.output)[0, index]
+            f = (rec.potentials if potential else rec.output)[0, index]
             objective = f - (x * x).sum() * l2
             history.append(float(objective.data))
             (-objective).backward()
@@ -338,7 +338,7 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
                     results.append((sl, forward(net, edited, start=pos + 1)))
                 loss, acc = score(results)
                 rows.append(AblationRow(f"{name}[{i}]", v, loss, loss - base_loss, acc,
-                                        None if acc is None else acc - base_acc))
+                                        None if acc is None or base_acc is None else acc - base_acc))
     rows.sort(key=lambda r: (-r.delta_loss, r.neuron))
     return AblationReport(base_loss, base_acc, loss_fn.name, rows)
 
@@ -398,8 +398,8 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} samples but y has {len(y)}; give one label per sample")
-        classes, labels = np.unique(y, return_inverse=True)
-        classes = list(classes)
+        uniques, labels = np.unique(y, return_inverse=True)
+        classes = list(uniques)
     if len(classes) < 2:
         raise ValueError("class selectivity needs labels of at least two classes")
     present = np.bincount(labels, minlength=len(classes))
@@ -409,7 +409,9 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
     layer_names = [layer] if layer is not None else [n for n, _ in m.dense_layers()[:-1]] or \
         [m.dense_layers()[-1][0]]
     names: list[str] = []
-    indices, preferred, means_all = [], [], []
+    indices: list[np.ndarray] = []
+    preferred: list[Any] = []
+    means_all: list[np.ndarray] = []
     onehot = np.eye(len(classes))[labels]
     for name in layer_names:
         if name not in m.network.layers or not isinstance(m.network.layers[name], Dense):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..neuron import Explanation, _fmt
-from ._model import InspectedModel, eval_mode, forward, preserved_grads
+from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
 
 
 @dataclass(frozen=True)
@@ -305,22 +305,22 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
         records = m.records(x[None, :])
         rec = records[pos]
         a = rec.input.data[0].astype(np.float64)
-        z_all = rec.z.data
+        z_all = rec.potentials.data
         with no_grad():
             out_all = layer.activation(Tensor(z_all)).data
         dL_dout = dout_dz = None
         if not direct:  # ∂L/∂out: the layer's outputs as a leaf of a fresh graph for the layers above
             out_leaf = Tensor(out_all.copy(), requires_grad=True)
             loss_of(out_leaf, Tensor(z_all)).backward()
-            dL_dout = float(out_leaf.grad[0, j])
+            dL_dout = float(grad_of(out_leaf)[0, j])
             zj = Tensor(np.full((1, layer.out_features), z_all[0, j], dtype=dtype), requires_grad=True)
             layer.activation(zj)[0, j].backward()  # a full-width row: per-neuron parameters (prelu) line up
-            dout_dz = float(zj.grad[0, j])
+            dout_dz = float(grad_of(zj)[0, j])
         z_leaf = Tensor(z_all.copy(), requires_grad=True)
         loss_z = loss_of(layer.activation(z_leaf), z_leaf)
         loss_value = float(loss_z.data)
         loss_z.backward()
-        delta = float(z_leaf.grad[0, j])
+        delta = float(grad_of(z_leaf)[0, j])
     # the engine's own gradient on the layer's parameters, leaving the model's .grad as it was
         saved = [(p, p.grad) for p in net.parameters()]
         try:
@@ -329,7 +329,7 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
             _, net_in = m.input_tensor(x[None, :], requires_grad=False)
             full = forward(net, net_in)
             loss_fn(m.loss_input(full, loss_fn), target).backward()
-            engine_w = layer.weight.grad[j].astype(np.float64)
+            engine_w = grad_of(layer.weight)[j].astype(np.float64)
             engine_b = float(layer.bias.grad[j]) if layer.bias is not None and layer.bias.grad is not None else 0.0
         finally:
             for p, g in saved:
