@@ -512,3 +512,8 @@ def test_batches_without_shuffle_and_with_a_seed():
         data.batches(10, 0)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator or an int seed; got RandomState"):
         data.batches(10, 2, rng=np.random.RandomState(0))
+
+
+def test_a_dataset_without_targets_is_refused_by_name():
+    with pytest.raises(DataError, match="dataset 'mine': y is required"):
+        data.Dataset("mine", np.zeros((3, 2)), None, "regression", ["a", "b"])

@@ -150,3 +150,14 @@ def test_usage_errors():
     clf = nk.NeuralClassifier(max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="X has 3 features, but NeuralClassifier was fitted with 4 features"):
         clf.predict(X[:, :3])
+
+
+def test_an_estimator_model_file_whose_network_is_not_sequential_is_refused():
+    X, y = np.random.default_rng(0).random((30, 4)), np.arange(30) % 3
+    clf = nk.NeuralClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+    meta, arrays = clf._model_file()
+    single = nk.Dense(4, 3, activation="softmax", seed=0)
+    meta["network"] = single.config()
+    arrays = {name: p.data for name, p in single.named_parameters()}
+    with pytest.raises(nk.io.ModelFileError, match="holds a Dense, not the Sequential network"):
+        nk.NeuralClassifier._from_model_file(meta, arrays)
