@@ -10,7 +10,10 @@ batch-1024 prediction:
 * ``optimizer`` — one optimiser step over the network's 235,146 parameters: ``nk.SGD`` /
   ``nk.Adam`` against ``torch.optim.SGD`` / ``torch.optim.Adam`` (foreach, 2 threads) and the
   hand-written NumPy update of workload 4;
-* ``predict1024`` — the first layer's product at batch 1024 (most of workload 2's batch-1024 time).
+* ``predict1024`` — the first layer's product at batch 1024 (most of workload 2's batch-1024 time);
+* ``batchnorm``  — one BatchNorm layer over 256 features at batch 128 in training mode, forward
+  and backward (``nk.BatchNorm`` against ``nn.BatchNorm1d``): not in the workloads, but what a
+  ``batch_norm=True`` network adds to each step.
 
 These are not targets; they explain the workload-1 and workload-2 ratios. A matrix product is
 bound by the BLAS library (NumPy wheels: OpenBLAS; torch: MKL); an optimiser step over a large
@@ -98,6 +101,31 @@ def optimizer_cases(torch, name: str, hyper: dict[str, Any]) -> dict[str, dict[s
     return cases
 
 
+def batchnorm_cases(torch) -> dict[str, dict[str, Any]]:
+    import neuronkit as nk
+
+    rng = np.random.default_rng(SEED)
+    x = np.asfortranarray(rng.standard_normal((BATCH, 256), dtype=np.float32))  # as a Dense layer hands it on
+    g = np.asfortranarray(rng.standard_normal((BATCH, 256), dtype=np.float32))
+    layer = nk.BatchNorm(256)
+
+    def ours() -> None:
+        layer.gamma.grad = layer.beta.grad = None
+        layer(nk.Tensor(x, requires_grad=True)).backward(g)
+
+    cases: dict[str, dict[str, Any]] = {"neuronkit": {"fn": ours}}
+    if torch is not None:
+        module, tg = torch.nn.BatchNorm1d(256), torch.from_numpy(np.ascontiguousarray(g))
+        tx = torch.from_numpy(np.ascontiguousarray(x))
+
+        def theirs() -> None:
+            module.zero_grad()
+            module(tx.requires_grad_()).backward(tg)
+
+        cases["torch"] = {"fn": theirs}
+    return cases
+
+
 def timed_pair(cases: dict[str, dict[str, Any]], repeats: int, target: float) -> dict[str, dict[str, Any]]:
     for case in cases.values():
         case["number"] = C.calls_per_run(case["fn"], target)
@@ -143,6 +171,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         tx, tW = torch.from_numpy(x), torch.from_numpy(W)
         cases["torch"] = {"fn": lambda: torch.nn.functional.linear(tx, tW)}
     record("predict1024", timed_pair(cases, repeats, target), "the first layer's product at batch 1024")
+    record("batchnorm", timed_pair(batchnorm_cases(torch), repeats, target),
+           f"a BatchNorm layer (256 features, batch {BATCH}, training): forward and backward")
     C.emit(results, args.json)
     return results
 

@@ -244,7 +244,8 @@ def _import_memory_table(im: dict[str, Any] | None) -> list[str]:
 KERNEL_LABELS = {"products": "the 8 matrix products of one W1 step (batch 128)",
                  "optimizer_sgd": "one SGD step over the W1 network's 235,146 parameters",
                  "optimizer_adam": "one Adam step over the W1 network's 235,146 parameters",
-                 "predict1024": "the first layer's matrix product at batch 1024 (W2)"}
+                 "predict1024": "the first layer's matrix product at batch 1024 (W2)",
+                 "batchnorm": "a BatchNorm layer (256 features, batch 128, training): forward + backward"}
 
 
 def _kernels_table(k: dict[str, Any] | None) -> list[str]:

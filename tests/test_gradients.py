@@ -125,6 +125,9 @@ CASES = [
     case("primitive", "softmax", lambda a: ops.softmax(a), smooth(3, 4)),
     case("primitive", "softmax", lambda a: ops.softmax(a, axis=0), smooth(3, 4), variant="axis=0"),
     case("primitive", "softmax_cross_entropy", lambda z: ops.softmax_cross_entropy(z, Y_CLASS), smooth(5, 3)),
+    case("primitive", "normalize", lambda a: ops.normalize(a, axis=0, eps=0.1)[0], smooth(5, 3)),
+    case("primitive", "normalize", lambda a: ops.normalize(a, axis=-1, eps=1e-5)[0], smooth(4, 6),
+         variant="axis=-1"),
     # --------------------------------------------- composites (built from primitives)
     case("composite", "sub", lambda a, b: a - b, smooth(3), smooth(3)),
     case("composite", "rsub", lambda a: 2.0 - a, smooth(3)),

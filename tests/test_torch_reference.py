@@ -285,3 +285,39 @@ def test_dense_weight_layout_is_torch_linear_layout():
     dense = nk.Dense(3, 5, seed=0)
     assert dense.weight.shape == tuple(nn.Linear(3, 5).weight.shape) == (5, 3)
     assert dense.bias.shape == tuple(nn.Linear(3, 5).bias.shape) == (5,)
+
+
+@pytest.mark.parametrize("kind", ["BatchNorm", "LayerNorm"])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_normalisation_layers_match_torch(kind, layout):
+    """Forward, gradients (input, γ, β) and BatchNorm's running statistics equal torch's, over 3 steps."""
+    rng = np.random.default_rng(11)
+    ours = nk.BatchNorm(6, momentum=0.2) if kind == "BatchNorm" else nk.LayerNorm(6)
+    theirs = nn.BatchNorm1d(6, momentum=0.2) if kind == "BatchNorm" else nn.LayerNorm(6)
+    gamma, beta = rng.uniform(0.5, 2.0, 6).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    ours.gamma.data[...], ours.beta.data[...] = gamma, beta
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(gamma))
+        theirs.bias.copy_(torch.from_numpy(beta))
+    for step in range(3):
+        x = (3.0 * rng.standard_normal((9, 6)) + rng.standard_normal(6)).astype(np.float32)
+        x = np.asfortranarray(x) if layout == "F" else x
+        g = rng.standard_normal((9, 6)).astype(np.float32)
+        xt = nk.Tensor(x, requires_grad=True)
+        out = ours(xt)
+        (out * g).sum().backward()
+        tx = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
+        tout = theirs(tx)
+        (tout * torch.from_numpy(g)).sum().backward()
+        assert_close(out.data, tout, f"{kind} output, step {step}")
+        assert_close(xt.grad, tx.grad, f"{kind} input gradient, step {step}")
+        assert_close(ours.gamma.grad, theirs.weight.grad, f"{kind} gamma gradient, step {step}")
+        assert_close(ours.beta.grad, theirs.bias.grad, f"{kind} beta gradient, step {step}")
+        ours.gamma.grad = ours.beta.grad = None
+        theirs.zero_grad()
+    if kind == "BatchNorm":
+        assert_close(ours.running_mean, theirs.running_mean, "running mean")
+        assert_close(ours.running_var, theirs.running_var, "running variance")
+        ours.eval(), theirs.eval()
+        x = rng.standard_normal((4, 6)).astype(np.float32)
+        assert_close(ours(x).data, theirs(torch.from_numpy(x)), "BatchNorm in eval mode")

@@ -456,14 +456,11 @@ class BatchNorm(Module):
             n = x.shape[0]
             if n < 2:
                 raise ValueError(f"layer {self.name!r} (BatchNorm) needs batches of at least 2 samples in training")
-            mu = x.mean(axis=0)
-            centred = x - mu
-            var = (centred * centred).mean(axis=0)
+            xhat, mu, var = ops.normalize(x, axis=0, eps=self.eps)
             self.running_mean *= 1.0 - self.momentum
-            self.running_mean += self.momentum * mu.data
+            self.running_mean += self.momentum * mu
             self.running_var *= 1.0 - self.momentum
-            self.running_var += self.momentum * var.data * (n / (n - 1))
-            xhat = centred * ((var + self.eps) ** -0.5)
+            self.running_var += self.momentum * var * (n / (n - 1))
         else:
             xhat = (x - self.running_mean) * (1.0 / np.sqrt(self.running_var + self.eps))
         return xhat * self.gamma + self.beta
@@ -494,9 +491,7 @@ class LayerNorm(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = _input_tensor(self, x, self.num_features, self.gamma.dtype)
-        centred = x - x.mean(axis=-1, keepdims=True)
-        var = (centred * centred).mean(axis=-1, keepdims=True)
-        return centred * ((var + self.eps) ** -0.5) * self.gamma + self.beta
+        return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
 
     def config(self) -> dict[str, Any]:
         return {"type": "LayerNorm", "num_features": self.num_features, "eps": self.eps, "name": self.name,

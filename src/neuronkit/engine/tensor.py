@@ -329,6 +329,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (the one place it is undone)."""
     if grad.shape == shape:
         return grad
+    if grad.ndim == 2 and shape == grad.shape[1:]:  # (N, F) -> (F,): a bias-like parameter of a batch, the common case
+        return _axis_sum(grad, 0).reshape(shape)
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -462,6 +464,24 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
     return make(out, (a, b), vjp, "matmul")
 
 
+def _axis_sum(a: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    """``a.sum(axis)`` for the 2-D arrays of a batch, as a product with a vector of ones.
+
+    Speed: BLAS sums a (128, 256) batch along either axis 2-4 times faster than
+    ``np.add.reduce``, which walks the feature-major arrays of :func:`linear` poorly. Used up
+    to 2048 terms per sum, where its float32 accuracy (16 running partial sums) is like
+    NumPy's; longer sums, other shapes and integer arrays go to ``np.add.reduce``.
+    """
+    if a.ndim == 2 and a.dtype.kind == "f" and a.shape[axis] <= 2048:
+        if axis == 0:
+            out = np.ones(a.shape[0], a.dtype) @ a
+            return out[None, :] if keepdims else out
+        if axis in (1, -1):
+            out = a @ np.ones(a.shape[1], a.dtype)
+            return out[:, None] if keepdims else out
+    return a.sum(axis=axis, keepdims=keepdims)
+
+
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` for x of shape (N, in), weight (out, in), bias (out,).
 
@@ -488,7 +508,7 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         gw = g.T @ X if weight.requires_grad else None
         if bias is None:
             return gx, gw
-        gb = np.add.reduce(g, axis=0) if bias.requires_grad else None  # g.sum(axis=0) without its Python layer
+        gb = _axis_sum(g, 0) if bias.requires_grad else None
         return gx, gw, gb
 
     parents = (x, weight) if bias is None else (x, weight, bias)
@@ -789,6 +809,44 @@ def softmax(a: Tensor, axis: int = -1) -> Tensor:
     return make(out, (a,), vjp, "softmax")
 
 
+def normalize(x: ArrayLike, axis: int = 0, eps: float = 1e-5) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """``x̂ = (x − μ) / √(σ² + ε)`` along ``axis``, with μ and the biased variance σ² it used.
+
+    μ = mean(x), σ² = mean((x − μ)²) over ``axis`` (two passes: no cancellation). Returns
+    ``(x̂, μ, σ²)``; μ and σ² are arrays with ``axis`` removed (no gradient flows through
+    them: they are what batch normalisation keeps as running statistics). With ``axis=0``
+    this normalises each feature over the batch (BatchNorm), with ``axis=-1`` each sample
+    over its features (LayerNorm). Gradient, with n the length of ``axis``::
+
+        ∂L/∂x = (g − mean(g) − x̂ · mean(g x̂)) / √(σ² + ε)
+
+    Fused primitive (speed): the composite (mean, subtract, square, mean, power, multiply)
+    records eight graph nodes whose broadcasts are undone one by one in backward; at batch
+    128 × 256 that made a BatchNorm layer's step about four times as slow as a Dense layer's.
+
+    >>> x = Tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> xhat, mu, var = normalize(x, axis=0, eps=0.0)
+    >>> xhat.data.tolist(), mu.tolist(), var.tolist()
+    ([[-1.0, -1.0], [1.0, 1.0]], [2.0, 20.0], [1.0, 100.0])
+    """
+    x = as_tensor(x)
+    X = x.data
+    inv_n = X.dtype.type(1.0 / X.shape[axis])
+    mean = _axis_sum(X, axis, keepdims=True) * inv_n
+    xhat = X - mean
+    var = _axis_sum(np.square(xhat), axis, keepdims=True) * inv_n
+    rstd = 1.0 / np.sqrt(var + X.dtype.type(eps))
+    xhat *= rstd
+
+    def vjp(g):
+        gx = g - _axis_sum(g, axis, keepdims=True) * inv_n
+        gx -= xhat * (_axis_sum(g * xhat, axis, keepdims=True) * inv_n)
+        gx *= rstd
+        return (gx,)
+
+    return make(xhat, (x,), vjp, "normalize"), np.squeeze(mean, axis), np.squeeze(var, axis)
+
+
 def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> np.ndarray:
     """The values of :func:`softmax` on an array (``overwrite=True`` reuses ``x``'s memory)."""
     m = _max_keepdims(x, axis)
@@ -853,7 +911,7 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 
 
 # Every primitive, by name: the tests check that each one is in the gradient table.
-PRIMITIVES: dict[str, Callable[..., Tensor]] = {
+PRIMITIVES: dict[str, Callable[..., Tensor | tuple[Any, ...]]] = {  # normalize also returns its statistics
     "add": add,
     "mul": mul,
     "neg": neg,
@@ -882,4 +940,5 @@ PRIMITIVES: dict[str, Callable[..., Tensor]] = {
     "log_softmax": log_softmax,
     "softmax": softmax,
     "softmax_cross_entropy": softmax_cross_entropy,
+    "normalize": normalize,
 }
