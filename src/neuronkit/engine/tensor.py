@@ -468,11 +468,11 @@ def _axis_sum(a: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
     """``a.sum(axis)`` for the 2-D arrays of a batch, as a product with a vector of ones.
 
     Speed: BLAS sums a (128, 256) batch along either axis 2-4 times faster than
-    ``np.add.reduce``, which walks the feature-major arrays of :func:`linear` poorly. Used up
-    to 2048 terms per sum, where its float32 accuracy (16 running partial sums) is like
-    NumPy's; longer sums, other shapes and integer arrays go to ``np.add.reduce``.
+    ``np.add.reduce``, which walks the feature-major arrays of :func:`linear` poorly. Used from
+    1024 numbers (below, the call costs more than it saves) and up to 2048 terms per sum, where
+    its float32 accuracy (16 running partial sums) is like NumPy's; other arrays go to NumPy.
     """
-    if a.ndim == 2 and a.dtype.kind == "f" and a.shape[axis] <= 2048:
+    if a.ndim == 2 and a.dtype.kind == "f" and a.size >= 1024 and a.shape[axis] <= 2048:
         if axis == 0:
             out = np.ones(a.shape[0], a.dtype) @ a
             return out[None, :] if keepdims else out
