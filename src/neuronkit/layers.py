@@ -268,13 +268,16 @@ class Dense(Module):
         return self.activation(self.potential(x))
 
     def infer(self, x: Any) -> np.ndarray:
-        if not (type(x) is np.ndarray and x.dtype == self.weight.dtype and x.ndim == 2
-                and x.shape[1] == self.in_features):  # the common case, checked in a fraction of the time
-            x = _input_tensor(self, x, self.in_features, self.weight.dtype).data
-        z = (self.weight.data @ (x.reshape(1, -1) if x.ndim == 1 else x).T).T  # as potential(): ops.linear
+        W = self.weight.data
+        if not (type(x) is np.ndarray and x.ndim == 2 and x.dtype == W.dtype
+                and x.shape[1] == W.shape[1]):  # the common case, checked in a fraction of the time
+            x = _input_tensor(self, x, self.in_features, W.dtype).data
+            if x.ndim == 1:
+                return self.infer(x.reshape(1, -1)).reshape(self.out_features)
+        z = (W @ x.T).T  # as potential(): ops.linear
         if self.bias is not None:
             z += self.bias.data
-        return self.activation.infer(z.reshape(self.out_features) if x.ndim == 1 else z)
+        return self.activation.infer(z)
 
     def own_penalty(self) -> Tensor | None:
         if not (self.l1 or self.l2):

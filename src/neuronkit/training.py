@@ -283,11 +283,12 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
     else:
         fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping, and it records no graph
     try:
-        X = np.asarray(X)
-        if 0 < len(X) <= batch_size:  # one batch: no slicing, no concatenation
+        X = X if type(X) is np.ndarray else np.asarray(X)
+        n = len(X)
+        if 0 < n <= batch_size:  # one batch: no slicing, no concatenation
             parts = [fn(X)]
         else:
-            parts = [fn(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+            parts = [fn(X[i:i + batch_size]) for i in range(0, n, batch_size)]
     finally:
         if was_training:
             model.train()
