@@ -209,10 +209,15 @@ class ELU(Activation):
         return {"alpha": self.alpha}
 
     def forward(self, z: Tensor) -> Tensor:
-        # exp only of non-positive values (no overflow); where(), not minimum(z, 0), so that the
-        # slope at z = 0 is alpha as in PyTorch (minimum would split the gradient at the tie)
-        negative = ops.where(z.data <= 0, z, 0.0)
-        return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha)
+        return _elu(z, self.alpha)
+
+
+def _elu(z: Tensor, alpha: float) -> Tensor:
+    """``z if z > 0 else alpha·(e^z − 1)``. exp only of non-positive values (no overflow); where(),
+    not minimum(z, 0), so that the slope at z = 0 is alpha as in PyTorch (minimum would split the
+    gradient at the tie)."""
+    negative = ops.where(z.data <= 0, z, 0.0)
+    return ops.where(z.data > 0, z, (negative.exp() - 1.0) * alpha)
 
 
 class SELU(Activation):
@@ -223,8 +228,7 @@ class SELU(Activation):
     scale = 1.0507009873554804934193349852946
 
     def forward(self, z: Tensor) -> Tensor:
-        negative = ops.where(z.data <= 0, z, 0.0)  # as in ELU: no overflow, PyTorch's slope at 0
-        return ops.where(z.data > 0, z, (negative.exp() - 1.0) * self.alpha) * self.scale
+        return _elu(z, self.alpha) * self.scale
 
 
 class GELU(Activation):

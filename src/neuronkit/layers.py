@@ -19,7 +19,7 @@ Shapes: ``Dense.weight`` is (out_features, in_features) and ``Dense.bias`` is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -78,11 +78,15 @@ class Module:
             return self.forward(x).data
 
     # ---- parameters and state
+    def _members(self) -> Iterable[tuple[str, Any]]:
+        """The named fields the traversals below walk (a container lists its children instead)."""
+        return vars(self).items()
+
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
         """Trainable tensors by stable name: the module's Parameters, then learnable activations' (e.g. prelu)."""
         out: list[tuple[str, Tensor]] = []
         learnable_activations: list[tuple[str, Tensor]] = []
-        for key, value in vars(self).items():
+        for key, value in self._members():
             if isinstance(value, Parameter):
                 out.append((prefix + key, value))
             elif isinstance(value, Module):
@@ -96,14 +100,14 @@ class Module:
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
         out = [(prefix + b, getattr(self, b)) for b in self.buffers]
-        for key, value in vars(self).items():
+        for key, value in self._members():
             if isinstance(value, Module):
                 out.extend(value.named_buffers(f"{prefix}{key}."))
         return out
 
     def modules(self) -> Iterator[Module]:
         yield self
-        for value in vars(self).values():
+        for _, value in self._members():
             if isinstance(value, Module):
                 yield from value.modules()
 
@@ -274,9 +278,7 @@ class Dense(Module):
             x = _input_tensor(self, x, self.in_features, W.dtype).data
             if x.ndim == 1:
                 return self.infer(x.reshape(1, -1)).reshape(self.out_features)
-        z = (W @ x.T).T  # as potential(): ops.linear
-        if self.bias is not None:
-            z += self.bias.data
+        z = ops.linear_array(x, W, None if self.bias is None else self.bias.data)
         return self.activation.infer(z)
 
     def own_penalty(self) -> Tensor | None:
@@ -381,8 +383,6 @@ class NeuronView:
                              f"got shape {x.shape}")
         layer_z = None
         if self.activation.name == "softmax":
-            from .engine import no_grad
-
             with no_grad():
                 layer_z = self.layer.potential(x).data
         return explain_neuron(self.weights, self.bias, self.activation, x, label=self.label, layer_z=layer_z,
@@ -617,22 +617,8 @@ class Sequential(Module):
         last = list(self.layers.values())[-1]
         return getattr(last, "activation", None)
 
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
-        out: list[tuple[str, Tensor]] = []
-        for name, layer in self.layers.items():
-            out.extend(layer.named_parameters(f"{prefix}{name}."))
-        return out
-
-    def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
-        out: list[tuple[str, np.ndarray]] = []
-        for name, layer in self.layers.items():
-            out.extend(layer.named_buffers(f"{prefix}{name}."))
-        return out
-
-    def modules(self) -> Iterator[Module]:
-        yield self
-        for layer in self.layers.values():
-            yield from layer.modules()
+    def _members(self) -> Iterable[tuple[str, Any]]:
+        return self.layers.items()
 
     # ---- compute
     def forward(self, x: Any) -> Tensor:

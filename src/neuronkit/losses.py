@@ -110,7 +110,7 @@ class BinaryCrossEntropy(Loss):
     task = "classification"
 
     def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
-        if np.any((target != 0) & (target != 1)) and np.any((target < 0) | (target > 1)):
+        if np.any((target < 0) | (target > 1)):
             raise ValueError("loss 'bce': targets must be probabilities in [0, 1] (usually 0 or 1); "
                              f"got values from {target.min():g} to {target.max():g}")
         return (ops.softplus(prediction) - prediction * target).mean()

@@ -382,7 +382,8 @@ def add(a: ArrayLike, b: ArrayLike) -> Tensor:
     out = a.data + b.data
 
     def vjp(g):  # d(a+b)/da = 1, d(a+b)/db = 1
-        return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+        return (unbroadcast(g, a.shape) if a.requires_grad else None,
+                unbroadcast(g, b.shape) if b.requires_grad else None)
 
     return make(out, (a, b), vjp, "add")
 
@@ -482,6 +483,14 @@ def _axis_sum(a: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
     return a.sum(axis=axis, keepdims=keepdims)
 
 
+def linear_array(X: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """The values of :func:`linear` on arrays, ``X Wᵀ + b``, in its feature-major layout."""
+    out = (W @ X.T).T
+    if b is not None:
+        out += b
+    return out
+
+
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` for x of shape (N, in), weight (out, in), bias (out,).
 
@@ -499,9 +508,7 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = as_tensor(x, weight.dtype)
     X, W = x.data, weight.data
-    out = (W @ X.T).T
-    if bias is not None:
-        out += bias.data
+    out = linear_array(X, W, None if bias is None else bias.data)
 
     def vjp(g):
         gx = (W.T @ g.T).T if x.requires_grad else None
@@ -691,9 +698,13 @@ def sigmoid(a: Tensor) -> Tensor:
     Primitive for stability: exp is only ever taken of ``-|a|``.
     """
     a = as_tensor(a)
-    e = np.exp(-np.abs(a.data))
-    out = np.where(a.data >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
+    out = _sigmoid_from(a.data, np.exp(-np.abs(a.data)))
     return make(out, (a,), lambda g: (g * out * (1.0 - out),), "sigmoid")
+
+
+def _sigmoid_from(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """σ(x) given ``e = exp(-|x|)``: ``1/(1+e)`` for x >= 0, ``e/(1+e)`` below (no overflow)."""
+    return (np.where(x >= 0, 1.0, e) / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def tanh(a: Tensor) -> Tensor:
@@ -707,11 +718,11 @@ def softplus(a: Tensor) -> Tensor:
     """``log(1 + exp(a))`` as ``max(a, 0) + log1p(exp(-|a|))`` (primitive for stability)."""
     a = as_tensor(a)
     x = a.data
-    out = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    e = np.exp(-np.abs(x))
+    out = np.maximum(x, 0) + np.log1p(e)
 
     def vjp(g):  # d softplus / da = sigmoid(a)
-        e = np.exp(-np.abs(x))
-        return (g * np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False),)
+        return (g * _sigmoid_from(x, e),)
 
     return make(out, (a,), vjp, "softplus")
 
@@ -745,10 +756,16 @@ def _shifted_logsumexp(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray
     log_softmax is ``(x - m) - log Σ exp(x - m)``: forming ``m + log Σ`` first would round
     it to the spacing of ``m`` (6e-5 at 1000 in float32) and lose digits of every probability.
     """
-    m = _max_keepdims(x, axis)
-    m = np.where(np.isfinite(m), m, 0)
+    m = _stable_max(x, axis)
     shifted = x - m
     return m, shifted, np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _stable_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """The maximum along ``axis`` (kept) to subtract before ``exp``; 0 where it is ±inf or nan,
+    so that rows of -inf (or an +inf) do not turn into inf - inf."""
+    m = _max_keepdims(x, axis)
+    return m if _all_finite(m) else np.where(np.isfinite(m), m, 0)
 
 
 def _all_finite(m: np.ndarray) -> bool:
@@ -849,9 +866,7 @@ def normalize(x: ArrayLike, axis: int = 0, eps: float = 1e-5) -> tuple[Tensor, n
 
 def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> np.ndarray:
     """The values of :func:`softmax` on an array (``overwrite=True`` reuses ``x``'s memory)."""
-    m = _max_keepdims(x, axis)
-    if not _all_finite(m):
-        m = np.where(np.isfinite(m), m, 0)
+    m = _stable_max(x, axis)
     out = np.subtract(x, m, out=x if overwrite else None)
     np.exp(out, out=out)
     out /= np.add.reduce(out, axis=axis, keepdims=True)
@@ -870,10 +885,7 @@ def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
     n = z.shape[0]
     # _shifted_logsumexp written out, to keep exp(shifted) for the gradient: this runs once per
     # training step, where a few NumPy calls on a small batch are most of the cost
-    m = _max_keepdims(z, 1)
-    if not _all_finite(m):
-        m = np.where(np.isfinite(m), m, 0)
-    shifted = z - m
+    shifted = z - _stable_max(z, 1)
     e = np.exp(shifted)
     s = np.add.reduce(e, axis=1, keepdims=True)
     rows = np.arange(n)
