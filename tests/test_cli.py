@@ -160,3 +160,28 @@ def test_explain_rejects_bad_neuron(iris_model):
     assert code == 1 and "has 16 neurons" in err
     code, _, err = run("explain", path, "--input", "1,2,3")
     assert code == 1 and "--input has 3 values but the model takes 4 features" in err
+
+
+def test_evaluate_refuses_unknown_labels_and_other_feature_counts(iris_model, tmp_path):
+    bad = tmp_path / "pets.csv"
+    bad.write_text("a,b,c,d,label\n1,2,3,4,cat\n2,3,4,5,dog\n")
+    model = iris_model[0]
+    code, out, err = run("evaluate", model, bad, "--target", "label")
+    assert code == 1 and "Traceback" not in err and out == ""
+    assert "labels the model was not trained on: ['cat', 'dog']" in err and "setosa" in err
+    code, out, err = run("evaluate", model, "wine")
+    assert code == 1 and "Traceback" not in err
+    assert "wine has 13 features but the model" in err and "takes 4; evaluate it on the kind of data" in err
+
+
+def test_a_diverging_run_is_a_clear_error_not_an_unexpected_one(tmp_path):
+    code, out, err = run("train", "diabetes", "--optimizer", "sgd", "--lr", "1e6", "--out", tmp_path / "d.nkm",
+                         cwd=tmp_path)
+    assert code == 1 and "Traceback" not in err and "unexpected" not in err and "RuntimeWarning" not in err
+    assert "became inf" in err and "Try a lower learning rate" in err
+    assert not (tmp_path / "d.nkm").exists()  # nothing half-written
+
+
+def test_non_finite_alpha_is_refused_by_name(tmp_path):
+    code, out, err = run("train", "iris", "--alpha", "nan", cwd=tmp_path)
+    assert code == 1 and "alpha must be a finite number >= 0; got nan" in err and "Traceback" not in err

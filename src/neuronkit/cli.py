@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from .training import TrainingError
 
 
 class CLIError(Exception):
@@ -119,12 +122,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def targets_for(model: Any, dataset: Any) -> np.ndarray:
+    """The dataset's targets in the model's terms: labels for a classifier estimator (each one the model
+    knows), class indices or values otherwise."""
+    classes = getattr(model, "classes_", None)
+    if dataset.task != "classification" or classes is None or dataset.classes is None:
+        return dataset.y
+    labels, classes = _labels_of(dataset), np.asarray(classes)
+    if labels.dtype != classes.dtype and labels.dtype.kind in "US" and classes.dtype.kind in "iu":
+        labels = labels.astype(classes.dtype)
+    unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
+    if unknown:
+        raise ValueError(f"the data has labels the model was not trained on: {unknown[:5]}; the model's "
+                         f"classes are {classes.tolist()}")
+    return labels
+
+
+def check_features(model: Any, model_path: Any, dataset: Any, doing: str) -> None:
+    """The dataset has as many feature columns as the model takes (else a message saying what to do)."""
+    n_in = getattr(model, "n_features_in_", None) or getattr(getattr(model, "network_", model), "in_features", None)
+    if n_in is not None and dataset.X.shape[1] != n_in:
+        raise ValueError(f"{dataset.name} has {dataset.X.shape[1]} features but the model {model_path} takes {n_in}; "
+                         f"{doing} it on the kind of data it was trained on")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .io import load
 
     est = load(args.model)
     dataset = load_data(args.data, args.target)
-    print(f"{dataset.name}: {_metrics_text(est, dataset.X, _labels_of(dataset))}")
+    check_features(est, args.model, dataset, "evaluate")
+    print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
     return 0
 
 
@@ -138,9 +166,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     names = getattr(est, "feature_names_in_", None)
     X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
                              n_features=est.n_features_in_)
-    pred = est.predict(X)
-    rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if hasattr(est, "classes_") else [])]
-    proba = est.predict_proba(X) if hasattr(est, "classes_") else None
+    proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
+    pred = est.classes_[proba.argmax(axis=1)] if proba is not None else est.predict(X)
+    rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if proba is not None else [])]
     for i, p in enumerate(pred):
         rows.append([str(p)] + ([f"{v:.6g}" for v in proba[i]] if proba is not None else []))
     if args.out:
@@ -252,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
     p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
     p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
-    p.add_argument("--batch-size", type=_batch, default="auto", help="'auto' (min(200, n)) or an integer")
+    p.add_argument("--batch-size", type=_batch, default="auto", help="'auto' (min(200, max(16, n // 8))) or an integer")
     p.add_argument("--alpha", type=float, default=0.0001, help="L2 penalty, as in scikit-learn (default 1e-4)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer (default 0)")
     p.add_argument("--early-stopping", action="store_true", help="hold out 10%% for validation and stop early")
@@ -307,20 +335,23 @@ def _version() -> str:
     return __version__
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [CLIError, ValueError, TypeError, KeyError, OSError, ImportError]
-    return tuple(errors)
+# failures a user can cause and mend (bad files, data, options; a diverging run): a message, no traceback
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (CLIError, ValueError, TypeError, KeyError, OSError, ImportError,
+                                                     TrainingError)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        if args.debug:
+            return int(args.func(args) or 0)
+        with np.errstate(all="ignore"):  # non-finite numbers are reported in words (TerminateOnNaN), not as warnings
+            return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
         print(f"\n{exc or 'interrupted'}", file=sys.stderr)
         return 130
-    except _expected_errors() as exc:
+    except EXPECTED_ERRORS as exc:
         if args.debug:
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -179,6 +180,8 @@ class _NeuralBase(BaseEstimator):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"{name} must be a number >= 0; got {v!r}")
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
         if isinstance(self.learning_rate_init, bool) or not isinstance(self.learning_rate_init, (int, float)) \
                 or not self.learning_rate_init > 0:
             raise ValueError(f"learning_rate_init must be a number > 0; got {self.learning_rate_init!r}")

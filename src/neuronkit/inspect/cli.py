@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 
 def _image_shape(text: str) -> tuple[int, int]:
     try:
@@ -40,38 +38,19 @@ def add_inspect_command(subparsers: Any) -> None:
     p.set_defaults(func=cmd_inspect)
 
 
-def _targets_for(model: Any, dataset: Any) -> np.ndarray:
-    """The dataset's targets in the model's terms: labels for an estimator, class indices for a network."""
-    if dataset.task == "classification" and getattr(model, "classes_", None) is not None \
-            and dataset.classes is not None:
-        labels = np.asarray(dataset.classes)[dataset.y]
-        classes = np.asarray(model.classes_)
-        if labels.dtype != classes.dtype and labels.dtype.kind in "US" and classes.dtype.kind in "iu":
-            labels = labels.astype(classes.dtype)
-        unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
-        if unknown:
-            raise ValueError(f"the data has labels the model was not trained on: {unknown[:5]}; the model's "
-                             f"classes are {classes.tolist()}")
-        return labels
-    return dataset.y
-
-
 def cmd_inspect(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # a command-line run is headless
-    from ..cli import load_data
+    from ..cli import check_features, load_data, targets_for
     from ..io import load
     from .report import write_report
 
     model_path = Path(args.model)
     model = load(model_path)
     dataset = load_data(args.data, args.target)
-    n_in = getattr(model, "n_features_in_", None) or getattr(getattr(model, "network_", model), "in_features", None)
-    if n_in is not None and dataset.X.shape[1] != n_in:
-        raise ValueError(f"{dataset.name} has {dataset.X.shape[1]} features but the model {model_path} takes {n_in}; "
-                         "inspect it on the kind of data it was trained on")
-    y = _targets_for(model, dataset)
+    check_features(model, model_path, dataset, "inspect")
+    y = targets_for(model, dataset)
     out = Path(args.out) if args.out else Path(f"inspect-{model_path.stem}")
     files = write_report(model, dataset.X, y, out_dir=out, image_shape=args.image_shape,
                          title=f"{model_path.name} on {dataset.name}")
