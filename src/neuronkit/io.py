@@ -363,7 +363,7 @@ def _checksum(model_json: str, arrays: Mapping[str, np.ndarray]) -> str:
         array = np.ascontiguousarray(arrays[name], dtype=arrays[name].dtype.newbyteorder("<"))
         # one JSON line per array; its length is then fixed by dtype and shape, so the stream is unambiguous
         digest.update(json.dumps([name, array.dtype.name, list(array.shape)]).encode() + b"\n")
-        digest.update(array.tobytes())
+        digest.update(array.data)  # the buffer itself (a memoryview): no copy into bytes
     return "sha256:" + digest.hexdigest()
 
 

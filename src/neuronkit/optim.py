@@ -310,7 +310,9 @@ class Optimizer:
         n = data.size
         buf = self._scratch.get(data.dtype)
         if buf is None or buf.size < 2 * n:
-            largest = max(p.data.size for p in self.params if p.data.dtype == data.dtype)
+            # sized for the largest parameter updated whole; larger ones go block by block (BLOCK_BYTES)
+            largest = max((p.data.size for p in self.params
+                           if p.data.dtype == data.dtype and p.data.nbytes <= 2 * BLOCK_BYTES), default=0)
             buf = self._scratch[data.dtype] = np.empty(2 * max(largest, n), dtype=data.dtype)
         return buf[:n].reshape(data.shape), buf[n:2 * n].reshape(data.shape)
 

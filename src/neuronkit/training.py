@@ -191,21 +191,9 @@ def _labels(outputs: np.ndarray, loss: Loss) -> np.ndarray:
     return outputs
 
 
-def _all_finite(X: np.ndarray) -> bool:
-    """True if X holds no NaN or infinity, without a boolean temporary the size of X.
-
-    Finite row sums prove every entry finite (NaN and ±inf propagate); they come from one
-    matrix-vector product, which BLAS runs at memory speed on all cores. Only when a sum is
-    not finite (a bad entry, or overflow of huge but finite values) are the rows checked
-    block by block.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(X @ np.ones(X.shape[1], dtype=X.dtype)).all():
-            return True
-    return all(np.isfinite(X[i:i + 4096]).all() for i in range(0, len(X), 4096))
-
-
 def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[np.ndarray, np.ndarray]:
+    from .data import _all_finite
+
     dtype = model.parameters()[0].dtype if model.parameters() else np.float32
     X = np.asarray(X.data if isinstance(X, Tensor) else X)
     if X.ndim != 2:
@@ -266,8 +254,13 @@ def _split(X: np.ndarray, y: np.ndarray, fraction: float, seed: int, stratify: b
     return X_train, y_train.astype(y.dtype, copy=False), X_val, y_val.astype(y.dtype, copy=False)
 
 
+def _epoch_order(n: int, *, shuffle: bool, seed: int, epoch: int) -> np.ndarray:
+    """The order in which epoch ``epoch`` visits the samples (the same on a resumed run)."""
+    return np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
+
+
 def iterate_batches(n: int, batch_size: int, *, shuffle: bool, seed: int, epoch: int) -> list[np.ndarray]:
-    order = np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
+    order = _epoch_order(n, shuffle=shuffle, seed=seed, epoch=epoch)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
@@ -484,7 +477,6 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         if isinstance(exc, KeyboardInterrupt):
             raise TrainingInterrupted(state.epoch, state.step, saved) from None
         raise
-    history.notes.extend(state.notes)
     if state.failed:
         history.failed = state.failed
     for c in callbacks:
@@ -509,7 +501,7 @@ def _epoch_logs(state: TrainState, model: Module, loss_fn: Loss, metric_names: l
                 X_val, y_val, batch_size: int, shuffle: bool, n: int) -> dict[str, float]:
     logs = {"loss": state.epoch_loss_sum / max(state.epoch_count, 1)}
     if metric_names and state.epoch_outputs:
-        order = np.concatenate(iterate_batches(n, batch_size, shuffle=shuffle, seed=state.seed, epoch=state.epoch))
+        order = _epoch_order(n, shuffle=shuffle, seed=state.seed, epoch=state.epoch)
         preds = _labels(np.concatenate(state.epoch_outputs), loss_fn)
         for name in metric_names:
             logs[name] = get_metric(name)(y[order[:len(preds)]], preds)
