@@ -13,7 +13,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +41,18 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def start(description: str, argv: list[str] | None, default_repeats: int) -> tuple[argparse.Namespace, int, Any]:
+    """A benchmark script's common start: its arguments, its number of repeats, and torch (or None).
+
+    A smoke run times nothing seriously: no settle pause, one repeat unless ``--repeats`` says otherwise.
+    """
+    global SETTLE_SECONDS
+    args = parser(description).parse_args(argv)
+    if args.smoke:
+        SETTLE_SECONDS = 0.0
+    return args, args.repeats or (1 if args.smoke else default_repeats), torch_or_none(args.no_torch)
+
+
 def torch_or_none(disabled: bool = False):
     """The torch module with 2 intra-op threads, or None when it is missing (or disabled)."""
     if disabled:
@@ -55,29 +66,6 @@ def torch_or_none(disabled: bool = False):
 
 
 # ----------------------------------------------------------------------------- timing
-def measure(fn: Callable[[], Any], *, repeats: int, warmup: int = 1, setup: Callable[[], Any] | None = None,
-            number: int = 1) -> dict[str, Any]:
-    """Run ``fn`` ``warmup`` times untimed, then ``repeats`` timed runs of ``number`` calls each.
-
-    ``setup`` (untimed) runs before every run, e.g. to rebuild a model from the same initial
-    weights. Returns the per-call times in seconds: ``median``, ``min``, ``all``.
-    """
-    for _ in range(warmup):
-        if setup is not None:
-            setup()
-        fn()
-    times = []
-    for _ in range(repeats):
-        if setup is not None:
-            setup()
-        time.sleep(SETTLE_SECONDS)
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return {"median": statistics.median(times), "min": min(times), "all": times}
-
-
 def round_robin(cases: dict[str, dict[str, Any]], *, repeats: int, warmup: int = 1) -> dict[str, dict[str, Any]]:
     """Time several implementations of one workload, interleaved run by run (so drift hits all alike).
 
@@ -251,4 +239,7 @@ def emit(results: dict[str, Any], path: Path | None) -> None:
 
 def log(*args: Any) -> None:
     print(*args, flush=True)
-    sys.stdout.flush()
+
+
+def log_ratios(ratios: dict[str, float | None]) -> None:
+    log("  ratios: " + ", ".join(f"{k} = {fmt_ratio(v)}" for k, v in ratios.items()))

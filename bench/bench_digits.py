@@ -47,12 +47,8 @@ def load(smoke: bool):
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
-    if args.smoke:
-        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
+    args, repeats, torch = C.start(__doc__.splitlines()[0], argv, default_repeats=5)
     epochs = 2 if args.smoke else 50
-    repeats = args.repeats or (1 if args.smoke else 5)
-    torch = C.torch_or_none(args.no_torch)
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
@@ -159,7 +155,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     for name in timed:
         C.log(f"  {name:28s} {C.fmt_time(r[name]['median']):>10s}  ({C.fmt_time(r[name]['per_step'])}/step)"
               f"  test accuracy {r[name]['test_accuracy']:.4f}")
-    C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in results["ratios"].items()))
+    C.log_ratios(results["ratios"])
     C.emit(results, args.json)
     return results
 

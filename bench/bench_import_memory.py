@@ -163,7 +163,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             C.log(f"  {framework:10s} {r['training_peak'] / 2**20:7.1f}   (baseline {r['baseline'] / 2**20:.0f},"
                   f" peak {r['peak'] / 2**20:.0f}, {r['method']}){tm}")
         if "ratios" in entry:
-            C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in entry["ratios"].items()))
+            C.log_ratios(entry["ratios"])
     C.emit(results, args.json)
     return results
 

@@ -133,12 +133,8 @@ def timed_pair(cases: dict[str, dict[str, Any]], repeats: int, target: float) ->
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
-    if args.smoke:
-        C.SETTLE_SECONDS = 0.0
-    repeats = args.repeats or (1 if args.smoke else 7)
+    args, repeats, torch = C.start(__doc__.splitlines()[0], argv, default_repeats=7)
     target = 0.005 if args.smoke else 0.1
-    torch = C.torch_or_none(args.no_torch)
     from bench_train import OPTIMIZERS
 
     results: dict[str, Any] = {"workload": "kernels", "repeats": repeats, "results": {}, "ratios": {}}
@@ -152,7 +148,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         for name, t in r.items():
             C.log(f"  {name:10s} {C.fmt_time(t):>10s}")
         if ratios:
-            C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in ratios.items()))
+            C.log_ratios(ratios)
 
     a = product_operands(BATCH, SEED)
     cases = {"numpy": {"fn": numpy_products(a)}}

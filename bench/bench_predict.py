@@ -64,12 +64,8 @@ def sklearn_model(weights, X, y):
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
-    if args.smoke:
-        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
-    repeats = args.repeats or (1 if args.smoke else 7)
+    args, repeats, torch = C.start(__doc__.splitlines()[0], argv, default_repeats=7)
     target = 0.005 if args.smoke else 0.1
-    torch = C.torch_or_none(args.no_torch)
     import neuronkit as nk
     from neuronkit.training import predict
 
@@ -133,7 +129,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         C.log(f"[predict] batch {batch}, median of {repeats} (per call):")
         for name in timed:
             C.log(f"  {name:18s} {C.fmt_time(entry[name]['median']):>10s}")
-        C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in entry["ratios"].items()))
+        C.log_ratios(entry["ratios"])
     C.emit(results, args.json)
     return results
 

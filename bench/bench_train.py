@@ -216,12 +216,8 @@ def sklearn_case(X, y, optimizer: str, batch: int) -> dict[str, Any] | None:
 
 # ----------------------------------------------------------------------------- main
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    args = C.parser(__doc__.splitlines()[0]).parse_args(argv)
-    if args.smoke:
-        C.SETTLE_SECONDS = 0.0  # nothing is timed seriously in a smoke run
+    args, repeats, torch = C.start(__doc__.splitlines()[0], argv, default_repeats=5)
     n = 1024 if args.smoke else 60_000
-    repeats = args.repeats or (1 if args.smoke else 5)
-    torch = C.torch_or_none(args.no_torch)
     X, y = C.synthetic_classification(n, SIZES[0], SIZES[-1], seed=SEED)
     weights = C.initial_weights(SIZES, SEED)
     results: dict[str, Any] = {"workload": "train", "n_samples": n, "batch_size": BATCH, "sizes": SIZES,
@@ -246,7 +242,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         for name in timed:
             loss = entry[name]["epoch_loss"]
             C.log(f"  {name:10s} {C.fmt_time(entry[name]['median']):>10s}   (epoch loss {loss:.4f})")
-        C.log("  ratios: " + ", ".join(f"{k} = {C.fmt_ratio(v)}" for k, v in entry["ratios"].items()))
+        C.log_ratios(entry["ratios"])
     C.emit(results, args.json)
     return results
 

@@ -200,7 +200,7 @@ def _train_table(t: dict[str, Any] | None) -> list[str]:
 def _predict_table(p: dict[str, Any] | None) -> list[str]:
     if not p:
         return []
-    names = [n for n in next(iter(p["batches"].values())) if n != "ratios" and n != "calls_per_run"]
+    names = [n for n in next(iter(p["batches"].values())) if n != "ratios"]
     out = [f"### W2: prediction latency per call (median of {p['repeats']})", "",
            "| batch | " + " | ".join(names) + " | neuronkit / torch |",
            "|---:|" + "---:|" * (len(names) + 1)]

@@ -290,3 +290,13 @@ def test_a_custom_layer_penalty_without_direct_gradient_still_counts():
     nk.fit(model, X, y, optimizer="sgd", lr=0.01, epochs=1, batch_size=40, seed=0, progress=False)
     # the penalty's gradient 2 * 10 * scale = 40 dominates: the scale must have shrunk by about lr * 40
     assert before[0] - model["shrink1"].scale.data[0] > 0.3
+
+
+def test_fit_takes_an_optimiser_dict_like_get_optimizer():
+    X = np.random.default_rng(0).standard_normal((40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    a, b = (nk.mlp([3, 4, 2], output="softmax", seed=1) for _ in range(2))
+    nk.fit(a, X, y, optimizer={"name": "sgd", "lr": 0.1, "momentum": 0.9}, epochs=2, seed=0, progress=False)
+    nk.fit(b, X, y, optimizer=nk.SGD(b.parameters(), lr=0.1, momentum=0.9), epochs=2, seed=0, progress=False)
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)

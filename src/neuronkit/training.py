@@ -377,10 +377,12 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         X, y, X_val, y_val = _split(X, y, validation_split, seed, loss_fn.task == "classification")
     else:
         X_val = y_val = None
-    opt = optimizer if not isinstance(optimizer, str) else get_optimizer(
-        optimizer, model.parameters(), **({} if lr is None else {"lr": lr}))
-    if lr is not None and not isinstance(optimizer, str):
-        opt.lr = lr
+    if isinstance(optimizer, (str, dict)):  # a name or {"name": ..., options}: get_optimizer builds it
+        opt = get_optimizer(optimizer, model.parameters(), **({} if lr is None else {"lr": lr}))
+    else:
+        opt = optimizer
+        if lr is not None:
+            opt.lr = lr
     callbacks = list(callbacks)
     if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
         callbacks.append(TerminateOnNaN())
