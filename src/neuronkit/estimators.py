@@ -95,9 +95,7 @@ class NotFittedError(ValueError, AttributeError):
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, list):
+    if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -275,14 +273,14 @@ class _NeuralBase(BaseEstimator):
             self.best_validation_score_ = max(self.validation_scores_)
 
     def _raw_outputs(self, X: Any) -> np.ndarray:
-        self._require_fitted()
-        X = self._check_X(X, fitting=False)
-        return outputs(self.network_, self.scaler_.transform(X).astype(self.network_.parameters()[0].dtype))
+        X = self.transform_inputs(X)  # first: it says so when the estimator is not fitted
+        return outputs(self.network_, X)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X scaled as the network sees it (the stored scaler applied)."""
+        """X scaled as the network sees it (the stored scaler applied), in the network's dtype."""
         self._require_fitted()
-        return self.scaler_.transform(self._check_X(X, fitting=False)).astype(np.float32)
+        scaled = self.scaler_.transform(self._check_X(X, fitting=False))  # a fresh array: no second copy below
+        return scaled.astype(self.network_.parameters()[0].dtype, copy=False)
 
     # ------------------------------------------------------------------ model files
     def _model_file(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

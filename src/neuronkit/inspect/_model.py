@@ -58,6 +58,11 @@ def grad_of(t: Tensor) -> np.ndarray:
     return t.grad
 
 
+def plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (for JSON); anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 @contextlib.contextmanager
 def eval_mode(net: Module) -> Iterator[None]:
     """Run in eval mode (dropout off, running statistics) and restore every module's flag afterwards."""

@@ -479,10 +479,16 @@ def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
     return (w > 0).mean(axis=1), balance
 
 
-def _identical_rows(layer: Dense, atol: float) -> set[tuple[int, int]]:
+def _rows(layer: Dense) -> np.ndarray:
+    """Each neuron's weights and bias as one float64 row (a fresh array)."""
     w = layer.weight.data.astype(np.float64)
-    if layer.bias is not None:
-        w = np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
+    if layer.bias is None:
+        return w
+    return np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
+
+
+def _identical_rows(layer: Dense, atol: float) -> set[tuple[int, int]]:
+    w = _rows(layer)
     sq = (w * w).sum(axis=1)
     d2 = sq[:, None] + sq[None, :] - 2.0 * (w @ w.T)
     slack = 1e-9 * (sq[:, None] + sq[None, :]) + w.shape[1] * atol * atol
@@ -670,13 +676,6 @@ class HealthMonitor(Callback):
             return [(n, layer) for n, layer in model.layers.items() if isinstance(layer, Dense)]
         return [(f"dense{i + 1}", layer) for i, layer in enumerate(m for m in model.modules() if isinstance(m, Dense))]
 
-    @staticmethod
-    def _rows(layer: Dense) -> np.ndarray:
-        w = layer.weight.data.astype(np.float64)
-        if layer.bias is None:
-            return w.copy()
-        return np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
-
     # ---- hooks
     def on_train_begin(self, state: Any) -> None:
         names = [n for n, _ in self._dense(state)]
@@ -690,10 +689,10 @@ class HealthMonitor(Callback):
     def on_epoch_begin(self, state: Any) -> None:
         self._sums = {}
         self._batches = 0
-        self._snapshot = {n: self._rows(layer) for n, layer in self._dense(state)}
+        self._snapshot = {n: _rows(layer) for n, layer in self._layers.items()}
 
-    def on_after_backward(self, state: Any) -> None:
-        for name, layer in self._dense(state):
+    def on_after_backward(self, state: Any) -> None:  # every training step: the layers found at train begin
+        for name, layer in self._layers.items():
             g = layer.weight.grad
             value = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
             self._sums[name] = self._sums.get(name, 0.0) + value
@@ -713,7 +712,7 @@ class HealthMonitor(Callback):
             if self._snapshot is None or n not in self._snapshot:
                 self.history["frozen"][n].append(0)
                 continue
-            now = self._rows(layer)
+            now = _rows(layer)
             change = np.linalg.norm(now - self._snapshot[n], axis=1)
             frozen = change <= self.thresholds.frozen_tol * np.linalg.norm(now, axis=1)
             self._frozen[n] = frozen

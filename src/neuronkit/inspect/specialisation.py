@@ -29,7 +29,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..layers import Dense, Parameter
-from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward, preserved_grads
+from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward, plain, preserved_grads
 
 
 # ------------------------------------------------------------------------------ top-activating samples
@@ -364,12 +364,8 @@ class Selectivity:
         return [(self.neurons[i], float(self.index[i]), self.preferred[i]) for i in order]
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: {"selectivity": float(self.index[i]), "preferred_class": _plain(self.preferred[i]),
+        return {name: {"selectivity": float(self.index[i]), "preferred_class": plain(self.preferred[i]),
                        "class_means": self.class_means[i].tolist()} for i, name in enumerate(self.neurons)}
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
@@ -404,7 +400,7 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
         raise ValueError("class selectivity needs labels of at least two classes")
     present = np.bincount(labels, minlength=len(classes))
     if np.any(present == 0):
-        missing = ", ".join(str(_plain(classes[i])) for i in np.flatnonzero(present == 0))
+        missing = ", ".join(str(plain(classes[i])) for i in np.flatnonzero(present == 0))
         raise ValueError(f"y has no sample of class(es) {missing}; class selectivity needs every class in X")
     layer_names = [layer] if layer is not None else [n for n, _ in m.dense_layers()[:-1]] or \
         [m.dense_layers()[-1][0]]

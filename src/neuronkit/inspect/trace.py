@@ -31,7 +31,7 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..neuron import Explanation, _fmt
-from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
+from ._model import InspectedModel, eval_mode, forward, grad_of, plain, preserved_grads
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class Trace:
             yield from layer.neurons()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"inputs": self.inputs.tolist(), "prediction": _jsonable(self.prediction),
+        return {"inputs": self.inputs.tolist(), "prediction": plain(self.prediction),
                 "layers": {name: {"kind": lt.kind, "activation": lt.activation,
                                   "z": None if lt.z is None else lt.z.tolist(), "output": lt.output.tolist()}
                            for name, lt in self.layers.items()}}
@@ -128,10 +128,6 @@ class Trace:
         return "\n".join(lines)
 
     __repr__ = __str__
-
-
-def _jsonable(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def trace(model: Any, x: Any) -> Trace:
@@ -321,19 +317,12 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
         loss_value = float(loss_z.data)
         loss_z.backward()
         delta = float(grad_of(z_leaf)[0, j])
-    # the engine's own gradient on the layer's parameters, leaving the model's .grad as it was
-        saved = [(p, p.grad) for p in net.parameters()]
-        try:
-            for p, _ in saved:
-                p.grad = None
+        with preserved_grads(net):  # the engine's own gradient on the layer's parameters, from fresh .grad
             _, net_in = m.input_tensor(x[None, :], requires_grad=False)
             full = forward(net, net_in)
             loss_fn(m.loss_input(full, loss_fn), target).backward()
             engine_w = grad_of(layer.weight)[j].astype(np.float64)
             engine_b = float(layer.bias.grad[j]) if layer.bias is not None and layer.bias.grad is not None else 0.0
-        finally:
-            for p, g in saved:
-                p.grad = g
     weight_grads = delta * a
     error = float(max(np.max(np.abs(weight_grads - engine_w)), abs(delta - engine_b) if layer.bias is not None
                       else 0.0))
