@@ -185,3 +185,11 @@ def test_a_diverging_run_is_a_clear_error_not_an_unexpected_one(tmp_path):
 def test_non_finite_alpha_is_refused_by_name(tmp_path):
     code, out, err = run("train", "iris", "--alpha", "nan", cwd=tmp_path)
     assert code == 1 and "alpha must be a finite number >= 0; got nan" in err and "Traceback" not in err
+
+
+def test_explain_checks_the_neuron_before_printing_anything(tmp_path):
+    code, _, _ = run("train", "iris", "--dropout", "0.1", "--epochs", "3", "--out", tmp_path / "bn.nkm", cwd=tmp_path)
+    assert code == 0
+    code, out, err = run("explain", tmp_path / "bn.nkm", "--input", "5.1,3.5,1.4,0.2", "--neuron", "dropout1:0")
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "layer 'dropout1' is a Dropout, which has no neurons to explain" in err

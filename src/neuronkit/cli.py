@@ -202,6 +202,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _parse_neuron(spec: str, net) -> tuple[str, int]:
+    from .layers import Dense
+
     if ":" not in spec:
         raise CLIError(f"--neuron must be LAYER:INDEX, e.g. hidden1:3; got {spec!r}")
     layer, _, index = spec.rpartition(":")
@@ -211,7 +213,9 @@ def _parse_neuron(spec: str, net) -> tuple[str, int]:
         raise CLIError(f"--neuron index must be an integer, e.g. hidden1:3; got {spec!r}") from None
     if layer not in net.layers:
         raise CLIError(f"--neuron: no layer {layer!r}; layers are {', '.join(net.layers)}")
-    n = getattr(net[layer], "out_features", 0)
+    if not isinstance(net[layer], Dense):
+        raise CLIError(f"--neuron: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons to explain")
+    n = net[layer].out_features
     if not 0 <= idx < n:
         raise CLIError(f"--neuron: layer {layer!r} has {n} neurons (0..{n - 1}); got {idx}")
     return layer, idx
@@ -220,7 +224,6 @@ def _parse_neuron(spec: str, net) -> tuple[str, int]:
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import no_grad
     from .io import load
-    from .layers import Dense
 
     est = load(args.model)
     net = getattr(est, "network_", est)
@@ -228,6 +231,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     n_in = getattr(est, "n_features_in_", net.in_features)
     if x.size != n_in:
         raise CLIError(f"--input has {x.size} values but the model takes {n_in} features")
+    chosen = _parse_neuron(args.neuron, net) if args.neuron else None  # checked before anything is printed
     xs = est.transform_inputs(x[None, :])[0] if hasattr(est, "transform_inputs") else x
     net.eval()
     inputs: dict[str, np.ndarray] = {}
@@ -239,15 +243,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if hasattr(est, "predict"):
         pred = est.predict(x[None, :])[0]
         print(f"prediction: {pred}")
-    if args.neuron:
-        layer_name, idx = _parse_neuron(args.neuron, net)
-    else:
-        layer_name = list(net.layers)[-1]
-        idx = int(np.argmax(h)) if hasattr(est, "classes_") else 0
-    layer = net[layer_name]
-    if not isinstance(layer, Dense):
-        raise CLIError(f"--neuron: layer {layer_name!r} is a {type(layer).__name__}, which has no neurons to explain")
-    print(layer.neurons[idx].explain(inputs[layer_name]))
+    if chosen is None:  # the output neuron that wins (a classifier), else the first
+        chosen = _parse_neuron(f"{list(net.layers)[-1]}:{int(np.argmax(h)) if hasattr(est, 'classes_') else 0}", net)
+    layer_name, idx = chosen
+    print(net[layer_name].neurons[idx].explain(inputs[layer_name]))
     return 0
 
 
