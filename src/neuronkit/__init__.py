@@ -14,14 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import activations, init, losses
+from . import activations, errors, init, losses
+from ._version import __version__
 from .activations import get_activation
-from .engine import Function, GradcheckError, Tensor, gradcheck, no_grad
-from .layers import BatchNorm, Dense, Dropout, LayerNorm, Module, Parameter, Sequential, mlp
+from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
+from .layers import BatchNorm, Dense, Dropout, LayerNorm, Module, Sequential, mlp
 from .losses import get_loss
 from .neuron import Explanation, Neuron
-
-__version__ = "0.1.0"
 
 # name -> module that defines it, imported on first access
 _LAZY = {
@@ -56,5 +55,5 @@ def __dir__() -> list[str]:
 __all__ = [
     "BatchNorm", "Dense", "Dropout", "Explanation", "Function", "GradcheckError", "LayerNorm", "Module",
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
-    "init", "losses", "mlp", "no_grad", "__version__", *sorted(_LAZY),
+    "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
 ]

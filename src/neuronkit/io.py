@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .engine import Tensor
 from .layers import Module, layer_from_config
 

@@ -25,21 +25,8 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
-from .engine import Tensor, as_tensor, is_grad_enabled, no_grad, ops
+from .engine import Parameter, Tensor, as_tensor, is_eval_forced, is_grad_enabled, no_grad, ops
 from .init import default_for, get_initializer, make_rng
-
-
-class Parameter(Tensor):
-    """A trainable tensor (``requires_grad=True``). Other state (running statistics) is plain arrays."""
-
-    __slots__ = ()
-
-    def __init__(self, data: Any, *, dtype: Any = None) -> None:
-        super().__init__(data, dtype=dtype, requires_grad=True)
-
-    def __repr__(self) -> str:
-        return f"Parameter(shape={self.shape}, dtype={self.dtype})"
-
 
 LAYERS: dict[str, type[Module]] = {}
 
@@ -122,6 +109,16 @@ class Module:
 
     def eval(self) -> Module:
         return self.train(False)
+
+    @property
+    def in_training(self) -> bool:
+        """The mode this call computes in: ``training``, unless inside ``nk.eval_mode()`` (then False).
+
+        Layers whose computation depends on the mode (dropout, batch statistics) read this,
+        never ``training`` directly: prediction switches the mode per call and per thread,
+        without touching the shared model.
+        """
+        return self.training and not is_eval_forced()
 
     def num_parameters(self) -> int:
         return int(sum(p.size for p in self.parameters()))
@@ -415,7 +412,7 @@ class Dropout(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x)
-        if not self.training or self.p == 0.0:
+        if not self.in_training or self.p == 0.0:
             return x
         keep = (self.rng.random(x.shape) >= self.p).astype(x.dtype) * (1.0 / (1.0 - self.p))
         return x * keep
@@ -455,7 +452,7 @@ class BatchNorm(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = _input_tensor(self, x, self.num_features, self.gamma.dtype)
-        if self.training:
+        if self.in_training:
             n = x.shape[0]
             if n < 2:
                 raise ValueError(f"layer {self.name!r} (BatchNorm) needs batches of at least 2 samples in training")

@@ -38,7 +38,7 @@ from .callbacks import (
     TerminateOnNaN,
     overrides,
 )
-from .engine import Tensor, no_grad
+from .engine import Tensor, eval_mode, no_grad
 from .layers import Module, Sequential
 from .losses import Loss, get_loss
 from .metrics import canonical_name, get_metric
@@ -265,26 +265,24 @@ def iterate_batches(n: int, batch_size: int, *, shuffle: bool, seed: int, epoch:
 
 
 def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 4096) -> np.ndarray:
-    """The network's outputs (or pre-activation logits of the last layer) for X, in eval mode, no graph."""
-    was_training = model.training
-    if was_training:  # a model already in eval mode is not walked again (the batch-1 latency path)
-        model.eval()
+    """The network's outputs (or pre-activation logits of the last layer) for X, in eval mode, no graph.
+
+    The model's own ``training`` flag is not touched: eval mode reaches the layers through
+    :class:`~neuronkit.engine.eval_mode`, which holds for this thread only, so other threads
+    may train or predict with the same model at the same time.
+    """
     if logits and hasattr(model, "logits"):
         def fn(xb):
-            with no_grad():
-                return model.logits(xb).data
+            return model.logits(xb).data
     else:
         fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping, and it records no graph
-    try:
+    with no_grad(), eval_mode():
         X = X if type(X) is np.ndarray else np.asarray(X)
         n = len(X)
         if 0 < n <= batch_size:  # one batch: no slicing, no concatenation
             parts = [fn(X)]
         else:
             parts = [fn(X[i:i + batch_size]) for i in range(0, n, batch_size)]
-    finally:
-        if was_training:
-            model.train()
     if len(parts) == 1 and not np.may_share_memory(parts[0], X):
         return parts[0]
     return np.concatenate(parts) if parts else np.zeros((0, getattr(model, "out_features", 1) or 1))

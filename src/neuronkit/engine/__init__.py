@@ -1,6 +1,7 @@
 """neuronkit's autodiff engine: Tensor, primitives, no_grad, Function, gradcheck.
 
-Imports nothing from the rest of neuronkit; everything else is built on it.
+Imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`; everything else is built on it.
+Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per thread and task.
 """
 
 from . import tensor as ops
@@ -9,9 +10,13 @@ from .gradcheck import GradcheckError, gradcheck
 from .tensor import (
     DEFAULT_DTYPE,
     PRIMITIVES,
+    Parameter,
     Tensor,
     as_tensor,
     concatenate,
+    enable_grad,
+    eval_mode,
+    is_eval_forced,
     is_grad_enabled,
     log_softmax,
     logsumexp,
@@ -26,7 +31,8 @@ from .tensor import (
 )
 
 __all__ = [
-    "DEFAULT_DTYPE", "PRIMITIVES", "Function", "GradcheckError", "Tensor", "as_tensor", "concatenate",
-    "gradcheck", "is_grad_enabled", "log_softmax", "logsumexp", "maximum", "minimum", "no_grad", "ops",
-    "softmax", "softmax_cross_entropy", "stack", "unbroadcast", "where",
+    "DEFAULT_DTYPE", "PRIMITIVES", "Function", "GradcheckError", "Parameter", "Tensor", "as_tensor",
+    "concatenate", "enable_grad", "eval_mode", "gradcheck", "is_eval_forced", "is_grad_enabled", "log_softmax",
+    "logsumexp", "maximum", "minimum", "no_grad", "ops", "softmax", "softmax_cross_entropy", "stack",
+    "unbroadcast", "where",
 ]

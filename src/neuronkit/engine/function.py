@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from .tensor import Tensor, as_tensor, make, unbroadcast
 
 
@@ -63,7 +64,7 @@ class Function:
             if not isinstance(grads, tuple):
                 grads = (grads,)
             if len(grads) != len(tensors):
-                raise ValueError(
+                raise ShapeError(
                     f"{cls.__name__}.backward returned {len(grads)} gradients for {len(tensors)} inputs; "
                     "return one per input (None where there is none)."
                 )

@@ -12,11 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import GradcheckError, ParameterTypeError
 from .tensor import Tensor
-
-
-class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when analytic and numerical gradients disagree."""
 
 
 def gradcheck(
@@ -45,7 +42,7 @@ def gradcheck(
               for x in inputs]
     probe = fn(*leaves)
     if not isinstance(probe, Tensor):
-        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(probe).__name__}")
+        raise ParameterTypeError(f"gradcheck: fn must return a Tensor, got {type(probe).__name__}")
     weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=probe.shape)
 
     def scalar(*xs: Tensor) -> Tensor:

@@ -18,7 +18,7 @@ or slow, and the comment says which.
 >>> x.grad
 array([2., 4., 6.], dtype=float32)
 
-This module imports nothing from the rest of neuronkit.
+This module imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`.
 """
 
 from __future__ import annotations
@@ -26,26 +26,50 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar, Token
 from typing import Any
 
 import numpy as np
+
+from ..errors import GraphError, ParameterError, ParameterTypeError, ShapeError
 
 DEFAULT_DTYPE = np.float32
 
 ArrayLike = Any
 
 
-class _GradMode:
-    enabled = True
+# Grad mode and the eval override are per thread and per asyncio task: a ContextVar reads as
+# fast as a class attribute, and a prediction in one thread never switches autograd off for
+# another (each new thread starts from the defaults).
+_grad_enabled: ContextVar[bool] = ContextVar("neuronkit_grad_enabled", default=True)
+_eval_forced: ContextVar[bool] = ContextVar("neuronkit_eval_forced", default=False)
 
 
-class no_grad(contextlib.ContextDecorator):  # noqa: N801 - used like a function, as torch.no_grad
+class _ModeSwitch(contextlib.ContextDecorator):
+    """Set one context variable for the duration of a ``with`` block (or a decorated call)."""
+
+    _var: ContextVar[bool]
+    _value: bool
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[bool]] = []
+
+    def _recreate_cm(self) -> _ModeSwitch:  # a decorated function gets a fresh switch per call (thread-safe)
+        return type(self)()
+
+    def __enter__(self) -> None:
+        self._tokens.append(self._var.set(self._value))
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._var.reset(self._tokens.pop())
+
+
+class no_grad(_ModeSwitch):  # noqa: N801 - used like a function, as torch.no_grad
     """Context manager (or decorator) under which no operation records a graph.
 
     Results have ``requires_grad=False`` and keep no reference to their inputs,
     so inference allocates only the arrays it returns. Prediction uses it.
-    (A class rather than a generator-based context manager: a third of the cost
-    per ``with``, which counts at batch 1.)
+    It affects only the calling thread (and asyncio task).
 
     >>> w = Tensor([2.0], requires_grad=True)
     >>> with no_grad():
@@ -54,20 +78,37 @@ class no_grad(contextlib.ContextDecorator):  # noqa: N801 - used like a function
     False
     """
 
-    def __init__(self) -> None:
-        self._previous: list[bool] = []
+    _var = _grad_enabled
+    _value = False
 
-    def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = False
 
-    def __exit__(self, *exc_info: object) -> None:
-        _GradMode.enabled = self._previous.pop()
+class enable_grad(_ModeSwitch):  # noqa: N801 - as torch.enable_grad
+    """Context manager (or decorator) that records graphs again inside a :class:`no_grad` block."""
+
+    _var = _grad_enabled
+    _value = True
+
+
+class eval_mode(_ModeSwitch):  # noqa: N801 - used like a function
+    """Context manager under which every layer computes as in eval mode, whatever its ``training`` flag.
+
+    Prediction uses it instead of ``model.eval()``: the model's own mode is not
+    touched, so other threads training or predicting with it are not affected.
+    Layers read the effective mode through ``Module.in_training``.
+    """
+
+    _var = _eval_forced
+    _value = True
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside :func:`no_grad`."""
-    return _GradMode.enabled
+    """True unless inside :func:`no_grad` (in this thread or task)."""
+    return _grad_enabled.get()
+
+
+def is_eval_forced() -> bool:
+    """True inside :func:`eval_mode` (in this thread or task)."""
+    return _eval_forced.get()
 
 
 class Tensor:
@@ -156,13 +197,13 @@ class Tensor:
         between steps. The graph is released afterwards.
         """
         if not self.requires_grad:
-            raise RuntimeError(
+            raise GraphError(
                 "backward() called on a tensor that does not require grad: none of its "
                 "inputs has requires_grad=True, or it was computed under nk.no_grad()."
             )
         if grad is None:
             if self.data.size != 1:
-                raise ValueError(
+                raise ShapeError(
                     f"backward() without an argument needs a single-value tensor (a loss); "
                     f"got shape {self.shape}. Reduce it first (e.g. .sum() or .mean()) or pass grad=."
                 )
@@ -170,7 +211,7 @@ class Tensor:
         else:
             seed = np.asarray(grad, dtype=self.dtype)
             if seed.shape != self.shape:
-                raise ValueError(f"backward(grad=...) has shape {seed.shape}; expected {self.shape}")
+                raise ShapeError(f"backward(grad=...) has shape {seed.shape}; expected {self.shape}")
         grads: dict[int, np.ndarray] = {id(self): seed}
         assigned: set[int] = set()
         for node in reversed(_topological_order(self)):
@@ -294,6 +335,22 @@ class Tensor:
         return tanh(self)
 
 
+
+class Parameter(Tensor):
+    """A trainable tensor (``requires_grad=True``). Other state (running statistics) is plain arrays.
+
+    It lives in the engine because layers and activations (``prelu``'s slopes) both hold them.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, *, dtype: Any = None) -> None:
+        super().__init__(data, dtype=dtype, requires_grad=True)
+
+    def __repr__(self) -> str:
+        return f"Parameter(shape={self.shape}, dtype={self.dtype})"
+
+
 def _raw(x: ArrayLike) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
@@ -351,7 +408,7 @@ def make(
     out.data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays
     out.grad = None
     out.op = op
-    if _GradMode.enabled:
+    if _grad_enabled.get():
         for p in parents:  # a plain loop: any() with a generator costs more than the rest of make
             if p.requires_grad:
                 out.requires_grad = True
@@ -411,7 +468,7 @@ def power(a: Tensor, exponent: float) -> Tensor:
     """``a ** exponent`` for a constant exponent."""
     a = as_tensor(a)
     if isinstance(exponent, Tensor):
-        raise TypeError("power: the exponent must be a number; for a tensor exponent use exp(b * log(a)).")
+        raise ParameterTypeError("power: the exponent must be a number; for a tensor exponent use exp(b * log(a)).")
     p = float(exponent)
     out = a.data**p
 
@@ -640,7 +697,7 @@ def gather(a: Tensor, indices: ArrayLike, axis: int = -1) -> Tensor:
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     ts = [as_tensor(t) for t in tensors]
     if not ts:
-        raise ValueError("concatenate: needs at least one tensor")
+        raise ParameterError("concatenate: needs at least one tensor")
     ts = [ts[0]] + [_lift(t, ts[0]) for t in ts[1:]]
     out = np.concatenate([t.data for t in ts], axis=axis)
     bounds = np.cumsum([t.shape[axis] for t in ts])[:-1]

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, no_grad
+from ..engine import eval_mode as engine_eval_mode
 from ..layers import Dense, Module, Sequential
 from ..losses import Loss
 
@@ -65,14 +66,9 @@ def plain(value: Any) -> Any:
 
 @contextlib.contextmanager
 def eval_mode(net: Module) -> Iterator[None]:
-    """Run in eval mode (dropout off, running statistics) and restore every module's flag afterwards."""
-    flags = [(m, m.training) for m in net.modules()]
-    net.eval()
-    try:
+    """Run in eval mode (dropout off, running statistics) for this thread, without touching ``net``'s flags."""
+    with engine_eval_mode():
         yield
-    finally:
-        for m, flag in flags:
-            m.training = flag
 
 
 @contextlib.contextmanager

@@ -1,0 +1,3 @@
+"""neuronkit's version, in a module of its own (the CLI and model files read it without importing the package)."""
+
+__version__ = "0.1.0"
