@@ -28,10 +28,17 @@ from typing import Any
 import numpy as np
 
 from .engine import Tensor, as_tensor, ops
+from .errors import ParameterError, ShapeError
 
 
 class Loss:
-    """Base class: ``__call__(prediction, target) -> scalar Tensor`` (mean over the batch)."""
+    """Base class: ``__call__(prediction, target, weight=None) -> scalar Tensor`` (mean over the batch).
+
+    A loss defines ``elementwise(prediction, target)`` (the loss of each output value) and
+    inherits the mean (``forward``) and the sample-weighted mean (``weighted``:
+    ``Σᵢ wᵢ lᵢ / Σᵢ wᵢ``, where lᵢ is sample i's mean over its outputs, as scikit-learn's
+    MLP weighs samples). A loss may override ``forward`` or ``weighted`` with a fused form.
+    """
 
     name = "loss"
     #: the output activation that this loss applies internally (None = takes outputs as they are)
@@ -39,12 +46,37 @@ class Loss:
     #: "regression" or "classification"
     task = "regression"
 
-    def __call__(self, prediction: Tensor, target: Any) -> Tensor:
+    def __call__(self, prediction: Tensor, target: Any, weight: Any = None) -> Tensor:
         prediction = as_tensor(prediction)
-        return self.forward(prediction, self._target(prediction, target))
+        target = self._target(prediction, target)
+        if weight is None:
+            return self.forward(prediction, target)
+        return self.weighted(prediction, target, self._weight(prediction, weight))
+
+    def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+        raise NotImplementedError(f"loss {self.name!r} defines no elementwise(prediction, target); "
+                                  "define it (or forward and weighted) in the subclass")
 
     def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
-        raise NotImplementedError
+        return self.elementwise(prediction, target).mean()
+
+    def weighted(self, prediction: Tensor, target: np.ndarray, weight: np.ndarray) -> Tensor:
+        """``Σᵢ wᵢ lᵢ / Σᵢ wᵢ`` over samples (0 if every weight is 0); ``weight`` has shape (N,)."""
+        values = self.elementwise(prediction, target)
+        total = float(weight.sum())
+        per_output = values.size // max(len(weight), 1)
+        scale = (weight / ((total if total > 0 else 1.0) * per_output)).astype(values.dtype)
+        return (values * scale.reshape((-1,) + (1,) * (values.ndim - 1))).sum()
+
+    def _weight(self, prediction: Tensor, weight: Any) -> np.ndarray:
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=np.float64)
+        n = prediction.shape[0] if prediction.ndim else 1
+        if w.shape != (n,):
+            raise ShapeError(f"loss {self.name!r}: sample weights must have shape ({n},), one per sample; "
+                             f"got shape {w.shape}")
+        if not (np.isfinite(w).all() and (w >= 0).all()):
+            raise ParameterError(f"loss {self.name!r}: sample weights must be finite and >= 0")
+        return w
 
     def _target(self, prediction: Tensor, target: Any) -> np.ndarray:
         y = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=prediction.dtype)
@@ -67,9 +99,9 @@ class MSE(Loss):
 
     name = "mse"
 
-    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+    def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         diff = prediction - target
-        return (diff * diff).mean()
+        return diff * diff
 
 
 class MAE(Loss):
@@ -77,8 +109,8 @@ class MAE(Loss):
 
     name = "mae"
 
-    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
-        return ops.absolute(prediction - target).mean()
+    def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+        return ops.absolute(prediction - target)
 
 
 class Huber(Loss):
@@ -94,12 +126,12 @@ class Huber(Loss):
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "delta": self.delta}
 
-    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+    def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         d = prediction - target
         a = ops.absolute(d)
         quadratic = d * d * 0.5
         linear = (a - 0.5 * self.delta) * self.delta
-        return ops.where(a.data <= self.delta, quadratic, linear).mean()
+        return ops.where(a.data <= self.delta, quadratic, linear)
 
 
 class BinaryCrossEntropy(Loss):
@@ -109,11 +141,11 @@ class BinaryCrossEntropy(Loss):
     output_activation = "sigmoid"
     task = "classification"
 
-    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+    def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         if np.any((target < 0) | (target > 1)):
             raise ValueError("loss 'bce': targets must be probabilities in [0, 1] (usually 0 or 1); "
                              f"got values from {target.min():g} to {target.max():g}")
-        return (ops.softplus(prediction) - prediction * target).mean()
+        return ops.softplus(prediction) - prediction * target
 
 
 class CrossEntropy(Loss):
@@ -146,6 +178,9 @@ class CrossEntropy(Loss):
 
     def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         return ops.softmax_cross_entropy(prediction, target)
+
+    def weighted(self, prediction: Tensor, target: np.ndarray, weight: np.ndarray) -> Tensor:
+        return ops.softmax_cross_entropy(prediction, target, weight)
 
 
 LOSSES: dict[str, type[Loss]] = {}

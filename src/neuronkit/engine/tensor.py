@@ -930,11 +930,13 @@ def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> 
     return out
 
 
-def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
+def softmax_cross_entropy(logits: Tensor, targets: ArrayLike, weights: np.ndarray | None = None) -> Tensor:
     """Mean over the batch of ``-log softmax(logits)[i, targets[i]]``.
 
     logits: (N, C); targets: (N,) integer class indices in ``[0, C)``.
     Fused primitive: the gradient is simply ``(softmax - onehot) / N``.
+    With ``weights`` (N,), non-negative, the mean is weighted: ``Σ wᵢ lᵢ / Σ wᵢ``
+    (0 when every weight is 0), and row i's gradient is scaled by ``wᵢ / Σ wᵢ``.
     """
     logits = as_tensor(logits)
     t = np.asarray(_raw(targets)).astype(np.intp, copy=False)
@@ -947,12 +949,21 @@ def softmax_cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
     s = np.add.reduce(e, axis=1, keepdims=True)
     rows = np.arange(n)
     per_row = np.log(s[:, 0]) - shifted[rows, t]  # -log softmax(z)[i, t_i], each >= 0
-    out = np.asarray(np.add.reduce(per_row) / n, dtype=z.dtype)
+    if weights is None:
+        scale = None
+        out = np.asarray(np.add.reduce(per_row) / n, dtype=z.dtype)
+    else:
+        total = float(np.sum(weights))
+        scale = (np.asarray(weights, dtype=z.dtype) / (total if total > 0 else 1.0)).reshape(-1, 1)
+        out = np.asarray(np.dot(scale[:, 0], per_row), dtype=z.dtype)
 
     def vjp(g):
         grad = e / s  # softmax
         grad[rows, t] -= 1.0
-        grad *= g / n
+        if scale is None:
+            grad *= g / n
+        else:
+            grad *= scale * g
         return (grad,)
 
     return make(out, (logits,), vjp, "softmax_cross_entropy")
