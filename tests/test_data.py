@@ -141,7 +141,7 @@ def test_blobs_cluster_around_given_centres():
     (lambda: datasets.moons(10, noise=-1.0), "noise must be a number >= 0"),
     (lambda: datasets.spirals(10, classes=1), "classes must be an integer from 2"),
     (lambda: datasets.blobs(10, centers=[1.0, 2.0]), r"shape \(k, features\)"),
-    (lambda: datasets.xor(10, seed=-1), "seed must be a non-negative integer"),
+    (lambda: datasets.xor(10, seed=-1), "seed must be an integer >= 0"),
 ])
 def test_generator_arguments_are_validated(call, message):
     with pytest.raises(ValueError, match=message):

@@ -15,17 +15,33 @@ array([0., 0., 2.], dtype=float32)
 Families (used by initialisers and by neuron health):
 ``relu`` (relu, leaky_relu, prelu, elu, selu, gelu, silu), ``sigmoid``
 (sigmoid, tanh, softsign, softmax), ``linear`` (identity), ``step``.
+
+Names are looked up in :data:`ACTIVATIONS`, a :class:`~neuronkit.registry.Registry`:
+case, spaces, ``-`` and ``_`` do not matter (``"Leaky-ReLU"`` is ``leaky_relu``), and
+an unknown name gets the valid names and the closest one.
+
+Where a new activation goes: a subclass of :class:`Activation` here, composed
+from engine primitives (a new primitive only if the composite would be unstable
+or slow), its options checked through :mod:`neuronkit.validation`, one
+``register(name, cls)`` line below, and a case in the gradient table
+(tests/test_gradients.py) and the PyTorch table (tests/test_torch_reference.py),
+whose coverage tests fail until it has them. This module imports the engine,
+the registry and validation only: never the layers (``Parameter`` is the engine's).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from .engine import Function, Tensor, as_tensor, ops
+from ._options import check_options
+from .engine import Function, Parameter, Tensor, ops
+from .errors import ModelFileError, ParameterError, ParameterTypeError
+from .registry import Registry
+from .validation import check_array, check_number, must_be
 
 
 class Activation:
@@ -42,7 +58,10 @@ class Activation:
     active_threshold = 0.0
 
     def __call__(self, z: Tensor) -> Tensor:
-        return self.forward(as_tensor(z))
+        if not isinstance(z, Tensor):
+            z = Tensor(check_array(z, "z", ndim=None, dtype=None, finite=False, min_samples=0,
+                                   owner=f"activation {self.name!r}"))
+        return self.forward(z)
 
     def forward(self, z: Tensor) -> Tensor:
         raise NotImplementedError
@@ -152,7 +171,7 @@ class LeakyReLU(Activation):
     name, family = "leaky_relu", "relu"
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        self.negative_slope = _number("negative_slope", negative_slope)
+        self.negative_slope = check_number(negative_slope, "negative_slope", owner="LeakyReLU")
 
     @property
     def formula(self) -> str:  # type: ignore[override]
@@ -172,7 +191,7 @@ class PReLU(Activation):
     formula = "z if z > 0 else a * z"
 
     def __init__(self, init: float = 0.25) -> None:
-        self.init = _number("init", init)
+        self.init = check_number(init, "init", owner="PReLU")
         self.slope: Tensor | None = None
 
     def options(self) -> dict[str, Any]:
@@ -180,8 +199,6 @@ class PReLU(Activation):
 
     def build(self, num_neurons: int, dtype: Any) -> None:
         if self.slope is None or self.slope.shape != (num_neurons,):
-            from .layers import Parameter
-
             self.slope = Parameter(np.full(num_neurons, self.init, dtype=dtype))
 
     def named_parameters(self) -> list[tuple[str, Tensor]]:
@@ -199,7 +216,7 @@ class ELU(Activation):
     name, family = "elu", "relu"
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _number("alpha", alpha)
+        self.alpha = check_number(alpha, "alpha", owner="ELU")
 
     @property
     def formula(self) -> str:  # type: ignore[override]
@@ -255,7 +272,7 @@ class Softplus(Activation):
     name, family = "softplus", "relu"
 
     def __init__(self, beta: float = 1.0) -> None:
-        self.beta = _number("beta", beta, positive=True)
+        self.beta = check_number(beta, "beta", low=0.0, low_open=True, owner="Softplus")
 
     @property
     def formula(self) -> str:  # type: ignore[override]
@@ -307,39 +324,34 @@ class Lambda(Activation):
     def forward(self, z: Tensor) -> Tensor:
         out = self.fn(z)
         if not isinstance(out, Tensor):
-            raise TypeError(f"activation {self.name!r} must return a neuronkit Tensor, got {type(out).__name__}")
+            raise ParameterTypeError(f"activation {self.name!r} must return a neuronkit Tensor (compose it from "
+                                     f"Tensor operations); got {type(out).__name__}")
         return out
 
     def config(self) -> dict[str, Any]:
-        raise ValueError(
+        raise ModelFileError(
             f"the custom activation {self.name!r} is a Python function and cannot be saved in a model file; "
             "register it with nk.activations.register(name, cls) or use a built-in activation."
         )
 
 
-ACTIVATIONS: dict[str, type[Activation]] = {}
+#: every activation class by name (a :class:`~neuronkit.registry.Registry`)
+ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
+#: the built-in aliases (alias -> name); other spellings (case, "-", "_") need none
 ALIASES = {"linear": "identity", "none": "identity", "threshold": "step", "heaviside": "step",
-           "swish": "silu", "logistic": "sigmoid", "leakyrelu": "leaky_relu"}
+           "swish": "silu", "logistic": "sigmoid"}
 
 
-def register(name: str, cls: type[Activation]) -> None:
-    """Add an activation class to the registry under ``name``."""
-    ACTIVATIONS[name] = cls
+def register(name: str, cls: type[Activation], *, aliases: tuple[str, ...] = (), replace: bool = False) -> None:
+    """Add an activation class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``."""
+    if not (isinstance(cls, type) and issubclass(cls, Activation)):
+        raise ParameterTypeError(must_be("cls", "an Activation subclass", cls, "activations.register"))
+    ACTIVATIONS.register(name, cls, aliases=aliases, replace=replace)
 
 
 for _cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Softplus,
              Softsign, Softmax):
-    register(_cls.name, _cls)
-
-
-def _number(param: str, value: Any, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{param} must be a number; got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or (positive and value <= 0):
-        kind = "a positive finite number" if positive else "a finite number"
-        raise ValueError(f"{param} must be {kind}; got {value!r}")
-    return value
+    register(_cls.name, _cls, aliases=tuple(alias for alias, name in ALIASES.items() if name == _cls.name))
 
 
 def available() -> list[str]:
@@ -348,30 +360,33 @@ def available() -> list[str]:
 
 
 def get_activation(spec: str | Activation | Callable[[Tensor], Tensor] | dict | None, **options: Any) -> Activation:
-    """Look up an activation by name (with options), or accept an instance or a callable.
+    """Look up an activation by name (with options), or accept an instance, a class or a callable.
+
+    A dict is a saved config: ``{"name": "elu", "alpha": 0.3}``.
 
     >>> get_activation("swish").name
     'silu'
+    >>> get_activation({"name": "Leaky-ReLU", "negative_slope": 0.2}).negative_slope
+    0.2
     """
-    if spec is None:
-        return Identity()
-    if isinstance(spec, Activation):
-        return spec
     if isinstance(spec, dict):
-        spec = dict(spec)
-        return get_activation(spec.pop("name"), **spec)
+        if "name" not in spec:
+            raise ParameterError(must_be("activation", "a dict with a 'name' key, e.g. {'name': 'elu', 'alpha': 1.0}",
+                                         spec))
+        config = dict(spec)
+        return get_activation(config.pop("name"), **config, **options)
     if isinstance(spec, str):
-        key = spec.strip().lower().replace("-", "_")
-        key = ALIASES.get(key, key)
-        if key not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown activation {spec!r}; valid names are: {', '.join(available())} "
-                f"(aliases: {', '.join(sorted(ALIASES))}), or pass a function f(z) -> Tensor."
-            )
-        try:
-            return ACTIVATIONS[key](**options)
-        except TypeError as exc:
-            raise TypeError(f"activation {key!r}: {exc}") from None
-    if callable(spec):
-        return Lambda(spec)
-    raise TypeError(f"activation must be a name, an Activation or a callable; got {spec!r}")
+        cls = ACTIVATIONS.get(spec)
+    elif isinstance(spec, type) and issubclass(spec, Activation):
+        cls = spec
+    elif spec is None or isinstance(spec, Activation) or callable(spec):
+        if options:
+            raise ParameterError(f"activation options ({', '.join(options)}) go with a name, e.g. "
+                                 f"get_activation('elu', alpha=0.5); got {spec!r}")
+        if spec is None:
+            return Identity()
+        return spec if isinstance(spec, Activation) else Lambda(cast(Callable[[Tensor], Tensor], spec))
+    else:
+        raise ParameterTypeError(must_be("activation", "a name, an Activation or a function f(z) -> Tensor", spec))
+    check_options("activation", cls.name, cls, options)
+    return cls(**options)

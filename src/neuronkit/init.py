@@ -22,83 +22,170 @@ Defaults by activation family (:func:`default_for`): He for the ReLU family,
 LeCun normal for SELU, Glorot for sigmoid/tanh and everything else.
 
 >>> import numpy as np
->>> w = get_initializer("he_normal")((256, 784), np.random.default_rng(0))
+>>> w = get_initializer("He-Normal")((256, 784), np.random.default_rng(0))
 >>> round(float(w.std() * np.sqrt(784 / 2)), 1)
 1.0
+
+Names are looked up in :data:`INITIALIZERS`, a :class:`~neuronkit.registry.Registry`
+(case, spaces, ``-`` and ``_`` do not matter). Where a new initialiser goes: a
+function here under ``@initializer(name)``, which checks the shape, the
+generator and the dtype for it; its own options go through
+:mod:`neuronkit.validation`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ._options import check_options
+from .errors import ParameterError, ParameterTypeError
+from .registry import Registry
+from .validation import check_int, check_number, must_be
+
 Initializer = Callable[..., np.ndarray]
+
+#: every initialiser by name (a :class:`~neuronkit.registry.Registry`)
+INITIALIZERS: Registry[Initializer] = Registry("initializer")
+#: the built-in aliases (alias -> name)
+ALIASES = {
+    "glorot": "glorot_uniform", "xavier": "glorot_uniform", "xavier_uniform": "glorot_uniform",
+    "xavier_normal": "glorot_normal", "he": "he_normal", "kaiming": "he_normal",
+    "kaiming_normal": "he_normal", "kaiming_uniform": "he_uniform", "lecun": "lecun_normal",
+}
+
+
+def float_dtype(dtype: Any, name: str = "dtype", *, owner: str | None = None) -> np.dtype:
+    """``dtype`` as a NumPy dtype, if it is float32 or float64 (the dtypes layers and initialisers compute in)."""
+    who = f"{owner} {name}" if owner else name
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        raise ParameterTypeError(f"{who} must be float32 or float64; got {dtype!r}") from None
+    if found not in (np.float32, np.float64):
+        raise ParameterError(f"{who} must be float32 or float64; got {found}")
+    return found
+
+
+def check_generator(rng: Any, name: str = "rng", *, owner: str | None = None) -> np.random.Generator:
+    """``rng`` if it is a ``numpy.random.Generator`` (randomness is always passed in)."""
+    if not isinstance(rng, np.random.Generator):
+        who = f"{owner} {name}" if owner else name
+        raise ParameterTypeError(f"{who} must be a numpy.random.Generator; got {type(rng).__name__}. "
+                                 "Create one with numpy.random.default_rng(seed).")
+    return rng
+
+
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not shape:
+        raise ParameterTypeError(must_be("shape", "a tuple of sizes, e.g. (out_features, in_features)", shape))
+    return tuple(check_int(size, f"shape[{i}]", low=1) for i, size in enumerate(shape))
+
+
+def initializer(name: str, *, random: bool = True) -> Callable[[Initializer], Initializer]:
+    """Register ``fn(shape, rng, *, dtype, **options)`` under ``name`` (and its :data:`ALIASES`).
+
+    The registered function checks ``shape`` (sizes >= 1), ``rng`` (a Generator, when
+    ``random``) and ``dtype`` (float32 or float64) before calling ``fn``.
+    """
+    def decorator(fn: Initializer) -> Initializer:
+        @functools.wraps(fn)
+        def checked(shape: Any, rng: Any = None, *, dtype: Any = np.float32, **options: Any) -> np.ndarray:
+            owner = f"initializer {name!r}"
+            if random:
+                check_generator(rng, owner=owner)
+            return fn(_check_shape(shape), rng, dtype=float_dtype(dtype, owner=owner), **options)
+
+        aliases = tuple(alias for alias, target in ALIASES.items() if target == name)
+        return INITIALIZERS.register(name, checked, aliases=aliases)
+    return decorator
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     if len(shape) < 2:
-        return shape[0] if shape else 1, shape[0] if shape else 1
+        return shape[0], shape[0]
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
 
+@initializer("zeros", random=False)
 def zeros(shape, rng=None, *, dtype=np.float32):
     return np.zeros(shape, dtype=dtype)
 
 
+@initializer("ones", random=False)
 def ones(shape, rng=None, *, dtype=np.float32):
     return np.ones(shape, dtype=dtype)
 
 
+@initializer("constant", random=False)
 def constant(shape, rng=None, *, dtype=np.float32, value: float = 0.0):
-    return np.full(shape, value, dtype=dtype)
+    return np.full(shape, check_number(value, "value", owner="constant"), dtype=dtype)
 
 
+@initializer("uniform")
 def uniform(shape, rng, *, dtype=np.float32, low: float = -0.05, high: float = 0.05):
+    low = check_number(low, "low", owner="uniform")
+    high = check_number(high, "high", low=low, owner="uniform")
     return rng.uniform(low, high, size=shape).astype(dtype)
 
 
+@initializer("normal")
 def normal(shape, rng, *, dtype=np.float32, mean: float = 0.0, std: float = 0.05):
+    mean = check_number(mean, "mean", owner="normal")
+    std = check_number(std, "std", low=0.0, owner="normal")
     return (mean + std * rng.standard_normal(shape)).astype(dtype)
 
 
+@initializer("glorot_uniform")
 def glorot_uniform(shape, rng, *, dtype=np.float32, gain: float = 1.0):
     fan_in, fan_out = _fans(shape)
-    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    a = check_number(gain, "gain", owner="glorot_uniform") * math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=shape).astype(dtype)
 
 
+@initializer("glorot_normal")
 def glorot_normal(shape, rng, *, dtype=np.float32, gain: float = 1.0):
     fan_in, fan_out = _fans(shape)
-    return (gain * math.sqrt(2.0 / (fan_in + fan_out)) * rng.standard_normal(shape)).astype(dtype)
+    std = check_number(gain, "gain", owner="glorot_normal") * math.sqrt(2.0 / (fan_in + fan_out))
+    return (std * rng.standard_normal(shape)).astype(dtype)
 
 
+@initializer("he_uniform")
 def he_uniform(shape, rng, *, dtype=np.float32):
     fan_in, _ = _fans(shape)
     a = math.sqrt(6.0 / fan_in)
     return rng.uniform(-a, a, size=shape).astype(dtype)
 
 
+@initializer("he_normal")
 def he_normal(shape, rng, *, dtype=np.float32):
     fan_in, _ = _fans(shape)
     return (math.sqrt(2.0 / fan_in) * rng.standard_normal(shape)).astype(dtype)
 
 
+@initializer("lecun_uniform")
 def lecun_uniform(shape, rng, *, dtype=np.float32):
     fan_in, _ = _fans(shape)
     a = math.sqrt(3.0 / fan_in)
     return rng.uniform(-a, a, size=shape).astype(dtype)
 
 
+@initializer("lecun_normal")
 def lecun_normal(shape, rng, *, dtype=np.float32):
     fan_in, _ = _fans(shape)
     return (math.sqrt(1.0 / fan_in) * rng.standard_normal(shape)).astype(dtype)
 
 
+@initializer("orthogonal")
 def orthogonal(shape, rng, *, dtype=np.float32, gain: float = 1.0):
+    gain = check_number(gain, "gain", owner="orthogonal")
     rows, cols = shape[0], int(np.prod(shape[1:]))
     flat = rng.standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
@@ -108,22 +195,11 @@ def orthogonal(shape, rng, *, dtype=np.float32, gain: float = 1.0):
     return (gain * q[:rows, :cols]).reshape(shape).astype(dtype)
 
 
-INITIALIZERS: dict[str, Initializer] = {
-    "zeros": zeros, "ones": ones, "constant": constant, "uniform": uniform, "normal": normal,
-    "glorot_uniform": glorot_uniform, "glorot_normal": glorot_normal,
-    "he_uniform": he_uniform, "he_normal": he_normal,
-    "lecun_uniform": lecun_uniform, "lecun_normal": lecun_normal, "orthogonal": orthogonal,
-}
-ALIASES = {
-    "glorot": "glorot_uniform", "xavier": "glorot_uniform", "xavier_uniform": "glorot_uniform",
-    "xavier_normal": "glorot_normal", "he": "he_normal", "kaiming": "he_normal",
-    "kaiming_normal": "he_normal", "kaiming_uniform": "he_uniform", "lecun": "lecun_normal",
-}
-
 _DEFAULT_BY_FAMILY = {"relu": "he_normal", "sigmoid": "glorot_uniform", "linear": "glorot_uniform"}
 
 
 def available() -> list[str]:
+    """Names of all registered initialisers (aliases excluded)."""
     return sorted(INITIALIZERS)
 
 
@@ -140,18 +216,19 @@ def get_initializer(spec: str | Initializer, **options: Any) -> Initializer:
     A callable ``fn(shape, rng, *, dtype)`` is accepted as is.
     """
     if callable(spec):
+        if options:
+            raise ParameterError(f"initializer options ({', '.join(options)}) go with a name, e.g. "
+                                 f"get_initializer('normal', std=0.01); got {spec!r}")
         return spec
     if not isinstance(spec, str):
-        raise TypeError(f"init must be a name or a function(shape, rng, *, dtype); got {spec!r}")
-    key = ALIASES.get(spec.lower(), spec.lower())
-    if key not in INITIALIZERS:
-        raise ValueError(f"unknown init {spec!r}; valid names are: {', '.join(available())} "
-                         f"(aliases: {', '.join(sorted(ALIASES))})")
-    fn = INITIALIZERS[key]
+        raise ParameterTypeError(must_be("init", "a name or a function(shape, rng, *, dtype)", spec))
+    key = INITIALIZERS.canonical(spec)
+    fn = INITIALIZERS.get(key)
     if not options:
         return fn
+    check_options("initializer", key, fn, options, fixed=("shape", "rng", "dtype"))
 
-    def bound(shape, rng, *, dtype=np.float32):
+    def bound(shape, rng=None, *, dtype=np.float32):
         return fn(shape, rng, dtype=dtype, **options)
 
     bound.__name__ = key
@@ -162,14 +239,9 @@ def make_rng(seed: int | np.random.Generator | None = None, rng: np.random.Gener
              ) -> np.random.Generator:
     """One ``numpy.random.Generator`` from ``seed`` (an int) or ``rng``; never global state."""
     if rng is not None and seed is not None:
-        raise ValueError("give either seed= or rng=, not both")
+        raise ParameterError("give either seed= or rng=, not both")
     if rng is not None:
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}. "
-                            "Create one with numpy.random.default_rng(seed).")
-        return rng
+        return check_generator(rng)
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(None if seed is None else check_int(seed, "seed", low=0))

@@ -19,6 +19,13 @@ loss already contains.
 >>> import neuronkit as nk
 >>> get_loss("mse")(nk.Tensor([1.0, 2.0]), [0.0, 0.0]).item()
 2.5
+
+Names are looked up in :data:`LOSSES`, a :class:`~neuronkit.registry.Registry`
+(case, spaces, ``-`` and ``_`` do not matter). Where a new loss goes: a
+:class:`Loss` subclass here defining ``elementwise`` (or a fused ``forward`` and
+``weighted``), one ``register`` line below, a case in the gradient table and the
+PyTorch table of the tests. Targets are checked in ``_target`` through
+:mod:`neuronkit.validation` (class indices through ``check_class_indices``).
 """
 
 from __future__ import annotations
@@ -27,8 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Tensor, as_tensor, ops
-from .errors import ParameterError, ShapeError
+from ._options import check_options
+from .engine import Tensor, ops
+from .errors import DataError, ParameterError, ParameterTypeError, ShapeError
+from .registry import Registry
+from .validation import check_array, check_class_indices, check_number, must_be
 
 
 class Loss:
@@ -47,7 +57,9 @@ class Loss:
     task = "regression"
 
     def __call__(self, prediction: Tensor, target: Any, weight: Any = None) -> Tensor:
-        prediction = as_tensor(prediction)
+        if not isinstance(prediction, Tensor):
+            prediction = Tensor(check_array(prediction, "prediction", ndim=None, dtype=None, finite=False,
+                                            min_samples=0, owner=f"loss {self.name!r}"))
         target = self._target(prediction, target)
         if weight is None:
             return self.forward(prediction, target)
@@ -69,20 +81,24 @@ class Loss:
         return (values * scale.reshape((-1,) + (1,) * (values.ndim - 1))).sum()
 
     def _weight(self, prediction: Tensor, weight: Any) -> np.ndarray:
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=np.float64)
+        owner = f"loss {self.name!r}"
+        w = check_array(weight.data if isinstance(weight, Tensor) else weight, "sample weights", ndim=None,
+                        dtype=np.float64, finite=False, min_samples=0, owner=owner)
         n = prediction.shape[0] if prediction.ndim else 1
         if w.shape != (n,):
-            raise ShapeError(f"loss {self.name!r}: sample weights must have shape ({n},), one per sample; "
-                             f"got shape {w.shape}")
+            raise ShapeError(f"{owner}: sample weights must have shape ({n},), one per sample; got shape {w.shape}")
         if not (np.isfinite(w).all() and (w >= 0).all()):
-            raise ParameterError(f"loss {self.name!r}: sample weights must be finite and >= 0")
+            raise ParameterError(f"{owner}: sample weights must be finite and >= 0")
         return w
 
     def _target(self, prediction: Tensor, target: Any) -> np.ndarray:
-        y = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=prediction.dtype)
+        y = target.data if isinstance(target, Tensor) else target
+        if not (type(y) is np.ndarray and y.dtype == prediction.dtype):
+            y = check_array(y, "target", ndim=None, dtype=prediction.dtype, finite=False, min_samples=0,
+                            owner=f"loss {self.name!r}")
         if y.shape != prediction.shape:
             if y.size != prediction.size:
-                raise ValueError(f"loss {self.name!r}: target has shape {y.shape} but the prediction has shape "
+                raise ShapeError(f"loss {self.name!r}: target has shape {y.shape} but the prediction has shape "
                                  f"{prediction.shape}; give one target per output value")
             y = y.reshape(prediction.shape)
         return y
@@ -119,9 +135,7 @@ class Huber(Loss):
     name = "huber"
 
     def __init__(self, delta: float = 1.0) -> None:
-        if not isinstance(delta, (int, float)) or isinstance(delta, bool) or delta <= 0:
-            raise ValueError(f"huber delta must be a positive number; got {delta!r}")
-        self.delta = float(delta)
+        self.delta = check_number(delta, "delta", low=0.0, low_open=True, owner="Huber")
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "delta": self.delta}
@@ -143,7 +157,7 @@ class BinaryCrossEntropy(Loss):
 
     def elementwise(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         if np.any((target < 0) | (target > 1)):
-            raise ValueError("loss 'bce': targets must be probabilities in [0, 1] (usually 0 or 1); "
+            raise DataError("loss 'bce': targets must be probabilities in [0, 1] (usually 0 or 1); "
                              f"got values from {target.min():g} to {target.max():g}")
         return ops.softplus(prediction) - prediction * target
 
@@ -158,23 +172,16 @@ class CrossEntropy(Loss):
     def _target(self, prediction: Tensor, target: Any) -> np.ndarray:
         y = np.asarray(target.data if isinstance(target, Tensor) else target)
         if prediction.ndim != 2:
-            raise ValueError(f"loss 'cross_entropy' takes logits of shape (batch, classes); got {prediction.shape}")
+            raise ShapeError(f"loss 'cross_entropy' takes logits of shape (batch, classes); got shape "
+                             f"{prediction.shape}")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.shape != (prediction.shape[0],):
-            raise ValueError(f"loss 'cross_entropy' takes one integer class per sample, shape ({prediction.shape[0]},);"
+            raise ShapeError(f"loss 'cross_entropy' takes one integer class per sample, shape ({prediction.shape[0]},);"
                              f" got shape {y.shape}")
-        if y.dtype.kind == "f":
-            if not np.all(y == np.round(y)):
-                raise ValueError("loss 'cross_entropy': targets must be integer class indices, not probabilities")
-            y = y.astype(np.intp)
-        if y.dtype.kind not in "iu":
-            raise ValueError(f"loss 'cross_entropy': targets must be integer class indices; got dtype {y.dtype}")
         n_classes = prediction.shape[1]
-        if y.size and (y.min() < 0 or y.max() >= n_classes):
-            raise ValueError(f"loss 'cross_entropy': class indices must be in [0, {n_classes}); "
-                             f"got values from {y.min()} to {y.max()}")
-        return y
+        return check_class_indices(y, n_classes, name="target", owner="loss 'cross_entropy'",
+                                   where=f"the logits have {n_classes} columns, one per class")
 
     def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
         return ops.softmax_cross_entropy(prediction, target)
@@ -183,37 +190,51 @@ class CrossEntropy(Loss):
         return ops.softmax_cross_entropy(prediction, target, weight)
 
 
-LOSSES: dict[str, type[Loss]] = {}
+#: every loss class by name (a :class:`~neuronkit.registry.Registry`)
+LOSSES: Registry[type[Loss]] = Registry("loss")
+#: the built-in aliases (alias -> name); other spellings (case, "-", "_") need none
 ALIASES = {"l2": "mse", "mean_squared_error": "mse", "squared_error": "mse", "l1": "mae",
            "mean_absolute_error": "mae", "binary_cross_entropy": "bce", "log_loss": "cross_entropy",
-           "binary_crossentropy": "bce", "ce": "cross_entropy", "categorical_crossentropy": "cross_entropy",
-           "crossentropy": "cross_entropy", "smooth_l1": "huber"}
+           "ce": "cross_entropy", "categorical_cross_entropy": "cross_entropy", "smooth_l1": "huber"}
 
 
-def register(name: str, cls: type[Loss]) -> None:
-    LOSSES[name] = cls
+def register(name: str, cls: type[Loss], *, aliases: tuple[str, ...] = (), replace: bool = False) -> None:
+    """Add a loss class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``."""
+    if not (isinstance(cls, type) and issubclass(cls, Loss)):
+        raise ParameterTypeError(must_be("cls", "a Loss subclass", cls, "losses.register"))
+    LOSSES.register(name, cls, aliases=aliases, replace=replace)
 
 
 for _cls in (MSE, MAE, Huber, BinaryCrossEntropy, CrossEntropy):
-    register(_cls.name, _cls)
+    register(_cls.name, _cls, aliases=tuple(alias for alias, name in ALIASES.items() if name == _cls.name))
 
 
 def available() -> list[str]:
+    """Names of all registered losses (aliases excluded)."""
     return sorted(LOSSES)
 
 
 def get_loss(spec: str | Loss | dict, **options: Any) -> Loss:
-    """Look up a loss by name (options such as ``delta=`` are passed on) or accept an instance."""
+    """Look up a loss by name (options such as ``delta=`` are passed on) or accept an instance.
+
+    A dict is a saved config: ``{"name": "huber", "delta": 0.5}``.
+    """
     if isinstance(spec, Loss):
+        if options:
+            raise ParameterError(f"loss options ({', '.join(options)}) go with a name, e.g. "
+                                 f"get_loss('huber', delta=0.5); got {spec!r}")
         return spec
     if isinstance(spec, dict):
-        spec = dict(spec)
-        return get_loss(spec.pop("name"), **spec)
-    if not isinstance(spec, str):
-        raise TypeError(f"loss must be a name or a Loss; got {spec!r}")
-    key = spec.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
-    if key not in LOSSES:
-        raise ValueError(f"unknown loss {spec!r}; valid names are: {', '.join(available())} "
-                         f"(aliases: {', '.join(sorted(ALIASES))})")
-    return LOSSES[key](**options)
+        if "name" not in spec:
+            raise ParameterError(must_be("loss", "a dict with a 'name' key, e.g. {'name': 'huber', 'delta': 1.0}",
+                                         spec))
+        config = dict(spec)
+        return get_loss(config.pop("name"), **config, **options)
+    if isinstance(spec, type) and issubclass(spec, Loss):
+        cls = spec
+    elif isinstance(spec, str):
+        cls = LOSSES.get(spec)
+    else:
+        raise ParameterTypeError(must_be("loss", "a name or a Loss", spec))
+    check_options("loss", cls.name, cls, options)
+    return cls(**options)

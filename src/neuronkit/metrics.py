@@ -1,40 +1,86 @@
-"""Metrics: one registry of ``fn(y_true, y_pred) -> float`` on NumPy arrays.
+"""Metrics: one registry of ``fn(y_true, y_pred) -> float``.
 
-For classification ``y_pred`` are predicted class indices; for regression,
-predicted values.
+For classification ``y_pred`` are predicted class labels; for regression,
+predicted values. Both arguments may be anything ``numpy.asarray`` takes: arrays,
+lists, pandas Series and DataFrames. They must hold one entry per sample (the
+same length), or a :class:`~neuronkit.errors.ShapeError` says so.
 
 >>> accuracy([0, 1, 1], [0, 1, 0])
 0.6666666666666666
 >>> r2([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
 1.0
+>>> get_metric("R2-Score") is r2
+True
+
+Names are looked up in :data:`METRICS`, a :class:`~neuronkit.registry.Registry`
+(case, spaces, ``-`` and ``_`` do not matter). Where a new metric goes: a
+function here that takes its arguments through ``_labels`` or ``_values`` and
+is registered with ``@metric(name)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-Metric = Callable[[np.ndarray, np.ndarray], float]
+from .errors import ShapeError
+from .registry import Registry
+from .validation import check_array, check_consistent_length
+
+Metric = Callable[[Any, Any], float]
+
+#: every metric by name (a :class:`~neuronkit.registry.Registry`)
+METRICS: Registry[Metric] = Registry("metric")
+#: the built-in aliases (alias -> name)
+ALIASES = {"acc": "accuracy", "r2_score": "r2", "mean_squared_error": "mse", "mean_absolute_error": "mae"}
 
 
-def accuracy(y_true, y_pred) -> float:
-    """Fraction of samples whose predicted class equals the true class."""
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+def metric(name: str) -> Callable[[Metric], Metric]:
+    """Register a metric function under ``name`` (and its :data:`ALIASES`)."""
+    aliases = tuple(alias for alias, target in ALIASES.items() if target == name)
+    return METRICS.register(name, aliases=aliases)
+
+
+def _labels(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Class labels of any kind (numbers or strings), one per sample, as flat arrays of equal length."""
+    a, b = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    check_consistent_length(a, b, names=("y_true", "y_pred"), owner=f"metric {name!r}")
+    return a, b
+
+
+def _values(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers as float64, ``y_pred`` in ``y_true``'s shape ((n,) or (n, outputs)); NaN is let through."""
+    owner = f"metric {name!r}"
+    a = check_array(y_true, "y_true", ndim=(1, 2), dtype=np.float64, finite=False, min_samples=0, owner=owner)
+    b = check_array(y_pred, "y_pred", ndim=(1, 2), dtype=np.float64, finite=False, min_samples=0, owner=owner)
+    check_consistent_length(a, b, names=("y_true", "y_pred"), owner=owner)
+    if b.size != a.size:
+        raise ShapeError(f"{owner}: y_true has shape {a.shape} but y_pred has shape {b.shape}; "
+                         "give one prediction per target value")
+    return a, b.reshape(a.shape)
+
+
+@metric("accuracy")
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Fraction of samples whose predicted class equals the true class (NaN for no samples)."""
+    y_true, y_pred = _labels("accuracy", y_true, y_pred)
     return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
 
 
-def balanced_accuracy(y_true, y_pred) -> float:
+@metric("balanced_accuracy")
+def balanced_accuracy(y_true: Any, y_pred: Any) -> float:
     """Mean over classes of the recall (robust to class imbalance)."""
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    y_true, y_pred = _labels("balanced_accuracy", y_true, y_pred)
     recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
-    return float(np.mean(recalls))
+    return float(np.mean(recalls)) if recalls else float("nan")
 
 
-def r2(y_true, y_pred) -> float:
+@metric("r2")
+def r2(y_true: Any, y_pred: Any) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot (averaged over outputs, like scikit-learn)."""
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    y_true, y_pred = _values("r2", y_true, y_pred)
     if y_true.ndim == 1:
         y_true, y_pred = y_true[:, None], y_pred[:, None]
     ss_res = ((y_true - y_pred) ** 2).sum(axis=0)
@@ -44,32 +90,37 @@ def r2(y_true, y_pred) -> float:
     return float(scores.mean())
 
 
-def mse(y_true, y_pred) -> float:
-    y_true = np.asarray(y_true, dtype=np.float64)
-    return float(np.mean((y_true - np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)) ** 2))
+@metric("mse")
+def mse(y_true: Any, y_pred: Any) -> float:
+    """Mean squared error."""
+    y_true, y_pred = _values("mse", y_true, y_pred)
+    return float(np.mean((y_true - y_pred) ** 2))
 
 
-def rmse(y_true, y_pred) -> float:
-    return float(np.sqrt(mse(y_true, y_pred)))
+@metric("rmse")
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root mean squared error."""
+    y_true, y_pred = _values("rmse", y_true, y_pred)
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
 
 
-def mae(y_true, y_pred) -> float:
-    y_true = np.asarray(y_true, dtype=np.float64)
-    return float(np.mean(np.abs(y_true - np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape))))
+@metric("mae")
+def mae(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute error."""
+    y_true, y_pred = _values("mae", y_true, y_pred)
+    return float(np.mean(np.abs(y_true - y_pred)))
 
 
-METRICS: dict[str, Metric] = {"accuracy": accuracy, "balanced_accuracy": balanced_accuracy, "r2": r2,
-                              "mse": mse, "rmse": rmse, "mae": mae}
-ALIASES = {"acc": "accuracy", "r2_score": "r2", "mean_squared_error": "mse", "mean_absolute_error": "mae"}
+def available() -> list[str]:
+    """Names of all registered metrics (aliases excluded)."""
+    return sorted(METRICS)
 
 
 def get_metric(name: str) -> Metric:
-    key = ALIASES.get(name, name)
-    if key not in METRICS:
-        raise ValueError(f"unknown metric {name!r}; valid names are: {', '.join(sorted(METRICS))}")
-    return METRICS[key]
+    """The metric registered under ``name`` (any spelling or alias)."""
+    return METRICS.get(name)
 
 
 def canonical_name(name: str) -> str:
-    get_metric(name)
-    return ALIASES.get(name, name)
+    """The name a metric is logged under: ``canonical_name("acc") == "accuracy"``."""
+    return METRICS.canonical(name)

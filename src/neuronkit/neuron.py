@@ -19,6 +19,9 @@ bias 0.2, ReLU)::
 A neuron computes in float64; numbers are shown to 10 significant digits
 (7 for float32 layers), which hides binary rounding such as 0.4 + 0.18 =
 0.5800000000000001.
+
+:func:`explain_neuron` is the one place the arithmetic is written out: ``Neuron``
+and a layer's neuron views (``layer.neurons[i]``) both call it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .engine import Tensor, no_grad
+from .errors import ParameterError, ParameterTypeError, ShapeError
+from .validation import check_array, check_number, must_be
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -141,28 +146,25 @@ class Neuron:
     """
 
     def __init__(self, weights: Any, bias: float = 0.0, activation: Any = "identity") -> None:
-        w = np.asarray(weights, dtype=np.float64)
+        if isinstance(weights, (str, bytes)):
+            raise ParameterTypeError(must_be("weights", "a list of numbers", weights, "Neuron"))
+        w = check_array(weights, "weights", ndim=None, dtype=np.float64, finite=False, min_samples=0, owner="Neuron")
         if w.ndim != 1 or w.size == 0:
-            raise ValueError(f"weights must be a non-empty 1-D list of numbers; got shape {w.shape}")
+            raise ShapeError(f"Neuron: weights must be a non-empty 1-D list of numbers; got shape {w.shape}")
         if not np.all(np.isfinite(w)):
-            raise ValueError(f"weights must be finite numbers; got {weights!r}")
-        if isinstance(bias, bool) or not isinstance(bias, (int, float, np.number)) or not np.isfinite(bias):
-            raise ValueError(f"bias must be a finite number; got {bias!r}")
+            raise ParameterError(must_be("weights", "finite numbers", weights, "Neuron"))
         self.weights = w
-        self.bias = float(bias)
+        self.bias = check_number(bias, "bias", owner="Neuron")
         self.activation = get_activation(activation)
         if self.activation.name == "softmax":
-            raise ValueError("activation 'softmax' normalises over a whole layer and is not defined for a single "
-                             "neuron; use a Dense layer, or 'sigmoid' for one output")
+            raise ParameterError("activation 'softmax' normalises over a whole layer and is not defined for a single "
+                                 "neuron; use a Dense layer, or 'sigmoid' for one output")
         self.activation.build(1, np.float64)
 
     def _input(self, x: Any) -> np.ndarray:
-        try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"input must be a list of numbers; got {x!r}") from None
+        arr = check_array(x, "input", ndim=None, dtype=np.float64, finite=False, min_samples=0, owner="Neuron")
         if arr.shape != self.weights.shape:
-            raise ValueError(f"this neuron has {self.weights.size} weights, so the input needs {self.weights.size} "
+            raise ShapeError(f"this neuron has {self.weights.size} weights, so the input needs {self.weights.size} "
                              f"values; got shape {arr.shape}")
         return arr
 
