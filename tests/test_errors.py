@@ -38,7 +38,7 @@ def test_wrong_input_shape_of_a_layer_outside_a_network_names_its_kind():
 
 
 def test_non_numeric_input():
-    text = message(TypeError, nk.Dense(2, 1, seed=0), [["a", "b"]])
+    text = message(nk.errors.DataError, nk.Dense(2, 1, seed=0), [["a", "b"]])
     assert "layer 'Dense'" in text and "numeric" in text
 
 
@@ -130,18 +130,18 @@ def test_layer_size_must_be_a_positive_integer(param):
 
 
 def test_layer_size_must_be_an_integer_not_a_float():
-    assert "in_features must be an integer >= 1; got 2.5" in message(ValueError, nk.Dense, 2.5, 3)
+    assert "in_features must be an integer >= 1; got 2.5" in message(TypeError, nk.Dense, 2.5, 3)
 
 
 @pytest.mark.parametrize("param", ["l1", "l2"])
 def test_regularisation_must_not_be_negative(param):
     text = message(ValueError, nk.Dense, 3, 2, **{param: -0.01})
-    assert f"{param} must be a number >= 0; got -0.01" in text
+    assert f"Dense {param} must be a finite number >= 0; got -0.01" in text
 
 
 def test_dropout_p_out_of_range():
     text = message(ValueError, nk.Dropout, 1.5)
-    assert "Dropout p must be a number in [0, 1); got 1.5" in text
+    assert "Dropout p must be a finite number in [0, 1); got 1.5" in text
 
 
 @pytest.mark.parametrize(("seed", "error"), [(-1, ValueError), ("abc", TypeError), (1.5, TypeError), (True, TypeError)])

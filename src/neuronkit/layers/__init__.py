@@ -1,0 +1,37 @@
+"""Layers and networks: Module, Dense (with neuron views), Dropout, the norms, Sequential, mlp.
+
+One file per family of layers:
+
+=================  ==========================================================
+``base.py``         :class:`Module`, the layer registry (:data:`LAYERS`,
+                    :func:`register_layer`, :func:`layer_from_config`), the
+                    shared input check :func:`layer_input`
+``dense.py``        :class:`Dense`, and its neurons (:class:`NeuronList`,
+                    :class:`NeuronView`)
+``dropout.py``      :class:`Dropout`
+``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
+``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+=================  ==========================================================
+
+A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
+``from_config`` when the constructor arguments are not the config), reads
+``self.in_training`` (never ``self.training``) if it behaves differently in
+training, checks its input with ``layer_input``, and passes
+``tests/test_layer_contract.py`` (add its factory to the table there; the test
+fails until you do). Re-export it below.
+
+``Parameter`` is the engine's; it is re-exported here for code that imported it from the layers.
+"""
+
+from ..engine import Parameter
+from .base import LAYERS, AttributeNotFoundError, Module, layer_from_config, layer_input, register_layer
+from .dense import Dense, NeuronList, NeuronView
+from .dropout import Dropout
+from .norm import BatchNorm, LayerNorm
+from .sequential import Sequential, Summary, mlp
+
+__all__ = [
+    "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
+    "NeuronView", "Parameter", "Sequential", "Summary", "layer_from_config", "layer_input", "mlp",
+    "register_layer",
+]

@@ -1,0 +1,276 @@
+"""What every layer shares: :class:`Module`, the layer registry, and the input check.
+
+A layer is a :class:`Module` whose fields are its state: :class:`Parameter` s
+(trainable), ``buffers`` (arrays saved with the weights but not trained, such as
+running statistics) and child modules. The traversals (parameters, buffers,
+``state_dict``, ``train``/``eval``) find them by walking the fields.
+
+The contract every layer keeps (``tests/test_layer_contract.py`` checks each
+registered type):
+
+- ``forward(x) -> Tensor`` records a graph; ``infer(x) -> ndarray`` gives the
+  same values without one (override it only to make prediction leaner);
+- the training/eval mode is read through ``self.in_training``, never
+  ``self.training``: ``nk.eval_mode()`` switches it per thread without touching
+  the model, so a prediction never changes a model that another thread uses;
+- ``config()`` returns the JSON-serialisable constructor arguments plus
+  ``"type"``, and ``from_config`` rebuilds the layer from them (the default
+  passes them to the constructor);
+- inputs are checked by :func:`layer_input`: a wrong shape is a
+  :class:`~neuronkit.errors.ShapeError` that names the layer and both shapes.
+
+A new layer: a file in this package, ``@register_layer`` on the class,
+``config()`` (and ``from_config`` if the constructor arguments are not the
+config), reads ``self.in_training`` if it behaves differently in training, and
+an entry in the table of ``tests/test_layer_contract.py`` (which fails until the
+new type has one).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._options import check_options
+from ..activations import Activation
+from ..engine import Parameter, Tensor, is_eval_forced, no_grad
+from ..errors import NeuronkitError, ParameterError, ParameterTypeError, ShapeError
+from ..registry import Registry
+from ..validation import check_array, check_bool, must_be
+
+__all__ = ["LAYERS", "AttributeNotFoundError", "Module", "check_name", "label", "layer_from_config", "layer_input",
+           "register_layer"]
+
+#: every layer type by class name (a :class:`~neuronkit.registry.Registry`): what model files may name
+LAYERS: Registry[type[Module]] = Registry("layer type")
+
+
+class AttributeNotFoundError(NeuronkitError, AttributeError):
+    """A module attribute that does not exist (``net.neurons``, ``layer.wieght``).
+
+    Still an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)`` work;
+    the message (built only when shown) suggests the closest attribute.
+    """
+
+    def __init__(self, obj: object, name: str) -> None:
+        super().__init__(name, name=name, obj=obj)
+
+    def __str__(self) -> str:
+        obj, name = self.obj, str(self.name)
+        kind = type(obj).__name__
+        if name == "neurons":
+            with_neurons = [n for n, m in getattr(obj, "layers", {}).items() if hasattr(m, "neurons")]
+            if with_neurons:
+                return (f"{kind} has no attribute 'neurons': neurons belong to its layers, e.g. "
+                        f"net[{with_neurons[0]!r}].neurons[0] (layers with neurons: {', '.join(with_neurons)})")
+            return f"{kind} has no neurons (layers with weights, such as Dense, have them)"
+        public = [a for a in dir(obj) if not a.startswith("_")]
+        close = difflib.get_close_matches(name, public, n=1)
+        return f"{kind} has no attribute {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+
+
+def label(layer: Module) -> str:
+    """How messages name a layer: its name in the network, or its class outside one."""
+    return layer.name or type(layer).__name__
+
+
+def check_name(name: Any, owner: str) -> str | None:
+    """A layer's ``name=``: a string or None (a network names its unnamed layers)."""
+    if name is not None and not isinstance(name, str):
+        raise ParameterTypeError(must_be("name", "a string or None", name, owner))
+    return name
+
+
+def register_layer(cls: type[Module]) -> type[Module]:
+    """Class decorator: make a layer type loadable from a model file by its class name."""
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise ParameterTypeError(must_be("register_layer's argument", "a Module subclass", cls))
+    return LAYERS.register(cls.__name__, cls)
+
+
+def layer_from_config(config: Mapping[str, Any]) -> Module:
+    """Rebuild a layer (or a whole network) from its ``config()``; ``config["type"]`` names the class."""
+    rule = "a dict with a 'type' key naming the layer class"
+    if not isinstance(config, Mapping):
+        raise ParameterTypeError(must_be("a layer config", rule, config))
+    if "type" not in config:
+        raise ParameterError(f"a layer config must be {rule}; got keys {sorted(config)}")
+    config = dict(config)
+    return LAYERS.get(config.pop("type")).from_config(config)
+
+
+def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | None) -> Tensor:
+    """``x`` as a Tensor of ``dtype`` (None keeps a floating dtype) with ``features`` values per sample.
+
+    With ``features``, the input is one sample ``(features,)`` or a batch ``(n, features)``;
+    without, any input with at least one dimension. A wrong shape is a ShapeError naming the layer.
+    """
+    if isinstance(x, Tensor):
+        if dtype is not None and x.dtype != dtype and not x.requires_grad:
+            x = Tensor(x.data.astype(dtype))
+    elif type(x) is np.ndarray and x.dtype == dtype:  # the common case, checked in a fraction of the time
+        x = Tensor(x)
+    else:
+        x = Tensor(check_array(x, "input", ndim=None, dtype=dtype, finite=False, min_samples=0,
+                               owner=f"layer {label(layer)!r}"))
+    if features is None:
+        if x.ndim == 0:
+            raise ShapeError(f"layer {label(layer)!r} takes a batch of inputs (at least one dimension); "
+                             f"got shape {x.shape}")
+    elif x.ndim not in (1, 2) or x.shape[-1] != features:
+        raise ShapeError(
+            f"layer {label(layer)!r} expects input of shape (batch, {features}) or ({features},); "
+            f"got shape {x.shape}. Check the number of input features (columns)."
+        )
+    return x
+
+
+class Module:
+    """Base class for layers and networks.
+
+    Parameters are the :class:`Parameter` attributes (and those of child
+    modules), found in attribute order. ``buffers`` names non-trainable
+    arrays (running statistics) that are saved with the weights.
+    """
+
+    buffers: tuple[str, ...] = ()
+    training: bool = True
+    name: str | None = None
+
+    def __call__(self, x: Any) -> Tensor:
+        return self.forward(x)
+
+    def forward(self, x: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(x); a layer must")
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The outputs for ``x`` as an array, recording no graph: the prediction path.
+
+        The same values as ``forward``; a layer may override it with a leaner version on
+        arrays (at batch 1, Tensor bookkeeping costs as much as the arithmetic).
+        """
+        with no_grad():
+            return self.forward(x).data
+
+    if not TYPE_CHECKING:  # (hidden from mypy, which would otherwise accept any attribute of a Module)
+        def __getattr__(self, name: str) -> Any:  # only reached when an attribute does not exist
+            raise AttributeNotFoundError(self, name)
+
+    # ---- parameters and state
+    def _members(self) -> Iterable[tuple[str, Any]]:
+        """The named fields the traversals below walk (a container lists its children instead)."""
+        return vars(self).items()
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Tensor]]:
+        """Trainable tensors by stable name: the module's Parameters, then learnable activations' (e.g. prelu)."""
+        out: list[tuple[str, Tensor]] = []
+        learnable_activations: list[tuple[str, Tensor]] = []
+        for key, value in self._members():
+            if isinstance(value, Parameter):
+                out.append((prefix + key, value))
+            elif isinstance(value, Module):
+                out.extend(value.named_parameters(f"{prefix}{key}."))
+            elif isinstance(value, Activation):
+                learnable_activations.extend((f"{prefix}{key}.{name}", p) for name, p in value.named_parameters())
+        return out + learnable_activations  # weights first, then e.g. "hidden1.activation.slope"
+
+    def parameters(self) -> list[Tensor]:
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, np.ndarray]]:
+        out = [(prefix + b, getattr(self, b)) for b in self.buffers]
+        for key, value in self._members():
+            if isinstance(value, Module):
+                out.extend(value.named_buffers(f"{prefix}{key}."))
+        return out
+
+    def modules(self) -> Iterator[Module]:
+        yield self
+        for _, value in self._members():
+            if isinstance(value, Module):
+                yield from value.modules()
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set the training flag of this module and every child (``eval()`` is ``train(False)``)."""
+        mode = check_bool(mode, "mode", owner=f"{type(self).__name__}.train")
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    @property
+    def in_training(self) -> bool:
+        """The mode this call computes in: ``training``, unless inside ``nk.eval_mode()`` (then False).
+
+        Layers whose computation depends on the mode (dropout, batch statistics) read this,
+        never ``training`` directly: prediction switches the mode per call and per thread,
+        without touching the shared model.
+        """
+        return self.training and not is_eval_forced()
+
+    def num_parameters(self) -> int:
+        return int(sum(p.size for p in self.parameters()))
+
+    def penalty(self) -> Tensor | None:
+        """The regularisation term this module adds to the loss (None if none)."""
+        terms = [t for m in self.modules() if (t := m.own_penalty()) is not None]
+        if not terms:
+            return None
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+
+    def own_penalty(self) -> Tensor | None:
+        return None
+
+    def own_penalty_gradients(self) -> list[tuple[Parameter, np.ndarray]]:
+        """The gradient of :meth:`own_penalty` for each penalised parameter, as arrays.
+
+        ``fit`` adds these to the gradients after ``backward()`` instead of putting the
+        penalty in the graph: the same numbers, without graph nodes on every step.
+        """
+        return []
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by stable name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: np.array(b, copy=True) for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy arrays into the parameters and buffers, checking names and shapes."""
+        if not isinstance(state, Mapping):
+            raise ParameterTypeError(must_be("state", "a dict of arrays by name (from state_dict())",
+                                             type(state).__name__, "load_state_dict"))
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets.update(dict(self.named_buffers()))
+        missing = sorted(set(targets) - set(state))
+        unexpected = sorted(set(state) - set(targets))
+        if missing or unexpected:
+            raise ParameterError(f"state does not match the network: missing {missing}, unexpected {unexpected}")
+        for key, target in targets.items():
+            value = check_array(state[key], key, ndim=None, dtype=target.dtype, finite=False, min_samples=0,
+                                owner="load_state_dict")
+            if value.shape != target.shape:
+                raise ShapeError(f"state entry {key!r} has shape {value.shape}; the network expects {target.shape}")
+            target[...] = value
+
+    def config(self) -> dict[str, Any]:
+        """JSON-serialisable constructor arguments (``type`` names the class)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be saved: it has no config()")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Module:
+        """The layer that ``config()`` describes (without its ``"type"``): by default, ``cls(**config)``."""
+        check_options("layer type", cls.__name__, cls, config, complete=True)
+        return cls(**config)

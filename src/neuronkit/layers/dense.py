@@ -1,0 +1,223 @@
+"""The fully connected layer, and its neurons as views onto rows of its weight matrix.
+
+A layer stores a weight matrix; a neuron is a view onto one row of it::
+
+    >>> import neuronkit as nk
+    >>> layer = nk.Dense(2, 3, activation="relu", seed=0, name="h")
+    >>> layer.neurons[1].weights.shape, len(layer.neurons)
+    ((2,), 3)
+    >>> layer.neurons[1]
+    ReLUNeuron(in=2)
+
+``Dense.weight`` is (out_features, in_features) and ``Dense.bias`` is
+(out_features,), PyTorch's layout, so weights copy across without transposes.
+``infer`` is the prediction fast path: for a float array of the right shape and
+dtype it goes straight to :func:`~neuronkit.engine.ops.linear_array` without a
+check or a Tensor (keep it that way; bench/bench_predict.py measures it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .._options import check_options
+from ..activations import Activation, get_activation
+from ..engine import Parameter, Tensor, no_grad, ops
+from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
+from ..init import default_for, float_dtype, get_initializer, make_rng
+from ..neuron import Explanation, explain_neuron
+from ..validation import check_array, check_bool, check_int, check_number, must_be
+from .base import Module, check_name, label, layer_input, register_layer
+
+__all__ = ["Dense", "NeuronList", "NeuronView"]
+
+
+@register_layer
+class Dense(Module):
+    """A fully connected layer of ``out_features`` neurons: y = f(x Wᵀ + b).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Inputs per neuron and number of neurons.
+    activation : str, Activation or callable
+        Any name of :mod:`neuronkit.activations` (default ``"relu"``).
+    init : str or callable, optional
+        Weight initialiser; default by activation (He for ReLU-like, Glorot otherwise).
+        Biases start at 0.
+    bias : bool
+        Whether the neurons have a bias.
+    l1, l2 : float
+        Regularisation added to the loss: ``l1·Σ|W| + l2·ΣW²`` (weights, not biases).
+    seed, rng : int or numpy.random.Generator
+        Where the initial weights come from (give one; none draws fresh entropy).
+    dtype : numpy dtype
+        ``np.float32`` (default) or ``np.float64``.
+
+    Shapes: input (N, in_features) or (in_features,); output (N, out_features).
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, activation: Any = "relu", init: Any = None,
+                 bias: bool = True, l1: float = 0.0, l2: float = 0.0, seed: int | None = None,
+                 rng: np.random.Generator | None = None, name: str | None = None, dtype: Any = np.float32) -> None:
+        self.in_features = check_int(in_features, "in_features", low=1, owner="Dense")
+        self.out_features = check_int(out_features, "out_features", low=1, owner="Dense")
+        self.activation = get_activation(activation)
+        if self.activation.name == "softmax" and self.out_features == 1:
+            raise ParameterError("activation 'softmax' over out_features=1 always outputs 1; use 'sigmoid' for one "
+                                 "output, or out_features >= 2 for one neuron per class")
+        dtype = float_dtype(dtype, owner="Dense")
+        self.init = init if init is not None else default_for(self.activation.name, self.activation.family)
+        generator = make_rng(seed, rng)
+        w = get_initializer(self.init)((self.out_features, self.in_features), generator, dtype=dtype)
+        self.weight = Parameter(np.ascontiguousarray(w, dtype=dtype))
+        self.bias = Parameter(np.zeros(self.out_features, dtype=dtype)) if check_bool(bias, "bias", owner="Dense") \
+            else None
+        self.activation.build(self.out_features, dtype)
+        self.l1 = check_number(l1, "l1", low=0.0, owner="Dense")
+        self.l2 = check_number(l2, "l2", low=0.0, owner="Dense")
+        self.name = check_name(name, "Dense")
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weight.dtype
+
+    def potential(self, x: Any) -> Tensor:
+        """The activation potentials z = x Wᵀ + b, shape (N, out_features)."""
+        x = layer_input(self, x, self.in_features, self.weight.dtype)
+        if x.ndim == 1:
+            return ops.reshape(ops.linear(ops.reshape(x, (1, -1)), self.weight, self.bias), (self.out_features,))
+        return ops.linear(x, self.weight, self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.activation(self.potential(x))
+
+    def infer(self, x: Any) -> np.ndarray:
+        W = self.weight.data
+        if not (type(x) is np.ndarray and x.ndim == 2 and x.dtype == W.dtype
+                and x.shape[1] == W.shape[1]):  # the common case, checked in a fraction of the time
+            x = layer_input(self, x, self.in_features, W.dtype).data
+            if x.ndim == 1:
+                return self.infer(x.reshape(1, -1)).reshape(self.out_features)
+        z = ops.linear_array(x, W, None if self.bias is None else self.bias.data)
+        return self.activation.infer(z)
+
+    def own_penalty(self) -> Tensor | None:
+        if not (self.l1 or self.l2):
+            return None
+        return ops.weight_penalty(self.weight, self.l1, self.l2)
+
+    def own_penalty_gradients(self) -> list[tuple[Parameter, np.ndarray]]:
+        if not (self.l1 or self.l2):
+            return []
+        W = self.weight.data
+        grad = ops.weight_penalty_gradient(W, self.l1, self.l2, W.dtype.type(1))
+        assert grad is not None  # l1 or l2 is set
+        return [(self.weight, grad)]
+
+    @property
+    def neurons(self) -> NeuronList:
+        """The layer's neurons as views: ``layer.neurons[i]`` (weights are row i of ``weight``)."""
+        return NeuronList(self)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Dense", "in_features": self.in_features, "out_features": self.out_features,
+                "activation": self.activation.config(), "init": self.init if isinstance(self.init, str) else "custom",
+                "bias": self.bias is not None, "l1": self.l1, "l2": self.l2, "name": self.name,
+                "dtype": str(self.dtype)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Dense:
+        config = dict(config)
+        if config.get("init") == "custom":  # the weights are loaded next: any initialiser does
+            config["init"] = "zeros"
+        check_options("layer type", "Dense", cls, config, complete=True)
+        return cls(**{"seed": 0, **config})
+
+    def __repr__(self) -> str:
+        return (f"Dense({self.in_features}, {self.out_features}, activation={self.activation.name!r}"
+                f"{', name=' + repr(self.name) if self.name else ''})")
+
+
+class NeuronList:
+    """The neurons of a Dense layer, indexable and iterable."""
+
+    def __init__(self, layer: Dense) -> None:
+        self.layer = layer
+
+    def __len__(self) -> int:
+        return self.layer.out_features
+
+    def __getitem__(self, index: int) -> NeuronView:
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise ParameterTypeError(must_be("neuron index", f"an integer in 0..{n - 1}", index,
+                                             f"layer {label(self.layer)!r}:"))
+        if not -n <= index < n:
+            raise IndexRangeError(f"layer {label(self.layer)!r} has {n} neurons (0..{n - 1}); got index {index}")
+        return NeuronView(self.layer, int(index) % n)
+
+    def __iter__(self) -> Iterator[NeuronView]:
+        return (NeuronView(self.layer, i) for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} neurons of layer {label(self.layer)!r}>"
+
+
+class NeuronView:
+    """One neuron of a Dense layer: a view onto row ``index`` of its weight matrix.
+
+    ``weights`` is a NumPy view (editing it edits the layer); ``bias`` is a float.
+    """
+
+    def __init__(self, layer: Dense, index: int) -> None:
+        self.layer = layer
+        self.index = index
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.layer.weight.data[self.index]
+
+    @property
+    def bias(self) -> float:
+        return 0.0 if self.layer.bias is None else float(self.layer.bias.data[self.index])
+
+    @bias.setter
+    def bias(self, value: float) -> None:
+        if self.layer.bias is None:
+            raise ParameterError(f"layer {label(self.layer)!r} was built with bias=False; its neurons have no bias")
+        self.layer.bias.data[self.index] = check_number(value, "bias", owner=f"neuron {self.label}")
+
+    @property
+    def activation(self) -> Activation:
+        return self.layer.activation
+
+    @property
+    def label(self) -> str:
+        return f"{self.layer.name or 'dense'}[{self.index}]"
+
+    def explain(self, x: Any) -> Explanation:
+        """This neuron's arithmetic on one input ``x`` (shape (in_features,)): see :class:`neuronkit.Explanation`."""
+        x = check_array(x, "input", ndim=None, dtype=self.layer.dtype, finite=False, min_samples=0,
+                        owner=f"neuron {self.label}")
+        if x.shape != (self.layer.in_features,):
+            raise ShapeError(f"neuron {self.label} takes one input of shape ({self.layer.in_features},); "
+                             f"got shape {x.shape}")
+        layer_z = None
+        if self.activation.name == "softmax":
+            with no_grad():
+                layer_z = self.layer.potential(x).data
+        return explain_neuron(self.weights, self.bias, self.activation, x, label=self.label, layer_z=layer_z,
+                              index=self.index, width=self.layer.out_features)
+
+    def __call__(self, x: Any) -> float:
+        return self.explain(x).output
+
+    def __repr__(self) -> str:
+        cls = type(self.activation).__name__
+        if cls in ("Lambda", "Identity"):
+            cls = "Linear" if cls == "Identity" else "Custom"
+        return f"{cls}Neuron(in={self.layer.in_features})"

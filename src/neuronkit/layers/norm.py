@@ -1,0 +1,94 @@
+"""Normalisation layers: BatchNorm (batch statistics, running averages) and LayerNorm (per sample).
+
+Both compute through the engine's fused ``normalize`` primitive. BatchNorm is the
+model of a layer with non-trainable state: its running statistics are
+``buffers`` (saved with the weights, never trained), updated only when
+``self.in_training``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import Parameter, Tensor, ops
+from ..errors import ShapeError
+from ..init import float_dtype
+from ..validation import check_int, check_number
+from .base import Module, check_name, label, layer_input, register_layer
+
+__all__ = ["BatchNorm", "LayerNorm"]
+
+
+@register_layer
+class BatchNorm(Module):
+    """Batch normalisation over features: y = γ (x - μ_B) / sqrt(σ²_B + eps) + β.
+
+    Training uses the batch statistics and updates running averages
+    (``running = (1 - momentum) running + momentum batch``, variance unbiased);
+    eval mode uses the running averages. Input (N, num_features) (N >= 2 in training),
+    or one sample (num_features,) in eval mode.
+    """
+
+    buffers = ("running_mean", "running_var")
+
+    def __init__(self, num_features: int, *, momentum: float = 0.1, eps: float = 1e-5, name: str | None = None,
+                 dtype: Any = np.float32) -> None:
+        self.num_features = check_int(num_features, "num_features", low=1, owner="BatchNorm")
+        self.momentum = check_number(momentum, "momentum", low=0.0, high=1.0, owner="BatchNorm")
+        self.eps = check_number(eps, "eps", low=0.0, owner="BatchNorm")
+        dtype = float_dtype(dtype, owner="BatchNorm")
+        self.gamma = Parameter(np.ones(num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(num_features, dtype=dtype))
+        self.running_mean = np.zeros(num_features, dtype=dtype)
+        self.running_var = np.ones(num_features, dtype=dtype)
+        self.name = check_name(name, "BatchNorm")
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(self, x, self.num_features, self.gamma.dtype)
+        if self.in_training:
+            n = x.shape[0] if x.ndim == 2 else 1
+            if n < 2:
+                raise ShapeError(f"layer {label(self)!r} needs batches of at least 2 samples in training (it "
+                                 f"normalises with the batch's statistics); got shape {x.shape}")
+            xhat, mu, var = ops.normalize(x, axis=0, eps=self.eps)
+            self.running_mean *= 1.0 - self.momentum
+            self.running_mean += self.momentum * mu
+            self.running_var *= 1.0 - self.momentum
+            self.running_var += self.momentum * var * (n / (n - 1))
+        else:
+            xhat = (x - self.running_mean) * (1.0 / np.sqrt(self.running_var + self.eps))
+        return xhat * self.gamma + self.beta
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "BatchNorm", "num_features": self.num_features, "momentum": self.momentum,
+                "eps": self.eps, "name": self.name, "dtype": str(self.gamma.dtype)}
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features})"
+
+
+@register_layer
+class LayerNorm(Module):
+    """Layer normalisation per sample: y = γ (x - mean(x)) / sqrt(var(x) + eps) + β over features."""
+
+    def __init__(self, num_features: int, *, eps: float = 1e-5, name: str | None = None,
+                 dtype: Any = np.float32) -> None:
+        self.num_features = check_int(num_features, "num_features", low=1, owner="LayerNorm")
+        self.eps = check_number(eps, "eps", low=0.0, owner="LayerNorm")
+        dtype = float_dtype(dtype, owner="LayerNorm")
+        self.gamma = Parameter(np.ones(num_features, dtype=dtype))
+        self.beta = Parameter(np.zeros(num_features, dtype=dtype))
+        self.name = check_name(name, "LayerNorm")
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(self, x, self.num_features, self.gamma.dtype)
+        return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "LayerNorm", "num_features": self.num_features, "eps": self.eps, "name": self.name,
+                "dtype": str(self.gamma.dtype)}
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.num_features})"

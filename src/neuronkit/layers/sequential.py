@@ -1,0 +1,244 @@
+"""Networks: Sequential (layers in order, with stable names), its Summary table, and ``mlp``.
+
+    >>> import neuronkit as nk
+    >>> net = nk.Sequential(nk.Dense(4, 8, activation="relu", seed=0),
+    ...                     nk.Dense(8, 3, activation="softmax", seed=1))
+    >>> [name for name, _ in net.named_parameters()]
+    ['hidden1.weight', 'hidden1.bias', 'output.weight', 'output.bias']
+    >>> net["hidden1"].neurons[3]
+    ReLUNeuron(in=4)
+    >>> net(nk.Tensor([[0.1, 0.2, 0.3, 0.4]])).shape
+    (1, 3)
+
+Under ``no_grad`` (prediction) ``forward`` runs the layers' ``infer`` path: the
+same values without Tensor bookkeeping. A container holds no training code and
+no mode switch of its own: its layers read the mode per call.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..activations import Activation
+from ..engine import Tensor, is_grad_enabled, no_grad
+from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
+from ..init import make_rng
+from ..validation import check_bool, check_int, check_number, must_be
+from .base import Module, layer_from_config, register_layer
+from .dense import Dense
+from .dropout import Dropout
+from .norm import BatchNorm
+
+__all__ = ["Sequential", "Summary", "mlp"]
+
+
+class Summary:
+    """A network's table: one row per layer (input neurons first). ``str()`` gives the text."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.total_parameters = sum(r["parameters"] for r in rows)
+
+    def __str__(self) -> str:
+        header = ("layer", "kind", "neurons", "activation", "parameters")
+        table = [header] + [(r["layer"], r["kind"], str(r["neurons"]), r["activation"], f"{r['parameters']:,}")
+                            for r in self.rows]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) if i < 4 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+                 for row in table]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.append(f"total parameters: {self.total_parameters:,}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+@register_layer
+class Sequential(Module):
+    """Layers applied in order; each gets a stable name.
+
+    Names: a layer's own ``name=`` if given; otherwise Dense layers are
+    ``hidden1``, ``hidden2``, … and the last Dense is ``output``; other layers
+    are ``dropout1``, ``batchnorm1``, … Layers may also be given as
+    ``(name, layer)`` pairs, or as one list. ``net["hidden1"]`` and ``net[0]`` both work.
+    """
+
+    def __init__(self, *layers: Module | tuple[str, Module]) -> None:
+        first = layers[0] if len(layers) == 1 else None
+        if isinstance(first, (list, tuple)) and not (first and isinstance(first[0], str)):
+            layers = tuple(first)  # one list (or tuple) of layers
+        if not layers:
+            raise ParameterError("Sequential needs at least one layer, e.g. Sequential(Dense(4, 3), Dense(3, 1))")
+        items: list[tuple[str | None, Module]] = []
+        for i, item in enumerate(layers):
+            name, layer = item if isinstance(item, tuple) and len(item) == 2 else (None, item)
+            if not isinstance(layer, Module):
+                raise ParameterTypeError(f"Sequential: item {i} is {type(layer).__name__}, not a layer "
+                                         "(Dense, Dropout, …) or a (name, layer) pair")
+            if name is not None and not isinstance(name, str):
+                raise ParameterTypeError(must_be(f"item {i}'s name", "a string", name, "Sequential"))
+            items.append((name or layer.name, layer))
+        dense_positions = [i for i, (_, layer) in enumerate(items) if isinstance(layer, Dense)]
+        counters: dict[str, int] = {}
+        self.layers: dict[str, Module] = {}
+        for i, (name, layer) in enumerate(items):
+            if name is None:
+                if isinstance(layer, Dense):
+                    if i == dense_positions[-1]:
+                        name = "output"
+                    else:
+                        counters["hidden"] = counters.get("hidden", 0) + 1
+                        name = f"hidden{counters['hidden']}"
+                else:
+                    kind = type(layer).__name__.lower()
+                    counters[kind] = counters.get(kind, 0) + 1
+                    name = f"{kind}{counters[kind]}"
+            if name in self.layers:
+                raise ParameterError(f"Sequential: two layers are named {name!r}; names must be unique")
+            layer.name = name
+            self.layers[name] = layer
+        self._check_chain()
+
+    def _check_chain(self) -> None:
+        width = None
+        prev = None
+        for name, layer in self.layers.items():
+            fin = _width_in(layer)
+            if width is not None and fin is not None and fin != width:
+                raise ShapeError(f"layer {name!r} takes {fin} inputs but the layer before it ({prev!r}) "
+                                 f"has {width} neurons; make them equal")
+            width = getattr(layer, "out_features", width)
+            prev = name
+
+    # ---- access
+    def __getitem__(self, key: str | int) -> Module:
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            n = len(self.layers)
+            if not -n <= key < n:
+                raise IndexRangeError(f"this network has {n} layers (0..{n - 1}); got index {key}")
+            return list(self.layers.values())[key]
+        if not isinstance(key, str):
+            raise ParameterTypeError(must_be("a layer key", "a layer name or a position (int)", key, "Sequential:"))
+        if key not in self.layers:
+            close = difflib.get_close_matches(key, list(self.layers), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise NameNotFoundError(f"no layer named {key!r}; layers are: {', '.join(self.layers)}{hint}")
+        return self.layers[key]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers.values())
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    @property
+    def in_features(self) -> int | None:
+        for layer in self.layers.values():
+            n = _width_in(layer)
+            if n is not None:
+                return n
+        return None
+
+    @property
+    def out_features(self) -> int | None:
+        out = None
+        for layer in self.layers.values():
+            out = getattr(layer, "out_features", out)
+        return out
+
+    @property
+    def output_activation(self) -> Activation | None:
+        last = list(self.layers.values())[-1]
+        return getattr(last, "activation", None)
+
+    def _members(self) -> Iterable[tuple[str, Any]]:
+        return self.layers.items()
+
+    # ---- compute
+    def forward(self, x: Any) -> Tensor:
+        if not is_grad_enabled():  # nothing to record: the layers' array path, same values (batch 1: 29 → 24 µs)
+            return Tensor(self.infer(x))
+        for layer in self.layers.values():
+            x = layer(x)
+        return x
+
+    def infer(self, x: Any) -> np.ndarray:
+        with no_grad():
+            for layer in self.layers.values():
+                x = layer.infer(x)
+        return x
+
+    def logits(self, x: Any) -> Tensor:
+        """The output before the last layer's activation (what fused losses take)."""
+        layers = list(self.layers.values())
+        for layer in layers[:-1]:
+            x = layer(x)
+        last = layers[-1]
+        return last.potential(x) if isinstance(last, Dense) else last(x)
+
+    # ---- description
+    def summary(self) -> Summary:
+        rows: list[dict[str, Any]] = []
+        if self.in_features is not None:
+            rows.append({"layer": "input", "kind": "Input", "neurons": self.in_features,
+                         "activation": "(pass-through)", "parameters": 0})
+        for name, layer in self.layers.items():
+            neurons = getattr(layer, "out_features", getattr(layer, "num_features", ""))
+            act = getattr(layer, "activation", None)
+            rows.append({"layer": name, "kind": type(layer).__name__, "neurons": neurons,
+                         "activation": act.name if act is not None else "-",
+                         "parameters": layer.num_parameters()})
+        return Summary(rows)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Sequential", "layers": [layer.config() for layer in self.layers.values()]}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        layers = config.get("layers")
+        if not isinstance(layers, list) or set(config) != {"layers"}:
+            raise ParameterError("a Sequential config must be {'type': 'Sequential', 'layers': [layer configs]}; "
+                                 f"got keys {sorted(config)}")
+        return cls(*[layer_from_config(c) for c in layers])
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(f"{name}: {layer!r}" for name, layer in self.layers.items())
+        return f"Sequential(\n  {inner}\n)"
+
+
+def _width_in(layer: Module) -> int | None:
+    """The number of inputs a layer takes, if it fixes one."""
+    width = vars(layer).get("in_features", vars(layer).get("num_features"))
+    return width if isinstance(width, int) else None
+
+
+def mlp(sizes: list[int], *, activation: Any = "relu", output: Any = "identity", dropout: float = 0.0,
+        batch_norm: bool = False, init: Any = None, seed: int | None = None,
+        rng: np.random.Generator | None = None, dtype: Any = np.float32) -> Sequential:
+    """A multi-layer perceptron from layer widths, e.g. ``mlp([64, 32, 10], output="softmax", seed=0)``.
+
+    One generator (from ``seed`` or ``rng``) initialises every layer, so the same seed gives the same network.
+    """
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        error = ParameterError if isinstance(sizes, (list, tuple)) else ParameterTypeError
+        raise error(must_be("sizes", "a list of layer widths, input and output included (e.g. [4, 8, 3])", sizes,
+                            "mlp"))
+    sizes = [check_int(size, f"sizes[{i}]", low=1, owner="mlp") for i, size in enumerate(sizes)]
+    dropout = check_number(dropout, "dropout", low=0.0, high=1.0, high_open=True, owner="mlp")
+    batch_norm = check_bool(batch_norm, "batch_norm", owner="mlp")
+    generator = make_rng(seed, rng)
+    layers: list[Module] = []
+    for i, (fin, fout) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = i == len(sizes) - 2
+        layers.append(Dense(fin, fout, activation=output if last else activation, init=init, rng=generator,
+                            dtype=dtype))
+        if not last:
+            if batch_norm:
+                layers.append(BatchNorm(fout, dtype=dtype))
+            if dropout:
+                layers.append(Dropout(dropout, rng=generator))
+    return Sequential(*layers)

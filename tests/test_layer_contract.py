@@ -1,0 +1,168 @@
+"""The contract every registered layer type keeps, checked on one table with a factory per type.
+
+For each layer:
+(a) inside ``nk.eval_mode()`` a layer left in training mode gives exactly the outputs of the
+    same layer after ``.eval()``, and its ``training`` flags and buffers (running statistics)
+    are untouched — so prediction never changes a model another thread is using;
+(b) ``infer(x)`` equals ``forward(x).data`` (the prediction path gives the recorded values);
+(c) ``config()`` -> JSON -> ``layer_from_config`` -> ``load_state_dict`` rebuilds a layer with
+    the same outputs and the same config;
+(d) an input of the wrong shape raises a ShapeError that names the layer.
+
+``test_every_layer_type_is_in_the_table`` fails when a layer type is registered without a
+row here: a new layer gets its factory in TABLE and passes these tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neuronkit as nk
+from neuronkit.errors import ShapeError
+from neuronkit.layers import base, layer_from_config
+
+_rng = np.random.default_rng(99)
+
+
+def batch(n: int, features: int) -> np.ndarray:
+    return _rng.standard_normal((n, features)).astype(np.float32)
+
+
+def trained_batchnorm() -> nk.BatchNorm:
+    """A BatchNorm whose running statistics are not the defaults (so eval and training differ)."""
+    layer = nk.BatchNorm(5, momentum=0.5, name="norm")
+    layer(batch(16, 5) * 3.0 + 1.0)
+    return layer
+
+
+@dataclass
+class Row:
+    factory: Callable[[], nk.Module]
+    x: np.ndarray
+    bad: np.ndarray  # an input of the wrong shape
+    named: str  # the layer name a shape error must mention
+    mode_dependent: bool  # does training mode compute something else than eval mode?
+
+
+TABLE: dict[str, Row] = {
+    "Dense": Row(lambda: nk.Dense(5, 3, activation="prelu", seed=1, name="dense"), batch(4, 5), batch(4, 6),
+                 "dense", False),
+    "Dropout": Row(lambda: nk.Dropout(0.5, seed=2, name="drop"), batch(6, 5), np.float32(1.0), "drop", True),
+    "BatchNorm": Row(trained_batchnorm, batch(4, 5), batch(4, 4), "norm", True),
+    "LayerNorm": Row(lambda: nk.LayerNorm(5, name="ln"), batch(4, 5), batch(4, 3, ), "ln", False),
+    "Sequential": Row(lambda: nk.mlp([5, 7, 3], activation="tanh", output="softmax", dropout=0.3, batch_norm=True,
+                                     seed=3), batch(4, 5), batch(4, 2), "hidden1", True),
+}
+
+
+def missing_from_table() -> set[str]:
+    return set(base.LAYERS.names()) - set(TABLE)
+
+
+def test_every_layer_type_is_in_the_table():
+    assert missing_from_table() == set(), "layer types without a row in the contract table"
+    assert set(TABLE) <= set(base.LAYERS.names())  # and the table names nothing that does not exist
+
+
+def test_the_table_check_would_catch_a_new_layer_type(monkeypatch):
+    monkeypatch.setattr(base, "LAYERS", copy.deepcopy(base.LAYERS))
+
+    @nk.layers.register_layer
+    class BrandNewLayer(nk.Module):
+        def forward(self, x):
+            return x
+
+    assert missing_from_table() == {"BrandNewLayer"}
+
+
+def ids() -> list[str]:
+    return list(TABLE)
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_eval_mode_gives_eval_outputs_without_touching_the_layer(kind):
+    row = TABLE[kind]
+    layer = row.factory().train()
+    state = layer.state_dict()
+    flags = [m.training for m in layer.modules()]
+    with nk.eval_mode():
+        recorded = layer(row.x)
+        predicted = layer.infer(row.x)
+        with nk.no_grad():
+            untracked = layer(row.x).data
+        assert not layer.in_training
+    assert [m.training for m in layer.modules()] == flags == [True] * len(flags)
+    for name, value in layer.state_dict().items():
+        np.testing.assert_array_equal(value, state[name], err_msg=f"{kind}: {name} changed in eval_mode")
+    assert layer.in_training
+    if row.mode_dependent:  # training mode computes something else, so the comparison below can fail
+        assert not np.allclose(layer(row.x).data, recorded.data)
+        layer.load_state_dict(state)
+    layer.eval()
+    expected = layer(row.x).data
+    for got in (recorded.data, predicted, untracked):
+        np.testing.assert_array_equal(got, expected)
+    assert recorded.requires_grad == (layer.num_parameters() > 0)  # eval_mode is not no_grad
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_infer_equals_forward(kind):
+    row = TABLE[kind]
+    layer = row.factory().eval()
+    forward = layer.forward(row.x).data
+    np.testing.assert_array_equal(layer.infer(row.x), forward)
+    np.testing.assert_array_equal(layer.infer(row.x[0]), layer.forward(row.x[0]).data)  # one sample
+    assert layer.infer(row.x).dtype == forward.dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_config_round_trip(kind):
+    row = TABLE[kind]
+    layer = row.factory().eval()
+    config = json.loads(json.dumps(layer.config()))  # what a model file holds
+    assert config["type"] == kind
+    clone = layer_from_config(config)
+    assert type(clone) is type(layer) and clone.config() == layer.config()
+    clone.load_state_dict(layer.state_dict())
+    clone.eval()
+    np.testing.assert_array_equal(clone(row.x).data, layer(row.x).data)
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_a_bad_input_shape_names_the_layer(kind):
+    row = TABLE[kind]
+    layer = row.factory()
+    for call in (layer, layer.infer):
+        with pytest.raises(ShapeError, match=f"layer '{row.named}'") as info:
+            call(row.bad)
+        assert str(np.shape(row.bad)) in str(info.value)
+
+
+def test_layers_read_the_mode_through_in_training():
+    """Only ``Module.in_training`` reads ``self.training``; every layer reads ``self.in_training``."""
+    readers = []
+    for path in sorted(Path(base.__file__).parent.glob("*.py")):
+        for function in ast.walk(ast.parse(path.read_text())):
+            if isinstance(function, ast.FunctionDef):
+                readers += [f"{path.name}:{function.name}" for node in ast.walk(function)
+                            if isinstance(node, ast.Attribute) and node.attr == "training"
+                            and isinstance(node.value, ast.Name) and node.value.id == "self"]
+    assert readers == ["base.py:in_training"]
+
+
+def test_the_modules_below_the_layers_do_not_import_them():
+    """activations, init, losses, metrics and neuron sit below the layers: importing them back would be a cycle."""
+    package = Path(base.__file__).parents[1]
+    for name in ("activations", "init", "losses", "metrics", "neuron", "_options"):
+        tree = ast.parse((package / f"{name}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not any(module and "layers" in module for module in imported), (name, imported)
