@@ -39,7 +39,7 @@ import numpy as np
 
 from ._options import check_options
 from .engine import Function, Parameter, Tensor, ops
-from .errors import ModelFileError, ParameterError, ParameterTypeError
+from .errors import ModelFileError, ParameterError, ParameterTypeError, ShapeError
 from .registry import Registry
 from .validation import check_array, check_number, must_be
 
@@ -305,6 +305,9 @@ class Softmax(Activation):
     name, formula, family = "softmax", "e^z_i / Σ_j e^z_j", "sigmoid"
 
     def forward(self, z: Tensor) -> Tensor:
+        if z.ndim == 0:
+            raise ShapeError("activation 'softmax' normalises over the last axis (a layer's neurons); "
+                             f"got a single value, shape {z.shape}. Use 'sigmoid' for one output.")
         return ops.softmax(z, axis=-1)
 
     def infer(self, z: np.ndarray) -> np.ndarray:

@@ -57,6 +57,9 @@ class Loss:
     task = "regression"
 
     def __call__(self, prediction: Tensor, target: Any, weight: Any = None) -> Tensor:
+        if target is None:
+            raise ParameterTypeError(must_be("target", "an array of targets, one per prediction", target,
+                                             f"loss {self.name!r}:"))
         if not isinstance(prediction, Tensor):
             prediction = Tensor(check_array(prediction, "prediction", ndim=None, dtype=None, finite=False,
                                             min_samples=0, owner=f"loss {self.name!r}"))

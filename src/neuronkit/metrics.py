@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import ParameterTypeError, ShapeError
 from .registry import Registry
-from .validation import check_array, check_consistent_length
+from .validation import check_array, check_consistent_length, must_be
 
 Metric = Callable[[Any, Any], float]
 
@@ -45,6 +45,9 @@ def metric(name: str) -> Callable[[Metric], Metric]:
 
 def _labels(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     """Class labels of any kind (numbers or strings), one per sample, as flat arrays of equal length."""
+    for arg, value in (("y_true", y_true), ("y_pred", y_pred)):
+        if value is None:
+            raise ParameterTypeError(must_be(arg, "an array of labels", value, f"metric {name!r}:"))
     a, b = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
     check_consistent_length(a, b, names=("y_true", "y_pred"), owner=f"metric {name!r}")
     return a, b

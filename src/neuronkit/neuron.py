@@ -108,7 +108,9 @@ def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: 
     """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype."""
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
-    x = np.asarray(x, dtype=dtype)
+    x = check_array(x, "x", ndim=None, dtype=dtype, finite=False, min_samples=0, owner="explain_neuron")
+    if w.ndim != 1 or x.shape != w.shape:
+        raise ShapeError(f"explain_neuron: x must have the weights' shape {w.shape}; got shape {x.shape}")
     b = dtype.type(bias)
     products = w * x
     weighted_sum = dtype.type(0)

@@ -27,7 +27,7 @@ from .._options import check_options
 from ..activations import Activation, get_activation
 from ..engine import Parameter, Tensor, no_grad, ops
 from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
-from ..init import default_for, float_dtype, get_initializer, make_rng
+from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..neuron import Explanation, explain_neuron
 from ..validation import check_array, check_bool, check_int, check_number, must_be
 from .base import Module, check_name, label, layer_input, register_layer
@@ -70,7 +70,9 @@ class Dense(Module):
             raise ParameterError("activation 'softmax' over out_features=1 always outputs 1; use 'sigmoid' for one "
                                  "output, or out_features >= 2 for one neuron per class")
         dtype = float_dtype(dtype, owner="Dense")
-        self.init = init if init is not None else default_for(self.activation.name, self.activation.family)
+        if init is None:
+            init = default_for(self.activation.name, self.activation.family)
+        self.init = INITIALIZERS.canonical(init) if isinstance(init, str) else init  # its name in the config
         generator = make_rng(seed, rng)
         w = get_initializer(self.init)((self.out_features, self.in_features), generator, dtype=dtype)
         self.weight = Parameter(np.ascontiguousarray(w, dtype=dtype))
