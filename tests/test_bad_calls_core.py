@@ -113,7 +113,6 @@ ROWS = [
     (setattr, (NO_BIAS.neurons[0], "bias", 1.0), ValueError, "layer 'nb' was built with bias=False"),
     (DENSE.neurons[0].explain, ("abc",), ValueError, "neuron h[0]: input must be a numeric array"),
     (DENSE.neurons[0].explain, ([1, 2],), ValueError, "takes one input of shape (3,); got shape (2,)"),
-    (getattr, (DENSE, "wieght"), AttributeError, "Dense has no attribute 'wieght'; did you mean 'weight'?"),
     # ---------------------------------------------------------------- other layers
     (nk.Dropout, ("a",), TypeError, "Dropout p must be a finite number in [0, 1); got 'a'"),
     (nk.Dropout, (1.0,), ValueError, "Dropout p must be a finite number in [0, 1); got 1.0"),

@@ -28,9 +28,8 @@ new type has one).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -49,27 +48,10 @@ LAYERS: Registry[type[Module]] = Registry("layer type")
 
 
 class AttributeNotFoundError(NeuronkitError, AttributeError):
-    """A module attribute that does not exist (``net.neurons``, ``layer.wieght``).
+    """An attribute a module does not have, asked for often enough to deserve a message (``net.neurons``).
 
-    Still an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)`` work;
-    the message (built only when shown) suggests the closest attribute.
+    Still an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)`` work.
     """
-
-    def __init__(self, obj: object, name: str) -> None:
-        super().__init__(name, name=name, obj=obj)
-
-    def __str__(self) -> str:
-        obj, name = self.obj, str(self.name)
-        kind = type(obj).__name__
-        if name == "neurons":
-            with_neurons = [n for n, m in getattr(obj, "layers", {}).items() if hasattr(m, "neurons")]
-            if with_neurons:
-                return (f"{kind} has no attribute 'neurons': neurons belong to its layers, e.g. "
-                        f"net[{with_neurons[0]!r}].neurons[0] (layers with neurons: {', '.join(with_neurons)})")
-            return f"{kind} has no neurons (layers with weights, such as Dense, have them)"
-        public = [a for a in dir(obj) if not a.startswith("_")]
-        close = difflib.get_close_matches(name, public, n=1)
-        return f"{kind} has no attribute {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def label(layer: Module) -> str:
@@ -155,9 +137,21 @@ class Module:
         with no_grad():
             return self.forward(x).data
 
-    if not TYPE_CHECKING:  # (hidden from mypy, which would otherwise accept any attribute of a Module)
-        def __getattr__(self, name: str) -> Any:  # only reached when an attribute does not exist
-            raise AttributeNotFoundError(self, name)
+    @property
+    def neurons(self) -> Any:
+        """Only layers with a weight matrix (Dense) have neurons; a network's are in its layers.
+
+        (A property, not ``__getattr__``: a class with ``__getattr__`` makes every attribute read slower.)
+        """
+        kind = type(self).__name__
+        layers = vars(self).get("layers", {})
+        with_neurons = [name for name, layer in layers.items() if hasattr(layer, "neurons")]
+        if with_neurons:
+            message = (f"{kind} has no attribute 'neurons': neurons belong to its layers, e.g. "
+                       f"net[{with_neurons[0]!r}].neurons[0] (layers with neurons: {', '.join(with_neurons)})")
+        else:
+            message = f"{kind} has no neurons (layers with a weight matrix, such as Dense, have them)"
+        raise AttributeNotFoundError(message, name="neurons", obj=self)
 
     # ---- parameters and state
     def _members(self) -> Iterable[tuple[str, Any]]:
