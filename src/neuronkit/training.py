@@ -305,6 +305,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
     loss_fn = default_loss(model) if loss is None else get_loss(loss)
+    _forward_for_loss(model, loss_fn)  # refuse a loss that does not fit the output layer before looking at y
     X, y = _prepare_xy(model, X, y, loss_fn, "fit")
     weights = _sample_weight(sample_weight, len(X))
     if seed is None:
