@@ -135,11 +135,14 @@ def step_fused(opt: _Stepper) -> bool:
         return False
     dtype = flat.param.dtype
     grads = []
-    for p in params:
-        g = p.grad
-        if not isinstance(g, np.ndarray) or g.shape != p.data.shape or g.dtype != dtype:
-            return False  # the plain loop skips a missing gradient and names a bad one
-        grads.append(g.ravel())
+    try:
+        for p in params:
+            g = p.grad
+            if g is None or g.shape != p.data.shape or g.dtype != dtype:
+                return False  # the plain loop skips a missing gradient and names a bad one
+            grads.append(g.ravel())
+    except AttributeError:  # a gradient that is not an array (a try costs nothing until it catches)
+        return False
     np.concatenate([p.data.ravel() for p in params], out=flat.param)
     np.concatenate(grads, out=flat.grad)
     t += 1
