@@ -31,7 +31,7 @@ import numpy as np
 from ._version import __version__
 from .errors import NeuronkitError, ParameterError, UsageError
 from .inspect.cli import add_inspect_command
-from .validation import check_int, check_number
+from .validation import check_finite, check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
 CLIError = UsageError
@@ -146,7 +146,10 @@ class SavedEstimator:
         return load(path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X scaled as the network sees it, in the network's dtype."""
+        """X scaled as the network sees it (checked as a float32 array first, as the estimator does)."""
+        from .data import as_arrays
+
+        X, _ = as_arrays(X)
         return self.scaler_.transform(X).astype(self.network_.parameters()[0].dtype, copy=False)
 
     def decode(self, outputs: np.ndarray) -> np.ndarray:
@@ -225,11 +228,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import check_features, load_data, targets_for
+def _load_estimator(path: str, command: str) -> Any:
+    """The estimator in a model file (``evaluate`` and ``predict`` need one, not a bare network)."""
     from .io import load
 
-    est = load(args.model)
+    est = load(path)
+    if not hasattr(est, "predict"):
+        raise ParameterError(f"neuronkit {command} needs a model written by 'neuronkit train' (a NeuralClassifier or "
+                             f"NeuralRegressor); {path} holds a {type(est).__name__}. For a network use Python: "
+                             f"nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
+                             f"{', y' if command == 'evaluate' else ''})")
+    return est
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .data import check_features, load_data, targets_for
+
+    est = _load_estimator(args.model, "evaluate")
     dataset = load_data(args.data, args.target)
     check_features(est, args.model, dataset, "evaluate")
     print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
@@ -241,9 +256,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import io
 
     from .data import load_features_csv
-    from .io import atomic_write_text, load
+    from .io import atomic_write_text
 
-    est = load(args.model)
+    est = _load_estimator(args.model, "predict")
     names = getattr(est, "feature_names_in_", None)
     X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
                              n_features=est.n_features_in_)
@@ -305,7 +320,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
-    x = np.asarray(_floats(args.input, "--input"), dtype=np.float32)
+    x = check_finite(np.asarray(_floats(args.input, "--input"), dtype=np.float32), "--input")
     n_in = getattr(est, "n_features_in_", net.in_features)
     if x.size != n_in:
         raise ShapeError(f"--input has {x.size} values but the model takes {n_in} features")
@@ -416,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         with np.errstate(all="ignore"):  # non-finite numbers are reported in words (TerminateOnNaN), not as warnings
             return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
-        print(f"\n{exc or 'interrupted'}", file=sys.stderr)
+        print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
     except USER_ERRORS as exc:
         if args.debug:

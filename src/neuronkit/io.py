@@ -315,6 +315,8 @@ register_kind("network", _load_network)
 def _as_path(path: PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise ParameterTypeError(f"path must be a str or pathlib.Path; got {type(path).__name__}")
+    if not os.fspath(path):
+        raise ParameterError("path is empty; give the model file's path, e.g. 'model.nkm'")
     return Path(path).expanduser()
 
 
@@ -375,6 +377,9 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 def _atomic_write(path: Path, data: bytes) -> None:
     if path.is_symlink():
         path = path.resolve()
+    if path.is_dir():
+        raise ParameterError(f"cannot write {path}: it is a directory; give the path of a file (inside it, or "
+                             "elsewhere)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 lets the umask decide permissions, as for any new file

@@ -109,6 +109,8 @@ def load_features_csv(path: str | os.PathLike[str], *, feature_names: Sequence[s
         if isinstance(feature_names, str) or not isinstance(feature_names, Sequence | np.ndarray):
             raise ParameterTypeError(must_be("feature_names", "a list of column names", feature_names))
         wanted = [str(name) for name in feature_names]
+        if not wanted:
+            raise ParameterError(must_be("feature_names", "a non-empty list of column names", feature_names))
         if n_features is not None and n_features != len(wanted):
             raise ParameterError(f"{len(wanted)} feature_names but n_features={n_features}; they must agree")
     header, rows, lines = _read_table(path, delimiter)

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import DataError, ShapeError
-from ..validation import check_choice, column_names
+from ..errors import DataError, ParameterTypeError, ShapeError
+from ..validation import check_choice, column_names, must_be
 from .arrays import as_arrays
 
 Task = Literal["classification", "regression"]
@@ -62,6 +62,10 @@ class Dataset:
         check_choice(self.task, "task", TASKS, owner=owner)
         if self.y is None:
             raise DataError(f"{owner}: y is required (the targets, one per sample)")
+        for name in ("feature_names", "classes"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (list, tuple, np.ndarray)):
+                raise ParameterTypeError(must_be(name, "a list (or None)", value, owner=owner))
         columns = column_names(self.X)
         X, y = as_arrays(self.X, self.y)
         assert y is not None  # given, so as_arrays returns it

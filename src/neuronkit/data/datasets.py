@@ -35,6 +35,7 @@ Dataset('iris', classification: 150 samples x 4 features, 3 classes)
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -100,7 +101,14 @@ def load(name: str, **options: Any) -> Dataset:
             raise ParameterTypeError(f"dataset {key!r} takes no options; got {', '.join(options)}")
     elif key in GENERATED and "seed" not in options and "rng" not in options:
         options["seed"] = 0
-    return DATASETS.get(key)(**options)
+    make = DATASETS.get(key)
+    accepted = inspect.signature(make).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [name for name in options if name not in accepted]
+        if unknown:
+            raise ParameterTypeError(f"dataset {key!r} has no option {', '.join(map(repr, unknown))}; its options "
+                                     f"are {', '.join(accepted)}")
+    return make(**options)
 
 
 def _load_bundled(name: str) -> Dataset:

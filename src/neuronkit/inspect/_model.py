@@ -268,6 +268,8 @@ class InspectedModel:
         check_consistent_length(np.empty(n), y)
         loss = self.loss()
         if self.classes is not None:
+            if y.ndim != 1:
+                raise ShapeError(f"y must be one class label per sample, shape ({n},); got shape {y.shape}")
             return self.class_indices(y, "y")
         if loss.output_activation == "softmax":
             if y.ndim == 2 and y.shape[1] == 1:
@@ -276,6 +278,10 @@ class InspectedModel:
             return check_class_indices(y, n_out, where=f"the output layer has {n_out} neurons")
         if y.dtype.kind not in "biuf":
             raise DataError(f"y must hold numbers (the network's targets); got dtype {y.dtype}")
+        n_out = self.network.out_features or 1
+        if y.size != n * n_out:
+            raise ShapeError(f"y must hold {n_out} target value(s) per sample, shape ({n}, {n_out}); got shape "
+                             f"{y.shape}")
         y = y.astype(np.float64)
         if self.y_mean is not None:
             y = (y.reshape(n, -1) - self.y_mean) / self.y_scale

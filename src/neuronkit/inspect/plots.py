@@ -136,6 +136,9 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, path: str | Pat
     if layers is not None and not isinstance(layers, (list, tuple)):
         raise ParameterTypeError(must_be("layers", "a list of Dense layer names or None", layers))
     names = list(dense) if layers is None else list(layers)
+    if not names:
+        raise ParameterError(must_be("layers", f"one or more of the Dense layers {', '.join(dense)} (or None for "
+                                               "all)", layers))
     for name in names:
         if not isinstance(name, str) or name not in dense:
             raise UnknownNameError(f"no Dense layer {name!r}; layers with weights: {', '.join(dense)}", kind="layer",
@@ -165,7 +168,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     if A.shape != X.shape:
         raise ShapeError(f"X and attributions must have the same 2-D shape; got {X.shape} and {A.shape}")
     n = min(check_int(n, "n", low=1), len(X))
-    if titles is not None and (isinstance(titles, str) or len(titles) < n):
+    if titles is not None and (not isinstance(titles, (list, tuple)) or len(titles) < n):
         raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per sample shown)", titles))
     shape = _image_shape(X.shape[1], image_shape)
     fig = _figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)

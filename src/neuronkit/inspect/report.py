@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterTypeError
+from ..errors import ParameterError, ParameterTypeError
 from ..validation import check_int, must_be
 from ._model import InspectedModel
 
@@ -85,6 +85,8 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     if not isinstance(out_dir, (str, os.PathLike)):
         raise ParameterTypeError(must_be("out_dir", "a folder path (str or pathlib.Path)", out_dir))
     folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"out_dir {str(folder)!r} is a file; give a folder for report.html and the pictures")
     folder.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(folder=folder, html=folder / "report.html")
     report = health(model, X, y)
