@@ -325,7 +325,8 @@ def test_dataset_checks_its_fields():
     X = np.zeros((3, 2), np.float32)
     with pytest.raises(DataError, match="3 feature names for 2 feature columns"):
         data.Dataset("d", X, np.array([0, 1, 0]), "classification", ["a", "b", "c"], classes=["x", "y"])
-    with pytest.raises(DataError, match="y holds indices from 0 to 2, but there are 2 classes"):
+    with pytest.raises(DataError, match=r"y has class indices 0..2 but there are 2 classes; class indices must be in "
+                                        r"\[0, 2\)"):
         data.Dataset("d", X, np.array([0, 1, 2]), "classification", ["a", "b"], classes=["x", "y"])
     with pytest.raises(ValueError, match="task must be"):
         data.Dataset("d", X, np.zeros(3), "ranking", ["a", "b"])
@@ -387,9 +388,10 @@ def test_unstratified_split_ignores_labels():
 
 
 @pytest.mark.parametrize("size, error, message", [
-    (0.0, ValueError, "test_size must be a fraction in"), (1.5, ValueError, "test_size must be a fraction in"),
-    ("half", TypeError, "test_size must be a fraction in"), (10, ValueError, "gives 10 of 10 samples"),
-    (0.01, ValueError, "gives 0 of 10"),
+    (0.0, ValueError, r"test_size must be a finite number in \(0, 1\); got 0.0"),
+    (1.5, ValueError, r"test_size must be a finite number in \(0, 1\); got 1.5"),
+    ("half", TypeError, r"test_size must be a finite number in \(0, 1\); got 'half'"),
+    (10, ValueError, r"test_size must be an integer in \[1, 9\]; got 10"), (0.01, ValueError, "gives 0 of 10"),
 ])
 def test_split_size_is_validated(size, error, message):
     with pytest.raises(error, match=message):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..errors import DataError, ParameterTypeError, ShapeError
-from ..validation import check_choice, column_names, must_be
+from ..validation import check_choice, check_class_indices, column_names, must_be
 from .arrays import as_arrays
 
 Task = Literal["classification", "regression"]
@@ -73,13 +73,11 @@ class Dataset:
             raise ShapeError(f"{owner}: y must be 1-D (n_samples,); got shape {y.shape}")
         names = self._names(columns, X.shape[1], owner)
         if self.task == "classification":
-            if self.classes is None or not np.issubdtype(y.dtype, np.integer):
-                raise DataError(f"{owner}: classification needs integer y (class indices) "
-                                f"and a list of classes; got y of dtype {y.dtype} and classes={self.classes!r}")
-            y = y.astype(np.int64)
-            if y.min() < 0 or y.max() >= len(self.classes):
-                raise DataError(f"{owner}: y holds indices from {y.min()} to {y.max()}, "
-                                f"but there are {len(self.classes)} classes")
+            if self.classes is None:
+                raise DataError(f"{owner}: classification needs the list of classes (classes[y[i]] is sample i's "
+                                "label); got classes=None")
+            n_classes = len(self.classes)
+            y = check_class_indices(y, n_classes, owner=owner, where=f"there are {n_classes} classes").astype(np.int64)
         else:
             y = y.astype(np.float32)
         object.__setattr__(self, "X", X)

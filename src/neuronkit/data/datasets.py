@@ -139,14 +139,6 @@ for _name in BUNDLED:
 # --------------------------------------------------------------------------- generators
 
 
-def _check_n(n: Any, owner: str, minimum: int = 1) -> int:
-    return check_int(n, "n", low=minimum, owner=owner)
-
-
-def _check_noise(noise: Any, owner: str, name: str = "noise") -> float:
-    return check_number(noise, name, low=0.0, owner=owner)
-
-
 def _per_class(n: int, classes: int) -> np.ndarray:
     """Split n samples over the classes as evenly as possible (the first classes get the extra ones)."""
     return np.full(classes, n // classes) + (np.arange(classes) < n % classes)
@@ -172,7 +164,8 @@ def xor(n: int = 200, *, noise: float = 0.1, seed: int | None = None,
     >>> bool(np.all(ds.y == (ds.X[:, 0] * ds.X[:, 1] < 0)))
     True
     """
-    n, noise, generator = _check_n(n, "xor"), _check_noise(noise, "xor"), make_rng(seed, rng)
+    n, noise = check_int(n, "n", low=1, owner="xor"), check_number(noise, "noise", low=0.0, owner="xor")
+    generator = make_rng(seed, rng)
     points = generator.uniform(-1.0, 1.0, size=(n, 2))
     y = (points[:, 0] > 0) != (points[:, 1] > 0)
     X = points + generator.normal(0.0, noise, size=points.shape)
@@ -193,7 +186,8 @@ def spirals(n: int = 300, *, classes: int = 2, noise: float = 0.05, turns: float
     >>> ds.X.shape, np.bincount(ds.y).tolist()
     ((90, 2), [30, 30, 30])
     """
-    n, noise, generator = _check_n(n, "spirals"), _check_noise(noise, "spirals"), make_rng(seed, rng)
+    n, noise = check_int(n, "n", low=1, owner="spirals"), check_number(noise, "noise", low=0.0, owner="spirals")
+    generator = make_rng(seed, rng)
     classes = check_int(classes, "classes", low=2, high=n, owner="spirals")
     turns = check_number(turns, "turns", low=0.0, low_open=True, owner="spirals")
     parts, labels = [], []
@@ -218,7 +212,8 @@ def moons(n: int = 200, *, noise: float = 0.1, seed: int | None = None,
     >>> np.bincount(moons(11, seed=0).y).tolist()
     [6, 5]
     """
-    n, noise, generator = _check_n(n, "moons", 2), _check_noise(noise, "moons"), make_rng(seed, rng)
+    n, noise = check_int(n, "n", low=2, owner="moons"), check_number(noise, "noise", low=0.0, owner="moons")
+    generator = make_rng(seed, rng)
     outer, inner = _per_class(n, 2)
     a_outer, a_inner = generator.uniform(0.0, math.pi, size=outer), generator.uniform(0.0, math.pi, size=inner)
     X = np.concatenate([np.stack([np.cos(a_outer), np.sin(a_outer)], axis=1),
@@ -243,7 +238,8 @@ def blobs(n: int = 300, *, centers: int | Any = 3, features: int = 2, std: float
     >>> sorted(map(tuple, ds.X.tolist()))
     [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (5.0, 5.0), (5.0, 5.0), (5.0, 5.0)]
     """
-    n, std, generator = _check_n(n, "blobs"), _check_noise(std, "blobs", "std"), make_rng(seed, rng)
+    n, std = check_int(n, "n", low=1, owner="blobs"), check_number(std, "std", low=0.0, owner="blobs")
+    generator = make_rng(seed, rng)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         centers = check_int(centers, "centers", low=1, high=n, owner="blobs")
         features = check_int(features, "features", low=1, owner="blobs")

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError, ParameterError, ParameterTypeError
 from ..init import make_rng
-from ..validation import must_be
+from ..validation import check_int, check_number, must_be
 from .arrays import as_arrays, float_dtype, is_label_array, take
 
-_SIZE_RULE = "a fraction in (0, 1) or a number of samples"
 
-
-def _check_size(name: str, size: Any, n: int) -> int:
-    """A split size (a fraction in (0, 1) or a count in [1, n-1]) as a count."""
-    if isinstance(size, bool) or not isinstance(size, Real):
-        raise ParameterTypeError(must_be(name, _SIZE_RULE, size))
-    if isinstance(size, Integral):
-        count = int(size)
-    elif 0.0 < float(size) < 1.0:
-        count = int(round(float(size) * n))
-    else:
-        raise ParameterError(must_be(name, _SIZE_RULE, size))
+def _split_count(name: str, size: Any, n: int) -> int:
+    """A split size as a number of samples: a count in [1, n-1], or a fraction in (0, 1) of n (rounded)."""
+    if isinstance(size, Integral) and not isinstance(size, bool):
+        return check_int(size, name, low=1, high=n - 1)
+    count = round(check_number(size, name, low=0.0, high=1.0, low_open=True, high_open=True) * n)
     if not 1 <= count <= n - 1:
         raise ParameterError(f"{name}={size!r} gives {count} of {n} samples; each part needs at least one sample. "
                              "Use a different size or more data.")
@@ -119,7 +112,7 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.2, *, stratify: 
     """
     X_array, y_array = _xy(X, y)
     generator = make_rng(seed, rng)
-    n_test = _check_size("test_size", test_size, len(X_array))
+    n_test = _split_count("test_size", test_size, len(X_array))
     train, test = _split_indices(len(X_array), n_test, _stratify_labels(y_array, stratify), generator)
     return (take(X, X_array, train), take(X, X_array, test), take(y, y_array, train), take(y, y_array, test))
 
@@ -142,8 +135,8 @@ def train_val_test_split(X: Any, y: Any, *, val_size: float | int = 0.1, test_si
     X_array, y_array = _xy(X, y)
     generator = make_rng(seed, rng)
     n = len(X_array)
-    n_test = _check_size("test_size", test_size, n)
-    n_val = _check_size("val_size", val_size, n)
+    n_test = _split_count("test_size", test_size, n)
+    n_val = _split_count("val_size", val_size, n)
     if n_val + n_test >= n:
         raise ParameterError(f"val_size={val_size!r} and test_size={test_size!r} leave no training samples "
                              f"({n_val} + {n_test} of {n}); make them smaller.")
