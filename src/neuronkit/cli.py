@@ -188,18 +188,6 @@ def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
             f"({len(y)} samples)")
 
 
-def _fit(est: Any, X: np.ndarray, y: np.ndarray, **options: Any) -> None:
-    from . import errors, training
-
-    legacy = getattr(training, "TrainingError", errors.TrainingError)
-    try:
-        est.fit(X, y, **options)
-    except legacy as exc:  # until training raises errors.TrainingError itself (then this is a no-op)
-        if isinstance(exc, NeuronkitError):
-            raise
-        raise errors.TrainingError(str(exc)) from exc
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from .callbacks import ProgressBar
     from .data import load_data, train_test_split
@@ -214,7 +202,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
     print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
           f"{len(X_test)} samples held out for testing", file=sys.stderr)
-    _fit(est, X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
+    est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
          checkpoint=args.checkpoint, resume=args.resume)
     est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
     out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
