@@ -9,7 +9,15 @@ A callback overrides any of these hooks; ``state`` is the running
     on_after_backward(state)        # gradients are in p.grad, before the update
     on_batch_end(state, loss)       # after the optimiser step
     on_epoch_end(state, logs)       # logs: {"loss": …, "val_loss": …, "accuracy": …}
+    on_epoch_complete(state)        # after every on_epoch_end, the epoch counter advanced: a consistent state
     on_train_end(state)
+    on_train_abort(state, exc)      # training stopped by an exception or Ctrl-C (then no on_train_end)
+
+The loop calls every callback alike, in list order: the progress bar and
+checkpoints are callbacks like any other. Whether a monitored value improved is
+decided by :func:`neuronkit.monitor.improved` everywhere (early stopping,
+plateau schedules, the estimators' ``tol`` rule). A new callback is a class
+here (or in the module of its family, e.g. ``inspect.health.HealthMonitor``).
 
 Callbacks that must survive an exact resume implement ``state_dict() ->
 (json_dict, arrays)`` and ``load_state_dict(json_dict, arrays)``.
@@ -28,6 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ParameterError
+from .monitor import improved, mode_for, worst
+from .validation import check_bool, check_choice, check_int, check_number
+
 
 class Callback:
     """Base class with no-op hooks."""
@@ -37,7 +49,9 @@ class Callback:
     def on_after_backward(self, state) -> None: ...
     def on_batch_end(self, state, loss: float) -> None: ...
     def on_epoch_end(self, state, logs: dict[str, float]) -> None: ...
+    def on_epoch_complete(self, state) -> None: ...
     def on_train_end(self, state) -> None: ...
+    def on_train_abort(self, state, exc: BaseException) -> None: ...
 
 
 def overrides(callback: Callback, hook: str) -> bool:
@@ -89,6 +103,9 @@ class ProgressBar(Callback):
             self._bar.close()
             self._bar = None
 
+    def on_train_abort(self, state, exc: BaseException) -> None:
+        self.on_train_end(state)
+
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
@@ -99,31 +116,26 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", *, patience: int = 10, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True, verbose: bool = False) -> None:
-        if not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"EarlyStopping patience must be an integer >= 1; got {patience!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping mode must be 'auto', 'min' or 'max'; got {mode!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
-        self.mode = mode if mode != "auto" else ("min" if "loss" in monitor or "error" in monitor else "max")
-        self.restore_best_weights, self.verbose = restore_best_weights, verbose
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.patience = check_int(patience, "patience", low=1, owner="EarlyStopping")
+        self.min_delta = check_number(min_delta, "min_delta", low=0.0, owner="EarlyStopping")
+        check_choice(mode, "mode", ("auto", "min", "max"), owner="EarlyStopping")
+        self.monitor = monitor
+        self.mode = mode_for(monitor, mode)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights", owner="EarlyStopping")
+        self.verbose = verbose
+        self.best = worst(self.mode)
         self.best_epoch = -1
         self.wait = 0
         self.best_weights: dict[str, np.ndarray] | None = None
         self.stopped_epoch: int | None = None
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, state, logs: dict[str, float]) -> None:
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which fit did not report; available: "
+            raise ParameterError(f"EarlyStopping monitors {self.monitor!r}, which fit did not report; available: "
                              f"{', '.join(logs)}. Give validation data (validation_split= or validation_data=) "
                              "to monitor val_* values.")
         value = logs[self.monitor]
-        if self._improved(value):
+        if improved(value, self.best, mode=self.mode, delta=self.min_delta):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best_weights:
                 self.best_weights = state.model.state_dict()
@@ -154,18 +166,25 @@ class LossPlateau(Callback):
     """scikit-learn's stopping rule: stop when the training loss has not improved by ``tol``
     for ``n_iter_no_change`` consecutive epochs (used by the estimators)."""
 
-    def __init__(self, tol: float = 1e-4, n_iter_no_change: int = 10, monitor: str = "loss") -> None:
-        self.tol, self.n_iter_no_change, self.monitor = float(tol), int(n_iter_no_change), monitor
-        self.best = math.inf
+    def __init__(self, tol: float = 1e-4, n_iter_no_change: int = 10, monitor: str = "loss",
+                 mode: str = "auto") -> None:
+        self.tol = check_number(tol, "tol", low=0.0, owner="LossPlateau")
+        self.n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change", low=1, owner="LossPlateau")
+        self.monitor = monitor
+        self.mode = mode_for(monitor, mode)
+        self.best = worst(self.mode)
         self.count = 0
 
     def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        if self.monitor not in logs:
+            raise ParameterError(f"LossPlateau monitors {self.monitor!r}, which fit did not report; available: "
+                                 f"{', '.join(logs)}")
         value = logs[self.monitor]
-        if value > self.best - self.tol:
-            self.count += 1
-        else:
+        if improved(value, self.best, mode=self.mode, delta=self.tol):
             self.count = 0
-        self.best = min(self.best, value)
+        else:
+            self.count += 1
+        self.best = min(self.best, value) if self.mode == "min" else max(self.best, value)
         if self.count >= self.n_iter_no_change:
             state.stop_training = True
             state.notes.append(f"stopped at epoch {state.epoch + 1}: {self.monitor} did not improve by more than "
@@ -203,7 +222,7 @@ class LRScheduler(Callback):
         self.monitor = monitor
 
     def on_epoch_end(self, state, logs: dict[str, float]) -> None:
-        if getattr(self.schedule, "needs_metric", False) or type(self.schedule).__name__ == "ReduceLROnPlateau":
+        if getattr(self.schedule, "needs_metric", False):
             key = self.monitor if self.monitor in logs else "loss"
             self.schedule.step(logs[key])
         else:
@@ -222,7 +241,7 @@ class HistoryLogger(Callback):
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         if self.path.suffix.lower() not in (".csv", ".json"):
-            raise ValueError(f"HistoryLogger path must end in .csv or .json; got {str(self.path)!r}")
+            raise ParameterError(f"HistoryLogger path must end in .csv or .json; got {str(self.path)!r}")
 
     def on_epoch_end(self, state, logs: dict[str, float]) -> None:
         rows = state.history.rows()
@@ -249,8 +268,18 @@ class Checkpoint(Callback):
 
     def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
         self.path = Path(path)
-        self.every = int(every)
+        self.every = check_int(every, "every", low=1, owner="Checkpoint")
 
-    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
-        if (state.epoch + 1) % self.every == 0:
-            state.pending_checkpoint = self.path  # written after the epoch's bookkeeping completes
+    def on_epoch_complete(self, state) -> None:
+        if state.epoch % self.every == 0:  # state.epoch already counts the finished epoch
+            self._save(state)
+
+    def on_train_abort(self, state, exc: BaseException) -> None:
+        if not state.in_update:  # mid-update weights would not resume exactly; the last saved file stays
+            self._save(state)
+
+    def _save(self, state) -> None:
+        from .checkpoints import save_checkpoint
+
+        save_checkpoint(self.path, state, state.callbacks)
+        state.checkpoint_saved = self.path
