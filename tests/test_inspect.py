@@ -431,7 +431,7 @@ def test_activation_maximisation_finds_w_over_2_lambda_and_is_seeded():
     again = ni.maximize_activation(net, "output[0]", steps=50, seed=4)
     np.testing.assert_array_equal(again.x, ni.maximize_activation(net, "output[0]", steps=50, seed=4).x)
     assert not np.array_equal(again.x, ni.maximize_activation(net, "output[0]", steps=50, seed=5).x)
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         ni.maximize_activation(net, "output[0]", seed=-1)
 
 
