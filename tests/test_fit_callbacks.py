@@ -78,6 +78,23 @@ def test_fit_takes_a_dataframe_and_a_series():
     np.testing.assert_array_equal(a.parameters()[0].data, b.parameters()[0].data)
 
 
+def test_a_dataframe_fit_records_feature_names_and_prediction_checks_them():
+    pd = pytest.importorskip("pandas")
+    from neuronkit.errors import DataError
+    from neuronkit.training import evaluate, predict
+
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    net = _net()
+    nk.fit(net, frame, y, epochs=1, seed=0, progress=False)
+    assert list(net.feature_names_in_) == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(predict(net, frame), predict(net, X))
+    with pytest.raises(DataError, match=r"same columns in another order: \['d', 'c', 'b', 'a'\]"):
+        predict(net, frame[["d", "c", "b", "a"]])
+    with pytest.raises(DataError, match=r"missing \['d'\]; not seen in fit \['e'\]"):
+        evaluate(net, frame.rename(columns={"d": "e"}), y)
+
+
 class Recorder(Callback):
     def __init__(self):
         self.calls: list[str] = []

@@ -48,12 +48,19 @@ from .callbacks import (
 )
 from .checkpoints import CHECKPOINT_KIND, load_checkpoint, save_checkpoint
 from .engine import Tensor, eval_mode, no_grad
-from .errors import ParameterError, ShapeError, TrainingError, TrainingInterrupted
+from .errors import DataError, ParameterError, ShapeError, TrainingError, TrainingInterrupted
 from .history import History
 from .layers import Module
 from .losses import Loss, get_loss
 from .metrics import canonical_name, get_metric
-from .validation import check_array, check_class_indices, check_consistent_length, check_int, check_number
+from .validation import (
+    check_array,
+    check_class_indices,
+    check_consistent_length,
+    check_int,
+    check_number,
+    column_names,
+)
 
 __all__ = [
     "CHECKPOINT_KIND", "History", "TrainState", "TrainingError", "TrainingInterrupted", "default_loss",
@@ -157,6 +164,23 @@ def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[n
     return X, y
 
 
+def check_feature_names(model: Module, X: Any, what: str) -> None:
+    """Refuse a DataFrame whose columns are not the ones the model was fitted on, in the same order."""
+    fitted = getattr(model, "feature_names_in_", None)
+    names = column_names(X)
+    if fitted is None or names is None or list(fitted) == names:
+        return
+    missing = [c for c in fitted if c not in names]
+    extra = [c for c in names if c not in list(fitted)]
+    if missing or extra:
+        detail = "; ".join(part for part in (f"missing {missing}" if missing else "",
+                                             f"not seen in fit {extra}" if extra else "") if part)
+    else:
+        detail = f"same columns in another order: {names}"
+    raise DataError(f"{what}: X has columns that differ from those the model was fitted on ({detail}); "
+                    f"give the columns {list(fitted)} in that order")
+
+
 def _sample_weight(sample_weight: Any, n: int, what: str = "fit") -> np.ndarray | None:
     """``sample_weight`` as finite non-negative float64 weights, one per sample, not all zero."""
     if sample_weight is None:
@@ -217,7 +241,9 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
     else:
         fn = model.infer  # arrays in, arrays out: no Tensor bookkeeping, and it records no graph
     with no_grad(), eval_mode():
-        X = X if type(X) is np.ndarray else np.asarray(X)
+        if type(X) is not np.ndarray:
+            check_feature_names(model, X, "predict")
+            X = np.asarray(X)
         n = len(X)
         if 0 < n <= batch_size:  # one batch: no slicing, no concatenation
             parts = [fn(X)]
@@ -237,6 +263,7 @@ def evaluate(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, m
              batch_size: int = 4096) -> dict[str, float]:
     """Loss and metrics of the model on (X, y), in eval mode under ``no_grad``."""
     loss_fn = default_loss(model) if loss is None else get_loss(loss)
+    check_feature_names(model, X, "evaluate")
     X, y = _prepare_xy(model, X, y, loss_fn, "evaluate")
     forward = _forward_for_loss(model, loss_fn)
     raw = outputs(model, X, logits=forward is not model, batch_size=batch_size)
@@ -306,6 +333,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     batch_size = check_int(batch_size, "batch_size", low=1)
     loss_fn = default_loss(model) if loss is None else get_loss(loss)
     _forward_for_loss(model, loss_fn)  # refuse a loss that does not fit the output layer before looking at y
+    names = column_names(X)
     X, y = _prepare_xy(model, X, y, loss_fn, "fit")
     weights = _sample_weight(sample_weight, len(X))
     if seed is None:
@@ -335,6 +363,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     callback_list = _callback_list(callbacks, progress=progress, early_stopping=early_stopping,
                                    monitor="val_loss" if X_val is not None else "loss",
                                    checkpoint=checkpoint, history_file=history_file)
+    if names is not None:  # a DataFrame's column names are the model's feature names from now on
+        model.feature_names_in_ = np.asarray(names, dtype=object)  # type: ignore[attr-defined]
     history = History()
     history.baseline_loss = _baseline_loss(y, loss_fn)
     state = TrainState(model=model, optimizer=opt, loss=loss_fn, history=history, epochs=epochs,
