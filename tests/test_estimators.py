@@ -450,3 +450,15 @@ def test_not_fitted_error_is_scikit_learns():
     assert nk.estimators.NotFittedError is NotFittedError
     with pytest.raises(NotFittedError, match="This NeuralRegressor instance is not fitted yet"):
         nk.NeuralRegressor().predict(np.ones((2, 3)))
+
+
+def test_a_float64_estimator_trains_in_float64_and_round_trips(tmp_path):
+    X, y = iris()
+    with pytest.warns(ConvergenceWarning):
+        reg = nk.NeuralRegressor(hidden_layer_sizes=(6,), max_iter=5, dtype="float64", random_state=0).fit(X, y)
+    assert {p.dtype for p in reg.network_.parameters()} == {np.dtype(np.float64)}
+    assert reg.coefs_[0].dtype == np.float64 and reg.transform_inputs(X).dtype == np.float64
+    reg.save(tmp_path / "r64.nkm")
+    back = nk.load(tmp_path / "r64.nkm")
+    assert back.get_params()["dtype"] == "float64"
+    np.testing.assert_array_equal(back.predict(X), reg.predict(X))

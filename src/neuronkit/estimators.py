@@ -400,7 +400,8 @@ class _NeuralBase(BaseEstimator):
         batch = auto_batch_size(n) if self.batch_size == "auto" else min(int(self.batch_size), n)
         mean_weight = 1.0 if weights is None else float(weights.mean())
         for layer in self._dense_layers():
-            # scikit-learn's penalty: ½·alpha·ΣW² / Σwᵢ of the batch (the batch's size when unweighted)
+            # scikit-learn's penalty: ½·alpha·ΣW² / Σwᵢ over the batch; here the batch size times the mean
+            # weight (exact for full batches, the expected batch weight for minibatches)
             layer.l2 = 0.5 * float(self.alpha) / (batch * mean_weight)
         if not (incremental and self._optimizer is not None):
             self._optimizer = self._make_optimizer()
