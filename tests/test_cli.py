@@ -136,9 +136,9 @@ def test_usage_and_data_errors():
     code, _, err = run("summary", "missing.nkm")
     assert code == 1 and "missing.nkm" in err and "Traceback" not in err
     code, _, err = run("neuron", "--weights", "0.8,x", "--input", "1,2")
-    assert code == 1 and "--weights must be numbers" in err
+    assert code == 2 and "--weights must be numbers" in err  # a malformed option: a usage error
     code, _, err = run("neuron", "--weights", "0.8,0.6", "--input", "1")
-    assert code == 1 and "--input has 1 values but --weights has 2" in err
+    assert code == 2 and "--input has 1 values but --weights has 2" in err
     code, _, err = run("train", "iris", "--hidden", "0")
     assert code == 2 and "--hidden" in err
     code, _, err = run("--debug", "summary", "missing.nkm")
@@ -184,7 +184,7 @@ def test_a_diverging_run_is_a_clear_error_not_an_unexpected_one(tmp_path):
 
 def test_non_finite_alpha_is_refused_by_name(tmp_path):
     code, out, err = run("train", "iris", "--alpha", "nan", cwd=tmp_path)
-    assert code == 1 and "alpha must be a finite number >= 0; got nan" in err and "Traceback" not in err
+    assert code == 2 and "--alpha must be a finite number >= 0; got nan" in err and "Traceback" not in err
 
 
 def test_explain_checks_the_neuron_before_printing_anything(tmp_path):

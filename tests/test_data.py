@@ -9,6 +9,7 @@ import pytest
 
 from neuronkit import data, datasets
 from neuronkit.data import DataError
+from neuronkit.errors import NeuronkitError, NotFittedError, ShapeError
 
 requires_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
                                       reason="scikit-learn (neuronkit[train]) is not installed")
@@ -138,8 +139,8 @@ def test_blobs_cluster_around_given_centres():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: datasets.xor(0), "n must be an integer >= 1"),
-    (lambda: datasets.moons(10, noise=-1.0), "noise must be a number >= 0"),
-    (lambda: datasets.spirals(10, classes=1), "classes must be an integer from 2"),
+    (lambda: datasets.moons(10, noise=-1.0), "noise must be a finite number >= 0"),
+    (lambda: datasets.spirals(10, classes=1), r"classes must be an integer in \[2, 10\]"),
     (lambda: datasets.blobs(10, centers=[1.0, 2.0]), r"shape \(k, features\)"),
     (lambda: datasets.xor(10, seed=-1), "seed must be a non-negative integer"),
 ])
@@ -298,19 +299,20 @@ def test_csv_directory_and_encoding_errors(tmp_path):
 # --------------------------------------------------------------------------- validation
 
 
-@pytest.mark.parametrize("X, y, message", [
-    ([1.0, 2.0], None, r"X must be 2-D \(n_samples, n_features\); got shape \(2,\)\. For one feature"),
-    (np.zeros((2, 2, 2)), None, r"got shape \(2, 2, 2\)"),
-    (np.zeros((0, 3)), None, "at least one sample"),
-    ([[1.0, "a"]], None, "X must be a numeric array"),
-    ([[1.0, 2.0], [3.0]], None, "X must be a numeric array"),
-    ([[1.0, 2.0], [3.0, np.nan]], None, r"non-finite value \(nan\) at row 1, column 1 \(X\[1, 1\]\)"),
-    (np.zeros((3, 2)), [0, 1], "X has 3 rows but y has 2 values"),
-    (np.zeros((2, 2)), [1.0, np.inf], r"y has a non-finite value \(inf\) at y\[1\]"),
+@pytest.mark.parametrize("X, y, error, message", [
+    ([1.0, 2.0], None, ShapeError, r"X must be 2-D \(n_samples, n_features\); got shape \(2,\)\. For one feature"),
+    (np.zeros((2, 2, 2)), None, ShapeError, r"got shape \(2, 2, 2\)"),
+    (np.zeros((0, 3)), None, DataError, "at least 1 sample"),
+    ([[1.0, "a"]], None, DataError, "X must be a numeric array"),
+    ([[1.0, 2.0], [3.0]], None, DataError, "X must be a numeric array"),
+    ([[1.0, 2.0], [3.0, np.nan]], None, DataError, r"non-finite value \(nan\) at row 1, column 1 \(X\[1, 1\]\)"),
+    (np.zeros((3, 2)), [0, 1], ShapeError, "X has 3 samples but y has 2"),
+    (np.zeros((2, 2)), [1.0, np.inf], DataError, r"y has a non-finite value \(inf\) at \(y\[1\]\)"),
 ])
-def test_as_arrays_messages(X, y, message):
-    with pytest.raises(DataError, match=message):
+def test_as_arrays_messages(X, y, error, message):
+    with pytest.raises(error, match=message) as info:
         data.as_arrays(X, y)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, NeuronkitError)
 
 
 def test_as_arrays_converts_and_keeps_labels():
@@ -323,7 +325,8 @@ def test_dataset_checks_its_fields():
     X = np.zeros((3, 2), np.float32)
     with pytest.raises(DataError, match="3 feature names for 2 feature columns"):
         data.Dataset("d", X, np.array([0, 1, 0]), "classification", ["a", "b", "c"], classes=["x", "y"])
-    with pytest.raises(DataError, match="y holds indices from 0 to 2, but there are 2 classes"):
+    with pytest.raises(DataError, match=r"y has class indices 0..2 but there are 2 classes; class indices must be in "
+                                        r"\[0, 2\)"):
         data.Dataset("d", X, np.array([0, 1, 2]), "classification", ["a", "b"], classes=["x", "y"])
     with pytest.raises(ValueError, match="task must be"):
         data.Dataset("d", X, np.zeros(3), "ranking", ["a", "b"])
@@ -384,12 +387,14 @@ def test_unstratified_split_ignores_labels():
     assert misses > 0  # with stratify=True class 1 would always be there
 
 
-@pytest.mark.parametrize("size, message", [
-    (0.0, "test_size must be a fraction in"), (1.5, "test_size must be a fraction in"),
-    ("half", "test_size must be a fraction in"), (10, "gives 10 of 10 samples"), (0.01, "gives 0 of 10"),
+@pytest.mark.parametrize("size, error, message", [
+    (0.0, ValueError, r"test_size must be a finite number in \(0, 1\); got 0.0"),
+    (1.5, ValueError, r"test_size must be a finite number in \(0, 1\); got 1.5"),
+    ("half", TypeError, r"test_size must be a finite number in \(0, 1\); got 'half'"),
+    (10, ValueError, r"test_size must be an integer in \[1, 9\]; got 10"), (0.01, ValueError, "gives 0 of 10"),
 ])
-def test_split_size_is_validated(size, message):
-    with pytest.raises(ValueError, match=message):
+def test_split_size_is_validated(size, error, message):
+    with pytest.raises(error, match=message):
         data.train_test_split(np.zeros((10, 1)), np.arange(10) % 2, test_size=size, seed=0)
 
 
@@ -460,7 +465,7 @@ def test_unfitted_scaler_round_trips_and_says_fit_first():
     scaler = data.Scaler.from_dict(data.MinMaxScaler(feature_range=(-1, 1)).to_dict())
     assert scaler.feature_range == (-1.0, 1.0) and not scaler.is_fitted
     assert repr(scaler) == "MinMaxScaler(feature_range=[-1.0, 1.0], not fitted)"
-    with pytest.raises(DataError, match=r"not fitted yet; call fit\(X_train\) first"):
+    with pytest.raises(NotFittedError, match=r"not fitted yet; call fit\(X_train\) first"):
         scaler.transform([[1.0]])
 
 
@@ -478,7 +483,7 @@ def test_scaler_registry():
     assert data.get_scaler("minmax", feature_range=(2, 3)).feature_range == (2.0, 3.0)
     with pytest.raises(ValueError, match="unknown scaler 'robust'; valid names are: standard, minmax, none"):
         data.get_scaler("robust")
-    with pytest.raises(ValueError, match="feature_range must have low < high"):
+    with pytest.raises(ValueError, match=r"feature_range must be two numbers \(low, high\) with low < high"):
         data.MinMaxScaler(feature_range=(1, 1))
     with pytest.raises(ValueError, match="StandardScaler.from_dict got a dict for scaler 'minmax'"):
         data.StandardScaler.from_dict({"name": "minmax"})

@@ -11,6 +11,8 @@ import pytest
 
 import neuronkit as nk
 from neuronkit import inspect as ni
+from neuronkit.inspect import attribution
+from neuronkit.registry import Registry
 
 
 def relu(z):
@@ -243,9 +245,9 @@ def test_report_text_and_json(clf, digits):
 def test_thresholds_are_validated():
     with pytest.raises(ValueError, match="unknown thresholds \\['dead'\\]; valid names are: saturation_eps"):
         ni.Thresholds.of({"dead": 1})
-    with pytest.raises(ValueError, match="saturation_fraction must be in \\(0, 1\\]; got 2"):
+    with pytest.raises(ValueError, match="saturation_fraction must be a finite number in \\(0, 1\\]; got 2"):
         ni.Thresholds(saturation_fraction=2)
-    with pytest.raises(ValueError, match="vanishing_ratio must be a positive number; got -1"):
+    with pytest.raises(ValueError, match="vanishing_ratio must be a finite number > 0; got -1"):
         ni.Thresholds(vanishing_ratio=-1)
 
 
@@ -355,16 +357,19 @@ def test_attribution_targets_and_options(clf, digits):
         ni.attribute(clf, np.zeros((2, 3)))
 
 
-def test_attribution_methods_live_in_a_registry():
+def test_attribution_methods_live_in_a_registry(monkeypatch):
     def ones(objective, X, target, *, baseline, steps, batch_size):
         return np.ones_like(X), {}
 
+    with pytest.raises(ValueError, match="'ig' is already taken by 'integrated_gradients'"):
+        ni.register_attribution("ig", ones)  # refused before anything is registered
+    registry = Registry(ni.ATTRIBUTIONS.kind)  # a copy, so the method added here is gone after the test
+    for name, method in ni.ATTRIBUTIONS.items():
+        registry.register(name, method)
+    monkeypatch.setattr(attribution, "ATTRIBUTIONS", registry)
     ni.register_attribution("ones", ones)
-    try:
-        net = nk.Sequential(nk.Dense(2, 1, activation="identity", seed=0))
-        assert np.all(ni.attribute(net, [[1.0, 2.0]], "ones") == 1.0)
-    finally:
-        del ni.ATTRIBUTIONS["ones"]
+    net = nk.Sequential(nk.Dense(2, 1, activation="identity", seed=0))
+    assert np.all(ni.attribute(net, [[1.0, 2.0]], "ones") == 1.0)
 
 
 # ---------------------------------------------------------------------------- specialisation

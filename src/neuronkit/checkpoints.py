@@ -75,8 +75,11 @@ def load_checkpoint(path: str | Path, state: Any, callbacks: Iterable[Any] = ())
         state.model.load_state_dict(model_state)
     except (ValueError, ModelFileError) as exc:
         raise TrainingError(f"checkpoint {path} does not fit this network: {exc}") from None
-    state.optimizer.load_state_dict(meta["optimizer"],
-                                    {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")})
+    try:
+        state.optimizer.load_state_dict(meta["optimizer"],
+                                        {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")})
+    except (ValueError, ModelFileError) as exc:
+        raise TrainingError(f"checkpoint {path} does not fit this optimiser: {exc}") from None
     for i, c in enumerate(callbacks):
         key = f"{i}:{type(c).__name__}"
         if hasattr(c, "load_state_dict") and key in meta["callbacks"]:

@@ -1,32 +1,50 @@
-"""The ``neuronkit`` command line: a thin layer over the public API.
+"""The ``neuronkit`` command line (also ``python -m neuronkit``): a thin layer over the public API.
 
-Exit codes: 0 success, 1 a data/model problem (the message says what and how to
-fix it), 2 a usage error. ``--debug`` shows the traceback of a failure.
+Exit codes: 0 success; 1 a problem with the data, a model file or a run (a
+:class:`~neuronkit.errors.NeuronkitError` or an ``OSError``; the message says
+what and how to fix it); 2 a usage error (argparse's own, or
+:class:`~neuronkit.errors.UsageError`: an option value that cannot be right
+whatever the data). Anything else is a bug in neuronkit: one line says so and
+the exit code is 1. ``--debug`` shows the traceback of any failure.
+
+Imports stay light: each command imports what it uses when it runs. ``summary``,
+``explain`` and ``neuron`` never import scikit-learn: an estimator's model file
+is read through :class:`SavedEstimator`, a view of the file, not the estimator
+class (whose scikit-learn base takes longer to import than the whole command).
+
+The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.load_data`,
+:func:`~neuronkit.data.targets_for`, :func:`~neuronkit.data.check_features`)
+live in :mod:`neuronkit.data`; ``neuronkit inspect`` is defined in
+:mod:`neuronkit.inspect.cli`, which this module imports (never the reverse).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .training import TrainingError
+from ._version import __version__
+from .errors import NeuronkitError, ParameterError, UsageError
+from .inspect.cli import add_inspect_command
+from .validation import check_finite, check_int, check_number
+
+#: the error for a command line used wrongly (exit code 2); kept under its old name
+CLIError = UsageError
 
 
-class CLIError(Exception):
-    """A problem to report in one line (exit code 1)."""
-
-
+# ----------------------------------------------------------------------------- option values
 def _floats(text: str, what: str) -> list[float]:
     try:
         values = [float(v) for v in text.replace(";", ",").split(",") if v.strip() != ""]
     except ValueError:
-        raise CLIError(f"{what} must be numbers separated by commas, e.g. 0.5,0.3; got {text!r}") from None
+        raise UsageError(f"{what} must be numbers separated by commas, e.g. 0.5,0.3; got {text!r}") from None
     if not values:
-        raise CLIError(f"{what} is empty; give numbers separated by commas, e.g. 0.5,0.3")
+        raise UsageError(f"{what} is empty; give numbers separated by commas, e.g. 0.5,0.3")
     return values
 
 
@@ -53,22 +71,103 @@ def _batch(text: str) -> int | str:
     return value
 
 
-def load_data(spec: str, target: str | None):
-    """A bundled dataset by name, or a CSV file by path."""
-    from . import data, datasets
+def _activation(text: str) -> str:
+    from .activations import get_activation
 
-    if spec in datasets.available():
-        if target is not None:
-            raise CLIError(f"--target is for CSV files; the bundled dataset {spec!r} has its own target")
-        return datasets.load(spec)
-    path = Path(spec)
-    if path.suffix.lower() == ".csv" or path.exists():
-        return data.load_csv(path, target=target)
-    raise CLIError(f"DATA must be a bundled dataset ({', '.join(datasets.available())}) or a CSV file; "
-                   f"{spec!r} is neither (no such file)")
+    try:
+        get_activation(text)
+    except (NeuronkitError, ValueError) as exc:  # an unknown name: its message lists the valid ones
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
-def _estimator_for(dataset, args: argparse.Namespace):
+def _option(check: Callable[..., Any], value: Any, name: str, **rule: Any) -> Any:
+    """An option value through a :mod:`neuronkit.validation` check; a bad one is a usage error."""
+    try:
+        return check(value, name, **rule)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_train_options(args: argparse.Namespace) -> None:
+    _option(check_number, args.lr, "--lr", low=0.0, low_open=True)
+    _option(check_int, args.epochs, "--epochs", low=1)
+    _option(check_number, args.alpha, "--alpha", low=0.0)
+    _option(check_number, args.dropout, "--dropout", low=0.0, high=1.0, high_open=True)
+    _option(check_number, args.test_size, "--test-size", low=0.0, high=1.0, low_open=True, high_open=True)
+    _option(check_int, args.seed, "--seed", low=0)
+
+
+# ----------------------------------------------------------------------------- model files
+class SavedEstimator:
+    """An estimator's model file as ``summary`` and ``explain`` use it, read without the estimator class.
+
+    Holds what the file holds: ``network_`` (in eval mode), ``scaler_``,
+    ``n_features_in_``, ``history_``, and ``classes_`` (a classifier) or
+    ``y_mean_``/``y_scale_`` (a regressor); :meth:`transform_inputs` and
+    :meth:`predict` work as the estimator's do. It mirrors
+    ``NeuralClassifier``/``NeuralRegressor._from_model_file`` (a test compares
+    the two), so a layout it does not know falls back to :func:`neuronkit.load`.
+    """
+
+    KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
+
+    def __init__(self, kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        from .data import get_scaler
+        from .io import build_network
+        from .training import History
+
+        self.estimator = self.KINDS[kind]
+        self.network_ = build_network(meta["network"], arrays)
+        self.network_.eval()
+        self.scaler_ = get_scaler(meta["scaler"])
+        self.n_features_in_ = int(meta["n_features_in"])
+        self.history_ = History.from_dict(meta["history"])
+        extra = meta.get("extra", {})
+        if kind == "classifier":
+            dtype = np.dtype(extra.get("classes_dtype", "<U0"))
+            self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
+        else:
+            self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
+            self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Any:
+        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator."""
+        from .io import load, read_model_file
+
+        meta, arrays = read_model_file(path)
+        kind = meta.get("kind")
+        if kind in cls.KINDS:
+            try:
+                return cls(kind, meta, arrays)
+            except (KeyError, TypeError, ValueError):  # a layout this view does not know: the estimator itself
+                pass
+        return load(path)
+
+    def transform_inputs(self, X: Any) -> np.ndarray:
+        """X scaled as the network sees it (checked as a float32 array first, as the estimator does)."""
+        from .data import as_arrays
+
+        X, _ = as_arrays(X)
+        return self.scaler_.transform(X).astype(self.network_.parameters()[0].dtype, copy=False)
+
+    def decode(self, outputs: np.ndarray) -> np.ndarray:
+        """The network's outputs (n, n_outputs) as the estimator's predictions: labels or target values."""
+        if hasattr(self, "classes_"):
+            index = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5).astype(np.intp)
+            return self.classes_[index]
+        values = outputs.astype(np.float64) * self.y_scale_ + self.y_mean_
+        return values[:, 0] if values.shape[1] == 1 else values
+
+    def predict(self, X: Any) -> np.ndarray:
+        from .training import outputs
+
+        return self.decode(outputs(self.network_, self.transform_inputs(X)))
+
+
+# ----------------------------------------------------------------------------- commands
+def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
     from .estimators import NeuralClassifier, NeuralRegressor
 
     cls = NeuralClassifier if dataset.task == "classification" else NeuralRegressor
@@ -78,7 +177,7 @@ def _estimator_for(dataset, args: argparse.Namespace):
                early_stopping=args.early_stopping)
 
 
-def _metrics_text(est, X, y) -> str:
+def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
     from . import metrics
 
     pred = est.predict(X)
@@ -89,19 +188,14 @@ def _metrics_text(est, X, y) -> str:
             f"({len(y)} samples)")
 
 
-def _labels_of(dataset) -> np.ndarray:
-    if dataset.task == "classification" and getattr(dataset, "classes", None) is not None:
-        return np.asarray(dataset.classes)[dataset.y]
-    return dataset.y
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from .callbacks import ProgressBar
-    from .data import train_test_split
+    from .data import load_data, train_test_split
     from .io import save
 
+    _check_train_options(args)
     dataset = load_data(args.data, args.target)
-    y = _labels_of(dataset)
+    y = dataset.targets()
     X_train, X_test, y_train, y_test = train_test_split(
         dataset.X, y, test_size=args.test_size, stratify=dataset.task == "classification", seed=args.seed)
     est = _estimator_for(dataset, args)
@@ -109,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
           f"{len(X_test)} samples held out for testing", file=sys.stderr)
     est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-            checkpoint=args.checkpoint, resume=args.resume)
+         checkpoint=args.checkpoint, resume=args.resume)
     est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
     out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
     save(est, out)
@@ -122,34 +216,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def targets_for(model: Any, dataset: Any) -> np.ndarray:
-    """The dataset's targets in the model's terms: labels for a classifier estimator (each one the model
-    knows), class indices or values otherwise."""
-    classes = getattr(model, "classes_", None)
-    if dataset.task != "classification" or classes is None or dataset.classes is None:
-        return dataset.y
-    labels, classes = _labels_of(dataset), np.asarray(classes)
-    if labels.dtype != classes.dtype and labels.dtype.kind in "US" and classes.dtype.kind in "iu":
-        labels = labels.astype(classes.dtype)
-    unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
-    if unknown:
-        raise ValueError(f"the data has labels the model was not trained on: {unknown[:5]}; the model's "
-                         f"classes are {classes.tolist()}")
-    return labels
+def _load_estimator(path: str, command: str) -> Any:
+    """The estimator in a model file (``evaluate`` and ``predict`` need one, not a bare network)."""
+    from .io import load
 
-
-def check_features(model: Any, model_path: Any, dataset: Any, doing: str) -> None:
-    """The dataset has as many feature columns as the model takes (else a message saying what to do)."""
-    n_in = getattr(model, "n_features_in_", None) or getattr(getattr(model, "network_", model), "in_features", None)
-    if n_in is not None and dataset.X.shape[1] != n_in:
-        raise ValueError(f"{dataset.name} has {dataset.X.shape[1]} features but the model {model_path} takes {n_in}; "
-                         f"{doing} it on the kind of data it was trained on")
+    est = load(path)
+    if not hasattr(est, "predict"):
+        raise ParameterError(f"neuronkit {command} needs a model written by 'neuronkit train' (a NeuralClassifier or "
+                             f"NeuralRegressor); {path} holds a {type(est).__name__}. For a network use Python: "
+                             f"nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
+                             f"{', y' if command == 'evaluate' else ''})")
+    return est
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .io import load
+    from .data import check_features, load_data, targets_for
 
-    est = load(args.model)
+    est = _load_estimator(args.model, "evaluate")
     dataset = load_data(args.data, args.target)
     check_features(est, args.model, dataset, "evaluate")
     print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
@@ -158,11 +241,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     import csv
+    import io
 
     from .data import load_features_csv
-    from .io import load
+    from .io import atomic_write_text
 
-    est = load(args.model)
+    est = _load_estimator(args.model, "predict")
     names = getattr(est, "feature_names_in_", None)
     X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
                              n_features=est.n_features_in_)
@@ -172,10 +256,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for i, p in enumerate(pred):
         rows.append([str(p)] + ([f"{v:.6g}" for v in proba[i]] if proba is not None else []))
     if args.out:
-        import io
-
-        from .io import atomic_write_text
-
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
         atomic_write_text(args.out, buf.getvalue())
@@ -186,11 +266,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from .io import load
-
-    est = load(args.model)
+    est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
-    print(f"{type(est).__name__} from {args.model}")
+    print(f"{getattr(est, 'estimator', type(est).__name__)} from {args.model}")
     if hasattr(est, "classes_"):
         print(f"classes: {', '.join(map(str, est.classes_))}")
     print(net.summary())
@@ -201,48 +279,49 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_neuron(spec: str, net) -> tuple[str, int]:
+def _parse_neuron(spec: str, net: Any) -> tuple[str, int]:
+    """``LAYER:INDEX`` of a Dense layer of ``net``: malformed text is a usage error, a neuron the
+    model does not have is a :class:`~neuronkit.errors.ParameterError` (exit 1)."""
     from .layers import Dense
 
     if ":" not in spec:
-        raise CLIError(f"--neuron must be LAYER:INDEX, e.g. hidden1:3; got {spec!r}")
+        raise UsageError(f"--neuron must be LAYER:INDEX, e.g. hidden1:3; got {spec!r}")
     layer, _, index = spec.rpartition(":")
     try:
         idx = int(index)
     except ValueError:
-        raise CLIError(f"--neuron index must be an integer, e.g. hidden1:3; got {spec!r}") from None
+        raise UsageError(f"--neuron index must be an integer, e.g. hidden1:3; got {spec!r}") from None
     if layer not in net.layers:
-        raise CLIError(f"--neuron: no layer {layer!r}; layers are {', '.join(net.layers)}")
+        raise ParameterError(f"--neuron: no layer {layer!r}; layers are {', '.join(net.layers)}")
     if not isinstance(net[layer], Dense):
-        raise CLIError(f"--neuron: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons to explain")
+        raise ParameterError(f"--neuron: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons "
+                             "to explain")
     n = net[layer].out_features
     if not 0 <= idx < n:
-        raise CLIError(f"--neuron: layer {layer!r} has {n} neurons (0..{n - 1}); got {idx}")
+        raise ParameterError(f"--neuron: layer {layer!r} has {n} neurons (0..{n - 1}); got {idx}")
     return layer, idx
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .engine import no_grad
-    from .io import load
+    from .engine import eval_mode, no_grad
+    from .errors import ShapeError
 
-    est = load(args.model)
+    est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
-    x = np.asarray(_floats(args.input, "--input"), dtype=np.float32)
+    x = check_finite(np.asarray(_floats(args.input, "--input"), dtype=np.float32), "--input")
     n_in = getattr(est, "n_features_in_", net.in_features)
     if x.size != n_in:
-        raise CLIError(f"--input has {x.size} values but the model takes {n_in} features")
+        raise ShapeError(f"--input has {x.size} values but the model takes {n_in} features")
     chosen = _parse_neuron(args.neuron, net) if args.neuron else None  # checked before anything is printed
     xs = est.transform_inputs(x[None, :])[0] if hasattr(est, "transform_inputs") else x
-    net.eval()
     inputs: dict[str, np.ndarray] = {}
     h = xs
-    with no_grad():
+    with no_grad(), eval_mode():
         for name, layer in net.layers.items():
             inputs[name] = h
             h = layer(h[None, :]).data[0]
     if hasattr(est, "predict"):
-        pred = est.predict(x[None, :])[0]
-        print(f"prediction: {pred}")
+        print(f"prediction: {est.predict(x[None, :])[0]}")
     if chosen is None:  # the output neuron that wins (a classifier), else the first
         chosen = _parse_neuron(f"{list(net.layers)[-1]}:{int(np.argmax(h)) if hasattr(est, 'classes_') else 0}", net)
     layer_name, idx = chosen
@@ -256,16 +335,18 @@ def cmd_neuron(args: argparse.Namespace) -> int:
     weights = _floats(args.weights, "--weights")
     x = _floats(args.input, "--input")
     if len(x) != len(weights):
-        raise CLIError(f"--input has {len(x)} values but --weights has {len(weights)}; give one input per weight")
+        raise UsageError(f"--input has {len(x)} values but --weights has {len(weights)}; give one input per weight")
+    _option(check_number, args.bias, "--bias")
     print(Neuron(weights=weights, bias=args.bias, activation=args.activation).explain(x))
     return 0
 
 
+# ----------------------------------------------------------------------------- the parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuronkit", description="Build, train and understand neural networks "
                                      "one neuron at a time.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when something fails")
-    parser.add_argument("--version", action="version", version=f"neuronkit {_version()}")
+    parser.add_argument("--version", action="version", version=f"neuronkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -275,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
     p.add_argument("--target", help="CSV: the target column (default: the last column)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
-    p.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
     p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
     p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
@@ -315,52 +396,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("neuron", help="a single neuron's arithmetic, step by step (for learners)")
     p.add_argument("--weights", required=True, help="e.g. 0.8,0.6")
     p.add_argument("--bias", type=float, default=0.0)
-    p.add_argument("--activation", default="identity", help="e.g. relu, sigmoid, tanh, step")
+    p.add_argument("--activation", type=_activation, default="identity", help="e.g. relu, sigmoid, tanh, step")
     p.add_argument("--input", required=True, help="e.g. 0.5,0.3")
     p.set_defaults(func=cmd_neuron)
 
-    try:
-        from .inspect.cli import add_inspect_command
-    except ImportError:
-        pass
-    else:
-        add_inspect_command(sub)
+    add_inspect_command(sub)
     return parser
 
 
-def _version() -> str:
-    from ._version import __version__
-
-    return __version__
-
-
-# failures a user can cause and mend (bad files, data, options; a diverging run): a message, no traceback
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (CLIError, ValueError, TypeError, KeyError, OSError, ImportError,
-                                                     TrainingError)
+# ----------------------------------------------------------------------------- running
+#: failures a user can cause and mend (bad files, data, options; a diverging run): a message, exit code 1
+USER_ERRORS: tuple[type[BaseException], ...] = (NeuronkitError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # argparse prints its own usage errors and exits with 2
     try:
         if args.debug:
             return int(args.func(args) or 0)
         with np.errstate(all="ignore"):  # non-finite numbers are reported in words (TerminateOnNaN), not as warnings
             return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
-        print(f"\n{exc or 'interrupted'}", file=sys.stderr)
+        print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
-    except EXPECTED_ERRORS as exc:
+    except USER_ERRORS as exc:
         if args.debug:
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"neuronkit {args.command}: error: {message}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # an unexpected failure: still no traceback unless --debug
+        print(f"neuronkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    except Exception as exc:  # a bug in neuronkit: one line, the traceback only with --debug
         if args.debug:
             raise
-        print(f"neuronkit {args.command}: unexpected error ({type(exc).__name__}): {exc}. "
-              "Run again with --debug for the traceback.", file=sys.stderr)
+        print(f"neuronkit hit a bug: {type(exc).__name__}: {exc}; rerun with --debug to see the traceback and "
+              "report it", file=sys.stderr)
         return 1
 
 

@@ -48,7 +48,9 @@ import numpy as np
 
 from ._version import __version__
 from .engine import Tensor
+from .errors import MissingDependencyError, ModelFileError, ModelFileNotFoundError, ParameterError, ParameterTypeError
 from .layers import Module, layer_from_config
+from .registry import Registry
 
 __all__ = [
     "FORMAT_VERSION", "KINDS", "ModelFileError", "ModelFileNotFoundError", "build_network", "load", "load_arrays",
@@ -67,19 +69,12 @@ PathLike = str | os.PathLike[str]
 Loader = Callable[[dict[str, Any], dict[str, np.ndarray]], Any]
 
 
-class ModelFileError(ValueError):
-    """A file that cannot be read as a neuronkit model file. The message names the path, the problem and the fix."""
-
-
-class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
-    """No file at the path. Also a FileNotFoundError, so "resume if a checkpoint exists" code works as usual."""
-
-
 def _safetensors() -> Any:
     try:
         import safetensors.numpy
     except ImportError:
-        raise ImportError('model files need the safetensors package: pip install "neuronkit[train]"') from None
+        raise MissingDependencyError('model files need the safetensors package: pip install "neuronkit[train]"') \
+            from None
     return safetensors.numpy
 
 
@@ -140,7 +135,8 @@ def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarra
 
 # ---------------------------------------------------------------- high level
 
-KINDS: dict[str, Loader] = {}
+#: model-file kind -> ``loader(meta, arrays)`` that rebuilds the object (see :func:`register_kind`)
+KINDS: Registry[Loader] = Registry("model kind")
 # kinds whose loader registers itself when its module is imported
 _KIND_MODULES = {"classifier": "neuronkit.estimators", "regressor": "neuronkit.estimators"}
 
@@ -150,19 +146,18 @@ def register_kind(kind: str, loader: Loader) -> None:
 
     Objects saved under that kind implement ``obj._model_file() -> (meta, arrays)``
     with ``meta["kind"] == kind``; ``meta`` must be JSON-serialisable. A loader
-    raises ``ValueError`` for content it cannot use; :func:`load` adds the path.
+    raises ``ValueError`` (or ``TypeError``/``KeyError``) for content it cannot
+    use; :func:`load` adds the path. Registering a kind again replaces its loader.
     """
-    if not isinstance(kind, str) or not kind:
-        raise TypeError(f"kind must be a non-empty string; got {kind!r}")
     if not callable(loader):
-        raise TypeError(f"loader must be a function loader(meta, arrays) -> object; got {loader!r}")
-    KINDS[kind] = loader
+        raise ParameterTypeError(f"loader must be a function loader(meta, arrays) -> object; got {loader!r}")
+    KINDS.register(kind, loader, replace=True)
 
 
 def _loader_for(kind: str) -> Loader | None:
     if kind not in KINDS and kind in _KIND_MODULES:
         importlib.import_module(_KIND_MODULES[kind])
-    return KINDS.get(kind)
+    return KINDS.get(kind) if kind in KINDS else None
 
 
 def save(obj: Any, path: PathLike) -> None:
@@ -176,17 +171,17 @@ def save(obj: Any, path: PathLike) -> None:
     if hasattr(obj, "_model_file"):
         meta, arrays = obj._model_file()
         if not isinstance(meta, dict) or not isinstance(meta.get("kind"), str):
-            raise TypeError(f"{type(obj).__name__}._model_file() must return (meta, arrays) with meta a dict "
-                            f"holding a string 'kind'; got meta={meta!r}")
+            raise ParameterTypeError(f"{type(obj).__name__}._model_file() must return (meta, arrays) with meta a "
+                                     f"dict holding a string 'kind'; got meta={meta!r}")
         if _loader_for(meta["kind"]) is None:
-            raise TypeError(f"cannot save {type(obj).__name__}: no loader is registered for kind {meta['kind']!r}, "
-                            "so load() could not read the file back; call "
-                            f"nk.io.register_kind({meta['kind']!r}, loader) first")
+            raise ParameterTypeError(f"cannot save {type(obj).__name__}: no loader is registered for kind "
+                                     f"{meta['kind']!r}, so load() could not read the file back; call "
+                                     f"nk.io.register_kind({meta['kind']!r}, loader) first")
     elif isinstance(obj, Module):
         meta, arrays = _network_model_file(obj)
     else:
-        raise TypeError(f"save() takes a network (e.g. nk.Sequential) or an estimator (e.g. nk.NeuralClassifier); "
-                        f"got {type(obj).__name__}")
+        raise ParameterTypeError(f"save() takes a network (e.g. nk.Sequential) or an estimator (e.g. "
+                                 f"nk.NeuralClassifier); got {type(obj).__name__}")
     write_model_file(path, meta, arrays)
 
 
@@ -214,8 +209,8 @@ def load(path: PathLike) -> Any:
                              "neuronkit: pip install -U neuronkit")
     try:
         return loader(meta, arrays)
-    except (ValueError, TypeError, KeyError) as exc:
-        detail = f"missing entry {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:  # content the loader cannot use
+        detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
         raise ModelFileError(f"cannot load {path}: {detail}") from exc
 
 
@@ -237,7 +232,7 @@ def save_arrays(path: PathLike, arrays: Mapping[str, Any], info: dict[str, Any] 
     if info is None:
         info = {}
     if not isinstance(info, dict):
-        raise TypeError(f"info must be a dict (JSON-serialisable); got {type(info).__name__}")
+        raise ParameterTypeError(f"info must be a dict (JSON-serialisable); got {type(info).__name__}")
     write_model_file(path, {"kind": "arrays", "info": info}, arrays)
 
 
@@ -263,27 +258,28 @@ def build_network(config: dict[str, Any], arrays: Mapping[str, np.ndarray], *, p
 
     Layer types are looked up in :data:`neuronkit.layers.LAYERS`. Every array
     the network needs must be present with the right shape and dtype, and no
-    other array may start with ``prefix``; otherwise ``ValueError`` says which.
+    other array may start with ``prefix``; otherwise a :class:`ModelFileError` says which.
     """
     if not isinstance(config, dict):
-        raise ValueError(f"the network structure must be a JSON object with a 'type'; got {type(config).__name__}")
+        raise ModelFileError(f"the network structure must be a JSON object with a 'type'; got "
+                             f"{type(config).__name__}")
     try:
         net = layer_from_config(config)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        detail = f"missing entry {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-        raise ValueError(f"the network structure cannot be rebuilt: {detail}") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
+        raise ModelFileError(f"the network structure cannot be rebuilt: {detail}") from None
     expected = net.state_dict()
     given = {name[len(prefix):]: value for name, value in arrays.items() if name.startswith(prefix)}
     missing = [prefix + n for n in expected if n not in given]
     unexpected = [prefix + n for n in given if n not in expected]
     if missing or unexpected:
-        raise ValueError(f"the arrays do not match the network structure: missing {missing}, unexpected "
-                         f"{unexpected}")
+        raise ModelFileError(f"the arrays do not match the network structure: missing {missing}, unexpected "
+                             f"{unexpected}")
     for name, want in expected.items():
         got = np.asarray(given[name])
         if got.shape != want.shape or got.dtype != want.dtype:
-            raise ValueError(f"array {prefix + name!r} is {got.dtype} with shape {got.shape}, but the network "
-                             f"structure needs {want.dtype} with shape {want.shape}")
+            raise ModelFileError(f"array {prefix + name!r} is {got.dtype} with shape {got.shape}, but the network "
+                                 f"structure needs {want.dtype} with shape {want.shape}")
     net.load_state_dict(given)
     return net
 
@@ -292,13 +288,13 @@ def _network_model_file(net: Module) -> tuple[dict[str, Any], dict[str, np.ndarr
     try:
         config = net.config()
     except NotImplementedError as exc:
-        raise TypeError(f"{exc}; give the layer config() and from_config() and register it with "
-                        "@neuronkit.layers.register_layer") from None
+        raise ParameterTypeError(f"{exc}; give the layer config() and from_config() and register it with "
+                                 "@neuronkit.layers.register_layer") from None
     arrays = net.state_dict()
     try:  # refuse now what load() could not rebuild (unregistered layers or activations)
         build_network(json.loads(_to_json(config, "the network config")), arrays)
-    except ValueError as exc:
-        raise ValueError(f"cannot save {type(net).__name__}: load() could not rebuild it: {exc}") from None
+    except ModelFileError as exc:
+        raise ModelFileError(f"cannot save {type(net).__name__}: load() could not rebuild it: {exc}") from None
     return {"kind": "network", "network": config, "training": net.training}, arrays
 
 
@@ -306,7 +302,7 @@ def _load_network(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Module
     net = build_network(meta["network"], arrays)
     training = meta.get("training", True)
     if not isinstance(training, bool):
-        raise ValueError(f"'training' must be true or false; got {training!r}")
+        raise ModelFileError(f"'training' must be true or false; got {training!r}")
     net.train(training)
     return net
 
@@ -318,7 +314,9 @@ register_kind("network", _load_network)
 
 def _as_path(path: PathLike) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or pathlib.Path; got {type(path).__name__}")
+        raise ParameterTypeError(f"path must be a str or pathlib.Path; got {type(path).__name__}")
+    if not os.fspath(path):
+        raise ParameterError("path is empty; give the model file's path, e.g. 'model.nkm'")
     return Path(path).expanduser()
 
 
@@ -332,24 +330,28 @@ def _json_default(value: Any) -> Any:
 
 def _to_json(value: Any, what: str) -> str:
     if not isinstance(value, dict):
-        raise TypeError(f"{what} must be a dict; got {type(value).__name__}")
+        raise ParameterTypeError(f"{what} must be a dict; got {type(value).__name__}")
     try:
         return json.dumps(value, default=_json_default, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{what} must be JSON-serialisable (dicts, lists, str, numbers, bool, None); it holds "
-                        f"{exc}") from None
+        raise ParameterTypeError(f"{what} must be JSON-serialisable (dicts, lists, str, numbers, bool, None); it "
+                                 f"holds {exc}") from None
 
 
 def _arrays_for_writing(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
     if not isinstance(arrays, Mapping):
-        raise TypeError(f"arrays must be a dict of name -> numpy array; got {type(arrays).__name__}")
+        raise ParameterTypeError(f"arrays must be a dict of name -> numpy array; got {type(arrays).__name__}")
     out: dict[str, np.ndarray] = {}
     for name, value in arrays.items():
         if not isinstance(name, str) or not name or name == "__metadata__":
-            raise ValueError(f"array names must be non-empty strings other than '__metadata__'; got {name!r}")
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            raise ParameterError(f"array names must be non-empty strings other than '__metadata__'; got {name!r}")
+        try:
+            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        except (TypeError, ValueError) as exc:
+            raise ParameterTypeError(f"array {name!r} is not an array: {exc}") from None
         if array.dtype.name not in _DTYPES:
-            raise TypeError(f"array {name!r} has dtype {array.dtype}; model files hold {', '.join(_DTYPES)}")
+            raise ParameterTypeError(f"array {name!r} has dtype {array.dtype}; model files hold "
+                                     f"{', '.join(_DTYPES)}")
         # safetensors copies raw memory: it needs C-contiguous little-endian data
         out[name] = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
     return out
@@ -375,6 +377,9 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 def _atomic_write(path: Path, data: bytes) -> None:
     if path.is_symlink():
         path = path.resolve()
+    if path.is_dir():
+        raise ParameterError(f"cannot write {path}: it is a directory; give the path of a file (inside it, or "
+                             "elsewhere)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 lets the umask decide permissions, as for any new file

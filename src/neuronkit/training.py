@@ -7,8 +7,8 @@ checkpoints, history logs, schedules and health monitors are all
 (``fit``'s ``progress=``, ``early_stopping=``, ``checkpoint=`` and
 ``history_file=`` are shorthands that add one). Randomness comes only from
 ``seed``: shuffling uses ``default_rng([seed, epoch])`` (see
-:func:`epoch_order`) and the validation split ``default_rng(seed)``, so a run
-can be resumed exactly from any step.
+:func:`neuronkit.data.batch_indices`, the one batch iterator) and the validation
+split ``default_rng(seed)``, so a run can be resumed exactly from any step.
 
 >>> import numpy as np, neuronkit as nk
 >>> rng = np.random.default_rng(0)
@@ -47,6 +47,7 @@ from .callbacks import (
     overrides,
 )
 from .checkpoints import CHECKPOINT_KIND, load_checkpoint, save_checkpoint
+from .data.batches import batch_indices
 from .engine import Tensor, eval_mode, no_grad
 from .errors import DataError, ParameterError, ShapeError, TrainingError, TrainingInterrupted
 from .history import History
@@ -64,7 +65,7 @@ from .validation import (
 
 __all__ = [
     "CHECKPOINT_KIND", "History", "TrainState", "TrainingError", "TrainingInterrupted", "default_loss",
-    "epoch_order", "evaluate", "fit", "iterate_batches", "outputs", "predict", "save_checkpoint",
+    "epoch_order", "evaluate", "fit", "outputs", "predict", "save_checkpoint",
 ]
 
 
@@ -219,13 +220,7 @@ def _split(n: int, y: np.ndarray, fraction: float, seed: int, stratify: bool) ->
 
 def epoch_order(n: int, *, shuffle: bool, seed: int, epoch: int) -> np.ndarray:
     """The order in which epoch ``epoch`` visits the samples (the same on a resumed run)."""
-    return np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
-
-
-def iterate_batches(n: int, batch_size: int, *, shuffle: bool, seed: int, epoch: int) -> list[np.ndarray]:
-    """The index arrays of one epoch's batches (the one batch iterator of training)."""
-    order = epoch_order(n, shuffle=shuffle, seed=seed, epoch=epoch)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+    return np.concatenate(batch_indices(n, max(n, 1), shuffle=shuffle, seed=seed, epoch=epoch) or [np.arange(0)])
 
 
 def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 4096) -> np.ndarray:
@@ -384,7 +379,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
                 if state.batch_in_epoch == 0:
                     for c in callback_list:
                         c.on_epoch_begin(state)
-                batches = iterate_batches(len(X), batch_size, shuffle=shuffle, seed=seed, epoch=state.epoch)
+                batches = batch_indices(len(X), batch_size, shuffle=shuffle, seed=seed, epoch=state.epoch)
                 for idx in batches[state.batch_in_epoch:]:
                     train_step(state, X[idx], y[idx], None if weights is None else weights[idx],
                                keep_outputs=bool(metric_names))

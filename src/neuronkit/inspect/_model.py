@@ -16,6 +16,7 @@ output, optionally editing a layer's output on the way (ablation, clamping).
 from __future__ import annotations
 
 import contextlib
+import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -25,8 +26,18 @@ import numpy as np
 
 from ..engine import Tensor, no_grad
 from ..engine import eval_mode as engine_eval_mode
+from ..errors import (
+    DataError,
+    GraphError,
+    NotFittedError,
+    ParameterError,
+    ParameterTypeError,
+    ShapeError,
+    UnknownNameError,
+)
 from ..layers import Dense, Module, Sequential
 from ..losses import Loss
+from ..validation import check_array, check_class_indices, check_consistent_length
 
 _NAME = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)(?:\.neurons?)?\s*\[\s*(?P<index>-?\d+)\s*\]\s*$")
 _COLON = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)\s*:\s*(?P<index>-?\d+)\s*$")
@@ -46,16 +57,16 @@ class LayerRecord:
     def potentials(self) -> Tensor:
         """``z``, for the record of a Dense layer (the only kind of layer with potentials)."""
         if self.z is None:
-            raise ValueError(f"layer {self.name!r} is a {type(self.layer).__name__}, which has no potentials z; "
-                             "only Dense layers have them")
+            raise ParameterError(f"layer {self.name!r} is a {type(self.layer).__name__}, which has no potentials z; "
+                                 "only Dense layers have them")
         return self.z
 
 
 def grad_of(t: Tensor) -> np.ndarray:
     """``t.grad`` after a backward pass that must have reached ``t`` (an error, not None, if it did not)."""
     if t.grad is None:
-        raise RuntimeError("the backward pass did not reach this tensor (is it frozen, or outside the graph?), "
-                           "so it has no gradient")
+        raise GraphError("the backward pass did not reach this tensor (is it frozen, or outside the graph?), "
+                         "so it has no gradient")
     return t.grad
 
 
@@ -126,12 +137,12 @@ class InspectedModel:
             self.y_scale = getattr(model, "y_scale_", None)
             self._affine_from_scaler(model)
         elif hasattr(model, "network_") or hasattr(type(model), "_model_file"):
-            raise ValueError(f"this {type(model).__name__} is not fitted yet: call fit(X, y) before inspecting it")
+            raise NotFittedError(f"this {type(model).__name__} is not fitted yet: call fit(X, y) before inspecting it")
         else:
-            raise TypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
-                            f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
+            raise ParameterTypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
+                                     f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
         if not self.dense_layers():
-            raise ValueError("the network has no Dense layer, so it has no neurons to inspect")
+            raise ParameterError("the network has no Dense layer, so it has no neurons to inspect")
 
     def _affine_from_scaler(self, est: Any) -> None:
         scaler = getattr(est, "scaler_", None)
@@ -143,8 +154,8 @@ class InspectedModel:
         probe = np.random.default_rng(0).normal(size=(3, n)) * 10.0
         if not np.allclose(np.asarray(scaler.transform(probe), dtype=np.float64), probe * (one - zero) + zero,
                            rtol=1e-6, atol=1e-6):
-            raise ValueError(f"the estimator's scaler {scaler!r} is not a per-feature affine map; inspection needs "
-                             "one (standard, minmax or none) to differentiate through it")
+            raise ParameterError(f"the estimator's scaler {scaler!r} is not a per-feature affine map; inspection "
+                                 "needs one (standard, minmax or none) to differentiate through it")
         self.scale, self.shift = one - zero, zero
 
     # ------------------------------------------------------------------ structure
@@ -162,23 +173,31 @@ class InspectedModel:
     def neuron(self, name: Any) -> tuple[str, Dense, int]:
         """Parse a stable neuron name (``"hidden1[3]"``; also ``"hidden1.neuron[3]"``, ``"hidden1:3"``)."""
         if not isinstance(name, str):
-            raise TypeError(f"neuron must be a name like 'hidden1[3]'; got {name!r}")
+            raise ParameterTypeError(f"neuron must be a name like 'hidden1[3]'; got {name!r}")
         match = _NAME.match(name) or _COLON.match(name)
         if match is None:
-            raise ValueError(f"neuron must be named LAYER[INDEX], e.g. 'hidden1[3]'; got {name!r}")
+            raise ParameterError(f"neuron must be named LAYER[INDEX], e.g. 'hidden1[3]'; got {name!r}")
         layer_name, index = match["layer"], int(match["index"])
-        if layer_name not in self.network.layers:
-            raise ValueError(f"no layer named {layer_name!r}; layers are: {', '.join(self.network.layers)}")
-        layer = self.network.layers[layer_name]
+        layer = self.layer(layer_name)
         if not isinstance(layer, Dense):
             dense = ", ".join(n for n, _ in self.dense_layers())
-            raise ValueError(f"layer {layer_name!r} is a {type(layer).__name__}, which has no neurons; "
-                             f"layers with neurons: {dense}")
+            raise ParameterError(f"layer {layer_name!r} is a {type(layer).__name__}, which has no neurons; "
+                                 f"layers with neurons: {dense}")
         n = layer.out_features
         if not -n <= index < n:
-            raise ValueError(f"layer {layer_name!r} has {n} neurons ({layer_name}[0] .. {layer_name}[{n - 1}]); "
-                             f"got index {index}")
+            raise ParameterError(f"layer {layer_name!r} has {n} neurons ({layer_name}[0] .. {layer_name}[{n - 1}]); "
+                                 f"got index {index}")
         return layer_name, layer, index % n
+
+    def layer(self, name: Any) -> Module:
+        """The layer called ``name``, or an :class:`~neuronkit.errors.UnknownNameError` listing the layers."""
+        layers = self.network.layers
+        if not isinstance(name, str) or name not in layers:
+            close = difflib.get_close_matches(str(name), list(layers), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UnknownNameError(f"no layer named {name!r}; layers are: {', '.join(layers)}{hint}", kind="layer",
+                                   name=name, valid=tuple(layers), suggestion=close[0] if close else None)
+        return layers[name]
 
     def neuron_names(self, layer_name: str) -> list[str]:
         layer = self.network.layers[layer_name]
@@ -186,33 +205,26 @@ class InspectedModel:
 
     # ------------------------------------------------------------------ data
     def check_X(self, X: Any, what: str = "X") -> np.ndarray:
-        """X as a float64 array (n_samples, n_features) of finite values (one sample may be 1-D)."""
-        X = np.asarray(X.data if isinstance(X, Tensor) else X)
+        """X as a float64 array (n_samples, n_features) of finite values (one sample may be 1-D).
+
+        An array-like, a Tensor or a pandas DataFrame; checked by :func:`neuronkit.validation.check_array`.
+        """
+        X = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(1, 2), dtype=np.float64, finite=False)
         if X.ndim == 1:
             X = X[None, :]
-        if X.ndim != 2:
-            raise ValueError(f"{what} must be 2-D (n_samples, n_features); got shape {X.shape}")
-        try:
-            X = X.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{what} must contain only numbers") from None
         if X.shape[1] != self.n_features:
-            raise ValueError(f"{what} has {X.shape[1]} features but the model takes {self.n_features}; "
+            raise ShapeError(f"{what} has {X.shape[1]} features but the model takes {self.n_features}; "
                              f"give shape (n_samples, {self.n_features})")
-        if len(X) == 0:
-            raise ValueError(f"{what} has no samples")
-        if not np.all(np.isfinite(X)):
-            row = int(np.argwhere(~np.isfinite(X))[0][0])
-            raise ValueError(f"{what} contains NaN or infinite values (first at row {row}); fill or drop them")
-        return X
+        return check_array(X, what, dtype=np.float64)
 
     def check_sample(self, x: Any, what: str = "x") -> np.ndarray:
         """One sample as a float64 vector (n_features,); (1, n_features) is accepted too."""
-        arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+        arr = check_array(x.data if isinstance(x, Tensor) else x, what, ndim=None, dtype=np.float64, finite=False,
+                          min_samples=0)
         if arr.ndim == 2 and arr.shape[0] == 1:
             arr = arr[0]
         if arr.ndim != 1:
-            raise ValueError(f"{what} must be one sample of shape ({self.n_features},); got shape {arr.shape}")
+            raise ShapeError(f"{what} must be one sample of shape ({self.n_features},); got shape {arr.shape}")
         return self.check_X(arr, what)[0]
 
     def to_network_input(self, X: np.ndarray) -> np.ndarray:
@@ -253,27 +265,23 @@ class InspectedModel:
         y = np.asarray(y.data if isinstance(y, Tensor) else y)
         if y.ndim == 0:
             y = y.reshape(1)
-        if len(y) != n:
-            raise ValueError(f"X has {n} samples but y has {len(y)}; give one target per sample")
+        check_consistent_length(np.empty(n), y)
         loss = self.loss()
         if self.classes is not None:
-            idx = np.searchsorted(self.classes, y)
-            idx = np.clip(idx, 0, len(self.classes) - 1)
-            bad = self.classes[idx] != y
-            if np.any(bad):
-                raise ValueError(f"y holds labels the model does not know, e.g. {y[bad][0]!r}; "
-                                 f"its classes are {list(self.classes)}")
-            return idx.astype(np.intp)
+            if y.ndim != 1:
+                raise ShapeError(f"y must be one class label per sample, shape ({n},); got shape {y.shape}")
+            return self.class_indices(y, "y")
         if loss.output_activation == "softmax":
             if y.ndim == 2 and y.shape[1] == 1:
                 y = y[:, 0]
-            if y.dtype.kind == "f" and np.all(y == np.round(y)):
-                y = y.astype(np.intp)
             n_out = self.network.out_features or 0
-            if y.dtype.kind not in "iu" or y.ndim != 1 or (y.size and (y.min() < 0 or y.max() >= n_out)):
-                raise ValueError(f"y must hold class indices 0..{n_out - 1}, one per sample; got dtype {y.dtype}, "
-                                 f"shape {y.shape}")
-            return y.astype(np.intp)
+            return check_class_indices(y, n_out, where=f"the output layer has {n_out} neurons")
+        if y.dtype.kind not in "biuf":
+            raise DataError(f"y must hold numbers (the network's targets); got dtype {y.dtype}")
+        n_out = self.network.out_features or 1
+        if y.size != n * n_out:
+            raise ShapeError(f"y must hold {n_out} target value(s) per sample, shape ({n}, {n_out}); got shape "
+                             f"{y.shape}")
         y = y.astype(np.float64)
         if self.y_mean is not None:
             y = (y.reshape(n, -1) - self.y_mean) / self.y_scale
@@ -290,27 +298,17 @@ class InspectedModel:
     def label_of(self, index: int) -> Any:
         return self.classes[index] if self.classes is not None else index
 
-
-def chunks(n: int, size: int) -> Iterator[slice]:
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))
-
-
-def check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
-
-
-def check_number(name: str, value: Any, *, low: float = -np.inf, high: float = np.inf,
-                 low_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-    if ok:
-        v = float(value)
-        ok = np.isfinite(v) and (v > low if low_open else v >= low) and v <= high
-    if not ok:
-        bound = f"{'>' if low_open else '>='} {low:g}" if np.isfinite(low) else ""
-        upper = f"<= {high:g}" if np.isfinite(high) else ""
-        rule = " and ".join(b for b in (bound, upper) if b) or "finite"
-        raise ValueError(f"{name} must be a number {rule}; got {value!r}")
-    return float(value)
+    def class_indices(self, labels: Any, what: str) -> np.ndarray:
+        """An estimator's class labels as indices into its ``classes_`` (each label must be one of them)."""
+        assert self.classes is not None  # only called for an estimator with classes
+        labels = np.asarray(labels)
+        try:
+            idx = np.clip(np.searchsorted(self.classes, labels), 0, len(self.classes) - 1)
+            bad = self.classes[idx] != labels
+        except TypeError:  # labels that cannot be compared with the classes (text against numbers)
+            bad = np.ones(labels.shape, dtype=bool)
+            idx = np.zeros(labels.shape, dtype=np.intp)
+        if np.any(bad):
+            raise DataError(f"{what} holds labels the model does not know, e.g. {labels[bad].flat[0]!r}; "
+                            f"its classes are {list(self.classes)}")
+        return np.asarray(idx, dtype=np.intp)

@@ -39,11 +39,17 @@ from typing import Any
 
 import numpy as np
 
+from ..data.batches import batch_indices
 from ..engine import Tensor, no_grad
-from ._model import InspectedModel, chunks, eval_mode, forward, grad_of, preserved_grads
+from ..errors import ParameterError, ShapeError, UnknownNameError
+from ..registry import Registry
+from ..validation import check_array, check_int
+from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
 
-OUTPUTS = {"potential": "potential", "logit": "potential", "logits": "potential", "z": "potential",
-           "activation": "activation", "probability": "activation", "output": "activation"}
+#: what a method explains of a neuron: its potential z (the logit of an output neuron) or its output f(z)
+OUTPUTS: Registry[str] = Registry("attribution output")
+OUTPUTS.register("potential", "potential", aliases=("logit", "logits", "z"))
+OUTPUTS.register("activation", "activation", aliases=("probability", "output"))
 
 #: integrated gradients: |Σ attributions - (f(x) - f(x'))| must be at most COMPLETENESS_RTOL times the
 #: scale max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR) for ``completeness_ok``
@@ -137,27 +143,32 @@ class Objective:
 
 
 Method = Callable[..., tuple[np.ndarray, dict[str, Any]]]
-ATTRIBUTIONS: dict[str, Method] = {}
+#: attribution method name -> ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``
+ATTRIBUTIONS: Registry[Method] = Registry("attribution method")
 
 
-def register_attribution(name: str, method: Method) -> None:
-    """Add a method ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``."""
-    ATTRIBUTIONS[name] = method
+def register_attribution(name: str, method: Method, *, aliases: tuple[str, ...] = (),
+                         replace: bool = False) -> Method:
+    """Add a method ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``.
+
+    A name (or alias) already taken is refused unless ``replace=True``. Returns ``method``.
+    """
+    return ATTRIBUTIONS.register(name, method, aliases=aliases, replace=replace)
 
 
 def _saliency(obj: Objective, X: np.ndarray, target: Any, *, baseline: np.ndarray, steps: int,
               batch_size: int) -> tuple[np.ndarray, dict[str, Any]]:
     out = np.empty_like(X)
-    for sl in chunks(len(X), batch_size):
-        out[sl] = np.abs(obj.gradient(X[sl], _rows(target, sl))[1])
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        out[rows] = np.abs(obj.gradient(X[rows], _rows(target, rows))[1])
     return out, {}
 
 
 def _grad_x_input(obj: Objective, X: np.ndarray, target: Any, *, baseline: np.ndarray, steps: int,
                   batch_size: int) -> tuple[np.ndarray, dict[str, Any]]:
     out = np.empty_like(X)
-    for sl in chunks(len(X), batch_size):
-        out[sl] = X[sl] * obj.gradient(X[sl], _rows(target, sl))[1]
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        out[rows] = X[rows] * obj.gradient(X[rows], _rows(target, rows))[1]
     return out, {}
 
 
@@ -171,16 +182,16 @@ def _integrated_gradients(obj: Objective, X: np.ndarray, target: Any, *, baselin
     fx = np.empty(n)
     fb = np.empty(n)
     per_chunk = max(1, batch_size // (steps + 1))
-    for sl in chunks(n, per_chunk):
-        x, b = X[sl], baseline[sl]
+    for rows in batch_indices(n, per_chunk, shuffle=False):
+        x, b = X[rows], baseline[rows]
         k = len(x)
         path = b[:, None, :] + alphas[None, :, None] * (x - b)[:, None, :]       # (k, steps+1, d)
-        t = None if target is None else np.repeat(target[sl], steps + 1)
+        t = None if target is None else np.repeat(target[rows], steps + 1)
         f, g = obj.gradient(path.reshape(k * (steps + 1), d), t)
         g = g.reshape(k, steps + 1, d)
         f = f.reshape(k, steps + 1)
-        out[sl] = (x - b) * np.einsum("s,ksd->kd", weights, g)
-        fb[sl], fx[sl] = f[:, 0], f[:, -1]
+        out[rows] = (x - b) * np.einsum("s,ksd->kd", weights, g)
+        fb[rows], fx[rows] = f[:, 0], f[:, -1]
     delta = out.sum(axis=1) - (fx - fb)
     return out, {"values": fx, "baseline_values": fb, "delta": delta}
 
@@ -191,27 +202,36 @@ def _occlusion(obj: Objective, X: np.ndarray, target: Any, *, baseline: np.ndarr
     out = np.empty_like(X)
     per_chunk = max(1, batch_size // (d + 1))
     eye = np.eye(d, dtype=bool)
-    for sl in chunks(n, per_chunk):
-        x, b = X[sl], baseline[sl]
+    for rows in batch_indices(n, per_chunk, shuffle=False):
+        x, b = X[rows], baseline[rows]
         k = len(x)
         variants = np.where(eye[None, :, :], b[:, None, :], x[:, None, :])      # (k, d, d): feature i occluded
         batch = np.concatenate([x[:, None, :], variants], axis=1).reshape(k * (d + 1), d)
-        t = None if target is None else np.repeat(target[sl], d + 1)
+        t = None if target is None else np.repeat(target[rows], d + 1)
         f = obj.value(batch, t).reshape(k, d + 1)
-        out[sl] = f[:, :1] - f[:, 1:]
+        out[rows] = f[:, :1] - f[:, 1:]
     return out, {}
 
 
-for _name, _fn in (("saliency", _saliency), ("grad_x_input", _grad_x_input),
-                   ("integrated_gradients", _integrated_gradients), ("occlusion", _occlusion)):
-    register_attribution(_name, _fn)
+register_attribution("saliency", _saliency, aliases=("gradient", "gradients"))
+register_attribution("grad_x_input", _grad_x_input, aliases=("input_x_gradient", "gradient_x_input"))
+register_attribution("integrated_gradients", _integrated_gradients, aliases=("ig",))
+register_attribution("occlusion", _occlusion)
+ALIASES = ATTRIBUTIONS.aliases  # alias -> method name (the registry resolves them)
 
-ALIASES = {"gradient": "saliency", "gradients": "saliency", "input_x_gradient": "grad_x_input",
-           "gradient_x_input": "grad_x_input", "ig": "integrated_gradients"}
+
+def output_kind(output: Any) -> str:
+    """``"potential"`` or ``"activation"`` for any name of :data:`OUTPUTS` ("logit", "probability", …)."""
+    try:
+        return OUTPUTS.get(output)
+    except UnknownNameError as exc:  # the registry's message, plus what each name means
+        raise UnknownNameError(f"output must be 'potential' (alias 'logit') or 'activation' (alias 'probability'); "
+                               f"{exc}", kind=exc.kind, name=exc.name, valid=exc.valid,
+                               suggestion=exc.suggestion) from None
 
 
-def _rows(target: np.ndarray | None, sl: slice) -> np.ndarray | None:
-    return None if target is None else target[sl]
+def _rows(target: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if target is None else target[rows]
 
 
 def _targets(m: InspectedModel, obj: Objective, X: np.ndarray, target: Any, batch_size: int) -> np.ndarray:
@@ -220,42 +240,37 @@ def _targets(m: InspectedModel, obj: Objective, X: np.ndarray, target: Any, batc
         if n_out == 1:
             return np.zeros(len(X), dtype=np.intp)
         if not m.is_classifier:
-            raise ValueError(f"target= is needed: the network has {n_out} outputs and is not a classifier; "
-                             f"give the output index to explain (0..{n_out - 1})")
-        last = [m.records(X[sl], stop=obj.position + 1)[-1] for sl in chunks(len(X), batch_size)]
+            raise ParameterError(f"target= is needed: the network has {n_out} outputs and is not a classifier; "
+                                 f"give the output index to explain (0..{n_out - 1})")
+        last = [m.records(X[rows], stop=obj.position + 1)[-1]
+                for rows in batch_indices(len(X), batch_size, shuffle=False)]
         logits = np.concatenate([(r.z if r.z is not None else r.output).data for r in last])
         return logits.argmax(axis=1).astype(np.intp)
     t = np.asarray(target)
-    if m.classes is not None and t.dtype.kind not in "iu" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
-        idx = np.searchsorted(m.classes, t)
-        idx = np.clip(idx, 0, len(m.classes) - 1)
-        if np.any(m.classes[idx] != t):
-            raise ValueError(f"target {target!r} is not one of the classes {list(m.classes)}")
-        t = idx
-    if t.dtype.kind == "f" and np.all(t == np.round(t)):
+    whole = t.dtype.kind in "iu" or (t.dtype.kind == "f" and bool(np.all(np.isfinite(t) & (t == np.round(t)))))
+    if m.classes is not None and not whole:
+        t = m.class_indices(t, "target")
+    elif t.dtype.kind == "f" and whole:
         t = t.astype(np.intp)
     if t.dtype.kind not in "iu":
-        raise ValueError(f"target must be an output index 0..{n_out - 1} (or one per sample); got {target!r}")
+        raise ParameterError(f"target must be an output index 0..{n_out - 1} (or one per sample); got {target!r}")
     t = np.broadcast_to(t, (len(X),)) if t.ndim == 0 else t
     if t.shape != (len(X),):
-        raise ValueError(f"target must be one index or one per sample ({len(X)}); got shape {t.shape}")
+        raise ShapeError(f"target must be one index or one per sample ({len(X)}); got shape {t.shape}")
     if t.min() < 0 or t.max() >= n_out:
-        raise ValueError(f"target must be an output index in 0..{n_out - 1}; got {target!r}")
+        raise ParameterError(f"target must be an output index in 0..{n_out - 1}; got {target!r}")
     return t.astype(np.intp)
 
 
 def _baseline(baseline: Any, X: np.ndarray) -> np.ndarray:
     if baseline is None:
         return np.zeros_like(X)
-    b = np.asarray(baseline, dtype=np.float64)
+    b = check_array(baseline, "baseline", ndim=None, dtype=np.float64, min_samples=0)
     try:
-        b = np.broadcast_to(b, X.shape).copy()
+        return np.broadcast_to(b, X.shape).copy()
     except ValueError:
-        raise ValueError(f"baseline must be a number, one sample ({X.shape[1]},) or one per sample {X.shape}; "
+        raise ShapeError(f"baseline must be a number, one sample ({X.shape[1]},) or one per sample {X.shape}; "
                          f"got shape {b.shape}") from None
-    if not np.all(np.isfinite(b)):
-        raise ValueError("baseline contains NaN or infinite values")
-    return b
 
 
 def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = None, neuron: str | None = None,
@@ -293,24 +308,15 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
     >>> ig.shape, ig.completeness_ok
     ((5, 4), True)
     """
-    from ._model import check_positive_int
-
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a name; got {method!r}")
-    key = ALIASES.get(method.strip().lower(), method.strip().lower())
-    if key not in ATTRIBUTIONS:
-        raise ValueError(f"unknown attribution method {method!r}; valid names are: {', '.join(ATTRIBUTIONS)}")
-    kind = OUTPUTS.get(output) if isinstance(output, str) else None
-    if kind is None:
-        raise ValueError(f"output must be 'potential' (alias 'logit') or 'activation' (alias 'probability'); "
-                         f"got {output!r}")
-    steps = check_positive_int("steps", steps)
-    batch_size = check_positive_int("batch_size", batch_size)
+    key = ATTRIBUTIONS.canonical(method)
+    kind = output_kind(output)
+    steps = check_int(steps, "steps", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     m = InspectedModel(model)
     X = m.check_X(X)
     if neuron is not None:
         if target is not None:
-            raise ValueError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
+            raise ParameterError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
         layer_name, _, index = m.neuron(neuron)
         obj = Objective(m, m.layer_index(layer_name), index, kind == "potential")
         targets = None
@@ -322,6 +328,6 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
             obj.potential = False
         targets = _targets(m, obj, X, target, batch_size)
     base = _baseline(baseline, X)
-    values, info = ATTRIBUTIONS[key](obj, X, targets, baseline=base, steps=steps, batch_size=batch_size)
+    values, info = ATTRIBUTIONS.get(key)(obj, X, targets, baseline=base, steps=steps, batch_size=batch_size)
     return Attribution(values, method=key, target=targets, neuron=neuron, output=kind,
                        baseline=base if key in ("integrated_gradients", "occlusion") else None, **info)

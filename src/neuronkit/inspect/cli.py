@@ -1,8 +1,9 @@
 """``neuronkit inspect MODEL DATA``: the health report on the terminal, the pictures and an HTML report on disk.
 
-Registered into the main command line by :func:`add_inspect_command`. The
-handler raises ordinary exceptions (ValueError, FileNotFoundError, …) for bad
-input; ``neuronkit.cli.main`` turns them into one-line messages and exit code 1.
+Registered into the main command line by :func:`add_inspect_command` (:mod:`neuronkit.cli`
+imports this module, never the reverse: the ``DATA`` helpers both use live in
+:mod:`neuronkit.data`). The handler raises neuronkit's errors for bad input;
+``neuronkit.cli.main`` turns them into one-line messages and exit code 1.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+from ..errors import MissingDependencyError
 
 
 def _image_shape(text: str) -> tuple[int, int]:
@@ -39,10 +42,13 @@ def add_inspect_command(subparsers: Any) -> None:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingDependencyError('neuronkit inspect draws with matplotlib; install it with: '
+                                     'pip install "neuronkit[plot]"') from None
     matplotlib.use("Agg")  # a command-line run is headless
-    from ..cli import check_features, load_data, targets_for
+    from ..data import check_features, load_data, targets_for
     from ..io import load
     from .report import write_report
 

@@ -55,16 +55,16 @@ from typing import Any
 import numpy as np
 
 from ..callbacks import Callback
+from ..data.batches import batch_indices
 from ..engine import Tensor
+from ..errors import NeuronHealthWarning, ParameterTypeError, UnknownNameError
 from ..layers import Dense, Sequential
-from ._model import InspectedModel, chunks, eval_mode, forward, grad_of, preserved_grads
+from ..registry import Registry
+from ..validation import check_array, check_bool, check_int, check_number
+from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
 
 RELU_FAMILY = "relu"
 SIGMOID_FAMILY = "sigmoid"
-
-
-class NeuronHealthWarning(UserWarning):
-    """Issued by :class:`HealthMonitor` the first time a health problem appears during training."""
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,11 @@ class Thresholds:
     frozen_tol: float = 1e-7
 
     def __post_init__(self) -> None:
+        fractions = ("saturation_eps", "saturation_fraction", "duplicate_correlation")
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or value <= 0:
-                raise ValueError(f"threshold {f.name} must be a positive number; got {value!r}")
-        for name in ("saturation_eps", "saturation_fraction", "duplicate_correlation"):
-            if getattr(self, name) > 1:
-                raise ValueError(f"threshold {name} must be in (0, 1]; got {getattr(self, name)!r}")
+            value = check_number(getattr(self, f.name), f.name, low=0.0, low_open=True,
+                                 high=1.0 if f.name in fractions else None, owner="threshold")
+            object.__setattr__(self, f.name, value)
 
     @classmethod
     def of(cls, spec: Thresholds | dict[str, float] | None) -> Thresholds:
@@ -101,12 +98,13 @@ class Thresholds:
         if isinstance(spec, cls):
             return spec
         if isinstance(spec, dict):
-            unknown = sorted(set(spec) - {f.name for f in fields(cls)})
+            valid = tuple(f.name for f in fields(cls))
+            unknown = sorted(set(map(str, spec)) - set(valid))
             if unknown:
-                raise ValueError(f"unknown thresholds {unknown}; valid names are: "
-                                 f"{', '.join(f.name for f in fields(cls))}")
+                raise UnknownNameError(f"unknown thresholds {unknown}; valid names are: {', '.join(valid)}",
+                                       kind="threshold", name=unknown[0], valid=valid)
             return cls(**spec)
-        raise TypeError(f"thresholds must be a Thresholds or a dict; got {type(spec).__name__}")
+        raise ParameterTypeError(f"thresholds must be a Thresholds or a dict; got {type(spec).__name__}")
 
 
 # ------------------------------------------------------------------------------ problems and remedies
@@ -216,14 +214,23 @@ class LayerHealth:
 
 # ------------------------------------------------------------------------------ checks (a registry)
 Check = Callable[[dict[str, LayerHealth], "GradientHealth | None", Thresholds], list[Problem]]
-CHECKS: dict[str, Check] = {}
+#: health check name -> ``check(layers, gradients, thresholds) -> [Problem, ...]``, run by every report in order
+CHECKS: Registry[Check] = Registry("health check")
 
 
-def register_check(name: str, check: Check, remedy: str | None = None) -> None:
-    """Add a health check ``check(layers, gradients, thresholds) -> [Problem, ...]`` (and its remedy text)."""
-    CHECKS[name] = check
+def register_check(name: str, check: Check, remedy: str | None = None, *, replace: bool = False) -> Check:
+    """Add a health check ``check(layers, gradients, thresholds) -> [Problem, ...]`` (and its remedy text).
+
+    The remedy is looked up by the ``kind`` of the problems the check reports (usually ``name``).
+    A name already taken is refused unless ``replace=True``. Returns ``check``.
+    """
+    if not callable(check):
+        raise ParameterTypeError(f"check must be a function check(layers, gradients, thresholds) -> problems; "
+                                 f"got {check!r}")
+    CHECKS.register(name, check, replace=replace)
     if remedy is not None:
         REMEDIES[name] = remedy
+    return check
 
 
 def _check_dead(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
@@ -510,8 +517,8 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
         k = layer.out_features
         acc[name] = {"fire": np.zeros(k), "s1": np.zeros(k), "s2": np.zeros((k, k)), "sat": np.zeros(k),
                      "zmax": np.full(k, -np.inf)}
-    for sl in chunks(n, batch_size):
-        for rec in m.records(X[sl]):
+    for rows in batch_indices(n, batch_size, shuffle=False):
+        for rec in m.records(X[rows]):
             if rec.name not in acc or not isinstance(rec.layer, Dense):  # acc holds exactly the Dense layers
                 continue
             a = acc[rec.name]
@@ -569,10 +576,10 @@ def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1
     net = m.network
     n = len(X)
     with eval_mode(net), preserved_grads(net):
-        for sl in chunks(n, batch_size):
-            _, net_in = m.input_tensor(X[sl], requires_grad=False)
+        for rows in batch_indices(n, batch_size, shuffle=False):
+            _, net_in = m.input_tensor(X[rows], requires_grad=False)
             records = forward(net, net_in)
-            (loss_fn(m.loss_input(records, loss_fn), target[sl]) * ((sl.stop - sl.start) / n)).backward()
+            (loss_fn(m.loss_input(records, loss_fn), target[rows]) * (len(rows) / n)).backward()
         norms = {}
         for name, layer in m.dense_layers():
             g = layer.weight.grad
@@ -595,11 +602,9 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
     >>> nk.inspect.health(net, X).saturated
     ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'hidden1[3]']
     """
-    from ._model import check_positive_int
-
     m = InspectedModel(model)
     X = m.check_X(X)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     t = Thresholds.of(thresholds)
     layers = activation_health(m, X, t, batch_size)
     gradients = None
@@ -649,15 +654,12 @@ class HealthMonitor(Callback):
 
     def __init__(self, X: Any = None, *, every: int = 1, thresholds: Thresholds | dict[str, float] | None = None,
                  warn: bool = True, batch_size: int = 1024) -> None:
-        from ._model import check_positive_int
-
-        self.X = None if X is None else np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
-        if self.X is not None and self.X.ndim != 2:
-            raise ValueError(f"HealthMonitor X must be 2-D (n_samples, n_features); got shape {self.X.shape}")
-        self.every = check_positive_int("every", every)
-        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.X = None if X is None else check_array(X.data if isinstance(X, Tensor) else X, "X", dtype=np.float64,
+                                                    owner="HealthMonitor")
+        self.every = check_int(every, "every", low=1, owner="HealthMonitor")
+        self.batch_size = check_int(batch_size, "batch_size", low=1, owner="HealthMonitor")
         self.thresholds = Thresholds.of(thresholds)
-        self.warn = bool(warn)
+        self.warn = check_bool(warn, "warn", owner="HealthMonitor")
         self.history: dict[str, Any] = {}
         self.problems: list[tuple[int, Problem]] = []
         self._seen: set[tuple[str, str]] = set()

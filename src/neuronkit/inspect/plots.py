@@ -28,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ._model import InspectedModel, check_positive_int
+from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, ShapeError, UnknownNameError
+from ..validation import check_array, check_int, must_be
+from ._model import InspectedModel
 
 DIVERGING = "RdBu_r"   # red for positive (excitation), blue for negative (inhibition), white at 0
 
@@ -37,7 +39,8 @@ def _figure(width: float, height: float) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError('plotting needs matplotlib; install it with: pip install "neuronkit[plot]"') from None
+        raise MissingDependencyError('plotting needs matplotlib; install it with: pip install "neuronkit[plot]"') \
+            from None
     return Figure(figsize=(max(width, 2.0), max(height, 1.5)), dpi=100, layout="constrained")
 
 
@@ -59,9 +62,11 @@ def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[
     if image_shape is None:
         side = math.isqrt(n_features)
         return (side, side) if side * side == n_features and side >= 8 else None
-    h, w = (int(v) for v in image_shape)
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__") or len(image_shape) != 2:
+        raise ParameterError(must_be("image_shape", "(height, width)", image_shape))
+    h, w = (check_int(v, "image_shape", low=1) for v in image_shape)
     if h * w != n_features:
-        raise ValueError(f"image_shape {image_shape!r} holds {h * w} pixels but samples have {n_features} features")
+        raise ShapeError(f"image_shape {image_shape!r} holds {h * w} pixels but samples have {n_features} features")
     return h, w
 
 
@@ -70,7 +75,7 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
     fraction of exact zeros (silent ReLUs) in the title."""
     m = InspectedModel(model)
     X = m.check_X(X)
-    bins = check_positive_int("bins", bins)
+    bins = check_int(bins, "bins", low=1)
     dense = m.dense_layers()
     records = {r.name: r for r in m.records(X)}
     fig = _figure(3.2 * len(dense), 2.8)
@@ -99,7 +104,7 @@ def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
     if isinstance(history, dict) and "grad_norm" in history:
         epochs = history["epoch"]
         if not epochs:
-            raise ValueError("the HealthMonitor has no epochs recorded yet; train with it first")
+            raise ParameterError("the HealthMonitor has no epochs recorded yet; train with it first")
         for name, values in history["grad_norm"].items():
             ax.plot(epochs, np.maximum(np.asarray(values, dtype=np.float64), 1e-300), marker=".", label=name)
         ax.set_xlabel("epoch")
@@ -107,15 +112,15 @@ def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
         ax.legend(fontsize=8)
     elif isinstance(source, HealthReport):
         if source.gradients is None:
-            raise ValueError("this HealthReport has no gradients; call health(model, X, y) with targets y")
+            raise ParameterError("this HealthReport has no gradients; call health(model, X, y) with targets y")
         names = list(source.gradients.norms)
         values = np.maximum(np.asarray([source.gradients.norms[n] for n in names], dtype=np.float64), 1e-300)
         ax.bar(names, values, color="#4477aa")
         ax.set_title("gradient norm per layer (input side first)")
         ax.tick_params(axis="x", rotation=45, labelsize=8)
     else:
-        raise TypeError("plot_gradient_norms takes a HealthMonitor (after training), its .history, or a "
-                        f"HealthReport; got {type(source).__name__}")
+        raise ParameterTypeError("plot_gradient_norms takes a HealthMonitor (after training), its .history, or a "
+                                 f"HealthReport; got {type(source).__name__}")
     ax.set_yscale("log")
     ax.set_ylabel("‖∂L/∂W‖")
     return _finish(fig, path)
@@ -126,10 +131,18 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, path: str | Pat
     coloured on a diverging scale centred at 0 (red excitatory, blue inhibitory)."""
     m = InspectedModel(model)
     dense = dict(m.dense_layers())
+    if isinstance(layers, str):
+        layers = [layers]
+    if layers is not None and not isinstance(layers, (list, tuple)):
+        raise ParameterTypeError(must_be("layers", "a list of Dense layer names or None", layers))
     names = list(dense) if layers is None else list(layers)
+    if not names:
+        raise ParameterError(must_be("layers", f"one or more of the Dense layers {', '.join(dense)} (or None for "
+                                               "all)", layers))
     for name in names:
-        if name not in dense:
-            raise ValueError(f"no Dense layer {name!r}; layers with weights: {', '.join(dense)}")
+        if not isinstance(name, str) or name not in dense:
+            raise UnknownNameError(f"no Dense layer {name!r}; layers with weights: {', '.join(dense)}", kind="layer",
+                                   name=name, valid=tuple(dense))
     fig = _figure(3.4 * len(names), 3.4)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
@@ -150,11 +163,13 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     Samples are drawn as images when ``image_shape`` is given or the feature
     count is a square >= 64 (8×8 digits and larger); otherwise attributions are bar charts.
     """
-    X = np.asarray(X, dtype=np.float64)
-    A = np.asarray(attributions, dtype=np.float64)
-    if X.ndim != 2 or A.shape != X.shape:
-        raise ValueError(f"X and attributions must have the same 2-D shape; got {X.shape} and {A.shape}")
-    n = min(check_positive_int("n", n), len(X))
+    X = check_array(X, "X", dtype=np.float64)
+    A = check_array(attributions, "attributions", ndim=None, dtype=np.float64, finite=False, min_samples=0)
+    if A.shape != X.shape:
+        raise ShapeError(f"X and attributions must have the same 2-D shape; got {X.shape} and {A.shape}")
+    n = min(check_int(n, "n", low=1), len(X))
+    if titles is not None and (not isinstance(titles, (list, tuple)) or len(titles) < n):
+        raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per sample shown)", titles))
     shape = _image_shape(X.shape[1], image_shape)
     fig = _figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)
     if shape is None:
@@ -194,15 +209,19 @@ def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
 
     m = InspectedModel(model)
     X = m.check_X(X)
-    show = X if display_X is None else np.asarray(display_X, dtype=np.float64)
+    show = X if display_X is None else check_array(display_X, "display_X", ndim=None, dtype=np.float64,
+                                                   finite=False, min_samples=0)
     if show.shape != X.shape:
-        raise ValueError(f"display_X must have X's shape {X.shape}; got {show.shape}")
+        raise ShapeError(f"display_X must have X's shape {X.shape}; got {show.shape}")
     shape = _image_shape(X.shape[1], image_shape)
     if shape is None:
-        raise ValueError(f"samples of {X.shape[1]} features are not images; give image_shape=(height, width)")
+        raise ParameterError(f"samples of {X.shape[1]} features are not images; give image_shape=(height, width)")
     if isinstance(neurons, str):
         neurons = [neurons]
-    k = min(check_positive_int("k", k), len(X))
+    if not isinstance(neurons, (list, tuple)) or not neurons:
+        raise ParameterTypeError(must_be("neurons", "a neuron name ('hidden1[3]') or a non-empty list of them",
+                                         neurons))
+    k = min(check_int(k, "k", low=1), len(X))
     tops = [top_activating(m.model, X, name, k=k) for name in neurons]
     fig = _figure(1.2 * k + 0.8, 1.25 * len(tops) + 0.3)
     axes = fig.subplots(len(tops), k, squeeze=False)
@@ -225,8 +244,8 @@ def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any
     hist = getattr(history, "history_", history)
     data = getattr(hist, "history", hist)
     if not isinstance(data, dict) or not data.get("loss"):
-        raise ValueError("plot_learning_curves needs a History (or an estimator trained with neuronkit) with a "
-                         "'loss' curve")
+        raise ParameterError("plot_learning_curves needs a History (or an estimator trained with neuronkit) with a "
+                             "'loss' curve")
     metrics = [k for k in data if k not in ("loss", "val_loss", "lr") and not k.startswith("val_")]
     panels = 2 if metrics else 1
     fig = _figure(4.2 * panels, 3.2)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import ParameterError, ParameterTypeError
+from ..validation import check_int, must_be
 from ._model import InspectedModel
 
 
@@ -77,7 +80,13 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
 
     m = InspectedModel(model)
     X = m.check_X(X)
+    attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
+    top_neurons = check_int(top_neurons, "top_neurons", low=1)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise ParameterTypeError(must_be("out_dir", "a folder path (str or pathlib.Path)", out_dir))
     folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"out_dir {str(folder)!r} is a file; give a folder for report.html and the pictures")
     folder.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(folder=folder, html=folder / "report.html")
     report = health(model, X, y)

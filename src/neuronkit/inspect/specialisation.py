@@ -27,9 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from ..data.batches import batch_indices
 from ..engine import Tensor, no_grad
+from ..errors import DataError, ParameterError, ParameterTypeError, ShapeError
+from ..init import make_rng
 from ..layers import Dense, Parameter
-from ._model import InspectedModel, check_number, check_positive_int, chunks, eval_mode, forward, plain, preserved_grads
+from ..validation import check_consistent_length, check_int, check_number, must_be
+from ._model import InspectedModel, eval_mode, forward, plain, preserved_grads
 
 
 # ------------------------------------------------------------------------------ top-activating samples
@@ -48,20 +52,17 @@ def _neuron_values(m: InspectedModel, X: np.ndarray, layer_name: str, index: int
     """A layer's potentials or outputs over X, shape (n,) for one neuron or (n, width) for all."""
     stop = m.layer_index(layer_name) + 1
     parts = []
-    for sl in chunks(len(X), batch_size):
-        rec = m.records(X[sl], stop=stop)[-1]
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        rec = m.records(X[rows], stop=stop)[-1]
         values = (rec.potentials if potential else rec.output).data.astype(np.float64)
         parts.append(values if index is None else values[:, index])
     return np.concatenate(parts)
 
 
 def _output_kind(output: str) -> bool:
-    from .attribution import OUTPUTS
+    from .attribution import output_kind
 
-    kind = OUTPUTS.get(output) if isinstance(output, str) else None
-    if kind is None:
-        raise ValueError(f"output must be 'activation' or 'potential'; got {output!r}")
-    return kind == "potential"
+    return output_kind(output) == "potential"
 
 
 def top_activating(model: Any, X: Any, neuron: str, *, k: int = 9, output: str = "activation",
@@ -79,9 +80,9 @@ def top_activating(model: Any, X: Any, neuron: str, *, k: int = 9, output: str =
     m = InspectedModel(model)
     layer_name, _, index = m.neuron(neuron)
     X = m.check_X(X)
-    k = min(check_positive_int("k", k), len(X))
+    k = min(check_int(k, "k", low=1), len(X))
     potential = _output_kind(output)
-    values = _neuron_values(m, X, layer_name, index, potential, check_positive_int("batch_size", batch_size))
+    values = _neuron_values(m, X, layer_name, index, potential, check_int(batch_size, "batch_size", low=1))
     order = np.argsort(-values, kind="stable")[:k]
     return TopActivating(f"{layer_name}[{index}]", order, values[order], "potential" if potential else "activation")
 
@@ -124,19 +125,22 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
 
     m = InspectedModel(model)
     layer_name, _, index = m.neuron(neuron)
-    steps = check_positive_int("steps", steps)
-    lr = check_number("lr", lr, low=0.0, low_open=True)
-    l2 = check_number("l2", l2, low=0.0)
-    init_scale = check_number("init_scale", init_scale, low=0.0)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    steps = check_int(steps, "steps", low=1)
+    lr = check_number(lr, "lr", low=0.0, low_open=True)
+    l2 = check_number(l2, "l2", low=0.0)
+    init_scale = check_number(init_scale, "init_scale", low=0.0)
+    if seed is None or isinstance(seed, np.random.Generator):
+        raise ParameterTypeError(must_be("seed", "a non-negative integer (it is recorded with the result)", seed))
+    rng = make_rng(seed)
     if bounds is not None:
-        low, high = (check_number("bounds", b) for b in bounds)
+        rule = "(low, high) with low < high"
+        if isinstance(bounds, (str, bytes)) or not hasattr(bounds, "__len__") or len(bounds) != 2:
+            raise ParameterError(must_be("bounds", rule, bounds))
+        low, high = (check_number(b, "bounds") for b in bounds)
         if not low < high:
-            raise ValueError(f"bounds must be (low, high) with low < high; got {bounds!r}")
+            raise ParameterError(must_be("bounds", rule, bounds))
     potential = _output_kind(output)
     stop = m.layer_index(layer_name) + 1
-    rng = np.random.default_rng(seed)
     x = Parameter(init_scale * rng.standard_normal(m.n_features), dtype=np.float64)
     if bounds is not None:
         np.clip(x.data, low, high, out=x.data)
@@ -168,21 +172,24 @@ def _resolve_neurons(m: InspectedModel, neurons: Any) -> list[tuple[str, int]]:
         return [(name, i) for name, layer in m.dense_layers() if name != last for i in range(layer.out_features)]
     if isinstance(neurons, str):
         neurons = [neurons]
+    if not isinstance(neurons, (list, tuple)):
+        raise ParameterTypeError(must_be("neurons", "a neuron name ('hidden1[3]'), a layer name, a list of them "
+                                         "or None", neurons))
     out: list[tuple[str, int]] = []
     for item in neurons:
         if isinstance(item, str) and item in m.network.layers:
             layer = m.network.layers[item]
             if not isinstance(layer, Dense):
-                raise ValueError(f"layer {item!r} is a {type(layer).__name__}, which has no neurons")
+                raise ParameterError(f"layer {item!r} is a {type(layer).__name__}, which has no neurons")
             out.extend((item, i) for i in range(layer.out_features))
         else:
             name, _, index = m.neuron(item)
             out.append((name, index))
     if any(name == last for name, _ in out):
-        raise ValueError(f"only hidden neurons can be ablated; {last!r} is the output layer (its neurons are the "
-                         "model's answers)")
+        raise ParameterError(f"only hidden neurons can be ablated; {last!r} is the output layer (its neurons are "
+                             "the model's answers)")
     if not out:
-        raise ValueError("no neurons to ablate; give neuron names like 'hidden1[3]' or a layer name")
+        raise ParameterError("no neurons to ablate; give neuron names like 'hidden1[3]' or a layer name")
     return out
 
 
@@ -190,11 +197,11 @@ def _clamp_values(m: InspectedModel, X: np.ndarray, targets: list[tuple[str, int
                   batch_size: int) -> dict[tuple[str, int], float]:
     if isinstance(value, str):
         if value != "mean":
-            raise ValueError(f"value must be a number (0 silences a neuron) or 'mean'; got {value!r}")
+            raise ParameterError(must_be("value", "a number (0 silences a neuron) or 'mean'", value))
         means = {name: _neuron_values(m, X, name, None, False, batch_size).mean(axis=0)
                  for name in {name for name, _ in targets}}
         return {(name, i): float(means[name][i]) for name, i in targets}
-    v = check_number("value", value)
+    v = check_number(value, "value")
     return {key: v for key in targets}
 
 
@@ -227,7 +234,7 @@ def ablated_outputs(model: Any, X: Any, neurons: Any, *, value: Any = 0.0, outpu
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     targets = _resolve_neurons(m, neurons)
     potential = _output_kind(output)
     clamp = _clamp_values(m, X, targets, value, batch_size)
@@ -236,8 +243,8 @@ def ablated_outputs(model: Any, X: Any, neurons: Any, *, value: Any = 0.0, outpu
         by_layer.setdefault(name, {})[i] = v
     edits = {name: _mask_edit(columns) for name, columns in by_layer.items()}
     parts = []
-    for sl in chunks(len(X), batch_size):
-        last = m.records(X[sl], edits=edits)[-1]
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        last = m.records(X[rows], edits=edits)[-1]
         parts.append(((last.z if potential and last.z is not None else last.output).data).astype(np.float64))
     return np.concatenate(parts)
 
@@ -297,30 +304,30 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     target = m.encode_targets(y, len(X))
     targets = _resolve_neurons(m, neurons)
     clamp = _clamp_values(m, X, targets, value, batch_size)
     loss_fn = m.loss()
     classify = m.is_classifier
 
-    def score(outputs: list[tuple[slice, Any]]) -> tuple[float, float | None]:
+    def score(outputs: list[tuple[np.ndarray, Any]]) -> tuple[float, float | None]:
         total, correct = 0.0, 0
-        for sl, records in outputs:
+        for part, records in outputs:
             pred = m.loss_input(records, loss_fn)
-            total += float(loss_fn(pred, target[sl]).data) * (sl.stop - sl.start)
+            total += float(loss_fn(pred, target[part]).data) * len(part)
             if classify:
                 raw = pred.data
                 labels = raw.argmax(axis=1) if raw.shape[1] > 1 else (raw[:, 0] > (
                     0 if loss_fn.output_activation == "sigmoid" else 0.5)).astype(int)
-                correct += int((labels == np.asarray(target[sl]).reshape(-1)).sum())
+                correct += int((labels == np.asarray(target[part]).reshape(-1)).sum())
         return total / len(X), (correct / len(X) if classify else None)
 
     net = m.network
     with eval_mode(net), no_grad():
-        slices = list(chunks(len(X), batch_size))
-        inputs = [m.input_tensor(X[sl], requires_grad=False)[1] for sl in slices]
-        base_loss, base_acc = score([(sl, forward(net, h)) for sl, h in zip(slices, inputs)])
+        parts = batch_indices(len(X), batch_size, shuffle=False)
+        inputs = [m.input_tensor(X[part], requires_grad=False)[1] for part in parts]
+        base_loss, base_acc = score([(part, forward(net, h)) for part, h in zip(parts, inputs)])
         rows = []
         by_layer: dict[str, list[int]] = {}
         for name, i in targets:
@@ -333,9 +340,9 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
                 v = clamp[(name, i)]
                 edit = _mask_edit({i: v})
                 results = []
-                for sl, recs in zip(slices, own):
+                for part, recs in zip(parts, own):
                     edited = edit(recs[-1].output)
-                    results.append((sl, forward(net, edited, start=pos + 1)))
+                    results.append((part, forward(net, edited, start=pos + 1)))
                 loss, acc = score(results)
                 rows.append(AblationRow(f"{name}[{i}]", v, loss, loss - base_loss, acc,
                                         None if acc is None or base_acc is None else acc - base_acc))
@@ -386,22 +393,26 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     if m.classes is not None:
         labels = m.encode_targets(y, len(X))
         classes = list(m.classes)
     else:
         y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)}; give one label per sample")
-        uniques, labels = np.unique(y, return_inverse=True)
+        if y.ndim != 1:
+            raise ShapeError(f"y must be one label per sample, shape ({len(X)},); got shape {y.shape}")
+        check_consistent_length(X, y)
+        try:
+            uniques, labels = np.unique(y, return_inverse=True)
+        except TypeError:
+            raise DataError("y holds labels that cannot be sorted (mixed types?); give labels of one type") from None
         classes = list(uniques)
     if len(classes) < 2:
-        raise ValueError("class selectivity needs labels of at least two classes")
+        raise DataError("class selectivity needs labels of at least two classes")
     present = np.bincount(labels, minlength=len(classes))
     if np.any(present == 0):
         missing = ", ".join(str(plain(classes[i])) for i in np.flatnonzero(present == 0))
-        raise ValueError(f"y has no sample of class(es) {missing}; class selectivity needs every class in X")
+        raise DataError(f"y has no sample of class(es) {missing}; class selectivity needs every class in X")
     layer_names = [layer] if layer is not None else [n for n, _ in m.dense_layers()[:-1]] or \
         [m.dense_layers()[-1][0]]
     names: list[str] = []
@@ -410,9 +421,9 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
     means_all: list[np.ndarray] = []
     onehot = np.eye(len(classes))[labels]
     for name in layer_names:
-        if name not in m.network.layers or not isinstance(m.network.layers[name], Dense):
-            raise ValueError(f"layer must name a Dense layer ({', '.join(n for n, _ in m.dense_layers())}); "
-                             f"got {name!r}")
+        if not isinstance(m.layer(name), Dense):
+            raise ParameterError(f"layer must name a Dense layer ({', '.join(n for n, _ in m.dense_layers())}); "
+                                 f"got {name!r}")
         acts = _neuron_values(m, X, name, None, False, batch_size)
         acts = acts - np.minimum(acts.min(axis=0), 0.0)
         means = (onehot.T @ acts / present[:, None]).T                     # (n_neurons, n_classes)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, no_grad
+from ..errors import NameNotFoundError
 from ..neuron import Explanation, _fmt
 from ._model import InspectedModel, eval_mode, forward, grad_of, plain, preserved_grads
 
@@ -90,6 +91,8 @@ class Trace:
         return list(self.layers.values())[-1].z
 
     def __getitem__(self, name: str) -> LayerTrace | NeuronTrace:
+        if not isinstance(name, str):
+            raise NameNotFoundError(f"trace entries are named by strings ('hidden1' or 'hidden1[3]'); got {name!r}")
         if name in self.layers:
             return self.layers[name]
         layer_name, _, rest = name.partition("[")
@@ -101,8 +104,8 @@ class Trace:
                 index = None
             if index is not None and -len(layer.z) <= index < len(layer.z):
                 return layer.neurons()[index]
-        raise KeyError(f"no layer or neuron {name!r} in this trace; layers are {', '.join(self.layers)} "
-                       "and neurons are named like 'hidden1[3]'")
+        raise NameNotFoundError(f"no layer or neuron {name!r} in this trace; layers are {', '.join(self.layers)} "
+                                "and neurons are named like 'hidden1[3]'")
 
     def __iter__(self) -> Iterator[NeuronTrace]:
         for layer in self.layers.values():

@@ -1,0 +1,133 @@
+"""The :class:`Dataset` record: features, targets and the names that explain them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ..errors import DataError, ParameterTypeError, ShapeError
+from ..validation import check_choice, check_class_indices, column_names, must_be
+from .arrays import as_arrays
+
+Task = Literal["classification", "regression"]
+TASKS = ("classification", "regression")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Dataset:
+    """A table of examples: features ``X`` and targets ``y``, with names to explain them.
+
+    Attributes
+    ----------
+    name : str
+        Short name (``"iris"``, or the CSV file's stem).
+    X : ndarray, float32, shape (n_samples, n_features)
+        Given as any array-like, a pandas DataFrame included.
+    y : ndarray, shape (n_samples,)
+        int64 class indices into ``classes`` for classification; float32 for regression
+        (a pandas Series is welcome).
+    task : ``"classification"`` or ``"regression"``
+    feature_names : list of str, length n_features
+        Default: the DataFrame's column names, else ``x1, x2, …``. Names given for
+        a DataFrame must be its column names.
+    classes : list or None
+        The original class labels (``classes[y[i]]`` is sample i's label); None for regression.
+    target_name : str
+        What ``y`` is called (the CSV target column, ``"species"``, ...).
+    description : str
+        One line saying where the data comes from.
+
+    >>> import numpy as np
+    >>> ds = Dataset("tiny", np.zeros((4, 2), np.float32), np.array([0, 1, 1, 0]), "classification",
+    ...              ["a", "b"], classes=["no", "yes"])
+    >>> ds
+    Dataset('tiny', classification: 4 samples x 2 features, 2 classes)
+    >>> ds.labels().tolist()
+    ['no', 'yes', 'yes', 'no']
+    """
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    task: Task
+    feature_names: list[str] | None = None
+    classes: list[Any] | None = None
+    target_name: str = "target"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        owner = f"dataset {self.name!r}"
+        check_choice(self.task, "task", TASKS, owner=owner)
+        if self.y is None:
+            raise DataError(f"{owner}: y is required (the targets, one per sample)")
+        for name in ("feature_names", "classes"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (list, tuple, np.ndarray)):
+                raise ParameterTypeError(must_be(name, "a list (or None)", value, owner=owner))
+        columns = column_names(self.X)
+        X, y = as_arrays(self.X, self.y)
+        assert y is not None  # given, so as_arrays returns it
+        if y.ndim != 1:
+            raise ShapeError(f"{owner}: y must be 1-D (n_samples,); got shape {y.shape}")
+        names = self._names(columns, X.shape[1], owner)
+        if self.task == "classification":
+            if self.classes is None:
+                raise DataError(f"{owner}: classification needs the list of classes (classes[y[i]] is sample i's "
+                                "label); got classes=None")
+            n_classes = len(self.classes)
+            y = check_class_indices(y, n_classes, owner=owner, where=f"there are {n_classes} classes").astype(np.int64)
+        else:
+            y = y.astype(np.float32)
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "y", y)
+        object.__setattr__(self, "feature_names", names)
+        if self.classes is not None:
+            object.__setattr__(self, "classes", list(self.classes))
+
+    def _names(self, columns: list[str] | None, n_features: int, owner: str) -> list[str]:
+        if self.feature_names is None:
+            return columns if columns is not None else [f"x{i + 1}" for i in range(n_features)]
+        names = [str(f) for f in self.feature_names]
+        if len(names) != n_features:
+            raise DataError(f"{owner}: {len(names)} feature names for {n_features} feature columns")
+        if columns is not None and names != columns:
+            raise DataError(f"{owner}: feature_names {names} differ from the DataFrame's columns {columns}; "
+                            "leave feature_names out to use the column names")
+        return names
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_classes(self) -> int | None:
+        """Number of classes, or None for regression."""
+        return None if self.classes is None else len(self.classes)
+
+    def labels(self) -> np.ndarray:
+        """The original class label of every sample, shape (n_samples,) (classification only)."""
+        if self.classes is None:
+            raise DataError(f"dataset {self.name!r} is a regression dataset; it has no class labels")
+        return np.asarray(self.classes, dtype=object)[self.y]
+
+    def targets(self) -> np.ndarray:
+        """What a model learns: the class labels for classification, the target values for regression.
+
+        Labels come as a plain NumPy array of the classes' common type (strings, integers), which an
+        estimator stores as its ``classes_``.
+
+        >>> import numpy as np
+        >>> Dataset("d", np.zeros((2, 1)), [1, 0], "classification", classes=["cat", "dog"]).targets().tolist()
+        ['dog', 'cat']
+        """
+        return np.asarray(self.classes)[self.y] if self.classes is not None else self.y
+
+    def __repr__(self) -> str:
+        kind = f"{len(self.classes)} classes" if self.classes is not None else f"target {self.target_name!r}"
+        return f"Dataset({self.name!r}, {self.task}: {self.n_samples} samples x {self.n_features} features, {kind})"

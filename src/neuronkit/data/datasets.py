@@ -1,0 +1,265 @@
+"""Datasets by name: the real ones scikit-learn ships, and small generated ones for teaching.
+
+Bundled (read from scikit-learn's package files; nothing is downloaded; needs
+``pip install "neuronkit[train]"``):
+
+==============  ===========  ========  ==========================================
+name            X shape      task      target
+==============  ===========  ========  ==========================================
+digits          (1797, 64)   10-class  the digit 0-9 in an 8x8 image
+iris            (150, 4)     3-class   the iris species
+wine            (178, 13)    3-class   the grape cultivar
+breast_cancer   (569, 30)    2-class   malignant or benign
+diabetes        (442, 10)    regress.  disease progression after one year
+==============  ===========  ========  ==========================================
+
+Generated (NumPy only; the same ``seed`` gives the same data): :func:`xor`,
+:func:`spirals`, :func:`moons`, :func:`blobs`. All return a
+:class:`~neuronkit.data.Dataset` with ``X`` float32 (n_samples, n_features)
+and ``y`` int64 class indices (float32 for regression).
+
+Every name lives in the registry :data:`DATASETS` (a function returning a
+:class:`~neuronkit.data.Dataset`); a dataset of your own is one
+``DATASETS.register("name", function)`` away from :func:`load` and the
+command line.
+
+>>> ds = load("iris")
+>>> ds
+Dataset('iris', classification: 150 samples x 4 features, 3 classes)
+>>> ds.classes
+['setosa', 'versicolor', 'virginica']
+>>> load("moons", n=100, seed=0).X.shape
+(100, 2)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, UnknownNameError
+from ..init import make_rng
+from ..registry import Registry
+from ..validation import check_int, check_number, must_be
+from .dataset import Dataset
+
+# name -> (scikit-learn loader, target name, one-line description)
+_BUNDLED: dict[str, tuple[str, str, str]] = {
+    "digits": ("load_digits", "digit",
+               "Handwritten digits 0-9 as 8x8 images, pixel intensities 0-16 (UCI optical recognition)."),
+    "iris": ("load_iris", "species",
+             "Iris flowers: sepal and petal length and width (cm) of 3 species, 50 each (Fisher, 1936)."),
+    "wine": ("load_wine", "cultivar",
+             "Wines from three Italian grape cultivars: 13 chemical measurements (UCI)."),
+    "breast_cancer": ("load_breast_cancer", "diagnosis",
+                      "Breast cancer Wisconsin (diagnostic): 30 measurements of cell nuclei, malignant or benign."),
+    "diabetes": ("load_diabetes", "progression",
+                 "Diabetes progression one year after baseline from age, sex, BMI, blood pressure and 6 blood "
+                 "serum values (features mean-centred and scaled)."),
+}
+BUNDLED = tuple(_BUNDLED)
+GENERATED = ("xor", "spirals", "moons", "blobs")
+
+#: dataset name -> a function returning the Dataset (bundled: no options; generated: the generator's options).
+#: The generators register themselves below; add a dataset of your own with ``DATASETS.register(name, fn)``.
+DATASETS: Registry[Callable[..., Dataset]] = Registry("dataset")
+
+
+def available() -> list[str]:
+    """Names accepted by :func:`load`: the bundled datasets, then the generated ones.
+
+    >>> available()
+    ['digits', 'iris', 'wine', 'breast_cancer', 'diabetes', 'xor', 'spirals', 'moons', 'blobs']
+    """
+    return DATASETS.names()
+
+
+def load(name: str, **options: Any) -> Dataset:
+    """The dataset called ``name`` (see :func:`available`; any spelling: ``"Breast-Cancer"``).
+
+    Generated datasets take their generator's options, e.g.
+    ``load("spirals", n=300, classes=3, seed=1)``; bundled ones take none.
+    Like a bundled dataset, a generated one is the same on every call: its
+    seed is 0 unless you pass ``seed=`` or ``rng=``.
+
+    >>> load("digits").X.shape
+    (1797, 64)
+    """
+    try:
+        key = DATASETS.canonical(name)
+    except UnknownNameError as exc:
+        hint = "to read your own file use" if str(name).endswith((".csv", ".tsv", ".txt")) else "for a CSV file use"
+        raise UnknownNameError(f"{exc} ({hint} neuronkit.data.load_csv(path))", kind=exc.kind, name=exc.name,
+                               valid=exc.valid, suggestion=exc.suggestion) from None
+    if key in _BUNDLED:
+        if options:
+            raise ParameterTypeError(f"dataset {key!r} takes no options; got {', '.join(options)}")
+    elif key in GENERATED and "seed" not in options and "rng" not in options:
+        options["seed"] = 0
+    make = DATASETS.get(key)
+    accepted = inspect.signature(make).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [name for name in options if name not in accepted]
+        if unknown:
+            raise ParameterTypeError(f"dataset {key!r} has no option {', '.join(map(repr, unknown))}; its options "
+                                     f"are {', '.join(accepted)}")
+    return make(**options)
+
+
+def _load_bundled(name: str) -> Dataset:
+    try:
+        from sklearn import datasets as sk_datasets
+    except ImportError:
+        raise MissingDependencyError(f'the {name!r} dataset comes from scikit-learn, which is not installed; '
+                                     'install it with: pip install "neuronkit[train]"') from None
+    loader, target_name, description = _BUNDLED[name]
+    bunch = getattr(sk_datasets, loader)()
+    regression = name == "diabetes"
+    return Dataset(
+        name=name,
+        X=np.asarray(bunch.data, dtype=np.float32),
+        y=np.asarray(bunch.target, dtype=np.float32 if regression else np.int64),
+        task="regression" if regression else "classification",
+        feature_names=[str(f) for f in bunch.feature_names],
+        classes=None if regression else np.asarray(bunch.target_names).tolist(),
+        target_name=target_name,
+        description=description,
+    )
+
+
+for _name in BUNDLED:
+    DATASETS.register(_name, functools.partial(_load_bundled, _name))
+
+
+# --------------------------------------------------------------------------- generators
+
+
+def _per_class(n: int, classes: int) -> np.ndarray:
+    """Split n samples over the classes as evenly as possible (the first classes get the extra ones)."""
+    return np.full(classes, n // classes) + (np.arange(classes) < n % classes)
+
+
+def _shuffled(name: str, X: np.ndarray, y: np.ndarray, classes: int, rng: np.random.Generator,
+              description: str) -> Dataset:
+    order = rng.permutation(len(X))  # so the rows are not sorted by class
+    return Dataset(name, X[order].astype(np.float32), y[order].astype(np.int64), "classification",
+                   [f"x{i + 1}" for i in range(X.shape[1])], classes=list(range(classes)), target_name="class",
+                   description=description)
+
+
+def xor(n: int = 200, *, noise: float = 0.1, seed: int | None = None,
+        rng: np.random.Generator | None = None) -> Dataset:
+    """The XOR problem: points in the square [-1, 1]², class 1 where x1 and x2 have opposite signs.
+
+    Points are uniform in the square, labelled ``(x1 > 0) xor (x2 > 0)``, then
+    moved by Gaussian noise of standard deviation ``noise``. No straight line
+    separates the classes; one hidden layer does. X (n, 2), y (n,) in {0, 1}.
+
+    >>> ds = xor(4, noise=0.0, seed=0)
+    >>> bool(np.all(ds.y == (ds.X[:, 0] * ds.X[:, 1] < 0)))
+    True
+    """
+    n, noise = check_int(n, "n", low=1, owner="xor"), check_number(noise, "noise", low=0.0, owner="xor")
+    generator = make_rng(seed, rng)
+    points = generator.uniform(-1.0, 1.0, size=(n, 2))
+    y = (points[:, 0] > 0) != (points[:, 1] > 0)
+    X = points + generator.normal(0.0, noise, size=points.shape)
+    return _shuffled("xor", X, y, 2, generator, f"XOR: {n} points in [-1, 1]^2, class 1 where the signs differ, "
+                                                f"noise std {noise}.")
+
+
+def spirals(n: int = 300, *, classes: int = 2, noise: float = 0.05, turns: float = 1.5, seed: int | None = None,
+            rng: np.random.Generator | None = None) -> Dataset:
+    """Interleaved spiral arms, one per class (the two-spirals benchmark for ``classes=2``).
+
+    Arm k at position t in [0, 1] is the point ``r·(cos θ, sin θ)`` with
+    ``r = t`` and ``θ = 2πk/classes + 2π·turns·t``, plus Gaussian noise of
+    standard deviation ``noise`` on each coordinate. X (n, 2), y (n,) in
+    0..classes-1, with n split as evenly as possible between the arms.
+
+    >>> ds = spirals(90, classes=3, seed=0)
+    >>> ds.X.shape, np.bincount(ds.y).tolist()
+    ((90, 2), [30, 30, 30])
+    """
+    n, noise = check_int(n, "n", low=1, owner="spirals"), check_number(noise, "noise", low=0.0, owner="spirals")
+    generator = make_rng(seed, rng)
+    classes = check_int(classes, "classes", low=2, high=n, owner="spirals")
+    turns = check_number(turns, "turns", low=0.0, low_open=True, owner="spirals")
+    parts, labels = [], []
+    for k, count in enumerate(_per_class(n, int(classes))):
+        t = np.sort(generator.uniform(0.0, 1.0, size=count))
+        theta = 2 * math.pi * k / classes + 2 * math.pi * turns * t
+        parts.append(np.stack([t * np.cos(theta), t * np.sin(theta)], axis=1))
+        labels.append(np.full(count, k))
+    X = np.concatenate(parts) + generator.normal(0.0, noise, size=(n, 2))
+    return _shuffled("spirals", X, np.concatenate(labels), int(classes), generator,
+                     f"Spirals: {n} points on {classes} interleaved arms of {turns} turns, noise std {noise}.")
+
+
+def moons(n: int = 200, *, noise: float = 0.1, seed: int | None = None,
+          rng: np.random.Generator | None = None) -> Dataset:
+    """Two interleaving half circles (as scikit-learn's ``make_moons``).
+
+    Class 0: ``(cos a, sin a)``; class 1: ``(1 - cos a, 0.5 - sin a)``, for a
+    uniform in [0, π], plus Gaussian noise of standard deviation ``noise``.
+    X (n, 2), y (n,) in {0, 1}; class 0 gets the extra point when n is odd.
+
+    >>> np.bincount(moons(11, seed=0).y).tolist()
+    [6, 5]
+    """
+    n, noise = check_int(n, "n", low=2, owner="moons"), check_number(noise, "noise", low=0.0, owner="moons")
+    generator = make_rng(seed, rng)
+    outer, inner = _per_class(n, 2)
+    a_outer, a_inner = generator.uniform(0.0, math.pi, size=outer), generator.uniform(0.0, math.pi, size=inner)
+    X = np.concatenate([np.stack([np.cos(a_outer), np.sin(a_outer)], axis=1),
+                        np.stack([1 - np.cos(a_inner), 0.5 - np.sin(a_inner)], axis=1)])
+    X = X + generator.normal(0.0, noise, size=X.shape)
+    y = np.repeat([0, 1], [outer, inner])
+    return _shuffled("moons", X, y, 2, generator, f"Moons: {n} points on two interleaving half circles, "
+                                                  f"noise std {noise}.")
+
+
+def blobs(n: int = 300, *, centers: int | Any = 3, features: int = 2, std: float = 1.0, seed: int | None = None,
+          rng: np.random.Generator | None = None) -> Dataset:
+    """Gaussian clusters, one class per centre.
+
+    centers : an int k (centres drawn uniformly in [-10, 10]^features) or an
+        array of shape (k, features) giving them.
+    std : standard deviation of every cluster.
+
+    X (n, features), y (n,) in 0..k-1, n split as evenly as possible.
+
+    >>> ds = blobs(6, centers=[[0.0, 0.0], [5.0, 5.0]], std=0.0, seed=0)
+    >>> sorted(map(tuple, ds.X.tolist()))
+    [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (5.0, 5.0), (5.0, 5.0), (5.0, 5.0)]
+    """
+    n, std = check_int(n, "n", low=1, owner="blobs"), check_number(std, "std", low=0.0, owner="blobs")
+    generator = make_rng(seed, rng)
+    if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
+        centers = check_int(centers, "centers", low=1, high=n, owner="blobs")
+        features = check_int(features, "features", low=1, owner="blobs")
+        points = generator.uniform(-10.0, 10.0, size=(centers, features))
+    else:
+        try:
+            points = np.asarray(centers, dtype=np.float64)
+        except (TypeError, ValueError):
+            points = np.empty(0)
+        if points.ndim != 2 or not 1 <= len(points) <= n or points.shape[1] == 0 or not np.all(np.isfinite(points)):
+            raise ParameterError(must_be("centers", f"an int or a finite array of shape (k, features) with "
+                                                    f"1 <= k <= n={n}", centers, owner="blobs"))
+    k = len(points)
+    y = np.repeat(np.arange(k), _per_class(n, k))
+    X = points[y] + generator.normal(0.0, std, size=(n, points.shape[1]))
+    return _shuffled("blobs", X, y, k, generator, f"Blobs: {n} points in {k} Gaussian clusters in "
+                                                  f"{points.shape[1]} dimensions, std {std}.")
+
+
+for _generator in (xor, spirals, moons, blobs):
+    DATASETS.register(_generator.__name__, _generator)
+
+__all__ = ["BUNDLED", "DATASETS", "GENERATED", "Dataset", "available", "blobs", "load", "moons", "spirals", "xor"]
