@@ -556,7 +556,6 @@ class _NeuralBase(BaseEstimator):
     @classmethod
     def _from_model_file(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> _NeuralBase:
         from .data import get_scaler
-        from .io import ModelFileError as FileError  # io's (the class nk.load users catch)
         from .io import build_network
 
         params = dict(meta["params"])
@@ -565,7 +564,7 @@ class _NeuralBase(BaseEstimator):
         est = cls(**params)
         network = build_network(meta["network"], arrays)
         if not isinstance(network, Sequential):
-            raise FileError(f"this {cls.__name__} model file holds a {type(network).__name__}, not the "
+            raise ModelFileError(f"this {cls.__name__} model file holds a {type(network).__name__}, not the "
                                  f"Sequential network an estimator trains; load it with nk.load instead")
         est.network_ = network
         est.network_.eval()
@@ -618,7 +617,7 @@ def _fit_scaler(name: str, X: np.ndarray, weights: np.ndarray | None):
 
 def _weighted_mean_scale(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Per-column (weighted) mean and standard deviation; a constant column gets scale 1."""
-    from .data import _nonzero_scale
+    from .data.scalers import _nonzero_scale  # data's rule for a constant column (scale 1)
 
     values = np.asarray(values, dtype=np.float64)
     mean = np.average(values, axis=0, weights=weights)
