@@ -64,7 +64,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 
     # neuronkit, the scikit-learn-style estimator
     def nk_estimator() -> None:
-        clf = nk.NeuralClassifier(**common).fit(X_train, y_train)
+        clf = nk.NeuralClassifier(**common)
+        with warnings.catch_warnings():  # tol=0: it runs to max_iter on purpose, as MLPClassifier does here
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X_train, y_train)
         accuracy["neuronkit.NeuralClassifier"] = float(clf.score(X_test, y_test))
 
     cases["neuronkit.NeuralClassifier"] = {"fn": nk_estimator}

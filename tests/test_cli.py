@@ -51,7 +51,10 @@ def test_summary_evaluate_explain_predict(iris_model, tmp_path):
     assert "hidden1[3] (relu)" in out and "add bias" in out and "output" in out
     # the printed output equals the network's own hidden activation on the scaled input
     est = nk.load(path)
-    xs = est.transform_inputs(np.array([[5.1, 3.5, 1.4, 0.2]]))
+    # trained from a file with named columns, so the model knows its feature names: an unnamed array
+    # gets scikit-learn's usual warning (the CLI itself matches columns by name before predicting)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        xs = est.transform_inputs(np.array([[5.1, 3.5, 1.4, 0.2]]))
     expected = est.network_["hidden1"](xs).data[0, 3]
     printed = float(out.strip().splitlines()[-1].split()[-1])
     assert printed == pytest.approx(float(expected), rel=1e-5, abs=1e-6)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import neuronkit as nk
 from neuronkit import cli, errors
@@ -35,7 +36,8 @@ def models(tmp_path_factory):
     iris = nk.datasets.load("iris")
     net = nk.mlp([4, 6, 3], output="softmax", seed=0)
     nk.save(net, folder / "net.nkm")
-    clf = nk.NeuralClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(iris.X, iris.targets())
+    with pytest.warns(ConvergenceWarning):  # 20 epochs on purpose: the commands, not the accuracy, are tested
+        clf = nk.NeuralClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(iris.X, iris.targets())
     nk.save(clf, folder / "clf.nkm")
     return folder
 
@@ -107,10 +109,12 @@ def fitted(kind, n_classes=3, two_outputs=False):
     X = rng.normal(size=(60, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, 1.0]
     if kind == "classifier":
         y = np.array(["ant", "bee", "cat"][:n_classes])[np.arange(60) % n_classes]
-        return nk.NeuralClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y), X
+        with pytest.warns(ConvergenceWarning):  # 5 epochs on purpose: only the file layout matters here
+            return nk.NeuralClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y), X
     y = X @ [1.0, 0.2, -3.0]
     y = np.stack([y, -y], axis=1) if two_outputs else y
-    return nk.NeuralRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y), X
+    with pytest.warns(ConvergenceWarning):
+        return nk.NeuralRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y), X
 
 
 @pytest.mark.parametrize("kind, options", [("classifier", {"n_classes": 3}), ("classifier", {"n_classes": 2}),

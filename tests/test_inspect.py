@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import neuronkit as nk
 from neuronkit import inspect as ni
@@ -37,7 +38,8 @@ def digits():
 @pytest.fixture(scope="module")
 def clf(digits):
     """A small classifier trained on digits (scaler inside; inputs are raw pixels 0..16)."""
-    return nk.NeuralClassifier(hidden_layer_sizes=(32,), max_iter=15, random_state=0).fit(digits.X, digits.y)
+    with pytest.warns(ConvergenceWarning):  # 15 epochs on purpose: small and quick, not converged
+        return nk.NeuralClassifier(hidden_layer_sizes=(32,), max_iter=15, random_state=0).fit(digits.X, digits.y)
 
 
 def small_net(seed=0, dtype=np.float64):

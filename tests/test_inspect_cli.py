@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import neuronkit as nk
 from neuronkit import inspect as ni
@@ -17,7 +18,8 @@ from neuronkit.cli import main
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     ds = nk.datasets.load("digits")
-    clf = nk.NeuralClassifier(hidden_layer_sizes=(24,), max_iter=10, random_state=0).fit(ds.X, ds.y)
+    with pytest.warns(ConvergenceWarning):  # 10 epochs on purpose: small and quick, not converged
+        clf = nk.NeuralClassifier(hidden_layer_sizes=(24,), max_iter=10, random_state=0).fit(ds.X, ds.y)
     path = tmp_path_factory.mktemp("models") / "digits-small.nkm"
     nk.save(clf, path)
     return path

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,10 +147,10 @@ class SavedEstimator:
         return load(path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X scaled as the network sees it (checked as a float32 array first, as the estimator does)."""
+        """X scaled as the network sees it (scaled in float64, then cast, as the estimator does)."""
         from .data import as_arrays
 
-        X, _ = as_arrays(X)
+        X, _ = as_arrays(X, dtype=np.float64)
         return self.scaler_.transform(X).astype(self.network_.parameters()[0].dtype, copy=False)
 
     def decode(self, outputs: np.ndarray) -> np.ndarray:
@@ -202,14 +203,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
     print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
           f"{len(X_test)} samples held out for testing", file=sys.stderr)
-    est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-         checkpoint=args.checkpoint, resume=args.resume)
+    with warnings.catch_warnings():
+        # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
+        warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
+        est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
+                checkpoint=args.checkpoint, resume=args.resume)
     est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
     out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
     save(est, out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
-        print(note)
+        print(note.replace("Raise max_iter", "Raise --epochs"))
     print(est.history_.diagnosis())
     print(f"test: {_metrics_text(est, X_test, y_test)}")
     print(f"model saved to {out}")
@@ -308,7 +312,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
-    x = check_finite(np.asarray(_floats(args.input, "--input"), dtype=np.float32), "--input")
+    x = check_finite(np.asarray(_floats(args.input, "--input"), dtype=np.float64), "--input")
     n_in = getattr(est, "n_features_in_", net.in_features)
     if x.size != n_in:
         raise ShapeError(f"--input has {x.size} values but the model takes {n_in} features")
@@ -416,7 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.debug:
             return int(args.func(args) or 0)
-        with np.errstate(all="ignore"):  # non-finite numbers are reported in words (TerminateOnNaN), not as warnings
+        with np.errstate(all="ignore"), warnings.catch_warnings():  # numbers are reported in words, not warnings
+            # The CLI matches a file's columns to the model's feature names itself (by name, or by
+            # position for files without a header) and hands the estimator arrays: scikit-learn's
+            # "X does not have valid feature names" warning would only repeat what was checked.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
             return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
         print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)

@@ -1,80 +1,92 @@
-"""scikit-learn-style estimators: :class:`NeuralClassifier` and :class:`NeuralRegressor`.
+"""scikit-learn estimators: :class:`NeuralClassifier` and :class:`NeuralRegressor`.
 
-Drop-in replacements for scikit-learn's ``MLPClassifier``/``MLPRegressor``:
-the same parameter names where the concept is the same (``hidden_layer_sizes``,
-``activation``, ``solver``, ``alpha``, ``batch_size``, ``learning_rate_init``,
-``max_iter``, ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
-``tol``, ``random_state``, ``verbose``, …) plus neuronkit's own (every
-activation of the registry, ``adamw``/``rmsprop`` solvers, ``dropout``,
-``batch_norm``, ``init``, ``scaler``, ``clip_norm``). Inputs are scaled by a
-scaler fitted on the training data and stored with the model; regression
-targets are standardised internally. The trained network is ``network_``.
+Drop-in replacements for scikit-learn's ``MLPClassifier``/``MLPRegressor`` that pass
+scikit-learn's own estimator checks (``tests/test_sklearn_checks.py``): the same
+parameter names where the concept is the same (``hidden_layer_sizes``, ``activation``,
+``solver``, ``alpha``, ``batch_size``, ``learning_rate_init``, ``max_iter``,
+``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``tol``,
+``random_state``, ``verbose``, …) plus neuronkit's own (every activation of the
+registry, ``adamw``/``rmsprop`` solvers, ``dropout``, ``batch_norm``, ``init``,
+``scaler``, ``clip_norm``, ``dtype``). Inputs are scaled by a scaler fitted on the
+training data and stored with the model; regression targets are standardised
+internally. The trained network is ``network_``.
 
-Two defaults differ from scikit-learn's, both so that small data sets train
-fully in the default 200 epochs: ``batch_size="auto"`` is
-``min(200, max(16, n // 8))`` (see :func:`auto_batch_size`), and weights
-start Glorot-normal (``init=None``; scikit-learn uses Glorot-uniform) with
-zero biases.
+What MLP users reach for is here: ``fit(X, y, sample_weight)``, ``partial_fit``
+(``classes=`` on the classifier's first call), ``coefs_``/``intercepts_`` (in
+scikit-learn's (in, out) orientation, as views of the network's weights),
+``loss_curve_``, ``loss_``, ``n_iter_``, ``t_``, ``best_loss_``, ``validation_scores_``,
+``best_validation_score_``, ``n_layers_``, ``n_outputs_``, ``out_activation_``,
+``n_features_in_``, ``feature_names_in_``, and a ``ConvergenceWarning`` when
+``max_iter`` ends training before ``tol`` is reached.
+
+Built on scikit-learn's machinery, not on copies of it: ``validate_data``,
+``check_is_fitted`` (scikit-learn's ``NotFittedError``), ``_parameter_constraints``
+with ``_fit_context``, ``check_classification_targets`` and ``_check_sample_weight``.
+Their errors reach the user as neuronkit errors (``DataError``, ``ShapeError``,
+``ParameterError``, … — also ``ValueError``/``TypeError``) with scikit-learn's message,
+completed where we can say more (where the NaN is, which columns moved). A DataFrame
+whose columns differ from the fit's, in names or order, is refused.
+
+Where we differ from scikit-learn's MLP, and why:
+
+* ``batch_size="auto"`` is ``min(200, max(16, n // 8))`` (:func:`auto_batch_size`) and
+  weights start Glorot-normal (``init=None``) with zero biases, so that small data sets
+  train fully in the default 200 epochs;
+* a binary classifier has two softmax outputs (``n_outputs_ == 2``,
+  ``out_activation_ == "softmax"``; MLP has one logistic output): the same model;
+* training runs in float32 (``dtype="float64"`` gives MLP's precision); predictions are
+  computed in float64 from the trained weights, so that a row's prediction does not
+  depend on the other rows of the call beyond float64 rounding (float32 matrix products
+  of one row and of many differ by ~1e-7).
 
 >>> from sklearn.datasets import load_iris
 >>> X, y = load_iris(return_X_y=True)
->>> clf = NeuralClassifier(hidden_layer_sizes=(16,), max_iter=100, random_state=0).fit(X, y)
->>> clf.score(X, y) > 0.9
-True
+>>> clf = NeuralClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0).fit(X, y)
+>>> clf.score(X, y) > 0.9, [c.shape for c in clf.coefs_]
+(True, [(4, 16), (16, 3)])
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable
+import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from .callbacks import Callback, EarlyStopping, LossPlateau, ProgressBar
-from .layers import Sequential, mlp
-from .training import History, fit, outputs
+from .errors import (
+    DataError,
+    MissingDependencyError,
+    ModelFileError,
+    NeuronkitError,
+    ParameterError,
+    ParameterTypeError,
+    ShapeError,
+)
+from .layers import Dense, Sequential, mlp
+from .monitor import improved
+from .training import History, fit
+from .validation import column_names, is_sparse, must_be
 
-try:  # scikit-learn supplies clone/Pipeline/GridSearchCV compatibility when installed
-    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-except ImportError:  # pragma: no cover - a minimal stand-in keeps the estimators usable without it
-    import inspect
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+    from sklearn.exceptions import ConvergenceWarning, NotFittedError
+    from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+    from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, check_random_state, validate_data
+except ImportError as exc:  # pragma: no cover - scikit-learn comes with neuronkit[train]
+    raise MissingDependencyError("NeuralClassifier and NeuralRegressor are scikit-learn estimators and need "
+                                 "scikit-learn: pip install 'neuronkit[train]'") from exc
 
-    class BaseEstimator:  # type: ignore[no-redef]
-        @classmethod
-        def _get_param_names(cls) -> list[str]:
-            sig = inspect.signature(cls.__init__)
-            return [p for p in sig.parameters if p != "self"]
-
-        def get_params(self, deep: bool = True) -> dict[str, Any]:
-            return {k: getattr(self, k) for k in self._get_param_names()}
-
-        def set_params(self, **params: Any) -> BaseEstimator:
-            for k, v in params.items():
-                if k not in self._get_param_names():
-                    raise ValueError(f"invalid parameter {k!r} for {type(self).__name__}")
-                setattr(self, k, v)
-            return self
-
-    class ClassifierMixin:  # type: ignore[no-redef]
-        _estimator_type = "classifier"
-        predict: Callable[[Any], np.ndarray]
-
-        def score(self, X: Any, y: Any) -> float:
-            return float(np.mean(self.predict(X) == np.asarray(y)))
-
-    class RegressorMixin:  # type: ignore[no-redef]
-        _estimator_type = "regressor"
-        predict: Callable[[Any], np.ndarray]
-
-        def score(self, X: Any, y: Any) -> float:
-            from .metrics import r2
-
-            return r2(np.asarray(y), self.predict(X))
-
+__all__ = ["ConvergenceWarning", "NeuralClassifier", "NeuralRegressor", "NotFittedError",
+           "ParameterConstraintError", "auto_batch_size"]
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop")
+LEARNING_RATES = ("constant", "adaptive")
+SCALERS = ("standard", "minmax", "none")
+DTYPES = ("float32", "float64")
 
 
 def auto_batch_size(n_samples: int) -> int:
@@ -85,11 +97,14 @@ def auto_batch_size(n_samples: int) -> int:
     about eight updates per epoch fixes that without slowing large data sets.
     """
     return min(n_samples, 200, max(16, n_samples // 8))
-LEARNING_RATES = ("constant", "adaptive")
 
 
-class NotFittedError(ValueError, AttributeError):
-    """The estimator is used before ``fit``."""
+class ParameterConstraintError(ParameterError, InvalidParameterError):
+    """A constructor parameter outside its declared constraints (scikit-learn's message).
+
+    Both a neuronkit :class:`~neuronkit.errors.ParameterError` and scikit-learn's
+    ``InvalidParameterError`` (so also ``ValueError`` and ``TypeError``).
+    """
 
 
 def _jsonable(value: Any) -> Any:
@@ -102,36 +117,121 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class _AdaptiveLR(Callback):
-    """scikit-learn's ``learning_rate='adaptive'``: divide the rate by 5 when the loss stops improving."""
+# ----------------------------------------------------------------------------- errors
+def _first_non_finite(X: Any) -> str:
+    """Where the first NaN or infinity of X is (for the message), or "" if X is not a numeric table."""
+    try:
+        array = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    bad = np.argwhere(~np.isfinite(array))
+    if array.ndim != 2 or not len(bad):
+        return ""
+    row, column = (int(i) for i in bad[0])
+    return f" The first non-finite value is at row {row}, column {column} (X[{row}, {column}]); {len(bad)} in all."
 
-    def __init__(self, tol: float, patience: int) -> None:
-        self.tol, self.patience, self.best, self.count = tol, patience, np.inf, 0
+
+def _moved_columns(X: Any, fitted: np.ndarray) -> str:
+    """Which columns of a DataFrame stand elsewhere than at fit, when only their order differs."""
+    names = [str(c) for c in getattr(X, "columns", ())]
+    if sorted(names) != sorted(str(n) for n in fitted):
+        return ""
+    position = {name: i for i, name in enumerate(fitted)}
+    moved = [f"{name!r} (column {i}, at fit {position[name]})" for i, name in enumerate(names) if position[name] != i]
+    return "Columns out of place: " + ", ".join(moved) + ".\n"
+
+
+def _as_neuronkit_error(exc: Exception, X: Any, owner: Any) -> Exception:
+    """scikit-learn's validation error as the matching neuronkit error, its message completed."""
+    message = str(exc)
+    if isinstance(exc, TypeError):
+        return ParameterTypeError(message)
+    if message.startswith("The feature names should match"):
+        return DataError(message + _moved_columns(X, owner.feature_names_in_)
+                         + f"Pass the columns {type(owner).__name__} was fitted on, in the same order: "
+                           "X[estimator.feature_names_in_].")
+    if "Reshape your data" in message or "is expecting" in message:
+        return ShapeError(message)
+    if message.startswith("Input X contains"):
+        return DataError(message + _first_non_finite(X))
+    return DataError(message)
+
+
+# ----------------------------------------------------------------------------- callbacks
+class _AdaptiveLR(Callback):
+    """scikit-learn's ``learning_rate='adaptive'``: when the training loss has not improved by ``tol``
+    for ``patience`` epochs, divide the rate by 5; stop once the rate is at 1e-6 or below (if ``stop``)."""
+
+    def __init__(self, tol: float, patience: int, *, stop: bool) -> None:
+        self.tol, self.patience, self.stop = tol, patience, stop
+        self.best, self.count = np.inf, 0
 
     def on_epoch_end(self, state, logs) -> None:
-        if logs["loss"] > self.best - self.tol:
-            self.count += 1
-        else:
-            self.count = 0
+        self.count = 0 if improved(logs["loss"], self.best, mode="min", delta=self.tol) else self.count + 1
         self.best = min(self.best, logs["loss"])
-        if self.count >= self.patience and state.optimizer.lr > 1e-6:
-            state.optimizer.lr /= 5.0
+        if self.count >= self.patience:
             self.count = 0
+            if state.optimizer.lr > 1e-6:
+                state.optimizer.lr /= 5.0
+            elif self.stop:
+                state.stop_training = True
 
 
+class _StopWatch(Callback):
+    """Records whether a stopping rule ended training (listed after the rules, it sees their verdict)."""
+
+    stopped = False
+
+    def on_epoch_end(self, state, logs) -> None:
+        self.stopped = bool(state.stop_training)
+
+
+# ----------------------------------------------------------------------------- the shared base
 class _NeuralBase(BaseEstimator):
     _task = "classification"
+    _kind = "classifier"
+    _score_key = "val_accuracy"
     network_: Sequential
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [str],  # any name of the activation registry (checked there, with suggestions)
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, np.inf, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "learning_rate_init": [Interval(Real, 0, np.inf, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, np.inf, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, np.inf, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "init": [str, None],  # any name of the initialiser registry
+        "scaler": [StrOptions(set(SCALERS)), None],
+        "clip_norm": [Interval(Real, 0, np.inf, closed="neither"), None],
+        "dtype": [StrOptions(set(DTYPES))],
+    }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
                  alpha: float = 0.0001, batch_size: int | str = "auto", learning_rate: str = "constant",
                  learning_rate_init: float = 0.001, max_iter: int = 200, shuffle: bool = True,
-                 random_state: int | None = None, tol: float = 1e-4, verbose: bool = False,
+                 random_state: Any = None, tol: float = 1e-4, verbose: bool = False,
                  warm_start: bool = False, momentum: float = 0.9, nesterovs_momentum: bool = True,
                  early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10, dropout: float = 0.0,
-                 batch_norm: bool = False, init: str | None = None, scaler: str = "standard",
-                 clip_norm: float | None = None) -> None:
+                 batch_norm: bool = False, init: str | None = None, scaler: str | None = "standard",
+                 clip_norm: float | None = None, dtype: str = "float32") -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -158,65 +258,118 @@ class _NeuralBase(BaseEstimator):
         self.init = init
         self.scaler = scaler
         self.clip_norm = clip_norm
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------ scikit-learn protocol
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False  # dense arrays only: sparse input is refused with a message
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "network_")
+
+    def _validate_params(self) -> None:
+        try:
+            super()._validate_params()
+        except InvalidParameterError as exc:
+            raise ParameterConstraintError(str(exc)) from None
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self) -> tuple[int, ...]:
+    def _hidden_sizes(self) -> tuple[int, ...]:
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, (int, np.integer)):
-            sizes = (int(sizes),)
-        sizes = tuple(sizes)
-        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers; got {self.hidden_layer_sizes!r}")
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes):
+            raise ParameterError(must_be("hidden_layer_sizes", "positive integers, one width per hidden layer "
+                                         "(e.g. (64, 32))", self.hidden_layer_sizes, type(self).__name__))
+        return tuple(int(s) for s in sizes)
+
+    def _check_names(self) -> None:
+        """``activation`` and ``init`` name entries of their registries (the message lists the valid names)."""
         from .activations import get_activation
+        from .init import get_initializer
 
-        get_activation(self.activation)
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}")
-        if self.learning_rate not in LEARNING_RATES:
-            raise ValueError(f"learning_rate must be one of {', '.join(LEARNING_RATES)}; got {self.learning_rate!r}")
-        for name in ("alpha", "tol"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise ValueError(f"{name} must be a number >= 0; got {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
-        if isinstance(self.learning_rate_init, bool) or not isinstance(self.learning_rate_init, (int, float)) \
-                or not self.learning_rate_init > 0:
-            raise ValueError(f"learning_rate_init must be a number > 0; got {self.learning_rate_init!r}")
-        for name in ("max_iter", "n_iter_no_change"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be an integer >= 1; got {v!r}")
-        if self.batch_size != "auto" and (isinstance(self.batch_size, bool)
-                                          or not isinstance(self.batch_size, (int, np.integer))
-                                          or self.batch_size < 1):
-            raise ValueError(f"batch_size must be 'auto' or an integer >= 1; got {self.batch_size!r}")
-        if not 0.0 < self.validation_fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
-        return sizes
+        for name, lookup in (("activation", get_activation), ("init", get_initializer)):
+            value = getattr(self, name)
+            try:
+                if value is not None:
+                    lookup(value)
+            except ValueError as exc:
+                if isinstance(exc, NeuronkitError):
+                    raise
+                raise ParameterError(f"{type(self).__name__} {name}: {exc}") from None
 
-    def _check_X(self, X: Any, *, fitting: bool) -> np.ndarray:
-        from .data import as_arrays
+    def _validate(self, X: Any, y: Any = "no_validation", *, reset: bool, **y_checks: Any) -> Any:
+        """``validate_data`` (n_features_in_, feature_names_in_, NaN/complex/empty refusal), our errors."""
+        owner = type(self).__name__
+        if is_sparse(X):
+            raise ParameterTypeError(f"{owner}: X is a sparse matrix; sparse input is not supported "
+                                     "(neuronkit computes on dense arrays). Pass X.toarray() if it fits in memory.")
+        fitted = None if reset else getattr(self, "feature_names_in_", None)
+        if fitted is not None and hasattr(X, "columns") and column_names(X) is None:
+            raise DataError(f"{owner} was fitted on the columns {list(fitted)!r}; X is a DataFrame whose column "
+                            f"names are not all strings ({list(X.columns)!r}). Name its columns as at fit: "
+                            "X.set_axis(estimator.feature_names_in_, axis=1) if they are the fit's, in its order.")
+        try:
+            return validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32), **y_checks)
+        except (TypeError, ValueError) as exc:
+            raise _as_neuronkit_error(exc, X, self) from None
 
-        X, _ = as_arrays(X, None)
-        if not fitting:
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                                 f"{self.n_features_in_} features")
-        return X
+    def _check_weights(self, sample_weight: Any, X: np.ndarray) -> np.ndarray:
+        try:
+            return _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        except ValueError as exc:
+            kind = ShapeError if "shape" in str(exc) or "1D" in str(exc) else ParameterError
+            raise kind(f"{type(self).__name__} sample_weight: {exc}") from None
 
-    def _require_fitted(self) -> None:
-        if not hasattr(self, "network_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                                 "appropriate arguments before using this estimator.")
+    def _seed(self) -> int | None:
+        if self.random_state is None or isinstance(self.random_state, Integral):
+            return None if self.random_state is None else int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     # ------------------------------------------------------------------ training
-    def _optimizer(self, net: Sequential):
+    def _fit(self, X: Any, y: Any, sample_weight: Any, *, incremental: bool,
+             fit_options: dict[str, Any] | None = None) -> _NeuralBase:
+        owner = type(self).__name__
+        sizes = self._hidden_sizes()
+        self._check_names()
+        if incremental and self.early_stopping:
+            raise ParameterError(f"{owner}.partial_fit does not support early_stopping=True (one call sees one "
+                                 "batch: there is no held-out set to stop on); use fit, or early_stopping=False")
+        first = not hasattr(self, "network_") or not (self.warm_start or incremental)
+        X, y = self._validate(X, y, reset=first, **self._y_checks)
+        weights = None if sample_weight is None else self._check_weights(sample_weight, X)
+        targets = self._targets(y, weights, first=first, incremental=incremental)
+        if first:
+            self._initialize(X, weights, targets.shape[1] if self._task == "regression" else len(self.classes_),
+                             sizes)
+        dtype = self.network_.parameters()[0].dtype
+        Xs = self.scaler_.transform(X).astype(dtype, copy=False)
+        self._train(Xs, targets, weights, incremental=incremental, options=fit_options or {})
+        return self
+
+    def _initialize(self, X: np.ndarray, weights: np.ndarray | None, n_outputs: int, sizes: tuple[int, ...]) -> None:
+        self.scaler_ = _fit_scaler(self.scaler or "none", X, weights)
+        self.network_ = mlp([X.shape[1], *sizes, n_outputs], activation=self.activation, output=self._output,
+                            dropout=self.dropout, batch_norm=self.batch_norm, init=self.init or "glorot_normal",
+                            seed=self._seed(), dtype=np.dtype(self.dtype))
+        self._set_structure()
+        self.loss_curve_: list[float] = []
+        self.t_ = 0
+        self.validation_scores_: list[float] | None = [] if self.early_stopping else None
+        self._optimizer = None
+
+    def _set_structure(self) -> None:
+        dense = self._dense_layers()
+        self.n_layers_ = len(dense) + 1
+        self.n_outputs_ = dense[-1].out_features
+        self.out_activation_ = dense[-1].activation.name
+
+    def _make_optimizer(self):
         from .optim import get_optimizer
 
-        params = net.parameters()
+        params = self.network_.parameters()
         lr = float(self.learning_rate_init)
         if self.solver == "sgd":
             return get_optimizer("sgd", params, lr=lr, momentum=self.momentum,
@@ -225,72 +378,176 @@ class _NeuralBase(BaseEstimator):
             return get_optimizer(self.solver, params, lr=lr, betas=(self.beta_1, self.beta_2), eps=self.epsilon)
         return get_optimizer("rmsprop", params, lr=lr, eps=self.epsilon)
 
-    def _fit(self, X: Any, y_encoded: np.ndarray, n_outputs: int, output: str, loss: str,
-             fit_options: dict[str, Any]) -> None:
-        from .data import get_scaler
-
-        sizes = self._check_params()
-        X = self._check_X(X, fitting=True)
-        if not (self.warm_start and hasattr(self, "network_")):
-            self.n_features_in_ = X.shape[1]
-            self.scaler_ = get_scaler(self.scaler or "none").fit(X)
-            seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
-            self.network_ = mlp([X.shape[1], *sizes, n_outputs], activation=self.activation, output=output,
-                                dropout=self.dropout, batch_norm=self.batch_norm,
-                                init=self.init or "glorot_normal", seed=seed)
-        Xs = self.scaler_.transform(X).astype(np.float32)
-        batch = auto_batch_size(len(Xs)) if self.batch_size == "auto" else min(int(self.batch_size), len(Xs))
-        for layer in self.network_:
-            if hasattr(layer, "l2"):
-                layer.l2 = 0.5 * float(self.alpha) / batch
-        callbacks: list[Callback] = []
+    def _callbacks(self, options: dict[str, Any], incremental: bool) -> tuple[list[Callback], _StopWatch]:
+        given = options.get("callbacks") or ()
+        # the user's first, so that fit's messages index them as given
+        callbacks: list[Callback] = list(given) if isinstance(given, (list, tuple)) else [given]
+        adaptive = self.learning_rate == "adaptive"
         if self.early_stopping:
-            monitor = "val_accuracy" if self._task == "classification" else "val_r2"
-            callbacks.append(EarlyStopping(monitor, patience=self.n_iter_no_change, min_delta=self.tol))
-        else:
+            callbacks.append(EarlyStopping(self._score_key, patience=self.n_iter_no_change, min_delta=self.tol))
+        elif not adaptive and not incremental:
             callbacks.append(LossPlateau(self.tol, self.n_iter_no_change))
-        if self.learning_rate == "adaptive":
-            callbacks.append(_AdaptiveLR(self.tol, self.n_iter_no_change))
+        if adaptive:
+            callbacks.append(_AdaptiveLR(self.tol, self.n_iter_no_change, stop=not self.early_stopping))
         if self.verbose:
             callbacks.append(ProgressBar(log_every=1))
-        callbacks.extend(fit_options.get("callbacks") or ())
-        seed = int(self.random_state) if isinstance(self.random_state, (int, np.integer)) else None
-        history = fit(self.network_, Xs, y_encoded, loss=loss, optimizer=self._optimizer(self.network_),
-                      epochs=int(self.max_iter), batch_size=batch, shuffle=bool(self.shuffle), seed=seed,
-                      validation_split=self.validation_fraction if self.early_stopping else 0.0,
-                      callbacks=callbacks, progress=False, clip_norm=self.clip_norm,
-                      checkpoint=fit_options.get("checkpoint"), resume=fit_options.get("resume"))
-        self._set_history(history)
+        watch = _StopWatch()
+        return [*callbacks, watch], watch
 
-    def _set_history(self, history: History) -> None:
+    def _train(self, Xs: np.ndarray, targets: np.ndarray, weights: np.ndarray | None, *, incremental: bool,
+               options: dict[str, Any]) -> None:
+        n = len(Xs)
+        batch = auto_batch_size(n) if self.batch_size == "auto" else min(int(self.batch_size), n)
+        mean_weight = 1.0 if weights is None else float(weights.mean())
+        for layer in self._dense_layers():
+            # scikit-learn's penalty: ½·alpha·ΣW² / Σwᵢ over the batch; here the batch size times the mean
+            # weight (exact for full batches, the expected batch weight for minibatches)
+            layer.l2 = 0.5 * float(self.alpha) / (batch * mean_weight)
+        if not (incremental and self._optimizer is not None):
+            self._optimizer = self._make_optimizer()
+        callbacks, watch = self._callbacks(options, incremental)
+        epochs = 1 if incremental else int(self.max_iter)
+        seed = self._seed()
+        extra: dict[str, Any] = {} if weights is None else {"sample_weight": weights}
+        if self.early_stopping:
+            train, val = self._validation_split(targets, seed)
+            extra["validation_data"] = (Xs[val], targets[val], *(() if weights is None else (weights[val],)))
+            Xs, targets = Xs[train], targets[train]
+            if weights is not None:
+                extra["sample_weight"] = weights[train]
+        history = fit(self.network_, Xs, targets, loss=self._loss, optimizer=self._optimizer, epochs=epochs,
+                      batch_size=min(batch, len(Xs)), shuffle=bool(self.shuffle), seed=seed, callbacks=callbacks,
+                      progress=False, clip_norm=self.clip_norm, checkpoint=options.get("checkpoint"),
+                      resume=options.get("resume"), **extra)
+        self._record(history, len(Xs))
+        if not incremental and self.n_iter_ == self.max_iter and not watch.stopped:
+            why = (f"the validation score improved by more than tol={self.tol:g}" if self.early_stopping
+                   else f"the training loss improved by more than tol={self.tol:g}")
+            message = (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the optimization "
+                       f"hasn't converged yet: {why} within the last n_iter_no_change={self.n_iter_no_change} "
+                       f"epochs. Raise max_iter to train {type(self).__name__} to convergence.")
+            history.notes.append(message)  # for those who read the notes rather than the warnings (the CLI)
+            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+
+    def _validation_split(self, targets: np.ndarray, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the training and the held-out samples (``validation_fraction``; stratified for classes)."""
+        from .data import train_test_split
+
+        n = len(targets)
+        index = np.arange(n).reshape(-1, 1)
+        train, val, _, _ = train_test_split(index, targets, test_size=self.validation_fraction,
+                                            stratify=self._task == "classification", seed=seed)
+        if len(val) < 2:
+            raise DataError(f"{type(self).__name__}: early stopping holds out {len(val)} of {n} samples "
+                            f"(validation_fraction={self.validation_fraction}); it needs at least 2. Raise "
+                            "validation_fraction, or give more samples.")
+        return train[:, 0].astype(np.intp), val[:, 0].astype(np.intp)
+
+    def _record(self, history: History, n_train: int) -> None:
+        """The MLP attributes after one training call (the curves grow over warm starts and partial_fit)."""
         self.history_ = history
-        self.loss_curve_ = list(history.history.get("loss", []))
-        self.n_iter_ = len(self.loss_curve_)
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
-        key = "val_accuracy" if self._task == "classification" else "val_r2"
-        if key in history.history:
-            self.validation_scores_ = list(history.history[key])
-            self.best_validation_score_ = max(self.validation_scores_)
+        losses = history.history.get("loss", [])
+        self.n_iter_ = len(losses)
+        self.t_ += self.n_iter_ * n_train
+        self.loss_curve_ = [*self.loss_curve_, *losses]
+        if self.early_stopping:
+            self.validation_scores_ = [*(self.validation_scores_ or []), *history.history.get(self._score_key, [])]
+        else:
+            self.validation_scores_ = None
+        self._set_best()
 
-    def _raw_outputs(self, X: Any) -> np.ndarray:
-        X = self.transform_inputs(X)  # first: it says so when the estimator is not fitted
-        return outputs(self.network_, X)
+    def _set_best(self) -> None:
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        scores = self.validation_scores_
+        self.best_validation_score_ = max(scores) if scores else None
+        self.best_loss_ = None if scores is not None else min(self.loss_curve_, default=None)
+
+    # ------------------------------------------------------------------ prediction
+    def _dense_layers(self) -> list[Dense]:
+        return [layer for layer in self.network_ if isinstance(layer, Dense)]
+
+    def _inputs(self, X: Any) -> np.ndarray:
+        """X validated against the fit (features, names) and scaled by the stored scaler, float64."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        return self.scaler_.transform(X.astype(np.float64, copy=False))
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        """The network's outputs for X, computed in float64.
+
+        In float64 each row's result does not depend on the other rows of the call beyond
+        float64 rounding (float32 matrix products of one row and of many differ by ~1e-7,
+        more than scikit-learn's subset-invariance check allows); dense layers multiply in
+        float64, the other layers work elementwise.
+        """
+        from .engine import eval_mode, no_grad, ops
+
+        x = self._inputs(X)
+        with no_grad(), eval_mode():
+            for layer in self.network_:
+                if isinstance(layer, Dense):
+                    bias = None if layer.bias is None else layer.bias.data.astype(np.float64)
+                    x = layer.activation.infer(ops.linear_array(x, layer.weight.data.astype(np.float64), bias))
+                else:
+                    x = np.asarray(layer.infer(x), dtype=np.float64)
+        return x
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X scaled as the network sees it (the stored scaler applied), in the network's dtype."""
-        self._require_fitted()
-        scaled = self.scaler_.transform(self._check_X(X, fitting=False))  # a fresh array: no second copy below
-        return scaled.astype(self.network_.parameters()[0].dtype, copy=False)
+        """X as the network sees it (validated, the stored scaler applied), in the network's dtype."""
+        return self._inputs(X).astype(self.network_.parameters()[0].dtype, copy=False)
+
+    # ------------------------------------------------------------------ MLP's weight attributes
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out) as in scikit-learn: views of the network's
+        weights (``layer.weight.T``), so writing into them changes the network."""
+        check_is_fitted(self)
+        return [layer.weight.data.T for layer in self._dense_layers()]
+
+    @coefs_.setter
+    def coefs_(self, values: Any) -> None:
+        self._assign("coefs_", values, [layer.weight.data.T for layer in self._dense_layers()])
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors, ``intercepts_[i]`` of shape (n_out,): views of the network's biases."""
+        check_is_fitted(self)
+        return [layer.bias.data for layer in self._dense_layers() if layer.bias is not None]
+
+    @intercepts_.setter
+    def intercepts_(self, values: Any) -> None:
+        self._assign("intercepts_", values, [layer.bias.data for layer in self._dense_layers()
+                                             if layer.bias is not None])
+
+    def _assign(self, name: str, values: Any, targets: list[np.ndarray]) -> None:
+        check_is_fitted(self)
+        values = list(values)
+        if len(values) != len(targets):
+            raise ShapeError(f"{type(self).__name__}.{name} takes {len(targets)} arrays, one per layer; "
+                             f"got {len(values)}")
+        for i, (target, value) in enumerate(zip(targets, values)):
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ShapeError(f"{type(self).__name__}.{name}[{i}] must have shape {target.shape}; "
+                                 f"got shape {value.shape}")
+            target[...] = value
 
     # ------------------------------------------------------------------ model files
     def _model_file(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        self._require_fitted()
+        check_is_fitted(self)
+        curves = {"loss_curve": self.loss_curve_, "t": self.t_, "n_iter": self.n_iter_,
+                  "validation_scores": self.validation_scores_}
         meta = {"kind": self._kind, "params": _jsonable(self.get_params()), "network": self.network_.config(),
                 "scaler": _jsonable(self.scaler_.to_dict()), "n_features_in": int(self.n_features_in_),
-                "history": self.history_.to_dict(), "extra": _jsonable(self._extra_meta()),
+                "history": self.history_.to_dict(), "extra": _jsonable({**self._extra_meta(), **curves}),
                 "feature_names": None if getattr(self, "feature_names_in_", None) is None
                 else [str(n) for n in self.feature_names_in_]}
-        json.dumps(meta)  # fail here, with the offending value, rather than half-way through a write
+        try:
+            json.dumps(meta)  # fail here, with the offending value, rather than half-way through a write
+        except TypeError as exc:
+            raise ModelFileError(f"this {type(self).__name__} cannot be saved: a model file holds its parameters "
+                                 f"as JSON (numbers, strings, lists, None); {exc} (random_state: give an int "
+                                 "seed)") from None
         return meta, self.network_.state_dict()
 
     def _extra_meta(self) -> dict[str, Any]:
@@ -299,7 +556,7 @@ class _NeuralBase(BaseEstimator):
     @classmethod
     def _from_model_file(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> _NeuralBase:
         from .data import get_scaler
-        from .io import ModelFileError, build_network
+        from .io import build_network
 
         params = dict(meta["params"])
         if isinstance(params.get("hidden_layer_sizes"), list):
@@ -311,10 +568,20 @@ class _NeuralBase(BaseEstimator):
                                  f"Sequential network an estimator trains; load it with nk.load instead")
         est.network_ = network
         est.network_.eval()
+        est._set_structure()
         est.scaler_ = get_scaler(meta["scaler"])
         est.n_features_in_ = int(meta["n_features_in"])
-        est._set_history(History.from_dict(meta["history"]))
-        est._load_extra_meta(meta.get("extra", {}))
+        extra = meta.get("extra", {})
+        est._load_extra_meta(extra)
+        est.history_ = History.from_dict(meta["history"])
+        losses = est.history_.history.get("loss", [])  # files before the curves were saved: this fit's
+        est.loss_curve_ = [float(v) for v in extra.get("loss_curve", losses)]
+        est.n_iter_, est.t_ = int(extra.get("n_iter", len(losses))), int(extra.get("t", 0))
+        scores = extra.get("validation_scores",
+                           est.history_.history.get(est._score_key, []) if est.early_stopping else None)
+        est.validation_scores_ = None if scores is None else [float(v) for v in scores]
+        est._set_best()
+        est._optimizer = None
         if meta.get("feature_names"):
             est.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
         return est
@@ -329,52 +596,123 @@ class _NeuralBase(BaseEstimator):
         save(self, path)
 
 
+def _fit_scaler(name: str, X: np.ndarray, weights: np.ndarray | None):
+    """The scaler ``name`` fitted on X; with sample weights, on the data each sample repeated wᵢ times.
+
+    data.py's scalers take no weights, so the weighted statistics are computed here and the
+    scaler is built from them (``Scaler.from_dict``): mean Σwᵢxᵢ/Σwᵢ and standard deviation
+    sqrt(Σwᵢ(xᵢ - mean)²/Σwᵢ) for ``"standard"``, the range of the samples of non-zero weight
+    for ``"minmax"`` (what scikit-learn's sample-weight equivalence asks of a fit).
+    """
+    from .data import get_scaler
+
+    scaler = get_scaler(name)
+    if weights is None or scaler.name == "none":
+        return scaler.fit(X)
+    if scaler.name == "minmax":
+        return scaler.fit(X[weights > 0])
+    mean, scale = _weighted_mean_scale(X, weights)
+    return type(scaler).from_dict({"name": scaler.name, **scaler.options(), "mean": mean, "scale": scale})
+
+
+def _weighted_mean_scale(values: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column (weighted) mean and standard deviation; a constant column gets scale 1."""
+    from .data.scalers import _nonzero_scale  # data's rule for a constant column (scale 1)
+
+    values = np.asarray(values, dtype=np.float64)
+    mean = np.average(values, axis=0, weights=weights)
+    std = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weights))
+    return mean, _nonzero_scale(std)
+
+
+# ----------------------------------------------------------------------------- classifier
 class NeuralClassifier(ClassifierMixin, _NeuralBase):
     """A multi-layer perceptron classifier trained by neuronkit (softmax output, cross-entropy loss).
 
     Parameters are those of scikit-learn's MLPClassifier (see the module
-    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler`` and
-    ``clip_norm``. Labels may be of any type; ``classes_`` holds them sorted.
+    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``
+    and ``dtype``. Labels may be of any type; ``classes_`` holds them sorted.
     """
 
     classes_: np.ndarray
 
     _task = "classification"
     _kind = "classifier"
+    _score_key = "val_accuracy"
+    _output = "softmax"
+    _loss = "cross_entropy"
+    _y_checks: dict[str, Any] = {}
 
-    def fit(self, X: Any, y: Any, *, callbacks: Any = None, checkpoint: Any = None,
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, callbacks: Any = None, checkpoint: Any = None,
             resume: Any = None) -> NeuralClassifier:
-        """Train on X (n_samples, n_features) and labels y (n_samples,).
+        """Train on X (n_samples, n_features) and labels y (n_samples,), optionally weighting the samples.
 
-        ``callbacks`` (e.g. a progress bar), ``checkpoint`` (a path written every epoch and
-        on Ctrl-C) and ``resume`` (a checkpoint to continue exactly) go to :func:`neuronkit.fit`.
+        ``sample_weight`` (n_samples,): each batch's loss is Σwᵢlᵢ/Σwᵢ (scikit-learn's rule), and the
+        input scaler uses the weighted statistics. ``callbacks`` (e.g. a progress bar), ``checkpoint``
+        (a path written every epoch and on Ctrl-C) and ``resume`` (a checkpoint to continue exactly)
+        go to :func:`neuronkit.fit`.
         """
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D (one label per sample); got shape {y.shape}")
-        classes, encoded = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(f"y has a single class ({classes[0]!r}); a classifier needs at least two classes")
-        if self.warm_start and hasattr(self, "classes_") and not np.array_equal(classes, self.classes_):
-            raise ValueError("warm_start: y has different classes than the first fit")
-        self.classes_ = classes
-        self._fit(X, encoded.astype(np.int64), len(classes), "softmax", "cross_entropy",
-                  {"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
-        return self
+        return self._fit(X, y, sample_weight, incremental=False,
+                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> NeuralClassifier:
+        """One epoch over (X, y), continuing the training so far.
+
+        ``classes`` (every label there will be) is required on the first call, as in
+        scikit-learn; later calls may omit it. The first call also fits the input scaler
+        (on its X): give it a representative batch, or ``scaler="none"`` and scaled inputs.
+        """
+        try:
+            _check_partial_fit_first_call(self, classes)
+        except ValueError as exc:
+            raise ParameterError(f"{type(self).__name__}.partial_fit: {exc} It lists every label there will "
+                                 "be, e.g. classes=np.unique(y_all).") from None
+        if len(self.classes_) < 2:
+            raise ParameterError(f"{type(self).__name__}.partial_fit classes must hold at least two classes; "
+                                 f"got {self.classes_.tolist()!r}")
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _targets(self, y: np.ndarray, weights: np.ndarray | None, *, first: bool, incremental: bool) -> np.ndarray:
+        """Labels as class indices into ``classes_`` (set here by fit, by ``classes=`` in partial_fit)."""
+        owner = type(self).__name__
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise DataError(f"{owner}: {exc}") from None
+        if not incremental:
+            classes = np.unique(y)
+            if not first and not np.array_equal(classes, self.classes_):
+                raise DataError(f"{owner} warm_start: y has the classes {classes.tolist()!r}, but the first fit had "
+                                f"{self.classes_.tolist()!r}; warm_start continues training on the same classes")
+            if len(classes) < 2:
+                raise DataError(f"{owner}: y has one class only ({classes.tolist()[0]!r}); a classifier needs at "
+                                "least two classes")
+            self.classes_ = classes
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            raise DataError(f"{owner}.partial_fit: y has labels not in classes: {np.unique(y[~known]).tolist()!r}; "
+                            f"the classes are {self.classes_.tolist()!r}")
+        if weights is not None:
+            weighted = np.unique(y[weights > 0])
+            if len(weighted) < 2 and not incremental:
+                raise DataError(f"{owner}: only one class ({weighted.tolist()[0]!r}) has a non-zero sample weight; a "
+                                "classifier needs at least two classes")
+        return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._raw_outputs(X).astype(np.float64)
+        return self._outputs(X)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
+        """The log of :meth:`predict_proba` (``-inf`` where a probability is 0)."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class label for each row of X."""
-        proba = self._raw_outputs(X)
+        proba = self._outputs(X)  # first: it says so when the estimator is not fitted
         return self.classes_[np.argmax(proba, axis=1)]
 
     def _extra_meta(self) -> dict[str, Any]:
@@ -385,35 +723,65 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
 
 
+# ----------------------------------------------------------------------------- regressor
 class NeuralRegressor(RegressorMixin, _NeuralBase):
     """A multi-layer perceptron regressor (identity output, squared-error loss).
 
-    Targets are standardised internally (``y_mean_``, ``y_scale_``) and the
-    predictions mapped back, so no target scaling is needed by the user.
+    Targets are standardised internally (``y_mean_``, ``y_scale_``; weighted by
+    ``sample_weight`` when given) and the predictions mapped back, so no target
+    scaling is needed by the user. y may have several columns (multi-output).
     """
 
     _task = "regression"
     _kind = "regressor"
+    _score_key = "val_r2"
+    _output = "identity"
+    _loss = "mse"
+    _y_checks: dict[str, Any] = {"multi_output": True, "y_numeric": True}
 
-    def fit(self, X: Any, y: Any, *, callbacks: Any = None, checkpoint: Any = None,
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (n_samples, n_outputs) is trained as it is
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, callbacks: Any = None, checkpoint: Any = None,
             resume: Any = None) -> NeuralRegressor:
-        """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, n_outputs)."""
-        y = np.asarray(y, dtype=np.float64)
-        self._y_1d = y.ndim == 1
-        y2 = y.reshape(len(y), -1)
-        if not np.all(np.isfinite(y2)):
-            raise ValueError("y contains NaN or infinite values; fill or drop those samples")
-        if not (self.warm_start and hasattr(self, "y_mean_")):
-            self.y_mean_ = y2.mean(axis=0)
-            scale = y2.std(axis=0)
-            self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        self.n_outputs_ = y2.shape[1]
-        self._fit(X, ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1], "identity", "mse",
-                  {"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
-        return self
+        """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, n_outputs).
+
+        ``sample_weight`` (n_samples,): each batch's loss is Σwᵢlᵢ/Σwᵢ (scikit-learn's rule); the
+        input scaler and the target standardisation use the weighted statistics.
+        """
+        return self._fit(X, y, sample_weight, incremental=False,
+                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralRegressor:
+        """One epoch over (X, y), continuing the training so far.
+
+        The first call fits the input scaler and the target standardisation on its data:
+        give it a representative batch.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _targets(self, y: np.ndarray, weights: np.ndarray | None, *, first: bool, incremental: bool) -> np.ndarray:
+        """y standardised with the (weighted) mean and scale of the first fit, shape (n, n_outputs)."""
+        owner = type(self).__name__
+        try:
+            y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        except ValueError as exc:
+            raise DataError(f"{owner}: y must hold numbers; {exc}") from None
+        if first:
+            self._y_1d = np.ndim(y) == 1
+            self.y_mean_, self.y_scale_ = _weighted_mean_scale(y2, weights)
+        elif y2.shape[1] != len(self.y_mean_):
+            raise ShapeError(f"{owner}: y has {y2.shape[1]} columns, but the model was fitted on "
+                             f"{len(self.y_mean_)}; give the same targets as the first fit")
+        return (y2 - self.y_mean_) / self.y_scale_
 
     def predict(self, X: Any) -> np.ndarray:
-        out = self._raw_outputs(X).astype(np.float64) * self.y_scale_ + self.y_mean_
+        """Predicted targets, shape (n_samples,) (or (n_samples, n_outputs) if fitted on several columns)."""
+        out = self._outputs(X) * self.y_scale_ + self.y_mean_
         return out[:, 0] if getattr(self, "_y_1d", True) and out.shape[1] == 1 else out
 
     def _extra_meta(self) -> dict[str, Any]:
@@ -424,7 +792,6 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
         self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
         self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
         self._y_1d = bool(extra.get("y_1d", True))
-        self.n_outputs_ = len(self.y_mean_)
 
 
 def _register_kinds() -> None:
@@ -432,5 +799,6 @@ def _register_kinds() -> None:
 
     register_kind("classifier", NeuralClassifier._from_model_file)
     register_kind("regressor", NeuralRegressor._from_model_file)
+
 
 _register_kinds()
