@@ -104,7 +104,7 @@ ROWS = [
      "'hidden_layer_sizes' parameter", "ours"),
     ("unknown activation", lambda: C(activation="wiggle").fit(X, Y), ValueError, "unknown activation 'wiggle'",
      "ours"),
-    ("unknown init", lambda: R(init="wiggle").fit(X, Y), ValueError, "unknown init 'wiggle'", "ours"),
+    ("unknown init", lambda: R(init="wiggle").fit(X, Y), ValueError, "unknown initializer 'wiggle'", "ours"),
     ("callbacks not callbacks", lambda: C(**QUICK).fit(X, Y, callbacks=[object()]), ValueError,
      "callbacks[0] is a object, not a neuronkit Callback", "ours"),
     # ---------------------------------------------------------------- X
