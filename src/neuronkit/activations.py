@@ -37,11 +37,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._options import check_options
 from .engine import Function, Parameter, Tensor, ops
 from .errors import ModelFileError, ParameterError, ParameterTypeError, ShapeError
 from .registry import Registry
-from .validation import check_array, check_number, must_be
+from .validation import check_array, check_number, check_options, must_be
 
 
 class Activation:

@@ -29,10 +29,10 @@ included) can raise these errors.
 from __future__ import annotations
 
 __all__ = [
-    "DataError", "GradcheckError", "GraphError", "IndexRangeError", "MissingDependencyError", "ModelFileError",
-    "ModelFileNotFoundError", "NameNotFoundError", "NeuronHealthWarning", "NeuronkitError", "NeuronkitWarning",
-    "NotFittedError", "ParameterError", "ParameterTypeError", "ShapeError", "TrainingError",
-    "TrainingInterrupted", "UnknownNameError", "UsageError",
+    "AttributeNotFoundError", "DataError", "GradcheckError", "GraphError", "IndexRangeError",
+    "MissingDependencyError", "ModelFileError", "ModelFileNotFoundError", "NameNotFoundError", "NeuronHealthWarning",
+    "NeuronkitError", "NeuronkitWarning", "NotFittedError", "ParameterError", "ParameterTypeError", "ShapeError",
+    "TrainingError", "TrainingInterrupted", "UnknownNameError", "UsageError",
 ]
 
 
@@ -71,6 +71,13 @@ class NameNotFoundError(NeuronkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError's own str() shows the repr of its argument
         return str(self.args[0]) if self.args else ""
+
+
+class AttributeNotFoundError(NeuronkitError, AttributeError):
+    """An attribute an object does not have, asked for often enough to deserve a message (``net.neurons``).
+
+    Still an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)`` work.
+    """
 
 
 class IndexRangeError(NeuronkitError, IndexError):

@@ -42,10 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from ._options import check_options
 from .errors import ParameterError, ParameterTypeError
 from .registry import Registry
-from .validation import check_int, check_number, must_be
+from .validation import check_int, check_number, check_options, must_be
 
 Initializer = Callable[..., np.ndarray]
 

@@ -34,11 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from ._options import check_options
 from .engine import Tensor, ops
 from .errors import DataError, ParameterError, ParameterTypeError, ShapeError
 from .registry import Registry
-from .validation import check_array, check_class_indices, check_number, must_be
+from .validation import check_array, check_class_indices, check_number, check_options, must_be
 
 
 class Loss:

@@ -22,8 +22,9 @@ estimators use scikit-learn's own ``validate_data`` on top.
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -33,6 +34,7 @@ from .errors import DataError, ParameterError, ParameterTypeError, ShapeError
 
 __all__ = [
     "all_finite", "check_array", "check_bool", "check_choice", "check_class_indices", "check_consistent_length",
+    "check_options",
     "check_finite", "check_int", "check_number", "check_shape", "column_names", "is_sparse", "must_be",
 ]
 
@@ -242,3 +244,33 @@ def check_class_indices(y: Any, n_classes: int, *, name: str = "y", owner: str |
         raise DataError(f"{prefix}{name} has class indices {labels.min()}..{labels.max()} but {context}; "
                         f"class indices must be in [0, {n_classes})")
     return labels
+
+
+# ------------------------------------------------------------------ options
+def check_options(kind: str, name: str, fn: Callable[..., Any], options: Mapping[str, Any], *,
+                  fixed: tuple[str, ...] = (), complete: bool = False) -> None:
+    """Refuse ``options`` that ``fn`` (a class or function) has no keyword for; ``fixed`` are not options.
+
+    With ``complete``, ``options`` must also give every parameter that has no default (a saved config).
+
+    >>> def elu(z, *, alpha=1.0): ...
+    >>> check_options("activation", "elu", elu, {"alpha": 0.5}, fixed=("z",))
+    >>> check_options("activation", "elu", elu, {"slope": 0.5}, fixed=("z",))
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.ParameterTypeError: activation 'elu' has no option 'slope'; its options are: alpha
+    """
+    if not options and not complete:
+        return
+    parameters = [p for p in inspect.signature(fn).parameters.values()
+                  if p.name not in fixed and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.VAR_KEYWORD)]
+    allowed = [p.name for p in parameters if p.kind is not p.VAR_KEYWORD]
+    missing = [p.name for p in parameters if complete and p.default is p.empty and p.kind is not p.VAR_KEYWORD
+               and p.name not in options]
+    if missing:
+        raise ParameterError(f"{kind} {name!r} needs {', '.join(map(repr, missing))}; got only "
+                             f"{', '.join(map(repr, options)) or 'no options'}")
+    unknown = [option for option in options if option not in allowed]
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        takes = f"its options are: {', '.join(allowed)}" if allowed else "it takes no options"
+        raise ParameterTypeError(f"{kind} {name!r} has no option {', '.join(map(repr, unknown))}; {takes}")

@@ -33,25 +33,17 @@ from typing import Any
 
 import numpy as np
 
-from .._options import check_options
 from ..activations import Activation
 from ..engine import Parameter, Tensor, is_eval_forced, no_grad
-from ..errors import NeuronkitError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from ..registry import Registry
-from ..validation import check_array, check_bool, must_be
+from ..validation import check_array, check_bool, check_options, must_be
 
 __all__ = ["LAYERS", "AttributeNotFoundError", "Module", "check_name", "label", "layer_from_config", "layer_input",
            "register_layer"]
 
 #: every layer type by class name (a :class:`~neuronkit.registry.Registry`): what model files may name
 LAYERS: Registry[type[Module]] = Registry("layer type")
-
-
-class AttributeNotFoundError(NeuronkitError, AttributeError):
-    """An attribute a module does not have, asked for often enough to deserve a message (``net.neurons``).
-
-    Still an ``AttributeError``, so ``hasattr`` and ``getattr(..., default)`` work.
-    """
 
 
 def label(layer: Module) -> str:

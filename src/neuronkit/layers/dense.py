@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .._options import check_options
 from ..activations import Activation, get_activation
 from ..engine import Parameter, Tensor, no_grad, ops
 from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..neuron import Explanation, explain_neuron
-from ..validation import check_array, check_bool, check_int, check_number, must_be
+from ..validation import check_array, check_bool, check_int, check_number, check_options, must_be
 from .base import Module, check_name, label, layer_input, register_layer
 
 __all__ = ["Dense", "NeuronList", "NeuronView"]
