@@ -92,3 +92,9 @@ def test_the_table_covers_each_kind_of_error():
         except Exception as exc:  # noqa: BLE001 - every row raises; the other test checks which
             kinds.update(k for k in (DataError, ParameterError, ParameterTypeError, ShapeError) if isinstance(exc, k))
     assert kinds == {DataError, ParameterError, ParameterTypeError, ShapeError}
+
+
+@pytest.mark.parametrize("bad", ["abc", [[1.0, "x"]], object()], ids=["text", "mixed", "object"])
+def test_a_tensor_of_something_that_is_not_numbers_is_refused_in_words(bad):
+    with pytest.raises(ParameterTypeError, match="a Tensor holds numbers; got"):
+        nk.Tensor(bad)

@@ -48,6 +48,7 @@ _eval_forced: ContextVar[bool] = ContextVar("neuronkit_eval_forced", default=Fal
 class _ModeSwitch(contextlib.ContextDecorator):
     """Set one context variable for the duration of a ``with`` block (or a decorated call)."""
 
+    __slots__ = ("_tokens",)
     _var: ContextVar[bool]
     _value: bool
 
@@ -135,12 +136,16 @@ class Tensor:
     def __init__(self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        if dtype is not None:
-            array = np.asarray(data, dtype=dtype)
-        elif isinstance(data, np.ndarray) and data.dtype.kind == "f":
-            array = data
-        else:
-            array = np.asarray(data, dtype=DEFAULT_DTYPE)
+        try:
+            if dtype is not None:
+                array = np.asarray(data, dtype=dtype)
+            elif isinstance(data, np.ndarray) and data.dtype.kind == "f":
+                array = data
+            else:
+                array = np.asarray(data, dtype=DEFAULT_DTYPE)
+        except (TypeError, ValueError) as exc:  # text or objects: say so, not NumPy's words alone
+            raise ParameterTypeError(f"a Tensor holds numbers; got {type(data).__name__} that NumPy cannot turn "
+                                     f"into numbers ({exc})") from None
         self.data: np.ndarray = array
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
