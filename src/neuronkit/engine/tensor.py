@@ -48,7 +48,6 @@ _eval_forced: ContextVar[bool] = ContextVar("neuronkit_eval_forced", default=Fal
 class _ModeSwitch(contextlib.ContextDecorator):
     """Set one context variable for the duration of a ``with`` block (or a decorated call)."""
 
-    __slots__ = ("_tokens",)
     _var: ContextVar[bool]
     _value: bool
 
