@@ -114,37 +114,42 @@ class SavedEstimator:
     KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
 
     def __init__(self, kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        from .data import get_scaler
-        from .io import build_network
-        from .training import History
+        from .io import read_estimator_file
 
+        parts = read_estimator_file(kind, meta, arrays)  # the estimator loader's own checks
         self.estimator = self.KINDS[kind]
-        self.network_ = build_network(meta["network"], arrays)
-        self.network_.eval()
-        self.scaler_ = get_scaler(meta["scaler"])
-        self.n_features_in_ = int(meta["n_features_in"])
-        self.history_ = History.from_dict(meta["history"])
-        extra = meta.get("extra", {})
+        self.network_ = parts.network
+        self.scaler_ = parts.scaler
+        self.n_features_in_ = parts.n_features_in
+        self.history_ = parts.history
+        if parts.feature_names is not None:
+            self.feature_names_in_ = np.asarray(parts.feature_names, dtype=object)
+        if parts.training_data is not None:
+            self.training_data_ = parts.training_data
         if kind == "classifier":
-            dtype = np.dtype(extra.get("classes_dtype", "<U0"))
-            self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
+            self.classes_ = parts.classes
         else:
-            self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
-            self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
+            self.y_mean_, self.y_scale_ = parts.y_mean, parts.y_scale
 
     @classmethod
     def read(cls, path: str | Path) -> Any:
-        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator."""
-        from .io import load, read_model_file
+        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator.
+
+        The file is read once; an estimator's file is checked as ``nk.load`` checks it
+        (:func:`neuronkit.io.read_estimator_file`), so the two accept and refuse the same files.
+        """
+        from .errors import ModelFileError
+        from .io import build_model, read_model_file
 
         meta, arrays = read_model_file(path)
         kind = meta.get("kind")
-        if kind in cls.KINDS:
+        if isinstance(kind, str) and kind in cls.KINDS:
             try:
                 return cls(kind, meta, arrays)
-            except (KeyError, TypeError, ValueError):  # a layout this view does not know: the estimator itself
-                pass
-        return load(path)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+                detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
+                raise ModelFileError(f"cannot load {path}: {detail[:600]}") from exc
+        return build_model(meta, arrays, source=path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
         """X scaled as the network sees it (scaled in float64, then cast, as the estimator does)."""
