@@ -41,7 +41,7 @@ import numpy as np
 from . import _cli_options as options
 from ._version import __version__
 from .errors import MissingDependencyError, NeuronkitError, ParameterError, TrainingInterrupted, UsageError
-from .inspect.cli import add_inspect_command
+from .inspect.cli import _megabytes, add_data_options, add_inspect_command
 from .validation import check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
@@ -192,37 +192,42 @@ class SavedEstimator:
     KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
 
     def __init__(self, kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        from .data import get_scaler
-        from .io import build_network
-        from .training import History
+        from .io import read_estimator_file
 
+        parts = read_estimator_file(kind, meta, arrays)  # the estimator loader's own checks
         self.estimator = self.KINDS[kind]
-        self.network_ = build_network(meta["network"], arrays)
-        self.network_.eval()
-        self.scaler_ = get_scaler(meta["scaler"])
-        self.n_features_in_ = int(meta["n_features_in"])
-        self.history_ = History.from_dict(meta["history"])
-        extra = meta.get("extra", {})
+        self.network_ = parts.network
+        self.scaler_ = parts.scaler
+        self.n_features_in_ = parts.n_features_in
+        self.history_ = parts.history
+        if parts.feature_names is not None:
+            self.feature_names_in_ = np.asarray(parts.feature_names, dtype=object)
+        if parts.training_data is not None:
+            self.training_data_ = parts.training_data
         if kind == "classifier":
-            dtype = np.dtype(extra.get("classes_dtype", "<U0"))
-            self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
+            self.classes_ = parts.classes
         else:
-            self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
-            self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
+            self.y_mean_, self.y_scale_ = parts.y_mean, parts.y_scale
 
     @classmethod
     def read(cls, path: str | Path) -> Any:
-        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator."""
-        from .io import load, read_model_file
+        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator.
+
+        The file is read once; an estimator's file is checked as ``nk.load`` checks it
+        (:func:`neuronkit.io.read_estimator_file`), so the two accept and refuse the same files.
+        """
+        from .errors import ModelFileError
+        from .io import build_model, read_model_file
 
         meta, arrays = read_model_file(path)
         kind = meta.get("kind")
-        if kind in cls.KINDS:
+        if isinstance(kind, str) and kind in cls.KINDS:
             try:
                 return cls(kind, meta, arrays)
-            except (KeyError, TypeError, ValueError):  # a layout this view does not know: the estimator itself
-                pass
-        return load(path)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+                detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
+                raise ModelFileError(f"cannot load {path}: {detail[:600]}") from exc
+        return build_model(meta, arrays, source=path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
         """X scaled as the network sees it (scaled in float64, then cast, as the estimator does)."""
@@ -256,44 +261,86 @@ def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
                early_stopping=args.early_stopping, clip_norm=args.clip_norm)
 
 
-def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+def _metrics(est: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from . import metrics
 
     pred = est.predict(X)
     if hasattr(est, "classes_"):
-        return (f"accuracy {metrics.accuracy(y, pred):.4f}  balanced accuracy "
-                f"{metrics.balanced_accuracy(y, pred):.4f}  ({len(y)} samples)")
-    return (f"R² {metrics.r2(y, pred):.4f}  RMSE {metrics.rmse(y, pred):.4g}  MAE {metrics.mae(y, pred):.4g}  "
-            f"({len(y)} samples)")
+        return {"accuracy": float(metrics.accuracy(y, pred)),
+                "balanced_accuracy": float(metrics.balanced_accuracy(y, pred)), "n": len(y)}
+    return {"r2": float(metrics.r2(y, pred)), "rmse": float(metrics.rmse(y, pred)), "mae": float(metrics.mae(y, pred)),
+            "n": len(y)}
+
+
+def _format_metrics(m: dict[str, float]) -> str:
+    if "accuracy" in m:
+        return f"accuracy {m['accuracy']:.4f}  balanced accuracy {m['balanced_accuracy']:.4f}  ({int(m['n'])} samples)"
+    return f"R² {m['r2']:.4f}  RMSE {m['rmse']:.4g}  MAE {m['mae']:.4g}  ({int(m['n'])} samples)"
+
+
+def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+    return _format_metrics(_metrics(est, X, y))
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+class _WithTrainingData:
+    """Transitional: an estimator whose model file also holds its ``training_data_`` record (meta key
+    "training_data"), until the estimators' own model file stores it; then ``save(est, out)`` is enough."""
+
+    def __init__(self, est: Any) -> None:
+        self._est = est
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._est, name)
+
+    def _model_file(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = self._est._model_file()
+        meta.setdefault("training_data", self._est.training_data_)
+        return meta, arrays
+
+
+def training_record(model: Any, path: Any) -> Any:
+    """A loaded model's ``training_data_`` record (None if it keeps none)."""
+    record = getattr(model, "training_data_", None)
+    if record is None and hasattr(model, "_model_file"):  # transitional: read it from the file's metadata
+        from .io import read_model_file
+
+        record = read_model_file(path)[0].get("training_data")
+    return record
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .callbacks import ProgressBar
-    from .data import load_data, train_test_split
+    from .data import prepare_training
     from .io import save
 
     _check_train_options(args)
-    dataset = load_data(args.data, args.target)
-    y = dataset.targets()
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, y, test_size=args.test_size, stratify=dataset.task == "classification", seed=args.seed)
-    est = _estimator_for(dataset, args)
-    kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
-    print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
-          f"{len(X_test)} samples held out for testing", file=sys.stderr)
+    data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
+                            impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb)
+    _notes(data.notes)
+    est = _estimator_for(data, args)
+    kind = f"{data.n_classes} classes" if data.task == "classification" else "regression"
+    print(f"training on {data.name}: {len(data.X_train)} samples, {data.X_train.shape[1]} features, {kind}; "
+          f"{len(data.X_test)} samples held out for testing", file=sys.stderr)
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
+        est.fit(data.X_train, data.y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
                 checkpoint=args.checkpoint, resume=args.resume)
-    est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
-    out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
-    save(est, out)
+    est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+    test_metrics = _metrics(est, data.X_test, data.y_test)
+    est.training_data_ = {**data.record, "test_metrics": test_metrics}
+    out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
+    save(_WithTrainingData(est), out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
     print(est.history_.diagnosis())
-    print(f"test: {_metrics_text(est, X_test, y_test)}")
+    print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
     return 0
 
@@ -303,21 +350,27 @@ def _load_estimator(path: str, command: str) -> Any:
     from .io import load
 
     est = load(path)
-    if not hasattr(est, "predict"):
+    if not hasattr(est, "predict") or not hasattr(est, "n_features_in_"):
         raise ParameterError(f"neuronkit {command} needs a model written by 'neuronkit train' (a NeuralClassifier or "
-                             f"NeuralRegressor); {path} holds a {type(est).__name__}. For a network use Python: "
-                             f"nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
-                             f"{', y' if command == 'evaluate' else ''})")
+                             f"NeuralRegressor); {path} holds a {type(est).__name__}, saved without the input scaling, "
+                             f"class labels or feature names a prediction needs. Train with 'neuronkit train', or "
+                             f"use Python: nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
+                             f"{', y' if command == 'evaluate' else ''}) on inputs prepared as for training")
     return est
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import check_features, load_data, targets_for
+    from .data import prepare_evaluation
 
     est = _load_estimator(args.model, "evaluate")
-    dataset = load_data(args.data, args.target)
-    check_features(est, args.model, dataset, "evaluate")
-    print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
+    data = prepare_evaluation(est, args.data, training_data=training_record(est, args.model), target=args.target,
+                              all_rows=args.all_rows, unknown=args.unknown_category, max_bytes=args.max_csv_mb,
+                              model_path=args.model)
+    _notes(data.notes)
+    print(f"evaluating on {data.rows}")
+    print(f"{data.name}: {_metrics_text(est, data.X, data.y)}")
+    if data.recorded_metrics:
+        print(f"(at training, on the same rows: {_format_metrics(data.recorded_metrics)})")
     return 0
 
 
@@ -325,13 +378,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .data import load_features_csv
+    from .data import prepare_prediction
     from .io import atomic_write_text
 
     est = _load_estimator(args.model, "predict")
-    names = getattr(est, "feature_names_in_", None)
-    X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
-                             n_features=est.n_features_in_)
+    X, notes = prepare_prediction(est, args.csv, training_data=training_record(est, args.model),
+                                  unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model)
+    _notes(notes)
     proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
     pred = est.classes_[proba.argmax(axis=1)] if proba is not None else est.predict(X)
     rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if proba is not None else [])]
@@ -347,29 +400,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ModelView(SavedEstimator):
-    """The view ``summary`` and ``explain`` read, with the file's feature names and training record too.
-
-    (``feature_names_in_`` and ``training_data_`` belong in :class:`SavedEstimator` itself; until
-    then this adds them. An attribute the view already has is kept.)
-    """
-
-    def __init__(self, kind: str, meta: dict[str, Any], *rest: Any, **more: Any) -> None:
-        super().__init__(kind, meta, *rest, **more)
-        if getattr(self, "feature_names_in_", None) is None and meta.get("feature_names"):
-            self.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
-        if getattr(self, "training_data_", None) is None:
-            extra = meta.get("extra")
-            record = meta.get("training_data") or (extra.get("training_data") if isinstance(extra, dict) else None)
-            self.training_data_ = record if isinstance(record, dict) else None
-
-
 def _feature_names(est: Any) -> list[str] | None:
     names = getattr(est, "feature_names_in_", None)
-    if names is None:
-        record = getattr(est, "training_data_", None)
-        record = record if isinstance(record, dict) else {}
-        names = record.get("feature_names") or record.get("input_columns")
     return None if names is None or len(names) == 0 else [str(n) for n in names]
 
 
@@ -379,7 +411,11 @@ def _number(value: Any) -> str:
 
 
 def _model_facts(est: Any) -> list[str]:
-    """What a model file says about the data the model was trained on, one line each (none for a bare network)."""
+    """What a model file says about the model and the data it was trained on, one line each.
+
+    Reads the estimator's ``training_data_`` record (see :func:`neuronkit.data.prepare_training`)
+    with ``.get``, so a file without one (trained through the Python API) shows what it has.
+    """
     record = getattr(est, "training_data_", None)
     record = record if isinstance(record, dict) else {}
     lines = []
@@ -395,22 +431,28 @@ def _model_facts(est: Any) -> list[str]:
         lines.append(f"features ({len(names)}): {', '.join(names)}")
     elif n_features is not None:
         lines.append(f"features: {n_features} (unnamed: trained on an array without column names)")
+    columns = record.get("columns")
+    if isinstance(columns, list) and columns and [str(c) for c in columns] != names:
+        lines.append(f"input columns ({len(columns)}): {', '.join(map(str, columns))}")
     if record.get("target") is not None:
         lines.append(f"target: {record['target']}")
-    if record.get("source") is not None or record.get("n_train") is not None:
-        rows = [f"{record['n_train']} rows for training" if record.get("n_train") is not None else None,
-                f"{record['n_test']} held out for testing" if record.get("n_test") is not None else None]
-        shown = ", ".join(r for r in rows if r)
-        lines.append(f"trained on: {record.get('source', 'data')}" + (f" ({shown})" if shown else ""))
+    split = record.get("split")
+    split = split if isinstance(split, dict) else {}
+    if record.get("source") is not None:
+        n_rows, n_test = split.get("n_rows"), split.get("n_test")
+        rows = (f" ({n_rows - n_test} rows for training, {n_test} held out for testing)"
+                if isinstance(n_rows, int) and isinstance(n_test, int) else "")
+        lines.append(f"trained on: {record['source']}{rows}")
     metrics = record.get("test_metrics")
     if isinstance(metrics, dict) and metrics:
-        lines.append("test metrics at training: " + ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}"
-                                                             for k, v in metrics.items()))
+        shown = ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}" for k, v in metrics.items() if k != "n")
+        samples = f" ({_number(metrics['n'])} samples)" if "n" in metrics else ""
+        lines.append(f"test metrics at training: {shown}{samples}")
     return lines
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    est = _ModelView.read(args.model)
+    est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
     print(f"{getattr(est, 'estimator', type(est).__name__)} from {args.model}")
     for line in _model_facts(est):
@@ -487,37 +529,10 @@ def _input_text(est: Any, raw: np.ndarray, scaled: np.ndarray) -> str:
             f"               (per feature, with the {stats} of the training data; the network sees x)")
 
 
-def _explanation_text(exp: Any, *, top: int | None, names: list[str] | None) -> str:
-    """``exp`` as its own text, or with only the ``top`` products largest in size (and how much the rest add)."""
-    n = len(exp.products)
-    if top is None or n <= top:
-        return str(exp)
-    products = np.asarray(exp.products, dtype=np.float64)
-    shown = np.argsort(-np.abs(products), kind="stable")[:top]
-    digits = int(getattr(exp, "digits", 10))
-    f = lambda v: "0" if format(float(v), f".{digits}g") == "-0" else format(float(v), f".{digits}g")  # noqa: E731
-    lines = [f"{exp.label} ({exp.activation}) on input x ({n} values)",
-             f"  1. products     the {top} largest |wi·xi| of {n}:"]
-    for i in shown:
-        label = f"   ({names[i]})" if names and len(names) == n else ""
-        lines.append(f"{' ' * 18}w{i + 1}·x{i + 1} = {f(exp.weights[i])} × {f(exp.inputs[i])} = {f(products[i])}"
-                     f"{label}")
-    rest = float(products.sum() - products[shown].sum())
-    lines.append(f"{' ' * 18}… {n - top} more, adding up to {f(rest)} (--full lists them all)")
-    lines.append(f"  2. sum          Σ wi·xi = {f(exp.weighted_sum)}   (all {n} products)")
-    own = str(exp).splitlines()
-    after_sum = [i for i, line in enumerate(own) if line.lstrip().startswith("2. sum")]
-    if after_sum:
-        lines.extend(own[after_sum[0] + 1:])
-    else:  # pragma: no cover - the explanation's text has its sum line
-        lines.append(f"  3. z = {f(exp.z)}; {exp.activation}(z) = {f(exp.output)}")
-    return "\n".join(lines)
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
 
-    est = _ModelView.read(args.model)
+    est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
     x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
     n_in = getattr(est, "n_features_in_", net.in_features)
@@ -545,7 +560,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if position > 0:
         print(f"x of {layer_name}[{idx}] = the outputs of layer {order[position - 1]}")
     exp = net[layer_name].neurons[idx].explain(inputs[layer_name])
-    print(_explanation_text(exp, top=None if args.full else TOP_PRODUCTS, names=names if position == 0 else None))
+    if position == 0:  # the first layer's inputs are the features: their names, and the raw values beside x
+        exp = exp.annotated(names=names, raw=x if hasattr(est, "scaler_") else None)
+    print(exp if args.full else exp.annotated(top=TOP_PRODUCTS))
+    if not args.full and len(exp.products) > TOP_PRODUCTS:
+        print(f"(--full lists all {len(exp.products)} products)")
     return 0
 
 
@@ -572,6 +591,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "metrics and where the model was saved.")
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
     p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--task", choices=["classification", "regression"],
+                   help="what to predict (default: classes for text or up to 20 distinct whole numbers, else "
+                        "regression)")
+    p.add_argument("--categorical", choices=["onehot"],
+                   help="encode text columns as one 0/1 feature per category (the categories kept in the model)")
+    p.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+                   help="fill missing values with the training rows' mean, median or most frequent value (text "
+                        "columns: their most frequent category); kept in the model and applied to new data")
+    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
@@ -590,16 +618,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 
-    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV")
+    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV",
+                       description="Score a saved model: features and target are taken by the names stored in the "
+                       "model; on the data it was trained on, only the held-out test rows are used.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
-    p.add_argument("--target")
+    p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
+    add_data_options(p, rows=True)
     p.set_defaults(func=cmd_evaluate, check=_check_data_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("predict", help="predict for each row of a CSV of features")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("csv", metavar="CSV")
     p.add_argument("--out", help="write predictions to this CSV file instead of standard output")
+    add_data_options(p, rows=False)
     p.set_defaults(func=cmd_predict, check=_check_predict_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("summary", help="a saved model's layers, neurons and parameters")
