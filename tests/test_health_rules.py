@@ -198,14 +198,17 @@ def test_plot_weights_names_the_first_layers_features():  # was: ticks 0, 1, 2, 
         ni.plot_weights(net, feature_names=NAMES[:3])
 
 
-def test_plots_take_an_estimators_own_feature_names(iris, iris_model):
-    pytest.importorskip("matplotlib")
-    import pandas as pd
-
-    frame = pd.DataFrame(iris.X, columns=NAMES)
+@pytest.fixture(scope="module")
+def small_iris_model(iris):  # fitted on a DataFrame: it knows its feature names
+    pd = pytest.importorskip("pandas")
     with pytest.warns(ConvergenceWarning):
-        est = nk.NeuralClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(frame, iris.y)
-    assert _tick_labels(ni.plot_weights(est).axes[0]) == NAMES
+        return nk.NeuralClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(
+            pd.DataFrame(iris.X, columns=NAMES), iris.y)
+
+
+def test_plots_take_an_estimators_own_feature_names(small_iris_model):
+    pytest.importorskip("matplotlib")
+    assert _tick_labels(ni.plot_weights(small_iris_model).axes[0]) == NAMES
 
 
 def test_plot_attributions_bars_are_named():
@@ -214,10 +217,12 @@ def test_plot_attributions_bars_are_named():
     assert _tick_labels(fig.axes[0]) == NAMES and _tick_labels(fig.axes[1]) == NAMES
 
 
-def test_write_report_names_the_features(iris, iris_model, tmp_path):
+def test_write_report_names_the_features(iris, small_iris_model, tmp_path):
     pytest.importorskip("matplotlib")
-    files = ni.write_report(iris_model, iris.X[::10], iris.y[::10], out_dir=tmp_path / "r", attribution_samples=3,
-                            feature_names=iris.feature_names)
+    files = ni.write_report(small_iris_model, iris.X[::10], iris.y[::10], out_dir=tmp_path / "r",
+                            attribution_samples=3, feature_names=iris.feature_names)
     html = files.html.read_text(encoding="utf-8")
     assert "Features: sepal length (cm), sepal width (cm), petal length (cm), petal width (cm)" in html
     assert "<td>petal length (cm)</td>" in html  # the attribution table, by name
+    # without feature_names, the report and the plots use the names the model was fitted with
+    assert ni.plots.feature_names_of(small_iris_model, 4) == NAMES
