@@ -167,14 +167,19 @@ def test_explain_rejects_bad_neuron(iris_model):
 
 def test_evaluate_refuses_unknown_labels_and_other_feature_counts(iris_model, tmp_path):
     bad = tmp_path / "pets.csv"
-    bad.write_text("a,b,c,d,label\n1,2,3,4,cat\n2,3,4,5,dog\n")
+    bad.write_text("sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),label\n"
+                   "1,2,3,4,cat\n2,3,4,5,dog\n")
     model = iris_model[0]
     code, out, err = run("evaluate", model, bad, "--target", "label")
     assert code == 1 and "Traceback" not in err and out == ""
     assert "labels the model was not trained on: ['cat', 'dog']" in err and "setosa" in err
+    other = tmp_path / "other.csv"
+    other.write_text("a,b,c,d,label\n1,2,3,4,cat\n2,3,4,5,dog\n")  # features are taken by name, not position
+    code, out, err = run("evaluate", model, other, "--target", "label")
+    assert code == 1 and out == "" and "lacks 'sepal length (cm)', 'sepal width (cm)'" in err
     code, out, err = run("evaluate", model, "wine")
     assert code == 1 and "Traceback" not in err
-    assert "wine has 13 features but the model" in err and "takes 4; evaluate it on the kind of data" in err
+    assert "wine: the model needs the feature columns 'sepal length (cm)'" in err and "it lacks" in err
 
 
 def test_a_diverging_run_is_a_clear_error_not_an_unexpected_one(tmp_path):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import NeuronkitError, ParameterError, UsageError
-from .inspect.cli import add_inspect_command
+from .inspect.cli import _megabytes, add_data_options, add_inspect_command
 from .validation import check_finite, check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
@@ -185,44 +185,86 @@ def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
                early_stopping=args.early_stopping)
 
 
-def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+def _metrics(est: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from . import metrics
 
     pred = est.predict(X)
     if hasattr(est, "classes_"):
-        return (f"accuracy {metrics.accuracy(y, pred):.4f}  balanced accuracy "
-                f"{metrics.balanced_accuracy(y, pred):.4f}  ({len(y)} samples)")
-    return (f"R² {metrics.r2(y, pred):.4f}  RMSE {metrics.rmse(y, pred):.4g}  MAE {metrics.mae(y, pred):.4g}  "
-            f"({len(y)} samples)")
+        return {"accuracy": float(metrics.accuracy(y, pred)),
+                "balanced_accuracy": float(metrics.balanced_accuracy(y, pred)), "n": len(y)}
+    return {"r2": float(metrics.r2(y, pred)), "rmse": float(metrics.rmse(y, pred)), "mae": float(metrics.mae(y, pred)),
+            "n": len(y)}
+
+
+def _format_metrics(m: dict[str, float]) -> str:
+    if "accuracy" in m:
+        return f"accuracy {m['accuracy']:.4f}  balanced accuracy {m['balanced_accuracy']:.4f}  ({int(m['n'])} samples)"
+    return f"R² {m['r2']:.4f}  RMSE {m['rmse']:.4g}  MAE {m['mae']:.4g}  ({int(m['n'])} samples)"
+
+
+def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+    return _format_metrics(_metrics(est, X, y))
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+class _WithTrainingData:
+    """Transitional: an estimator whose model file also holds its ``training_data_`` record (meta key
+    "training_data"), until the estimators' own model file stores it; then ``save(est, out)`` is enough."""
+
+    def __init__(self, est: Any) -> None:
+        self._est = est
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._est, name)
+
+    def _model_file(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = self._est._model_file()
+        meta.setdefault("training_data", self._est.training_data_)
+        return meta, arrays
+
+
+def training_record(model: Any, path: Any) -> Any:
+    """A loaded model's ``training_data_`` record (None if it keeps none)."""
+    record = getattr(model, "training_data_", None)
+    if record is None and hasattr(model, "_model_file"):  # transitional: read it from the file's metadata
+        from .io import read_model_file
+
+        record = read_model_file(path)[0].get("training_data")
+    return record
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .callbacks import ProgressBar
-    from .data import load_data, train_test_split
+    from .data import prepare_training
     from .io import save
 
     _check_train_options(args)
-    dataset = load_data(args.data, args.target)
-    y = dataset.targets()
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, y, test_size=args.test_size, stratify=dataset.task == "classification", seed=args.seed)
-    est = _estimator_for(dataset, args)
-    kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
-    print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
-          f"{len(X_test)} samples held out for testing", file=sys.stderr)
+    data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
+                            impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb)
+    _notes(data.notes)
+    est = _estimator_for(data, args)
+    kind = f"{data.n_classes} classes" if data.task == "classification" else "regression"
+    print(f"training on {data.name}: {len(data.X_train)} samples, {data.X_train.shape[1]} features, {kind}; "
+          f"{len(data.X_test)} samples held out for testing", file=sys.stderr)
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
+        est.fit(data.X_train, data.y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
                 checkpoint=args.checkpoint, resume=args.resume)
-    est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
-    out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
-    save(est, out)
+    est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+    test_metrics = _metrics(est, data.X_test, data.y_test)
+    est.training_data_ = {**data.record, "test_metrics": test_metrics}
+    out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
+    save(_WithTrainingData(est), out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
     print(est.history_.diagnosis())
-    print(f"test: {_metrics_text(est, X_test, y_test)}")
+    print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
     return 0
 
@@ -232,21 +274,27 @@ def _load_estimator(path: str, command: str) -> Any:
     from .io import load
 
     est = load(path)
-    if not hasattr(est, "predict"):
+    if not hasattr(est, "predict") or not hasattr(est, "n_features_in_"):
         raise ParameterError(f"neuronkit {command} needs a model written by 'neuronkit train' (a NeuralClassifier or "
-                             f"NeuralRegressor); {path} holds a {type(est).__name__}. For a network use Python: "
-                             f"nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
-                             f"{', y' if command == 'evaluate' else ''})")
+                             f"NeuralRegressor); {path} holds a {type(est).__name__}, saved without the input scaling, "
+                             f"class labels or feature names a prediction needs. Train with 'neuronkit train', or "
+                             f"use Python: nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
+                             f"{', y' if command == 'evaluate' else ''}) on inputs prepared as for training")
     return est
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import check_features, load_data, targets_for
+    from .data import prepare_evaluation
 
     est = _load_estimator(args.model, "evaluate")
-    dataset = load_data(args.data, args.target)
-    check_features(est, args.model, dataset, "evaluate")
-    print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
+    data = prepare_evaluation(est, args.data, training_data=training_record(est, args.model), target=args.target,
+                              all_rows=args.all_rows, unknown=args.unknown_category, max_bytes=args.max_csv_mb,
+                              model_path=args.model)
+    _notes(data.notes)
+    print(f"evaluating on {data.rows}")
+    print(f"{data.name}: {_metrics_text(est, data.X, data.y)}")
+    if data.recorded_metrics:
+        print(f"(at training, on the same rows: {_format_metrics(data.recorded_metrics)})")
     return 0
 
 
@@ -254,13 +302,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .data import load_features_csv
+    from .data import prepare_prediction
     from .io import atomic_write_text
 
     est = _load_estimator(args.model, "predict")
-    names = getattr(est, "feature_names_in_", None)
-    X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
-                             n_features=est.n_features_in_)
+    X, notes = prepare_prediction(est, args.csv, training_data=training_record(est, args.model),
+                                  unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model)
+    _notes(notes)
     proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
     pred = est.classes_[proba.argmax(axis=1)] if proba is not None else est.predict(X)
     rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if proba is not None else [])]
@@ -366,6 +414,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "metrics and where the model was saved.")
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
     p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--task", choices=["classification", "regression"],
+                   help="what to predict (default: classes for text or up to 20 distinct whole numbers, else "
+                        "regression)")
+    p.add_argument("--categorical", choices=["onehot"],
+                   help="encode text columns as one 0/1 feature per category (the categories kept in the model)")
+    p.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+                   help="fill missing values with the training rows' mean, median or most frequent value (text "
+                        "columns: their most frequent category); kept in the model and applied to new data")
+    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
@@ -382,16 +439,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV")
+    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV",
+                       description="Score a saved model: features and target are taken by the names stored in the "
+                       "model; on the data it was trained on, only the held-out test rows are used.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
-    p.add_argument("--target")
+    p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
+    add_data_options(p, rows=True)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict for each row of a CSV of features")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("csv", metavar="CSV")
     p.add_argument("--out", help="write predictions to this CSV file instead of standard output")
+    add_data_options(p, rows=False)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("summary", help="a saved model's layers, neurons and parameters")

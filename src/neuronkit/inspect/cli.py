@@ -26,6 +26,27 @@ def _image_shape(text: str) -> tuple[int, int]:
     return h, w
 
 
+def _megabytes(text: str) -> int:
+    """``--max-csv-mb``: MiB as a number of bytes."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of MiB > 0, e.g. 1024; got {text!r}")
+    return int(value * 2**20)
+
+
+def add_data_options(p: argparse.ArgumentParser, *, rows: bool) -> None:
+    """The options of a command that reads DATA for a saved model (``evaluate``, ``inspect``, ``predict``)."""
+    if rows:
+        p.add_argument("--all-rows", action="store_true",
+                       help="use every row, even when the model records which rows were held out at training")
+    p.add_argument("--unknown-category", choices=["error", "zeros"], default="error",
+                   help="a category the model did not see at training: an error (default) or all zeros")
+    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+
+
 def add_inspect_command(subparsers: Any) -> None:
     """Register ``inspect`` on the ``neuronkit`` command's subparsers."""
     p = subparsers.add_parser(
@@ -34,7 +55,8 @@ def add_inspect_command(subparsers: Any) -> None:
                     "self-contained HTML report (report.html) into a folder.")
     p.add_argument("model", metavar="MODEL", help="a model file written by 'neuronkit train' or nk.save")
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
-    p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
+    add_data_options(p, rows=True)
     p.add_argument("--out", help="folder for report.html and the PNGs (default: inspect-<model name>/)")
     p.add_argument("--image-shape", type=_image_shape, default=None,
                    help="draw samples as HEIGHTxWIDTH images (default: 8x8 for 64 features)")
@@ -48,18 +70,23 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise MissingDependencyError('neuronkit inspect draws with matplotlib; install it with: '
                                      'pip install "neuronkit[plot]"') from None
     matplotlib.use("Agg")  # a command-line run is headless
-    from ..data import check_features, load_data, targets_for
-    from ..io import load
+    from ..data import prepare_evaluation
+    from ..io import load, read_model_file
     from .report import write_report
 
     model_path = Path(args.model)
     model = load(model_path)
-    dataset = load_data(args.data, args.target)
-    check_features(model, model_path, dataset, "inspect")
-    y = targets_for(model, dataset)
+    record = getattr(model, "training_data_", None)
+    if record is None and hasattr(model, "_model_file"):  # transitional: read it from the file's metadata
+        record = read_model_file(model_path)[0].get("training_data")
+    data = prepare_evaluation(model, args.data, training_data=record, target=args.target, all_rows=args.all_rows,
+                              unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=model_path)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"inspecting on {data.rows}")
     out = Path(args.out) if args.out else Path(f"inspect-{model_path.stem}")
-    files = write_report(model, dataset.X, y, out_dir=out, image_shape=args.image_shape,
-                         title=f"{model_path.name} on {dataset.name}")
+    files = write_report(model, data.X, data.y, out_dir=out, image_shape=args.image_shape,
+                         title=f"{model_path.name} on {data.name}")
     print(files.health)
     for note in files.notes:
         print(note)
