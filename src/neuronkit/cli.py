@@ -106,9 +106,11 @@ class SavedEstimator:
     Holds what the file holds: ``network_`` (in eval mode), ``scaler_``,
     ``n_features_in_``, ``history_``, and ``classes_`` (a classifier) or
     ``y_mean_``/``y_scale_`` (a regressor); :meth:`transform_inputs` and
-    :meth:`predict` work as the estimator's do. It mirrors
-    ``NeuralClassifier``/``NeuralRegressor._from_model_file`` (a test compares
-    the two), so a layout it does not know falls back to :func:`neuronkit.load`.
+    :meth:`predict` work as the estimator's do; ``feature_names_in_`` and
+    ``training_data_`` when the file records them. It reads the file through
+    :func:`neuronkit.io.read_estimator_file`, as ``NeuralClassifier``/
+    ``NeuralRegressor._from_model_file`` do, so both accept and refuse the same
+    files with the same messages (tests compare the two).
     """
 
     KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
