@@ -12,8 +12,9 @@ Imports stay light: each command imports what it uses when it runs. ``summary``,
 is read through :class:`SavedEstimator`, a view of the file, not the estimator
 class (whose scikit-learn base takes longer to import than the whole command).
 
-The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.load_data`,
-:func:`~neuronkit.data.targets_for`, :func:`~neuronkit.data.check_features`)
+The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.prepare_training`,
+:func:`~neuronkit.data.prepare_evaluation`, :func:`~neuronkit.data.prepare_prediction`: features and
+target by the names the model keeps, the task checked, the held-out rows of its training)
 live in :mod:`neuronkit.data`; ``neuronkit inspect`` is defined in
 :mod:`neuronkit.inspect.cli`, which this module imports (never the reverse).
 """
@@ -31,7 +32,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import NeuronkitError, ParameterError, UsageError
-from .inspect.cli import _megabytes, add_data_options, add_inspect_command
+from .inspect.cli import add_data_options, add_inspect_command, megabytes
 from .validation import check_finite, check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
@@ -422,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--impute", choices=["mean", "median", "most_frequent"],
                    help="fill missing values with the training rows' mean, median or most frequent value (text "
                         "columns: their most frequent category); kept in the model and applied to new data")
-    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])

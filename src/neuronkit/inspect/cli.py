@@ -26,7 +26,7 @@ def _image_shape(text: str) -> tuple[int, int]:
     return h, w
 
 
-def _megabytes(text: str) -> int:
+def megabytes(text: str) -> int:
     """``--max-csv-mb``: MiB as a number of bytes."""
     try:
         value = float(text)
@@ -44,7 +44,7 @@ def add_data_options(p: argparse.ArgumentParser, *, rows: bool) -> None:
                        help="use every row, even when the model records which rows were held out at training")
     p.add_argument("--unknown-category", choices=["error", "zeros"], default="error",
                    help="a category the model did not see at training: an error (default) or all zeros")
-    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
 
 
 def add_inspect_command(subparsers: Any) -> None:
