@@ -190,8 +190,12 @@ def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .callbacks import ProgressBar
+    import re
+
+    from .callbacks import Divergence, ProgressBar, TerminateOnNaN
+    from .checkpoints import data_checksum
     from .data import load_data, train_test_split
+    from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
     _check_train_options(args)
@@ -206,8 +210,24 @@ def cmd_train(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-                checkpoint=args.checkpoint, resume=args.resume)
+        try:
+            # the checkpoint records how the data were split (--seed is the estimator's random_state);
+            # divergence advice names --lr, and there is no clipping flag to advise
+            est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25),
+                                                 TerminateOnNaN(lr_name="--lr", clip_name=None),
+                                                 Divergence(lr_name="--lr")],
+                    checkpoint=args.checkpoint, resume=args.resume, force=args.force,
+                    settings={"--test-size": args.test_size, "DATA checksum": data_checksum(dataset.X, y)})
+        except (TrainingError, TrainingInterrupted) as exc:  # told with the flags the user typed
+            flags = {"learning_rate_init": "--lr", "alpha": "--alpha", "dropout": "--dropout",
+                     "activation": "--activation", "early_stopping": "--early-stopping", "hidden_layer_sizes":
+                     "--hidden", "solver": "--optimizer", "batch_size": "--batch-size", "random_state": "--seed"}
+            text = re.sub(r"\b(" + "|".join(flags) + r")( was |=)", lambda m: flags[m[1]] + m[2], str(exc))
+            text = text.replace("pass force=True", "pass --force").replace(
+                "checkpoint=PATH", "--checkpoint PATH").replace("resume=PATH", "--resume PATH").replace(
+                "resume with resume=...", f"resume with --resume {args.checkpoint}")
+            exc.args = (text,)
+            raise
     est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
     out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
     save(est, out)
@@ -372,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for testing (default 0.2)")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here every epoch and on Ctrl-C")
     p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
+    p.add_argument("--force", action="store_true", help="with --resume: continue even if the checkpoint was made "
+                   "with other settings (data split, network, learning rate)")
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train)
 
