@@ -239,8 +239,11 @@ def training_record(model: Any, path: Any) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .callbacks import ProgressBar
+    import re
+
+    from .callbacks import Divergence, ProgressBar, TerminateOnNaN
     from .data import prepare_training
+    from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
     _check_train_options(args)
@@ -254,8 +257,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        est.fit(data.X_train, data.y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-                checkpoint=args.checkpoint, resume=args.resume)
+        try:
+            # the checkpoint records how the data were split (--seed is the estimator's random_state);
+            # divergence advice names --lr, and there is no clipping flag to advise
+            bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
+            est.fit(data.X_train, data.y_train,
+                    callbacks=[bar, TerminateOnNaN(lr_name="--lr", clip_name=None), Divergence(lr_name="--lr")],
+                    checkpoint=args.checkpoint, resume=args.resume, force=args.force,
+                    settings={"--test-size": args.test_size, "--target": data.record["target"],
+                              "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
+                              "DATA checksum": data.record["split"]["sha256"]})
+        except (TrainingError, TrainingInterrupted) as exc:  # told with the flags the user typed
+            flags = {"learning_rate_init": "--lr", "alpha": "--alpha", "dropout": "--dropout",
+                     "activation": "--activation", "early_stopping": "--early-stopping", "hidden_layer_sizes":
+                     "--hidden", "solver": "--optimizer", "batch_size": "--batch-size", "random_state": "--seed"}
+            text = re.sub(r"\b(" + "|".join(flags) + r")( was |=)", lambda m: flags[m[1]] + m[2], str(exc))
+            text = text.replace("pass force=True", "pass --force").replace(
+                "checkpoint=PATH", "--checkpoint PATH").replace("resume=PATH", "--resume PATH").replace(
+                "resume with resume=...", f"resume with --resume {args.checkpoint}")
+            exc.args = (text,)
+            raise
     est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
@@ -437,6 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for testing (default 0.2)")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here every epoch and on Ctrl-C")
     p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
+    p.add_argument("--force", action="store_true", help="with --resume: continue even if the checkpoint was made "
+                   "with other settings (data split, network, learning rate)")
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train)
 
