@@ -194,9 +194,11 @@ def test_declared_layers_larger_than_their_arrays_are_refused_without_allocating
             meta["network"]["layers"][0].update(in_features=n_in, out_features=n_out, init=init)
         return edit
 
-    def batchnorm(meta, arrays):
+    def batchnorm(meta, arrays):  # a BatchNorm with arrays of 3 values that declares 10^9 features
         meta["network"]["layers"].insert(0, {"type": "BatchNorm", "num_features": 10**9, "momentum": 0.1,
-                                             "eps": 1e-5, "name": None, "dtype": "float32"})
+                                             "eps": 1e-5, "name": "norm", "dtype": "float32"})
+        arrays.update({f"norm.{name}": np.ones(3, np.float32)
+                       for name in ("gamma", "beta", "running_mean", "running_var")})
 
     crafted = [resigned(path, dense(30000, 30000, "glorot_uniform"), name="huge.nkm"),
                resigned(path, dense(8000, 8000, "orthogonal"), name="orthogonal.nkm"),
@@ -219,8 +221,8 @@ def test_declared_layers_larger_than_their_arrays_are_refused_without_allocating
     assert "array 'output.weight' is float32 with shape (2, 3), but the network structure needs float32 with " \
            "shape (30000, 30000)" in lines[0]
     assert "shape (8000, 8000)" in lines[1]
-    assert "missing ['batchnorm1.gamma', 'batchnorm1.beta', 'batchnorm1.running_mean', 'batchnorm1.running_var']" \
-        in lines[2]
+    assert "array 'norm.gamma' is float32 with shape (3,), but the network structure needs float32 with shape " \
+           "(1000000000,)" in lines[2]
     # a safety bound far above the milliseconds these take, far below the 41-101 s they took before
     assert all(float(line.split()[0]) < 10 for line in lines), lines
 
@@ -435,3 +437,34 @@ sys.exit(code)
     assert 'pip install "neuronkit[train]"' in result.stderr, result.stderr
     assert "corrupted" not in result.stderr and "backup" not in result.stderr
     assert result.stdout.startswith("MissingDependencyError model files need the safetensors package")
+
+
+def test_without_scikit_learn_summary_reads_an_estimator_file_and_load_names_the_extra(fitted):
+    blocker = BLOCKER.replace('("safetensors", "sklearn", "scipy")', '("sklearn", "scipy")')
+    path = fitted["classifier"]
+    result = run_python(blocker + f"""
+from neuronkit.cli import main
+import neuronkit as nk
+code = main(["summary", {str(path)!r}])
+try:
+    nk.load({str(path)!r})
+except ImportError as exc:
+    print(type(exc).__name__, exc)
+sys.exit(code)
+""")
+    assert result.returncode == 0, result.stderr
+    assert "NeuralClassifier from" in result.stdout and "classes: ant, bee, cat" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("MissingDependencyError NeuralClassifier and NeuralRegressor")
+    assert "pip install 'neuronkit[train]'" in result.stdout
+
+
+def test_what_could_not_be_read_back_is_not_written(tmp_path):
+    deep: list = []
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(errors.ParameterError, match="meta is nested 72 deep; model files hold JSON nested at most 64"):
+        nkio.write_model_file(tmp_path / "deep.nkm", {"kind": "demo", "deep": deep}, {})
+    with pytest.raises(errors.ParameterError, match="its header .* would be 17,000,2.. bytes, more than the "
+                                                    "16,777,216 bytes"):
+        nkio.write_model_file(tmp_path / "big.nkm", {"kind": "demo", "notes": "x" * 17_000_000}, {})
+    assert not (tmp_path / "deep.nkm").exists() and not (tmp_path / "big.nkm").exists()

@@ -19,8 +19,9 @@ Imports stay light: each command imports what it uses when it runs. ``summary``,
 is read through :class:`SavedEstimator`, a view of the file, not the estimator
 class (whose scikit-learn base takes longer to import than the whole command).
 
-The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.load_data`,
-:func:`~neuronkit.data.targets_for`, :func:`~neuronkit.data.check_features`)
+The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.prepare_training`,
+:func:`~neuronkit.data.prepare_evaluation`, :func:`~neuronkit.data.prepare_prediction`: features and
+target by the names the model keeps, the task checked, the held-out rows of its training)
 live in :mod:`neuronkit.data`; ``neuronkit inspect`` is defined in
 :mod:`neuronkit.inspect.cli`, which this module imports (never the reverse).
 """
@@ -41,7 +42,7 @@ import numpy as np
 from . import _cli_options as options
 from ._version import __version__
 from .errors import MissingDependencyError, NeuronkitError, ParameterError, TrainingInterrupted, UsageError
-from .inspect.cli import _megabytes, add_data_options, add_inspect_command
+from .inspect.cli import add_data_options, add_inspect_command, megabytes
 from .validation import check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
@@ -184,9 +185,11 @@ class SavedEstimator:
     Holds what the file holds: ``network_`` (in eval mode), ``scaler_``,
     ``n_features_in_``, ``history_``, and ``classes_`` (a classifier) or
     ``y_mean_``/``y_scale_`` (a regressor); :meth:`transform_inputs` and
-    :meth:`predict` work as the estimator's do. It mirrors
-    ``NeuralClassifier``/``NeuralRegressor._from_model_file`` (a test compares
-    the two), so a layout it does not know falls back to :func:`neuronkit.load`.
+    :meth:`predict` work as the estimator's do; ``feature_names_in_`` and
+    ``training_data_`` when the file records them. It reads the file through
+    :func:`neuronkit.io.read_estimator_file`, as ``NeuralClassifier``/
+    ``NeuralRegressor._from_model_file`` do, so both accept and refuse the same
+    files with the same messages (tests compare the two).
     """
 
     KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
@@ -287,35 +290,12 @@ def _notes(notes: list[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-class _WithTrainingData:
-    """Transitional: an estimator whose model file also holds its ``training_data_`` record (meta key
-    "training_data"), until the estimators' own model file stores it; then ``save(est, out)`` is enough."""
-
-    def __init__(self, est: Any) -> None:
-        self._est = est
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._est, name)
-
-    def _model_file(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta, arrays = self._est._model_file()
-        meta.setdefault("training_data", self._est.training_data_)
-        return meta, arrays
-
-
-def training_record(model: Any, path: Any) -> Any:
-    """A loaded model's ``training_data_`` record (None if it keeps none)."""
-    record = getattr(model, "training_data_", None)
-    if record is None and hasattr(model, "_model_file"):  # transitional: read it from the file's metadata
-        from .io import read_model_file
-
-        record = read_model_file(path)[0].get("training_data")
-    return record
-
-
 def cmd_train(args: argparse.Namespace) -> int:
-    from .callbacks import ProgressBar
+    import re
+
+    from .callbacks import Divergence, ProgressBar, TerminateOnNaN
     from .data import prepare_training
+    from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
     _check_train_options(args)
@@ -329,13 +309,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        est.fit(data.X_train, data.y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25)],
-                checkpoint=args.checkpoint, resume=args.resume)
+        try:
+            # the checkpoint records how the data were split (--seed is the estimator's random_state);
+            # divergence advice names --lr, and there is no clipping flag to advise
+            bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
+            est.fit(data.X_train, data.y_train,
+                    callbacks=[bar, TerminateOnNaN(lr_name="--lr", clip_name=None), Divergence(lr_name="--lr")],
+                    checkpoint=args.checkpoint, resume=args.resume, force=args.force,
+                    settings={"--test-size": args.test_size, "--target": data.record["target"],
+                              "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
+                              "DATA checksum": data.record["split"]["sha256"]})
+        except (TrainingError, TrainingInterrupted) as exc:  # told with the flags the user typed
+            flags = {"learning_rate_init": "--lr", "alpha": "--alpha", "dropout": "--dropout",
+                     "activation": "--activation", "early_stopping": "--early-stopping", "hidden_layer_sizes":
+                     "--hidden", "solver": "--optimizer", "batch_size": "--batch-size", "random_state": "--seed"}
+            text = re.sub(r"\b(" + "|".join(flags) + r")( was |=)", lambda m: flags[m[1]] + m[2], str(exc))
+            text = text.replace("pass force=True", "pass --force").replace(
+                "checkpoint=PATH", "--checkpoint PATH").replace("resume=PATH", "--resume PATH").replace(
+                "resume with resume=...", f"resume with --resume {args.checkpoint}")
+            exc.args = (text,)
+            raise
     est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
     out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
-    save(_WithTrainingData(est), out)
+    save(est, out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
@@ -363,7 +361,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .data import prepare_evaluation
 
     est = _load_estimator(args.model, "evaluate")
-    data = prepare_evaluation(est, args.data, training_data=training_record(est, args.model), target=args.target,
+    data = prepare_evaluation(est, args.data, training_data=getattr(est, "training_data_", None), target=args.target,
                               all_rows=args.all_rows, unknown=args.unknown_category, max_bytes=args.max_csv_mb,
                               model_path=args.model)
     _notes(data.notes)
@@ -382,7 +380,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .io import atomic_write_text
 
     est = _load_estimator(args.model, "predict")
-    X, notes = prepare_prediction(est, args.csv, training_data=training_record(est, args.model),
+    X, notes = prepare_prediction(est, args.csv, training_data=getattr(est, "training_data_", None),
                                   unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model)
     _notes(notes)
     proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
@@ -599,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--impute", choices=["mean", "median", "most_frequent"],
                    help="fill missing values with the training rows' mean, median or most frequent value (text "
                         "columns: their most frequent category); kept in the model and applied to new data")
-    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
@@ -615,6 +613,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="clip the gradients' global norm to NORM (default: no clipping)")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here every epoch and on Ctrl-C")
     p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
+    p.add_argument("--force", action="store_true", help="with --resume: continue even if the checkpoint was made "
+                   "with other settings (data split, network, learning rate)")
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 

@@ -66,16 +66,14 @@ import numpy as np
 from ._version import __version__
 from .engine import Tensor
 from .errors import MissingDependencyError, ModelFileError, ModelFileNotFoundError, ParameterError, ParameterTypeError
-from .layers import Module, Sequential, layer_from_config
-from .layers.base import layer_expected_arrays
+from .layers import Module, Sequential, layer_expected_arrays, layer_from_config
 from .registry import Registry
 from .validation import check_bool
 
 __all__ = [
     "FORMAT_VERSION", "KINDS", "MAX_FILE_BYTES", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "EstimatorFile",
     "ModelFileError", "ModelFileNotFoundError", "build_model", "build_network", "json_depth", "load", "load_arrays",
-    "read_estimator_file",
-    "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
+    "read_estimator_file", "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
 ]
 
 FORMAT = "neuronkit"
@@ -128,10 +126,20 @@ def write_model_file(path: PathLike, meta: dict[str, Any], arrays: Mapping[str, 
     """
     path = _as_path(path)
     model_json = _to_json(meta, "meta")
+    depth = json_depth(model_json.encode("utf-8", "surrogatepass"))
+    if depth > MAX_JSON_DEPTH:  # refuse to write what read_model_file would refuse to read
+        raise ParameterError(f"meta is nested {depth} deep; model files hold JSON nested at most {MAX_JSON_DEPTH} "
+                             "deep")
     tensors = _arrays_for_writing(arrays)
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "neuronkit_version": __version__,
               "model": model_json, "checksum": _checksum(model_json, tensors)}
-    _atomic_write(path, _safetensors().save(tensors, metadata=header))
+    data = _safetensors().save(tensors, metadata=header)
+    header_bytes = int.from_bytes(data[:8], "little")
+    if header_bytes > MAX_HEADER_BYTES:
+        raise ParameterError(f"cannot write {path}: its header (the model's description and the arrays' names) "
+                             f"would be {header_bytes:,} bytes, more than the {MAX_HEADER_BYTES:,} bytes model files "
+                             "may hold; keep large data in arrays, not in meta")
+    _atomic_write(path, data)
 
 
 def read_model_file(path: PathLike, *, max_bytes: int | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -9,7 +9,6 @@ imports this module, never the reverse: the ``DATA`` helpers both use live in
 from __future__ import annotations
 
 import argparse
-import inspect
 import shutil
 import sys
 from pathlib import Path
@@ -29,7 +28,7 @@ def _image_shape(text: str) -> tuple[int, int]:
     return h, w
 
 
-def _megabytes(text: str) -> int:
+def megabytes(text: str) -> int:
     """``--max-csv-mb``: MiB as a number of bytes."""
     try:
         value = float(text)
@@ -47,7 +46,7 @@ def add_data_options(p: argparse.ArgumentParser, *, rows: bool) -> None:
                        help="use every row, even when the model records which rows were held out at training")
     p.add_argument("--unknown-category", choices=["error", "zeros"], default="error",
                    help="a category the model did not see at training: an error (default) or all zeros")
-    p.add_argument("--max-csv-mb", type=_megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
 
 
 def add_inspect_command(subparsers: Any) -> None:
@@ -112,23 +111,22 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                      'pip install "neuronkit[plot]"') from None
     matplotlib.use("Agg")  # a command-line run is headless
     from ..data import prepare_evaluation
-    from ..io import load, read_model_file
+    from ..io import load
     from .report import write_report
 
     model_path = Path(args.model)
     model = load(model_path)
-    record = getattr(model, "training_data_", None)
-    if record is None and hasattr(model, "_model_file"):  # transitional: read it from the file's metadata
-        record = read_model_file(model_path)[0].get("training_data")
-    data = prepare_evaluation(model, args.data, training_data=record, target=args.target, all_rows=args.all_rows,
-                              unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=model_path)
+    data = prepare_evaluation(model, args.data, training_data=getattr(model, "training_data_", None),
+                              target=args.target, all_rows=args.all_rows, unknown=args.unknown_category,
+                              max_bytes=args.max_csv_mb, model_path=model_path)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
     _check_image_shape(args.image_shape, data.X.shape[1])
     print(f"inspecting on {data.rows}")
     report_options: dict[str, Any] = {"image_shape": args.image_shape, "title": f"{model_path.name} on {data.name}"}
-    names = getattr(model, "feature_names_in_", None)  # the model's features, in its order (data.X's too)
-    if names is not None and "feature_names" in inspect.signature(write_report).parameters:
+    names = getattr(model, "feature_names_in_", None)  # the model's features, in its order
+    names = getattr(data, "feature_names", None) if names is None else names
+    if names is not None:
         report_options["feature_names"] = [str(n) for n in names]  # plots label features by name
     files = _write(write_report, model, data.X, data.y, _out_folder(args), **report_options)
     print(files.health)

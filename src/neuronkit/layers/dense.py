@@ -156,7 +156,9 @@ class Dense(Module):
         """The layer around stored weights: no initialiser runs (the constructor's zeros cost no work)."""
         config = dict(config)
         init = config.get("init")
-        layer = cls.from_config({**config, "init": "zeros"})
+        if init is None or isinstance(init, str):  # (anything else is refused by the constructor, as in from_config)
+            config["init"] = "zeros"
+        layer = cls.from_config(config)
         if isinstance(init, str) and init != "custom":
             layer.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
         elif init is None:
