@@ -50,6 +50,7 @@ ROWS = [
     ("neuron-malformed", [*EXPLAIN, "--neuron", "hidden1"], 2, "--neuron must be LAYER[INDEX] or LAYER:INDEX"),
     ("neuron-unknown-layer", [*EXPLAIN, "--neuron", "hidden9[0]"], 2,
      "the model has no layer 'hidden9'; its layers with neurons are hidden1, output"),
+    ("neuron-of-the-input-layer", [*EXPLAIN, "--neuron", "input[0]"], 2, "the input layer has no neurons"),
     ("neuron-out-of-range", [*EXPLAIN, "--neuron", "hidden1:99"], 2, "has 8 neurons (hidden1[0] to hidden1[7])"),
     # --- output paths, checked before any training or loading
     ("out-is-a-folder", [*TRAIN, "--out", "{dir}"], 2, "--out '{dir}' is a folder; give the path of a file"),

@@ -89,6 +89,14 @@ def test_clip_norm_is_a_flag_that_reaches_the_estimator(tmp_path):
     assert nk.load(tmp_path / "m.nkm").clip_norm == 0.5
 
 
+def test_a_diverging_run_advises_the_clip_norm_flag(tmp_path, capsys):
+    out = tmp_path / "d.nkm"
+    assert main(["train", "diabetes", "--optimizer", "sgd", "--lr", "1e6", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "gradient clipping (--clip-norm=1.0)" in err and "clip_norm" not in err
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------------- 3, 4. negative numbers, hidden1[3]
 def test_negative_numbers_are_values_not_options(iris_model, capsys):
     assert main(["neuron", "--weights", "-1,2", "--input", "1,-2", "--bias", "-1e-3"]) == 0

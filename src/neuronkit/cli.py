@@ -311,10 +311,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
         try:
             # the checkpoint records how the data were split (--seed is the estimator's random_state);
-            # divergence advice names --lr, and there is no clipping flag to advise
+            # divergence advice names --lr and --clip-norm
             bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
-            est.fit(data.X_train, data.y_train,
-                    callbacks=[bar, TerminateOnNaN(lr_name="--lr", clip_name=None), Divergence(lr_name="--lr")],
+            nan_stop = TerminateOnNaN(lr_name="--lr", clip_name="--clip-norm")
+            est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr")],
                     checkpoint=args.checkpoint, resume=args.resume, force=args.force,
                     settings={"--test-size": args.test_size, "--target": data.record["target"],
                               "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
@@ -486,8 +486,9 @@ def _parse_neuron(spec: str, net: Any) -> tuple[str, int]:
     dense = [name for name, layer in net.layers.items() if isinstance(layer, Dense)]
     layer, idx = _neuron_spec(spec)
     if layer not in net.layers:
-        raise UsageError(f"--neuron {spec}: the model has no layer {layer!r}; its layers with neurons are "
-                         f"{', '.join(dense)}")
+        what = ("the input layer has no neurons (its values are the features, given by --input)"
+                if layer.lower() == "input" else f"the model has no layer {layer!r}")
+        raise UsageError(f"--neuron {spec}: {what}; its layers with neurons are {', '.join(dense)}")
     if layer not in dense:
         raise UsageError(f"--neuron {spec}: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons "
                          f"to explain; layers with neurons: {', '.join(dense)}")
