@@ -135,7 +135,7 @@ def test_usage_and_data_errors():
     code, _, err = run("train")
     assert code == 2 and "the following arguments are required: DATA" in err
     code, _, err = run("train", "no_such_thing")
-    assert code == 1 and "neither" in err and "digits" in err and "Traceback" not in err
+    assert code == 2 and "neither" in err and "digits" in err and "Traceback" not in err  # a usage error
     code, _, err = run("summary", "missing.nkm")
     assert code == 1 and "missing.nkm" in err and "Traceback" not in err
     code, _, err = run("neuron", "--weights", "0.8,x", "--input", "1,2")
@@ -158,11 +158,11 @@ def test_bad_model_file_exit_1(tmp_path):
 def test_explain_rejects_bad_neuron(iris_model):
     path, _, _ = iris_model
     code, _, err = run("explain", path, "--input", "1,2,3,4", "--neuron", "hidden9:0")
-    assert code == 1 and "no layer 'hidden9'" in err
+    assert code == 2 and "no layer 'hidden9'" in err
     code, _, err = run("explain", path, "--input", "1,2,3,4", "--neuron", "hidden1:99")
-    assert code == 1 and "has 16 neurons" in err
+    assert code == 2 and "has 16 neurons" in err
     code, _, err = run("explain", path, "--input", "1,2,3")
-    assert code == 1 and "--input has 3 values but the model takes 4 features" in err
+    assert code == 2 and "--input has 3 values but the model takes 4 features" in err
 
 
 def test_evaluate_refuses_unknown_labels_and_other_feature_counts(iris_model, tmp_path):
@@ -199,5 +199,5 @@ def test_explain_checks_the_neuron_before_printing_anything(tmp_path):
     code, _, _ = run("train", "iris", "--dropout", "0.1", "--epochs", "3", "--out", tmp_path / "bn.nkm", cwd=tmp_path)
     assert code == 0
     code, out, err = run("explain", tmp_path / "bn.nkm", "--input", "5.1,3.5,1.4,0.2", "--neuron", "dropout1:0")
-    assert code == 1 and out == "" and "Traceback" not in err
+    assert code == 2 and out == "" and "Traceback" not in err
     assert "layer 'dropout1' is a Dropout, which has no neurons to explain" in err

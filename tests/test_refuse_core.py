@@ -186,6 +186,8 @@ def test_explain_shows_raw_values_and_names_next_to_the_scaled_input():
                         "scaling")
     assert lines[1] == "  1. products     w1·x1 = 0.8 × 0.5 = 0.4   (x1: sepal length, raw 5.1)"
     assert lines[2] == "                  w2·x2 = 0.6 × 0.3 = 0.18   (x2: petal width, raw 1.4)"
+    data = n.explain([0.5, 0.3], raw=[5.1, 1.4], names=["a", "b"]).to_dict()
+    assert data["raw_inputs"] == [5.1, 1.4] and data["input_names"] == ["a", "b"] and data["inputs"] == [0.5, 0.3]
 
 
 def test_explanation_annotated_works_on_a_layers_neuron():
@@ -202,3 +204,14 @@ def test_explanation_annotated_works_on_a_layers_neuron():
 def test_explain_refuses_bad_display_options(kwargs, match):
     with pytest.raises((ParameterError, ParameterTypeError), match=match):
         nk.Neuron([0.8, 0.6]).explain([0.5, 0.3], **kwargs)
+
+
+def test_backward_refuses_a_complex_or_none_gradient():  # was NumPy's ComplexWarning, or a NaN gradient
+    x = nk.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ParameterTypeError, match="complex values"):
+        (x * 2.0).backward(np.array([1j, 1.0]))
+    with pytest.raises(ParameterTypeError, match="None"):
+        (x * 2.0).backward([None, 1.0])
+    assert x.grad is None
+    (x * 2.0).backward(nk.Tensor([1.0, 0.5]))
+    assert x.grad.tolist() == [2.0, 1.0]

@@ -287,6 +287,8 @@ def test_a_csv_over_the_size_limit_is_refused_before_reading(tmp_path):
     assert data.load_csv(small, max_bytes=10_000).n_samples == 40
     code, _, err = cli("train", small, "--max-csv-mb", "0.0001")
     assert code == 1 and "raise the limit with --max-csv-mb" in err
+    code, _, err = cli("evaluate", "m.nkm", small, "--max-csv-mb", "0")
+    assert code == 2 and "argument --max-csv-mb: must be a number of MiB > 0, e.g. 1024; got '0'" in err
 
 
 def test_reading_keeps_memory_proportional_to_the_file(tmp_path):
@@ -473,3 +475,22 @@ def test_a_bad_training_record_is_a_model_file_error(name, change, fragment):
     with pytest.raises(ModelFileError, match="m.nkm: its (training-data|preprocessing) record") as info:
         data.check_training_data(record, "m.nkm")
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda r: r["preprocess"]["fill"].update(area="a lot"), "fill value of 'area' must be a finite number"),
+    (lambda r: r["preprocess"]["categorical"].update(city=["Lyon"] * 2), "categories of 'city' must be distinct"),
+    (lambda r: r["preprocess"]["categorical"].update(city=["Lyon", "Paris"]), "its training-data record describes"),
+    (lambda r: r.update(split={"seed": 0, "test_size": 0.2, "stratify": False, "n_rows": 1e9}), "'split' must hold"),
+], ids=["fill", "categories", "feature count", "split"])
+def test_an_edited_record_in_a_model_file_is_refused_when_read(shops, tmp_path, edit, fragment):
+    from neuronkit.io import read_model_file, write_model_file
+
+    _, path, model, _ = shops
+    meta, arrays = read_model_file(model)
+    edit(meta["training_data"])
+    write_model_file(tmp_path / "edited.nkm", meta, arrays)  # a valid file (checksum and all) with a bad record
+    for command in ("evaluate", "predict"):
+        code, out, err = cli(command, tmp_path / "edited.nkm", path)
+        assert code == 1 and out == "" and "Traceback" not in err
+        assert f"{tmp_path / 'edited.nkm'}: its " in err and fragment in err and "Train the model again" in err

@@ -11,7 +11,13 @@ A callback overrides any of these hooks; ``state`` is the running
     on_epoch_end(state, logs)       # logs: {"loss": …, "val_loss": …, "accuracy": …}
     on_epoch_complete(state)        # after every on_epoch_end, the epoch counter advanced: a consistent state
     on_train_end(state)
+    on_train_complete(state)        # after every on_train_end (best weights restored): the finished model
     on_train_abort(state, exc)      # training stopped by an exception or Ctrl-C (then no on_train_end)
+
+A callback that finds training failing sets ``state.failed`` (the message),
+``state.failure`` (the :class:`~neuronkit.errors.TrainingError` subclass to raise)
+and ``state.stop_training``; ``fit`` then raises that error after ``on_train_end``
+(and no ``on_train_complete``).
 
 The loop calls every callback alike, in list order: the progress bar and
 checkpoints are callbacks like any other. Whether a monitored value improved is
@@ -36,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import DivergenceError, ParameterError
 from .monitor import improved, mode_for, worst
 from .validation import check_bool, check_choice, check_int, check_number
 
@@ -51,6 +57,7 @@ class Callback:
     def on_epoch_end(self, state, logs: dict[str, float]) -> None: ...
     def on_epoch_complete(self, state) -> None: ...
     def on_train_end(self, state) -> None: ...
+    def on_train_complete(self, state) -> None: ...
     def on_train_abort(self, state, exc: BaseException) -> None: ...
 
 
@@ -99,12 +106,23 @@ class ProgressBar(Callback):
             print(f"epoch {state.epoch + 1}/{state.epochs}  {_fmt_logs(logs)}", file=self.file or sys.stderr)
 
     def on_train_end(self, state) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        bar, self._bar = self._bar, None
+        if bar is None:
+            return
+        if not state.failed and bar.n < bar.total:  # stopped early (a stopping rule): the run is complete
+            bar.total = bar.n
+            bar.set_description(f"epoch {state.epoch}/{state.epochs}, stopped early", refresh=False)
+        bar.close()
 
     def on_train_abort(self, state, exc: BaseException) -> None:
-        self.on_train_end(state)
+        bar, self._bar = self._bar, None
+        if bar is None:
+            return
+        # Ctrl-C: the bar stays as last drawn (redrawing it after the terminal's "^C" would draw it twice);
+        # a new line, and the bar is closed without drawing
+        bar.fp.write("\n")
+        bar.leave = False
+        bar.close()
 
 
 class EarlyStopping(Callback):
@@ -146,10 +164,16 @@ class EarlyStopping(Callback):
                 self.stopped_epoch = state.epoch
 
     def on_train_end(self, state) -> None:
-        if self.stopped_epoch is not None and self.restore_best_weights and self.best_weights is not None:
+        if self.stopped_epoch is None:
+            return
+        restored = self.restore_best_weights and self.best_weights is not None
+        if restored:
             state.model.load_state_dict(self.best_weights)
             state.notes.append(f"early stopping at epoch {self.stopped_epoch + 1}: {self.monitor} last improved at "
                                f"epoch {self.best_epoch + 1} ({self.best:.4g}); restored those weights")
+        state.history.early_stopping = {"monitor": self.monitor, "best": float(self.best),
+                                        "best_epoch": int(self.best_epoch), "stopped_epoch": int(self.stopped_epoch),
+                                        "restored": bool(restored)}
 
     def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
@@ -197,8 +221,26 @@ class LossPlateau(Callback):
         self.best, self.count = float(meta["best"]), int(meta["count"])
 
 
+def _lower_lr(state, lr_name: str | None) -> str:
+    """"a lower learning rate …", naming it as the caller knows it (``lr``, ``--lr``, …), with its value."""
+    lr = getattr(state.optimizer, "lr", None)
+    if not isinstance(lr, (int, float)) or not lr > 0:
+        return "a lower learning rate"
+    name = f" {lr_name}" if lr_name else ""
+    return f"a lower learning rate{name} (now {lr:.3g}; {lr / 10:.3g} or lower)"
+
+
 class TerminateOnNaN(Callback):
-    """Stop as soon as the loss or a gradient is not finite, naming the step and the first bad layer."""
+    """Stop as soon as the loss or a gradient is not finite, naming the step and the first bad layer.
+
+    Training then fails with :class:`~neuronkit.errors.DivergenceError`, advising to
+    lower the learning rate; ``lr_name`` is how the caller names it (``"lr"`` for
+    fit, ``"learning_rate_init"`` for the estimators, ``"--lr"`` on the command
+    line), ``clip_name`` the gradient-clipping option (None: do not advise it).
+    """
+
+    def __init__(self, *, lr_name: str | None = "lr", clip_name: str | None = "clip_norm") -> None:
+        self.lr_name, self.clip_name = lr_name, clip_name
 
     def on_after_backward(self, state) -> None:
         if math.isfinite(state.last_loss):
@@ -206,9 +248,65 @@ class TerminateOnNaN(Callback):
         bad = [name for name, p in state.model.named_parameters()
                if p.grad is not None and not np.all(np.isfinite(p.grad))]
         where = f"; first non-finite gradient in {bad[0]}" if bad else ""
+        clip = f", gradient clipping ({self.clip_name}=1.0)" if self.clip_name else ""
         state.stop_training = True
-        state.failed = (f"loss became {state.last_loss} at epoch {state.epoch + 1}, step {state.step + 1}{where}. "
-                        "Try a lower learning rate, gradient clipping (clip_norm=1.0), or scaled inputs.")
+        state.failure = DivergenceError
+        state.failed = (f"training diverged: the loss became {state.last_loss} at epoch {state.epoch + 1}, step "
+                        f"{state.step + 1}{where}. Try {_lower_lr(state, self.lr_name)}{clip}, or scaled inputs.")
+
+
+class Divergence(Callback):
+    """Stop with :class:`~neuronkit.errors.DivergenceError` when training diverges.
+
+    Diverged: the epoch's training loss is not finite, or is above ``factor`` times
+    a reference for ``patience`` epochs in a row. The reference is the larger of
+    the loss the network started from (the first batch's, before any update) and
+    a constant predictor's loss on the training targets (``history.baseline_loss``:
+    the variance of the targets for MSE, the entropy of the class prior for
+    cross-entropy and binary cross-entropy). The first *epoch's* mean is not the
+    reference, because a learning rate far too high blows the loss up within the
+    first epoch. ``fit`` adds one (``divergence=True``, the default); pass
+    ``divergence=False``, or an instance of your own in ``callbacks``, to change it.
+    ``lr_name`` is how the message names the learning rate.
+    """
+
+    def __init__(self, factor: float = 10.0, patience: int = 2, *, lr_name: str | None = "lr") -> None:
+        self.factor = check_number(factor, "factor", low=1.0, owner="Divergence")
+        self.patience = check_int(patience, "patience", low=1, owner="Divergence")
+        self.lr_name = lr_name
+        self.start_loss: float | None = None
+        self.count = 0
+
+    def on_after_backward(self, state) -> None:
+        if self.start_loss is None and state.step == 0:  # the first batch's loss, before any update
+            self.start_loss = state.last_loss
+
+    def on_epoch_end(self, state, logs: dict[str, float]) -> None:
+        loss = logs.get("loss", math.nan)
+        candidates = [v for v in (self.start_loss, state.history.baseline_loss) if v is not None and math.isfinite(v)]
+        reference = max(candidates, default=0.0)
+        if math.isfinite(loss):
+            self.count = self.count + 1 if reference > 0 and loss > self.factor * reference else 0
+            if self.count < self.patience:
+                return
+        parts = []
+        if self.start_loss is not None:
+            parts.append(f"the starting loss {self.start_loss:.4g}")
+        if state.history.baseline_loss is not None:
+            parts.append(f"a constant predictor's loss {state.history.baseline_loss:.4g}")
+        compared = (f"is more than {self.factor:g} times max({', '.join(parts)}) for {self.count} epochs in a row"
+                    if math.isfinite(loss) else "is not finite")
+        state.stop_training = True
+        state.failure = DivergenceError
+        state.failed = (f"training diverged at epoch {state.epoch + 1}: the training loss {loss:.4g} {compared}. "
+                        f"Try {_lower_lr(state, self.lr_name)}.")
+
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"start_loss": self.start_loss, "count": self.count}, {}
+
+    def load_state_dict(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        start = meta.get("start_loss")
+        self.start_loss, self.count = (None if start is None else float(start)), int(meta.get("count", 0))
 
 
 class LRScheduler(Callback):
@@ -262,8 +360,11 @@ class HistoryLogger(Callback):
 class Checkpoint(Callback):
     """Saves a resumable checkpoint (weights, optimiser state, epoch, RNG state) every ``every`` epochs.
 
-    ``fit(..., checkpoint=path)`` adds one; the file is written atomically, and
-    also when training is interrupted (Ctrl-C) or stopped by an error.
+    ``fit(..., checkpoint=path)`` adds one; the file is written atomically, also
+    when training is interrupted (Ctrl-C) or stopped by an error, and once more
+    when training finishes (the final model, marked finished: resuming it trains
+    nothing more). While fit runs, the checkpoint is locked against other runs
+    (:class:`~neuronkit.checkpoints.CheckpointLock`).
     """
 
     def __init__(self, path: str | os.PathLike, every: int = 1) -> None:
@@ -273,6 +374,9 @@ class Checkpoint(Callback):
     def on_epoch_complete(self, state) -> None:
         if state.epoch % self.every == 0:  # state.epoch already counts the finished epoch
             self._save(state)
+
+    def on_train_complete(self, state) -> None:
+        self._save(state)  # state.finished is set: the run's final model
 
     def on_train_abort(self, state, exc: BaseException) -> None:
         if not state.in_update:  # mid-update weights would not resume exactly; the last saved file stays

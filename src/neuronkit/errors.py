@@ -29,7 +29,7 @@ included) can raise these errors.
 from __future__ import annotations
 
 __all__ = [
-    "AttributeNotFoundError", "DataError", "GradcheckError", "GraphError", "IndexRangeError",
+    "AttributeNotFoundError", "DataError", "DivergenceError", "GradcheckError", "GraphError", "IndexRangeError",
     "MissingDependencyError", "ModelFileError", "ModelFileNotFoundError", "NameNotFoundError", "NeuronHealthWarning",
     "NeuronkitError", "NeuronkitWarning", "NotFittedError", "ParameterError", "ParameterTypeError", "ShapeError",
     "TrainingError", "TrainingInterrupted", "UnknownNameError", "UsageError",
@@ -123,6 +123,10 @@ class GradcheckError(NeuronkitError, AssertionError):
 
 class TrainingError(NeuronkitError, RuntimeError):
     """Training could not go on: a non-finite loss, or a checkpoint that does not fit."""
+
+
+class DivergenceError(TrainingError):
+    """Training diverged: the loss became non-finite, or rose far above where it started (lower the learning rate)."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):

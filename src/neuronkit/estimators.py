@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from .callbacks import Callback, EarlyStopping, LossPlateau, ProgressBar
+from .callbacks import Callback, Divergence, EarlyStopping, LossPlateau, ProgressBar, TerminateOnNaN
 from .errors import (
     DataError,
     MissingDependencyError,
@@ -346,7 +346,28 @@ class _NeuralBase(BaseEstimator):
                              sizes)
         dtype = self.network_.parameters()[0].dtype
         Xs = self.scaler_.transform(X).astype(dtype, copy=False)
-        self._train(Xs, targets, weights, incremental=incremental, options=fit_options or {})
+        options = dict(fit_options or {})
+        if options.get("checkpoint") is not None or options.get("resume") is not None:
+            from .checkpoints import data_checksum
+
+            # what a checkpoint records and a resume checks: the parameters that shape the network, its
+            # training or the validation split (max_iter may grow on resume; tol, n_iter_no_change, verbose
+            # and warm_start change no result so far), a checksum of the data, and the caller's settings
+            given = options.get("settings")
+            if given is not None and not isinstance(given, dict):
+                raise ParameterTypeError(f"{owner}.fit settings must be a dict (name -> value) or None; got "
+                                         f"{type(given).__name__}")
+            params = self.get_params()
+            settings = {name: _jsonable(params[name]) for name in (
+                "hidden_layer_sizes", "activation", "solver", "alpha", "batch_size", "learning_rate",
+                "learning_rate_init", "shuffle", "random_state", "momentum", "nesterovs_momentum", "early_stopping",
+                "validation_fraction", "beta_1", "beta_2", "epsilon", "dropout", "batch_norm", "init", "scaler",
+                "clip_norm", "dtype")}
+            if not (settings["random_state"] is None or isinstance(settings["random_state"], int)):
+                settings["random_state"] = type(params["random_state"]).__name__  # a generator: its type only
+            settings["training data checksum"] = data_checksum(X, y, weights)
+            options["settings"] = {**settings, **(given or {})}
+        self._train(Xs, targets, weights, incremental=incremental, options=options)
         return self
 
     def _initialize(self, X: np.ndarray, weights: np.ndarray | None, n_outputs: int, sizes: tuple[int, ...]) -> None:
@@ -382,6 +403,11 @@ class _NeuralBase(BaseEstimator):
         given = options.get("callbacks") or ()
         # the user's first, so that fit's messages index them as given
         callbacks: list[Callback] = list(given) if isinstance(given, (list, tuple)) else [given]
+        # divergence and non-finite losses are told in this estimator's words (learning_rate_init, clip_norm)
+        if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks.append(TerminateOnNaN(lr_name="learning_rate_init"))
+        if not any(isinstance(c, Divergence) for c in callbacks):
+            callbacks.append(Divergence(lr_name="learning_rate_init"))
         adaptive = self.learning_rate == "adaptive"
         if self.early_stopping:
             callbacks.append(EarlyStopping(self._score_key, patience=self.n_iter_no_change, min_delta=self.tol))
@@ -418,7 +444,8 @@ class _NeuralBase(BaseEstimator):
         history = fit(self.network_, Xs, targets, loss=self._loss, optimizer=self._optimizer, epochs=epochs,
                       batch_size=min(batch, len(Xs)), shuffle=bool(self.shuffle), seed=seed, callbacks=callbacks,
                       progress=False, clip_norm=self.clip_norm, checkpoint=options.get("checkpoint"),
-                      resume=options.get("resume"), **extra)
+                      resume=options.get("resume"), settings=options.get("settings"),
+                      force=options.get("force", False), **extra)
         self._record(history, len(Xs))
         if not incremental and self.n_iter_ == self.max_iter and not watch.stopped:
             why = (f"the validation score improved by more than tol={self.tol:g}" if self.early_stopping
@@ -426,7 +453,8 @@ class _NeuralBase(BaseEstimator):
             message = (f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the optimization "
                        f"hasn't converged yet: {why} within the last n_iter_no_change={self.n_iter_no_change} "
                        f"epochs. Raise max_iter to train {type(self).__name__} to convergence.")
-            history.notes.append(message)  # for those who read the notes rather than the warnings (the CLI)
+            if message not in history.notes:  # for those who read the notes rather than the warnings (the CLI)
+                history.notes.append(message)
             warnings.warn(message, ConvergenceWarning, stacklevel=5)
 
     def _validation_split(self, targets: np.ndarray, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -651,16 +679,21 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, callbacks: Any = None, checkpoint: Any = None,
-            resume: Any = None) -> NeuralClassifier:
+            resume: Any = None, settings: dict[str, Any] | None = None, force: bool = False) -> NeuralClassifier:
         """Train on X (n_samples, n_features) and labels y (n_samples,), optionally weighting the samples.
 
         ``sample_weight`` (n_samples,): each batch's loss is Σwᵢlᵢ/Σwᵢ (scikit-learn's rule), and the
         input scaler uses the weighted statistics. ``callbacks`` (e.g. a progress bar), ``checkpoint``
         (a path written every epoch and on Ctrl-C) and ``resume`` (a checkpoint to continue exactly)
-        go to :func:`neuronkit.fit`.
+        go to :func:`neuronkit.fit`. The checkpoint records the parameters that shape the model and
+        the validation split, a checksum of the training data, and ``settings`` (a dict of your own,
+        e.g. how the data were split before); resuming with other values is refused, every difference
+        named, unless ``force=True``. A run that diverges raises
+        :class:`~neuronkit.errors.DivergenceError` (lower ``learning_rate_init``).
         """
         return self._fit(X, y, sample_weight, incremental=False,
-                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
+                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume,
+                                      "settings": settings, "force": force})
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> NeuralClassifier:
@@ -754,14 +787,16 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, callbacks: Any = None, checkpoint: Any = None,
-            resume: Any = None) -> NeuralRegressor:
+            resume: Any = None, settings: dict[str, Any] | None = None, force: bool = False) -> NeuralRegressor:
         """Train on X (n_samples, n_features) and targets y (n_samples,) or (n_samples, n_outputs).
 
         ``sample_weight`` (n_samples,): each batch's loss is Σwᵢlᵢ/Σwᵢ (scikit-learn's rule); the
-        input scaler and the target standardisation use the weighted statistics.
+        input scaler and the target standardisation use the weighted statistics. ``callbacks``,
+        ``checkpoint``, ``resume``, ``settings`` and ``force`` as for :meth:`NeuralClassifier.fit`.
         """
         return self._fit(X, y, sample_weight, incremental=False,
-                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume})
+                         fit_options={"callbacks": callbacks, "checkpoint": checkpoint, "resume": resume,
+                                      "settings": settings, "force": force})
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralRegressor:

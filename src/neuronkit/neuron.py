@@ -109,7 +109,9 @@ class Explanation:
         return {"neuron": self.label, "inputs": list(self.inputs), "weights": list(self.weights),
                 "products": list(self.products), "weighted_sum": self.weighted_sum, "bias": self.bias,
                 "z": self.z, "activation": self.activation, "formula": self.formula, "output": self.output,
-                "layer_z": None if self.layer_z is None else list(self.layer_z)}
+                "layer_z": None if self.layer_z is None else list(self.layer_z),
+                "raw_inputs": None if self.raw_inputs is None else list(self.raw_inputs),
+                "input_names": None if self.input_names is None else list(self.input_names)}
 
     def __str__(self) -> str:
         f = lambda v: _fmt(v, self.digits)  # noqa: E731
@@ -130,7 +132,8 @@ class Explanation:
             w, x, p = self.weights[i], self.inputs[i], self.products[i]
             lines.append(f"{lead}w{i + 1}·x{i + 1} = {f(w)} × {f(x)} = {f(p)}{self._note(i, f)}")
         if len(shown) < n:
-            rest = sum(p for i, p in enumerate(self.products) if i not in set(shown))
+            kept = set(shown)
+            rest = sum(p for i, p in enumerate(self.products) if i not in kept)
             lines.append(f"{' ' * 18}… {n - len(shown)} more, together {f(rest)}")
             lines.append(f"  2. sum          Σ wi·xi = {f(self.weighted_sum)}")
         else:

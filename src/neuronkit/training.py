@@ -40,22 +40,24 @@ import numpy as np
 from .callbacks import (
     Callback,
     Checkpoint,
+    Divergence,
     EarlyStopping,
     HistoryLogger,
     ProgressBar,
     TerminateOnNaN,
     overrides,
 )
-from .checkpoints import CHECKPOINT_KIND, load_checkpoint, save_checkpoint
+from .checkpoints import CHECKPOINT_KIND, CheckpointLock, data_checksum, load_checkpoint, save_checkpoint
 from .data.batches import batch_indices
 from .engine import Tensor, eval_mode, no_grad
-from .errors import DataError, ParameterError, ShapeError, TrainingError, TrainingInterrupted
+from .errors import DataError, ParameterError, ParameterTypeError, ShapeError, TrainingError, TrainingInterrupted
 from .history import History
 from .layers import Module
 from .losses import Loss, get_loss
 from .metrics import canonical_name, get_metric
 from .validation import (
     check_array,
+    check_bool,
     check_class_indices,
     check_consistent_length,
     check_int,
@@ -94,6 +96,10 @@ class TrainState:
     last_loss: float = math.nan
     stop_training: bool = False
     failed: str | None = None
+    failure: type[TrainingError] = TrainingError
+    settings: dict[str, Any] = field(default_factory=dict)
+    initial_lr: float | None = None
+    finished: bool = False
     interrupt_requested: bool = False
     in_update: bool = False
     checkpoint_saved: Path | None = None
@@ -304,8 +310,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         lr: float | None = None, epochs: int = 10, batch_size: int = 32, shuffle: bool = True,
         seed: int | None = None, validation_split: float = 0.0, validation_data: tuple[Any, ...] | None = None,
         sample_weight: Any = None, metrics: Any = "auto", callbacks: Iterable[Callback] = (),
-        progress: bool = True, early_stopping: int | None = None, clip_norm: float | None = None,
-        clip_value: float | None = None, checkpoint: str | Path | None = None, resume: str | Path | None = None,
+        progress: bool = True, early_stopping: int | None = None, divergence: bool = True,
+        clip_norm: float | None = None, clip_value: float | None = None, checkpoint: str | Path | None = None,
+        resume: str | Path | None = None, settings: dict[str, Any] | None = None, force: bool = False,
         history_file: str | None = None) -> History:
     """Train ``model`` on (X, y) by minibatch gradient descent; returns the :class:`History`.
 
@@ -319,9 +326,19 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     and metrics (accuracy or r2). ``callbacks`` extend the loop; ``progress=True`` adds
     a :class:`~neuronkit.callbacks.ProgressBar`, ``early_stopping=k`` an
     :class:`~neuronkit.callbacks.EarlyStopping` (patience k, best weights restored),
-    ``checkpoint=path`` a :class:`~neuronkit.callbacks.Checkpoint` (every epoch and on
-    Ctrl-C), ``history_file=path`` a :class:`~neuronkit.callbacks.HistoryLogger`;
-    ``resume=path`` continues a checkpoint exactly.
+    ``divergence=True`` (the default) a :class:`~neuronkit.callbacks.Divergence`, which
+    fails with :class:`~neuronkit.errors.DivergenceError` when the training loss is
+    non-finite, or above 10 times the larger of its starting value and a constant
+    predictor's for 2 epochs in a row (``divergence=False``, or your own instance in
+    ``callbacks``, to change that),
+    ``checkpoint=path`` a :class:`~neuronkit.callbacks.Checkpoint` (every epoch, on
+    Ctrl-C, and the finished model; locked against other runs while fit runs),
+    ``history_file=path`` a :class:`~neuronkit.callbacks.HistoryLogger`.
+    ``resume=path`` continues a checkpoint exactly (a finished run's: nothing more is
+    trained). The checkpoint records ``settings`` (default: this call's seed, learning
+    rate, optimiser, loss, validation split, shuffle, clipping, early stopping and a
+    checksum of the data; a dict of your own replaces them) and a resume with other
+    values is refused, each difference named, unless ``force=True``.
     """
     from .optim import clip_grad_norm, clip_grad_value, get_optimizer
 
@@ -332,10 +349,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     names = column_names(X)
     X, y = _prepare_xy(model, X, y, loss_fn, "fit")
     weights = _sample_weight(sample_weight, len(X))
-    if seed is None:
-        seed = int(cast(int, np.random.SeedSequence().entropy) % (2**63))  # entropy: an int when drawn fresh
-    else:
-        seed = check_int(seed, "seed", low=0)
+    seed_given = None if seed is None else check_int(seed, "seed", low=0)
+    # entropy: an int when drawn fresh
+    seed = int(cast(int, np.random.SeedSequence().entropy) % (2**63)) if seed_given is None else seed_given
     X_val, y_val, w_val = None, None, None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -344,7 +360,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         X_val, y_val = _prepare_xy(model, validation_data[0], validation_data[1], loss_fn, "validation_data")
         if len(validation_data) == 3:
             w_val = _sample_weight(validation_data[2], len(X_val), "validation_data")
-    elif validation_split:
+    data = (X, y, weights, X_val, y_val, w_val)  # as given, before any split: for the checkpoint's checksum
+    if validation_data is None and validation_split:
         train, val = _split(len(X), y, validation_split, seed, loss_fn.task == "classification")
         X_val, y_val = X[val], y[val]
         X, y = X[train], y[train]
@@ -357,30 +374,63 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         if lr is not None:
             opt.lr = lr
     callback_list = _callback_list(callbacks, progress=progress, early_stopping=early_stopping,
-                                   monitor="val_loss" if X_val is not None else "loss",
+                                   divergence=divergence, monitor="val_loss" if X_val is not None else "loss",
                                    checkpoint=checkpoint, history_file=history_file)
     if names is not None:  # a DataFrame's column names are the model's feature names from now on
         model.feature_names_in_ = np.asarray(names, dtype=object)  # type: ignore[attr-defined]
     history = History()
     history.baseline_loss = _baseline_loss(y, loss_fn)
+    initial_lr = getattr(opt, "lr", None)
+    if settings is not None and not isinstance(settings, dict):
+        raise ParameterTypeError(f"settings must be a dict (name -> value, JSON-able) or None; got "
+                             f"{type(settings).__name__}")
+    if settings is None and (resume is not None or any(isinstance(c, Checkpoint) for c in callback_list)):
+        settings = {**({} if seed_given is None else {"seed": seed_given}), "lr": initial_lr,
+                    "optimizer": {"type": type(opt).__name__,
+                                  **{k: v for k, v in getattr(opt, "hyperparameters", {}).items() if k != "lr"}},
+                    "loss": loss_fn.name, "validation_split": validation_split, "shuffle": shuffle,
+                    "early_stopping": early_stopping, "clip_norm": clip_norm, "clip_value": clip_value,
+                    "data checksum": data_checksum(*data)}
+    force = check_bool(force, "force")
+    clip = _clipper(clip_norm, clip_value, clip_grad_norm, clip_grad_value)
     state = TrainState(model=model, optimizer=opt, loss=loss_fn, history=history, epochs=epochs,
                        steps_per_epoch=math.ceil(len(X) / batch_size), seed=seed, batch_size=batch_size,
-                       callbacks=callback_list)
-    if resume is not None:
-        load_checkpoint(resume, state, callback_list)
-    clip = _clipper(clip_norm, clip_value, clip_grad_norm, clip_grad_value)
-    train_step = _Step(model, loss_fn, opt, callback_list, clip)
+                       callbacks=callback_list, settings=dict(settings or {}), initial_lr=initial_lr)
+    with _checkpoint_locks(callback_list):
+        if resume is not None:
+            _resume(resume, state, callback_list, force=force)
+        _run(state, X, y, weights, (X_val, y_val, w_val), shuffle=shuffle, metrics=metrics, clip=clip)
+    return history
+
+
+def _resume(path: str | Path, state: TrainState, callbacks: list[Callback], *, force: bool) -> None:
+    """Load a checkpoint into ``state``; what was forced or finished goes into the history's notes."""
+    forced = load_checkpoint(path, state, callbacks, force=force)
+    if forced:
+        state.notes.append(f"resumed from {path} with settings that differ from the checkpoint's (forced): "
+                           + "; ".join(forced))
+    if state.finished:
+        state.notes.append(f"resumed from {path}, a finished run: no epoch trained; the model is the one that run "
+                           "ended with")
+
+
+def _run(state: TrainState, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
+         validation: tuple[Any, Any, Any], *, shuffle: bool, metrics: Any, clip: Any) -> None:
+    """The loop: epochs of batches, the callbacks called at each point, until done, stopped or failed."""
+    model, loss_fn, history, callback_list = state.model, state.loss, state.history, state.callbacks
+    train_step = _Step(model, loss_fn, state.optimizer, callback_list, clip)
     metric_names = _metric_names(metrics, loss_fn)
     model.train()
     for c in callback_list:
         c.on_train_begin(state)
     try:
         with _sigint_requests_stop(state):
-            while state.epoch < epochs and not state.stop_training:
+            while state.epoch < state.epochs and not state.stop_training and not state.finished:
                 if state.batch_in_epoch == 0:
                     for c in callback_list:
                         c.on_epoch_begin(state)
-                batches = batch_indices(len(X), batch_size, shuffle=shuffle, seed=seed, epoch=state.epoch)
+                batches = batch_indices(len(X), state.batch_size, shuffle=shuffle, seed=state.seed,
+                                        epoch=state.epoch)
                 for idx in batches[state.batch_in_epoch:]:
                     train_step(state, X[idx], y[idx], None if weights is None else weights[idx],
                                keep_outputs=bool(metric_names))
@@ -390,10 +440,12 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
                         raise KeyboardInterrupt
                 if state.stop_training and state.failed:
                     break
-                logs = _epoch_logs(state, model, loss_fn, metric_names, y, (X_val, y_val, w_val), shuffle, len(X))
+                logs = _epoch_logs(state, model, loss_fn, metric_names, y, validation, shuffle, len(X))
                 history.append(state.epoch, logs)
                 for c in callback_list:
                     c.on_epoch_end(state, logs)
+                if state.failed:
+                    break
                 state.epoch += 1
                 state.batch_in_epoch = 0
                 for c in callback_list:  # the state is consistent again: what checkpoints save
@@ -403,7 +455,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         for c in callback_list:
             c.on_train_abort(state, exc)
         if isinstance(exc, KeyboardInterrupt):
-            raise TrainingInterrupted(state.epoch, state.step, state.checkpoint_saved) from None
+            raise _interrupted(state) from None
         raise
     history.failed = state.failed
     for c in callback_list:
@@ -411,12 +463,33 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     history.notes[:] = list(dict.fromkeys(history.notes + state.notes))
     model.eval()
     if state.failed:
-        raise TrainingError(state.failed)
-    return history
+        raise state.failure(state.failed)
+    state.finished = True
+    for c in callback_list:
+        c.on_train_complete(state)
 
 
-def _callback_list(callbacks: Iterable[Callback], *, progress: bool, early_stopping: int | None, monitor: str,
-                   checkpoint: str | Path | None, history_file: str | None) -> list[Callback]:
+def _interrupted(state: TrainState) -> TrainingInterrupted:
+    """Ctrl-C's error; without a checkpoint it says how to keep the progress next time."""
+    error = TrainingInterrupted(state.epoch, state.step, state.checkpoint_saved)
+    if state.checkpoint_saved is None:
+        error.args = (f"{error.args[0]}; nothing was saved: give checkpoint=PATH to save the training state every "
+                      "epoch and on Ctrl-C, then resume=PATH to continue from it",)
+    return error
+
+
+@contextlib.contextmanager
+def _checkpoint_locks(callbacks: list[Callback]) -> Iterator[None]:
+    """Hold the OS lock of every checkpoint the callbacks write, for the whole run (refused if another run does)."""
+    paths = list(dict.fromkeys(c.path.expanduser().absolute() for c in callbacks if isinstance(c, Checkpoint)))
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            stack.enter_context(CheckpointLock(path))
+        yield
+
+
+def _callback_list(callbacks: Iterable[Callback], *, progress: bool, early_stopping: int | None, divergence: bool,
+                   monitor: str, checkpoint: str | Path | None, history_file: str | None) -> list[Callback]:
     """The one list the loop calls: the user's callbacks plus those that fit's shorthands ask for."""
     if isinstance(callbacks, Callback):
         callbacks = [callbacks]
@@ -427,6 +500,8 @@ def _callback_list(callbacks: Iterable[Callback], *, progress: bool, early_stopp
                                  "(subclass nk.callbacks.Callback)")
     if not any(isinstance(c, TerminateOnNaN) for c in found):
         found.append(TerminateOnNaN())
+    if check_bool(divergence, "divergence") and not any(isinstance(c, Divergence) for c in found):
+        found.append(Divergence())
     if early_stopping:
         found.append(EarlyStopping(monitor, patience=check_int(early_stopping, "early_stopping", low=1)))
     if checkpoint is not None:

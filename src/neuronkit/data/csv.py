@@ -15,10 +15,10 @@ A first line of numbers only is data, not a header: the columns are then named
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import hashlib
+import io
 import math
 import os
 import stat
@@ -42,7 +42,7 @@ MAX_CSV_BYTES = 256 * 2**20
 #: the largest magnitude a float32 feature holds
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _DELIMITERS = (",", "\t", ";", "|")
-_CHUNK_ROWS = 4096  # rows converted at a time: the strings of one chunk are all that is held as text
+_CHUNK_CELLS = 1 << 14  # values converted at a time (at least 16 rows): all that is ever held as Python strings
 _SAMPLE_BYTES = 65536  # read to guess the delimiter
 
 
@@ -130,11 +130,14 @@ def read_table(path: str | os.PathLike[str], *, delimiter: str | None = None, ma
             delimiter = _guess_delimiter(fh.read(_SAMPLE_BYTES).decode("utf-8-sig", errors="ignore"))
         for _ in range(2):  # a second pass only if a column turned out to be text after its first chunk
             fh.seek(0)
+            stream = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
             try:
-                header, columns, lines, headerless = _parse(fh, delimiter, path, text)
+                header, columns, lines, headerless = _parse(stream, delimiter, path, text)
                 break
             except _TextColumnFound as found:
                 text.add(found.name)
+            finally:
+                stream.detach()  # the file stays open for a second pass; the with-block closes it
         else:  # pragma: no cover - the second pass knows every text column
             raise DataError(f"{path}: cannot decide the column types")
     notes: tuple[str, ...] = ()
@@ -236,10 +239,9 @@ def _guess_delimiter(text: str) -> str:
     return max(_DELIMITERS, key=lambda d: by_delimiter[d][0])
 
 
-def _parse(fh: IO[bytes], delimiter: str, path: Path, text_columns: set[str],
+def _parse(stream: IO[str], delimiter: str, path: Path, text_columns: set[str],
            ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray, bool]:
     """Header, columns, each row's first line number, and whether the file had no header."""
-    stream = codecs.getreader("utf-8-sig")(fh)
     reader = csv.reader(stream, delimiter=delimiter)
     header: list[str] | None = None
     headerless = False
@@ -249,6 +251,7 @@ def _parse(fh: IO[bytes], delimiter: str, path: Path, text_columns: set[str],
     line_parts: list[np.ndarray] = []
     interned: list[dict[str, str]] = []
     previous_line = 0
+    chunk_rows = 16
 
     def flush() -> None:
         assert header is not None
@@ -274,6 +277,7 @@ def _parse(fh: IO[bytes], delimiter: str, path: Path, text_columns: set[str],
                     header = values
                 parts = [[] for _ in header]
                 interned = [{} for _ in header]
+                chunk_rows = max(16, _CHUNK_CELLS // len(header))
                 if not headerless:
                     continue
             if len(values) != len(header):
@@ -283,7 +287,7 @@ def _parse(fh: IO[bytes], delimiter: str, path: Path, text_columns: set[str],
                     f"{delimiter!r} must be in double quotes.")
             chunk.append(values)
             chunk_lines.append(line)
-            if len(chunk) >= _CHUNK_ROWS:
+            if len(chunk) >= chunk_rows:
                 flush()
     except csv.Error as exc:
         raise DataError(f"{path}, line {reader.line_num}: cannot parse the CSV ({exc}); "

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, ParameterError, ParameterTypeError
+from ..errors import DataError, ModelFileError, ParameterError, ParameterTypeError
 from ..validation import must_be
 from .csv import Table, choose_features, column_index, encode_target, is_continuous, load_csv, read_table
 from .dataset import Dataset, Task
@@ -199,7 +199,7 @@ class EvaluationData:
     y: np.ndarray
     rows: str  # which rows, in words: "the 30 held-out test rows of iris (…)"
     notes: list[str] = field(default_factory=list)
-    recorded_metrics: dict[str, float] | None = None  # measured on the held-out rows at training
+    recorded_metrics: dict[str, float] | None = None  # measured on these rows at training (the held-out rows)
 
 
 @dataclass
@@ -223,9 +223,12 @@ class _ModelView:
         recipe = None
         if record is not None:
             recipe = Recipe.from_dict(record["preprocess"], where)
-            if n_in is not None and len(recipe.feature_names) != n_in:
-                raise DataError(f"{where}: its training-data record describes {len(recipe.feature_names)} features "
-                                f"but the model takes {n_in}; the file was edited. Train the model again.")
+            if (n_in is not None and len(recipe.feature_names) != n_in) or (names is not None
+                                                                           and recipe.feature_names != names):
+                raise ModelFileError(f"{where}: its training-data record describes the features "
+                                     f"{recipe.feature_names[:5]}{'…' if len(recipe.feature_names) > 5 else ''} but "
+                                     f"the model takes {n_in} ({(names or [])[:5]}…); the file was edited. Train the "
+                                     "model again.")
         classes = getattr(model, "classes_", None)
         regressor = hasattr(model, "y_mean_") or (record is not None and record["task"] == "regression")
         return cls(record, None if recipe is not None else names, recipe, n_in,
@@ -338,47 +341,47 @@ def prepare_evaluation(model: Any, spec: Any, *, training_data: Any = None, targ
     if target_name in source:
         raise DataError(f"{table.where}: the target {target_name!r} is one of the model's feature columns; pass "
                         "--target naming the column that holds what the model predicts.")
-    rows, rows_text = _rows(table, view, target_name, dataset_task, all_rows)
+    rows, rows_text, held_out = _rows(table, view, all_rows)
     y = _targets(table, target_name, view, dataset_task, where, rows)
     X = recipe.transform(table, rows, unknown=unknown, source=source)
-    recorded = view.record["test_metrics"] if view.record is not None and rows_text.startswith("the ") else None
+    recorded = view.record["test_metrics"] if view.record is not None and held_out else None
     return EvaluationData(table.name, X, y, rows_text, [*table.notes, *notes], recorded)
 
 
-def _rows(table: Table, view: _ModelView, target: str, dataset_task: Task | None,
-          all_rows: bool) -> tuple[np.ndarray, str]:
+def _rows(table: Table, view: _ModelView, all_rows: bool) -> tuple[np.ndarray, str, bool]:
+    """The rows to score, in words, and whether they are the held-out test rows of the training."""
     n = table.n_rows
     every = np.arange(n)
-    split = view.record["split"] if view.record is not None else None
-    if split is None:
+    record = view.record
+    split = record["split"] if record is not None else None
+    if record is None or split is None:
         if all_rows:
-            return every, f"all {n} rows of {table.name} (--all-rows)"
+            return every, f"all {n} rows of {table.name} (--all-rows)", False
         return every, (f"all {n} rows of {table.name}: the model records no training split (it was trained "
-                       "through the Python API or saved with nk.save), so its training rows may be among them")
+                       "through the Python API or saved with nk.save), so its training rows may be among them"), False
     same = table.sha256 == split["sha256"] and n == split["n_rows"]
-    source = view.record["source"] if view.record is not None else "?"
     if all_rows:
         used = f"; {n - split['n_test']} of them were used for training" if same else ""
-        return every, f"all {n} rows of {table.name} (--all-rows{used})"
+        return every, f"all {n} rows of {table.name} (--all-rows{used})", False
+    source = record["source"]
     if not same:
-        if table.kind == "dataset" and view.record is not None and view.record["source_kind"] == "dataset" \
-                and source == table.name:
+        if table.kind == "dataset" and record["source_kind"] == "dataset" and source == table.name:
             raise DataError(f"the dataset {table.name!r} is not the data the model was trained on: its checksum "
                             f"differs from the one recorded at training ({n} rows now, {split['n_rows']} then), so "
                             "the held-out test rows cannot be found again. Pass --all-rows to score the model on "
                             "every row (training rows included).")
         why = ("the file differs from the one the model was trained on" if source == (table.path.name if table.path
                else table.name) else f"it is not the data the model was trained on ({source})")
-        return every, f"all {n} rows of {table.name} ({why}, so no rows were held out from training)"
+        return every, f"all {n} rows of {table.name} ({why}, so no rows were held out from training)", False
     labels = None
-    if split["stratify"]:
-        labels = encode_target(table, target, view.record["task"] if view.record else dataset_task)[0]
+    if split["stratify"]:  # the split was stratified by the recorded target, whatever --target says now
+        labels = encode_target(table, record["target"], record["task"])[0]
     _, test = split_indices(n, split["test_size"], labels=labels, seed=split["seed"])
     if len(test) != split["n_test"]:  # pragma: no cover - the same data and settings give the same split
         raise DataError(f"{table.where}: the recorded split cannot be drawn again; pass --all-rows")
     return np.sort(test), (f"the {len(test)} held-out test rows of {table.name} (the split recorded in the model "
                            f"at training: seed {split['seed']}, --test-size {split['test_size']}; --all-rows uses "
-                           f"all {n})")
+                           f"all {n})"), True
 
 
 def prepare_prediction(model: Any, path: Any, *, training_data: Any = None, unknown: str = "error",

@@ -217,7 +217,11 @@ class Tensor:
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = np.asarray(grad, dtype=self.dtype)
+            seed = grad.data if isinstance(grad, Tensor) else grad
+            if isinstance(seed, np.ndarray) and seed.dtype.kind in "fiub":
+                seed = seed.astype(self.dtype, copy=False)
+            else:  # None or complex values are refused in words
+                seed = _numbers(seed, self.dtype)
             if seed.shape != self.shape:
                 raise ShapeError(f"backward(grad=...) has shape {seed.shape}; expected {self.shape}")
         grads: dict[int, np.ndarray] = {id(self): seed}
