@@ -66,7 +66,9 @@ def raising(exc):
                           "(clip_norm=1.0), or scaled inputs."), "gradient clipping (--clip-norm 1.0)", "clip_norm"),
     (errors.DataError("d.csv: no column named 'target'; the columns are: 'a', 'clip_norm'"),
      "no column named 'target'; the columns are: 'a', 'clip_norm'", "--"),  # names in quotes are data
-], ids=["target", "lr", "epochs", "clip-norm", "quoted-names-kept"])
+    (errors.TrainingError("run.ckpt was written with other settings (random_state=1, not 0); pass force=True to "
+                          "resume anyway"), "(--seed 1, not 0); pass --force to resume anyway", "force="),
+], ids=["target", "lr", "epochs", "clip-norm", "quoted-names-kept", "force"])
 def test_messages_name_the_flags_not_python_parameters(monkeypatch, capsys, exc, said, not_said):
     monkeypatch.setattr(cli, "cmd_neuron", raising(exc))
     assert main(["neuron", "--weights", "1", "--input", "1"]) == 1
@@ -144,19 +146,21 @@ def test_explain_lists_the_10_largest_products_and_full_lists_all(digits_model, 
     args = ["explain", str(digits_model), "--input", ",".join(f"{v:g}" for v in x), "--neuron", "hidden1[1]"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    products = re.findall(r"w(\d+)·x\d+ = \S+ × \S+ = (\S+)", out)
+    products = re.findall(r"w(\d+)·x\d+ = \S+ × \S+ = (\S+)   \(x\d+: (\w+), raw (\S+)\)", out)
     assert len(products) == 10
     est = nk.load(digits_model)
     with pytest.warns(UserWarning, match="feature names"):
         xs = est.transform_inputs(x[None, :])[0]
     wx = est.network_["hidden1"].weight.data[1].astype(np.float64) * xs  # weight rows: (out, in)
-    assert [int(i) - 1 for i, _ in products] == list(np.argsort(-np.abs(wx), kind="stable")[:10])
-    assert "the 10 largest |wi·xi| of 64:" in out and "… 54 more, adding up to" in out
-    rest = float(re.search(r"… 54 more, adding up to (\S+)", out).group(1))
+    order = [int(i) - 1 for i, *_ in products]
+    assert order == list(np.argsort(-np.abs(wx), kind="stable")[:10])
+    assert [name for _, _, name, _ in products] == [ds.feature_names[i] for i in order]  # named features
+    assert [float(raw) for *_, raw in products] == [x[i] for i in order]  # and their raw values
+    assert "(64 values; the 10 largest products |wi·xi| shown)" in out and "… 54 more, together" in out
+    assert "(--full lists all 64 products)" in out
+    rest = float(re.search(r"… 54 more, together (\S+)", out).group(1))
     total = float(re.search(r"Σ wi·xi = (\S+)", out).group(1))
-    assert sum(float(p) for _, p in products) + rest == pytest.approx(total, rel=1e-4, abs=1e-5)
-    first = int(products[0][0]) - 1
-    assert f"({ds.feature_names[first]})" in out  # first-layer products name their feature
+    assert sum(float(p) for _, p, *_ in products) + rest == pytest.approx(total, rel=1e-4, abs=1e-5)
     assert main([*args, "--full"]) == 0
     assert len(re.findall(r"w\d+·x\d+ = ", capsys.readouterr().out)) == 64
 
@@ -267,22 +271,17 @@ def test_a_module_missing_deep_inside_a_command_names_its_extra(monkeypatch, cap
 
 
 # ----------------------------------------------------------------------------- 9. summary
-def test_summary_shows_features_target_training_data_and_test_metrics(iris_model, tmp_path, capsys):
-    from neuronkit.io import read_model_file, write_model_file
-
+def test_summary_shows_features_target_training_data_and_test_metrics(iris_model, capsys):
     assert main(["summary", str(iris_model)]) == 0
     out = capsys.readouterr().out
+    record = nk.load(iris_model).training_data_
     assert "task: classification" in out
     assert "features (4): sepal length (cm), sepal width (cm), petal length (cm), petal width (cm)" in out
-    meta, arrays = read_model_file(iris_model)
-    meta["training_data"] = {"source": "iris", "target": "species", "task": "classification", "n_train": 120,
-                             "n_test": 30, "test_metrics": {"accuracy": 0.9666666, "balanced_accuracy": 0.97}}
-    write_model_file(tmp_path / "recorded.nkm", meta, arrays)
-    assert main(["summary", str(tmp_path / "recorded.nkm")]) == 0
-    out = capsys.readouterr().out
     assert "target: species" in out
     assert "trained on: iris (120 rows for training, 30 held out for testing)" in out
-    assert "test metrics at training: accuracy 0.9667, balanced accuracy 0.97" in out
+    metrics = record["test_metrics"]
+    assert (f"test metrics at training: accuracy {metrics['accuracy']:.4g}, balanced accuracy "
+            f"{metrics['balanced_accuracy']:.4g} (30 samples)") in out
 
 
 def test_summary_of_a_model_without_names_says_so(tmp_path, capsys):

@@ -11,8 +11,8 @@ A value that cannot be right is a :class:`~neuronkit.errors.UsageError` (exit co
     Traceback (most recent call last):
     ...
     neuronkit.errors.UsageError: --out '.' is a folder; give the path of a file to write, e.g. model.nkm
-    >>> in_flags("learning_rate_init must be > 0; pass target= or clip_norm=1.0")
-    '--lr must be > 0; pass --target or --clip-norm 1.0'
+    >>> in_flags("learning_rate_init must be > 0; pass target= or clip_norm=1.0, or force=True")
+    '--lr must be > 0; pass --target or --clip-norm 1.0, or --force'
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ FLAGS: dict[str, str] = {
     "clip_norm": "--clip-norm", "test_size": "--test-size", "image_shape": "--image-shape", "out_dir": "--out",
     "solver": "--optimizer", "lr": "--lr", "epochs": "--epochs", "seed": "--seed", "alpha": "--alpha",
     "dropout": "--dropout", "activation": "--activation", "target": "--target", "resume": "--resume",
-    "checkpoint": "--checkpoint",
+    "checkpoint": "--checkpoint", "force": "--force",
 }
 _METAVARS = {"--resume": "PATH", "--checkpoint": "PATH", "--target": "COLUMN"}
 _PLACEHOLDERS = {"", "...", "…"}
+_SWITCHES = {"--force", "--early-stopping"}
 
 
 def _flag_with_value(match: re.Match[str]) -> str:
     flag, value = FLAGS[match.group(1)], match.group(2)
+    if value == "True" and flag in _SWITCHES:  # force=True: the switch itself
+        return flag
     if value in _PLACEHOLDERS:
         return f"{flag} {_METAVARS[flag]}" if value and flag in _METAVARS else flag
     return f"{flag} {value}"

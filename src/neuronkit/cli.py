@@ -400,10 +400,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def _feature_names(est: Any) -> list[str] | None:
     names = getattr(est, "feature_names_in_", None)
-    if names is None:
-        record = getattr(est, "training_data_", None)
-        record = record if isinstance(record, dict) else {}
-        names = record.get("feature_names") or record.get("input_columns")
     return None if names is None or len(names) == 0 else [str(n) for n in names]
 
 
@@ -413,7 +409,11 @@ def _number(value: Any) -> str:
 
 
 def _model_facts(est: Any) -> list[str]:
-    """What a model file says about the data the model was trained on, one line each (none for a bare network)."""
+    """What a model file says about the model and the data it was trained on, one line each.
+
+    Reads the estimator's ``training_data_`` record (see :func:`neuronkit.data.prepare_training`)
+    with ``.get``, so a file without one (trained through the Python API) shows what it has.
+    """
     record = getattr(est, "training_data_", None)
     record = record if isinstance(record, dict) else {}
     lines = []
@@ -429,17 +429,23 @@ def _model_facts(est: Any) -> list[str]:
         lines.append(f"features ({len(names)}): {', '.join(names)}")
     elif n_features is not None:
         lines.append(f"features: {n_features} (unnamed: trained on an array without column names)")
+    columns = record.get("columns")
+    if isinstance(columns, list) and columns and [str(c) for c in columns] != names:
+        lines.append(f"input columns ({len(columns)}): {', '.join(map(str, columns))}")
     if record.get("target") is not None:
         lines.append(f"target: {record['target']}")
-    if record.get("source") is not None or record.get("n_train") is not None:
-        rows = [f"{record['n_train']} rows for training" if record.get("n_train") is not None else None,
-                f"{record['n_test']} held out for testing" if record.get("n_test") is not None else None]
-        shown = ", ".join(r for r in rows if r)
-        lines.append(f"trained on: {record.get('source', 'data')}" + (f" ({shown})" if shown else ""))
+    split = record.get("split")
+    split = split if isinstance(split, dict) else {}
+    if record.get("source") is not None:
+        n_rows, n_test = split.get("n_rows"), split.get("n_test")
+        rows = (f" ({n_rows - n_test} rows for training, {n_test} held out for testing)"
+                if isinstance(n_rows, int) and isinstance(n_test, int) else "")
+        lines.append(f"trained on: {record['source']}{rows}")
     metrics = record.get("test_metrics")
     if isinstance(metrics, dict) and metrics:
-        lines.append("test metrics at training: " + ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}"
-                                                             for k, v in metrics.items()))
+        shown = ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}" for k, v in metrics.items() if k != "n")
+        samples = f" ({_number(metrics['n'])} samples)" if "n" in metrics else ""
+        lines.append(f"test metrics at training: {shown}{samples}")
     return lines
 
 
@@ -521,33 +527,6 @@ def _input_text(est: Any, raw: np.ndarray, scaled: np.ndarray) -> str:
             f"               (per feature, with the {stats} of the training data; the network sees x)")
 
 
-def _explanation_text(exp: Any, *, top: int | None, names: list[str] | None) -> str:
-    """``exp`` as its own text, or with only the ``top`` products largest in size (and how much the rest add)."""
-    n = len(exp.products)
-    if top is None or n <= top:
-        return str(exp)
-    products = np.asarray(exp.products, dtype=np.float64)
-    shown = np.argsort(-np.abs(products), kind="stable")[:top]
-    digits = int(getattr(exp, "digits", 10))
-    f = lambda v: "0" if format(float(v), f".{digits}g") == "-0" else format(float(v), f".{digits}g")  # noqa: E731
-    lines = [f"{exp.label} ({exp.activation}) on input x ({n} values)",
-             f"  1. products     the {top} largest |wi·xi| of {n}:"]
-    for i in shown:
-        label = f"   ({names[i]})" if names and len(names) == n else ""
-        lines.append(f"{' ' * 18}w{i + 1}·x{i + 1} = {f(exp.weights[i])} × {f(exp.inputs[i])} = {f(products[i])}"
-                     f"{label}")
-    rest = float(products.sum() - products[shown].sum())
-    lines.append(f"{' ' * 18}… {n - top} more, adding up to {f(rest)} (--full lists them all)")
-    lines.append(f"  2. sum          Σ wi·xi = {f(exp.weighted_sum)}   (all {n} products)")
-    own = str(exp).splitlines()
-    after_sum = [i for i, line in enumerate(own) if line.lstrip().startswith("2. sum")]
-    if after_sum:
-        lines.extend(own[after_sum[0] + 1:])
-    else:  # pragma: no cover - the explanation's text has its sum line
-        lines.append(f"  3. z = {f(exp.z)}; {exp.activation}(z) = {f(exp.output)}")
-    return "\n".join(lines)
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
 
@@ -579,7 +558,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if position > 0:
         print(f"x of {layer_name}[{idx}] = the outputs of layer {order[position - 1]}")
     exp = net[layer_name].neurons[idx].explain(inputs[layer_name])
-    print(_explanation_text(exp, top=None if args.full else TOP_PRODUCTS, names=names if position == 0 else None))
+    if position == 0:  # the first layer's inputs are the features: their names, and the raw values beside x
+        exp = exp.annotated(names=names, raw=x if hasattr(est, "scaler_") else None)
+    print(exp if args.full else exp.annotated(top=TOP_PRODUCTS))
+    if not args.full and len(exp.products) > TOP_PRODUCTS:
+        print(f"(--full lists all {len(exp.products)} products)")
     return 0
 
 
