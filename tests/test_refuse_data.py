@@ -197,6 +197,25 @@ def test_evaluate_on_a_dataset_uses_the_recorded_held_out_rows(iris_model):
     assert "(150 samples)" in out
 
 
+def test_inspect_on_a_dataset_uses_the_held_out_rows_and_says_so(iris_model, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from neuronkit.inspect import report
+
+    seen = []
+
+    def fake_report(model, X, y, **options):
+        seen.append(len(X))
+        raise DataError("stop here")
+
+    monkeypatch.setattr(report, "write_report", fake_report)
+    code, out, err = cli("inspect", iris_model[0], "iris", "--out", tmp_path / "r")
+    assert code == 1 and "stop here" in err
+    assert "inspecting on the 30 held-out test rows of iris" in out and seen == [30]
+    code, out, err = cli("inspect", iris_model[0], "iris", "--all-rows", "--out", tmp_path / "r")
+    assert "inspecting on all 150 rows of iris (--all-rows; 120 of them were used for training)" in out
+    assert seen == [30, 150]
+
+
 def test_a_changed_dataset_is_refused_by_its_checksum(iris_model, monkeypatch):
     from neuronkit.data import sources
 

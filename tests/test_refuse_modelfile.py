@@ -402,7 +402,8 @@ def test_an_estimator_with_infinite_weights_is_not_saved(fitted, tmp_path):
     est = nk.load(fitted["regressor"])
     est.network_["output"].weight.data[0, 0] = np.inf
     for save in (est.save, lambda path: nk.save(est, path)):
-        with pytest.raises(errors.ModelFileError, match="array 'output.weight' holds 1 infinite values"):
+        with pytest.raises(errors.ModelFileError,
+                           match=r"this regressor: its array 'output.weight' holds 1 infinite value \(of 4\)"):
             save(tmp_path / "inf.nkm")
     est.save(tmp_path / "inf.nkm", allow_nonfinite=True)
     assert np.isinf(nk.load(tmp_path / "inf.nkm").network_["output"].weight.data[0, 0])

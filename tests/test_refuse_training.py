@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -263,6 +264,22 @@ def test_an_estimator_resumed_from_its_finished_checkpoint_is_the_same_model(tmp
     np.testing.assert_array_equal(second.predict_proba(X), first.predict_proba(X))
 
 
+def test_cli_resume_after_a_kill_in_the_final_save_trains_no_extra_epoch(tmp_path, capsys):
+    ckpt, out = tmp_path / "run.ckpt", tmp_path / "iris.nkm"
+    code, first, err = run_cli(capsys, "train", "iris", "--hidden", "8", "--lr", "0.05", "--checkpoint", ckpt,
+                               "--out", out)
+    assert code == 0, err
+    runs = next(line for line in first.splitlines() if line.startswith("epochs run: "))
+    assert int(runs.split()[2].rstrip(";")) < 200  # stopped by the tol rule, before --epochs
+    out.unlink()  # as if killed while the model was being saved
+    code, second, err = run_cli(capsys, "train", "iris", "--hidden", "8", "--lr", "0.05", "--checkpoint", ckpt,
+                                "--resume", ckpt, "--out", out)
+    assert code == 0, err
+    assert runs in second.splitlines() and "a finished run: no epoch trained" in second
+    test_line = next(line for line in first.splitlines() if line.startswith("test: "))
+    assert test_line in second.splitlines() and out.exists()
+
+
 # ----------------------------------------------------------------------------- 4. locks and stale temporary files
 HOLDER = textwrap.dedent("""
     import sys, time
@@ -340,7 +357,8 @@ def test_a_checkpoint_locked_in_this_process_is_refused_and_a_bad_path_is_refuse
     with pytest.raises(ParameterError, match=rf"checkpoint {tmp_path} is a directory"):
         nk.fit(net(), X, y, epochs=1, checkpoint=tmp_path, callbacks=[spy], progress=False)
     (tmp_path / "file").write_text("x")
-    with pytest.raises(TrainingError, match=r"cannot write checkpoint .*file/run.ckpt: .*writable directory"):
+    with pytest.raises(TrainingError, match=r"cannot write checkpoint .*file/run.ckpt: .*file is a file, not a "
+                                            r"folder; give a checkpoint path in a writable folder"):
         nk.fit(net(), X, y, epochs=1, checkpoint=tmp_path / "file" / "run.ckpt", callbacks=[spy], progress=False)
     assert spy.epochs == 0
 
@@ -428,3 +446,21 @@ def test_history_from_dict_refuses_bad_entries_by_name(data, fragment):
     with pytest.raises(ModelFileError) as info:
         History.from_dict(data)
     assert fragment in str(info.value)
+
+
+def test_cli_ctrl_c_without_a_checkpoint_says_how_to_keep_the_progress(tmp_path):
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    command = [sys.executable, "-m", "neuronkit", "train", "digits", "--epochs", "1000", "--hidden", "8", "--out",
+               tmp_path / "d.nkm"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # without a terminal, a line every 25 epochs: training is under way
+            if line.startswith("epoch 25/1000"):
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and not (tmp_path / "d.nkm").exists()
+    assert "; nothing was saved: give --checkpoint PATH to save the training state every epoch and on Ctrl-C, then " \
+           "--resume PATH to continue from it" in err

@@ -143,9 +143,11 @@ class CheckpointLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.sidecar, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise TrainingError(f"cannot write checkpoint {self.path}: {exc.strerror or exc} ({exc.filename or ''});"
-                                " give a checkpoint path in a writable directory") from None
+        except OSError as exc:  # said of the checkpoint the user named, not of the hidden sidecar
+            blocking = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+            why = f"{blocking} is a file, not a folder" if blocking is not None else (exc.strerror or str(exc))
+            raise TrainingError(f"cannot write checkpoint {self.path}: {why}; give a checkpoint path in a writable "
+                                "folder") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

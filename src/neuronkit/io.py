@@ -232,7 +232,7 @@ def save(obj: Any, path: PathLike, *, allow_nonfinite: bool = False) -> None:
         raise ParameterTypeError(f"save() takes a network (e.g. nk.Sequential) or an estimator (e.g. "
                                  f"nk.NeuralClassifier); got {type(obj).__name__}")
     if not allow_nonfinite:
-        _check_finite_weights(type(obj).__name__, arrays)
+        _check_finite_weights(str(meta["kind"]), arrays)
     write_model_file(path, meta, arrays)
 
 
@@ -244,9 +244,9 @@ def _check_finite_weights(what: str, arrays: Mapping[str, Any]) -> None:
         nan = int(np.isnan(array).sum())
         inf = int(np.isinf(array).sum())
         counts = " and ".join(part for part in (f"{nan:,} NaN" if nan else "", f"{inf:,} infinite" if inf else "")
-                              if part)
+                              if part) + (" value" if nan + inf == 1 else " values")
         raise ModelFileError(
-            f"cannot save this {what}: its array {name!r} holds {counts} values (of {array.size:,}), so its "
+            f"cannot save this {what}: its array {name!r} holds {counts} (of {array.size:,}), so its "
             "predictions would be NaN or infinite. Training diverged: lower the learning rate and train again "
             "(or retrain from a checkpoint taken before it diverged). To save it all the same, e.g. to study it, "
             "pass allow_nonfinite=True.")
