@@ -674,9 +674,7 @@ def _interrupted(exc: KeyboardInterrupt, args: argparse.Namespace) -> str:
                 f"--resume {exc.checkpoint}")
     if getattr(args, "checkpoint", None):
         return f"{where}; no checkpoint was written yet (--checkpoint {args.checkpoint} is written after each epoch)"
-    told = options.in_flags(str(exc))  # fit's own advice, when it gives one ("give checkpoint=PATH …")
-    return told if "--checkpoint" in told else f"{where}; progress was not saved; pass --checkpoint PATH to be able " \
-                                                "to resume"
+    return f"{where}; progress was not saved; pass --checkpoint PATH to be able to resume"
 
 
 def _failure(exc: Exception, command: str) -> tuple[int, str]:
