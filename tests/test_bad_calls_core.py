@@ -188,3 +188,14 @@ def test_a_layer_subclass_that_forgets_forward_says_so():
 
     with pytest.raises(NotImplementedError, match="Half defines no forward"):
         Half()(np.zeros(2))
+
+
+def test_none_in_an_input_is_refused_not_turned_into_nan():
+    import neuronkit as nk
+    from neuronkit.errors import DataError
+    from neuronkit.validation import check_array
+
+    with pytest.raises(DataError, match=r"holds None at index \(0, 1\)"):
+        check_array([[1.0, None]], "X", finite=False)
+    with pytest.raises(DataError, match="None"):
+        nk.mlp([2, 3, 1], seed=0)([[None, 1.0]])

@@ -135,7 +135,7 @@ def test_usage_and_data_errors():
     code, _, err = run("train")
     assert code == 2 and "the following arguments are required: DATA" in err
     code, _, err = run("train", "no_such_thing")
-    assert code == 1 and "neither" in err and "digits" in err and "Traceback" not in err
+    assert code == 2 and "neither" in err and "digits" in err and "Traceback" not in err  # a usage error
     code, _, err = run("summary", "missing.nkm")
     assert code == 1 and "missing.nkm" in err and "Traceback" not in err
     code, _, err = run("neuron", "--weights", "0.8,x", "--input", "1,2")
@@ -158,23 +158,28 @@ def test_bad_model_file_exit_1(tmp_path):
 def test_explain_rejects_bad_neuron(iris_model):
     path, _, _ = iris_model
     code, _, err = run("explain", path, "--input", "1,2,3,4", "--neuron", "hidden9:0")
-    assert code == 1 and "no layer 'hidden9'" in err
+    assert code == 2 and "no layer 'hidden9'" in err
     code, _, err = run("explain", path, "--input", "1,2,3,4", "--neuron", "hidden1:99")
-    assert code == 1 and "has 16 neurons" in err
+    assert code == 2 and "has 16 neurons" in err
     code, _, err = run("explain", path, "--input", "1,2,3")
-    assert code == 1 and "--input has 3 values but the model takes 4 features" in err
+    assert code == 2 and "--input has 3 values but the model takes 4 features" in err
 
 
 def test_evaluate_refuses_unknown_labels_and_other_feature_counts(iris_model, tmp_path):
     bad = tmp_path / "pets.csv"
-    bad.write_text("a,b,c,d,label\n1,2,3,4,cat\n2,3,4,5,dog\n")
+    bad.write_text("sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),label\n"
+                   "1,2,3,4,cat\n2,3,4,5,dog\n")
     model = iris_model[0]
     code, out, err = run("evaluate", model, bad, "--target", "label")
     assert code == 1 and "Traceback" not in err and out == ""
     assert "labels the model was not trained on: ['cat', 'dog']" in err and "setosa" in err
+    other = tmp_path / "other.csv"
+    other.write_text("a,b,c,d,label\n1,2,3,4,cat\n2,3,4,5,dog\n")  # features are taken by name, not position
+    code, out, err = run("evaluate", model, other, "--target", "label")
+    assert code == 1 and out == "" and "lacks 'sepal length (cm)', 'sepal width (cm)'" in err
     code, out, err = run("evaluate", model, "wine")
     assert code == 1 and "Traceback" not in err
-    assert "wine has 13 features but the model" in err and "takes 4; evaluate it on the kind of data" in err
+    assert "wine: the model needs the feature columns 'sepal length (cm)'" in err and "it lacks" in err
 
 
 def test_a_diverging_run_is_a_clear_error_not_an_unexpected_one(tmp_path):
@@ -194,5 +199,5 @@ def test_explain_checks_the_neuron_before_printing_anything(tmp_path):
     code, _, _ = run("train", "iris", "--dropout", "0.1", "--epochs", "3", "--out", tmp_path / "bn.nkm", cwd=tmp_path)
     assert code == 0
     code, out, err = run("explain", tmp_path / "bn.nkm", "--input", "5.1,3.5,1.4,0.2", "--neuron", "dropout1:0")
-    assert code == 1 and out == "" and "Traceback" not in err
+    assert code == 2 and out == "" and "Traceback" not in err
     assert "layer 'dropout1' is a Dropout, which has no neurons to explain" in err

@@ -101,7 +101,8 @@ def test_the_same_commands_print_what_the_estimator_itself_gives(models, capsys)
     assert main(["explain", str(path), "--input", "6.7,3.0,5.2,2.3", "--neuron", "hidden1:2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"prediction: {est.predict(x)[0]}\n")
-    assert str(est.network_["hidden1"].neurons[2].explain(est.transform_inputs(x)[0])) in out
+    exp = est.network_["hidden1"].neurons[2].explain(est.transform_inputs(x)[0])
+    assert str(exp.annotated(raw=x[0])) in out  # the scaled x, with the raw input beside it
 
 
 def fitted(kind, n_classes=3, two_outputs=False):

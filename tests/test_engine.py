@@ -17,6 +17,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.engine import ops
+from neuronkit.errors import GraphError
 
 ENGINE_DIR = Path(nk.__file__).parent / "engine"
 
@@ -86,7 +87,9 @@ def test_backward_releases_the_graph():
     x = nk.Tensor([1.0], requires_grad=True)
     y = (x * 2.0).exp()
     y.backward()
-    assert y.is_leaf and y._vjp is None
+    assert y._parents == () and not y.is_leaf  # the graph is freed; y stays a computed tensor (as in PyTorch)
+    with pytest.raises(GraphError, match="second time"):
+        y.backward()
 
 
 def test_only_tensors_that_require_grad_get_gradients():

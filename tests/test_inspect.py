@@ -160,7 +160,8 @@ def test_a_neuron_with_bias_minus_100_is_dead():
     assert report.dead == ["hidden1[4]"]
     (problem,) = report.problems_of("dead")
     assert problem.neurons == ("hidden1[4]",)
-    assert "leaky_relu" in problem.remedy and "He initialisation" in problem.remedy
+    # the layer already uses He initialisation (relu's default), so the remedy does not advise it again
+    assert "leaky_relu" in problem.remedy and "He initialisation" not in problem.remedy
     assert report.layers["hidden1"].firing_rate[4] == 0.0
     assert not report.ok
 
@@ -218,11 +219,11 @@ def test_two_identical_rows_are_duplicates():
     report = ni.health(net, X)
     assert report.duplicates == [("hidden1[1]", "hidden1[3]")]
     assert report.layers["hidden1"].duplicates == [(1, 3, "identical weights")]
-    # near-identical behaviour (a scaled copy) is caught by correlation
+    # a scaled copy gets its own gradient (training separates it), and merely correlated outputs are no
+    # duplicates: on low-dimensional data healthy random neurons correlate above 0.99 (issue 10)
     layer.weight.data[3] = 2.0 * layer.weight.data[1]
     layer.bias.data[3] = 2.0 * layer.bias.data[1]
-    (dup,) = ni.health(net, X).layers["hidden1"].duplicates
-    assert dup[:2] == (1, 3) and dup[2].startswith("correlation")
+    assert ni.health(net, X).layers["hidden1"].duplicates == []
 
 
 def test_excitatory_balance_counts_weight_signs():

@@ -7,7 +7,10 @@ For each layer:
 (b) ``infer(x)`` equals ``forward(x).data`` (the prediction path gives the recorded values);
 (c) ``config()`` -> JSON -> ``layer_from_config`` -> ``load_state_dict`` rebuilds a layer with
     the same outputs and the same config;
-(d) an input of the wrong shape raises a ShapeError that names the layer.
+(d) an input of the wrong shape raises a ShapeError that names the layer;
+(e) ``expected_arrays(config)`` states exactly the names, shapes and dtypes of its ``state_dict()``
+    (what a model file is checked against before the layer is built), and ``from_arrays`` builds
+    the same layer around given arrays, taking them as they are.
 
 ``test_every_layer_type_is_in_the_table`` fails when a layer type is registered without a
 row here: a new layer gets its factory in TABLE and passes these tests.
@@ -134,6 +137,33 @@ def test_config_round_trip(kind):
     clone.load_state_dict(layer.state_dict())
     clone.eval()
     np.testing.assert_array_equal(clone(row.x).data, layer(row.x).data)
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_expected_arrays_are_the_state_dicts_and_from_arrays_takes_them(kind):
+    row = TABLE[kind]
+    layer = row.factory().eval()
+    config = json.loads(json.dumps(layer.config()))
+    state = layer.state_dict()
+    expected = base.layer_expected_arrays(config)
+    assert expected == {name: (value.shape, value.dtype) for name, value in state.items()}
+    clone = layer_from_config(config, state)
+    assert type(clone) is type(layer) and clone.config() == layer.config()
+    for name, value in clone.state_dict().items():
+        np.testing.assert_array_equal(value, state[name])
+    clone_arrays = dict(clone.named_parameters())
+    assert all(clone_arrays[name].data is state[name] for name in clone_arrays)  # taken, not copied
+    clone.eval()
+    np.testing.assert_array_equal(clone(row.x).data, layer(row.x).data)
+
+
+def test_expected_arrays_need_no_layer_of_the_declared_size():
+    """A declared 10^12-weight Dense or 10^12-feature BatchNorm is described without allocating it."""
+    huge = nk.Dense(2, 3, seed=0).config() | {"in_features": 10**6, "out_features": 10**6}
+    assert base.layer_expected_arrays(huge)["weight"] == ((10**6, 10**6), np.dtype("float32"))
+    norm = {"type": "BatchNorm", "num_features": 10**12, "momentum": 0.1, "eps": 1e-5, "name": None,
+            "dtype": "float64"}
+    assert base.layer_expected_arrays(norm)["running_var"] == ((10**12,), np.dtype("float64"))
 
 
 @pytest.mark.parametrize("kind", ids())

@@ -29,3 +29,16 @@ def test_readme_script_blocks(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "hidden1" in out and "accuracy" in out
     assert (tmp_path / "digits.nkm").exists() and (tmp_path / "run.ckpt").exists()
+
+
+def test_every_test_file_the_guarantees_cite_exists_and_holds_tests():
+    text = README.read_text()
+    section = text[text.index("## What neuronkit guarantees"):]
+    section = section[:section.index("\n## ", 1)]
+    cited = sorted(set(re.findall(r"`(tests/test_\w+\.py)`", section)))
+    assert len(cited) >= 7
+    root = README.parent
+    for name in cited:
+        path = root / name
+        assert path.is_file(), f"the README's guarantees cite {name}, which does not exist"
+        assert re.search(r"^def test_", path.read_text(), flags=re.M), f"{name} holds no tests"

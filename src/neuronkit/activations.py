@@ -12,9 +12,11 @@ array([0., 0., 2.], dtype=float32)
 >>> get_activation("leaky_relu", negative_slope=0.1).negative_slope
 0.1
 
-Families (used by initialisers and by neuron health):
-``relu`` (relu, leaky_relu, prelu, elu, selu, gelu, silu), ``sigmoid``
-(sigmoid, tanh, softsign, softmax), ``linear`` (identity), ``step``.
+Families (used by initialisers): ``relu`` (relu, leaky_relu, prelu, elu, selu,
+gelu, silu, softplus), ``sigmoid`` (sigmoid, tanh, softsign, softmax), ``linear``
+(identity), ``step``. Neuron health reads what an activation declares instead:
+``zero_gradient_below`` (where f' is exactly 0: only relu, and leaky_relu or elu
+with a zero slope, can have "dead" neurons) and ``saturates`` (a flat tail).
 
 Names are looked up in :data:`ACTIVATIONS`, a :class:`~neuronkit.registry.Registry`:
 case, spaces, ``-`` and ``_`` do not matter (``"Leaky-ReLU"`` is ``leaky_relu``), and
@@ -55,6 +57,14 @@ class Activation:
     family = "linear"
     #: fraction of the range above which a neuron counts as "active" (for health)
     active_threshold = 0.0
+    #: f'(z) is exactly 0 for every z <= this value (relu: 0.0), so a neuron whose potential stays
+    #: there on every sample gets no gradient at all: neuron health calls it "dead". None: f' is
+    #: nowhere 0 on such a half-line (leaky_relu, elu, gelu, sigmoid, tanh, …), so it cannot die.
+    zero_gradient_below: float | None = None
+    #: f'(z) tends to 0 on a flat tail without reaching it (sigmoid, tanh, softsign; elu, selu, gelu, silu,
+    #: softplus far below 0): neuron health looks for "saturated" neurons, stuck there. False for piecewise
+    #: linear activations (identity, relu, leaky_relu, prelu: f' is a slope or 1), the step and softmax.
+    saturates = False
 
     def __call__(self, z: Tensor) -> Tensor:
         if not isinstance(z, Tensor):
@@ -137,6 +147,7 @@ class Sigmoid(Activation):
     """f(z) = 1 / (1 + e^(-z)), computed stably for any z; f'(z) = f(z)(1 - f(z))."""
 
     name, formula, family = "sigmoid", "1 / (1 + e^(-z))", "sigmoid"
+    saturates = True
     active_threshold = 0.5
 
     def forward(self, z: Tensor) -> Tensor:
@@ -147,6 +158,7 @@ class Tanh(Activation):
     """f(z) = tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)); f'(z) = 1 - f(z)^2."""
 
     name, formula, family = "tanh", "tanh(z)", "sigmoid"
+    saturates = True
 
     def forward(self, z: Tensor) -> Tensor:
         return ops.tanh(z)
@@ -156,6 +168,7 @@ class ReLU(Activation):
     """f(z) = max(0, z); f'(0) is taken as 0 (as in PyTorch)."""
 
     name, formula, family = "relu", "max(0, z)", "relu"
+    zero_gradient_below = 0.0
 
     def forward(self, z: Tensor) -> Tensor:
         return ops.relu(z)
@@ -171,6 +184,10 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_number(negative_slope, "negative_slope", owner="LeakyReLU")
+
+    @property
+    def zero_gradient_below(self) -> float | None:  # type: ignore[override]  # a slope of 0 is a relu
+        return 0.0 if self.negative_slope == 0 else None
 
     @property
     def formula(self) -> str:  # type: ignore[override]
@@ -218,6 +235,14 @@ class ELU(Activation):
         self.alpha = check_number(alpha, "alpha", owner="ELU")
 
     @property
+    def zero_gradient_below(self) -> float | None:  # type: ignore[override]  # alpha 0 is a relu
+        return 0.0 if self.alpha == 0 else None
+
+    @property
+    def saturates(self) -> bool:  # type: ignore[override]  # e^z flattens below 0, unless alpha is 0
+        return self.alpha != 0
+
+    @property
     def formula(self) -> str:  # type: ignore[override]
         return f"z if z > 0 else {self.alpha:g} * (e^z - 1)"
 
@@ -240,6 +265,7 @@ class SELU(Activation):
     """f(z) = scale * (z if z > 0 else alpha * (e^z - 1)), with the self-normalising constants."""
 
     name, formula, family = "selu", "1.0507 * (z if z > 0 else 1.6733 * (e^z - 1))", "relu"
+    saturates = True
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
 
@@ -251,6 +277,7 @@ class GELU(Activation):
     """Exact GELU: f(z) = z * Φ(z) = z/2 * (1 + erf(z / sqrt(2)))."""
 
     name, formula, family = "gelu", "z * Φ(z) = z/2 * (1 + erf(z/√2))", "relu"
+    saturates = True
 
     def forward(self, z: Tensor) -> Tensor:
         return z * 0.5 * (ops.erf(z * (1.0 / math.sqrt(2.0))) + 1.0)
@@ -260,6 +287,7 @@ class SiLU(Activation):
     """SiLU / swish: f(z) = z * sigmoid(z)."""
 
     name, formula, family = "silu", "z * sigmoid(z)", "relu"
+    saturates = True
 
     def forward(self, z: Tensor) -> Tensor:
         return z * ops.sigmoid(z)
@@ -269,6 +297,7 @@ class Softplus(Activation):
     """f(z) = (1/beta) * log(1 + e^(beta z)) (default beta 1), computed stably."""
 
     name, family = "softplus", "relu"
+    saturates = True
 
     def __init__(self, beta: float = 1.0) -> None:
         self.beta = check_number(beta, "beta", low=0.0, low_open=True, owner="Softplus")
@@ -290,6 +319,7 @@ class Softsign(Activation):
     """f(z) = z / (1 + |z|)."""
 
     name, formula, family = "softsign", "z / (1 + |z|)", "sigmoid"
+    saturates = True
 
     def forward(self, z: Tensor) -> Tensor:
         return z / (ops.absolute(z) + 1.0)

@@ -5,15 +5,23 @@ Exit codes: 0 success; 1 a problem with the data, a model file or a run (a
 what and how to fix it); 2 a usage error (argparse's own, or
 :class:`~neuronkit.errors.UsageError`: an option value that cannot be right
 whatever the data). Anything else is a bug in neuronkit: one line says so and
-the exit code is 1. ``--debug`` shows the traceback of any failure.
+the exit code is 1. ``--debug`` shows the traceback of any failure. A closed
+output pipe (``neuronkit predict … | head``) ends the command quietly with 0.
+
+Each command declares the optional packages it needs (``needs``: a missing one is
+named with the extra that installs it) and a ``check`` of its options, run before
+anything is built or loaded: ``DATA``, output paths and option values are refused
+in the words of the flags (:mod:`neuronkit._cli_options`), and what a library
+message still says in Python parameters (``learning_rate_init``) is translated.
 
 Imports stay light: each command imports what it uses when it runs. ``summary``,
 ``explain`` and ``neuron`` never import scikit-learn: an estimator's model file
 is read through :class:`SavedEstimator`, a view of the file, not the estimator
 class (whose scikit-learn base takes longer to import than the whole command).
 
-The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.load_data`,
-:func:`~neuronkit.data.targets_for`, :func:`~neuronkit.data.check_features`)
+The data helpers every ``DATA`` argument goes through (:func:`~neuronkit.data.prepare_training`,
+:func:`~neuronkit.data.prepare_evaluation`, :func:`~neuronkit.data.prepare_prediction`: features and
+target by the names the model keeps, the task checked, the held-out rows of its training)
 live in :mod:`neuronkit.data`; ``neuronkit inspect`` is defined in
 :mod:`neuronkit.inspect.cli`, which this module imports (never the reverse).
 """
@@ -21,6 +29,8 @@ live in :mod:`neuronkit.data`; ``neuronkit inspect`` is defined in
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -29,10 +39,11 @@ from typing import Any
 
 import numpy as np
 
+from . import _cli_options as options
 from ._version import __version__
-from .errors import NeuronkitError, ParameterError, UsageError
-from .inspect.cli import add_inspect_command
-from .validation import check_finite, check_int, check_number
+from .errors import MissingDependencyError, NeuronkitError, ParameterError, TrainingInterrupted, UsageError
+from .inspect.cli import add_data_options, add_inspect_command, megabytes
+from .validation import check_int, check_number
 
 #: the error for a command line used wrongly (exit code 2); kept under its old name
 CLIError = UsageError
@@ -46,6 +57,9 @@ def _floats(text: str, what: str) -> list[float]:
         raise UsageError(f"{what} must be numbers separated by commas, e.g. 0.5,0.3; got {text!r}") from None
     if not values:
         raise UsageError(f"{what} is empty; give numbers separated by commas, e.g. 0.5,0.3")
+    bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
+    if bad:
+        raise UsageError(f"{what} value {bad[0] + 1} is {values[bad[0]]}; give finite numbers")
     return values
 
 
@@ -90,6 +104,35 @@ def _option(check: Callable[..., Any], value: Any, name: str, **rule: Any) -> An
         raise UsageError(str(exc)) from None
 
 
+#: a value that starts like a negative number (``-0.5,2``, ``-1e-3``, ``-inf``): never an option of ours
+_NEGATIVE = re.compile(r"^-(?:\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def _attach_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--input -0.5,2`` as ``--input=-0.5,2``: argparse takes a value starting with ``-`` for an option
+    unless it looks like one plain negative number, so a list, ``-1e-3`` or ``-inf`` would be refused."""
+    takes_value: set[str] = set()
+    parsers = [parser]
+    while parsers:
+        for action in parsers.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings and action.nargs is None:
+                takes_value.update(action.option_strings)
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--":
+            return out + argv[i:]
+        if argv[i] in takes_value and i + 1 < len(argv) and _NEGATIVE.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def _check_train_options(args: argparse.Namespace) -> None:
     _option(check_number, args.lr, "--lr", low=0.0, low_open=True)
     _option(check_int, args.epochs, "--epochs", low=1)
@@ -97,6 +140,42 @@ def _check_train_options(args: argparse.Namespace) -> None:
     _option(check_number, args.dropout, "--dropout", low=0.0, high=1.0, high_open=True)
     _option(check_number, args.test_size, "--test-size", low=0.0, high=1.0, low_open=True, high_open=True)
     _option(check_int, args.seed, "--seed", low=0)
+    if args.clip_norm is not None:
+        _option(check_number, args.clip_norm, "--clip-norm", low=0.0, low_open=True)
+    options.check_data(args.data, args.target)
+    out = args.out or f"{Path(args.data).stem}.nkm"  # cmd_train's default: DATA.nkm here
+    options.check_output_file(out, "--out" if args.out else "the default --out")
+    if args.checkpoint:
+        options.check_output_file(args.checkpoint, "--checkpoint", example="run.ckpt")
+    if args.resume and not Path(args.resume).is_file():
+        where = "is a folder" if Path(args.resume).is_dir() else f"does not exist (in {Path.cwd()})"
+        raise UsageError(f"--resume {args.resume!r} {where}; give a checkpoint file written by --checkpoint")
+    for flag, other in (("--checkpoint", args.checkpoint), ("--resume", args.resume)):
+        if other and Path(out).absolute() == Path(other).absolute():
+            raise UsageError(f"--out and {flag} are the same file ({other}); the model would overwrite the "
+                             "checkpoint. Give --out another path")
+
+
+def _check_data_options(args: argparse.Namespace) -> None:
+    options.check_data(args.data, args.target)
+
+
+def _check_predict_options(args: argparse.Namespace) -> None:
+    if args.out:
+        options.check_output_file(args.out, "--out", example="predictions.csv")
+
+
+def _check_explain_options(args: argparse.Namespace) -> None:
+    _floats(args.input, "--input")
+    if args.neuron:
+        _neuron_spec(args.neuron)
+
+
+def _check_neuron_options(args: argparse.Namespace) -> None:
+    weights, x = _floats(args.weights, "--weights"), _floats(args.input, "--input")
+    if len(x) != len(weights):
+        raise UsageError(f"--input has {len(x)} values but --weights has {len(weights)}; give one input per weight")
+    _option(check_number, args.bias, "--bias")
 
 
 # ----------------------------------------------------------------------------- model files
@@ -106,45 +185,52 @@ class SavedEstimator:
     Holds what the file holds: ``network_`` (in eval mode), ``scaler_``,
     ``n_features_in_``, ``history_``, and ``classes_`` (a classifier) or
     ``y_mean_``/``y_scale_`` (a regressor); :meth:`transform_inputs` and
-    :meth:`predict` work as the estimator's do. It mirrors
-    ``NeuralClassifier``/``NeuralRegressor._from_model_file`` (a test compares
-    the two), so a layout it does not know falls back to :func:`neuronkit.load`.
+    :meth:`predict` work as the estimator's do; ``feature_names_in_`` and
+    ``training_data_`` when the file records them. It reads the file through
+    :func:`neuronkit.io.read_estimator_file`, as ``NeuralClassifier``/
+    ``NeuralRegressor._from_model_file`` do, so both accept and refuse the same
+    files with the same messages (tests compare the two).
     """
 
     KINDS = {"classifier": "NeuralClassifier", "regressor": "NeuralRegressor"}
 
     def __init__(self, kind: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        from .data import get_scaler
-        from .io import build_network
-        from .training import History
+        from .io import read_estimator_file
 
+        parts = read_estimator_file(kind, meta, arrays)  # the estimator loader's own checks
         self.estimator = self.KINDS[kind]
-        self.network_ = build_network(meta["network"], arrays)
-        self.network_.eval()
-        self.scaler_ = get_scaler(meta["scaler"])
-        self.n_features_in_ = int(meta["n_features_in"])
-        self.history_ = History.from_dict(meta["history"])
-        extra = meta.get("extra", {})
+        self.network_ = parts.network
+        self.scaler_ = parts.scaler
+        self.n_features_in_ = parts.n_features_in
+        self.history_ = parts.history
+        if parts.feature_names is not None:
+            self.feature_names_in_ = np.asarray(parts.feature_names, dtype=object)
+        if parts.training_data is not None:
+            self.training_data_ = parts.training_data
         if kind == "classifier":
-            dtype = np.dtype(extra.get("classes_dtype", "<U0"))
-            self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
+            self.classes_ = parts.classes
         else:
-            self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
-            self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
+            self.y_mean_, self.y_scale_ = parts.y_mean, parts.y_scale
 
     @classmethod
     def read(cls, path: str | Path) -> Any:
-        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator."""
-        from .io import load, read_model_file
+        """The model in ``path``: a network as :func:`neuronkit.load` gives it, an estimator as a SavedEstimator.
+
+        The file is read once; an estimator's file is checked as ``nk.load`` checks it
+        (:func:`neuronkit.io.read_estimator_file`), so the two accept and refuse the same files.
+        """
+        from .errors import ModelFileError
+        from .io import build_model, read_model_file
 
         meta, arrays = read_model_file(path)
         kind = meta.get("kind")
-        if kind in cls.KINDS:
+        if isinstance(kind, str) and kind in cls.KINDS:
             try:
                 return cls(kind, meta, arrays)
-            except (KeyError, TypeError, ValueError):  # a layout this view does not know: the estimator itself
-                pass
-        return load(path)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+                detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
+                raise ModelFileError(f"cannot load {path}: {detail[:600]}") from exc
+        return build_model(meta, arrays, source=path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
         """X scaled as the network sees it (scaled in float64, then cast, as the estimator does)."""
@@ -175,49 +261,64 @@ def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
     return cls(hidden_layer_sizes=args.hidden, activation=args.activation, solver=args.optimizer,
                learning_rate_init=args.lr, max_iter=args.epochs, batch_size=args.batch_size,
                random_state=args.seed, alpha=args.alpha, dropout=args.dropout,
-               early_stopping=args.early_stopping)
+               early_stopping=args.early_stopping, clip_norm=args.clip_norm)
 
 
-def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+def _metrics(est: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from . import metrics
 
     pred = est.predict(X)
     if hasattr(est, "classes_"):
-        return (f"accuracy {metrics.accuracy(y, pred):.4f}  balanced accuracy "
-                f"{metrics.balanced_accuracy(y, pred):.4f}  ({len(y)} samples)")
-    return (f"R² {metrics.r2(y, pred):.4f}  RMSE {metrics.rmse(y, pred):.4g}  MAE {metrics.mae(y, pred):.4g}  "
-            f"({len(y)} samples)")
+        return {"accuracy": float(metrics.accuracy(y, pred)),
+                "balanced_accuracy": float(metrics.balanced_accuracy(y, pred)), "n": len(y)}
+    return {"r2": float(metrics.r2(y, pred)), "rmse": float(metrics.rmse(y, pred)), "mae": float(metrics.mae(y, pred)),
+            "n": len(y)}
+
+
+def _format_metrics(m: dict[str, float]) -> str:
+    if "accuracy" in m:
+        return f"accuracy {m['accuracy']:.4f}  balanced accuracy {m['balanced_accuracy']:.4f}  ({int(m['n'])} samples)"
+    return f"R² {m['r2']:.4f}  RMSE {m['rmse']:.4g}  MAE {m['mae']:.4g}  ({int(m['n'])} samples)"
+
+
+def _metrics_text(est: Any, X: np.ndarray, y: np.ndarray) -> str:
+    return _format_metrics(_metrics(est, X, y))
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     import re
 
     from .callbacks import Divergence, ProgressBar, TerminateOnNaN
-    from .checkpoints import data_checksum
-    from .data import load_data, train_test_split
+    from .data import prepare_training
     from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
     _check_train_options(args)
-    dataset = load_data(args.data, args.target)
-    y = dataset.targets()
-    X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, y, test_size=args.test_size, stratify=dataset.task == "classification", seed=args.seed)
-    est = _estimator_for(dataset, args)
-    kind = f"{len(np.unique(y))} classes" if dataset.task == "classification" else "regression"
-    print(f"training on {dataset.name}: {len(X_train)} samples, {dataset.X.shape[1]} features, {kind}; "
-          f"{len(X_test)} samples held out for testing", file=sys.stderr)
+    data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
+                            impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb)
+    _notes(data.notes)
+    est = _estimator_for(data, args)
+    kind = f"{data.n_classes} classes" if data.task == "classification" else "regression"
+    print(f"training on {data.name}: {len(data.X_train)} samples, {data.X_train.shape[1]} features, {kind}; "
+          f"{len(data.X_test)} samples held out for testing", file=sys.stderr)
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
         try:
             # the checkpoint records how the data were split (--seed is the estimator's random_state);
-            # divergence advice names --lr, and there is no clipping flag to advise
-            est.fit(X_train, y_train, callbacks=[ProgressBar(log_every=0 if sys.stderr.isatty() else 25),
-                                                 TerminateOnNaN(lr_name="--lr", clip_name=None),
-                                                 Divergence(lr_name="--lr")],
+            # divergence advice names --lr and --clip-norm
+            bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
+            nan_stop = TerminateOnNaN(lr_name="--lr", clip_name="--clip-norm")
+            est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr")],
                     checkpoint=args.checkpoint, resume=args.resume, force=args.force,
-                    settings={"--test-size": args.test_size, "DATA checksum": data_checksum(dataset.X, y)})
+                    settings={"--test-size": args.test_size, "--target": data.record["target"],
+                              "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
+                              "DATA checksum": data.record["split"]["sha256"]})
         except (TrainingError, TrainingInterrupted) as exc:  # told with the flags the user typed
             flags = {"learning_rate_init": "--lr", "alpha": "--alpha", "dropout": "--dropout",
                      "activation": "--activation", "early_stopping": "--early-stopping", "hidden_layer_sizes":
@@ -228,14 +329,16 @@ def cmd_train(args: argparse.Namespace) -> int:
                 "resume with resume=...", f"resume with --resume {args.checkpoint}")
             exc.args = (text,)
             raise
-    est.feature_names_in_ = np.asarray(dataset.feature_names, dtype=object) if dataset.feature_names else None
-    out = Path(args.out) if args.out else Path(f"{Path(dataset.name).stem}.nkm")
+    est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+    test_metrics = _metrics(est, data.X_test, data.y_test)
+    est.training_data_ = {**data.record, "test_metrics": test_metrics}
+    out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
     save(est, out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
     print(est.history_.diagnosis())
-    print(f"test: {_metrics_text(est, X_test, y_test)}")
+    print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
     return 0
 
@@ -245,21 +348,27 @@ def _load_estimator(path: str, command: str) -> Any:
     from .io import load
 
     est = load(path)
-    if not hasattr(est, "predict"):
+    if not hasattr(est, "predict") or not hasattr(est, "n_features_in_"):
         raise ParameterError(f"neuronkit {command} needs a model written by 'neuronkit train' (a NeuralClassifier or "
-                             f"NeuralRegressor); {path} holds a {type(est).__name__}. For a network use Python: "
-                             f"nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
-                             f"{', y' if command == 'evaluate' else ''})")
+                             f"NeuralRegressor); {path} holds a {type(est).__name__}, saved without the input scaling, "
+                             f"class labels or feature names a prediction needs. Train with 'neuronkit train', or "
+                             f"use Python: nk.training.{'evaluate' if command == 'evaluate' else 'predict'}(net, X"
+                             f"{', y' if command == 'evaluate' else ''}) on inputs prepared as for training")
     return est
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .data import check_features, load_data, targets_for
+    from .data import prepare_evaluation
 
     est = _load_estimator(args.model, "evaluate")
-    dataset = load_data(args.data, args.target)
-    check_features(est, args.model, dataset, "evaluate")
-    print(f"{dataset.name}: {_metrics_text(est, dataset.X, targets_for(est, dataset))}")
+    data = prepare_evaluation(est, args.data, training_data=getattr(est, "training_data_", None), target=args.target,
+                              all_rows=args.all_rows, unknown=args.unknown_category, max_bytes=args.max_csv_mb,
+                              model_path=args.model)
+    _notes(data.notes)
+    print(f"evaluating on {data.rows}")
+    print(f"{data.name}: {_metrics_text(est, data.X, data.y)}")
+    if data.recorded_metrics:
+        print(f"(at training, on the same rows: {_format_metrics(data.recorded_metrics)})")
     return 0
 
 
@@ -267,13 +376,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .data import load_features_csv
+    from .data import prepare_prediction
     from .io import atomic_write_text
 
     est = _load_estimator(args.model, "predict")
-    names = getattr(est, "feature_names_in_", None)
-    X, _ = load_features_csv(args.csv, feature_names=None if names is None else list(names),
-                             n_features=est.n_features_in_)
+    X, notes = prepare_prediction(est, args.csv, training_data=getattr(est, "training_data_", None),
+                                  unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model)
+    _notes(notes)
     proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
     pred = est.classes_[proba.argmax(axis=1)] if proba is not None else est.predict(X)
     rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if proba is not None else [])]
@@ -289,12 +398,63 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feature_names(est: Any) -> list[str] | None:
+    names = getattr(est, "feature_names_in_", None)
+    return None if names is None or len(names) == 0 else [str(n) for n in names]
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
+        else str(value)
+
+
+def _model_facts(est: Any) -> list[str]:
+    """What a model file says about the model and the data it was trained on, one line each.
+
+    Reads the estimator's ``training_data_`` record (see :func:`neuronkit.data.prepare_training`)
+    with ``.get``, so a file without one (trained through the Python API) shows what it has.
+    """
+    record = getattr(est, "training_data_", None)
+    record = record if isinstance(record, dict) else {}
+    lines = []
+    task = record.get("task") or ("classification" if hasattr(est, "classes_") else
+                                  "regression" if hasattr(est, "y_mean_") else None)
+    if task:
+        lines.append(f"task: {task}")
+    if hasattr(est, "classes_"):
+        lines.append(f"classes: {', '.join(map(str, est.classes_))}")
+    names = _feature_names(est)
+    n_features = getattr(est, "n_features_in_", None)
+    if names:
+        lines.append(f"features ({len(names)}): {', '.join(names)}")
+    elif n_features is not None:
+        lines.append(f"features: {n_features} (unnamed: trained on an array without column names)")
+    columns = record.get("columns")
+    if isinstance(columns, list) and columns and [str(c) for c in columns] != names:
+        lines.append(f"input columns ({len(columns)}): {', '.join(map(str, columns))}")
+    if record.get("target") is not None:
+        lines.append(f"target: {record['target']}")
+    split = record.get("split")
+    split = split if isinstance(split, dict) else {}
+    if record.get("source") is not None:
+        n_rows, n_test = split.get("n_rows"), split.get("n_test")
+        rows = (f" ({n_rows - n_test} rows for training, {n_test} held out for testing)"
+                if isinstance(n_rows, int) and isinstance(n_test, int) else "")
+        lines.append(f"trained on: {record['source']}{rows}")
+    metrics = record.get("test_metrics")
+    if isinstance(metrics, dict) and metrics:
+        shown = ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}" for k, v in metrics.items() if k != "n")
+        samples = f" ({_number(metrics['n'])} samples)" if "n" in metrics else ""
+        lines.append(f"test metrics at training: {shown}{samples}")
+    return lines
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
     print(f"{getattr(est, 'estimator', type(est).__name__)} from {args.model}")
-    if hasattr(est, "classes_"):
-        print(f"classes: {', '.join(map(str, est.classes_))}")
+    for line in _model_facts(est):
+        print(line)
     print(net.summary())
     hist = getattr(est, "history_", None)
     if hist is not None and len(hist):
@@ -303,39 +463,83 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+_NEURON_FORMS = "LAYER[INDEX] or LAYER:INDEX, e.g. hidden1[3] or hidden1:3"
+_NEURON = re.compile(r"^\s*(?P<layer>[^\[\]:\s]+)\s*(?::\s*(?P<colon>[+-]?\w+)|\[\s*(?P<bracket>[+-]?\w+)\s*\])\s*$")
+
+
+def _neuron_spec(spec: str) -> tuple[str, int]:
+    """``hidden1[3]`` (as the reports name neurons) or ``hidden1:3`` as (layer, index); else a usage error."""
+    match = _NEURON.match(spec)
+    if match is None:
+        raise UsageError(f"--neuron must be {_NEURON_FORMS}; got {spec!r}")
+    index = match.group("colon") or match.group("bracket")
+    try:
+        return match.group("layer"), int(index)
+    except ValueError:
+        raise UsageError(f"--neuron index must be an integer ({_NEURON_FORMS}); got {spec!r}") from None
+
+
 def _parse_neuron(spec: str, net: Any) -> tuple[str, int]:
-    """``LAYER:INDEX`` of a Dense layer of ``net``: malformed text is a usage error, a neuron the
-    model does not have is a :class:`~neuronkit.errors.ParameterError` (exit 1)."""
+    """A neuron of a Dense layer of ``net`` (``hidden1[3]`` or ``hidden1:3``); anything else is a usage error."""
     from .layers import Dense
 
-    if ":" not in spec:
-        raise UsageError(f"--neuron must be LAYER:INDEX, e.g. hidden1:3; got {spec!r}")
-    layer, _, index = spec.rpartition(":")
-    try:
-        idx = int(index)
-    except ValueError:
-        raise UsageError(f"--neuron index must be an integer, e.g. hidden1:3; got {spec!r}") from None
+    dense = [name for name, layer in net.layers.items() if isinstance(layer, Dense)]
+    layer, idx = _neuron_spec(spec)
     if layer not in net.layers:
-        raise ParameterError(f"--neuron: no layer {layer!r}; layers are {', '.join(net.layers)}")
-    if not isinstance(net[layer], Dense):
-        raise ParameterError(f"--neuron: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons "
-                             "to explain")
+        what = ("the input layer has no neurons (its values are the features, given by --input)"
+                if layer.lower() == "input" else f"the model has no layer {layer!r}")
+        raise UsageError(f"--neuron {spec}: {what}; its layers with neurons are {', '.join(dense)}")
+    if layer not in dense:
+        raise UsageError(f"--neuron {spec}: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons "
+                         f"to explain; layers with neurons: {', '.join(dense)}")
     n = net[layer].out_features
     if not 0 <= idx < n:
-        raise ParameterError(f"--neuron: layer {layer!r} has {n} neurons (0..{n - 1}); got {idx}")
+        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
+                         f"got index {idx}")
     return layer, idx
+
+
+#: products w_i·x_i that ``explain`` lists by default (the largest in size); ``--full`` lists all
+TOP_PRODUCTS = 10
+
+#: how each scaler turns a raw input into the x the network sees, per feature, in words
+_SCALINGS = {
+    "standard": ("x = (raw - mean) / scale", "mean and standard deviation"),
+    "minmax": ("x = low + (raw - min)·(high - low) / (max - min)", "min and max"),
+}
+
+
+def _values(v: np.ndarray) -> str:
+    return "[" + ", ".join(f"{float(a):.6g}" for a in v) + "]"
+
+
+def _input_text(est: Any, raw: np.ndarray, scaled: np.ndarray) -> str:
+    """The raw input and the x the network sees, saying how one becomes the other."""
+    scaler = getattr(est, "scaler_", None)
+    if scaler is None:
+        return f"input: x = {_values(raw)}   (as given: a network file holds no scaler)"
+    name = getattr(scaler, "name", type(scaler).__name__)
+    if name not in _SCALINGS:
+        how = "x = raw" if name == "none" else f"x = the {name} scaler of raw"
+        return f"input: {how} = {_values(scaled)}   (the model's scaler is {name!r})"
+    formula, stats = _SCALINGS[name]
+    return (f"raw input:     {_values(raw)}\n"
+            f"scaled input:  {formula} = {_values(scaled)}\n"
+            f"               (per feature, with the {stats} of the training data; the network sees x)")
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
-    from .errors import ShapeError
 
     est = SavedEstimator.read(args.model)
     net = getattr(est, "network_", est)
-    x = check_finite(np.asarray(_floats(args.input, "--input"), dtype=np.float64), "--input")
+    x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
     n_in = getattr(est, "n_features_in_", net.in_features)
+    names = _feature_names(est)
     if x.size != n_in:
-        raise ShapeError(f"--input has {x.size} values but the model takes {n_in} features")
+        which = f" ({', '.join(names)})" if names and len(names) <= 20 else ""
+        raise UsageError(f"--input has {x.size} values but the model takes {n_in} features{which}; give one "
+                         "value per feature, in order")
     chosen = _parse_neuron(args.neuron, net) if args.neuron else None  # checked before anything is printed
     xs = est.transform_inputs(x[None, :])[0] if hasattr(est, "transform_inputs") else x
     inputs: dict[str, np.ndarray] = {}
@@ -346,21 +550,28 @@ def cmd_explain(args: argparse.Namespace) -> int:
             h = layer(h[None, :]).data[0]
     if hasattr(est, "predict"):
         print(f"prediction: {est.predict(x[None, :])[0]}")
+    print(_input_text(est, x, np.asarray(xs, dtype=np.float64)))
     if chosen is None:  # the output neuron that wins (a classifier), else the first
         chosen = _parse_neuron(f"{list(net.layers)[-1]}:{int(np.argmax(h)) if hasattr(est, 'classes_') else 0}", net)
     layer_name, idx = chosen
-    print(net[layer_name].neurons[idx].explain(inputs[layer_name]))
+    order = list(net.layers)
+    position = order.index(layer_name)
+    if position > 0:
+        print(f"x of {layer_name}[{idx}] = the outputs of layer {order[position - 1]}")
+    exp = net[layer_name].neurons[idx].explain(inputs[layer_name])
+    if position == 0:  # the first layer's inputs are the features: their names, and the raw values beside x
+        exp = exp.annotated(names=names, raw=x if hasattr(est, "scaler_") else None)
+    print(exp if args.full else exp.annotated(top=TOP_PRODUCTS))
+    if not args.full and len(exp.products) > TOP_PRODUCTS:
+        print(f"(--full lists all {len(exp.products)} products)")
     return 0
 
 
 def cmd_neuron(args: argparse.Namespace) -> int:
     from .neuron import Neuron
 
-    weights = _floats(args.weights, "--weights")
-    x = _floats(args.input, "--input")
-    if len(x) != len(weights):
-        raise UsageError(f"--input has {len(x)} values but --weights has {len(weights)}; give one input per weight")
-    _option(check_number, args.bias, "--bias")
+    _check_neuron_options(args)
+    weights, x = _floats(args.weights, "--weights"), _floats(args.input, "--input")
     print(Neuron(weights=weights, bias=args.bias, activation=args.activation).explain(x))
     return 0
 
@@ -379,6 +590,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "metrics and where the model was saved.")
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
     p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--task", choices=["classification", "regression"],
+                   help="what to predict (default: classes for text or up to 20 distinct whole numbers, else "
+                        "regression)")
+    p.add_argument("--categorical", choices=["onehot"],
+                   help="encode text columns as one 0/1 feature per category (the categories kept in the model)")
+    p.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+                   help="fill missing values with the training rows' mean, median or most frequent value (text "
+                        "columns: their most frequent category); kept in the model and applied to new data")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
@@ -390,41 +610,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--early-stopping", action="store_true", help="hold out 10%% for validation and stop early")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for testing (default 0.2)")
+    p.add_argument("--clip-norm", type=float, default=None, metavar="NORM",
+                   help="clip the gradients' global norm to NORM (default: no clipping)")
     p.add_argument("--checkpoint", help="write a resumable checkpoint here every epoch and on Ctrl-C")
     p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
     p.add_argument("--force", action="store_true", help="with --resume: continue even if the checkpoint was made "
                    "with other settings (data split, network, learning rate)")
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 
-    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV")
+    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV",
+                       description="Score a saved model: features and target are taken by the names stored in the "
+                       "model; on the data it was trained on, only the held-out test rows are used.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
-    p.add_argument("--target")
-    p.set_defaults(func=cmd_evaluate)
+    p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
+    add_data_options(p, rows=True)
+    p.set_defaults(func=cmd_evaluate, check=_check_data_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("predict", help="predict for each row of a CSV of features")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("csv", metavar="CSV")
     p.add_argument("--out", help="write predictions to this CSV file instead of standard output")
-    p.set_defaults(func=cmd_predict)
+    add_data_options(p, rows=False)
+    p.set_defaults(func=cmd_predict, check=_check_predict_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("summary", help="a saved model's layers, neurons and parameters")
     p.add_argument("model", metavar="MODEL")
-    p.set_defaults(func=cmd_summary)
+    p.set_defaults(func=cmd_summary, needs=("safetensors",))
 
     p = sub.add_parser("explain", help="one neuron's arithmetic on one input")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--input", required=True, help="feature values, comma-separated (unscaled, as in the data)")
-    p.add_argument("--neuron", help="LAYER:INDEX, e.g. hidden1:3 (default: the predicted output neuron)")
-    p.set_defaults(func=cmd_explain)
+    p.add_argument("--neuron", help="LAYER[INDEX] or LAYER:INDEX, e.g. hidden1[3] (default: the predicted output "
+                   "neuron)")
+    p.add_argument("--full", action="store_true", help=f"list every product wi·xi (default: the {TOP_PRODUCTS} "
+                   "largest)")
+    p.set_defaults(func=cmd_explain, check=_check_explain_options, needs=("safetensors",))
 
     p = sub.add_parser("neuron", help="a single neuron's arithmetic, step by step (for learners)")
     p.add_argument("--weights", required=True, help="e.g. 0.8,0.6")
     p.add_argument("--bias", type=float, default=0.0)
     p.add_argument("--activation", type=_activation, default="identity", help="e.g. relu, sigmoid, tanh, step")
     p.add_argument("--input", required=True, help="e.g. 0.5,0.3")
-    p.set_defaults(func=cmd_neuron)
+    p.set_defaults(func=cmd_neuron, check=_check_neuron_options)
 
     add_inspect_command(sub)
     return parser
@@ -435,11 +664,41 @@ def build_parser() -> argparse.ArgumentParser:
 USER_ERRORS: tuple[type[BaseException], ...] = (NeuronkitError, OSError)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)  # argparse prints its own usage errors and exits with 2
+def _interrupted(exc: KeyboardInterrupt, args: argparse.Namespace) -> str:
+    """What Ctrl-C stopped, and how to go on from there."""
+    if not isinstance(exc, TrainingInterrupted):
+        return "interrupted"
+    where = f"training interrupted at epoch {exc.epoch + 1}, step {exc.step}"
+    if exc.checkpoint:
+        return (f"{where}; checkpoint saved to {exc.checkpoint}. To go on from there, run the same command with "
+                f"--resume {exc.checkpoint}")
+    if getattr(args, "checkpoint", None):
+        return f"{where}; no checkpoint was written yet (--checkpoint {args.checkpoint} is written after each epoch)"
+    return f"{where}; progress was not saved; pass --checkpoint PATH to be able to resume"
+
+
+def _failure(exc: Exception, command: str) -> tuple[int, str]:
+    """The exit code and the one line for an exception a command raised."""
+    module = (getattr(exc, "name", None) or "").split(".")[0] if isinstance(exc, ImportError) else ""
+    if module in options.EXTRAS and not isinstance(exc, NeuronkitError):  # "No module named 'matplotlib'"
+        return 1, f"neuronkit {command}: error: {options.missing_dependency_message([module], command, check=False)}"
+    if isinstance(exc, MemoryError):
+        return 1, (f"neuronkit {command}: error: out of memory; the data or the model is too large for this "
+                   "machine (use a smaller file or model)")
+    if isinstance(exc, USER_ERRORS):
+        text = options.in_flags(str(exc) or type(exc).__name__)
+        return (2 if isinstance(exc, UsageError) else 1), f"neuronkit {command}: error: {text}"
+    return 1, (f"neuronkit hit a bug: {type(exc).__name__}: {exc}; rerun with --debug to see the traceback and "
+               "report it")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
+        needs = options.missing_dependency_message(getattr(args, "needs", ()), args.command)
+        if needs:
+            raise MissingDependencyError(needs)
+        if hasattr(args, "check"):  # every option, before anything is built or loaded
+            args.check(args)
         if args.debug:
             return int(args.func(args) or 0)
         with np.errstate(all="ignore"), warnings.catch_warnings():  # numbers are reported in words, not warnings
@@ -449,19 +708,39 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
             return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
-        print(f"\n{str(exc) or 'interrupted'}", file=sys.stderr)
+        print(f"\n{_interrupted(exc, args)}", file=sys.stderr)
         return 130
-    except USER_ERRORS as exc:
+    except BrokenPipeError:  # the reader of our output has gone (``| head``): main ends quietly
+        raise
+    except Exception as exc:
         if args.debug:
             raise
-        print(f"neuronkit {args.command}: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, UsageError) else 1
-    except Exception as exc:  # a bug in neuronkit: one line, the traceback only with --debug
-        if args.debug:
-            raise
-        print(f"neuronkit hit a bug: {type(exc).__name__}: {exc}; rerun with --debug to see the traceback and "
-              "report it", file=sys.stderr)
-        return 1
+        code, message = _failure(exc, args.command)
+        print(message, file=sys.stderr)
+        return code
+
+
+def _stdout_to_devnull() -> None:
+    """After EPIPE, as the Python docs advise: later writes (and the flush at exit) go nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (a test's capture): nothing to redirect
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(_attach_negative_values(parser, argv))  # argparse's usage errors exit with 2
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -570,6 +570,12 @@ class _NeuralBase(BaseEstimator):
                 "history": self.history_.to_dict(), "extra": _jsonable({**self._extra_meta(), **curves}),
                 "feature_names": None if getattr(self, "feature_names_in_", None) is None
                 else [str(n) for n in self.feature_names_in_]}
+        training_data = getattr(self, "training_data_", None)
+        if training_data is not None:  # the data recipe (features, target, preprocessing, split), when recorded
+            if not isinstance(training_data, dict):
+                raise ParameterTypeError(must_be("training_data_", "a dict (JSON-serialisable)", training_data,
+                                                 type(self).__name__))
+            meta["training_data"] = _jsonable(training_data)
         try:
             json.dumps(meta)  # fail here, with the offending value, rather than half-way through a write
         except TypeError as exc:
@@ -583,45 +589,45 @@ class _NeuralBase(BaseEstimator):
 
     @classmethod
     def _from_model_file(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> _NeuralBase:
-        from .data import get_scaler
-        from .io import build_network
+        """The estimator a model file holds, every part checked first (:func:`neuronkit.io.read_estimator_file`)."""
+        from .io import read_estimator_file
 
-        params = dict(meta["params"])
+        parts = read_estimator_file(cls._kind, meta, arrays)
+        params = dict(parts.params)
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
         est = cls(**params)
-        network = build_network(meta["network"], arrays)
-        if not isinstance(network, Sequential):
-            raise ModelFileError(f"this {cls.__name__} model file holds a {type(network).__name__}, not the "
-                                 f"Sequential network an estimator trains; load it with nk.load instead")
-        est.network_ = network
-        est.network_.eval()
+        est.network_ = parts.network
         est._set_structure()
-        est.scaler_ = get_scaler(meta["scaler"])
-        est.n_features_in_ = int(meta["n_features_in"])
-        extra = meta.get("extra", {})
-        est._load_extra_meta(extra)
-        est.history_ = History.from_dict(meta["history"])
+        est.scaler_ = parts.scaler
+        est.n_features_in_ = parts.n_features_in
+        est._load_extra_meta(parts)
+        est.history_ = parts.history
         losses = est.history_.history.get("loss", [])  # files before the curves were saved: this fit's
-        est.loss_curve_ = [float(v) for v in extra.get("loss_curve", losses)]
-        est.n_iter_, est.t_ = int(extra.get("n_iter", len(losses))), int(extra.get("t", 0))
-        scores = extra.get("validation_scores",
-                           est.history_.history.get(est._score_key, []) if est.early_stopping else None)
+        est.loss_curve_ = [float(v) for v in parts.curves.get("loss_curve", losses)]
+        est.n_iter_, est.t_ = int(parts.curves.get("n_iter", len(losses))), int(parts.curves.get("t", 0))
+        scores = parts.curves["validation_scores"] if "validation_scores" in parts.curves else (
+            est.history_.history.get(est._score_key, []) if est.early_stopping else None)
         est.validation_scores_ = None if scores is None else [float(v) for v in scores]
         est._set_best()
         est._optimizer = None
-        if meta.get("feature_names"):
-            est.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
+        if parts.feature_names is not None:
+            est.feature_names_in_ = np.asarray(parts.feature_names, dtype=object)
+        if parts.training_data is not None:
+            est.training_data_ = parts.training_data
         return est
 
-    def _load_extra_meta(self, extra: dict[str, Any]) -> None:
-        pass
+    def _load_extra_meta(self, parts: Any) -> None:
+        """Set the kind's own attributes from the checked parts of a model file (an ``io.EstimatorFile``)."""
 
-    def save(self, path: str) -> None:
-        """Write the fitted estimator to one model file (see :func:`neuronkit.save`)."""
+    def save(self, path: str, *, allow_nonfinite: bool = False) -> None:
+        """Write the fitted estimator to one model file (see :func:`neuronkit.save`).
+
+        NaN or infinite weights (training diverged) are refused unless ``allow_nonfinite=True``.
+        """
         from .io import save
 
-        save(self, path)
+        save(self, path, allow_nonfinite=allow_nonfinite)
 
 
 def _fit_scaler(name: str, X: np.ndarray, weights: np.ndarray | None):
@@ -751,9 +757,11 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     def _extra_meta(self) -> dict[str, Any]:
         return {"classes": self.classes_.tolist(), "classes_dtype": self.classes_.dtype.str}
 
-    def _load_extra_meta(self, extra: dict[str, Any]) -> None:
-        dtype = np.dtype(extra.get("classes_dtype", "<U0"))
-        self.classes_ = np.asarray(extra["classes"], dtype=dtype if dtype.kind in "iufbU" else object)
+    def _load_extra_meta(self, parts: Any) -> None:
+        if parts.network.out_features == 1:
+            raise ModelFileError("its network has one (sigmoid) output, but a NeuralClassifier has one softmax "
+                                 "output per class; read it with nk.load(path) as a network, or retrain it")
+        self.classes_ = parts.classes
 
 
 # ----------------------------------------------------------------------------- regressor
@@ -823,10 +831,8 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
         return {"y_mean": self.y_mean_.tolist(), "y_scale": self.y_scale_.tolist(),
                 "y_1d": bool(getattr(self, "_y_1d", True))}
 
-    def _load_extra_meta(self, extra: dict[str, Any]) -> None:
-        self.y_mean_ = np.asarray(extra["y_mean"], dtype=np.float64)
-        self.y_scale_ = np.asarray(extra["y_scale"], dtype=np.float64)
-        self._y_1d = bool(extra.get("y_1d", True))
+    def _load_extra_meta(self, parts: Any) -> None:
+        self.y_mean_, self.y_scale_, self._y_1d = parts.y_mean, parts.y_scale, parts.y_1d
 
 
 def _register_kinds() -> None:

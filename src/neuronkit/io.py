@@ -25,7 +25,21 @@ whose ``__metadata__`` holds the strings::
 Reading only parses JSON and copies bytes into arrays: nothing in a file is
 ever executed, and class names are looked up in the layer registry
 (:data:`neuronkit.layers.LAYERS`), never imported. Pickle files are refused
-unopened. Writes are atomic: the bytes go to a temporary file in the same
+unopened.
+
+Reading is bounded: only regular files are read (a FIFO, a device such as
+``/dev/zero`` or a directory is refused before it is opened for reading), a
+file larger than :data:`MAX_FILE_BYTES` (4 GiB; ``max_bytes=`` or the
+environment variable ``NEURONKIT_MAX_MODEL_FILE_BYTES`` raise it) or with a
+header larger than :data:`MAX_HEADER_BYTES` (16 MiB) is refused, and JSON nested
+deeper than :data:`MAX_JSON_DEPTH` (64) is refused before it is parsed. The
+structure a file declares is checked against the arrays it stores (names,
+shapes, dtypes) before any layer is built, and layers are built around the
+stored arrays, so no initial weights are drawn: a small file that declares a
+huge layer is refused without allocating it. An estimator's scaler, classes,
+feature names and target statistics are checked against its network.
+
+Writes are atomic: the bytes go to a temporary file in the same
 directory, which replaces the target only once it is complete and synced, so
 an interrupted save leaves the previous file intact. The suggested extension
 is ``.nkm``.
@@ -37,10 +51,13 @@ import contextlib
 import hashlib
 import importlib
 import json
+import math
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +66,33 @@ import numpy as np
 from ._version import __version__
 from .engine import Tensor
 from .errors import MissingDependencyError, ModelFileError, ModelFileNotFoundError, ParameterError, ParameterTypeError
-from .layers import Module, layer_from_config
+from .layers import Module, Sequential, layer_expected_arrays, layer_from_config
 from .registry import Registry
+from .validation import check_bool
 
 __all__ = [
-    "FORMAT_VERSION", "KINDS", "ModelFileError", "ModelFileNotFoundError", "build_network", "load", "load_arrays",
-    "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
+    "FORMAT_VERSION", "KINDS", "MAX_FILE_BYTES", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "EstimatorFile",
+    "ModelFileError", "ModelFileNotFoundError", "build_model", "build_network", "json_depth", "load", "load_arrays",
+    "read_estimator_file", "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
 ]
 
 FORMAT = "neuronkit"
 #: The model file format version this neuronkit writes; it reads this version and older.
 FORMAT_VERSION = 1
-# safetensors' own limit on the JSON header
-_MAX_HEADER_BYTES = 100_000_000
+#: The largest model file read (bytes) unless ``max_bytes=`` or ``NEURONKIT_MAX_MODEL_FILE_BYTES`` says otherwise.
+MAX_FILE_BYTES = 4 * 1024**3
+#: The environment variable that overrides :data:`MAX_FILE_BYTES` (a number of bytes).
+MAX_FILE_BYTES_ENV = "NEURONKIT_MAX_MODEL_FILE_BYTES"
+#: The largest JSON header read (bytes): the model's description, not its weights (those are arrays).
+MAX_HEADER_BYTES = 16 * 1024**2
+#: The deepest JSON nesting read, in the header and in the model description (a network config is ~5 deep).
+MAX_JSON_DEPTH = 64
 _DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
            "float16", "float32", "float64")
+# safetensors' dtype names for the dtypes above
+_SAFETENSORS_DTYPES = {"BOOL": "bool", "I8": "int8", "U8": "uint8", "I16": "int16", "U16": "uint16", "I32": "int32",
+                       "U32": "uint32", "I64": "int64", "U64": "uint64", "F16": "float16", "F32": "float32",
+                       "F64": "float64"}
 
 PathLike = str | os.PathLike[str]
 Loader = Callable[[dict[str, Any], dict[str, np.ndarray]], Any]
@@ -97,36 +126,51 @@ def write_model_file(path: PathLike, meta: dict[str, Any], arrays: Mapping[str, 
     """
     path = _as_path(path)
     model_json = _to_json(meta, "meta")
+    depth = json_depth(model_json.encode("utf-8", "surrogatepass"))
+    if depth > MAX_JSON_DEPTH:  # refuse to write what read_model_file would refuse to read
+        raise ParameterError(f"meta is nested {depth} deep; model files hold JSON nested at most {MAX_JSON_DEPTH} "
+                             "deep")
     tensors = _arrays_for_writing(arrays)
     header = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "neuronkit_version": __version__,
               "model": model_json, "checksum": _checksum(model_json, tensors)}
-    _atomic_write(path, _safetensors().save(tensors, metadata=header))
+    data = _safetensors().save(tensors, metadata=header)
+    header_bytes = int.from_bytes(data[:8], "little")
+    if header_bytes > MAX_HEADER_BYTES:
+        raise ParameterError(f"cannot write {path}: its header (the model's description and the arrays' names) "
+                             f"would be {header_bytes:,} bytes, more than the {MAX_HEADER_BYTES:,} bytes model files "
+                             "may hold; keep large data in arrays, not in meta")
+    _atomic_write(path, data)
 
 
-def read_model_file(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_model_file(path: PathLike, *, max_bytes: int | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read and validate a model file: returns ``(meta, arrays)`` as given to :func:`write_model_file`.
 
     Raises :class:`ModelFileError` for a missing, empty, truncated, corrupted or
     foreign file (pickles are recognised and never opened), a file from a newer
-    neuronkit, or metadata that is not valid JSON.
+    neuronkit, metadata that is not valid JSON, or a file beyond the limits: not a
+    regular file, larger than ``max_bytes`` (default :data:`MAX_FILE_BYTES`, or the
+    environment variable ``NEURONKIT_MAX_MODEL_FILE_BYTES``), a header larger than
+    :data:`MAX_HEADER_BYTES`, JSON nested deeper than :data:`MAX_JSON_DEPTH`.
+    Reading needs the safetensors package (``pip install "neuronkit[train]"``):
+    without it, a :class:`~neuronkit.errors.MissingDependencyError` says so.
     """
     path = _as_path(path)
-    data = _read_bytes(path)
+    safetensors = _safetensors()  # before reading: a missing package is not a damaged file
+    data = _read_bytes(path, _file_limit(max_bytes))
     header, header_end = _parse_header(path, data)
     info = _neuronkit_metadata(path, header)
     _check_layout(path, data, header, header_end)
     try:
-        arrays = _safetensors().load(data)
+        arrays = safetensors.load(data)
     except Exception as exc:  # safetensors raises its own error type for any malformed content
         raise _corrupted(path, f"its arrays cannot be decoded ({exc})") from None
+    del data
     if _checksum(info["model"], arrays) != info["checksum"]:
         raise _corrupted(path, "its checksum does not match its contents, so it was damaged or edited after "
                                "it was written")
-    try:
-        meta = json.loads(info["model"])
-    except ValueError as exc:
-        raise ModelFileError(f"cannot load {path}: its model metadata is not valid JSON ({exc}). "
-                             "The file was not written by neuronkit's save; save the model again.") from None
+    meta = _loads(info["model"], lambda what: ModelFileError(
+        f"cannot load {path}: its model metadata {what}. The file was not written by neuronkit's save; save the "
+        "model again."))
     if not isinstance(meta, dict):
         raise ModelFileError(f"cannot load {path}: its model metadata must be a JSON object; got "
                              f"{type(meta).__name__}. The file was not written by neuronkit's save.")
@@ -160,14 +204,19 @@ def _loader_for(kind: str) -> Loader | None:
     return KINDS.get(kind) if kind in KINDS else None
 
 
-def save(obj: Any, path: PathLike) -> None:
+def save(obj: Any, path: PathLike, *, allow_nonfinite: bool = False) -> None:
     """Save a network (or an estimator) to one model file at ``path`` (suggested extension ``.nkm``).
 
     ``obj`` is a :class:`~neuronkit.Sequential` (or another registered layer),
     or any object with a ``_model_file()`` method whose kind is registered with
     :func:`register_kind`. The write is atomic and creates parent directories.
     Read it back with :func:`load`.
+
+    Weights that are NaN or infinite (a training run that diverged) are refused
+    with a :class:`ModelFileError` naming the array, unless ``allow_nonfinite=True``
+    (e.g. to keep a broken model for study). :func:`save_arrays` (checkpoints) does not check.
     """
+    allow_nonfinite = check_bool(allow_nonfinite, "allow_nonfinite", owner="save")
     if hasattr(obj, "_model_file"):
         meta, arrays = obj._model_file()
         if not isinstance(meta, dict) or not isinstance(meta.get("kind"), str):
@@ -182,17 +231,46 @@ def save(obj: Any, path: PathLike) -> None:
     else:
         raise ParameterTypeError(f"save() takes a network (e.g. nk.Sequential) or an estimator (e.g. "
                                  f"nk.NeuralClassifier); got {type(obj).__name__}")
+    if not allow_nonfinite:
+        _check_finite_weights(str(meta["kind"]), arrays)
     write_model_file(path, meta, arrays)
 
 
-def load(path: PathLike) -> Any:
+def _check_finite_weights(what: str, arrays: Mapping[str, Any]) -> None:
+    for name, value in arrays.items():
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype.kind != "f" or np.isfinite(array).all():
+            continue
+        nan = int(np.isnan(array).sum())
+        inf = int(np.isinf(array).sum())
+        counts = " and ".join(part for part in (f"{nan:,} NaN" if nan else "", f"{inf:,} infinite" if inf else "")
+                              if part) + (" value" if nan + inf == 1 else " values")
+        raise ModelFileError(
+            f"cannot save this {what}: its array {name!r} holds {counts} (of {array.size:,}), so its "
+            "predictions would be NaN or infinite. Training diverged: lower the learning rate and train again "
+            "(or retrain from a checkpoint taken before it diverged). To save it all the same, e.g. to study it, "
+            "pass allow_nonfinite=True.")
+
+
+def load(path: PathLike, *, max_bytes: int | None = None) -> Any:
     """Load what :func:`save` wrote: the network (or estimator), with its weights and train/eval mode.
 
     Raises :class:`ModelFileError`, naming the path and the problem, for any file
-    that is not a valid neuronkit model file.
+    that is not a valid neuronkit model file. Files larger than ``max_bytes``
+    (default :data:`MAX_FILE_BYTES`, 4 GiB, or the environment variable
+    ``NEURONKIT_MAX_MODEL_FILE_BYTES``) are refused unread.
     """
     path = _as_path(path)
-    meta, arrays = read_model_file(path)
+    meta, arrays = read_model_file(path, max_bytes=max_bytes)
+    return build_model(meta, arrays, source=path)
+
+
+def build_model(meta: dict[str, Any], arrays: dict[str, np.ndarray], *, source: PathLike = "the model file") -> Any:
+    """The object that ``(meta, arrays)`` from :func:`read_model_file` describe, by its kind's loader.
+
+    What :func:`load` does after reading; ``source`` (the path) goes into the messages.
+    """
+    path = source
     kind = meta.get("kind")
     if kind == "arrays":
         raise ModelFileError(f"cannot load {path} as a model: it holds named arrays (a checkpoint written by "
@@ -209,9 +287,8 @@ def load(path: PathLike) -> Any:
                              "neuronkit: pip install -U neuronkit")
     try:
         return loader(meta, arrays)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:  # content the loader cannot use
-        detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
-        raise ModelFileError(f"cannot load {path}: {detail}") from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:  # unusable content
+        raise ModelFileError(f"cannot load {path}: {_detail(exc)}") from exc
 
 
 def save_arrays(path: PathLike, arrays: Mapping[str, Any], info: dict[str, Any] | None = None) -> None:
@@ -236,10 +313,10 @@ def save_arrays(path: PathLike, arrays: Mapping[str, Any], info: dict[str, Any] 
     write_model_file(path, {"kind": "arrays", "info": info}, arrays)
 
 
-def load_arrays(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def load_arrays(path: PathLike, *, max_bytes: int | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a file written by :func:`save_arrays`: returns ``(arrays, info)``; validated like :func:`load`."""
     path = _as_path(path)
-    meta, arrays = read_model_file(path)
+    meta, arrays = read_model_file(path, max_bytes=max_bytes)
     if meta.get("kind") != "arrays":
         raise ModelFileError(f"cannot read {path} as arrays: it holds a model of kind {meta.get('kind')!r}, not "
                              "a checkpoint; load it with nk.load(path), or nk.io.read_model_file(path) for its "
@@ -254,34 +331,47 @@ def load_arrays(path: PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 # ---------------------------------------------------------------- networks
 
 def build_network(config: dict[str, Any], arrays: Mapping[str, np.ndarray], *, prefix: str = "") -> Module:
-    """Rebuild a network from its ``config()`` and load its weights from ``arrays[prefix + name]``.
+    """Rebuild a network from its ``config()`` around its weights, ``arrays[prefix + name]``.
 
-    Layer types are looked up in :data:`neuronkit.layers.LAYERS`. Every array
-    the network needs must be present with the right shape and dtype, and no
-    other array may start with ``prefix``; otherwise a :class:`ModelFileError` says which.
+    Layer types are looked up in :data:`neuronkit.layers.LAYERS`. The arrays the
+    structure declares (:func:`~neuronkit.layers.base.layer_expected_arrays`) are
+    checked against the given ones first: every array the network needs must be
+    present with the right shape and dtype, and no other array may start with
+    ``prefix``; otherwise a :class:`ModelFileError` says which, before any layer is
+    built. The layers then take the given arrays as their weights (no initialiser runs).
     """
     if not isinstance(config, dict):
         raise ModelFileError(f"the network structure must be a JSON object with a 'type'; got "
                              f"{type(config).__name__}")
-    try:
-        net = layer_from_config(config)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        detail = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
-        raise ModelFileError(f"the network structure cannot be rebuilt: {detail}") from None
-    expected = net.state_dict()
     given = {name[len(prefix):]: value for name, value in arrays.items() if name.startswith(prefix)}
+    try:
+        expected = layer_expected_arrays(config)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise ModelFileError(f"the network structure cannot be rebuilt: {_detail(exc)}") from None
     missing = [prefix + n for n in expected if n not in given]
     unexpected = [prefix + n for n in given if n not in expected]
     if missing or unexpected:
-        raise ModelFileError(f"the arrays do not match the network structure: missing {missing}, unexpected "
-                             f"{unexpected}")
-    for name, want in expected.items():
+        raise ModelFileError(f"the arrays do not match the network structure: missing {_few(missing)}, unexpected "
+                             f"{_few(unexpected)}")
+    for name, (shape, dtype) in expected.items():
         got = np.asarray(given[name])
-        if got.shape != want.shape or got.dtype != want.dtype:
+        if got.shape != shape or got.dtype != dtype:
             raise ModelFileError(f"array {prefix + name!r} is {got.dtype} with shape {got.shape}, but the network "
-                                 f"structure needs {want.dtype} with shape {want.shape}")
-    net.load_state_dict(given)
-    return net
+                                 f"structure needs {np.dtype(dtype)} with shape {shape}")
+    try:
+        return layer_from_config(config, given)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise ModelFileError(f"the network structure cannot be rebuilt: {_detail(exc)}") from None
+
+
+def _detail(exc: BaseException, limit: int = 600) -> str:
+    """What an exception says, for a message: a KeyError's missing entry named, a long text shortened."""
+    text = f"missing entry {exc.args[0]!r}" if type(exc) is KeyError and exc.args else str(exc)
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def _few(names: list[str], limit: int = 10) -> str:
+    return str(names) if len(names) <= limit else f"{names[:limit]} and {len(names) - limit} more"
 
 
 def _network_model_file(net: Module) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -308,6 +398,223 @@ def _load_network(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Module
 
 
 register_kind("network", _load_network)
+
+
+# ---------------------------------------------------------------- estimators
+
+#: the label dtypes an estimator file may name (kinds: bool, int, unsigned, float, str; object for mixed labels)
+_LABEL_KINDS = "biufUO"
+
+
+@dataclass
+class EstimatorFile:
+    """What an estimator's model file holds, checked for consistency (see :func:`read_estimator_file`).
+
+    ``classes`` for a classifier; ``y_mean``, ``y_scale``, ``y_1d`` for a regressor;
+    ``training_data`` is None when the file records none.
+    """
+
+    kind: str
+    params: dict[str, Any]
+    network: Sequential
+    scaler: Any
+    n_features_in: int
+    feature_names: list[str] | None
+    history: Any
+    extra: dict[str, Any]
+    classes: Any = None  # np.ndarray of a classifier's labels
+    y_mean: Any = None  # np.ndarray (n_outputs,) of a regressor
+    y_scale: Any = None
+    y_1d: bool = True
+    training_data: dict[str, Any] | None = None
+    curves: dict[str, Any] = field(default_factory=dict)
+
+
+def _entry_error(name: str, rule: str, value: Any) -> ModelFileError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 200 else shown[:200] + " …"
+    kind = "null" if value is None else {dict: "a JSON object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__)
+    return ModelFileError(f"its entry {name!r} must be {rule}; got {kind} {shown}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(extra: dict[str, Any], key: str, length: int, *, positive: bool = False) -> np.ndarray:
+    value = extra.get(key)
+    rule = f"a list of {length} finite numbers{' > 0' if positive else ''} (one per network output)"
+    if key not in extra:
+        raise ModelFileError(f"its entry 'extra' lacks {key!r}, {rule}")
+    if not isinstance(value, list) or len(value) != length or not all(_number(v) for v in value):
+        raise _entry_error(f"extra.{key}", rule, value)
+    array = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(array).all() or (positive and not (array > 0).all()):
+        raise _entry_error(f"extra.{key}", rule, value)
+    return array
+
+
+def _classes(extra: dict[str, Any], network: Sequential) -> np.ndarray:
+    labels, dtype_text = extra.get("classes"), extra.get("classes_dtype")
+    if "classes" not in extra:
+        raise KeyError("classes")  # load() says "missing entry 'classes'"
+    if not isinstance(labels, list) or len(labels) < 2 or not all(
+            isinstance(v, (str, int, float, bool)) for v in labels):
+        raise _entry_error("extra.classes", "a list of at least two labels (strings or numbers)", labels)
+    if any(isinstance(v, float) and not math.isfinite(v) for v in labels):
+        raise _entry_error("extra.classes", "a list of labels, none of them NaN or infinite", labels)
+    dtype = None  # files that name no dtype: NumPy's choice for the labels
+    if "classes_dtype" in extra:
+        rule = "a NumPy dtype string such as '<U6' or '<i8'"
+        if not isinstance(dtype_text, str) or len(dtype_text) > 32:
+            raise _entry_error("extra.classes_dtype", rule, dtype_text)
+        try:
+            dtype = np.dtype(dtype_text)
+        except (TypeError, ValueError):
+            raise _entry_error("extra.classes_dtype", rule, dtype_text) from None
+        if dtype.kind not in _LABEL_KINDS:
+            raise _entry_error("extra.classes_dtype", "a dtype of bool, integer, float or string labels "
+                               "(kinds b, i, u, f, U, or O for labels of mixed types)", dtype_text)
+    try:
+        classes = np.asarray(labels, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):
+        raise ModelFileError(f"its class labels {labels[:10]!r} cannot be held as {dtype_text!r}") from None
+    if classes.shape != (len(labels),) or classes.tolist() != labels:  # e.g. '<U1' would cut 'setosa' to 's'
+        raise ModelFileError(f"its class labels {labels[:10]!r} do not survive as {dtype_text!r} (they would read "
+                             f"{classes.tolist()[:10]!r}); the file was damaged or edited")
+    if len(set(classes.tolist())) != len(labels):
+        raise _entry_error("extra.classes", "a list of distinct labels", labels)
+    with contextlib.suppress(TypeError):  # labels of mixed types have no order to check
+        if sorted(labels) != labels:
+            raise _entry_error("extra.classes", "a sorted list of labels (as fit stores them)", labels)
+    outputs = network.out_features
+    activation = network.output_activation
+    one_sigmoid = outputs == 1 and activation is not None and activation.name == "sigmoid"
+    if (one_sigmoid and len(labels) != 2) or (not one_sigmoid and len(labels) != outputs):
+        rule = "2 classes (one sigmoid output)" if outputs == 1 else f"one class per output ({outputs})"
+        raise ModelFileError(f"it lists {len(labels)} classes, but its network has {outputs} output(s), which "
+                             f"needs {rule}")
+    return classes
+
+
+def _history(value: Any) -> Any:
+    from .history import History
+
+    if not isinstance(value, dict):
+        raise _entry_error("history", "a JSON object (History.to_dict())", value)
+    rules = {"epochs": (list, "a list of epoch numbers"), "history": (dict, "a JSON object of lists of numbers"),
+             "notes": (list, "a list of strings")}
+    for key, (kind, rule) in rules.items():
+        if key in value and not isinstance(value[key], kind):
+            raise _entry_error(f"history.{key}", rule, value[key])
+    curves = value.get("history", {})
+    for key, values in curves.items():
+        if not isinstance(values, list) or not all(_number(v) for v in values):
+            raise _entry_error(f"history.history.{key}", "a list of numbers", values)
+    if not all(type(e) is int for e in value.get("epochs", [])):
+        raise _entry_error("history.epochs", "a list of epoch numbers", value["epochs"])
+    if not all(isinstance(n, str) for n in value.get("notes", [])):
+        raise _entry_error("history.notes", "a list of strings", value["notes"])
+    if value.get("baseline_loss") is not None and not _number(value["baseline_loss"]):
+        raise _entry_error("history.baseline_loss", "a number or null", value["baseline_loss"])
+    if not isinstance(value.get("interrupted", False), bool):
+        raise _entry_error("history.interrupted", "true or false", value["interrupted"])
+    if value.get("failed") is not None and not isinstance(value["failed"], str):
+        raise _entry_error("history.failed", "a string or null", value["failed"])
+    try:
+        return History.from_dict(value)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ModelFileError(f"its entry 'history' cannot be read: {_detail(exc, 200)}") from None
+
+
+def _curves(extra: dict[str, Any]) -> dict[str, Any]:
+    """The estimator's training curves in ``extra`` (absent from files written before they were saved)."""
+    curves: dict[str, Any] = {}
+    for key in ("loss_curve", "validation_scores"):
+        value = extra.get(key)
+        if key in extra and not (value is None and key == "validation_scores"):
+            if not isinstance(value, list) or not all(_number(v) for v in value):
+                raise _entry_error(f"extra.{key}", "a list of numbers" + (" or null" if key != "loss_curve" else ""),
+                                   value)
+        if key in extra:
+            curves[key] = value
+    for key in ("n_iter", "t"):
+        if key in extra:
+            if type(extra[key]) is not int or extra[key] < 0:
+                raise _entry_error(f"extra.{key}", "an integer >= 0", extra[key])
+            curves[key] = extra[key]
+    return curves
+
+
+def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> EstimatorFile:
+    """The parts of an estimator's model file (``kind`` "classifier" or "regressor"), each checked.
+
+    The network is built only after its arrays match its declared structure
+    (:func:`build_network`); then the scaler (a fitted one, finite, one value per
+    feature: ``scaler: null`` is refused, never read as "unscaled"), ``n_features_in``
+    and the feature names (against the network's inputs), the classes (one per output,
+    or two for one sigmoid output; their dtype must hold them unchanged) or the target
+    statistics (finite, one per output, scale > 0), ``history``, ``extra`` and
+    ``training_data`` (their JSON types). Anything wrong is a :class:`ModelFileError`
+    naming the entry (or a ``KeyError`` for a missing one); :func:`load` adds the path.
+    Both ``nk.load`` and the CLI's ``SavedEstimator`` read estimator files through this.
+    """
+    from .data.scalers import scaler_from_model_file
+
+    if kind not in ("classifier", "regressor"):
+        raise ModelFileError(f"an estimator file has kind 'classifier' or 'regressor'; got {kind!r}")
+    for key in ("params", "network", "scaler", "n_features_in", "history"):
+        if key not in meta:
+            raise KeyError(key)
+    params = meta["params"]
+    if not isinstance(params, dict):
+        raise _entry_error("params", "a JSON object of the estimator's parameters", params)
+    extra = meta.get("extra", {})
+    if not isinstance(extra, dict):
+        raise _entry_error("extra", "a JSON object", extra)
+    network = build_network(meta["network"], arrays)
+    if not isinstance(network, Sequential):
+        raise ModelFileError(f"this {kind} model file holds a {type(network).__name__}, not the Sequential network "
+                             "an estimator trains; load it with nk.load instead")
+    network.eval()
+    if network.in_features is None or network.out_features is None:
+        raise ModelFileError("its network has no Dense layer, so it is not an estimator's network")
+    n_features = meta["n_features_in"]
+    if type(n_features) is not int or n_features < 1:
+        raise _entry_error("n_features_in", "an integer >= 1", n_features)
+    if network.in_features is not None and network.in_features != n_features:
+        raise ModelFileError(f"its entry 'n_features_in' says {n_features} features, but its network takes "
+                             f"{network.in_features} inputs")
+    try:
+        scaler = scaler_from_model_file(meta["scaler"], n_features)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelFileError(f"its entry 'scaler' cannot be used: {_detail(exc, 300)}") from None
+    names = meta.get("feature_names")
+    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+        raise _entry_error("feature_names", "a list of column names (strings) or null", names)
+    if names is not None and len(names) != n_features:
+        raise ModelFileError(f"its entry 'feature_names' has {len(names)} names, but the model takes {n_features} "
+                             "features")
+    if names is not None and len(set(names)) != len(names):
+        raise _entry_error("feature_names", "a list of distinct column names", names)
+    training_data = meta.get("training_data")
+    if "training_data" in meta and not isinstance(training_data, dict):
+        raise _entry_error("training_data", "a JSON object describing the training data", training_data)
+    history = _history(meta["history"])
+    parts = EstimatorFile(kind, params, network, scaler, n_features, names, history, extra,
+                          training_data=training_data, curves=_curves(extra))
+    outputs = network.out_features or 0
+    if kind == "classifier":
+        parts.classes = _classes(extra, network)
+    else:
+        parts.y_mean = _numbers(extra, "y_mean", outputs)
+        parts.y_scale = _numbers(extra, "y_scale", outputs, positive=True)
+        y_1d = extra.get("y_1d", True)
+        if not isinstance(y_1d, bool):
+            raise _entry_error("extra.y_1d", "true or false", y_1d)
+        parts.y_1d = y_1d
+    return parts
 
 
 # ---------------------------------------------------------------- helpers
@@ -405,18 +712,111 @@ def _atomic_write(path: Path, data: bytes) -> None:
                 os.close(dir_fd)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _file_limit(max_bytes: int | None) -> int:
+    """The size limit for one read: ``max_bytes``, else the environment variable, else :data:`MAX_FILE_BYTES`."""
+    if max_bytes is not None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ParameterError(f"max_bytes must be a positive number of bytes (an int); got {max_bytes!r}")
+        return max_bytes
+    text = os.environ.get(MAX_FILE_BYTES_ENV)
+    if text is None or not text.strip():
+        return MAX_FILE_BYTES
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ParameterError(f"the environment variable {MAX_FILE_BYTES_ENV} must be a positive number of bytes, "
+                             f"e.g. {MAX_FILE_BYTES}; got {text!r}")
+    return value
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(path: Path, mode: int) -> ModelFileError:
+    what = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return ModelFileError(f"cannot load {path}: it is {what}, not a model file; neuronkit reads model files only "
+                          "from regular files (a file written by nk.save()). Give the path of one.")
+
+
+def _too_large(path: Path, size: int, limit: int) -> ModelFileError:
+    return ModelFileError(
+        f"cannot load {path}: the file is {size:,} bytes, more than the limit of {limit:,} bytes for a model file. "
+        f"If it is a model you trust, raise the limit: nk.load(path, max_bytes=...) or the environment variable "
+        f"{MAX_FILE_BYTES_ENV}.")
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    """The whole file, read once and never more than ``limit`` bytes; only a regular file is opened."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
         where = "" if path.is_absolute() else f" (relative to the current directory {Path.cwd()})"
         raise ModelFileNotFoundError(f"cannot load {path}: no such file{where}; check the path") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"cannot load {path}: it is a directory, not a model file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path, info.st_mode)
+    if info.st_size > limit:
+        raise _too_large(path, info.st_size, limit)
+    # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not wait for a writer
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
+        wanted = min(os.fstat(fd).st_size, limit) + 1  # one byte more tells a file that grew past its size
+        data = fh.read(wanted)
+        if len(data) == wanted:  # longer than its size said (it grew, or a size-less file): read on, bounded
+            parts = [data]
+            total = len(data)
+            while total <= limit and (chunk := fh.read(min(1 << 24, limit + 1 - total))):
+                parts.append(chunk)
+                total += len(chunk)
+            data = b"".join(parts)
+            if len(data) > limit:
+                raise _too_large(path, len(data), limit)
     if not data:
         raise ModelFileError(f"cannot load {path}: the file is empty (0 bytes). It was created but never written, "
                              "e.g. by an interrupted copy or download; save or copy the model again.")
     return data
+
+
+# a JSON string (escapes included): removed before brackets are counted, so brackets inside strings do not count
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_OPEN, _CLOSE = np.zeros(256, np.int8), np.zeros(256, np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_CLOSE[[ord("]"), ord("}")]] = 1
+
+
+def json_depth(text: bytes) -> int:
+    """The deepest nesting of ``[``/``{`` in a JSON text, found without parsing it (strings are skipped).
+
+    Linear in the length and recursion-free, so a header nested 10,000 deep is measured,
+    and refused, before ``json.loads`` could exhaust the stack.
+
+    >>> json_depth(b'{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', text), dtype=np.uint8)
+    deepest = depth = 0
+    for start in range(0, codes.size, 1 << 20):  # in blocks, so a 16 MiB header needs no 100 MB of counts
+        block = codes[start:start + (1 << 20)]
+        levels = depth + np.cumsum(_OPEN[block].astype(np.int32) - _CLOSE[block])
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+    return deepest
+
+
+def _loads(text: bytes | str, error: Callable[[str], ModelFileError]) -> Any:
+    """``json.loads`` of a text of bounded depth; ``error(what)`` makes the exception for a text it refuses."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    depth = json_depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise error(f"is JSON nested {depth} deep, deeper than the limit of {MAX_JSON_DEPTH}")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: only if the depth scan were wrong; never a crash
+        raise error(f"is not valid JSON ({str(exc)[:200]})") from None
 
 
 def _not_a_model_file(path: Path, data: bytes) -> ModelFileError:
@@ -458,12 +858,13 @@ def _parse_header(path: Path, data: bytes) -> tuple[dict[str, Any], int]:
         raise _not_a_model_file(path, data)
     header_len = int.from_bytes(data[:8], "little")
     header_end = 8 + header_len
-    if header_len > _MAX_HEADER_BYTES or header_end > len(data):
+    if header_end > len(data):
         raise _truncated(path, header_end, len(data))
-    try:
-        header = json.loads(data[8:header_end])
-    except ValueError as exc:
-        raise _corrupted(path, f"its header is not valid JSON ({exc})") from None
+    if header_len > MAX_HEADER_BYTES:
+        raise ModelFileError(f"cannot load {path}: its header is {header_len:,} bytes, more than the limit of "
+                             f"{MAX_HEADER_BYTES:,} bytes; a neuronkit model's description is far smaller, so the file "
+                             "is damaged or was crafted. Save the model again.")
+    header = _loads(data[8:header_end], lambda what: _corrupted(path, f"its header {what}"))
     if not isinstance(header, dict):
         raise _corrupted(path, "its header is not a JSON object")
     return header, header_end
@@ -506,6 +907,7 @@ def _neuronkit_metadata(path: Path, header: dict[str, Any]) -> dict[str, str]:
 def _check_layout(path: Path, data: bytes, header: dict[str, Any], header_end: int) -> None:
     """Check the array entries' offsets against the file size, to tell truncation from corruption."""
     data_end = 0
+    spans = []
     for name, entry in header.items():
         if name == "__metadata__":
             continue
@@ -513,7 +915,23 @@ def _check_layout(path: Path, data: bytes, header: dict[str, Any], header_end: i
         if (not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets)
                 or not 0 <= offsets[0] <= offsets[1]):
             raise _corrupted(path, f"the header entry for array {name!r} is malformed")
+        dtype, shape = entry.get("dtype"), entry.get("shape")
+        if dtype not in _SAFETENSORS_DTYPES:
+            raise _corrupted(path, f"array {name!r} has dtype {str(dtype)[:40]!r}; model files hold "
+                                   f"{', '.join(_SAFETENSORS_DTYPES)}")
+        if not isinstance(shape, list) or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+            raise _corrupted(path, f"array {name!r} has shape {str(shape)[:80]}; a shape is a list of at most 32 "
+                                   "sizes >= 0")
+        nbytes = math.prod(shape) * np.dtype(_SAFETENSORS_DTYPES[dtype]).itemsize
+        if nbytes != offsets[1] - offsets[0]:
+            raise _corrupted(path, f"array {name!r} is declared {dtype} of shape {tuple(shape)}, {nbytes:,} bytes, "
+                                   f"but its data spans {offsets[1] - offsets[0]:,} bytes")
+        spans.append((offsets[0], offsets[1], name))
         data_end = max(data_end, offsets[1])
+    spans.sort()
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise _corrupted(path, f"the data of arrays {first!r} and {second!r} overlap")
     if header_end + data_end > len(data):
         raise _truncated(path, header_end + data_end, len(data))
     if header_end + data_end < len(data):

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ParameterTypeError, ShapeError
+from .errors import DataError, ParameterTypeError, ShapeError
 from .registry import Registry
 from .validation import check_array, check_consistent_length, must_be
 
@@ -44,12 +44,37 @@ def metric(name: str) -> Callable[[Metric], Metric]:
 
 
 def _labels(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Class labels of any kind (numbers or strings), one per sample, as flat arrays of equal length."""
-    for arg, value in (("y_true", y_true), ("y_pred", y_pred)):
-        if value is None:
-            raise ParameterTypeError(must_be(arg, "an array of labels", value, f"metric {name!r}:"))
-    a, b = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    check_consistent_length(a, b, names=("y_true", "y_pred"), owner=f"metric {name!r}")
+    """Class labels of any kind (numbers or strings), one per sample, as flat arrays of equal length.
+
+    Each must be 1-D, or a single column (n, 1); a (1, n) row or an (n, k) table is refused, not
+    flattened (``[1, 2, 3, 4]`` against ``[[1, 2, 3, 4]]`` is 4 samples against 1), unless both
+    are (n, k) tables of the same shape: k labels per sample (multi-label), each counted. Complex
+    values, and text labels compared with numbers (they would never match), are refused too.
+    """
+    owner = f"metric {name!r}"
+    arrays = []
+    pair = [np.asarray(v) if v is not None else None for v in (y_true, y_pred)]
+    multilabel = (pair[0] is not None and pair[1] is not None and pair[0].ndim == 2
+                  and pair[0].shape == pair[1].shape)
+    for arg, value, arr in (("y_true", y_true, pair[0]), ("y_pred", y_pred, pair[1])):
+        if arr is None:
+            raise ParameterTypeError(must_be(arg, "an array of labels", value, f"{owner}:"))
+        if arr.ndim == 2 and (arr.shape[1] == 1 or multilabel):
+            arr = arr.reshape(-1)
+        if arr.ndim != 1:
+            hint = f" (for one-hot or probability rows, take {arg}.argmax(axis=1) first)" if arr.ndim == 2 else ""
+            raise ShapeError(f"{owner}: {arg} must hold one label per sample, shape (n_samples,) or (n_samples, 1) "
+                             f"(or both (n_samples, k): k labels each); got shape {arr.shape}{hint}")
+        if arr.dtype.kind == "c":
+            raise DataError(f"{owner}: {arg} holds complex numbers; class labels are numbers or text")
+        arrays.append(arr)
+    a, b = arrays
+    check_consistent_length(a, b, names=("y_true", "y_pred"), owner=owner)
+    kinds = {arr.dtype.kind for arr in arrays}
+    if kinds & set("US") and kinds & set("biuf"):
+        text, numbers = ("y_true", "y_pred") if a.dtype.kind in "US" else ("y_pred", "y_true")
+        raise DataError(f"{owner}: {text} holds text labels but {numbers} holds numbers, so none can match; give "
+                        "both as the same kind of label (e.g. the estimator's classes_)")
     return a, b
 
 

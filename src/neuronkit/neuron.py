@@ -27,7 +27,7 @@ and a layer's neuron views (``layer.neurons[i]``) both call it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .engine import Tensor, no_grad
 from .errors import ParameterError, ParameterTypeError, ShapeError
-from .validation import check_array, check_number, must_be
+from .validation import check_array, check_int, check_number, must_be
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -65,27 +65,93 @@ class Explanation:
     output: float
     digits: int = 10
     layer_z: tuple[float, ...] | None = field(default=None)
+    #: show only the ``top`` products largest in |wᵢ·xᵢ| (and a "… N more" line); None: all
+    top: int | None = None
+    #: the input before scaling (an estimator's scaler), shown next to each scaled xᵢ
+    raw_inputs: tuple[float, ...] | None = None
+    #: a name per input (feature names), shown next to each xᵢ
+    input_names: tuple[str, ...] | None = None
+
+    def annotated(self, *, top: int | None = None, raw: Any = None, names: Any = None) -> Explanation:
+        """The same explanation, shown with only the ``top`` largest products |wᵢ·xᵢ| (a "… N more" line
+        stands for the rest), the unscaled input ``raw`` next to each scaled xᵢ, and/or the ``names``
+        of the inputs. Options left as None keep their current setting.
+
+        >>> e = Neuron([0.1, -2.0, 0.5], bias=0.0).explain([1.0, 1.0, 1.0])
+        >>> print(e.annotated(top=2))
+        neuron (identity) on input x (3 values; the 2 largest products |wi·xi| shown)
+          1. products     w2·x2 = -2 × 1 = -2
+                          w3·x3 = 0.5 × 1 = 0.5
+                          … 1 more, together 0.1
+          2. sum          Σ wi·xi = -1.4
+          3. add bias     z = -1.4 + 0 = -1.4   (the activation potential)
+          4. activation   identity(z) = z = -1.4
+          5. output       -1.4
+        """
+        n = len(self.inputs)
+        owner = f"explanation of {self.label}"
+        if top is not None:
+            top = check_int(top, "top", low=1, owner=owner)
+        raw_values = self.raw_inputs
+        if raw is not None:
+            arr = check_array(raw, "raw", ndim=None, dtype=np.float64, finite=False, min_samples=0, owner=owner)
+            if arr.shape != (n,):
+                raise ShapeError(f"{owner}: raw must hold the {n} unscaled input values; got shape {arr.shape}")
+            raw_values = tuple(float(v) for v in arr)
+        labels = self.input_names
+        if names is not None:
+            if isinstance(names, (str, bytes)) or not hasattr(names, "__len__") or len(names) != n:
+                raise ParameterError(must_be("names", f"a list of {n} input names", names, owner))
+            labels = tuple(str(v) for v in names)
+        return replace(self, top=self.top if top is None else top, raw_inputs=raw_values, input_names=labels)
 
     def to_dict(self) -> dict[str, Any]:
         return {"neuron": self.label, "inputs": list(self.inputs), "weights": list(self.weights),
                 "products": list(self.products), "weighted_sum": self.weighted_sum, "bias": self.bias,
                 "z": self.z, "activation": self.activation, "formula": self.formula, "output": self.output,
-                "layer_z": None if self.layer_z is None else list(self.layer_z)}
+                "layer_z": None if self.layer_z is None else list(self.layer_z),
+                "raw_inputs": None if self.raw_inputs is None else list(self.raw_inputs),
+                "input_names": None if self.input_names is None else list(self.input_names)}
 
     def __str__(self) -> str:
         f = lambda v: _fmt(v, self.digits)  # noqa: E731
-        xs = ", ".join(f(v) for v in self.inputs)
-        lines = [f"{self.label} ({self.activation}) on input x = [{xs}]"]
-        for i, (w, x, p) in enumerate(zip(self.weights, self.inputs, self.products), start=1):
-            head = "  1. products     " if i == 1 else " " * 18
-            lines.append(f"{head}w{i}·x{i} = {f(w)} × {f(x)} = {f(p)}")
-        terms = " + ".join(f(p) for p in self.products) if self.products else "0"
-        lines.append(f"  2. sum          Σ wi·xi = {terms} = {f(self.weighted_sum)}")
+        n = len(self.products)
+        shown = list(range(n))
+        if self.top is not None and self.top < n:  # the largest |wi·xi| first (stable: ties keep input order)
+            shown = sorted(shown, key=lambda i: -abs(self.products[i]))[:self.top]
+        if len(shown) < n:
+            head = (f"{self.label} ({self.activation}) on input x ({n} values; the {len(shown)} largest products "
+                    "|wi·xi| shown)")
+        else:
+            head = f"{self.label} ({self.activation}) on input x = [{', '.join(f(v) for v in self.inputs)}]"
+        if self.raw_inputs is not None:
+            head += "; x is the scaled input, raw = the value before scaling"
+        lines = [head]
+        for k, i in enumerate(shown):
+            lead = "  1. products     " if k == 0 else " " * 18
+            w, x, p = self.weights[i], self.inputs[i], self.products[i]
+            lines.append(f"{lead}w{i + 1}·x{i + 1} = {f(w)} × {f(x)} = {f(p)}{self._note(i, f)}")
+        if len(shown) < n:
+            kept = set(shown)
+            rest = sum(p for i, p in enumerate(self.products) if i not in kept)
+            lines.append(f"{' ' * 18}… {n - len(shown)} more, together {f(rest)}")
+            lines.append(f"  2. sum          Σ wi·xi = {f(self.weighted_sum)}")
+        else:
+            terms = " + ".join(f(p) for p in self.products) if self.products else "0"
+            lines.append(f"  2. sum          Σ wi·xi = {terms} = {f(self.weighted_sum)}")
         lines.append(f"  3. add bias     z = {f(self.weighted_sum)} + {f(self.bias)} = {f(self.z)}"
                      "   (the activation potential)")
         lines.append(f"  4. activation   {self._activation_step(f)}")
         lines.append(f"  5. output       {f(self.output)}")
         return "\n".join(lines)
+
+    def _note(self, i: int, f: Any) -> str:
+        parts = []
+        if self.input_names is not None:
+            parts.append(self.input_names[i])
+        if self.raw_inputs is not None:
+            parts.append(f"raw {f(self.raw_inputs[i])}")
+        return f"   (x{i + 1}: {', '.join(parts)})" if parts else ""
 
     def _activation_step(self, f) -> str:
         if self.layer_z is not None:
@@ -102,15 +168,25 @@ class Explanation:
         p.text(str(self))
 
 
+def _check_finite_input(x: np.ndarray, label: str) -> None:
+    """Refuse NaN or ±inf in a neuron's input (its output would be a meaningless nan), naming the position."""
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        where = ", ".join(f"x{i + 1} = {x[i]}" for i in bad[:3]) + (", …" if bad.size > 3 else "")
+        raise ParameterError(f"{label}: the input must hold finite numbers; got {where}. Replace missing or "
+                        "infinite values (e.g. by the feature's mean) before asking the neuron")
+
+
 def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: np.ndarray, *,
                    label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0,
                    width: int = 1) -> Explanation:
-    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype."""
+    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype (``x`` must be finite)."""
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
     x = check_array(x, "x", ndim=None, dtype=dtype, finite=False, min_samples=0, owner="explain_neuron")
     if w.ndim != 1 or x.shape != w.shape:
         raise ShapeError(f"explain_neuron: x must have the weights' shape {w.shape}; got shape {x.shape}")
+    _check_finite_input(x, label)
     b = dtype.type(bias)
     products = w * x
     weighted_sum = dtype.type(0)
@@ -168,11 +244,24 @@ class Neuron:
         if arr.shape != self.weights.shape:
             raise ShapeError(f"this neuron has {self.weights.size} weights, so the input needs {self.weights.size} "
                              f"values; got shape {arr.shape}")
+        _check_finite_input(arr, "Neuron")
         return arr
 
-    def explain(self, x: Any) -> Explanation:
-        """The arithmetic on input ``x``: products, their sum, the bias, z, the activation, the output."""
-        return explain_neuron(self.weights, self.bias, self.activation, self._input(x))
+    def explain(self, x: Any, *, top: int | None = None, raw: Any = None, names: Any = None) -> Explanation:
+        """The arithmetic on input ``x``: products, their sum, the bias, z, the activation, the output.
+
+        ``top``: list only the ``top`` products largest in |wᵢ·xᵢ| (a "… N more" line for the rest);
+        ``raw``: the input before scaling, shown next to each xᵢ; ``names``: a name per input.
+        The default (all None) writes out every product. See :meth:`Explanation.annotated`.
+
+        >>> n = Neuron(weights=[0.8, 0.6], bias=0.2, activation="relu")
+        >>> print(n.explain([0.5, 0.3], names=["sepal", "petal"], raw=[5.1, 1.4]).__str__().splitlines()[1])
+          1. products     w1·x1 = 0.8 × 0.5 = 0.4   (x1: sepal, raw 5.1)
+        """
+        explanation = explain_neuron(self.weights, self.bias, self.activation, self._input(x))
+        if top is None and raw is None and names is None:
+            return explanation
+        return explanation.annotated(top=top, raw=raw, names=names)
 
     def __call__(self, x: Any) -> float:
         return self.explain(x).output

@@ -178,6 +178,10 @@ def check_array(X: Any, name: str = "X", *, ndim: int | Sequence[int] | None = 2
         raise DataError(f"{who} holds complex numbers; neuronkit works on real numbers "
                         f"(take {name}.real or abs({name}) first if that is what you mean)")
     if array.dtype.kind not in "biuf":
+        if array.dtype.kind == "O" and array.ndim and any(v is None for v in array.flat):  # float(None): NaN
+            where = np.argwhere(np.frompyfunc(lambda v: v is None, 1, 1)(array).astype(bool))[0]
+            raise DataError(f"{who} holds None at index {tuple(int(i) for i in where)}; give a number "
+                            "there (or drop or impute the missing value first)")
         try:
             array = array.astype(np.float64)  # strings of numbers are fine; anything else fails here
         except (TypeError, ValueError) as exc:

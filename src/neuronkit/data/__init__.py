@@ -21,11 +21,14 @@ module             holds
 =================  ==============================================================
 ``dataset``        :class:`Dataset`
 ``arrays``         :func:`as_arrays` (X and y checked through :mod:`neuronkit.validation`)
-``csv``            :func:`load_csv`, :func:`load_features_csv`
+``csv``            :func:`read_table` (a :class:`Table`: streamed, bounded, regular files only),
+                   :func:`load_csv`, :func:`load_features_csv`
+``preprocess``     :class:`Recipe` (one-hot categories, imputation; plain JSON in the model file),
+                   :func:`check_training_data` (a model's record of its training data)
 ``datasets``       bundled and generated datasets by name (``nk.datasets``)
-``sources``        :func:`load_data`, :func:`targets_for`, :func:`check_features`
-                   (what the command line does with ``DATA``)
-``split``          :func:`train_test_split`, :func:`train_val_test_split`
+``sources``        :func:`load_data`, :func:`prepare_training`, :func:`prepare_evaluation`,
+                   :func:`prepare_prediction` (what the command line does with ``DATA``)
+``split``          :func:`train_test_split`, :func:`train_val_test_split`, :func:`split_indices`
 ``scalers``        :class:`StandardScaler`, :class:`MinMaxScaler`, :class:`IdentityScaler`,
                    the :data:`SCALERS` registry, :func:`get_scaler`
 ``batches``        :func:`batch_indices` (the one batch iterator), :func:`batches`
@@ -42,15 +45,26 @@ from ..errors import DataError
 from ..validation import all_finite as _all_finite  # noqa: F401  (training imports it from here, for now)
 from .arrays import as_arrays
 from .batches import batch_indices, batches
-from .csv import MAX_AUTO_CLASSES, MISSING_TOKENS, load_csv, load_features_csv
+from .csv import MAX_AUTO_CLASSES, MAX_CSV_BYTES, MISSING_TOKENS, Table, load_csv, load_features_csv, read_table
 from .dataset import TASKS, Dataset, Task
+from .preprocess import Recipe, check_training_data
 from .scalers import SCALERS, IdentityScaler, MinMaxScaler, Scaler, StandardScaler, get_scaler
-from .sources import check_features, load_data, targets_for
-from .split import train_test_split, train_val_test_split
+from .sources import (
+                      EvaluationData,
+                      TrainingData,
+                      check_features,
+                      load_data,
+                      prepare_evaluation,
+                      prepare_prediction,
+                      prepare_training,
+                      targets_for,
+)
+from .split import split_indices, train_test_split, train_val_test_split
 
 __all__ = [
-    "DataError", "Dataset", "IdentityScaler", "MAX_AUTO_CLASSES", "MISSING_TOKENS", "MinMaxScaler", "SCALERS",
-    "Scaler", "StandardScaler", "TASKS", "Task", "as_arrays", "batch_indices", "batches", "check_features",
-    "get_scaler", "load_csv", "load_data", "load_features_csv", "targets_for", "train_test_split",
-    "train_val_test_split",
+    "DataError", "Dataset", "EvaluationData", "IdentityScaler", "MAX_AUTO_CLASSES", "MAX_CSV_BYTES", "MISSING_TOKENS",
+    "MinMaxScaler", "Recipe", "SCALERS", "Scaler", "StandardScaler", "TASKS", "Table", "Task", "TrainingData",
+    "as_arrays", "batch_indices", "batches", "check_features", "check_training_data", "get_scaler", "load_csv",
+    "load_data", "load_features_csv", "prepare_evaluation", "prepare_prediction", "prepare_training", "read_table",
+    "split_indices", "targets_for", "train_test_split", "train_val_test_split",
 ]

@@ -1,20 +1,31 @@
-"""CSV files: a table with a header row read into a :class:`~neuronkit.data.Dataset`, or into features.
+"""CSV files: a table read into a :class:`Table` (named columns, numeric or text, with their line numbers),
+a :class:`~neuronkit.data.Dataset`, or the features of new samples.
 
-Reading is the standard library's ``csv``; every problem is a
-:class:`~neuronkit.errors.DataError` naming the file, the column and the line
-(numbered as in a text editor or spreadsheet, the header on line 1) and what to do.
+Reading is the standard library's ``csv``, streamed: only regular files are
+opened (a FIFO or a device is refused before any read), a file larger than
+``max_bytes`` is refused before any read, and the rows are converted in chunks,
+so memory stays proportional to the file (a number takes 8 bytes, whatever its
+text). Every problem is a :class:`~neuronkit.errors.DataError` naming the file,
+the column and the line (numbered as in a text editor or spreadsheet, the
+header on line 1) and what to do.
+
+A first line of numbers only is data, not a header: the columns are then named
+``x0, x1, …`` and :attr:`Table.notes` says so.
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 import math
 import os
-from collections.abc import Sequence
+import stat
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -26,26 +37,501 @@ from .dataset import TASKS, Dataset, Task
 MAX_AUTO_CLASSES = 20
 #: cell values (compared lower-case, after stripping spaces) that count as missing in a CSV file
 MISSING_TOKENS = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "?"})
+#: the largest CSV file read unless ``max_bytes`` (``--max-csv-mb``) raises the limit: 256 MiB
+MAX_CSV_BYTES = 256 * 2**20
+#: the largest magnitude a float32 feature holds
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 _DELIMITERS = (",", "\t", ";", "|")
+_CHUNK_CELLS = 1 << 14  # values converted at a time (at least 16 rows): all that is ever held as Python strings
+_SAMPLE_BYTES = 65536  # read to guess the delimiter
 
 
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A table of named columns, as read from a CSV file (or made from a dataset).
+
+    ``columns[name]`` is float64 for a numeric column (NaN where a value is
+    missing) or an object array of ``str`` for a text column (``None`` where
+    missing). ``lines[i]`` is the line of row ``i`` in the file (None for a
+    dataset: rows are then numbered from 1). ``sha256`` is the checksum of the
+    file's bytes (of the data, for a dataset). ``notes`` are things the reader
+    decided that a user should hear (a first line read as data).
+    """
+
+    name: str
+    header: list[str]
+    columns: dict[str, np.ndarray]
+    sha256: str
+    lines: np.ndarray | None = None
+    path: Path | None = None
+    headerless: bool = False
+    notes: tuple[str, ...] = ()
+    kind: str = "csv"  # or "dataset"
+
+    @property
+    def n_rows(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    @property
+    def where(self) -> str:
+        """How messages name the table: the file's path, or the dataset's name."""
+        return str(self.path) if self.path is not None else self.name
+
+    def is_text(self, name: str) -> bool:
+        return self.columns[name].dtype == object
+
+    def missing(self, name: str) -> np.ndarray:
+        column = self.columns[name]
+        return np.array([v is None for v in column], dtype=bool) if column.dtype == object else np.isnan(column)
+
+    def line(self, row: int) -> str:
+        """Where row ``row`` (0-based) is: ``line 7`` of the file, or ``row 7`` of a dataset."""
+        return f"line {int(self.lines[row])}" if self.lines is not None else f"row {row + 1}"
+
+    def lines_of(self, rows: Iterable[int], limit: int = 5) -> str:
+        """``line 3`` / ``lines 3, 4, 9 and 2 more``: where the given rows are."""
+        found = [int(r) for r in rows]
+        if self.lines is not None:
+            shown, word = [int(self.lines[r]) for r in found[:limit]], "line"
+        else:
+            shown, word = [r + 1 for r in found[:limit]], "row"
+        more = f" and {len(found) - limit} more" if len(found) > limit else ""
+        return f"{word}{'s' if len(found) > 1 else ''} {', '.join(map(str, shown))}{more}"
+
+
+# ----------------------------------------------------------------------------- reading
+def read_table(path: str | os.PathLike[str], *, delimiter: str | None = None, max_bytes: int | None = None,
+               text_columns: Collection[str] = ()) -> Table:
+    """Read a CSV file into a :class:`Table`; ``text_columns`` are kept as text even if they hold numbers.
+
+    A column is numeric when every value that is not missing is a number; one
+    text value makes it a text column. Only regular files are read, and only up
+    to ``max_bytes`` (None: :data:`MAX_CSV_BYTES`, 256 MiB).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "pets.csv"
+    >>> _ = path.write_text("weight,kind\\n4.0,cat\\n,dog\\n")
+    >>> table = read_table(path)
+    >>> table.header, table.columns["weight"].tolist(), table.columns["kind"].tolist(), table.lines.tolist()
+    (['weight', 'kind'], [4.0, nan], ['cat', 'dog'], [2, 3])
+    """
+    path = _as_path(path)
+    max_bytes = MAX_CSV_BYTES if max_bytes is None else check_int(max_bytes, "max_bytes", low=1)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ParameterError(must_be("delimiter", "a single character such as ',' or ';'", delimiter))
+    text = set(text_columns)
+    with _open_regular(path, max_bytes) as fh:
+        digest, blank = _checksum(fh, path, max_bytes)
+        if blank:
+            raise DataError(f"{path} is empty; a CSV file needs a header row of column names and at least one "
+                            "row of data.")
+        fh.seek(0)
+        if delimiter is None:
+            delimiter = _guess_delimiter(fh.read(_SAMPLE_BYTES).decode("utf-8-sig", errors="ignore"))
+        for _ in range(2):  # a second pass only if a column turned out to be text after its first chunk
+            fh.seek(0)
+            stream = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+            try:
+                header, columns, lines, headerless = _parse(stream, delimiter, path, text)
+                break
+            except _TextColumnFound as found:
+                text.add(found.name)
+            finally:
+                stream.detach()  # the file stays open for a second pass; the with-block closes it
+        else:  # pragma: no cover - the second pass knows every text column
+            raise DataError(f"{path}: cannot decide the column types")
+    notes: tuple[str, ...] = ()
+    if headerless:
+        shown = ", ".join(header[:3]) + (", …" if len(header) > 3 else "")
+        notes = (f"{path.name}: its first line is all numbers, so it was read as data, not as column names; "
+                 f"the columns are named {shown} (add a header line to name them).",)
+    return Table(path.stem, header, columns, digest, lines, path, headerless, notes)
+
+
+class _TextColumnFound(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _as_path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterTypeError(must_be("path", "a file path (str or pathlib.Path)", path))
+    return Path(path)
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n}"  # pragma: no cover
+
+
+def _not_regular(path: Path, mode: int) -> DataError:
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return DataError(f"{path} is {kind}, not a regular file; neuronkit reads CSV data only from files on disk. "
+                     "Save the data to a file first and give its path.")
+
+
+def _too_large(path: Path, size: int, max_bytes: int) -> DataError:
+    return DataError(f"{path} is {_size(size)}, more than the limit of {_size(max_bytes)} for a CSV file; raise the "
+                     f"limit with --max-csv-mb {math.ceil(size / 2**20) + 1} on the command line (max_bytes= in "
+                     "Python), or use a sample of the rows.")
+
+
+def _open_regular(path: Path, max_bytes: int) -> IO[bytes]:
+    """The file opened for binary reading, if it is a regular file no larger than ``max_bytes``."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"CSV file not found: {path} (full path {path.resolve()}); check the name and the "
+                        f"current directory ({Path.cwd()}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path, info.st_mode)
+    if info.st_size > max_bytes:
+        raise _too_large(path, info.st_size, max_bytes)
+    # O_NONBLOCK: should the path become a FIFO between the check and the open, the open does not wait for a writer
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(path, info.st_mode)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _checksum(fh: IO[bytes], path: Path, max_bytes: int) -> tuple[str, bool]:
+    """sha256 of the file's bytes, and whether they are all white space; refuses a file grown past ``max_bytes``."""
+    digest, size, blank = hashlib.sha256(), 0, True
+    while block := fh.read(1 << 20):
+        size += len(block)
+        if size > max_bytes:
+            raise _too_large(path, size, max_bytes)
+        digest.update(block)
+        blank = blank and not block.strip()
+    return digest.hexdigest(), blank
+
+
+def _guess_delimiter(text: str) -> str:
+    """The candidate that splits the first lines into the same number (>1) of fields, the most fields winning.
+
+    If none is consistent (a ragged file), the one that splits the header most,
+    so the ragged row gets a clear message; ``,`` when nothing splits at all.
+    """
+    sample = [line for line in text.splitlines()[:50] if line.strip()][:20]
+
+    def widths(delimiter: str) -> list[int]:
+        try:
+            return [len(row) for row in csv.reader(sample, delimiter=delimiter)] or [0]
+        except csv.Error:
+            return [0]
+
+    by_delimiter = {delimiter: widths(delimiter) for delimiter in _DELIMITERS}
+    consistent = [d for d, w in by_delimiter.items() if len(set(w)) == 1 and w[0] > 1]
+    if consistent:
+        return max(consistent, key=lambda d: by_delimiter[d][0])  # max keeps the first of equals
+    return max(_DELIMITERS, key=lambda d: by_delimiter[d][0])
+
+
+def _parse(stream: IO[str], delimiter: str, path: Path, text_columns: set[str],
+           ) -> tuple[list[str], dict[str, np.ndarray], np.ndarray, bool]:
+    """Header, columns, each row's first line number, and whether the file had no header."""
+    reader = csv.reader(stream, delimiter=delimiter)
+    header: list[str] | None = None
+    headerless = False
+    chunk: list[list[str]] = []
+    chunk_lines: list[int] = []
+    parts: list[list[np.ndarray]] = []
+    line_parts: list[np.ndarray] = []
+    interned: list[dict[str, str]] = []
+    previous_line = 0
+    chunk_rows = 16
+
+    def flush() -> None:
+        assert header is not None
+        by_column = list(zip(*chunk, strict=True))
+        for j, name in enumerate(header):
+            parts[j].append(_convert(by_column[j], name, name in text_columns, bool(parts[j]), interned[j],
+                                     chunk_lines, path))
+        line_parts.append(np.array(chunk_lines, dtype=np.int64))
+        chunk.clear()
+        chunk_lines.clear()
+
+    try:
+        for record in reader:
+            line, previous_line = previous_line + 1, reader.line_num
+            values = [value.strip() for value in record]
+            if not any(values):
+                continue
+            if header is None:
+                if all(_is_number(value) for value in values):
+                    header, headerless = [f"x{i}" for i in range(len(values))], True
+                else:
+                    _check_header(values, path, delimiter)
+                    header = values
+                parts = [[] for _ in header]
+                interned = [{} for _ in header]
+                chunk_rows = max(16, _CHUNK_CELLS // len(header))
+                if not headerless:
+                    continue
+            if len(values) != len(header):
+                raise DataError(
+                    f"{path}, line {line}: expected {len(header)} fields (one per header column) but got "
+                    f"{len(values)}. Check for a missing or extra {delimiter!r}; a value that contains "
+                    f"{delimiter!r} must be in double quotes.")
+            chunk.append(values)
+            chunk_lines.append(line)
+            if len(chunk) >= chunk_rows:
+                flush()
+    except csv.Error as exc:
+        raise DataError(f"{path}, line {reader.line_num}: cannot parse the CSV ({exc}); "
+                        "check the quotes on that line.") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (near line {previous_line + 1}, byte "
+                        f"{exc.object[exc.start:exc.start + 1]!r}); save it as 'CSV UTF-8' or convert it, e.g. "
+                        "iconv -f latin1 -t utf-8.") from None
+    if header is None:  # only delimiters and spaces
+        raise DataError(f"{path} has no column names; a CSV file needs a header row of column names "
+                        "and at least one row of data.")
+    if chunk:
+        flush()
+    if not line_parts:
+        raise DataError(f"{path}: only a header ({len(header)} columns: {', '.join(header)}) and no data rows; "
+                        "add at least one row of values.")
+    columns = {}
+    for j, name in enumerate(header):  # one column at a time, its chunks freed as it is joined
+        columns[name] = np.concatenate(parts[j])
+        parts[j].clear()
+    return header, columns, np.concatenate(line_parts), headerless
+
+
+def _convert(values: Sequence[str], name: str, as_text: bool, seen_before: bool, interned: dict[str, str],
+             lines: list[int], path: Path) -> np.ndarray:
+    """One chunk of one column: float64 (NaN for missing), or object str (None for missing) for a text column."""
+    if as_text:
+        return np.array([None if v.lower() in MISSING_TOKENS else interned.setdefault(v, v) for v in values],
+                        dtype=object)
+    try:
+        numbers = np.array(values, dtype=np.float64)
+    except ValueError:
+        numbers = np.empty(len(values), dtype=np.float64)
+        for i, value in enumerate(values):
+            if value.lower() in MISSING_TOKENS:
+                numbers[i] = np.nan
+                continue
+            try:
+                numbers[i] = float(value)
+            except ValueError:
+                if seen_before:  # earlier chunks were read as numbers: read the file again, this column as text
+                    raise _TextColumnFound(name) from None
+                return _convert(values, name, True, False, interned, lines, path)
+    infinite = np.flatnonzero(np.isinf(numbers))
+    if infinite.size:
+        i = int(infinite[0])
+        raise DataError(f"{path}: column {name!r} has an infinite value ({values[i]!r}) on line {lines[i]}; "
+                        "replace it with a finite number or delete the row.")
+    return numbers
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _check_header(header: list[str], path: Path, delimiter: str) -> None:
+    numbers = [float(name) for name in header if _is_number(name)]
+    if len(header) >= 2 and len(numbers) >= len(header) - 1 and (
+            len(set(numbers)) < len(numbers) or not all(v.is_integer() for v in numbers)):
+        shown = delimiter.join(header[:8]) + (delimiter + "..." if len(header) > 8 else "")
+        raise DataError(f"{path}: line 1 ({shown}) looks like data, not column names; the first line must be a "
+                        "header. Add a line naming each column (e.g. x1,x2,...,label) at the top.")
+    for position, name in enumerate(header, start=1):
+        if not name:
+            raise DataError(f"{path}: column {position} of the header has no name; name it or delete the "
+                            f"column (a {delimiter!r} at the end of every line also makes an empty column).")
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise DataError(f"{path}: the column name {name!r} appears twice in the header (columns "
+                            f"{seen[name]} and {position}); rename one so every column name is unique.")
+        seen[name] = position
+
+
+# ----------------------------------------------------------------------------- columns as features and targets
+def column_index(header: Sequence[str], name: str, where: str, what: str = "target",
+                 advice: str = "Pass target= one of these (default: the last column).") -> str:
+    """``name`` if the header has it, else a :class:`DataError` listing the columns and the closest name."""
+    if name in header:
+        return name
+    close = difflib.get_close_matches(name, list(header), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise DataError(f"{where}: no column named {name!r} for the {what}; the columns are: "
+                    f"{', '.join(map(repr, header))}.{hint} {advice}")
+
+
+def check_no_missing(table: Table, names: Sequence[str], advice: str) -> None:
+    """A :class:`DataError` naming every column with missing values and their lines."""
+    problems = []
+    for name in names:
+        rows = np.flatnonzero(table.missing(name))
+        if rows.size:
+            problems.append(f"column {name!r} ({table.lines_of(rows)})")
+    if problems:
+        raise DataError(f"{table.where}: missing values in {'; '.join(problems)}. {advice}")
+
+
+#: what to do about missing feature values, when nothing imputes them
+FILL_ADVICE = ("Fill them in or delete those rows (empty cells, NA, NaN, null and ? count as missing), or impute "
+               "them: --impute mean|median|most_frequent on the command line.")
+
+
+def _looks_like_decimal_comma(value: str) -> bool:
+    whole, comma, fraction = value.lstrip("+-").partition(",")
+    return bool(comma) and whole.isdigit() and fraction.isdigit()
+
+
+def text_features_error(table: Table, names: Sequence[str]) -> DataError:
+    """The message for text in feature columns that nothing encodes."""
+    problems, decimal_comma = [], False
+    for name in names:
+        column = table.columns[name]
+        present = [i for i, v in enumerate(column) if v is not None]
+        first = next((i for i in present if not _is_number(column[i])), present[0] if present else 0)
+        problems.append(f"{name!r} ({table.line(first)} has {column[first]!r})")
+        decimal_comma |= _looks_like_decimal_comma(column[first])
+    what = f"column {problems[0]} is" if len(problems) == 1 else f"columns {', '.join(problems)} are"
+    if decimal_comma:
+        advice = "It looks like a decimal comma: write the numbers with a '.' (1.5, not 1,5)."
+    else:
+        advice = (f"Encode text as numbers (one 0/1 column per category: --categorical onehot on the command "
+                  f"line), drop the column{'s' * (len(problems) > 1)}, or pass --target (target= in Python) if it "
+                  "is the label column.")
+    return DataError(f"{table.where}: feature {what} not numeric; features must be numbers. {advice}")
+
+
+def as_float32(table: Table, name: str, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """float64 values of a column as float32, refusing a value beyond float32's range (with its line)."""
+    check_float32_range(table, name, values, rows)
+    return values.astype(np.float32)
+
+
+def check_float32_range(table: Table, name: str, values: np.ndarray, rows: np.ndarray | None = None) -> None:
+    """Refuse a value beyond float32's range, naming the file, column and line."""
+    with np.errstate(invalid="ignore"):
+        big = np.flatnonzero(np.abs(values) > FLOAT32_MAX)
+    if big.size:
+        i = int(big[0])
+        row = i if rows is None else int(rows[i])
+        raise DataError(f"{table.where}: column {name!r} has {values[i]:g} on {table.line(row)}, beyond the largest "
+                        f"number a feature can hold (±{FLOAT32_MAX:.3g}, float32); rescale the column (other units, "
+                        "or a logarithm) or delete the row.")
+
+
+def numeric_features(table: Table, names: Sequence[str]) -> np.ndarray:
+    """The named columns as float32 features (n_rows, len(names)): numbers only, none missing."""
+    text = [name for name in names if table.is_text(name)]
+    if text:
+        raise text_features_error(table, text)
+    check_no_missing(table, names, FILL_ADVICE)
+    if not names:
+        return np.zeros((table.n_rows, 0), dtype=np.float32)
+    return np.stack([as_float32(table, name, table.columns[name]) for name in names], axis=1)
+
+
+def _whole(numbers: np.ndarray) -> bool:
+    return bool(np.all(numbers == np.round(numbers)))
+
+
+def is_continuous(numbers: np.ndarray) -> bool:
+    """Numbers that are measurements, not labels: some are not whole, and there are more than
+    :data:`MAX_AUTO_CLASSES` distinct values or no value repeats."""
+    distinct = len(np.unique(numbers))
+    return not _whole(numbers) and (distinct > MAX_AUTO_CLASSES or distinct == len(numbers) > 1)
+
+
+def encode_target(table: Table, name: str, task: Task | None = None, *, flag: str = "task=",
+                  ) -> tuple[np.ndarray, list[Any] | None, Task, str | None]:
+    """The target column as ``(y, classes, task, note)``: class indices and labels, or float32 values.
+
+    ``task=None`` decides: text, or whole numbers with at most
+    :data:`MAX_AUTO_CLASSES` distinct values, are classes (the note says so and
+    how to ask for regression); other numbers are a regression target. Missing
+    labels, text for regression and continuous numbers for classification are
+    refused. ``flag`` is how messages name the task option (``--task`` on the
+    command line).
+    """
+    if task is not None:
+        check_choice(task, "task", (*TASKS, None))
+    column = table.columns[name]
+    absent = np.flatnonzero(table.missing(name))
+    if absent.size:
+        raise DataError(f"{table.where}: the target column {name!r} has missing values ({table.lines_of(absent)}); "
+                        "a model cannot learn from or be scored on a row without its target. Fill them in or "
+                        "delete those rows.")
+    note = None
+    if column.dtype != object:
+        numbers = column
+        whole = _whole(numbers)
+        if task is None:
+            few = len(np.unique(numbers)) <= MAX_AUTO_CLASSES
+            task = "classification" if whole and few else "regression"
+            if task == "classification":
+                note = (f"target {name!r} holds {len(np.unique(numbers))} distinct whole numbers, so they are taken "
+                        f"as classes; pass {flag}regression to predict them as numbers.")
+        if task == "regression":
+            return as_float32(table, name, numbers), None, task, note
+        if is_continuous(numbers):
+            i = int(np.flatnonzero(numbers != np.round(numbers))[0])
+            raise DataError(f"{table.where}: {flag}classification needs class labels, but the target {name!r} is "
+                            f"continuous ({len(np.unique(numbers))} distinct values, e.g. {numbers[i]:g} on "
+                            f"{table.line(i)}); use {flag}regression, or bin the values into classes first.")
+        distinct, y = np.unique(numbers, return_inverse=True)
+        classes: list[Any] = [int(v) if whole else float(v) for v in distinct]
+    else:
+        if task == "regression":
+            i = next(i for i, v in enumerate(column) if not _is_number(v))
+            raise DataError(f"{table.where}: {flag}regression needs a numeric target, but column {name!r} has "
+                            f"{column[i]!r} on {table.line(i)}; use {flag}classification or another target.")
+        task = "classification"
+        classes = sorted(set(column.tolist()))
+        index = {label: i for i, label in enumerate(classes)}
+        y = np.array([index[label] for label in column])
+    if len(classes) < 2:
+        raise DataError(f"{table.where}: the target column {name!r} has only one class ({classes[0]!r}) in all "
+                        f"{len(column)} rows; classification needs at least two. Check that target= names "
+                        "the label column.")
+    return y.reshape(-1).astype(np.int64), classes, task, note
+
+
+# ----------------------------------------------------------------------------- the public readers
 def load_csv(path: str | os.PathLike[str], target: str | None = None, *, delimiter: str | None = None,
-             task: Task | None = None) -> Dataset:
-    """Load a CSV file with a header row into a :class:`Dataset`.
+             task: Task | None = None, max_bytes: int | None = None) -> Dataset:
+    """Load a CSV file into a :class:`Dataset`.
 
     path : the file; ``target`` : the name of the label column (default: the last column).
     Every other column is a feature and must be numeric. The delimiter (``,``
-    ``;`` tab or ``|``) is detected unless given.
+    ``;`` tab or ``|``) is detected unless given. A first line of numbers only
+    is read as data, the columns named ``x0, x1, …`` (``Dataset.notes`` says so).
 
     task : ``None`` decides from the target column: text labels, or whole numbers
         with at most ``MAX_AUTO_CLASSES`` (20) distinct values, mean classification;
-        other numbers mean regression. Pass ``task=`` to override.
+        other numbers mean regression. Pass ``task=`` to override (continuous
+        numbers cannot be classes).
+    max_bytes : the largest file read (default 256 MiB); only regular files are read.
 
     For classification, ``classes`` holds the sorted distinct labels (numbers
     sorted as numbers) and ``y`` their indices. Empty cells and ``NA``, ``NaN``,
-    ``null``, ``?`` count as missing; lines that are entirely empty are skipped.
-    Errors (:class:`DataError`) name the file, column and line; line numbers are
-    as in a text editor or spreadsheet, with the header on line 1.
+    ``null``, ``?`` count as missing (and are refused); lines that are entirely
+    empty are skipped. Errors (:class:`DataError`) name the file, column and
+    line; line numbers are as in a text editor or spreadsheet, with the header on line 1.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "pets.csv"
@@ -61,25 +547,25 @@ def load_csv(path: str | os.PathLike[str], target: str | None = None, *, delimit
         check_choice(task, "task", (*TASKS, None))
     if target is not None and not isinstance(target, str):
         raise ParameterTypeError(must_be("target", "a column name (str) or None for the last column", target))
-    header, rows, lines = _read_table(path, delimiter)
-    t = len(header) - 1 if target is None else _target_index(header, target, path)
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    _check_missing(header, columns, range(len(header)), lines, path)
-    features = [i for i in range(len(header)) if i != t]
+    table = read_table(path, delimiter=delimiter, max_bytes=max_bytes)
+    t = table.header[-1] if target is None else column_index(table.header, target, str(path))
+    features = [name for name in table.header if name != t]
+    check_no_missing(table, [*features, t], FILL_ADVICE)
     if not features:
-        raise DataError(f"{path}: the only column is the target {header[t]!r}; there are no feature columns "
+        raise DataError(f"{path}: the only column is the target {t!r}; there are no feature columns "
                         "to learn from.")
-    X = _numeric_features(header, columns, features, lines, path)
-    y, classes, task = _encode_target(header[t], columns[t], lines, path, task)
+    X = numeric_features(table, features)
+    y, classes, task, note = encode_target(table, t, task)
     summary = f"{len(classes)} classes" if classes is not None else "regression"
-    return Dataset(path.stem, X, y, task, [header[i] for i in features], classes=classes, target_name=header[t],
-                   description=f"{path.name}: {len(rows)} rows, {len(features)} numeric features, "
-                               f"target {header[t]!r} ({summary})")
+    return Dataset(path.stem, X, y, task, features, classes=classes, target_name=t,
+                   description=f"{path.name}: {table.n_rows} rows, {len(features)} numeric features, "
+                               f"target {t!r} ({summary})",
+                   notes=table.notes + ((note,) if note else ()))
 
 
 def load_features_csv(path: str | os.PathLike[str], *, feature_names: Sequence[str] | None = None,
                       n_features: int | None = None, delimiter: str | None = None,
-                      ) -> tuple[np.ndarray, list[str]]:
+                      max_bytes: int | None = None) -> tuple[np.ndarray, list[str]]:
     """Read the feature columns of a CSV file (with a header row), e.g. new samples to predict.
 
     Returns ``(X, names)``: X float32 of shape (n_rows, n_features) and the
@@ -113,242 +599,44 @@ def load_features_csv(path: str | os.PathLike[str], *, feature_names: Sequence[s
             raise ParameterError(must_be("feature_names", "a non-empty list of column names", feature_names))
         if n_features is not None and n_features != len(wanted):
             raise ParameterError(f"{len(wanted)} feature_names but n_features={n_features}; they must agree")
-    header, rows, lines = _read_table(path, delimiter)
+    table = read_table(path, delimiter=delimiter, max_bytes=max_bytes)
+    chosen = choose_features(table, wanted, n_features)[0]
+    return numeric_features(table, chosen), chosen
+
+
+def choose_features(table: Table, wanted: list[str] | None, n_features: int | None, *,
+                    exclude: Sequence[str] = (), by_position: bool = True) -> tuple[list[str], list[str]]:
+    """The table's columns for a model's features, and notes: by name when the model has names (any order,
+    other columns ignored), else in file order (the count must match).
+
+    A table that has none of the names but exactly as many columns (besides
+    ``exclude``, the target) is taken in file order, and a note says so: a file
+    without a header always, one with other names only if ``by_position``.
+    """
+    header = [name for name in table.header if name not in exclude]
     if wanted is not None:
         found = [name for name in wanted if name in header]
         if len(found) == len(wanted):
-            chosen = [header.index(name) for name in wanted]
-        elif not found and len(header) == len(wanted):
-            chosen = list(range(len(header)))
-        else:
-            missing = [name for name in wanted if name not in header]
-            raise DataError(f"{path}: the model needs the feature columns {', '.join(map(repr, wanted))}; "
-                            f"the file lacks {', '.join(map(repr, missing))} (its columns: "
-                            f"{', '.join(map(repr, header))}). Rename the header to match, or give exactly "
-                            f"{len(wanted)} columns in the training order.")
-    else:
-        chosen = list(range(len(header)))
-        if n_features is not None and len(header) != n_features:
-            raise DataError(f"{path}: the model expects {n_features} features but the file has {len(header)} "
-                            f"columns ({', '.join(map(repr, header))}); drop any target or extra columns.")
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    _check_missing(header, columns, chosen, lines, path)
-    X = _numeric_features(header, columns, chosen, lines, path)
-    return X, [header[i] for i in chosen]
+            extra = [name for name in header if name not in wanted]
+            notes = [f"{table.where}: columns not used by the model, ignored: {', '.join(map(repr, extra[:10]))}"
+                     f"{' and more' if len(extra) > 10 else ''}."] if extra else []
+            return list(wanted), notes
+        if not found and len(header) == len(wanted) and (by_position or table.headerless):
+            return header, [f"{table.where}: none of its columns ({', '.join(map(repr, header[:6]))}"
+                            f"{', …' if len(header) > 6 else ''}) has a name the model knows, so they are taken in "
+                            f"file order as the model's {', '.join(map(repr, wanted[:6]))}"
+                            f"{', …' if len(wanted) > 6 else ''}."]
+        missing = [name for name in wanted if name not in header]
+        raise DataError(f"{table.where}: the model needs the feature columns {', '.join(map(repr, wanted))}; "
+                        f"{'the file' if table.path is not None else 'it'} lacks {', '.join(map(repr, missing))} "
+                        f"(its columns: "
+                        f"{', '.join(map(repr, table.header))}). Rename the header to match, or give exactly "
+                        f"{len(wanted)} columns in the training order.")
+    if n_features is not None and len(header) != n_features and table.path is None:
+        raise DataError(f"{table.where} has {len(header)} features but the model takes {n_features}; use the model "
+                        "on the kind of data it was trained on.")
+    if n_features is not None and len(header) != n_features:
+        raise DataError(f"{table.where}: the model expects {n_features} features but the file has {len(header)} "
+                        f"columns ({', '.join(map(repr, header))}); drop any target or extra columns.")
+    return header, []
 
-
-def _as_path(path: Any) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise ParameterTypeError(must_be("path", "a file path (str or pathlib.Path)", path))
-    return Path(path)
-
-
-def _read_table(path: Path, delimiter: str | None) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows and their line numbers, with the checks every CSV read shares."""
-    text = _read_text(path)
-    if delimiter is None:
-        delimiter = _guess_delimiter(text)
-    elif not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise ParameterError(must_be("delimiter", "a single character such as ',' or ';'", delimiter))
-    header, rows, lines = _parse_rows(text, delimiter, path)
-    if not rows:
-        raise DataError(f"{path}: only a header ({len(header)} columns: {', '.join(header)}) and no data rows; "
-                        "add at least one row of values.")
-    return header, rows, lines
-
-
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise DataError(f"CSV file not found: {path} (full path {path.resolve()}); check the name and the "
-                        f"current directory ({Path.cwd()}).")
-    if path.is_dir():
-        raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: drop the byte-order mark spreadsheets write
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
-                        "save it as 'CSV UTF-8' or convert it, e.g. iconv -f latin1 -t utf-8.") from None
-    if not text.strip():
-        raise DataError(f"{path} is empty; a CSV file needs a header row of column names and at least one "
-                        "row of data.")
-    return text
-
-
-def _guess_delimiter(text: str) -> str:
-    """The candidate that splits the first lines into the same number (>1) of fields, the most fields winning.
-
-    If none is consistent (a ragged file), the one that splits the header most,
-    so the ragged row gets a clear message; ``,`` when nothing splits at all.
-    """
-    sample = [line for line in text.splitlines()[:50] if line.strip()][:20]
-
-    def widths(delimiter: str) -> list[int]:
-        try:
-            return [len(row) for row in csv.reader(sample, delimiter=delimiter)]
-        except csv.Error:
-            return [0]
-
-    by_delimiter = {delimiter: widths(delimiter) for delimiter in _DELIMITERS}
-    consistent = [d for d, w in by_delimiter.items() if len(set(w)) == 1 and w[0] > 1]
-    if consistent:
-        return max(consistent, key=lambda d: by_delimiter[d][0])  # max keeps the first of equals
-    return max(_DELIMITERS, key=lambda d: by_delimiter[d][0])
-
-
-def _parse_rows(text: str, delimiter: str, path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows (values stripped) and each row's first line number; checks names and widths."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    previous_line = 0
-    try:
-        for record in reader:
-            line, previous_line = previous_line + 1, reader.line_num
-            values = [value.strip() for value in record]
-            if not any(values):
-                continue
-            if header is None:
-                header = values
-                _check_header(header, path, delimiter)
-            elif len(values) != len(header):
-                raise DataError(
-                    f"{path}, line {line}: expected {len(header)} fields (one per header column) but got "
-                    f"{len(values)}. Check for a missing or extra {delimiter!r}; a value that contains "
-                    f"{delimiter!r} must be in double quotes.")
-            else:
-                rows.append(values)
-                lines.append(line)
-    except csv.Error as exc:
-        raise DataError(f"{path}, line {reader.line_num}: cannot parse the CSV ({exc}); "
-                        "check the quotes on that line.") from None
-    if header is None:  # only delimiters and spaces
-        raise DataError(f"{path} has no column names; a CSV file needs a header row of column names "
-                        "and at least one row of data.")
-    return header, rows, lines
-
-
-def _check_header(header: list[str], path: Path, delimiter: str) -> None:
-    numbers = [float(name) for name in header if _is_finite_number(name)]
-    if len(header) >= 2 and len(numbers) >= len(header) - 1 and (
-            len(set(numbers)) < len(numbers) or not all(v.is_integer() for v in numbers)):
-        shown = delimiter.join(header[:8]) + (delimiter + "..." if len(header) > 8 else "")
-        raise DataError(f"{path}: line 1 ({shown}) looks like data, not column names; the first line must be a "
-                        "header. Add a line naming each column (e.g. x1,x2,...,label) at the top.")
-    for position, name in enumerate(header, start=1):
-        if not name:
-            raise DataError(f"{path}: column {position} of the header has no name; name it or delete the "
-                            f"column (a {delimiter!r} at the end of every line also makes an empty column).")
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header, start=1):
-        if name in seen:
-            raise DataError(f"{path}: the column name {name!r} appears twice in the header (columns "
-                            f"{seen[name]} and {position}); rename one so every column name is unique.")
-        seen[name] = position
-
-
-def _is_finite_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
-
-
-def _target_index(header: list[str], target: str, path: Path) -> int:
-    if target in header:
-        return header.index(target)
-    close = difflib.get_close_matches(target, header, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise DataError(f"{path}: no column named {target!r} for the target; the columns are: "
-                    f"{', '.join(map(repr, header))}.{hint} Pass target= one of these (default: the last column).")
-
-
-def _line_list(found: list[int], limit: int = 5) -> str:
-    shown = ", ".join(map(str, found[:limit]))
-    more = f" and {len(found) - limit} more" if len(found) > limit else ""
-    return f"line{'s' if len(found) > 1 else ''} {shown}{more}"
-
-
-def _check_missing(header: list[str], columns: list[list[str]], chosen: Sequence[int], lines: list[int],
-                   path: Path) -> None:
-    problems = []
-    for i in chosen:
-        found = [line for line, value in zip(lines, columns[i], strict=True) if value.lower() in MISSING_TOKENS]
-        if found:
-            problems.append(f"column {header[i]!r} ({_line_list(found)})")
-    if problems:
-        raise DataError(f"{path}: missing values in {'; '.join(problems)}. Fill them in or delete those rows "
-                        "(empty cells, NA, NaN, null and ? count as missing).")
-
-
-def _to_float(column: list[str]) -> tuple[np.ndarray | None, int]:
-    """(values, -1) if every entry is a number, else (None, index of the first that is not)."""
-    try:
-        return np.array(column, dtype=np.float64), -1
-    except ValueError:
-        for index, value in enumerate(column):
-            try:
-                float(value)
-            except ValueError:
-                return None, index
-        return np.array([float(value) for value in column]), -1
-
-
-def _looks_like_decimal_comma(value: str) -> bool:
-    whole, comma, fraction = value.lstrip("+-").partition(",")
-    return bool(comma) and whole.isdigit() and fraction.isdigit()
-
-
-def _numeric_features(header: list[str], columns: list[list[str]], features: list[int], lines: list[int],
-                      path: Path) -> np.ndarray:
-    values, problems, decimal_comma = [], [], False
-    for i in features:
-        numbers, bad = _to_float(columns[i])
-        if numbers is None:
-            problems.append(f"{header[i]!r} (line {lines[bad]} has {columns[i][bad]!r})")
-            decimal_comma |= _looks_like_decimal_comma(columns[i][bad])
-            continue
-        infinite = np.flatnonzero(np.isinf(numbers))
-        if infinite.size:
-            raise DataError(f"{path}: column {header[i]!r} has an infinite value ({columns[i][infinite[0]]!r}) on "
-                            f"line {lines[infinite[0]]}; replace it with a finite number or delete the row.")
-        values.append(numbers)
-    if problems:
-        what = f"column {problems[0]} is" if len(problems) == 1 else f"columns {', '.join(problems)} are"
-        if decimal_comma:
-            advice = "It looks like a decimal comma: write the numbers with a '.' (1.5, not 1,5)."
-        else:
-            advice = (f"Encode text as numbers (e.g. one 0/1 column per category), drop the "
-                      f"column{'s' * (len(problems) > 1)}, or pass target= if it is the label column.")
-        raise DataError(f"{path}: feature {what} not numeric; features must be numbers. {advice}")
-    return np.stack(values, axis=1).astype(np.float32)
-
-
-def _encode_target(name: str, column: list[str], lines: list[int], path: Path, task: Task | None,
-                   ) -> tuple[np.ndarray, list[Any] | None, Task]:
-    numbers, bad = _to_float(column)
-    if numbers is not None and np.isinf(numbers).any():
-        first = int(np.flatnonzero(np.isinf(numbers))[0])
-        raise DataError(f"{path}: target column {name!r} has an infinite value ({column[first]!r}) on line "
-                        f"{lines[first]}; replace it with a finite number or delete the row.")
-    whole = numbers is not None and bool(np.all(numbers == np.round(numbers)))
-    if task is None:
-        few = numbers is not None and len(np.unique(numbers)) <= MAX_AUTO_CLASSES
-        task = "classification" if numbers is None or (whole and few) else "regression"
-    if task == "regression":
-        if numbers is None:
-            raise DataError(f"{path}: task='regression' needs a numeric target, but column {name!r} has "
-                            f"{column[bad]!r} on line {lines[bad]}; use task='classification' or another target.")
-        return numbers.astype(np.float32), None, task
-    if numbers is not None:
-        distinct, y = np.unique(numbers, return_inverse=True)
-        classes: list[Any] = [int(v) if whole else float(v) for v in distinct]
-    else:
-        classes = sorted(set(column))
-        index = {label: i for i, label in enumerate(classes)}
-        y = np.array([index[label] for label in column])
-    if len(classes) < 2:
-        raise DataError(f"{path}: the target column {name!r} has only one class ({classes[0]!r}) in all "
-                        f"{len(column)} rows; classification needs at least two. Check that target= names "
-                        "the label column.")
-    return y.reshape(-1).astype(np.int64), classes, task

@@ -38,6 +38,9 @@ class Dataset:
         What ``y`` is called (the CSV target column, ``"species"``, ...).
     description : str
         One line saying where the data comes from.
+    notes : tuple of str
+        What the loader decided that a user should hear (a CSV's first line read as data, a
+        numeric target taken as classes).
 
     >>> import numpy as np
     >>> ds = Dataset("tiny", np.zeros((4, 2), np.float32), np.array([0, 1, 1, 0]), "classification",
@@ -56,6 +59,7 @@ class Dataset:
     classes: list[Any] | None = None
     target_name: str = "target"
     description: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         owner = f"dataset {self.name!r}"

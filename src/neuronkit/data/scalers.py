@@ -110,6 +110,11 @@ class Scaler:
             if len(shapes) != 1 or len(next(iter(shapes))) != 1:
                 raise ParameterError(f"scaler {name!r} dict: statistics must be 1-D and of equal length; "
                                      f"got shapes {[v.shape for v in values.values()]}")
+            for key, value in values.items():
+                bad = np.flatnonzero(~np.isfinite(value))
+                if bad.size:
+                    raise ParameterError(f"scaler {name!r} dict: {key} must be finite in every feature; got "
+                                         f"{value[bad[0]]} for feature {bad[0]} ({bad.size} non-finite values)")
             scaler._set_state(values)
         if names is not None:
             if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
@@ -246,6 +251,36 @@ class MinMaxScaler(Scaler):
         assert data_min is not None and data_max is not None  # Scaler.transform checked is_fitted
         scale = (high - low) / _nonzero_scale(data_max - data_min)
         return (X - low) / scale + data_min if inverse else (X - data_min) * scale + low
+
+
+def scaler_from_model_file(spec: Any, n_features: int) -> Scaler:
+    """The fitted scaler a model file stores (``spec`` from :meth:`Scaler.to_dict`) for ``n_features`` inputs.
+
+    Stricter than :meth:`Scaler.from_dict`: ``spec`` must be a dict (``None`` would silently mean
+    "unscaled"), a scaler with statistics must have them, one finite value per feature
+    (``scale`` > 0, ``data_min`` <= ``data_max``), and ``feature_names_in`` must name each feature.
+    Anything else is a ParameterError or ParameterTypeError saying what is wrong.
+    """
+    if not isinstance(spec, Mapping):
+        raise ParameterTypeError(must_be("scaler", "a JSON object from Scaler.to_dict() (e.g. {'name': 'none'} for "
+                                         "unscaled inputs)", spec))
+    scaler = Scaler.from_dict(spec)
+    if scaler._state and not scaler.is_fitted:
+        raise ParameterError(f"scaler {scaler.name!r} has no fitted statistics ({', '.join(scaler._state)}); a "
+                             "model's scaler is fitted on its training data")
+    if scaler.n_features is not None and scaler.n_features != n_features:
+        raise ParameterError(f"scaler {scaler.name!r} was fitted on {scaler.n_features} features, but the model "
+                             f"takes {n_features}")
+    if isinstance(scaler, MinMaxScaler):
+        assert scaler.data_min is not None and scaler.data_max is not None
+        if not np.all(scaler.data_min <= scaler.data_max):
+            raise ParameterError(f"scaler 'minmax' data_min must be <= data_max in every feature; got "
+                                 f"{scaler.data_min.tolist()} and {scaler.data_max.tolist()}")
+    names = scaler.feature_names_in_
+    if names is not None and len(names) != n_features:
+        raise ParameterError(f"scaler {scaler.name!r} feature_names_in has {len(names)} names, but the model takes "
+                             f"{n_features} features")
+    return scaler
 
 
 #: scaler name -> class; ``get_scaler`` looks names up here (any spelling: "MinMax", "min_max")

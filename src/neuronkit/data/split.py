@@ -117,6 +117,28 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.2, *, stratify: 
     return (take(X, X_array, train), take(X, X_array, test), take(y, y_array, train), take(y, y_array, test))
 
 
+def split_indices(n: int, test_size: float | int = 0.2, *, labels: Any = None, seed: int | None = None,
+                  rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The row indices of a train/test split of ``n`` rows: ``(train, test)``, each in random order.
+
+    The same split :func:`train_test_split` makes for the same ``n``, ``test_size``,
+    seed and ``labels`` (the class of each row to stratify by; None: not
+    stratified); it needs no features, so a split can be recorded (seed, size)
+    and drawn again from the same data.
+
+    >>> train, test = split_indices(10, 0.2, labels=[0, 0, 0, 0, 0, 1, 1, 1, 1, 1], seed=0)
+    >>> len(train), sorted(int(i) // 5 for i in test)
+    (8, [0, 1])
+    """
+    n = check_int(n, "n", low=2)
+    generator = make_rng(seed, rng)
+    n_test = _split_count("test_size", test_size, n)
+    y = None if labels is None else np.asarray(labels).reshape(-1)
+    if y is not None and len(y) != n:
+        raise ParameterError(f"labels has {len(y)} entries for {n} rows; give one label per row")
+    return _split_indices(n, n_test, y, generator)
+
+
 def train_val_test_split(X: Any, y: Any, *, val_size: float | int = 0.1, test_size: float | int = 0.2,
                          stratify: bool | None = None, seed: int | None = None,
                          rng: np.random.Generator | None = None) -> tuple[Any, Any, Any, Any, Any, Any]:

@@ -135,16 +135,11 @@ class Tensor:
     def __init__(self, data: ArrayLike, *, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        try:
-            if dtype is not None:
-                array = np.asarray(data, dtype=dtype)
-            elif isinstance(data, np.ndarray) and data.dtype.kind == "f":
-                array = data
-            else:
-                array = np.asarray(data, dtype=DEFAULT_DTYPE)
-        except (TypeError, ValueError) as exc:  # text or objects: say so, not NumPy's words alone
-            raise ParameterTypeError(f"a Tensor holds numbers; got {type(data).__name__} that NumPy cannot turn "
-                                     f"into numbers ({exc})") from None
+        if isinstance(data, np.ndarray) and data.dtype.kind in "fiub":  # the common case: no questions asked
+            array = data if dtype is None and data.dtype.kind == "f" else data.astype(dtype or DEFAULT_DTYPE,
+                                                                                        copy=False)
+        else:
+            array = _numbers(data, dtype)
         self.data: np.ndarray = array
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -171,7 +166,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return not self._parents
+        return self._vjp is None
 
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array (not a copy)."""
@@ -192,13 +187,22 @@ class Tensor:
         return f"Tensor({np.array2string(self.data, precision=4, threshold=20)}, dtype={self.dtype}{grad})"
 
     # -------------------------------------------------------------- backward
-    def backward(self, grad: ArrayLike | None = None) -> None:
+    def backward(self, grad: ArrayLike | None = None, *, retain_graph: bool = False) -> None:
         """Fill ``.grad`` of every leaf this tensor depends on.
 
         ``grad`` is the gradient of some scalar with respect to this tensor;
         it may be omitted when this tensor holds a single value (a loss).
         Gradients accumulate: call ``zero_grad`` (or set ``.grad = None``)
-        between steps. The graph is released afterwards.
+        between steps. The graph is released afterwards, so a second
+        ``backward()`` through it raises a :class:`~neuronkit.errors.GraphError`
+        (as in PyTorch) unless the first call passed ``retain_graph=True``.
+
+        >>> x = Tensor([3.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward(retain_graph=True)
+        >>> y.backward()                  # the graph was kept: gradients accumulate
+        >>> x.grad
+        array([12.], dtype=float32)
         """
         if not self.requires_grad:
             raise GraphError(
@@ -213,11 +217,18 @@ class Tensor:
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = np.asarray(grad, dtype=self.dtype)
+            seed = grad.data if isinstance(grad, Tensor) else grad
+            if isinstance(seed, np.ndarray) and seed.dtype.kind in "fiub":
+                seed = seed.astype(self.dtype, copy=False)
+            else:  # None or complex values are refused in words
+                seed = _numbers(seed, self.dtype)
             if seed.shape != self.shape:
                 raise ShapeError(f"backward(grad=...) has shape {seed.shape}; expected {self.shape}")
         grads: dict[int, np.ndarray] = {id(self): seed}
         assigned: set[int] = set()
+        if not isinstance(retain_graph, (bool, np.bool_)):
+            raise ParameterTypeError(f"backward() retain_graph must be True or False; got {retain_graph!r}")
+        release = not retain_graph
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
@@ -236,8 +247,9 @@ class Tensor:
                 key = id(parent)
                 previous = grads.get(key)
                 grads[key] = pg if previous is None else previous + pg
-            node._vjp = None  # release the graph as we go
-            node._parents = ()
+            if release:  # free the graph as we go; a second pass meets _released and says so
+                node._vjp = _released
+                node._parents = ()
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -355,6 +367,33 @@ class Parameter(Tensor):
         return f"Parameter(shape={self.shape}, dtype={self.dtype})"
 
 
+def _numbers(data: Any, dtype: Any) -> np.ndarray:
+    """``data`` as a float array (``dtype``, default float32), refusing what would not be its numbers:
+    None (NumPy would make it NaN), complex values (NumPy would drop their imaginary parts), text."""
+    try:
+        raw = data if isinstance(data, np.ndarray) else np.asarray(data)
+        if raw.dtype.kind == "O" and any(v is None for v in raw.flat):
+            what = "None" if data is None else f"{_short(data)}, which holds None"
+            raise ParameterTypeError(f"a Tensor holds numbers; got {what} (NumPy would make it NaN); give numbers, "
+                                     "or float('nan') if a missing value is meant")
+        if raw.dtype.kind == "c" or (raw.dtype.kind == "O" and any(isinstance(v, (complex, np.complexfloating))
+                                                                    for v in raw.flat)):
+            raise ParameterTypeError(f"a Tensor holds real numbers; got complex values in {_short(data)} (NumPy "
+                                     "would drop their imaginary parts); pass x.real or abs(x) if that is what you "
+                                     "mean")
+        return np.asarray(raw, dtype=dtype or DEFAULT_DTYPE)
+    except (TypeError, ValueError) as exc:  # text or objects: say so, not NumPy's words alone
+        if isinstance(exc, ParameterTypeError):
+            raise
+        raise ParameterTypeError(f"a Tensor holds numbers; got {type(data).__name__} that NumPy cannot turn "
+                                 f"into numbers ({exc})") from None
+
+
+def _short(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _raw(x: ArrayLike) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
@@ -363,11 +402,25 @@ def _lift(x: ArrayLike, like: Tensor) -> Tensor:
     """Turn a constant into a Tensor of ``like``'s dtype (so float32 stays float32)."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(np.asarray(x, dtype=like.dtype))
+    if type(x) is float or type(x) is int:  # the common constant (z * 0.5): no checks needed
+        return Tensor(np.asarray(x, dtype=like.dtype))
+    return Tensor(x, dtype=like.dtype)
+
+
+def _released(g: np.ndarray) -> Sequence[np.ndarray | None]:
+    """The VJP of a node whose graph a previous ``backward()`` freed (never called: see below)."""
+    raise GraphError(SECOND_BACKWARD)
+
+
+SECOND_BACKWARD = ("Trying to backward through the graph a second time (or through a result whose graph an earlier "
+                   "backward() freed); pass retain_graph=True to the first backward() call to keep the graph, or "
+                   "recompute the forward pass")
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that require grad, each after all of its parents (iterative DFS)."""
+    """Nodes that require grad, each after all of its parents (iterative DFS).
+
+    A node freed by an earlier ``backward()`` raises here, before any gradient is stored."""
     order: list[Tensor] = []
     visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
@@ -378,6 +431,8 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             continue
         if id(node) in visited:
             continue
+        if node._vjp is _released:
+            raise GraphError(SECOND_BACKWARD)
         visited.add(id(node))
         stack.append((node, True))
         for parent in node._parents:

@@ -9,11 +9,13 @@ imports this module, never the reverse: the ``DATA`` helpers both use live in
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingDependencyError
+from .. import _cli_options as options
+from ..errors import MissingDependencyError, UsageError
 
 
 def _image_shape(text: str) -> tuple[int, int]:
@@ -26,6 +28,27 @@ def _image_shape(text: str) -> tuple[int, int]:
     return h, w
 
 
+def megabytes(text: str) -> int:
+    """``--max-csv-mb``: MiB as a number of bytes."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of MiB > 0, e.g. 1024; got {text!r}")
+    return int(value * 2**20)
+
+
+def add_data_options(p: argparse.ArgumentParser, *, rows: bool) -> None:
+    """The options of a command that reads DATA for a saved model (``evaluate``, ``inspect``, ``predict``)."""
+    if rows:
+        p.add_argument("--all-rows", action="store_true",
+                       help="use every row, even when the model records which rows were held out at training")
+    p.add_argument("--unknown-category", choices=["error", "zeros"], default="error",
+                   help="a category the model did not see at training: an error (default) or all zeros")
+    p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
+
+
 def add_inspect_command(subparsers: Any) -> None:
     """Register ``inspect`` on the ``neuronkit`` command's subparsers."""
     p = subparsers.add_parser(
@@ -34,11 +57,50 @@ def add_inspect_command(subparsers: Any) -> None:
                     "self-contained HTML report (report.html) into a folder.")
     p.add_argument("model", metavar="MODEL", help="a model file written by 'neuronkit train' or nk.save")
     p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
-    p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
+    add_data_options(p, rows=True)
     p.add_argument("--out", help="folder for report.html and the PNGs (default: inspect-<model name>/)")
     p.add_argument("--image-shape", type=_image_shape, default=None,
                    help="draw samples as HEIGHTxWIDTH images (default: 8x8 for 64 features)")
-    p.set_defaults(func=cmd_inspect)
+    p.set_defaults(func=cmd_inspect, check=check_inspect_options, needs=("matplotlib", "safetensors"))
+
+
+def _out_folder(args: argparse.Namespace) -> Path:
+    return Path(args.out) if args.out else Path(f"inspect-{Path(args.model).stem}")
+
+
+def check_inspect_options(args: argparse.Namespace) -> None:
+    """``DATA``, ``--target`` and the output folder, before the model or the data is read."""
+    options.check_data(args.data, args.target)
+    options.check_output_folder(str(_out_folder(args)), "--out" if args.out else "the default --out")
+
+
+def _check_image_shape(image_shape: tuple[int, int] | None, n_features: int) -> None:
+    if image_shape is not None and image_shape[0] * image_shape[1] != n_features:
+        h, w = image_shape
+        raise UsageError(f"--image-shape {h}x{w} holds {h * w} pixels but the data has {n_features} features; "
+                         "give HEIGHTxWIDTH with HEIGHT × WIDTH = the number of features, or leave it out")
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder on the way to ``folder`` that does not exist yet (what writing would create)."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing = path
+    return missing
+
+
+def _write(write_report: Any, model: Any, X: Any, y: Any, out: Path, **report_options: Any) -> Any:
+    """``write_report``, leaving no folder behind when it fails (or is interrupted) in one it created."""
+    created = _first_missing(out)
+    try:
+        return write_report(model, X, y, out_dir=out, **report_options)
+    except BaseException:
+        if created is not None and created.is_dir():
+            shutil.rmtree(created, ignore_errors=True)
+        raise
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -48,18 +110,25 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise MissingDependencyError('neuronkit inspect draws with matplotlib; install it with: '
                                      'pip install "neuronkit[plot]"') from None
     matplotlib.use("Agg")  # a command-line run is headless
-    from ..data import check_features, load_data, targets_for
+    from ..data import prepare_evaluation
     from ..io import load
     from .report import write_report
 
     model_path = Path(args.model)
     model = load(model_path)
-    dataset = load_data(args.data, args.target)
-    check_features(model, model_path, dataset, "inspect")
-    y = targets_for(model, dataset)
-    out = Path(args.out) if args.out else Path(f"inspect-{model_path.stem}")
-    files = write_report(model, dataset.X, y, out_dir=out, image_shape=args.image_shape,
-                         title=f"{model_path.name} on {dataset.name}")
+    data = prepare_evaluation(model, args.data, training_data=getattr(model, "training_data_", None),
+                              target=args.target, all_rows=args.all_rows, unknown=args.unknown_category,
+                              max_bytes=args.max_csv_mb, model_path=model_path)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _check_image_shape(args.image_shape, data.X.shape[1])
+    print(f"inspecting on {data.rows}")
+    report_options: dict[str, Any] = {"image_shape": args.image_shape, "title": f"{model_path.name} on {data.name}"}
+    names = getattr(model, "feature_names_in_", None)  # the model's features, in its order
+    names = getattr(data, "feature_names", None) if names is None else names
+    if names is not None:
+        report_options["feature_names"] = [str(n) for n in names]  # plots label features by name
+    files = _write(write_report, model, data.X, data.y, _out_folder(args), **report_options)
     print(files.health)
     for note in files.notes:
         print(note)

@@ -9,14 +9,24 @@ Per neuron, over the samples of ``X`` (z is the potential, f the activation):
 
 ==============  ==========================================================================
 firing rate     fraction of samples with z > 0 (the neuron is "active")
-dead            ReLU family (relu, leaky_relu, elu, gelu, …): z <= 0 on every sample, so
-                it outputs a constant and (for relu) gets no gradient at all
-saturated       sigmoid family (sigmoid, tanh, softsign): f'(z) < ε · max f' (ε =
-                ``saturation_eps`` = 0.01) on at least ``saturation_fraction`` = 90 %
-                of the samples — it sits on a flat tail and barely learns
-duplicate       two neurons of a layer whose outputs correlate above
-                ``duplicate_correlation`` = 0.99 over the data, or whose weight rows
-                and biases are identical (max |difference| <= ``weight_atol``)
+dead            f'(z) = 0 on every sample, so the neuron gets no gradient at all and
+                cannot recover. Only an activation that declares a zero-gradient region
+                (``Activation.zero_gradient_below``: relu's z <= 0; leaky_relu or elu with
+                a zero slope) can have dead neurons; leaky_relu, prelu, elu, selu, gelu,
+                silu, softplus, sigmoid and tanh pass a gradient for every z
+saturated       |f'(z)| < ε · max |f'| (ε = ``saturation_eps`` = 0.01) on at least
+                ``saturation_fraction`` = 90 % of the samples: the neuron sits where its
+                activation is flat (a sigmoid/tanh tail, far below 0 for elu/gelu/
+                softplus) and barely learns. Not for relu-like activations with a
+                zero-gradient region (that is "dead"), softmax or step
+duplicate       two neurons of a layer that compute the same thing, whatever the data:
+                their weight rows and biases are equal (‖r_i − r_j‖ <= ``duplicate_tol``
+                = 1e-6 · max ‖r‖, plus ``weight_atol``), or two varying neurons whose
+                outputs on the data are equal (std(a_i − a_j) <= ``duplicate_tol`` ·
+                their std). Such neurons get equal gradients, so training never
+                separates them. Merely correlated outputs are not duplicates: on data
+                with few effective dimensions (iris) healthy random neurons correlate
+                above 0.99, and a scaled copy gets its own gradient
 frozen          (callback) ‖Δ(w, b)‖ <= ``frozen_tol`` · ‖(w, b)‖ over the last epoch
 excitatory      fraction of incoming weights > 0; balance = (Σw⁺ - Σ|w⁻|) / Σ|w| in [-1, 1]
 ==============  ==========================================================================
@@ -31,7 +41,9 @@ r = grad_norm(first Dense layer) / grad_norm(last Dense layer):
 * exploding gradients: r > ``exploding_ratio`` = 1e3, or any layer's norm
   above ``exploding_norm`` = 1e3, or a non-finite gradient.
 
-Each problem comes with a plain-language remedy (:data:`REMEDIES`).
+Each problem comes with a plain-language remedy (:data:`REMEDIES`), fitted to
+the layer where that matters (advice never repeats what the layer already does:
+a layer initialised with He weights is not told to use He initialisation).
 
 >>> import numpy as np, neuronkit as nk
 >>> net = nk.mlp([2, 4, 2], output="softmax", seed=0)
@@ -39,8 +51,8 @@ Each problem comes with a plain-language remedy (:data:`REMEDIES`).
 >>> report = nk.inspect.health(net, np.random.default_rng(0).normal(size=(50, 2)))
 >>> report.dead
 ['hidden1[1]']
->>> print(report.problems[0].remedy[:40])
-A dead ReLU neuron outputs 0 for every s
+>>> print(report.problems[0].remedy[:52])
+A dead relu neuron has z <= 0 on every sample, so it
 """
 
 from __future__ import annotations
@@ -63,9 +75,6 @@ from ..registry import Registry
 from ..validation import check_array, check_bool, check_int, check_number
 from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
 
-RELU_FAMILY = "relu"
-SIGMOID_FAMILY = "sigmoid"
-
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -77,15 +86,15 @@ class Thresholds:
 
     saturation_eps: float = 0.01
     saturation_fraction: float = 0.9
-    duplicate_correlation: float = 0.99
-    weight_atol: float = 1e-6
+    duplicate_tol: float = 1e-6
+    weight_atol: float = 1e-8
     vanishing_ratio: float = 1e-3
     exploding_ratio: float = 1e3
     exploding_norm: float = 1e3
     frozen_tol: float = 1e-7
 
     def __post_init__(self) -> None:
-        fractions = ("saturation_eps", "saturation_fraction", "duplicate_correlation")
+        fractions = ("saturation_eps", "saturation_fraction", "duplicate_tol")
         for f in fields(self):
             value = check_number(getattr(self, f.name), f.name, low=0.0, low_open=True,
                                  high=1.0 if f.name in fractions else None, owner="threshold")
@@ -109,17 +118,19 @@ class Thresholds:
 
 # ------------------------------------------------------------------------------ problems and remedies
 REMEDIES: dict[str, str] = {
-    "dead": ("A dead ReLU neuron outputs 0 for every sample and gets no gradient, so it cannot recover. Use He "
-             "initialisation (init='he_normal'), a lower learning rate, leaky_relu (or elu/gelu) so negative "
-             "potentials still pass a gradient, normalisation (BatchNorm/LayerNorm) before the activation, or "
-             "reinitialise the neuron's weights and bias."),
-    "saturated": ("A saturated sigmoid/tanh neuron sits on a flat tail where f'(z) is almost 0, so its weights "
-                  "barely learn. Standardise the inputs, use Glorot (Xavier) initialisation or smaller initial "
-                  "weights, a lower learning rate, normalisation (BatchNorm/LayerNorm), or relu/leaky_relu hidden "
-                  "layers."),
-    "duplicate": ("Duplicate neurons compute the same thing and waste capacity (typical of identical or constant "
-                  "initial weights, which gradient descent cannot tell apart). Initialise with random weights from "
-                  "a seed, or remove one neuron of each pair (or reinitialise it)."),
+    "dead": ("A dead neuron's potential z stays where its activation has zero gradient (relu: z <= 0) on every "
+             "sample, so it outputs a constant and gets no gradient: it cannot recover. Use He initialisation "
+             "(init='he_normal'), a lower learning rate, leaky_relu (or elu/gelu) so negative potentials still pass "
+             "a gradient, normalisation (BatchNorm/LayerNorm) before the activation, or reinitialise the neuron's "
+             "weights and bias."),
+    "saturated": ("A saturated neuron sits where its activation is flat (f'(z) almost 0: a sigmoid/tanh tail, or "
+                  "far below 0 for elu/gelu/softplus), so its weights barely learn. Standardise the inputs, use "
+                  "smaller initial weights (Glorot for sigmoid/tanh), a lower learning rate, or normalisation "
+                  "(BatchNorm/LayerNorm) before the activation."),
+    "duplicate": ("Duplicate neurons compute the same thing and waste capacity: neurons that start equal get equal "
+                  "gradients, so training never separates them. If the layer started from a constant initialiser "
+                  "(zeros, ones, constant), use a random one from a seed; if the copies were made later (weights "
+                  "copied or edited), reinitialise one neuron of each pair with random weights, or remove it."),
     "vanishing_gradients": ("Gradients shrink layer by layer towards the input, so the early layers stop "
                             "learning. Use relu-family activations with He initialisation, fewer layers, "
                             "normalisation (BatchNorm/LayerNorm), or Glorot initialisation for sigmoid/tanh."),
@@ -143,10 +154,12 @@ class Problem:
     neurons: tuple[str, ...]
     message: str
     value: float | None = None
+    #: a remedy fitted to this layer (None: the general one of :data:`REMEDIES`)
+    advice: str | None = None
 
     @property
     def remedy(self) -> str:
-        return REMEDIES.get(self.kind, "")
+        return self.advice if self.advice is not None else REMEDIES.get(self.kind, "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "layer": self.layer, "neurons": list(self.neurons), "message": self.message,
@@ -167,8 +180,10 @@ class LayerHealth:
     ``firing_rate``, ``mean_activation``, ``std_activation``; ``dead`` and
     ``saturated`` (bool); ``saturation`` (fraction of samples with f'(z) < ε·max f');
     ``excitatory`` (fraction of weights > 0) and ``balance``; ``duplicates``
-    (pairs (i, j, reason)); ``grad_norm`` (‖∂L/∂W‖ or None without targets);
-    ``frozen`` (bool per neuron; only from a :class:`HealthMonitor`).
+    (pairs (i, j, reason): neuron j repeats neuron i, the first of its group);
+    ``grad_norm`` (‖∂L/∂W‖ or None without targets); ``frozen`` (bool per neuron;
+    only from a :class:`HealthMonitor`); ``init`` (the initialiser's name);
+    ``can_die`` / ``can_saturate``: whether the activation allows those findings.
     """
 
     name: str
@@ -187,6 +202,9 @@ class LayerHealth:
     grad_norm: float | None = None
     frozen: np.ndarray | None = None
     measured: bool = True  # False: no samples were examined (activation statistics are placeholders)
+    init: str | None = None       # the layer's initialiser, by name (None: unknown or custom)
+    can_die: bool = False         # its activation has a zero-gradient region (dead neurons are looked for)
+    can_saturate: bool = False    # saturation is looked for
 
     @property
     def n_neurons(self) -> int:
@@ -239,8 +257,24 @@ def _check_dead(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -
         if lh.dead.any():
             names = lh.names(lh.dead)
             out.append(Problem("dead", lh.name, names, f"{len(names)} of {lh.n_neurons} {lh.activation} neurons "
-                               f"never fire (z <= 0 on every sample): {_listing(names)}", len(names) / lh.n_neurons))
+                               f"get no gradient (f'(z) = 0 on every sample): {_listing(names)}",
+                               len(names) / lh.n_neurons, _dead_advice(lh)))
     return out
+
+
+def _dead_advice(lh: LayerHealth) -> str:
+    """The dead remedy for this layer: what it does not do already."""
+    if lh.activation == "relu":
+        switch = "leaky_relu (or elu/gelu), whose gradient is never 0, so negative potentials still learn"
+    else:  # a leaky_relu or elu declared with a zero slope: it is a relu
+        switch = f"a non-zero slope for {lh.activation} (e.g. leaky_relu's negative_slope=0.01, elu's alpha=1.0)"
+    fixes = [switch]
+    if not (lh.init or "").startswith("he_"):
+        fixes.append("He initialisation (init='he_normal')")
+    fixes += ["a lower learning rate", "normalisation (BatchNorm/LayerNorm) before the activation",
+              "or reinitialise the neuron's weights and bias"]
+    return (f"A dead {lh.activation} neuron has z <= 0 on every sample, so it outputs a constant and gets no "
+            f"gradient: training cannot revive it. Use {', '.join(fixes)}.")
 
 
 def _check_saturated(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
@@ -251,8 +285,8 @@ def _check_saturated(layers: dict[str, LayerHealth], gradients: Any, t: Threshol
             worst = float(lh.saturation[lh.saturated].max())
             out.append(Problem("saturated", lh.name, names,
                                f"{len(names)} of {lh.n_neurons} {lh.activation} neurons are saturated "
-                               f"(f'(z) < {t.saturation_eps:g}·max f' on >= {t.saturation_fraction:.0%} of samples, "
-                               f"up to {worst:.0%}): {_listing(names)}", len(names) / lh.n_neurons))
+                               f"(|f'(z)| < {t.saturation_eps:g}·max |f'| on >= {t.saturation_fraction:.0%} of "
+                               f"samples, up to {worst:.0%}): {_listing(names)}", len(names) / lh.n_neurons))
     return out
 
 
@@ -263,9 +297,26 @@ def _check_duplicates(layers: dict[str, LayerHealth], gradients: Any, t: Thresho
             pairs = [f"{lh.name}[{i}]~{lh.name}[{j}] ({why})" for i, j, why in lh.duplicates]
             names = tuple(sorted({f"{lh.name}[{k}]" for i, j, _ in lh.duplicates for k in (i, j)},
                                  key=lambda s: int(s[s.index("[") + 1:-1])))
-            out.append(Problem("duplicate", lh.name, names, f"{len(pairs)} pair(s) of neurons compute the same "
-                               f"thing: {_listing(pairs, 6)}", float(len(pairs))))
+            out.append(Problem("duplicate", lh.name, names, f"{len(pairs)} neuron(s) repeat another neuron of the "
+                               f"layer: {_listing(pairs, 6)}", float(len(pairs)), _duplicate_advice(lh)))
     return out
+
+
+CONSTANT_INITS = ("zeros", "ones", "constant")
+
+
+def _duplicate_advice(lh: LayerHealth) -> str:
+    """The duplicate remedy for this layer: a constant initialiser is named; a random one is not advised again."""
+    head = ("Duplicate neurons compute the same thing and waste capacity: neurons that are equal get equal "
+            "gradients, so training never separates them.")
+    if lh.init in CONSTANT_INITS:
+        return (f"{head} This layer was initialised with init={lh.init!r}, which gives every neuron the same "
+                "weights: use a random initialiser from a seed (init='he_normal' for relu-like activations, "
+                "'glorot_uniform' otherwise; leaving init unset picks one).")
+    origin = f"at random (init={lh.init!r})" if lh.init else "by a custom initialiser"
+    return (f"{head} This layer was initialised {origin}, so the copies were made afterwards (weights copied, "
+            "edited or loaded so): reinitialise one neuron of each pair with random weights, or remove it (a "
+            "narrower layer loses nothing).")
 
 
 def _check_frozen(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
@@ -426,15 +477,15 @@ class HealthReport:
         t = self.thresholds
         when = f" after epoch {self.epoch + 1}" if self.epoch is not None else ""
         lines = [f"neuron health on {self.n_samples} samples{when}"]
-        header = ("layer", "activation", "neurons", "firing", "dead", "saturated", "dup. pairs", "excitatory",
+        header = ("layer", "activation", "neurons", "firing", "dead", "saturated", "duplicates", "excitatory",
                   "‖∂L/∂W‖")
         rows = [header]
         for lh in self.layers.values():
             check = lh.hidden and lh.measured
             rows.append((lh.name, lh.activation, str(lh.n_neurons),
                          f"{lh.firing_rate.mean():.2f}" if lh.measured else "-",
-                         str(int(lh.dead.sum())) if check and lh.family == RELU_FAMILY else "-",
-                         str(int(lh.saturated.sum())) if check and lh.family == SIGMOID_FAMILY else "-",
+                         str(int(lh.dead.sum())) if check and lh.can_die else "-",
+                         str(int(lh.saturated.sum())) if check and lh.can_saturate else "-",
                          str(len(lh.duplicates)) if check else "-", f"{lh.excitatory.mean():.2f}",
                          "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
@@ -461,9 +512,10 @@ class HealthReport:
             for p in self.problems:
                 lines.append(f"  ! {p}")
                 lines.append(f"    remedy: {p.remedy}")
-        lines.append(f"thresholds: dead = z <= 0 on every sample (ReLU family); saturated = f'(z) < "
-                     f"{t.saturation_eps:g}·max f' on >= {t.saturation_fraction:.0%} of samples; duplicate = "
-                     f"correlation > {t.duplicate_correlation:g} or identical weights")
+        lines.append(f"thresholds: dead = f'(z) = 0 on every sample (relu: z <= 0); saturated = |f'(z)| < "
+                     f"{t.saturation_eps:g}·max |f'| on >= {t.saturation_fraction:.0%} of samples; duplicate = "
+                     f"equal weights and bias, or equal outputs on the data (within {t.duplicate_tol:g} "
+                     "relative)")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -475,6 +527,31 @@ def _derivative(activation: Any, z: np.ndarray) -> np.ndarray:
     leaf = Tensor(z.copy(), requires_grad=True)
     activation(leaf).sum().backward()
     return grad_of(leaf)
+
+
+def can_die(activation: Any) -> bool:
+    """True if the activation declares a region where f'(z) is exactly 0 (relu), where neurons can die."""
+    return getattr(activation, "zero_gradient_below", None) is not None
+
+
+def can_saturate(activation: Any) -> bool:
+    """True if saturation is looked for: the activation declares a flat tail (``Activation.saturates``)."""
+    return bool(getattr(activation, "saturates", False))
+
+
+#: the potentials on which an activation's largest |f'| is looked for (the reference for "saturated")
+_PROBE = np.linspace(-20.0, 20.0, 401)
+
+
+def _peak_derivative(activation: Any, width: int, dtype: Any) -> np.ndarray:
+    """max over z of |f'(z)|, per neuron (shape (width,)), on a grid of potentials in [-20, 20]."""
+    grid = np.repeat(_PROBE[:, None], width, axis=1).astype(dtype)
+    return np.abs(_derivative(activation, grid)).astype(np.float64).max(axis=0)
+
+
+def _layer_init(layer: Dense) -> str | None:
+    init = getattr(layer, "init", None)
+    return init if isinstance(init, str) else None
 
 
 def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
@@ -494,16 +571,40 @@ def _rows(layer: Dense) -> np.ndarray:
     return np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
 
 
-def _identical_rows(layer: Dense, atol: float) -> set[tuple[int, int]]:
+def _duplicates(layer: Dense, cov: np.ndarray, var: np.ndarray, mean: np.ndarray,
+                t: Thresholds) -> list[tuple[int, int, str]]:
+    """Neurons that repeat an earlier neuron of the layer: (i, j, reason), i the first of j's group.
+
+    By the weights, whatever the data: rows (w, b) equal within ``duplicate_tol`` relative (plus
+    ``weight_atol``). By the data: two varying neurons whose outputs differ by less than
+    ``duplicate_tol`` of their spread, std(a_i − a_j) <= tol·√((var_i + var_j)/2) (they may differ
+    in inputs that the data never varies). Such neurons get equal gradients and stay equal; a scaled
+    copy does not (its gradient differs), so it is not counted.
+    """
     w = _rows(layer)
-    sq = (w * w).sum(axis=1)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * (w @ w.T)
-    slack = 1e-9 * (sq[:, None] + sq[None, :]) + w.shape[1] * atol * atol
-    pairs = set()
-    for i, j in zip(*np.nonzero(np.triu(d2 <= slack, k=1))):
-        if np.max(np.abs(w[i] - w[j])) <= atol:
-            pairs.add((int(i), int(j)))
-    return pairs
+    tol = t.duplicate_tol
+    norm = np.sqrt((w * w).sum(axis=1))
+    gram = w @ w.T
+    d2 = np.clip(norm[:, None] ** 2 + norm[None, :] ** 2 - 2.0 * gram, 0.0, None)
+    big = np.maximum(norm[:, None], norm[None, :])
+    equal = np.sqrt(d2) <= tol * big + t.weight_atol * math.sqrt(w.shape[1])
+    varying = var > 1e-12 * (1.0 + mean * mean)
+    diff_var = np.clip(var[:, None] + var[None, :] - 2.0 * cov, 0.0, None)
+    same_output = np.outer(varying, varying) & (diff_var <= tol * tol * 0.5 * (var[:, None] + var[None, :])) & ~equal
+    out: list[tuple[int, int, str]] = []
+    for column in np.flatnonzero(np.triu(equal | same_output, k=1).any(axis=0)):
+        j = int(column)
+        by_weights = np.flatnonzero(equal[:j, j])
+        if by_weights.size:
+            i = int(by_weights[0])
+            gap = float(np.max(np.abs(w[i] - w[j])))
+            why = "identical weights" if gap <= t.weight_atol else f"equal weights (max |difference| {gap:.2g})"
+        else:
+            i = int(np.flatnonzero(same_output[:j, j])[0])
+            rel = math.sqrt(diff_var[i, j] / (0.5 * (var[i] + var[j])))
+            why = f"equal outputs on the data (relative difference {rel:.2g})"
+        out.append((i, j, why))
+    return out
 
 
 def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
@@ -530,10 +631,11 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
             a["s1"] += out.sum(axis=0)
             a["s2"] += out.T @ out
             act = rec.layer.activation
-            if act.family == SIGMOID_FAMILY and act.name != "softmax":
-                d = _derivative(act, zt.data).astype(np.float64)
-                peak = _derivative(act, np.zeros((1, zt.shape[1]), dtype=zt.dtype)).astype(np.float64)
-                a["sat"] += (d < thresholds.saturation_eps * peak).sum(axis=0)
+            if rec.name != last and can_saturate(act):
+                if "peak" not in a:
+                    a["peak"] = _peak_derivative(act, zt.shape[1], zt.dtype)
+                d = np.abs(_derivative(act, zt.data).astype(np.float64))
+                a["sat"] += (d < thresholds.saturation_eps * a["peak"]).sum(axis=0)
     layers: dict[str, LayerHealth] = {}
     for name, layer in dense:
         a = acc[name]
@@ -543,25 +645,18 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
         cov = a["s2"] / n - np.outer(mean, mean)
         var = np.clip(np.diag(cov).copy(), 0.0, None)
         std = np.sqrt(var)
-        dead = (a["zmax"] <= 0) if (hidden and act.family == RELU_FAMILY) else np.zeros(layer.out_features, bool)
+        none = np.zeros(layer.out_features, bool)
+        limit = act.zero_gradient_below if can_die(act) else None
+        dead = (a["zmax"] <= limit) if (hidden and limit is not None) else none
         saturation = a["sat"] / n
-        saturated = (saturation >= thresholds.saturation_fraction) if hidden else np.zeros(layer.out_features, bool)
+        saturated = (saturation >= thresholds.saturation_fraction) if hidden and can_saturate(act) else none
         excitatory, balance = _weight_stats(layer)
-        duplicates: list[tuple[int, int, str]] = []
-        if hidden:
-            identical = _identical_rows(layer, thresholds.weight_atol)
-            varying = var > 1e-12 * (1.0 + mean * mean)
-            denom = np.sqrt(np.outer(np.where(varying, var, 1.0), np.where(varying, var, 1.0)))
-            corr = np.where(np.outer(varying, varying), cov / denom, 0.0)
-            for i, j in zip(*np.nonzero(np.triu(corr > thresholds.duplicate_correlation, k=1))):
-                if (int(i), int(j)) not in identical:
-                    duplicates.append((int(i), int(j), f"correlation {corr[i, j]:.4f}"))
-            duplicates.extend((i, j, "identical weights") for i, j in sorted(identical))
-            duplicates.sort()
+        duplicates = _duplicates(layer, cov, var, mean, thresholds) if hidden else []
         layers[name] = LayerHealth(name=name, activation=act.name, family=act.family, hidden=hidden,
                                    firing_rate=a["fire"] / n, mean_activation=mean, std_activation=std, dead=dead,
                                    saturation=saturation, saturated=saturated, excitatory=excitatory,
-                                   balance=balance, duplicates=duplicates)
+                                   balance=balance, duplicates=duplicates, init=_layer_init(layer),
+                                   can_die=can_die(act), can_saturate=can_saturate(act))
     return layers
 
 
@@ -742,7 +837,8 @@ class HealthMonitor(Callback):
                 zeros = np.zeros(layer.out_features)
                 excitatory, balance = _weight_stats(layer)
                 lh = LayerHealth(n, act.name, act.family, n != names[-1], zeros, zeros, zeros, zeros.astype(bool),
-                                 zeros, zeros.astype(bool), excitatory, balance, measured=False)
+                                 zeros, zeros.astype(bool), excitatory, balance, measured=False,
+                                 init=_layer_init(layer), can_die=can_die(act), can_saturate=can_saturate(act))
             else:
                 lh = LayerHealth(**{f.name: getattr(lh, f.name) for f in fields(LayerHealth)})
             lh.grad_norm = self.history["grad_norm"][n][-1] if self.history["grad_norm"][n] else None

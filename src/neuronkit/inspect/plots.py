@@ -1,9 +1,13 @@
 """Pictures of what the neurons do (needs matplotlib: ``pip install "neuronkit[plot]"``).
 
 Every function returns a :class:`matplotlib.figure.Figure` and, given ``path``,
-also writes it as a PNG. Figures are created with ``matplotlib.figure.Figure``
-(not pyplot): they render headless through Agg, register nothing globally, and
-leave the user's backend alone. Display one in a notebook by evaluating it.
+also writes it as a PNG. Where a picture has an axis of input features
+(:func:`plot_weights`' first layer, :func:`plot_attributions`' bars), ``feature_names``
+labels it (default: an estimator's ``feature_names_in_``, else the indices 0, 1, 2, …);
+up to :data:`MAX_NAMED_FEATURES` features are named, one tick each. Figures are
+created with ``matplotlib.figure.Figure`` (not pyplot): they render headless
+through Agg, register nothing globally, and leave the user's backend alone.
+Display one in a notebook by evaluating it.
 
 * :func:`plot_activation_histograms` — distribution of each Dense layer's outputs on X
 * :func:`plot_gradient_norms` — ‖∂L/∂W‖ per layer over epochs (from a :class:`HealthMonitor`)
@@ -33,6 +37,34 @@ from ..validation import check_array, check_int, must_be
 from ._model import InspectedModel
 
 DIVERGING = "RdBu_r"   # red for positive (excitation), blue for negative (inhibition), white at 0
+#: above this many features an axis keeps matplotlib's numeric ticks (names would overlap)
+MAX_NAMED_FEATURES = 40
+
+
+def feature_names_of(model: Any, n_features: int, feature_names: Any = None) -> list[str] | None:
+    """``feature_names`` checked against ``n_features`` (a list of strings), or the names the model
+    was fitted with (``feature_names_in_``), or None when neither is known."""
+    if feature_names is None:
+        stored = getattr(model, "feature_names_in_", None)
+        if stored is None or len(stored) != n_features:
+            return None
+        return [str(v) for v in stored]
+    if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__len__"):
+        raise ParameterTypeError(must_be("feature_names", f"a list of {n_features} names (one per feature)",
+                                         feature_names))
+    names = list(feature_names)
+    if len(names) != n_features:
+        raise ParameterError(f"feature_names has {len(names)} names but the samples have {n_features} features; "
+                             "give one name per feature, in column order")
+    return [str(v) for v in names]
+
+
+def _label_features(ax: Any, names: list[str] | None, n_features: int) -> None:
+    """Name an axis's feature ticks (x axis) when the names are known and few enough to read."""
+    if names is None or n_features > MAX_NAMED_FEATURES:
+        return
+    ax.set_xticks(np.arange(n_features), labels=names, rotation=45 if n_features > 3 else 0,
+                  ha="right" if n_features > 3 else "center", fontsize=7)
 
 
 def _figure(width: float, height: float) -> Any:
@@ -126,11 +158,15 @@ def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
     return _finish(fig, path)
 
 
-def plot_weights(model: Any, *, layers: list[str] | None = None, path: str | Path | None = None) -> Any:
+def plot_weights(model: Any, *, layers: list[str] | None = None, feature_names: Any = None,
+                 path: str | Path | None = None) -> Any:
     """Each Dense layer's weight matrix (rows: its neurons, columns: its inputs) as a heat map,
-    coloured on a diverging scale centred at 0 (red excitatory, blue inhibitory)."""
+    coloured on a diverging scale centred at 0 (red excitatory, blue inhibitory). The first
+    layer's columns are the input features, named by ``feature_names`` when known."""
     m = InspectedModel(model)
     dense = dict(m.dense_layers())
+    names_in = feature_names_of(model, m.n_features, feature_names)
+    first = next(iter(dense))
     if isinstance(layers, str):
         layers = [layers]
     if layers is not None and not isinstance(layers, (list, tuple)):
@@ -150,18 +186,22 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, path: str | Pat
         limit = _symmetric_limit(w)
         im = ax.imshow(w, cmap=DIVERGING, vmin=-limit, vmax=limit, aspect="auto", interpolation="nearest")
         ax.set_title(f"{name}.weight {w.shape[0]}×{w.shape[1]}", fontsize=9)
-        ax.set_xlabel("input")
+        if name == first:
+            _label_features(ax, names_in, w.shape[1])
+        ax.set_xlabel("input feature" if name == first else "input")
         ax.set_ylabel(f"neuron ({name}[i])")
         fig.colorbar(im, ax=ax, shrink=0.8)
     return _finish(fig, path)
 
 
 def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int] | None = None, n: int = 8,
-                      titles: list[str] | None = None, path: str | Path | None = None) -> Any:
+                      titles: list[str] | None = None, feature_names: Any = None,
+                      path: str | Path | None = None) -> Any:
     """The first ``n`` samples (top row) and their attributions (bottom row, diverging colours at 0).
 
     Samples are drawn as images when ``image_shape`` is given or the feature
-    count is a square >= 64 (8×8 digits and larger); otherwise attributions are bar charts.
+    count is a square >= 64 (8×8 digits and larger); otherwise attributions are bar charts,
+    one bar per feature, named by ``feature_names`` when given.
     """
     X = check_array(X, "X", dtype=np.float64)
     A = check_array(attributions, "attributions", ndim=None, dtype=np.float64, finite=False, min_samples=0)
@@ -171,6 +211,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     if titles is not None and (not isinstance(titles, (list, tuple)) or len(titles) < n):
         raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per sample shown)", titles))
     shape = _image_shape(X.shape[1], image_shape)
+    names = feature_names_of(None, X.shape[1], feature_names)
     fig = _figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)
     if shape is None:
         axes = fig.subplots(1, n, squeeze=False)[0]
@@ -180,6 +221,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
             ax.axhline(0.0, color="black", linewidth=0.5)
             ax.set_title(titles[i] if titles else f"sample {i}", fontsize=8)
             ax.set_xlabel("feature")
+            _label_features(ax, names, X.shape[1])
         return _finish(fig, path)
     axes = fig.subplots(2, n, squeeze=False)
     limit = _symmetric_limit(A[:n])

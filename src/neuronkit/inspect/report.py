@@ -60,7 +60,7 @@ img { max-width: 100%; }
 
 def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, history: Any = None,
                  image_shape: tuple[int, int] | None = None, title: str | None = None,
-                 attribution_samples: int = 8, top_neurons: int = 6) -> ReportFiles:
+                 attribution_samples: int = 8, top_neurons: int = 6, feature_names: Any = None) -> ReportFiles:
     """Inspect ``model`` on ``(X, y)`` and write ``report.html`` and PNG pictures into ``out_dir``.
 
     ``history`` (default: an estimator's ``history_``) gives the learning curves.
@@ -71,6 +71,8 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     attributions of the first ``attribution_samples`` samples; the
     ``top_neurons`` most important neurons' top-activating samples; and the
     pictures of activations, weights, gradient norms and learning curves.
+    ``feature_names`` (one per column of X; default: an estimator's
+    ``feature_names_in_``) name the features in the text and the pictures.
     Needs matplotlib (``pip install "neuronkit[plot]"``).
     """
     from . import plots
@@ -82,6 +84,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     X = m.check_X(X)
     attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
     top_neurons = check_int(top_neurons, "top_neurons", low=1)
+    names = plots.feature_names_of(model, X.shape[1], feature_names)
     if not isinstance(out_dir, (str, os.PathLike)):
         raise ParameterTypeError(must_be("out_dir", "a folder path (str or pathlib.Path)", out_dir))
     folder = Path(out_dir)
@@ -110,7 +113,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
         files.images[name] = path
 
     picture("activations", plots.plot_activation_histograms, model, X)
-    picture("weights", plots.plot_weights, model)
+    picture("weights", plots.plot_weights, model, feature_names=names)
     if report.gradients is not None:
         picture("gradients", plots.plot_gradient_norms, report)
     if history is not None and getattr(history, "history", {}).get("loss"):
@@ -121,7 +124,8 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
         pred = ig.target
         assert pred is not None  # attribute() without neuron= always resolves one target per sample
         labels = [f"→ {m.label_of(int(t))}" for t in pred] if m.is_classifier else None
-        picture("attributions", plots.plot_attributions, X[:n_attr], ig, image_shape=shape, titles=labels)
+        picture("attributions", plots.plot_attributions, X[:n_attr], ig, image_shape=shape, titles=labels,
+                feature_names=names)
     if shape is not None:
         if ablation is not None and ablation.rows:
             chosen = ablation.ranking[:top_neurons]
@@ -130,8 +134,19 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
             chosen = m.neuron_names(first)[:top_neurons]
         picture("top_activating", plots.plot_top_activating, model, X, chosen, k=8, image_shape=shape)
 
-    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title), encoding="utf-8")
+    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title, names), encoding="utf-8")
     return files
+
+
+def _feature_table(attributions: np.ndarray, names: list[str] | None, top: int = 10) -> str:
+    """The features with the largest mean |attribution| over the samples shown, by name (else index)."""
+    mean_abs = np.abs(attributions).mean(axis=0)
+    mean = attributions.mean(axis=0)
+    order = np.argsort(-mean_abs, kind="stable")[:top]
+    label = (lambda i: names[i]) if names is not None else (lambda i: f"feature {i}")
+    rows = [[label(int(i)), f"{mean_abs[i]:.4g}", f"{mean[i]:+.4g}"] for i in order]
+    return ("<p>The features that moved the predictions most (mean over the samples above):</p>"
+            + _table(["feature", "mean |attribution|", "mean attribution"], rows))
 
 
 def _img(path: Path, caption: str) -> str:
@@ -155,13 +170,16 @@ _CAPTIONS = {
 
 
 def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectivity: Any, ig: Any,
-          files: ReportFiles, title: str | None) -> str:
+          files: ReportFiles, title: str | None, names: list[str] | None = None) -> str:
     net = m.network
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
              f"</title><style>{_CSS}</style></head><body>"]
     parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
     parts.append(f"<p>{len(X)} samples × {X.shape[1]} features; {sum(1 for _ in m.dense_layers())} Dense layers, "
                  f"{net.num_parameters():,} parameters.</p>")
+    if names is not None:
+        shown = ", ".join(names[:40]) + (f", … ({len(names) - 40} more)" if len(names) > 40 else "")
+        parts.append(f"<p>Features: {_esc(shown)}</p>")
     parts.append(f"<pre>{_esc(net.summary())}</pre>")
 
     parts.append("<h2>Neuron health</h2>")
@@ -214,6 +232,7 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
         parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "
                      f"{float(np.max(ig.completeness_error)):.3g}.</p>")
         parts.append(_img(files.images["attributions"], _CAPTIONS["attributions"]))
+        parts.append(_feature_table(np.asarray(ig, dtype=np.float64), names))
     for note in files.notes:
         parts.append(f"<p><i>{_esc(note)}</i></p>")
     parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")

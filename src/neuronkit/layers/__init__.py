@@ -4,8 +4,9 @@ One file per family of layers:
 
 =================  ==========================================================
 ``base.py``         :class:`Module`, the layer registry (:data:`LAYERS`,
-                    :func:`register_layer`, :func:`layer_from_config`), the
-                    shared input check :func:`layer_input`
+                    :func:`register_layer`, :func:`layer_from_config`,
+                    :func:`layer_expected_arrays`), the shared input check
+                    :func:`layer_input`
 ``dense.py``        :class:`Dense`, and its neurons (:class:`NeuronList`,
                     :class:`NeuronView`)
 ``dropout.py``      :class:`Dropout`
@@ -24,7 +25,15 @@ fails until you do). Re-export it below.
 """
 
 from ..engine import Parameter
-from .base import LAYERS, AttributeNotFoundError, Module, layer_from_config, layer_input, register_layer
+from .base import (
+    LAYERS,
+    AttributeNotFoundError,
+    Module,
+    layer_expected_arrays,
+    layer_from_config,
+    layer_input,
+    register_layer,
+)
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .norm import BatchNorm, LayerNorm
@@ -32,6 +41,7 @@ from .sequential import Sequential, Summary, mlp
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
-    "NeuronView", "Parameter", "Sequential", "Summary", "layer_from_config", "layer_input", "mlp",
+    "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
+    "mlp",
     "register_layer",
 ]

@@ -16,6 +16,11 @@ registered type):
 - ``config()`` returns the JSON-serialisable constructor arguments plus
   ``"type"``, and ``from_config`` rebuilds the layer from them (the default
   passes them to the constructor);
+- ``expected_arrays(config)`` states the arrays a layer of that config holds
+  (``{name: (shape, dtype)}``, equal to its ``state_dict()``'s) without building
+  it, and ``from_arrays(config, arrays)`` builds the layer around stored arrays
+  without drawing initial weights: a model file is checked against its declared
+  structure before anything of the declared size is allocated;
 - inputs are checked by :func:`layer_input`: a wrong shape is a
   :class:`~neuronkit.errors.ShapeError` that names the layer and both shapes.
 
@@ -28,6 +33,7 @@ new type has one).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -39,8 +45,11 @@ from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError,
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_options, must_be
 
-__all__ = ["LAYERS", "AttributeNotFoundError", "Module", "check_name", "label", "layer_from_config", "layer_input",
-           "register_layer"]
+__all__ = ["LAYERS", "ArraySpec", "AttributeNotFoundError", "Module", "check_name", "label", "layer_expected_arrays",
+           "layer_from_config", "layer_input", "register_layer"]
+
+#: what a layer states about each array it holds: (shape, dtype)
+ArraySpec = tuple[tuple[int, ...], np.dtype]
 
 #: every layer type by class name (a :class:`~neuronkit.registry.Registry`): what model files may name
 LAYERS: Registry[type[Module]] = Registry("layer type")
@@ -65,15 +74,45 @@ def register_layer(cls: type[Module]) -> type[Module]:
     return LAYERS.register(cls.__name__, cls)
 
 
-def layer_from_config(config: Mapping[str, Any]) -> Module:
-    """Rebuild a layer (or a whole network) from its ``config()``; ``config["type"]`` names the class."""
+def _split_config(config: Any) -> tuple[type[Module], dict[str, Any]]:
+    """The layer class a config names, and the config without its ``"type"``."""
     rule = "a dict with a 'type' key naming the layer class"
     if not isinstance(config, Mapping):
         raise ParameterTypeError(must_be("a layer config", rule, config))
     if "type" not in config:
-        raise ParameterError(f"a layer config must be {rule}; got keys {sorted(config)}")
+        raise ParameterError(f"a layer config must be {rule}; got keys {sorted(map(str, config))}")
     config = dict(config)
-    return LAYERS.get(config.pop("type")).from_config(config)
+    return LAYERS.get(config.pop("type")), config
+
+
+def layer_from_config(config: Mapping[str, Any], arrays: Mapping[str, np.ndarray] | None = None) -> Module:
+    """Rebuild a layer (or a whole network) from its ``config()``; ``config["type"]`` names the class.
+
+    With ``arrays`` (its ``state_dict()``, as a model file stores it), the layer is built
+    around them (:meth:`Module.from_arrays`): no initial weights are drawn. Check them
+    against :func:`layer_expected_arrays` first; a mismatch is a ParameterError.
+    """
+    cls, config = _split_config(config)
+    return cls.from_config(config) if arrays is None else cls.from_arrays(config, arrays)
+
+
+def layer_expected_arrays(config: Mapping[str, Any]) -> dict[str, ArraySpec]:
+    """The arrays a layer of this ``config()`` holds, ``{name: (shape, dtype)}``, worked out without building it.
+
+    >>> import neuronkit as nk
+    >>> layer_expected_arrays(nk.Dense(3, 2, seed=0).config())
+    {'weight': ((2, 3), dtype('float32')), 'bias': ((2,), dtype('float32'))}
+    """
+    cls, config = _split_config(config)
+    return cls.expected_arrays(config)
+
+
+def constructor_options(cls: type, config: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    """A saved config completed with the constructor's defaults (refusing unknown and missing options)."""
+    check_options("layer type", owner, cls, config, complete=True)
+    bound = inspect.signature(cls).bind(**config)
+    bound.apply_defaults()
+    return dict(bound.arguments)
 
 
 def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | None) -> Tensor:
@@ -233,23 +272,49 @@ class Module:
         state.update({name: np.array(b, copy=True) for name, b in self.named_buffers()})
         return state
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy arrays into the parameters and buffers, checking names and shapes."""
+    def _buffer_slots(self, prefix: str = "") -> list[tuple[str, Module, str]]:
+        """(name, owner, attribute) of every buffer: where ``load_state_dict(assign=True)`` puts an array."""
+        out = [(prefix + b, self, b) for b in self.buffers]
+        for key, value in self._members():
+            if isinstance(value, Module):
+                out.extend(value._buffer_slots(f"{prefix}{key}."))
+        return out
+
+    def load_state_dict(self, state: Mapping[str, Any], *, assign: bool = False) -> None:
+        """Copy arrays into the parameters and buffers, checking names, shapes (and dtypes, by conversion).
+
+        With ``assign=True`` (as in PyTorch) the arrays themselves become the parameters' and
+        buffers' data, without a copy where their dtype and layout allow: the model then
+        shares them, so pass arrays nothing else uses (a model file's, just read).
+        """
         if not isinstance(state, Mapping):
             raise ParameterTypeError(must_be("state", "a dict of arrays by name (from state_dict())",
                                              type(state).__name__, "load_state_dict"))
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        parameters = dict(self.named_parameters())
+        buffers = {name: (owner, attribute) for name, owner, attribute in self._buffer_slots()}
+        targets: dict[str, np.ndarray] = {n: p.data for n, p in parameters.items()}
         targets.update(dict(self.named_buffers()))
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
         if missing or unexpected:
             raise ParameterError(f"state does not match the network: missing {missing}, unexpected {unexpected}")
-        for key, target in targets.items():
+        values = {}
+        for key, target in targets.items():  # check every entry before changing any
             value = check_array(state[key], key, ndim=None, dtype=target.dtype, finite=False, min_samples=0,
                                 owner="load_state_dict")
             if value.shape != target.shape:
                 raise ShapeError(f"state entry {key!r} has shape {value.shape}; the network expects {target.shape}")
-            target[...] = value
+            values[key] = value
+        for key, value in values.items():
+            if not assign:
+                targets[key][...] = value
+                continue
+            value = np.require(value, dtype=targets[key].dtype, requirements=["C", "W"])
+            if key in parameters:
+                parameters[key].data = value
+            else:
+                owner, attribute = buffers[key]
+                setattr(owner, attribute, value)
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (``type`` names the class)."""
@@ -260,3 +325,25 @@ class Module:
         """The layer that ``config()`` describes (without its ``"type"``): by default, ``cls(**config)``."""
         check_options("layer type", cls.__name__, cls, config, complete=True)
         return cls(**config)
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """The arrays a layer of this config holds, ``{name: (shape, dtype)}`` as in its ``state_dict()``.
+
+        A model file's arrays are checked against this before the layer is built, so a file
+        that declares a huge layer is refused without allocating it. Layers override this to
+        work it out from the config alone (all built-in ones do); the default builds the layer.
+        """
+        layer = cls.from_config(config)
+        return {name: (value.shape, value.dtype) for name, value in layer.state_dict().items()}
+
+    @classmethod
+    def from_arrays(cls, config: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> Module:
+        """The layer of this config holding ``arrays`` (its ``state_dict()``, e.g. read from a model file).
+
+        The arrays become the layer's (``load_state_dict(assign=True)``). Layers whose
+        constructor draws initial weights override this to skip that work (Dense does).
+        """
+        layer = cls.from_config(config)
+        layer.load_state_dict(arrays, assign=True)
+        return layer

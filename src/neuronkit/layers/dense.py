@@ -29,7 +29,7 @@ from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeE
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..neuron import Explanation, explain_neuron
 from ..validation import check_array, check_bool, check_int, check_number, check_options, must_be
-from .base import Module, check_name, label, layer_input, register_layer
+from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
 
 __all__ = ["Dense", "NeuronList", "NeuronView"]
 
@@ -138,9 +138,52 @@ class Dense(Module):
         check_options("layer type", "Dense", cls, config, complete=True)
         return cls(**{"seed": 0, **config})
 
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """``weight`` (out, in), ``bias`` (out,) unless ``bias=False``, and a learnable activation's parameters."""
+        options = constructor_options(cls, config, "Dense")
+        fin = check_int(options["in_features"], "in_features", low=1, owner="Dense")
+        fout = check_int(options["out_features"], "out_features", low=1, owner="Dense")
+        dtype = float_dtype(options["dtype"], owner="Dense")
+        arrays: dict[str, ArraySpec] = {"weight": ((fout, fin), dtype)}
+        if check_bool(options["bias"], "bias", owner="Dense"):
+            arrays["bias"] = ((fout,), dtype)
+        arrays.update(_activation_arrays(options["activation"], fout, dtype))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, config: dict[str, Any], arrays: Any) -> Dense:
+        """The layer around stored weights: no initialiser runs (the constructor's zeros cost no work)."""
+        config = dict(config)
+        init = config.get("init")
+        if init is None or isinstance(init, str):  # (anything else is refused by the constructor, as in from_config)
+            config["init"] = "zeros"
+        layer = cls.from_config(config)
+        if isinstance(init, str) and init != "custom":
+            layer.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
+        elif init is None:
+            layer.init = default_for(layer.activation.name, layer.activation.family)
+        layer.load_state_dict(arrays, assign=True)
+        return layer
+
     def __repr__(self) -> str:
         return (f"Dense({self.in_features}, {self.out_features}, activation={self.activation.name!r}"
                 f"{', name=' + repr(self.name) if self.name else ''})")
+
+
+def _activation_arrays(spec: Any, neurons: int, dtype: np.dtype) -> dict[str, ArraySpec]:
+    """A learnable activation's parameters for ``neurons`` neurons, found on two tiny probes (1 and 2 neurons).
+
+    A dimension that is 1 on the first probe and 2 on the second is per neuron; the others are fixed.
+    """
+    probes = []
+    for n in (1, 2):
+        activation = get_activation(spec)
+        activation.build(n, dtype)
+        probes.append(dict(activation.named_parameters()))
+    return {f"activation.{name}": (tuple(neurons if (a, b) == (1, 2) else a
+                                         for a, b in zip(p.shape, probes[1][name].shape)), p.dtype)
+            for name, p in probes[0].items()}
 
 
 class NeuronList:

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine import Tensor
 from ..init import make_rng
 from ..validation import check_number
-from .base import Module, check_name, layer_input, register_layer
+from .base import ArraySpec, Module, check_name, constructor_options, layer_input, register_layer
 
 __all__ = ["Dropout"]
 
@@ -45,6 +45,13 @@ class Dropout(Module):
             return x
         keep = (self.rng.random(x.shape) >= self.p).astype(x.dtype) * (1.0 / (1.0 - self.p))
         return x * keep
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """None: dropout holds no arrays (its options are checked all the same)."""
+        options = constructor_options(cls, config, "Dropout")
+        check_number(options["p"], "p", low=0.0, high=1.0, high_open=True, owner="Dropout")
+        return {}
 
     def config(self) -> dict[str, Any]:
         return {"type": "Dropout", "p": self.p, "name": self.name}

@@ -16,7 +16,7 @@ from ..engine import Parameter, Tensor, ops
 from ..errors import ShapeError
 from ..init import float_dtype
 from ..validation import check_int, check_number
-from .base import Module, check_name, label, layer_input, register_layer
+from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
 
 __all__ = ["BatchNorm", "LayerNorm"]
 
@@ -61,6 +61,12 @@ class BatchNorm(Module):
             xhat = (x - self.running_mean) * (1.0 / np.sqrt(self.running_var + self.eps))
         return xhat * self.gamma + self.beta
 
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """``gamma``, ``beta`` (trained) and ``running_mean``, ``running_var`` (buffers), each (num_features,)."""
+        shape, dtype = _features_and_dtype(cls, config)
+        return {name: (shape, dtype) for name in ("gamma", "beta", "running_mean", "running_var")}
+
     def config(self) -> dict[str, Any]:
         return {"type": "BatchNorm", "num_features": self.num_features, "momentum": self.momentum,
                 "eps": self.eps, "name": self.name, "dtype": str(self.gamma.dtype)}
@@ -86,9 +92,21 @@ class LayerNorm(Module):
         x = layer_input(self, x, self.num_features, self.gamma.dtype)
         return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
 
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """``gamma`` and ``beta``, each (num_features,)."""
+        shape, dtype = _features_and_dtype(cls, config)
+        return {"gamma": (shape, dtype), "beta": (shape, dtype)}
+
     def config(self) -> dict[str, Any]:
         return {"type": "LayerNorm", "num_features": self.num_features, "eps": self.eps, "name": self.name,
                 "dtype": str(self.gamma.dtype)}
 
     def __repr__(self) -> str:
         return f"LayerNorm({self.num_features})"
+
+
+def _features_and_dtype(cls: type[Module], config: dict[str, Any]) -> tuple[tuple[int], np.dtype]:
+    options = constructor_options(cls, config, cls.__name__)
+    features = check_int(options["num_features"], "num_features", low=1, owner=cls.__name__)
+    return (features,), float_dtype(options["dtype"], owner=cls.__name__)

@@ -28,7 +28,7 @@ from ..engine import Tensor, is_grad_enabled, no_grad
 from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from ..init import make_rng
 from ..validation import check_bool, check_int, check_number, must_be
-from .base import Module, layer_from_config, register_layer
+from .base import LAYERS, ArraySpec, Module, check_name, layer_expected_arrays, layer_from_config, register_layer
 from .dense import Dense
 from .dropout import Dropout
 from .norm import BatchNorm
@@ -82,23 +82,9 @@ class Sequential(Module):
             if name is not None and not isinstance(name, str):
                 raise ParameterTypeError(must_be(f"item {i}'s name", "a string", name, "Sequential"))
             items.append((name or layer.name, layer))
-        dense_positions = [i for i, (_, layer) in enumerate(items) if isinstance(layer, Dense)]
-        counters: dict[str, int] = {}
+        names = _layer_names([(name, type(layer)) for name, layer in items])
         self.layers: dict[str, Module] = {}
-        for i, (name, layer) in enumerate(items):
-            if name is None:
-                if isinstance(layer, Dense):
-                    if i == dense_positions[-1]:
-                        name = "output"
-                    else:
-                        counters["hidden"] = counters.get("hidden", 0) + 1
-                        name = f"hidden{counters['hidden']}"
-                else:
-                    kind = type(layer).__name__.lower()
-                    counters[kind] = counters.get(kind, 0) + 1
-                    name = f"{kind}{counters[kind]}"
-            if name in self.layers:
-                raise ParameterError(f"Sequential: two layers are named {name!r}; names must be unique")
+        for name, (_, layer) in zip(names, items):
             layer.name = name
             self.layers[name] = layer
         self._check_chain()
@@ -199,15 +185,79 @@ class Sequential(Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Sequential:
-        layers = config.get("layers")
-        if not isinstance(layers, list) or set(config) != {"layers"}:
-            raise ParameterError("a Sequential config must be {'type': 'Sequential', 'layers': [layer configs]}; "
-                                 f"got keys {sorted(config)}")
-        return cls(*[layer_from_config(c) for c in layers])
+        return cls(*[layer_from_config(c) for c in _layer_configs(config)])
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """Each layer's arrays under its name in the network (``hidden1.weight``, …)."""
+        arrays: dict[str, ArraySpec] = {}
+        for name, layer_config in _named_configs(config):
+            arrays.update({f"{name}.{key}": spec for key, spec in layer_expected_arrays(layer_config).items()})
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, config: dict[str, Any], arrays: Any) -> Sequential:
+        """The network around stored arrays: each layer gets the arrays under its name, none is initialised."""
+        layers: list[Module] = []
+        claimed: set[str] = set()
+        for name, layer_config in _named_configs(config):
+            own = {key[len(name) + 1:]: value for key, value in arrays.items() if key.startswith(name + ".")}
+            claimed.update(name + "." + key for key in own)
+            layers.append(layer_from_config(layer_config, own))
+        unexpected = sorted(set(arrays) - claimed)
+        if unexpected:
+            raise ParameterError(f"state does not match the network: unexpected {unexpected}")
+        return cls(*layers)
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(f"{name}: {layer!r}" for name, layer in self.layers.items())
         return f"Sequential(\n  {inner}\n)"
+
+
+def _layer_configs(config: dict[str, Any]) -> list[Any]:
+    layers = config.get("layers")
+    if not isinstance(layers, list) or set(config) != {"layers"}:
+        raise ParameterError("a Sequential config must be {'type': 'Sequential', 'layers': [layer configs]}; "
+                             f"got keys {sorted(map(str, config))}")
+    if not layers:
+        raise ParameterError("a Sequential config needs at least one layer; got 'layers': []")
+    return layers
+
+
+def _named_configs(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Each layer config of a Sequential config with the name the network gives that layer."""
+    configs = _layer_configs(config)
+    items = []
+    for i, layer_config in enumerate(configs):
+        if not isinstance(layer_config, dict) or not isinstance(layer_config.get("type"), str):
+            raise ParameterError(must_be(f"layer {i} of a Sequential config", "a dict with a 'type' naming the "
+                                         "layer class", layer_config))
+        items.append((check_name(layer_config.get("name"), layer_config["type"]), LAYERS.get(layer_config["type"])))
+    return list(zip(_layer_names(items), configs))
+
+
+def _layer_names(items: list[tuple[str | None, type]]) -> list[str]:
+    """The names a Sequential gives its layers: its own if it has one, else ``hidden1``…``output`` for Dense
+    layers (the last is ``output``) and ``dropout1``, ``batchnorm1``, … for the others."""
+    dense_positions = [i for i, (_, kind) in enumerate(items) if issubclass(kind, Dense)]
+    counters: dict[str, int] = {}
+    names: list[str] = []
+    for i, (name, kind) in enumerate(items):
+        if name is None:
+            if issubclass(kind, Dense):
+                if i == dense_positions[-1]:
+                    name = "output"
+                else:
+                    counters["hidden"] = counters.get("hidden", 0) + 1
+                    name = f"hidden{counters['hidden']}"
+            else:
+                key = kind.__name__.lower()
+                counters[key] = counters.get(key, 0) + 1
+                name = f"{key}{counters[key]}"
+        if name in names:
+            raise ParameterError(f"Sequential: two layers are named {name!r}; names must be unique")
+        names.append(name)
+    return names
 
 
 def _width_in(layer: Module) -> int | None:
