@@ -471,5 +471,16 @@ def test_cli_ctrl_c_without_a_checkpoint_says_how_to_keep_the_progress(tmp_path)
     finally:
         proc.kill()
     assert proc.returncode == 130 and not (tmp_path / "d.nkm").exists()
-    assert "; nothing was saved: give --checkpoint PATH to save the training state every epoch and on Ctrl-C, then " \
-           "--resume PATH to continue from it" in err
+    # the CLI's own words (cli._interrupted): what was lost and the flag that keeps it next time
+    assert "progress was not saved; pass --checkpoint PATH to be able to resume" in err
+    assert "Traceback" not in err
+
+
+def test_cli_diagnosis_names_the_flag_not_pythons_parameters(tmp_path, capsys):
+    from neuronkit.cli import main
+
+    assert main(["train", "iris", "--epochs", "5", "--out", str(tmp_path / "i.nkm")]) == 0
+    out = capsys.readouterr().out
+    assert "cannot tell over- from under-fitting without validation data" in out
+    assert "--early-stopping holds out 10% of the training rows" in out
+    assert "validation_split=" not in out and "early_stopping=True" not in out
