@@ -469,3 +469,31 @@ def test_what_could_not_be_read_back_is_not_written(tmp_path):
                                                     "16,777,216 bytes"):
         nkio.write_model_file(tmp_path / "big.nkm", {"kind": "demo", "notes": "x" * 17_000_000}, {})
     assert not (tmp_path / "deep.nkm").exists() and not (tmp_path / "big.nkm").exists()
+
+
+def test_the_next_write_removes_temporary_files_that_killed_writes_left(tmp_path):
+    import fcntl
+    import os
+    import time
+
+    import neuronkit as nk
+
+    net = nk.mlp([2, 3, 1], seed=0)
+    stale, young, held = (tmp_path / f".m.nkm.{tag}.tmp" for tag in ("deadbeef", "0badcafe", "12345678"))
+    for temp in (stale, young, held):
+        temp.write_bytes(b"partial")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(held, (old, old))
+    other = tmp_path / ".other.nkm.deadbeef.tmp"  # another file's temporary: not ours to touch
+    other.write_bytes(b"partial")
+    os.utime(other, (old, old))
+    fd = os.open(held, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a write still in progress holds its lock
+    try:
+        nk.save(net, tmp_path / "m.nkm")
+    finally:
+        os.close(fd)
+    assert not stale.exists()
+    assert young.exists() and held.exists() and other.exists()
+    assert nk.load(tmp_path / "m.nkm").config() == net.config()

@@ -157,8 +157,16 @@ def test_the_diagnosis_never_advises_a_higher_learning_rate_for_a_rising_loss():
     for epoch, loss in enumerate([1.0, 0.5, 0.4, 0.6, 0.9, 1.2]):
         history.append(epoch, {"loss": loss})
     text = history.diagnosis()
-    assert text.startswith("The training loss rose: lowest at epoch 3 (0.4), 1.2 at the end")
+    assert text.startswith("The training loss rose: 0.4 at its lowest (epoch 3), 1.2 at the end")
     assert "higher learning rate" not in text and "lower it" in text
+    # blown up within the first epoch, then flat well above where it started: not "under-fitting"
+    history = History()
+    history.baseline_loss, history.start_loss = 1.1, 1.2
+    for epoch, loss in enumerate([5.0, 3.3, 3.3, 3.3, 3.3, 3.3]):
+        history.append(epoch, {"loss": loss})
+    text = history.diagnosis()
+    assert text.startswith("The training loss rose: 1.2 at the start, 3.3 at its lowest (epoch ")
+    assert "higher learning rate" not in text
 
 
 # ----------------------------------------------------------------------------- 2. resume checks its settings
@@ -439,6 +447,7 @@ def test_the_progress_bar_is_not_drawn_again_after_ctrl_c_and_the_message_says_h
     ({"notes": "hello"}, "history entry 'notes' must be a list; got str"),
     ({"notes": [3]}, "history 'notes'[0] must be a string; got 3"),
     ({"baseline_loss": "low"}, "history 'baseline_loss' must be a number; got 'low'"),
+    ({"start_loss": [1.0]}, "history 'start_loss' must be a number; got [1.0]"),
     ({"interrupted": "no"}, "history entry 'interrupted' must be true or false; got 'no'"),
     ({"early_stopping": [1]}, "history entry 'early_stopping' must be a JSON object with a 'monitor'"),
 ])
@@ -462,5 +471,16 @@ def test_cli_ctrl_c_without_a_checkpoint_says_how_to_keep_the_progress(tmp_path)
     finally:
         proc.kill()
     assert proc.returncode == 130 and not (tmp_path / "d.nkm").exists()
-    assert "; nothing was saved: give --checkpoint PATH to save the training state every epoch and on Ctrl-C, then " \
-           "--resume PATH to continue from it" in err
+    # the CLI's own words (cli._interrupted): what was lost and the flag that keeps it next time
+    assert "progress was not saved; pass --checkpoint PATH to be able to resume" in err
+    assert "Traceback" not in err
+
+
+def test_cli_diagnosis_names_the_flag_not_pythons_parameters(tmp_path, capsys):
+    from neuronkit.cli import main
+
+    assert main(["train", "iris", "--epochs", "5", "--out", str(tmp_path / "i.nkm")]) == 0
+    out = capsys.readouterr().out
+    assert "cannot tell over- from under-fitting without validation data" in out
+    assert "--early-stopping holds out 10% of the training rows" in out
+    assert "validation_split=" not in out and "early_stopping=True" not in out

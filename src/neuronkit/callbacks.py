@@ -280,6 +280,8 @@ class Divergence(Callback):
     def on_after_backward(self, state) -> None:
         if self.start_loss is None and state.step == 0:  # the first batch's loss, before any update
             self.start_loss = state.last_loss
+            if hasattr(state.history, "start_loss"):
+                state.history.start_loss = state.last_loss
 
     def on_epoch_end(self, state, logs: dict[str, float]) -> None:
         loss = logs.get("loss", math.nan)

@@ -269,5 +269,5 @@ def load_checkpoint(path: str | Path, state: Any, callbacks: Iterable[Any] = (),
     restored = History.from_dict(meta["history"])
     history = state.history
     history.history, history.epochs, history.notes = restored.history, restored.epochs, restored.notes
-    history.early_stopping = restored.early_stopping
+    history.early_stopping, history.start_loss = restored.early_stopping, restored.start_loss
     return forced

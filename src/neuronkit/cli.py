@@ -337,7 +337,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
-    print(est.history_.diagnosis())
+    diagnosis = est.history_.diagnosis()  # in the flags' words: the CLI holds out validation data with --early-stopping
+    print(re.sub(r"\(fit's validation_split= or validation_data=, the estimators' early_stopping=True\)",
+                 "(--early-stopping holds out 10% of the training rows)", diagnosis))
     print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
     return 0

@@ -21,7 +21,10 @@ class History:
 
     ``history.history`` maps ``"loss"``, ``"val_loss"``, ``"accuracy"``, … to
     lists (one value per epoch). ``diagnosis()`` says in words whether the
-    curves show over- or under-fitting, and what to try. ``early_stopping``
+    curves show over- or under-fitting, and what to try. ``baseline_loss`` is a
+    constant predictor's loss on the training targets, ``start_loss`` the loss
+    of the first batch before any update (recorded by
+    :class:`~neuronkit.callbacks.Divergence`). ``early_stopping``
     is what :class:`~neuronkit.callbacks.EarlyStopping` reported when it stopped
     the run (``monitor``, ``best``, ``best_epoch``, ``stopped_epoch``, epochs
     counted from 0; ``restored``: the best epoch's weights were put back), or None.
@@ -32,6 +35,7 @@ class History:
         self.epochs: list[int] = []
         self.notes: list[str] = []
         self.baseline_loss: float | None = None
+        self.start_loss: float | None = None
         self.interrupted = False
         self.failed: str | None = None
         self.early_stopping: dict[str, Any] | None = None
@@ -54,8 +58,8 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         return {"epochs": self.epochs, "history": self.history, "notes": self.notes,
-                "baseline_loss": self.baseline_loss, "interrupted": self.interrupted, "failed": self.failed,
-                "early_stopping": self.early_stopping}
+                "baseline_loss": self.baseline_loss, "start_loss": self.start_loss, "interrupted": self.interrupted,
+                "failed": self.failed, "early_stopping": self.early_stopping}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
@@ -82,6 +86,8 @@ class History:
         h.notes = [_text(n, f"history 'notes'[{i}]") for i, n in enumerate(_list(data, "notes"))]
         baseline = data.get("baseline_loss")
         h.baseline_loss = None if baseline is None else _number(baseline, "history 'baseline_loss'")
+        start = data.get("start_loss")
+        h.start_loss = None if start is None else _number(start, "history 'start_loss'")
         interrupted = data.get("interrupted", False)
         if not isinstance(interrupted, bool):
             raise ModelFileError(f"history entry 'interrupted' must be true or false; got {interrupted!r}")
@@ -104,8 +110,8 @@ class History:
         """Over-fitting, under-fitting or neither, in words, judged from the loss curves.
 
         In this order: a non-finite loss, or one that rose well above its lowest
-        value or to more than 10 times a constant predictor's (``baseline_loss``),
-        means the learning rate is too high. Early stopping's verdict, when it
+        value or its start (``start_loss``), or to more than 10 times a constant
+        predictor's (``baseline_loss``), means the learning rate is too high. Early stopping's verdict, when it
         stopped the run, is explained (the validation value peaked at epoch k;
         over-fitting when the validation loss then rose while the training loss
         kept falling). Over-fitting: the validation loss ended at least 10% (and
@@ -158,17 +164,20 @@ class History:
         if len(loss) < 2:
             return ""
         low = int(np.argmin(loss))
-        baseline = self.baseline_loss
+        baseline, start = self.baseline_loss, self.start_loss
         far_above = baseline is not None and baseline > 0 and loss[-1] > 10 * baseline
-        # rose well above its lowest point: by half again, and by a tenth of the loss it is measured against
+        # rose well above its lowest point or its start: by half again, and by a tenth of the loss's scale
         scale = baseline if baseline is not None and baseline > 0 else abs(loss[0])
         rose = low < len(loss) - 1 and loss[-1] > 1.5 * loss[low] and loss[-1] - loss[low] > 0.1 * scale
-        if not (far_above or rose):
+        above_start = (start is not None and math.isfinite(start) and loss[-1] > 1.5 * start
+                       and loss[-1] - start > 0.1 * scale)
+        if not (far_above or rose or above_start):
             return ""
-        compared = (f", more than 10 times a constant predictor's {baseline:.4g}" if far_above else "")
-        return (f"The training loss rose: lowest at epoch {self._epoch(low)} ({loss[low]:.4g}), "
-                f"{loss[-1]:.4g} at the end{compared}. The learning rate is too high: lower it (by 10 times to "
-                "start with), or clip the gradients.")
+        began = f"{start:.4g} at the start, " if start is not None and math.isfinite(start) else ""
+        compared = f", more than 10 times a constant predictor's {baseline:.4g}" if far_above else ""
+        return (f"The training loss rose: {began}{loss[low]:.4g} at its lowest (epoch {self._epoch(low)}), "
+                f"{loss[-1]:.4g} at the end{compared}. The learning rate is too high: lower it (by 10 times to start "
+                "with), or clip the gradients.")
 
     def _underfitting(self, loss: list[float]) -> str:
         quarter = max(len(loss) // 4, 2)

@@ -41,8 +41,10 @@ feature names and target statistics are checked against its network.
 
 Writes are atomic: the bytes go to a temporary file in the same
 directory, which replaces the target only once it is complete and synced, so
-an interrupted save leaves the previous file intact. The suggested extension
-is ``.nkm``.
+an interrupted save leaves the previous file intact. A write holds an advisory
+lock on its temporary file; the next write of the same file removes temporary
+files that no live write holds (left by a killed process). The suggested
+extension is ``.nkm``.
 """
 
 from __future__ import annotations
@@ -56,10 +58,16 @@ import os
 import re
 import secrets
 import stat
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; stale temporary files are left alone
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 
@@ -691,6 +699,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 lets the umask decide permissions, as for any new file
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    if fcntl is not None:  # held while writing; the OS drops it if this process dies (see _remove_stale_temps)
+        fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         with os.fdopen(fd, "wb") as fh:
             with contextlib.suppress(FileNotFoundError):  # replacing a file keeps its permissions
@@ -703,6 +713,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    _remove_stale_temps(path)
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
         with contextlib.suppress(OSError):
             dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -710,6 +721,37 @@ def _atomic_write(path: Path, data: bytes) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+#: a temporary file younger than this is never removed as stale (it may be one just created, not yet locked)
+_STALE_TEMP_SECONDS = 10.0
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Remove ``.NAME.XXXXXXXX.tmp`` files that killed writes of ``path`` left behind.
+
+    A live write holds an advisory lock (``fcntl.flock``) on its temporary file, which the OS
+    releases when the writer dies; a temporary file whose lock can be taken, and that is older
+    than a few seconds, belongs to no live write. Without ``fcntl`` (Windows) nothing is removed.
+    """
+    if fcntl is None:
+        return
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp")
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if now - entry.stat(follow_symlinks=False).st_mtime < _STALE_TEMP_SECONDS or not entry.is_file(
+                        follow_symlinks=False):
+                    continue
+                fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if a live write holds it
+                    os.unlink(entry.path)
+                finally:
+                    os.close(fd)
 
 
 def _file_limit(max_bytes: int | None) -> int:
