@@ -10,7 +10,8 @@ A row is ``(id, call, expected, fragment)``:
 ``{name}`` in a command line or a fragment is replaced by the path of ``files[name]``: ``model`` (an
 iris classifier written by ``neuronkit train``, so it knows its feature names), ``csv`` (feature
 rows for it), ``dir`` (an existing folder), ``file`` (an existing regular file), ``tmp`` (an empty
-folder for outputs). Adding a case is adding one line to ``ROWS``. Command lines run in-process
+folder for outputs), and the crafted inputs the fixture writes (``checkpoint``, ``regression_csv``,
+``two_columns_csv``, ``no_label_csv``, ``overflow_csv``, ``text_csv``, ``huge_model``). Adding a case is adding one line to ``ROWS``. Command lines run in-process
 (``neuronkit.cli.main``), in a temporary working directory; a refusal must come with no traceback.
 """
 
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import neuronkit as nk
 from neuronkit import errors
 from neuronkit.cli import main
 
@@ -66,22 +69,91 @@ ROWS = [
      "--out '{file}' is a file; give a folder"),
     ("inspect-image-shape", ["inspect", "{model}", "iris", "--image-shape", "3x3", "--out", "{tmp}/report"], 2,
      "--image-shape 3x3 holds 9 pixels but the data has 4 features"),
+    # --- data: by name, the task checked, refused with the file, column and line (exit 1: the data are wrong)
+    ("classifier-on-continuous-targets", ["evaluate", "{model}", "{regression_csv}"], 1,
+     "the target 'species' holds continuous values"),
+    ("missing-feature-columns", ["evaluate", "{model}", "{two_columns_csv}"], 1,
+     "the file lacks 'petal length (cm)', 'petal width (cm)'"),
+    ("missing-label", ["train", "{no_label_csv}"], 1, "the target column 'y' has missing values (line 4)"),
+    ("beyond-float32", ["train", "{overflow_csv}"], 1, "column 'a' has 1e+308 on line 3"),
+    ("text-column-names-the-flag", ["train", "{text_csv}"], 1, "--categorical onehot"),
+    ("classification-of-continuous", ["train", "{regression_csv}", "--target", "species", "--task",
+                                      "classification"], 1, "--task classification needs class labels"),
+    ("test-size-leaves-a-class-out", ["train", "iris", "--test-size", "0.99"], 1,
+     "leaves 2 training rows, and none of class"),
+    # --- training: divergence, resume
+    ("diverging-run-writes-no-model", ["train", "iris", "--lr", "1e6", "--epochs", "30", "--hidden", "8"], 1,
+     "training diverged at epoch"),
+    ("resume-with-another-seed", ["train", "iris", "--epochs", "3", "--hidden", "8", "--resume", "{checkpoint}",
+                                  "--seed", "3"], 1, "--seed was 0 at the checkpoint, now 3"),
+    # --- model files: only regular files, the declared structure checked before anything is built
+    ("model-is-a-device", ["summary", "/dev/zero"], 1, "it is a character device, not a model file"),
+    ("model-declares-a-huge-layer", ["summary", "{huge_model}"], 1,
+     "needs float32 with shape (30000, 30000)"),
     # --- API calls
     ("debug-raises-the-usage-error", lambda f: main(["--debug", "train", "irs"]), errors.UsageError,
      "did you mean 'iris'?"),
+    ("save-nan-weights", lambda f: nk.save(_nan_network(), Path(f["tmp"]) / "n.nkm"), errors.ModelFileError,
+     "holds 1 NaN value"),
+    ("load-a-huge-layer", lambda f: nk.load(f["huge_model"]), errors.ModelFileError,
+     "needs float32 with shape (30000, 30000)"),
+    ("history-as-a-list", lambda f: nk.History.from_dict([]), errors.ModelFileError,
+     "history must be a JSON object"),
+    ("metric-lengths-differ", lambda f: nk.metrics.accuracy([1, 2, 3, 4], [1]), errors.ShapeError,
+     "y_true has 4 samples but y_pred has 1"),
+    ("tensor-of-none", lambda f: nk.Tensor(None), errors.ParameterTypeError, "got None"),
+    ("tensor-of-complex", lambda f: nk.Tensor([1 + 2j]), errors.ParameterTypeError, "complex values"),
+    ("second-backward", lambda f: _backward_twice(), errors.GraphError,
+     "Trying to backward through the graph a second time"),
+    ("neuron-nan-input", lambda f: nk.Neuron(weights=[1, 2], bias=0).explain([1, float("nan")]),
+     errors.ParameterError, "got x2 = nan"),
 ]
+
+
+def _nan_network():
+    net = nk.mlp([2, 3, 1], seed=0)
+    net["hidden1"].weight.data[0, 0] = np.nan
+    return net
+
+
+def _backward_twice():
+    loss = (nk.mlp([2, 3, 1], seed=0)([[1.0, 2.0]]) ** 2).sum()
+    loss.backward()
+    loss.backward()
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("bad-input")
     model = folder / "iris.nkm"
-    assert main(["train", "iris", "--epochs", "5", "--hidden", "8", "--out", str(model)]) == 0
+    checkpoint = folder / "run.ckpt"
+    assert main(["train", "iris", "--epochs", "5", "--hidden", "8", "--out", str(model), "--checkpoint",
+                 str(checkpoint)]) == 0
+    names = "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)"
+    rng = np.random.default_rng(0)
+    regression_csv = folder / "regression.csv"
+    regression_csv.write_text(f"{names},species\n" + "".join(",".join(f"{v:.3f}" for v in row) + "\n"
+                                                              for row in rng.normal(size=(20, 5))))
+    two_columns_csv = folder / "two-columns.csv"
+    two_columns_csv.write_text("sepal length (cm),sepal width (cm),species\n5,3,setosa\n")
+    tables = {"no_label_csv": "a,b,y\n1,2,0\n3,4,1\n5,6,\n1,1,0\n2,2,1\n",
+              "overflow_csv": "a,b,y\n1,2,0\n1e308,4,1\n5,6,0\n1,1,0\n2,2,1\n",
+              "text_csv": "a,color,y\n1,red,0\n3,blue,1\n5,red,0\n1,blue,0\n2,red,1\n"}
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text)
+    # a few hundred bytes, checksum intact, declaring a 30000 x 30000 layer (3.6 GB) over small arrays
+    net = nk.mlp([4, 8, 3], output="softmax", seed=0)
+    config = net.config()
+    config["layers"][0].update(in_features=30000, out_features=30000)
+    huge_model = folder / "huge.nkm"
+    nk.io.write_model_file(huge_model, {"kind": "network", "network": config, "training": False}, net.state_dict())
     csv = folder / "x.csv"
     csv.write_text("sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5.1,3.5,1.4,0.2\n")
     (folder / "a-folder").mkdir()
     (folder / "a-file").write_text("not a folder\n")
-    return {"model": model, "csv": csv, "dir": folder / "a-folder", "file": folder / "a-file"}
+    return {"model": model, "csv": csv, "dir": folder / "a-folder", "file": folder / "a-file",
+            "checkpoint": checkpoint, "regression_csv": regression_csv, "two_columns_csv": two_columns_csv,
+            "huge_model": huge_model, **{name: folder / f"{name}.csv" for name in tables}}
 
 
 @pytest.mark.parametrize("call, expected, fragment", [row[1:] for row in ROWS], ids=[row[0] for row in ROWS])

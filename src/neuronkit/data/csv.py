@@ -412,8 +412,8 @@ def text_features_error(table: Table, names: Sequence[str]) -> DataError:
         advice = "It looks like a decimal comma: write the numbers with a '.' (1.5, not 1,5)."
     else:
         advice = (f"Encode text as numbers (one 0/1 column per category: --categorical onehot on the command "
-                  f"line), drop the column{'s' * (len(problems) > 1)}, or pass --target (target= in Python) if it "
-                  "is the label column.")
+                  f"line), drop the column{'s' * (len(problems) > 1)}, or pass target=COLUMN if it is the "
+                  "label column.")
     return DataError(f"{table.where}: feature {what} not numeric; features must be numbers. {advice}")
 
 
