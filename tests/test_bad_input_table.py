@@ -11,7 +11,8 @@ A row is ``(id, call, expected, fragment)``:
 iris classifier written by ``neuronkit train``, so it knows its feature names), ``csv`` (feature
 rows for it), ``dir`` (an existing folder), ``file`` (an existing regular file), ``tmp`` (an empty
 folder for outputs), and the crafted inputs the fixture writes (``checkpoint``, ``regression_csv``,
-``two_columns_csv``, ``no_label_csv``, ``overflow_csv``, ``text_csv``, ``huge_model``). Adding a case is adding one line to ``ROWS``. Command lines run in-process
+``two_columns_csv``, ``no_label_csv``, ``overflow_csv``, ``text_csv``, ``huge_model``). Adding a case is
+adding one line to ``ROWS``. Command lines run in-process
 (``neuronkit.cli.main``), in a temporary working directory; a refusal must come with no traceback.
 """
 
