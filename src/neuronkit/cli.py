@@ -298,7 +298,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
-    _check_train_options(args)
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
                             impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb)
     _notes(data.notes)

@@ -371,8 +371,9 @@ def _rows(table: Table, view: _ModelView, all_rows: bool) -> tuple[np.ndarray, s
                             "the held-out test rows cannot be found again. Pass --all-rows to score the model on "
                             "every row (training rows included).")
         why = ("the file differs from the one the model was trained on" if source == (table.path.name if table.path
-               else table.name) else f"it is not the data the model was trained on ({source})")
-        return every, f"all {n} rows of {table.name} ({why}, so no rows were held out from training)", False
+               else table.name) else f"its contents differ from the data the model was trained on ({source})")
+        return every, (f"all {n} rows of {table.name} ({why}, so the split recorded at training does not apply; "
+                       "rows it shares with the training data would score too well)"), False
     labels = None
     if split["stratify"]:  # the split was stratified by the recorded target, whatever --target says now
         labels = encode_target(table, record["target"], record["task"])[0]
