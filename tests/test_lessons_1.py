@@ -63,3 +63,22 @@ def test_lesson_01_one_neuron_reproduces_the_worked_examples_and_the_slip() -> N
     values = [round(sigmoid(np.array([z], dtype=np.float64)).item(), 4) for z in (1.8008, 1.808, 0.8954)]
     assert values == [0.8582, 0.8591, 0.71]
 
+
+def test_lesson_02_activations_shows_slopes_and_saturation_in_numbers() -> None:
+    ns = run_page("02-activations.md")
+    assert np.allclose(ns["two_linear_layers"], ns["one_linear_layer"])
+    value_and_slope = ns["value_and_slope"]
+    _, step_slope = value_and_slope("step", [-1.0, 0.0, 1.0])
+    assert list(step_slope) == [0.0, 0.0, 0.0]
+    _, slopes = value_and_slope("sigmoid", [0.0, 10.0, 20.0])
+    assert slopes[0] == 0.25 and round(slopes[1], 7) == 4.54e-05 and slopes[2] < 3e-9  # the prose's numbers
+    _, leaky = value_and_slope("leaky_relu", [-3.0])
+    assert leaky[0] == pytest.approx(0.01)
+    _, gelu = value_and_slope("gelu", [-1.0, -0.5])
+    assert gelu[0] < 0 < gelu[1]  # negative below about -0.75
+    assert 0.25**10 == pytest.approx(ns["best_case_sigmoid"][-1]) and ns["best_case_sigmoid"][-1] < 1e-6
+    assert ns["nk"].inspect.health(ns["net"], ns["X_scaled"]).saturated == []
+    assert ns["nk"].inspect.health(ns["net"], ns["X_huge"]).saturated == ["hidden1[0]", "hidden1[1]", "hidden1[3]"]
+    share = ns["flat_share"]
+    assert round(float(share[2]), 2) == 0.87 and min(share[[0, 1, 3]]) >= 0.9
+
