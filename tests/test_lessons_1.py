@@ -82,3 +82,17 @@ def test_lesson_02_activations_shows_slopes_and_saturation_in_numbers() -> None:
     share = ns["flat_share"]
     assert round(float(share[2]), 2) == 0.87 and min(share[[0, 1, 3]]) >= 0.9
 
+
+def test_lesson_03_layers_traces_the_shapes_and_one_flower() -> None:
+    ns = run_page("03-layers.md")
+    net = ns["net"]
+    assert net.summary().total_parameters == 43 == 5 * 4 + 5 + 3 * 5 + 3
+    assert ns["W1"].shape == (5, 4) and ns["W2"].shape == (3, 5)
+    assert ns["Z1"].shape == (150, 5) and ns["Y_by_hand"].shape == (150, 3)
+    assert np.shares_memory(net["hidden1"].neurons[3].weights, net["hidden1"].weight.data)
+    assert ns["W1"][3, 0] == pytest.approx(ns["saved"][0])  # the page put the weight back
+    assert np.abs(ns["Y_net"] - ns["Y_by_hand"]).max() < 1e-6
+    t = ns["t"]
+    assert np.allclose(t["hidden1"].z, ns["Z1"][50], atol=1e-5)
+    assert [n.active for n in t["hidden1"].neurons()] == [True, True, False, False, False]  # as printed
+    assert t.prediction == 1
