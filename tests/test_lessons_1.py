@@ -96,3 +96,26 @@ def test_lesson_03_layers_traces_the_shapes_and_one_flower() -> None:
     assert np.allclose(t["hidden1"].z, ns["Z1"][50], atol=1e-5)
     assert [n.active for n in t["hidden1"].neurons()] == [True, True, False, False, False]  # as printed
     assert t.prediction == 1
+
+
+def test_lesson_04_initialisation_shows_symmetry_the_duplicate_finding_and_the_scale() -> None:
+    ns = run_page("04-initialisation.md")
+    runs = ns["runs"]
+    relu_zero, _ = runs["relu, zeros"]
+    assert not relu_zero["hidden1"].weight.data.any() and not relu_zero["hidden1"].bias.data.any()
+    sigmoid_zero, _ = runs["sigmoid, zeros"]
+    rows = np.column_stack([sigmoid_zero["hidden1"].weight.data, sigmoid_zero["hidden1"].bias.data])
+    assert np.all(rows == rows[0]) and np.abs(rows[0]).max() > 0.5  # moved, but all six alike
+    he_net, _ = runs["relu, he_normal"]
+    assert len({tuple(r) for r in he_net["hidden1"].weight.data.round(3)}) == 6
+    accuracy = {name: round(history["accuracy"][-1], 3) for name, (_, history) in runs.items()}
+    assert accuracy == {"relu, zeros": 0.5, "relu, he_normal": 0.99, "sigmoid, zeros": 0.875}
+    assert runs["relu, zeros"][1]["loss"][-1] == pytest.approx(np.log(2), abs=0.01)
+    grad = ns["grad"]
+    assert np.all(grad == grad[0]) and np.abs(grad).max() > 1e-3
+    kinds = {name: [p.kind for p in report.problems] for name, report in ns["reports"].items()}
+    assert kinds == {"relu, zeros": ["dead", "duplicate"], "relu, he_normal": [], "sigmoid, zeros": ["duplicate"]}
+    assert "init='zeros'" in ns["duplicate"].remedy
+    spread = ns["relu_spread"]
+    assert spread["normal, std 0.05"][-1] < 1e-4 and spread["normal, std 1"][-1] > 1e8
+    assert 0.7 < spread["he_normal"][-1] < 1.3 and round(spread["normal, std 1"][1], 2) == 7.28
