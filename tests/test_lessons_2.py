@@ -77,3 +77,24 @@ def test_lesson_5_hand_gradients_equal_the_engines():
     assert big[-1] > big[0]                            # diverges
     assert abs(ns["history"]["loss"][-1] - ns["losses"][-1]) < 1e-3   # fit runs the same loop
     assert ns["_seconds"] < 10
+
+
+def test_lesson_6_the_health_report_finds_each_trouble_and_its_fix():
+    ns = run("06-trouble-spots.md")
+    dead = ["hidden1[0]", "hidden1[1]", "hidden1[2]", "hidden1[3]"]
+    assert ns["report"].dead == dead
+    assert np.all(ns["moved"][:4] == 0) and np.all(ns["moved"][4:] > 0)   # dead: not one weight moved
+    assert ns["revived"].dead == []
+    sig = ns["nk"].inspect.health(ns["sig"], ns["Xc"], ns["yc"])
+    assert len(sig.saturated) == 8 and sig.gradients.ratio < 1e-6          # "millions of times smaller"
+    assert ns["scaled"].saturated == [] and ns["scaled"].ok
+    vanishing = ns["vanishing"]
+    assert [p.kind for p in vanishing.problems] == ["vanishing_gradients"]
+    assert 1e-6 < vanishing.gradients.ratio < 1e-4                         # "about 10^-5"
+    assert ns["healthy"].ok and ns["healthy"].gradients.ratio > 0.1
+    assert abs(ns["curves"]["sigmoid"][-1] - np.log(2)) < 0.01            # a coin toss
+    assert ns["curves"]["leaky relu + He"][-1] < 0.3
+    kinds = [p.kind for p in ns["exploding"].problems]
+    assert "exploding_gradients" in kinds and "dead" in kinds
+    assert ns["fixed"].ok and ns["largest_norm"] < 10
+    assert ns["_seconds"] < 10
