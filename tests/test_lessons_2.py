@@ -122,3 +122,23 @@ def test_lesson_7_the_diagnosis_reads_each_learning_curve():
     assert abs(ns["best"]["loss"] - es["best"]) < 1e-6                     # the best epoch's weights are back
     assert ns["more_data"]["loss"] < ns["best"]["loss"] and ns["more_data"]["accuracy"] > ns["best"]["accuracy"]
     assert ns["_cpu_seconds"] < 10
+
+
+def test_lesson_8_attribution_specialisation_and_ablation_say_what_the_prose_says():
+    ns = run("08-interpretability.md")
+    assert ns["scores"]["accuracy"] > 0.95
+    maps, samples = ns["maps"], ns["samples"]
+    assert np.all(maps["saliency"] >= 0)                                  # "always ≥ 0"
+    blank = samples == 0
+    assert np.any(maps["saliency"][blank] > 0)                            # lights up blank pixels too
+    assert np.all(maps["grad_x_input"][blank] == 0) and np.all(maps["integrated_gradients"][blank] == 0)
+    ig = maps["integrated_gradients"]
+    assert ig.completeness_ok                                             # Σ IG = z(x) - z(x') within 5%
+    assert np.allclose(ig.sum(axis=1), ig.values - ig.baseline_values, rtol=0.05)
+    top = ns["selectivity"].top(1)[0]
+    assert top[0] == ns["neuron"] and top[1] > 0.5
+    assert np.all(ns["y_test"][ns["top"].indices] == top[2])             # its top-8 are all its digit
+    ablation = ns["ablation"]
+    assert ablation.rows[0].delta_accuracy < 0 and ablation.ranking[0] != ns["neuron"]   # not the most needed
+    assert ns["rank"] > 1
+    assert ns["_cpu_seconds"] < 10
