@@ -50,6 +50,19 @@ class Activation:
 
     ``formula`` is how :meth:`~neuronkit.Neuron.explain` writes it, with ``z``
     standing for the activation potential.
+
+    Examples
+    --------
+    A subclass defines ``forward`` from engine operations; its gradient comes with them:
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.activations import Activation
+    >>> class Cube(Activation):
+    ...     name, formula = "cube", "z^3"
+    ...     def forward(self, z):
+    ...         return z * z * z
+    >>> Cube()(nk.Tensor([1.0, -2.0])).data
+    array([ 1., -8.], dtype=float32)
     """
 
     name = "identity"
@@ -107,7 +120,16 @@ class Activation:
 
 
 class Identity(Activation):
-    """f(z) = z. The output head for regression."""
+    r"""f(z) = z. The output head for regression.
+
+    .. math:: f(z) = z, \qquad f'(z) = 1
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.activations.Identity()(nk.Tensor([-1.0, 2.0])).data
+    array([-1.,  2.], dtype=float32)
+    """
 
     name, formula, family = "identity", "z", "linear"
 
@@ -119,10 +141,18 @@ class Identity(Activation):
 
 
 class Step(Activation):
-    """Heaviside step (the perceptron's threshold): f(z) = 1 if z >= 0 else 0.
+    r"""Heaviside step (the perceptron's threshold): f(z) = 1 if z >= 0 else 0.
 
     Its gradient is 0 everywhere (it cannot be trained by backpropagation; use
     a surrogate gradient via :class:`neuronkit.engine.Function` for that).
+
+    .. math:: f(z) = \begin{cases} 1 & z \ge 0 \\ 0 & z < 0 \end{cases}, \qquad f'(z) = 0
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.activations.Step()(nk.Tensor([-0.5, 0.0, 2.0])).data
+    array([0., 1., 1.], dtype=float32)
     """
 
     name, formula, family = "step", "1 if z >= 0 else 0", "step"
@@ -144,7 +174,21 @@ class _Heaviside(Function):
 
 
 class Sigmoid(Activation):
-    """f(z) = 1 / (1 + e^(-z)), computed stably for any z; f'(z) = f(z)(1 - f(z))."""
+    r"""f(z) = 1 / (1 + e^(-z)), computed stably for any z; f'(z) = f(z)(1 - f(z)).
+
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}, \qquad \sigma'(z) = \sigma(z)\,(1 - \sigma(z))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([0.0, np.log(3.0)], requires_grad=True)
+    >>> y = nk.activations.Sigmoid()(z)
+    >>> y.data
+    array([0.5 , 0.75], dtype=float32)
+    >>> y.sum().backward(); z.grad
+    array([0.25  , 0.1875], dtype=float32)
+    """
 
     name, formula, family = "sigmoid", "1 / (1 + e^(-z))", "sigmoid"
     saturates = True
@@ -155,7 +199,21 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """f(z) = tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)); f'(z) = 1 - f(z)^2."""
+    r"""f(z) = tanh(z) = (e^z - e^(-z)) / (e^z + e^(-z)); f'(z) = 1 - f(z)^2.
+
+    .. math:: \tanh z = \frac{e^z - e^{-z}}{e^z + e^{-z}}, \qquad \tanh' z = 1 - \tanh^2 z
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([0.0, np.log(3.0)], dtype="float64", requires_grad=True)
+    >>> y = nk.activations.Tanh()(z)
+    >>> y.data
+    array([0. , 0.8])
+    >>> y.sum().backward(); z.grad
+    array([1.  , 0.36])
+    """
 
     name, formula, family = "tanh", "tanh(z)", "sigmoid"
     saturates = True
@@ -165,7 +223,20 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """f(z) = max(0, z); f'(0) is taken as 0 (as in PyTorch)."""
+    r"""f(z) = max(0, z); f'(0) is taken as 0 (as in PyTorch).
+
+    .. math:: f(z) = \max(0, z), \qquad f'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = nk.activations.ReLU()(z)
+    >>> y.data
+    array([0., 0., 2.], dtype=float32)
+    >>> y.sum().backward(); z.grad
+    array([0., 0., 1.], dtype=float32)
+    """
 
     name, formula, family = "relu", "max(0, z)", "relu"
     zero_gradient_below = 0.0
@@ -178,7 +249,22 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """f(z) = z if z > 0 else negative_slope * z (default slope 0.01)."""
+    r"""f(z) = z if z > 0 else negative_slope * z (default slope 0.01).
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}
+
+    Examples
+    --------
+    with :math:`\alpha` = ``negative_slope``:
+
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([-2.0, 3.0], requires_grad=True)
+    >>> y = nk.activations.LeakyReLU(negative_slope=0.1)(z)
+    >>> y.data
+    array([-0.2,  3. ], dtype=float32)
+    >>> y.sum().backward(); z.grad
+    array([0.1, 1. ], dtype=float32)
+    """
 
     name, family = "leaky_relu", "relu"
 
@@ -201,7 +287,17 @@ class LeakyReLU(Activation):
 
 
 class PReLU(Activation):
-    """Learnable leaky ReLU: f(z) = z if z > 0 else a * z, one slope ``a`` per neuron (init 0.25)."""
+    """Learnable leaky ReLU: f(z) = z if z > 0 else a * z, one slope ``a`` per neuron (init 0.25).
+
+    Examples
+    --------
+    The slope :math:`a` is a :class:`~neuronkit.Parameter`, trained with the weights:
+
+    >>> import neuronkit as nk
+    >>> prelu = nk.activations.PReLU(init=0.25)
+    >>> prelu(nk.Tensor([-2.0, 3.0])).data
+    array([-0.5,  3. ], dtype=float32)
+    """
 
     name, family = "prelu", "relu"
     formula = "z if z > 0 else a * z"
@@ -227,7 +323,17 @@ class PReLU(Activation):
 
 
 class ELU(Activation):
-    """f(z) = z if z > 0 else alpha * (e^z - 1) (default alpha 1.0)."""
+    r"""f(z) = z if z > 0 else alpha * (e^z - 1) (default alpha 1.0).
+
+    .. math:: f(z) = \begin{cases} z & z > 0 \\ \alpha (e^z - 1) & z \le 0 \end{cases}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> nk.activations.ELU(alpha=1.0)(nk.Tensor([-np.log(2.0), 3.0])).data
+    array([-0.5,  3. ], dtype=float32)
+    """
 
     name, family = "elu", "relu"
 
@@ -262,7 +368,17 @@ def _elu(z: Tensor, alpha: float) -> Tensor:
 
 
 class SELU(Activation):
-    """f(z) = scale * (z if z > 0 else alpha * (e^z - 1)), with the self-normalising constants."""
+    r"""f(z) = scale * (z if z > 0 else alpha * (e^z - 1)), with the self-normalising constants.
+
+    .. math:: f(z) = \lambda \begin{cases} z & z > 0 \\ \alpha (e^z - 1) & z \le 0 \end{cases},
+        \quad \lambda \approx 1.0507,\ \alpha \approx 1.6733
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.activations.SELU()(nk.Tensor([0.0, 1.0])).data
+    array([0.      , 1.050701], dtype=float32)
+    """
 
     name, formula, family = "selu", "1.0507 * (z if z > 0 else 1.6733 * (e^z - 1))", "relu"
     saturates = True
@@ -274,7 +390,16 @@ class SELU(Activation):
 
 
 class GELU(Activation):
-    """Exact GELU: f(z) = z * Φ(z) = z/2 * (1 + erf(z / sqrt(2)))."""
+    r"""Exact GELU: f(z) = z * Φ(z) = z/2 * (1 + erf(z / sqrt(2))).
+
+    .. math:: f(z) = z\,\Phi(z) = \frac{z}{2}\left(1 + \operatorname{erf}\frac{z}{\sqrt 2}\right)
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.activations.GELU()(nk.Tensor([0.0, 1.0], dtype="float64")).data.round(4)
+    array([0.    , 0.8413])
+    """
 
     name, formula, family = "gelu", "z * Φ(z) = z/2 * (1 + erf(z/√2))", "relu"
     saturates = True
@@ -284,7 +409,17 @@ class GELU(Activation):
 
 
 class SiLU(Activation):
-    """SiLU / swish: f(z) = z * sigmoid(z)."""
+    r"""SiLU / swish: f(z) = z * sigmoid(z).
+
+    .. math:: f(z) = z\,\sigma(z), \qquad f'(z) = \sigma(z)\,(1 + z\,(1 - \sigma(z)))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> nk.activations.SiLU()(nk.Tensor([0.0, np.log(3.0)], dtype="float64")).data.round(4)
+    array([0.   , 0.824])
+    """
 
     name, formula, family = "silu", "z * sigmoid(z)", "relu"
     saturates = True
@@ -294,7 +429,20 @@ class SiLU(Activation):
 
 
 class Softplus(Activation):
-    """f(z) = (1/beta) * log(1 + e^(beta z)) (default beta 1), computed stably."""
+    r"""f(z) = (1/beta) * log(1 + e^(beta z)) (default beta 1), computed stably.
+
+    .. math:: f(z) = \frac{1}{\beta} \log\left(1 + e^{\beta z}\right), \qquad f'(z) = \sigma(\beta z)
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([0.0], dtype="float64", requires_grad=True)
+    >>> y = nk.activations.Softplus()(z)
+    >>> y.data.round(4)
+    array([0.6931])
+    >>> y.sum().backward(); z.grad
+    array([0.5])
+    """
 
     name, family = "softplus", "relu"
     saturates = True
@@ -316,7 +464,20 @@ class Softplus(Activation):
 
 
 class Softsign(Activation):
-    """f(z) = z / (1 + |z|)."""
+    r"""f(z) = z / (1 + |z|).
+
+    .. math:: f(z) = \frac{z}{1 + |z|}, \qquad f'(z) = \frac{1}{(1 + |z|)^2}
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> z = nk.Tensor([-1.0, 3.0], requires_grad=True)
+    >>> y = nk.activations.Softsign()(z)
+    >>> y.data
+    array([-0.5 ,  0.75], dtype=float32)
+    >>> y.sum().backward(); z.grad
+    array([0.25  , 0.0625], dtype=float32)
+    """
 
     name, formula, family = "softsign", "z / (1 + |z|)", "sigmoid"
     saturates = True
@@ -326,9 +487,21 @@ class Softsign(Activation):
 
 
 class Softmax(Activation):
-    """f(z)_i = e^(z_i) / sum_j e^(z_j) over a layer's neurons (output layers for classes).
+    r"""f(z)_i = e^(z_i) / sum_j e^(z_j) over a layer's neurons (output layers for classes).
 
     Computed as exp(log_softmax(z)), per row, stable for any input.
+
+    .. math:: f(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}
+
+    Examples
+    --------
+    Each row of a (N, K) input becomes a distribution over the K neurons:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> nk.activations.Softmax()(nk.Tensor([[0.0, np.log(3.0)], [5.0, 5.0]])).data
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]], dtype=float32)
     """
 
     name, formula, family = "softmax", "e^z_i / Σ_j e^z_j", "sigmoid"
@@ -344,7 +517,15 @@ class Softmax(Activation):
 
 
 class Lambda(Activation):
-    """Wraps a user callable ``f(z: Tensor) -> Tensor`` (gradients flow through engine ops)."""
+    """Wraps a user callable ``f(z: Tensor) -> Tensor`` (gradients flow through engine ops).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> square = nk.activations.Lambda(lambda z: z * z)
+    >>> square(nk.Tensor([3.0])).data
+    array([9.], dtype=float32)
+    """
 
     family = "custom"
 
@@ -375,7 +556,23 @@ ALIASES = {"linear": "identity", "none": "identity", "threshold": "step", "heavi
 
 
 def register(name: str, cls: type[Activation], *, aliases: tuple[str, ...] = (), replace: bool = False) -> None:
-    """Add an activation class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``."""
+    """Add an activation class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``.
+
+    Examples
+    --------
+    ``register("cube", Cube)`` would make ``get_activation("cube")`` build a ``Cube``
+    (``Cube`` as in :class:`Activation`'s example). A name taken by another activation is refused:
+
+    >>> from neuronkit.activations import Activation, register
+    >>> class MyReLU(Activation):
+    ...     def forward(self, z):
+    ...         return z
+    >>> try:
+    ...     register("swish", MyReLU)
+    ... except ValueError as error:
+    ...     print(error)
+    the activation name 'swish' is already taken by 'silu'; pass replace=True to replace it
+    """
     if not (isinstance(cls, type) and issubclass(cls, Activation)):
         raise ParameterTypeError(must_be("cls", "an Activation subclass", cls, "activations.register"))
     ACTIVATIONS.register(name, cls, aliases=aliases, replace=replace)
@@ -387,7 +584,14 @@ for _cls in (Identity, Step, Sigmoid, Tanh, ReLU, LeakyReLU, PReLU, ELU, SELU, G
 
 
 def available() -> list[str]:
-    """Names of all registered activations (aliases excluded)."""
+    """Names of all registered activations (aliases excluded).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.activations.available()[:5]
+    ['elu', 'gelu', 'identity', 'leaky_relu', 'prelu']
+    """
     return sorted(ACTIVATIONS)
 
 

@@ -48,7 +48,22 @@ from .validation import check_bool, check_choice, check_int, check_number
 
 
 class Callback:
-    """Base class with no-op hooks."""
+    """Base class with no-op hooks.
+
+    Examples
+    --------
+    A callback overrides the hooks it needs; ``fit`` calls them (only callbacks print):
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> class PrintLoss(nk.callbacks.Callback):
+    ...     def on_epoch_end(self, state, logs):
+    ...         print(sorted(logs))
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> _ = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=2, batch_size=4, progress=False, callbacks=[PrintLoss()])
+    ['loss', 'lr', 'r2']
+    ['loss', 'lr', 'r2']
+    """
 
     def on_train_begin(self, state) -> None: ...
     def on_epoch_begin(self, state) -> None: ...
@@ -62,7 +77,16 @@ class Callback:
 
 
 def overrides(callback: Callback, hook: str) -> bool:
-    """True if ``callback`` defines ``hook`` itself (the loop skips no-op hooks on the hot path)."""
+    """True if ``callback`` defines ``hook`` itself (the loop skips no-op hooks on the hot path).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.callbacks.overrides(nk.callbacks.EarlyStopping(), "on_epoch_end")
+    True
+    >>> nk.callbacks.overrides(nk.callbacks.Callback(), "on_epoch_end")
+    False
+    """
     return getattr(type(callback), hook) is not getattr(Callback, hook)
 
 
@@ -75,6 +99,20 @@ class ProgressBar(Callback):
 
     Quiet (no output) when standard error is not a terminal, unless ``force=True``;
     then one line per ``log_every`` epochs is printed instead.
+
+    Examples
+    --------
+    Forced on, the bar is written to ``file`` (standard error by default):
+
+    >>> import io
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> out = io.StringIO()
+    >>> bar = nk.callbacks.ProgressBar(force=True, log_every=1, file=out)
+    >>> _ = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=2, batch_size=4, progress=False, callbacks=[bar])
+    >>> "epoch 2/2" in out.getvalue()
+    True
     """
 
     def __init__(self, *, force: bool | None = None, log_every: int = 0, file: Any = None) -> None:
@@ -130,6 +168,20 @@ class EarlyStopping(Callback):
 
     With ``restore_best_weights`` (default) the model ends with the weights of
     its best epoch.
+
+    Examples
+    --------
+    With a tiny learning rate the loss never improves by ``min_delta``, so training stops after
+    ``patience`` epochs more than the first:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> stop = nk.callbacks.EarlyStopping("loss", patience=2, min_delta=1.0)
+    >>> history = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=50, batch_size=4, optimizer="sgd", lr=1e-9,
+    ...                  progress=False, callbacks=[stop])
+    >>> len(history.history["loss"]), history.early_stopping["best_epoch"]
+    (3, 0)
     """
 
     def __init__(self, monitor: str = "val_loss", *, patience: int = 10, min_delta: float = 0.0,
@@ -188,7 +240,18 @@ class EarlyStopping(Callback):
 
 class LossPlateau(Callback):
     """scikit-learn's stopping rule: stop when the training loss has not improved by ``tol``
-    for ``n_iter_no_change`` consecutive epochs (used by the estimators)."""
+    for ``n_iter_no_change`` consecutive epochs (used by the estimators).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> history = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=50, batch_size=4, optimizer="sgd", lr=1e-9,
+    ...                  progress=False, callbacks=[nk.callbacks.LossPlateau(tol=1.0, n_iter_no_change=3)])
+    >>> len(history.history["loss"])
+    4
+    """
 
     def __init__(self, tol: float = 1e-4, n_iter_no_change: int = 10, monitor: str = "loss",
                  mode: str = "auto") -> None:
@@ -237,6 +300,23 @@ class TerminateOnNaN(Callback):
     lower the learning rate; ``lr_name`` is how the caller names it (``"lr"`` for
     fit, ``"learning_rate_init"`` for the estimators, ``"--lr"`` on the command
     line), ``clip_name`` the gradient-clipping option (None: do not advise it).
+
+    Examples
+    --------
+    A weight that has become NaN makes the loss NaN; training stops at once with a
+    :class:`~neuronkit.errors.DivergenceError` instead of going on:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> net = nk.mlp([1, 1], seed=0)
+    >>> net["output"].weight.data[:] = np.nan
+    >>> try:
+    ...     nk.fit(net, X, y, epochs=5, batch_size=4, progress=False, divergence=False,
+    ...            callbacks=[nk.callbacks.TerminateOnNaN()])
+    ... except nk.errors.DivergenceError as error:
+    ...     print(type(error).__name__)
+    DivergenceError
     """
 
     def __init__(self, *, lr_name: str | None = "lr", clip_name: str | None = "clip_norm") -> None:
@@ -268,6 +348,17 @@ class Divergence(Callback):
     first epoch. ``fit`` adds one (``divergence=True``, the default); pass
     ``divergence=False``, or an instance of your own in ``callbacks``, to change it.
     ``lr_name`` is how the message names the learning rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> try:
+    ...     nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=20, batch_size=4, optimizer="sgd", lr=2.0, progress=False)
+    ... except nk.errors.DivergenceError as error:
+    ...     print(type(error).__name__)
+    DivergenceError
     """
 
     def __init__(self, factor: float = 10.0, patience: int = 2, *, lr_name: str | None = "lr") -> None:
@@ -315,6 +406,21 @@ class LRScheduler(Callback):
     """Steps a learning-rate schedule (from :mod:`neuronkit.optim`) once per epoch.
 
     A ReduceLROnPlateau-style schedule is given the ``monitor`` value.
+
+    Examples
+    --------
+    Halve the learning rate every epoch:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> from neuronkit.optim import ExponentialLR
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> net = nk.mlp([1, 1], seed=0)
+    >>> opt = nk.SGD(net.parameters(), lr=0.1)
+    >>> history = nk.fit(net, X, y, epochs=3, batch_size=4, optimizer=opt, progress=False,
+    ...                  callbacks=[nk.callbacks.LRScheduler(ExponentialLR(opt, gamma=0.5), monitor="loss")])
+    >>> [round(lr, 3) for lr in history.history["lr"]]
+    [0.1, 0.05, 0.025]
     """
 
     def __init__(self, schedule: Any, monitor: str = "val_loss") -> None:
@@ -336,7 +442,21 @@ class LRScheduler(Callback):
 
 
 class HistoryLogger(Callback):
-    """Writes the per-epoch history to ``path`` (``.csv`` or ``.json``) after every epoch, atomically."""
+    """Writes the per-epoch history to ``path`` (``.csv`` or ``.json``) after every epoch, atomically.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "history.csv")
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> _ = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=2, batch_size=4, progress=False,
+    ...          callbacks=[nk.callbacks.HistoryLogger(path)])
+    >>> with open(path) as f:
+    ...     print(f.readline().strip())
+    epoch,loss,r2,lr
+    """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
@@ -367,6 +487,19 @@ class Checkpoint(Callback):
     when training finishes (the final model, marked finished: resuming it trains
     nothing more). While fit runs, the checkpoint is locked against other runs
     (:class:`~neuronkit.checkpoints.CheckpointLock`).
+
+    Examples
+    --------
+    ``checkpoint=path`` adds one; ``fit(..., resume=path)`` continues the run it saved:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> first = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False, checkpoint=path)
+    >>> os.path.exists(path)
+    True
     """
 
     def __init__(self, path: str | os.PathLike, every: int = 1) -> None:

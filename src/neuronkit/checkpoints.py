@@ -46,6 +46,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["CHECKPOINT_KIND", "CheckpointLock", "check_settings", "data_checksum", "load_checkpoint",
            "save_checkpoint"]
 
+#: the ``kind`` written in a checkpoint file's header (a model file's is the model's kind)
 CHECKPOINT_KIND = "checkpoint"
 
 

@@ -678,6 +678,19 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     Parameters are those of scikit-learn's MLPClassifier (see the module
     docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``
     and ``dtype``. Labels may be of any type; ``classes_`` holds them sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit import NeuralClassifier
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [3.0, 3.0], [3.0, 4.0]]); y = ["no", "no", "yes", "yes"]
+    >>> clf = NeuralClassifier(hidden_layer_sizes=(4,), learning_rate_init=0.1, max_iter=50, random_state=0)
+    >>> clf.fit(X, y).classes_
+    array(['no', 'yes'], dtype='<U3')
+    >>> clf.predict([[0.0, 0.5], [3.0, 3.5]])
+    array(['no', 'yes'], dtype='<U3')
+    >>> clf.predict_proba([[3.0, 3.5]]).shape
+    (1, 2)
     """
 
     classes_: np.ndarray
@@ -783,6 +796,17 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
     Targets are standardised internally (``y_mean_``, ``y_scale_``; weighted by
     ``sample_weight`` when given) and the predictions mapped back, so no target
     scaling is needed by the user. y may have several columns (multi-output).
+
+    Examples
+    --------
+    Fitting :math:`y = 2x + 1` with eight hidden neurons:
+
+    >>> import numpy as np
+    >>> from neuronkit import NeuralRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> reg = NeuralRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.1, max_iter=2000, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.99
+    True
     """
 
     _task = "regression"

@@ -29,6 +29,19 @@ class History:
     is what :class:`~neuronkit.callbacks.EarlyStopping` reported when it stopped
     the run (``monitor``, ``best``, ``best_epoch``, ``stopped_epoch``, epochs
     counted from 0; ``restored``: the best epoch's weights were put back), or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> history = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=3, batch_size=4, lr=0.01, progress=False, seed=0)
+    >>> sorted(history.history)
+    ['loss', 'lr', 'r2']
+    >>> len(history.history["loss"])
+    3
+    >>> history.history["loss"][-1] < history.history["loss"][0]
+    True
     """
 
     def __init__(self) -> None:

@@ -223,6 +223,17 @@ def save(obj: Any, path: PathLike, *, allow_nonfinite: bool = False) -> None:
     Weights that are NaN or infinite (a training run that diverged) are refused
     with a :class:`ModelFileError` naming the array, unless ``allow_nonfinite=True``
     (e.g. to keep a broken model for study). :func:`save_arrays` (checkpoints) does not check.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.nkm")
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> nk.save(net, path)
+    >>> again = nk.load(path)
+    >>> bool((again([[0.5, -1.0]]).data == net([[0.5, -1.0]]).data).all())
+    True
     """
     allow_nonfinite = check_bool(allow_nonfinite, "allow_nonfinite", owner="save")
     if hasattr(obj, "_model_file"):
@@ -267,6 +278,15 @@ def load(path: PathLike, *, max_bytes: int | None = None) -> Any:
     that is not a valid neuronkit model file. Files larger than ``max_bytes``
     (default :data:`MAX_FILE_BYTES`, 4 GiB, or the environment variable
     ``NEURONKIT_MAX_MODEL_FILE_BYTES``) are refused unread.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.nkm")
+    >>> nk.save(nk.mlp([2, 3, 1], seed=0), path)
+    >>> [layer.name for layer in nk.load(path)]
+    ['hidden1', 'output']
     """
     path = _as_path(path)
     meta, arrays = read_model_file(path, max_bytes=max_bytes)

@@ -47,6 +47,21 @@ class Loss:
     inherits the mean (``forward``) and the sample-weighted mean (``weighted``:
     ``Σᵢ wᵢ lᵢ / Σᵢ wᵢ``, where lᵢ is sample i's mean over its outputs, as scikit-learn's
     MLP weighs samples). A loss may override ``forward`` or ``weighted`` with a fused form.
+
+    Examples
+    --------
+    A loss needs only its ``elementwise`` form; the batch mean and the sample weights come with the base:
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.losses import Loss
+    >>> class Squared(Loss):
+    ...     def elementwise(self, prediction, target):
+    ...         return (prediction - target) ** 2
+    >>> loss = Squared()
+    >>> loss(nk.Tensor([[1.0], [3.0]]), [[0.0], [0.0]]).item()
+    5.0
+    >>> loss(nk.Tensor([[1.0], [3.0]]), [[0.0], [0.0]], weight=[3.0, 1.0]).item()
+    3.0
     """
 
     name = "loss"
@@ -113,7 +128,20 @@ class Loss:
 
 
 class MSE(Loss):
-    """Mean squared error: mean((p - y)²); gradient 2(p - y)/n."""
+    r"""Mean squared error: mean((p - y)²); gradient 2(p - y)/n.
+
+    .. math:: L = \frac{1}{n}\sum_i (p_i - y_i)^2, \qquad \frac{\partial L}{\partial p_i} = \frac{2}{n}(p_i - y_i)
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> p = nk.Tensor([1.0, 3.0], requires_grad=True)
+    >>> loss = nk.losses.MSE()(p, [0.0, 1.0])
+    >>> loss.item()
+    2.5
+    >>> loss.backward(); p.grad
+    array([1., 2.], dtype=float32)
+    """
 
     name = "mse"
 
@@ -123,7 +151,21 @@ class MSE(Loss):
 
 
 class MAE(Loss):
-    """Mean absolute error: mean(|p - y|); gradient sign(p - y)/n (0 where p = y)."""
+    r"""Mean absolute error: mean(|p - y|); gradient sign(p - y)/n (0 where p = y).
+
+    .. math:: L = \frac{1}{n}\sum_i |p_i - y_i|, \qquad
+        \frac{\partial L}{\partial p_i} = \frac{1}{n}\operatorname{sign}(p_i - y_i)
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> p = nk.Tensor([1.0, -3.0], requires_grad=True)
+    >>> loss = nk.losses.MAE()(p, [0.0, 0.0])
+    >>> loss.item()
+    2.0
+    >>> loss.backward(); p.grad
+    array([ 0.5, -0.5], dtype=float32)
+    """
 
     name = "mae"
 
@@ -132,7 +174,17 @@ class MAE(Loss):
 
 
 class Huber(Loss):
-    """Huber loss with threshold δ (default 1.0): quadratic near 0, linear beyond δ."""
+    r"""Huber loss with threshold δ (default 1.0): quadratic near 0, linear beyond δ.
+
+    .. math:: \ell(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\
+        \delta (|r| - \tfrac12 \delta) & |r| > \delta \end{cases}, \qquad r = p - y
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.losses.Huber(delta=1.0)(nk.Tensor([0.5, 3.0]), [0.0, 0.0]).item()
+    1.3125
+    """
 
     name = "huber"
 
@@ -151,7 +203,24 @@ class Huber(Loss):
 
 
 class BinaryCrossEntropy(Loss):
-    """Binary cross-entropy from logits s: mean(softplus(s) - y·s) = mean(-y log σ(s) - (1-y) log(1-σ(s)))."""
+    r"""Binary cross-entropy from logits s: mean(softplus(s) - y·s) = mean(-y log σ(s) - (1-y) log(1-σ(s))).
+
+    Examples
+    --------
+    From logits :math:`s` with :math:`\sigma` the sigmoid:
+
+    .. math:: L = \frac{1}{n}\sum_i \left(-y_i \log\sigma(s_i) - (1 - y_i)\log(1 - \sigma(s_i))\right),
+        \qquad \frac{\partial L}{\partial s_i} = \frac{\sigma(s_i) - y_i}{n}
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> s = nk.Tensor([0.0, np.log(3.0)], dtype="float64", requires_grad=True)
+    >>> loss = nk.losses.BinaryCrossEntropy()(s, [1.0, 1.0])
+    >>> round(loss.item(), 6)
+    0.490415
+    >>> loss.backward(); s.grad.round(6)
+    array([-0.25 , -0.125])
+    """
 
     name = "bce"
     output_activation = "sigmoid"
@@ -165,7 +234,24 @@ class BinaryCrossEntropy(Loss):
 
 
 class CrossEntropy(Loss):
-    """Cross-entropy from logits (N, C) and integer classes (N,): mean(-log softmax(s)[y]) (fused)."""
+    r"""Cross-entropy from logits (N, C) and integer classes (N,): mean(-log softmax(s)[y]) (fused).
+
+    Examples
+    --------
+    From logits :math:`s` (N, C) and classes :math:`y` (N,):
+
+    .. math:: L = -\frac{1}{N}\sum_n \log \frac{e^{s_{n y_n}}}{\sum_c e^{s_{nc}}}, \qquad
+        \frac{\partial L}{\partial s_{nc}} = \frac{\operatorname{softmax}(s_n)_c - [c = y_n]}{N}
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> s = nk.Tensor([[0.0, np.log(3.0)]], dtype="float64", requires_grad=True)
+    >>> loss = nk.losses.CrossEntropy()(s, [1])
+    >>> round(loss.item(), 6)
+    0.287682
+    >>> loss.backward(); s.grad.round(6)
+    array([[ 0.25, -0.25]])
+    """
 
     name = "cross_entropy"
     output_activation = "softmax"
@@ -201,7 +287,23 @@ ALIASES = {"l2": "mse", "mean_squared_error": "mse", "squared_error": "mse", "l1
 
 
 def register(name: str, cls: type[Loss], *, aliases: tuple[str, ...] = (), replace: bool = False) -> None:
-    """Add a loss class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``."""
+    """Add a loss class under ``name`` (and ``aliases``); a name taken by another needs ``replace=True``.
+
+    Examples
+    --------
+    ``register("my_loss", MyLoss)`` makes ``get_loss("my_loss")`` build a ``MyLoss``. A name taken by
+    another loss is refused:
+
+    >>> from neuronkit.losses import Loss, register
+    >>> class MyLoss(Loss):
+    ...     def elementwise(self, prediction, target):
+    ...         return (prediction - target) ** 2
+    >>> try:
+    ...     register("l2", MyLoss)
+    ... except ValueError as error:
+    ...     print(error)
+    the loss name 'l2' is already taken by 'mse'; pass replace=True to replace it
+    """
     if not (isinstance(cls, type) and issubclass(cls, Loss)):
         raise ParameterTypeError(must_be("cls", "a Loss subclass", cls, "losses.register"))
     LOSSES.register(name, cls, aliases=aliases, replace=replace)
@@ -212,7 +314,14 @@ for _cls in (MSE, MAE, Huber, BinaryCrossEntropy, CrossEntropy):
 
 
 def available() -> list[str]:
-    """Names of all registered losses (aliases excluded)."""
+    """Names of all registered losses (aliases excluded).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.losses.available()
+    ['bce', 'cross_entropy', 'huber', 'mae', 'mse']
+    """
     return sorted(LOSSES)
 
 
@@ -220,6 +329,17 @@ def get_loss(spec: str | Loss | dict, **options: Any) -> Loss:
     """Look up a loss by name (options such as ``delta=`` are passed on) or accept an instance.
 
     A dict is a saved config: ``{"name": "huber", "delta": 0.5}``.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> mse = nk.get_loss("MSE")
+    >>> type(mse).__name__
+    'MSE'
+    >>> float(mse(nk.Tensor([1.0, 2.0]), [0.0, 0.0]).item())
+    2.5
+    >>> nk.get_loss({"name": "huber", "delta": 0.5}).delta
+    0.5
     """
     if isinstance(spec, Loss):
         if options:

@@ -29,6 +29,7 @@ from .errors import DataError, ParameterTypeError, ShapeError
 from .registry import Registry
 from .validation import check_array, check_consistent_length, must_be
 
+#: the type of a metric function: ``fn(y_true, y_pred) -> float``
 Metric = Callable[[Any, Any], float]
 
 #: every metric by name (a :class:`~neuronkit.registry.Registry`)
@@ -38,7 +39,18 @@ ALIASES = {"acc": "accuracy", "r2_score": "r2", "mean_squared_error": "mse", "me
 
 
 def metric(name: str) -> Callable[[Metric], Metric]:
-    """Register a metric function under ``name`` (and its :data:`ALIASES`)."""
+    """Register a metric function under ``name`` (and its :data:`ALIASES`).
+
+    Examples
+    --------
+    Registering (left out here, to keep the registry as it is) is
+    ``nk.metrics.metric("max_error")(fn)`` for a ``fn(y_true, y_pred) -> float``; it is then looked up as
+    the built-ins are:
+
+    >>> import neuronkit as nk
+    >>> nk.metrics.get_metric("acc") is nk.metrics.accuracy
+    True
+    """
     aliases = tuple(alias for alias, target in ALIASES.items() if target == name)
     return METRICS.register(name, aliases=aliases)
 
@@ -92,14 +104,32 @@ def _values(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray
 
 @metric("accuracy")
 def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Fraction of samples whose predicted class equals the true class (NaN for no samples)."""
+    r"""Fraction of samples whose predicted class equals the true class (NaN for no samples).
+
+    .. math:: \text{accuracy} = \frac{1}{n}\sum_i [\hat y_i = y_i]
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.accuracy([0, 1, 1, 2], [0, 1, 2, 2])
+    0.75
+    """
     y_true, y_pred = _labels("accuracy", y_true, y_pred)
     return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
 
 
 @metric("balanced_accuracy")
 def balanced_accuracy(y_true: Any, y_pred: Any) -> float:
-    """Mean over classes of the recall (robust to class imbalance)."""
+    r"""Mean over classes of the recall (robust to class imbalance).
+
+    .. math:: \text{balanced accuracy} = \frac{1}{K}\sum_k \frac{|\{i : y_i = k,\ \hat y_i = k\}|}{|\{i : y_i = k\}|}
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.balanced_accuracy([0, 0, 0, 1], [0, 0, 0, 0])
+    0.5
+    """
     y_true, y_pred = _labels("balanced_accuracy", y_true, y_pred)
     recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
     return float(np.mean(recalls)) if recalls else float("nan")
@@ -107,7 +137,16 @@ def balanced_accuracy(y_true: Any, y_pred: Any) -> float:
 
 @metric("r2")
 def r2(y_true: Any, y_pred: Any) -> float:
-    """Coefficient of determination 1 - SS_res / SS_tot (averaged over outputs, like scikit-learn)."""
+    r"""Coefficient of determination 1 - SS_res / SS_tot (averaged over outputs, like scikit-learn).
+
+    .. math:: R^2 = 1 - \frac{\sum_i (y_i - \hat y_i)^2}{\sum_i (y_i - \bar y)^2}
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.r2([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    0.5
+    """
     y_true, y_pred = _values("r2", y_true, y_pred)
     if y_true.ndim == 1:
         y_true, y_pred = y_true[:, None], y_pred[:, None]
@@ -120,35 +159,83 @@ def r2(y_true: Any, y_pred: Any) -> float:
 
 @metric("mse")
 def mse(y_true: Any, y_pred: Any) -> float:
-    """Mean squared error."""
+    r"""Mean squared error.
+
+    .. math:: \text{MSE} = \frac{1}{n}\sum_i (y_i - \hat y_i)^2
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.mse([1.0, 2.0], [2.0, 4.0])
+    2.5
+    """
     y_true, y_pred = _values("mse", y_true, y_pred)
     return float(np.mean((y_true - y_pred) ** 2))
 
 
 @metric("rmse")
 def rmse(y_true: Any, y_pred: Any) -> float:
-    """Root mean squared error."""
+    r"""Root mean squared error.
+
+    .. math:: \text{RMSE} = \sqrt{\frac{1}{n}\sum_i (y_i - \hat y_i)^2}
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.rmse([0.0, 0.0], [3.0, -3.0])
+    3.0
+    """
     y_true, y_pred = _values("rmse", y_true, y_pred)
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
 
 
 @metric("mae")
 def mae(y_true: Any, y_pred: Any) -> float:
-    """Mean absolute error."""
+    r"""Mean absolute error.
+
+    .. math:: \text{MAE} = \frac{1}{n}\sum_i |y_i - \hat y_i|
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.mae([1.0, 2.0], [2.0, 4.0])
+    1.5
+    """
     y_true, y_pred = _values("mae", y_true, y_pred)
     return float(np.mean(np.abs(y_true - y_pred)))
 
 
 def available() -> list[str]:
-    """Names of all registered metrics (aliases excluded)."""
+    """Names of all registered metrics (aliases excluded).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.available()
+    ['accuracy', 'balanced_accuracy', 'mae', 'mse', 'r2', 'rmse']
+    """
     return sorted(METRICS)
 
 
 def get_metric(name: str) -> Metric:
-    """The metric registered under ``name`` (any spelling or alias)."""
+    """The metric registered under ``name`` (any spelling or alias).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.get_metric("R2")([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+    1.0
+    """
     return METRICS.get(name)
 
 
 def canonical_name(name: str) -> str:
-    """The name a metric is logged under: ``canonical_name("acc") == "accuracy"``."""
+    """The name a metric is logged under: ``canonical_name("acc") == "accuracy"``.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> nk.metrics.canonical_name("acc"), nk.metrics.canonical_name("Balanced-Accuracy")
+    ('accuracy', 'balanced_accuracy')
+    """
     return METRICS.canonical(name)

@@ -23,7 +23,14 @@ __all__ = ["improved", "mode_for", "worst"]
 
 
 def mode_for(monitor: str, mode: str = "auto") -> str:
-    """``"min"`` or ``"max"``; ``"auto"`` is ``"min"`` for losses and errors, ``"max"`` otherwise."""
+    """``"min"`` or ``"max"``; ``"auto"`` is ``"min"`` for losses and errors, ``"max"`` otherwise.
+
+    Examples
+    --------
+    >>> from neuronkit.monitor import mode_for
+    >>> mode_for("val_loss"), mode_for("accuracy"), mode_for("accuracy", mode="min")
+    ('min', 'max', 'min')
+    """
     check_choice(mode, "mode", ("auto", "min", "max"))
     if mode != "auto":
         return mode
@@ -31,7 +38,14 @@ def mode_for(monitor: str, mode: str = "auto") -> str:
 
 
 def worst(mode: str) -> float:
-    """The starting "best" value: +inf when lower is better, -inf when higher is."""
+    """The starting "best" value: +inf when lower is better, -inf when higher is.
+
+    Examples
+    --------
+    >>> from neuronkit.monitor import worst
+    >>> worst("min"), worst("max")
+    (inf, -inf)
+    """
     return math.inf if mode == "min" else -math.inf
 
 
@@ -41,6 +55,14 @@ def improved(value: float, best: float, *, mode: str = "min", delta: float = 0.0
     ``mode="min"``: ``value < best - delta`` (absolute) or ``value < best · (1 - delta)``
     (``relative``, as torch's ``ReduceLROnPlateau`` with ``threshold_mode="rel"``);
     ``mode="max"`` mirrors it. A NaN value never improves.
+
+    Examples
+    --------
+    >>> from neuronkit.monitor import improved
+    >>> improved(0.5, 0.6), improved(0.59, 0.6, delta=0.05), improved(0.7, 0.6, mode="max")
+    (True, False, True)
+    >>> improved(0.55, 0.6, delta=0.1, relative=True)
+    False
     """
     if math.isnan(value):
         return False

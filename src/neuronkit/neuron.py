@@ -52,6 +52,13 @@ class Explanation:
     (Σ wᵢ·xᵢ), ``bias``, ``z`` (activation potential = weighted_sum + bias),
     ``activation`` (name), ``formula``, ``output``. For a softmax neuron,
     ``layer_z`` holds every potential of its layer (softmax needs them all).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> e = nk.Neuron(weights=[0.8, 0.6], bias=0.2, activation="relu").explain([0.5, 0.3])
+    >>> e.products, e.weighted_sum, e.z, e.output
+    ((0.4, 0.18), 0.5800000000000001, 0.78, 0.78)
     """
 
     label: str

@@ -32,12 +32,31 @@ __all__ = ["Registry", "normalise"]
 
 
 def normalise(name: str) -> str:
-    """The lookup key of a name: lower case, without spaces, ``-`` or ``_``."""
+    """The lookup key of a name: lower case, without spaces, ``-`` or ``_``.
+
+    Examples
+    --------
+    >>> from neuronkit.registry import normalise
+    >>> normalise(" Leaky-ReLU "), normalise("he_normal")
+    ('leakyrelu', 'henormal')
+    """
     return "".join(ch for ch in name.strip().lower() if ch not in " -_")
 
 
 class Registry(Generic[T]):
-    """Named entries of one family (``kind`` is used in messages: ``"activation"``, ``"loss"``)."""
+    """Named entries of one family (``kind`` is used in messages: ``"activation"``, ``"loss"``).
+
+    Examples
+    --------
+    >>> from neuronkit.registry import Registry
+    >>> shapes = Registry("shape")
+    >>> shapes.register("square", 4, aliases=("quad",))
+    4
+    >>> shapes.get("QUAD"), shapes.names(), "Square" in shapes
+    (4, ['square'], True)
+    >>> print(shapes.unknown("sqare"))
+    unknown shape 'sqare'; valid names are: square (aliases: quad); did you mean 'square'?
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind

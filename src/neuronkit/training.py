@@ -116,7 +116,19 @@ class TrainState:
 
 # ----------------------------------------------------------------------------- helpers
 def default_loss(model: Module) -> Loss:
-    """Cross-entropy for a softmax output layer, binary cross-entropy for one sigmoid neuron, else MSE."""
+    """Cross-entropy for a softmax output layer, binary cross-entropy for one sigmoid neuron, else MSE.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.training import default_loss
+    >>> type(default_loss(nk.mlp([2, 3], output="softmax", seed=0))).__name__
+    'CrossEntropy'
+    >>> type(default_loss(nk.mlp([2, 1], output="sigmoid", seed=0))).__name__
+    'BinaryCrossEntropy'
+    >>> type(default_loss(nk.mlp([2, 1], seed=0))).__name__
+    'MSE'
+    """
     act = getattr(model, "output_activation", None)
     name = getattr(act, "name", None)
     if name == "softmax":
@@ -225,7 +237,16 @@ def _split(n: int, y: np.ndarray, fraction: float, seed: int, stratify: bool) ->
 
 
 def epoch_order(n: int, *, shuffle: bool, seed: int, epoch: int) -> np.ndarray:
-    """The order in which epoch ``epoch`` visits the samples (the same on a resumed run)."""
+    """The order in which epoch ``epoch`` visits the samples (the same on a resumed run).
+
+    Examples
+    --------
+    >>> from neuronkit.training import epoch_order
+    >>> epoch_order(4, shuffle=False, seed=0, epoch=0)
+    array([0, 1, 2, 3])
+    >>> sorted(epoch_order(4, shuffle=True, seed=0, epoch=1).tolist())
+    [0, 1, 2, 3]
+    """
     return np.concatenate(batch_indices(n, max(n, 1), shuffle=shuffle, seed=seed, epoch=epoch) or [np.arange(0)])
 
 
@@ -235,6 +256,17 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
     The model's own ``training`` flag is not touched: eval mode reaches the layers through
     :class:`~neuronkit.engine.eval_mode`, which holds for this thread only, so other threads
     may train or predict with the same model at the same time.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.training import outputs
+    >>> net = nk.mlp([1, 2], output="softmax", seed=0)
+    >>> net["output"].weight.data[:] = [[1.0], [-1.0]]; net["output"].bias.data[:] = 0.0
+    >>> outputs(net, [[0.0]])
+    array([[0.5, 0.5]], dtype=float32)
+    >>> outputs(net, [[1.0]], logits=True)
+    array([[ 1., -1.]], dtype=float32)
     """
     if logits and hasattr(model, "logits"):
         def fn(xb):
@@ -257,13 +289,34 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
 
 
 def predict(model: Module, X: Any, *, batch_size: int = 4096) -> np.ndarray:
-    """Outputs of the network for X (probabilities for softmax/sigmoid heads), under ``no_grad``."""
+    """Outputs of the network for X (probabilities for softmax/sigmoid heads), under ``no_grad``.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.training import predict
+    >>> net = nk.mlp([1, 1], output="sigmoid", seed=0)
+    >>> net["output"].weight.data[:] = 1.0; net["output"].bias.data[:] = 0.0
+    >>> predict(net, [[0.0], [100.0]])
+    array([[0.5],
+           [1. ]], dtype=float32)
+    """
     return outputs(model, X, batch_size=batch_size)
 
 
 def evaluate(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, metrics: Any = "auto",
              batch_size: int = 4096) -> dict[str, float]:
-    """Loss and metrics of the model on (X, y), in eval mode under ``no_grad``."""
+    """Loss and metrics of the model on (X, y), in eval mode under ``no_grad``.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.training import evaluate
+    >>> net = nk.mlp([1, 1], seed=0)
+    >>> net["output"].weight.data[:] = 2.0; net["output"].bias.data[:] = 1.0
+    >>> evaluate(net, [[0.0], [1.0]], [1.0, 4.0])
+    {'loss': 0.5, 'r2': 0.7777777777777778}
+    """
     loss_fn = default_loss(model) if loss is None else get_loss(loss)
     check_feature_names(model, X, "evaluate")
     X, y = _prepare_xy(model, X, y, loss_fn, "evaluate")
@@ -314,7 +367,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
         clip_norm: float | None = None, clip_value: float | None = None, checkpoint: str | Path | None = None,
         resume: str | Path | None = None, settings: dict[str, Any] | None = None, force: bool = False,
         history_file: str | None = None) -> History:
-    """Train ``model`` on (X, y) by minibatch gradient descent; returns the :class:`History`.
+    r"""Train ``model`` on (X, y) by minibatch gradient descent; returns the :class:`History`.
 
     X: (n_samples, n_features) (arrays, lists or a pandas DataFrame); y: integer classes
     (n,) for a softmax head, 0/1 for one sigmoid neuron, values (n,) or (n, outputs)
@@ -339,6 +392,21 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     rate, optimiser, loss, validation split, shuffle, clipping, early stopping and a
     checksum of the data; a dict of your own replaces them) and a resume with other
     values is refused, each difference named, unless ``force=True``.
+
+    Examples
+    --------
+    Learning :math:`y = 2x + 1` with one linear neuron and the mean squared error
+    :math:`L = \frac{1}{N}\sum_n (\hat y_n - y_n)^2`:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> net = nk.mlp([1, 1], seed=0)
+    >>> history = nk.fit(net, X, y, epochs=300, batch_size=4, optimizer="sgd", lr=0.1, progress=False, seed=0)
+    >>> net["output"].weight.data.round(2), net["output"].bias.data.round(2)
+    (array([[2.]], dtype=float32), array([1.], dtype=float32))
+    >>> round(history.history["loss"][-1], 4)
+    0.0
     """
     from .optim import clip_grad_norm, clip_grad_value, get_optimizer
 

@@ -40,7 +40,14 @@ __all__ = [
 
 
 def must_be(name: str, rule: str, value: Any, owner: str | None = None) -> str:
-    """The one message form: ``"{owner} {name} must be {rule}; got {value!r}"``."""
+    """The one message form: ``"{owner} {name} must be {rule}; got {value!r}"``.
+
+    Examples
+    --------
+    >>> from neuronkit.validation import must_be
+    >>> must_be("lr", "> 0", -1, owner="SGD")
+    'SGD lr must be > 0; got -1'
+    """
     who = f"{owner} {name}" if owner else name
     return f"{who} must be {rule}; got {value!r}"
 
@@ -73,6 +80,17 @@ def check_number(value: Any, name: str, *, low: float | None = None, high: float
     ``low``/``high`` are inclusive unless ``low_open``/``high_open``; ``finite=False``
     admits ±inf (never NaN). A non-number raises :class:`ParameterTypeError`, a number
     out of range :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_number
+    >>> check_number(0.1, "lr", low=0.0, low_open=True)
+    0.1
+    >>> try:
+    ...     check_number(-1, "lr", low=0.0, low_open=True, owner="SGD")
+    ... except ValueError as error:
+    ...     print(error)
+    SGD lr must be a finite number > 0; got -1
     """
     rule = " ".join(part for part in ("a finite number" if finite else "a number",
                                       _range_rule(low, high, low_open, high_open)) if part)
@@ -86,7 +104,19 @@ def check_number(value: Any, name: str, *, low: float | None = None, high: float
 
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None,
               owner: str | None = None) -> int:
-    """``value`` as an int, if it is an integer (not a bool; NumPy integers welcome) within [low, high]."""
+    """``value`` as an int, if it is an integer (not a bool; NumPy integers welcome) within [low, high].
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_int
+    >>> check_int(3, "epochs", low=1)
+    3
+    >>> try:
+    ...     check_int(0, "epochs", low=1, owner="fit")
+    ... except ValueError as error:
+    ...     print(error)
+    fit epochs must be an integer >= 1; got 0
+    """
     rule = " ".join(part for part in ("an integer", _range_rule(low, high, False, False)) if part)
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ParameterTypeError(must_be(name, rule, value, owner))
@@ -96,14 +126,33 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
 
 
 def check_bool(value: Any, name: str, *, owner: str | None = None) -> bool:
-    """``value`` if it is ``True`` or ``False`` (NumPy booleans too)."""
+    """``value`` if it is ``True`` or ``False`` (NumPy booleans too).
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_bool
+    >>> check_bool(True, "shuffle")
+    True
+    >>> try:
+    ...     check_bool("yes", "shuffle", owner="fit")
+    ... except TypeError as error:
+    ...     print(error)
+    fit shuffle must be True or False; got 'yes'
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise ParameterTypeError(must_be(name, "True or False", value, owner))
     return bool(value)
 
 
 def check_choice(value: Any, name: str, choices: Collection[Any], *, owner: str | None = None) -> Any:
-    """``value`` if it is one of ``choices``."""
+    """``value`` if it is one of ``choices``.
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_choice
+    >>> check_choice("min", "mode", ("min", "max"))
+    'min'
+    """
     if isinstance(value, (list, dict, set, np.ndarray)) or value not in choices:
         rule = "one of " + ", ".join(map(repr, choices))
         raise ParameterError(must_be(name, rule, value, owner))
@@ -112,12 +161,28 @@ def check_choice(value: Any, name: str, choices: Collection[Any], *, owner: str 
 
 # ------------------------------------------------------------------ arrays
 def is_sparse(X: Any) -> bool:
-    """True for a SciPy sparse matrix or array (found without importing SciPy)."""
+    """True for a SciPy sparse matrix or array (found without importing SciPy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.validation import is_sparse
+    >>> is_sparse(np.zeros((2, 2)))
+    False
+    """
     return type(X).__module__.startswith("scipy.sparse")
 
 
 def column_names(X: Any) -> list[str] | None:
-    """A DataFrame's column names when they are all strings (its feature names), else None."""
+    """A DataFrame's column names when they are all strings (its feature names), else None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.validation import column_names
+    >>> column_names(np.zeros((2, 2))) is None
+    True
+    """
     columns = getattr(X, "columns", None)
     if columns is None or not hasattr(X, "iloc"):
         return None
@@ -132,6 +197,13 @@ def all_finite(X: np.ndarray) -> bool:
     matrix-vector product, which BLAS runs at memory speed on all cores. Only when a sum is
     not finite (a bad entry, or overflow of huge but finite values) are the rows checked
     block by block.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.validation import all_finite
+    >>> all_finite(np.array([[1.0, 2.0], [3.0, 4.0]])), all_finite(np.array([[1.0, np.nan]]))
+    (True, False)
     """
     if X.dtype.kind in "biu":
         return True
@@ -144,7 +216,20 @@ def all_finite(X: np.ndarray) -> bool:
 
 
 def check_finite(X: np.ndarray, name: str = "X", *, owner: str | None = None) -> np.ndarray:
-    """``X`` if it holds no NaN or infinity; else a :class:`DataError` naming the first bad entry."""
+    """``X`` if it holds no NaN or infinity; else a :class:`DataError` naming the first bad entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.validation import check_finite
+    >>> check_finite(np.array([1.0, 2.0]))
+    array([1., 2.])
+    >>> try:
+    ...     check_finite(np.array([[1.0, np.inf]]))
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    DataError
+    """
     if all_finite(X):
         return X
     bad = ~np.isfinite(X)
@@ -165,6 +250,18 @@ def check_array(X: Any, name: str = "X", *, ndim: int | Sequence[int] | None = 2
     ``(n_samples, n_features)``), fewer than ``min_samples`` rows or no columns,
     and (with ``finite``) NaN or infinity. ``dtype=None`` keeps a floating dtype.
     pandas DataFrames and Series are accepted (their values are used).
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_array
+    >>> check_array([[1, 2], [3, 4]])
+    array([[1., 2.],
+           [3., 4.]], dtype=float32)
+    >>> try:
+    ...     check_array([1.0, 2.0], owner="fit")
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    ShapeError
     """
     who = f"{owner}: {name}" if owner else name
     if is_sparse(X):
@@ -207,7 +304,18 @@ def check_array(X: Any, name: str = "X", *, ndim: int | Sequence[int] | None = 2
 
 
 def check_consistent_length(X: Any, y: Any, *, names: tuple[str, str] = ("X", "y"), owner: str | None = None) -> None:
-    """Refuse ``X`` and ``y`` with different numbers of samples."""
+    """Refuse ``X`` and ``y`` with different numbers of samples.
+
+    Examples
+    --------
+    >>> from neuronkit.validation import check_consistent_length
+    >>> check_consistent_length([[1.0], [2.0]], [0, 1])
+    >>> try:
+    ...     check_consistent_length([[1.0], [2.0]], [0, 1, 1])
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    ShapeError
+    """
     if len(X) != len(y):
         prefix = f"{owner}: " if owner else ""
         raise ShapeError(f"{prefix}{names[0]} has {len(X)} samples but {names[1]} has {len(y)}; "
@@ -215,7 +323,19 @@ def check_consistent_length(X: Any, y: Any, *, names: tuple[str, str] = ("X", "y
 
 
 def check_shape(array: Any, expected: tuple[int | None, ...], name: str, *, owner: str | None = None) -> None:
-    """Refuse an array whose shape differs from ``expected`` (``None`` matches any size)."""
+    """Refuse an array whose shape differs from ``expected`` (``None`` matches any size).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.validation import check_shape
+    >>> check_shape(np.zeros((5, 3)), (None, 3), "X")
+    >>> try:
+    ...     check_shape(np.zeros((5, 2)), (None, 3), "X", owner="Dense")
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    ShapeError
+    """
     shape = np.shape(array)
     if len(shape) != len(expected) or any(e is not None and s != e for s, e in zip(shape, expected)):
         sizes = ["n" if e is None else str(e) for e in expected]

@@ -11,7 +11,9 @@ from ..errors import DataError, ParameterTypeError, ShapeError
 from ..validation import check_choice, check_class_indices, column_names, must_be
 from .arrays import as_arrays
 
+#: the type of a task name: ``"classification"`` or ``"regression"``
 Task = Literal["classification", "regression"]
+#: the task names a :class:`Table` may have, as a tuple (for checks and messages)
 TASKS = ("classification", "regression")
 
 

@@ -62,7 +62,9 @@ _BUNDLED: dict[str, tuple[str, str, str]] = {
                  "Diabetes progression one year after baseline from age, sex, BMI, blood pressure and 6 blood "
                  "serum values (features mean-centred and scaled)."),
 }
+#: names of the data sets shipped inside the package (read from files)
 BUNDLED = tuple(_BUNDLED)
+#: names of the data sets drawn by a function from a seed (no file)
 GENERATED = ("xor", "spirals", "moons", "blobs")
 
 #: dataset name -> a function returning the Dataset (bundled: no options; generated: the generator's options).

@@ -34,8 +34,11 @@ from ..validation import check_choice
 from .csv import FILL_ADVICE, Table, as_float32, check_float32_range, check_no_missing, text_features_error
 from .dataset import TASKS
 
+#: the ways a text (categorical) feature column can be encoded
 CATEGORICAL = ("onehot",)
+#: the ways a missing numeric value can be filled in
 IMPUTE = ("mean", "median", "most_frequent")
+#: what to do with a category not seen in training: refuse (``"error"``) or encode as all zeros
 UNKNOWN_CATEGORY = ("error", "zeros")
 #: most categories one text column may have (more is an identifier or free text, not a category)
 MAX_CATEGORIES = 1000

@@ -35,12 +35,34 @@ from .tensor import Tensor, as_tensor, make, unbroadcast
 
 
 class Function:
-    """Base class for an operation with a hand-written vector-Jacobian product.
+    r"""Base class for an operation with a hand-written vector-Jacobian product.
 
     ``forward(ctx, *arrays, **options) -> ndarray`` receives the inputs' NumPy
     arrays; store on ``ctx`` whatever ``backward`` needs.
     ``backward(ctx, grad) -> tuple`` receives the gradient of the output and
     returns one gradient (an array shaped like that input, or None) per input.
+
+    Examples
+    --------
+    A square with its derivative :math:`\frac{d}{dx} x^2 = 2x` written by hand:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Function, Tensor
+    >>> class Square(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.x = x
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return (2 * ctx.x * grad,)
+    >>> x = Tensor([1.0, -3.0], requires_grad=True)
+    >>> y = Square.apply(x)
+    >>> y.data, y.op
+    (array([1., 9.], dtype=float32), 'Square')
+    >>> y.sum().backward()
+    >>> x.grad
+    array([ 2., -6.], dtype=float32)
     """
 
     @staticmethod

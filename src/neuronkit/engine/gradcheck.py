@@ -37,6 +37,15 @@ def gradcheck(
     be below ``rtol``. Returns True, or raises :class:`GradcheckError` naming
     the input and the worst element (or returns False if ``raise_on_failure``
     is false).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> nk.gradcheck(lambda x: (x * x).sum(), np.array([1.0, -2.0, 3.0]))
+    True
+    >>> nk.gradcheck(lambda x: nk.engine.softmax(x), np.array([[0.5, -1.0, 2.0]]))
+    True
     """
     leaves = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64), requires_grad=True)
               for x in inputs]

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import GraphError, ParameterError, ParameterTypeError, ShapeError
 
+#: the dtype of a tensor made from numbers that are not a floating NumPy array (``numpy.float32``)
 DEFAULT_DTYPE = np.float32
 
 ArrayLike = Any
@@ -102,12 +103,32 @@ class eval_mode(_ModeSwitch):  # noqa: N801 - used like a function
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside :func:`no_grad` (in this thread or task)."""
+    """True unless inside :func:`no_grad` (in this thread or task).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import is_grad_enabled, no_grad
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     print(is_grad_enabled())
+    False
+    """
     return _grad_enabled.get()
 
 
 def is_eval_forced() -> bool:
-    """True inside :func:`eval_mode` (in this thread or task)."""
+    """True inside :func:`eval_mode` (in this thread or task).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import eval_mode, is_eval_forced
+    >>> is_eval_forced()
+    False
+    >>> with eval_mode():
+    ...     print(is_eval_forced())
+    True
+    """
     return _eval_forced.get()
 
 
@@ -127,6 +148,22 @@ class Tensor:
 
     ``.data`` is the NumPy array itself (editing it in place is allowed);
     ``.grad`` is ``None`` or an array of the same shape.
+
+    Examples
+    --------
+    For :math:`y = \\sum_i w_i x_i`, :math:`\\partial y / \\partial w = x`:
+
+    >>> import neuronkit as nk
+    >>> w = nk.Tensor([0.5, -1.0], requires_grad=True)
+    >>> x = nk.Tensor([2.0, 3.0])
+    >>> y = (w * x).sum()
+    >>> y.item()
+    -2.0
+    >>> y.backward()
+    >>> w.grad
+    array([2., 3.], dtype=float32)
+    >>> w.shape, w.dtype
+    ((2,), dtype('float32'))
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "op", "__weakref__")
@@ -356,6 +393,16 @@ class Parameter(Tensor):
     """A trainable tensor (``requires_grad=True``). Other state (running statistics) is plain arrays.
 
     It lives in the engine because layers and activations (``prelu``'s slopes) both hold them.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> w = nk.Parameter([1.0, 2.0])
+    >>> w.requires_grad
+    True
+    >>> (w * w).sum().backward()
+    >>> w.grad
+    array([2., 4.], dtype=float32)
     """
 
     __slots__ = ()
@@ -412,6 +459,7 @@ def _released(g: np.ndarray) -> Sequence[np.ndarray | None]:
     raise GraphError(SECOND_BACKWARD)
 
 
+#: the message of the error raised by a second ``backward()`` through a released graph
 SECOND_BACKWARD = ("Trying to backward through the graph a second time (or through a result whose graph an earlier "
                    "backward() freed); pass retain_graph=True to the first backward() call to keep the graph, or "
                    "recompute the forward pass")
@@ -442,7 +490,19 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (the one place it is undone)."""
+    """Sum ``grad`` down to ``shape``: undo NumPy broadcasting (the one place it is undone).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import unbroadcast
+    >>> unbroadcast(np.ones((3, 2)), (2,))
+    array([3., 3.])
+    >>> unbroadcast(np.ones((3, 2)), (3, 1))
+    array([[2.],
+           [2.],
+           [2.]])
+    """
     if grad.shape == shape:
         return grad
     if grad.ndim == 2 and shape == grad.shape[1:]:  # (N, F) -> (F,): a bias-like parameter of a batch, the common case
@@ -462,7 +522,19 @@ def make(
     vjp: Callable[[np.ndarray], Sequence[np.ndarray | None]],
     op: str,
 ) -> Tensor:
-    """Wrap a primitive's result; record the graph only if some parent needs a gradient."""
+    """Wrap a primitive's result; record the graph only if some parent needs a gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = ops.make(a.data * 3, (a,), lambda g: (3 * g,), "times3")
+    >>> y.op, y.requires_grad
+    ('times3', True)
+    >>> y.sum().backward(); a.grad
+    array([3., 3.], dtype=float32)
+    """
     out = Tensor.__new__(Tensor)
     out.data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays
     out.grad = None
@@ -481,7 +553,17 @@ def make(
 
 
 def as_tensor(x: ArrayLike, dtype: Any = None) -> Tensor:
-    """Return ``x`` if it is a Tensor, else wrap it (float32 by default)."""
+    """Return ``x`` if it is a Tensor, else wrap it (float32 by default).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, as_tensor
+    >>> t = Tensor([1.0])
+    >>> as_tensor(t) is t
+    True
+    >>> as_tensor([1, 2]).data
+    array([1., 2.], dtype=float32)
+    """
     if isinstance(x, Tensor):
         return x
     return Tensor(x, dtype=dtype)
@@ -493,6 +575,24 @@ def as_tensor(x: ArrayLike, dtype: Any = None) -> Tensor:
 
 
 def add(a: ArrayLike, b: ArrayLike) -> Tensor:
+    r"""Elementwise sum with NumPy broadcasting: :math:`c = a + b`.
+
+    Derivative: :math:`\partial c / \partial a = \partial c / \partial b = 1`; a broadcast operand's
+    gradient is summed back to its shape (``unbroadcast``).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True); b = Tensor([10.0, 20.0], requires_grad=True)
+    >>> c = ops.add(a, b)
+    >>> c.data
+    array([[11., 22.],
+           [13., 24.]], dtype=float32)
+    >>> c.sum().backward()
+    >>> a.grad, b.grad
+    (array([[1., 1.],
+           [1., 1.]], dtype=float32), array([2., 2.], dtype=float32))
+    """
     a = as_tensor(a)
     b = _lift(b, a)
     out = a.data + b.data
@@ -505,6 +605,18 @@ def add(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def mul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    r"""Elementwise product with NumPy broadcasting: :math:`c = a b`.
+
+    Derivative: :math:`\partial c / \partial a = b`, :math:`\partial c / \partial b = a`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([2.0, 3.0], requires_grad=True); b = Tensor([5.0, 7.0], requires_grad=True)
+    >>> ops.mul(a, b).sum().backward()
+    >>> a.grad, b.grad
+    (array([5., 7.], dtype=float32), array([2., 3.], dtype=float32))
+    """
     a = as_tensor(a)
     b = _lift(b, a)
     out = a.data * b.data
@@ -519,12 +631,35 @@ def mul(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def neg(a: Tensor) -> Tensor:
+    """Elementwise negation :math:`-a`; derivative :math:`-1`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, -2.0], requires_grad=True)
+    >>> ops.neg(a).data
+    array([-1.,  2.], dtype=float32)
+    >>> ops.neg(a).sum().backward(); a.grad
+    array([-1., -1.], dtype=float32)
+    """
     a = as_tensor(a)
     return make(-a.data, (a,), lambda g: (-g,), "neg")
 
 
 def power(a: Tensor, exponent: float) -> Tensor:
-    """``a ** exponent`` for a constant exponent."""
+    r"""``a ** exponent`` for a constant exponent.
+
+    Examples
+    --------
+    Derivative: :math:`\frac{d}{da} a^p = p\,a^{p-1}`.
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([2.0, 3.0], requires_grad=True)
+    >>> ops.power(a, 2).data
+    array([4., 9.], dtype=float32)
+    >>> ops.power(a, 2).sum().backward(); a.grad
+    array([4., 6.], dtype=float32)
+    """
     a = as_tensor(a)
     if isinstance(exponent, Tensor):
         raise ParameterTypeError("power: the exponent must be a number; for a tensor exponent use exp(b * log(a)).")
@@ -538,24 +673,75 @@ def power(a: Tensor, exponent: float) -> Tensor:
 
 
 def exp(a: Tensor) -> Tensor:
+    r"""Elementwise :math:`e^a`; derivative :math:`\frac{d}{da} e^a = e^a`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([0.0, 1.0], requires_grad=True)
+    >>> y = ops.exp(a)
+    >>> y.data
+    array([1.      , 2.718282], dtype=float32)
+    >>> y.sum().backward(); a.grad
+    array([1.      , 2.718282], dtype=float32)
+    """
     a = as_tensor(a)
     out = np.exp(a.data)
     return make(out, (a,), lambda g: (g * out,), "exp")
 
 
 def log(a: Tensor) -> Tensor:
+    r"""Elementwise natural logarithm; derivative :math:`\frac{d}{da} \ln a = 1/a`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, 4.0], requires_grad=True)
+    >>> ops.log(a).data
+    array([0.       , 1.3862944], dtype=float32)
+    >>> ops.log(a).sum().backward(); a.grad
+    array([1.  , 0.25], dtype=float32)
+    """
     a = as_tensor(a)
     return make(np.log(a.data), (a,), lambda g: (g / a.data,), "log")
 
 
 def absolute(a: Tensor) -> Tensor:
-    """``|a|``; the gradient at 0 is 0 (as in PyTorch)."""
+    r"""``|a|``; the gradient at 0 is 0 (as in PyTorch).
+
+    Examples
+    --------
+    Derivative: :math:`\operatorname{sign}(a)` (0 at :math:`a = 0`).
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> ops.absolute(a).data
+    array([2., 0., 3.], dtype=float32)
+    >>> ops.absolute(a).sum().backward(); a.grad
+    array([-1.,  0.,  1.], dtype=float32)
+    """
     a = as_tensor(a)
     return make(np.abs(a.data), (a,), lambda g: (g * np.sign(a.data),), "abs")
 
 
 def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Matrix product with NumPy's ``@`` rules (1-D operands and batch broadcasting)."""
+    r"""Matrix product with NumPy's ``@`` rules (1-D operands and batch broadcasting).
+
+    Examples
+    --------
+    For :math:`C = AB` with :math:`A` (n, k) and :math:`B` (k, m), the gradients are
+    :math:`G B^\top` for :math:`A` and :math:`A^\top G` for :math:`B`, with :math:`G` the gradient of :math:`C`:
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> A = Tensor([[1.0, 2.0]], requires_grad=True); B = Tensor([[3.0], [4.0]], requires_grad=True)
+    >>> C = ops.matmul(A, B)
+    >>> C.data, C.shape
+    (array([[11.]], dtype=float32), (1, 1))
+    >>> C.sum().backward()
+    >>> A.grad, B.grad
+    (array([[3., 4.]], dtype=float32), array([[1.],
+           [2.]], dtype=float32))
+    """
     a = as_tensor(a)
     b = _lift(b, a)
     out = a.data @ b.data
@@ -600,7 +786,15 @@ def _axis_sum(a: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
 
 
 def linear_array(X: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """The values of :func:`linear` on arrays, ``X Wᵀ + b``, in its feature-major layout."""
+    """The values of :func:`linear` on arrays, ``X Wᵀ + b``, in its feature-major layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import ops
+    >>> ops.linear_array(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([0.5, -0.5]))
+    array([[1.5, 2.5]])
+    """
     out = (W @ X.T).T
     if b is not None:
         out += b
@@ -608,7 +802,7 @@ def linear_array(X: np.ndarray, W: np.ndarray, b: np.ndarray | None) -> np.ndarr
 
 
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ weight.T + bias`` for x of shape (N, in), weight (out, in), bias (out,).
+    r"""``x @ weight.T + bias`` for x of shape (N, in), weight (out, in), bias (out,).
 
     Fused primitive (speed): one BLAS call forward, two backward, no broadcast
     bookkeeping, and no gradient for ``x`` when it does not need one (the data).
@@ -621,6 +815,21 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     faster, a batch-32 forward pass of its first layer about 30% faster (see
     ``bench/README.md``). NumPy's element-wise operations keep the layout of their
     operands, so the activations and their gradients stay alike.
+
+    Examples
+    --------
+    A layer's :math:`Y = X W^\top + b`; gradients :math:`G X` for :math:`W` (out, in), :math:`\sum_n G_n` for
+    :math:`b` and :math:`G W` for :math:`X`:
+
+    >>> from neuronkit.engine import Parameter, ops
+    >>> W = Parameter([[1.0, 0.0], [1.0, 1.0]]); b = Parameter([0.5, -0.5])
+    >>> Y = ops.linear([[1.0, 2.0]], W, b)
+    >>> Y.data
+    array([[1.5, 2.5]], dtype=float32)
+    >>> Y.sum().backward()
+    >>> W.grad, b.grad
+    (array([[1., 2.],
+           [1., 2.]], dtype=float32), array([1., 1.], dtype=float32))
     """
     x = as_tensor(x, weight.dtype)
     X, W = x.data, weight.data
@@ -639,7 +848,15 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def weight_penalty_gradient(W: np.ndarray, l1: float, l2: float, g: Any = 1.0) -> np.ndarray | None:
-    """``g·(2·l2·W + l1·sign(W))``: the gradient of :func:`weight_penalty` (None if both are 0)."""
+    """``g·(2·l2·W + l1·sign(W))``: the gradient of :func:`weight_penalty` (None if both are 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import ops
+    >>> ops.weight_penalty_gradient(np.array([1.0, -2.0]), l1=0.5, l2=0.25)
+    array([ 1. , -1.5])
+    """
     scalar = W.dtype.type
     grad = W * (g * scalar(2 * l2)) if l2 else None  # = 2·(W·(g·l2)) exactly: doubling is exact
     if l1:
@@ -649,11 +866,23 @@ def weight_penalty_gradient(W: np.ndarray, l1: float, l2: float, g: Any = 1.0) -
 
 
 def weight_penalty(w: Tensor, l1: float = 0.0, l2: float = 0.0) -> Tensor:
-    """``l2·Σw² + l1·Σ|w|``, a layer's regularisation term; gradient ``2·l2·w + l1·sign(w)``.
+    r"""``l2·Σw² + l1·Σ|w|``, a layer's regularisation term; gradient ``2·l2·w + l1·sign(w)``.
 
     Fused primitive (speed): it joins the loss at every training step, where the composite
     ``(w * w).sum() * l2 + abs(w).sum() * l1`` costs six graph nodes, as much as the rest of a
     small network's step. Same values as the composite; like ``abs``, 0 gradient at w = 0.
+
+    Examples
+    --------
+    :math:`P = \lambda_2 \sum w^2 + \lambda_1 \sum |w|`:
+
+    >>> from neuronkit.engine import Parameter, ops
+    >>> w = Parameter([1.0, -2.0])
+    >>> p = ops.weight_penalty(w, l1=0.5, l2=0.25)
+    >>> p.item()
+    2.75
+    >>> p.backward(); w.grad
+    array([ 1. , -1.5], dtype=float32)
     """
     w = as_tensor(w)
     W = w.data
@@ -671,6 +900,20 @@ def weight_penalty(w: Tensor, l1: float = 0.0, l2: float = 0.0) -> Tensor:
 
 
 def sum_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    r"""Sum over ``axis`` (all axes by default), as ``numpy.sum``.
+
+    Derivative: every summed element gets the output's gradient, :math:`\partial (\sum_i a_i) / \partial a_j = 1`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> ops.sum_(a, axis=0).data
+    array([4., 6.], dtype=float32)
+    >>> ops.sum_(a).backward(); a.grad
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     a = as_tensor(a)
     out = np.sum(a.data, axis=axis, keepdims=keepdims)
     if not isinstance(out, np.ndarray):
@@ -685,7 +928,17 @@ def sum_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = 
 
 
 def max_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-    """Maximum over axes; on ties the gradient is shared equally among the maxima."""
+    """Maximum over axes; on ties the gradient is shared equally among the maxima.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> ops.max_(a).item()
+    3.0
+    >>> ops.max_(a).backward(); a.grad
+    array([0. , 0.5, 0.5], dtype=float32)
+    """
     a = as_tensor(a)
     out_k = np.max(a.data, axis=axis, keepdims=True)
     out = out_k if keepdims else np.asarray(np.squeeze(out_k, axis=axis) if axis is not None else out_k.reshape(()))
@@ -701,11 +954,29 @@ def max_(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = 
 
 
 def reshape(a: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """The same values in a new ``shape`` (as ``numpy.reshape``); the gradient is reshaped back.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    >>> ops.reshape(a, (2, 2)).data
+    array([[1., 2.],
+           [3., 4.]], dtype=float32)
+    """
     a = as_tensor(a)
     return make(a.data.reshape(shape), (a,), lambda g: (g.reshape(a.shape),), "reshape")
 
 
 def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    """Axes permuted (reversed by default), as ``numpy.transpose``; the gradient is permuted back.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> ops.transpose(Tensor([[1.0, 2.0, 3.0]])).shape
+    (3, 1)
+    """
     a = as_tensor(a)
     out = np.transpose(a.data, axes)
     inverse = None if axes is None else tuple(np.argsort(axes))
@@ -718,7 +989,15 @@ def _is_basic_index(index: Any) -> bool:
 
 
 def getitem(a: Tensor, index: Any) -> Tensor:
-    """NumPy indexing (basic and advanced); repeated indices accumulate their gradients."""
+    """NumPy indexing (basic and advanced); repeated indices accumulate their gradients.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> ops.getitem(a, [0, 0, 2]).sum().backward(); a.grad
+    array([2., 0., 1.], dtype=float32)
+    """
     a = as_tensor(a)
     if isinstance(index, Tensor):
         index = index.data.astype(np.intp)
@@ -737,7 +1016,18 @@ def getitem(a: Tensor, index: Any) -> Tensor:
 
 
 def gather(a: Tensor, indices: ArrayLike, axis: int = -1) -> Tensor:
-    """``np.take_along_axis(a, indices, axis)``: pick one entry per position along ``axis``."""
+    """``np.take_along_axis(a, indices, axis)``: pick one entry per position along ``axis``.
+
+    Examples
+    --------
+    With ``indices`` the class of each row, this picks each sample's probability of its class:
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> p = Tensor([[0.1, 0.9], [0.8, 0.2]], requires_grad=True)
+    >>> ops.gather(p, [[1], [0]], axis=1).data
+    array([[0.9],
+           [0.8]], dtype=float32)
+    """
     a = as_tensor(a)
     idx = np.asarray(_raw(indices)).astype(np.intp)
     out = np.take_along_axis(a.data, idx, axis=axis)
@@ -754,6 +1044,18 @@ def gather(a: Tensor, indices: ArrayLike, axis: int = -1) -> Tensor:
 
 
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis`` (``numpy.concatenate``); each input gets its slice of the gradient.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, concatenate
+    >>> a = Tensor([1.0], requires_grad=True); b = Tensor([2.0, 3.0], requires_grad=True)
+    >>> y = concatenate([a, b])
+    >>> y.data
+    array([1., 2., 3.], dtype=float32)
+    >>> (y * Tensor([1.0, 2.0, 3.0])).sum().backward(); a.grad, b.grad
+    (array([1.], dtype=float32), array([2., 3.], dtype=float32))
+    """
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ParameterError("concatenate: needs at least one tensor")
@@ -768,7 +1070,18 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 
 
 def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Elementwise ``a`` where ``condition`` is true, else ``b`` (condition carries no gradient)."""
+    """Elementwise ``a`` where ``condition`` is true, else ``b`` (condition carries no gradient).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, where
+    >>> a = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = where([True, False], a, 0.0)
+    >>> y.data
+    array([1., 0.], dtype=float32)
+    >>> y.sum().backward(); a.grad
+    array([1., 0.], dtype=float32)
+    """
     cond = np.asarray(_raw(condition), dtype=bool)
     a = as_tensor(a)
     b = _lift(b, a)
@@ -784,7 +1097,17 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Elementwise maximum; at ties each side gets half the gradient (as in PyTorch)."""
+    """Elementwise maximum; at ties each side gets half the gradient (as in PyTorch).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, maximum
+    >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> maximum(a, 2.0).data
+    array([2., 2., 3.], dtype=float32)
+    >>> maximum(a, 2.0).sum().backward(); a.grad
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
     a = as_tensor(a)
     b = _lift(b, a)
     out = np.maximum(a.data, b.data)
@@ -799,9 +1122,20 @@ def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 def relu(a: Tensor) -> Tensor:
-    """``max(0, a)``; the gradient at exactly 0 is 0 (PyTorch's convention).
+    r"""``max(0, a)``; the gradient at exactly 0 is 0 (PyTorch's convention).
 
     Primitive for speed: the hot path of every ReLU network.
+
+    Examples
+    --------
+    :math:`\operatorname{relu}(a) = \max(0, a)`, derivative :math:`1` for :math:`a > 0`, else :math:`0`:
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> ops.relu(a).data
+    array([0., 0., 2.], dtype=float32)
+    >>> ops.relu(a).sum().backward(); a.grad
+    array([0., 0., 1.], dtype=float32)
     """
     a = as_tensor(a)
     out = np.maximum(a.data, 0)
@@ -809,9 +1143,20 @@ def relu(a: Tensor) -> Tensor:
 
 
 def sigmoid(a: Tensor) -> Tensor:
-    """``1 / (1 + exp(-a))`` computed without overflow for any input.
+    r"""``1 / (1 + exp(-a))`` computed without overflow for any input.
 
     Primitive for stability: exp is only ever taken of ``-|a|``.
+
+    Examples
+    --------
+    :math:`\sigma(a) = 1 / (1 + e^{-a})`, derivative :math:`\sigma(a)\,(1 - \sigma(a))`:
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([0.0, 1000.0, -1000.0], requires_grad=True)
+    >>> ops.sigmoid(a).data
+    array([0.5, 1. , 0. ], dtype=float32)
+    >>> ops.sigmoid(a).sum().backward(); a.grad
+    array([0.25, 0.  , 0.  ], dtype=float32)
     """
     a = as_tensor(a)
     out = _sigmoid_from(a.data, np.exp(-np.abs(a.data)))
@@ -824,14 +1169,38 @@ def _sigmoid_from(x: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 
 def tanh(a: Tensor) -> Tensor:
-    """Hyperbolic tangent (primitive: NumPy's is stable and faster than a composite)."""
+    r"""Hyperbolic tangent (primitive: NumPy's is stable and faster than a composite).
+
+    Examples
+    --------
+    Derivative: :math:`\frac{d}{da} \tanh a = 1 - \tanh^2 a`.
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([0.0], requires_grad=True)
+    >>> ops.tanh(a).data
+    array([0.], dtype=float32)
+    >>> ops.tanh(a).sum().backward(); a.grad
+    array([1.], dtype=float32)
+    """
     a = as_tensor(a)
     out = np.tanh(a.data)
     return make(out, (a,), lambda g: (g * (1.0 - out * out),), "tanh")
 
 
 def softplus(a: Tensor) -> Tensor:
-    """``log(1 + exp(a))`` as ``max(a, 0) + log1p(exp(-|a|))`` (primitive for stability)."""
+    r"""``log(1 + exp(a))`` as ``max(a, 0) + log1p(exp(-|a|))`` (primitive for stability).
+
+    Examples
+    --------
+    Derivative: :math:`\frac{d}{da} \log(1 + e^a) = \sigma(a)`.
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([0.0, 1000.0], dtype="float64", requires_grad=True)
+    >>> [round(float(v), 4) for v in ops.softplus(a).data]
+    [0.6931, 1000.0]
+    >>> ops.softplus(a).sum().backward(); a.grad
+    array([0.5, 1. ])
+    """
     a = as_tensor(a)
     x = a.data
     e = np.exp(-np.abs(x))
@@ -859,7 +1228,19 @@ def _erf_array(x: np.ndarray) -> np.ndarray:
 
 
 def erf(a: Tensor) -> Tensor:
-    """The error function (primitive: NumPy has none); d erf(a)/da = 2/sqrt(pi) exp(-a^2)."""
+    r"""The error function (primitive: NumPy has none); d erf(a)/da = 2/sqrt(pi) exp(-a^2).
+
+    Examples
+    --------
+    :math:`\operatorname{erf}(a) = \frac{2}{\sqrt{\pi}} \int_0^a e^{-t^2} dt`:
+
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([0.0, 1.0], dtype="float64", requires_grad=True)
+    >>> ops.erf(a).data.round(6)
+    array([0.      , 0.842701])
+    >>> ops.erf(a).sum().backward(); a.grad.round(6)
+    array([1.128379, 0.415107])
+    """
     a = as_tensor(a)
     out = _erf_array(a.data)
     coef = 2.0 / math.sqrt(math.pi)
@@ -902,7 +1283,21 @@ def _max_keepdims(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def logsumexp(a: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
-    """``log(sum(exp(a)))`` along ``axis`` with the maximum subtracted first (stability)."""
+    r"""``log(sum(exp(a)))`` along ``axis`` with the maximum subtracted first (stability).
+
+    Examples
+    --------
+    :math:`\operatorname{lse}(a) = m + \log \sum_i e^{a_i - m}` with :math:`m = \max_i a_i`; its gradient is
+    :math:`\operatorname{softmax}(a)`:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, logsumexp
+    >>> a = Tensor([0.0, np.log(3.0)], dtype="float64", requires_grad=True)
+    >>> round(logsumexp(a).item(), 6)
+    1.386294
+    >>> logsumexp(a).backward(); a.grad.round(6)
+    array([0.25, 0.75])
+    """
     a = as_tensor(a)
     m, shifted, log_sum = _shifted_logsumexp(a.data, axis)
     lse = m + log_sum
@@ -916,7 +1311,17 @@ def logsumexp(a: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
 
 
 def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
-    """``a - logsumexp(a)`` along ``axis``, per row (fused for stability and speed)."""
+    r"""``a - logsumexp(a)`` along ``axis``, per row (fused for stability and speed).
+
+    Examples
+    --------
+    :math:`\log p_i = a_i - \log \sum_j e^{a_j}`:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, log_softmax
+    >>> np.exp(log_softmax(Tensor([[0.0, np.log(3.0)]], dtype="float64")).data).round(6)
+    array([[0.25, 0.75]])
+    """
     a = as_tensor(a)
     _, shifted, log_sum = _shifted_logsumexp(a.data, axis)
     out = shifted - log_sum
@@ -928,10 +1333,20 @@ def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
 
 
 def softmax(a: Tensor, axis: int = -1) -> Tensor:
-    """``exp(a - m) / Σ exp(a - m)`` along ``axis`` with ``m`` the maximum: normalised per row, stable.
+    r"""``exp(a - m) / Σ exp(a - m)`` along ``axis`` with ``m`` the maximum: normalised per row, stable.
 
     Fused primitive (speed): prediction ends in it, and the composite ``exp(log_softmax(a))``
     costs twice the NumPy calls. Gradient: ``p · (g - Σ g·p)`` per row.
+
+    Examples
+    --------
+    :math:`p_i = e^{a_i} / \sum_j e^{a_j}`, one distribution per row, stable at any scale:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, softmax
+    >>> softmax(Tensor([[0.0, np.log(3.0)], [1000.0, 1000.0]], dtype="float64")).data.round(6)
+    array([[0.25, 0.75],
+           [0.5 , 0.5 ]])
     """
     a = as_tensor(a)
     out = softmax_array(a.data, axis)
@@ -981,7 +1396,15 @@ def normalize(x: ArrayLike, axis: int = 0, eps: float = 1e-5) -> tuple[Tensor, n
 
 
 def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> np.ndarray:
-    """The values of :func:`softmax` on an array (``overwrite=True`` reuses ``x``'s memory)."""
+    """The values of :func:`softmax` on an array (``overwrite=True`` reuses ``x``'s memory).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import ops
+    >>> ops.softmax_array(np.array([[0.0, np.log(3.0)]])).round(6)
+    array([[0.25, 0.75]])
+    """
     m = _stable_max(x, axis)
     out = np.subtract(x, m, out=x if overwrite else None)
     np.exp(out, out=out)
@@ -990,12 +1413,26 @@ def softmax_array(x: np.ndarray, axis: int = -1, *, overwrite: bool = False) -> 
 
 
 def softmax_cross_entropy(logits: Tensor, targets: ArrayLike, weights: np.ndarray | None = None) -> Tensor:
-    """Mean over the batch of ``-log softmax(logits)[i, targets[i]]``.
+    r"""Mean over the batch of ``-log softmax(logits)[i, targets[i]]``.
 
     logits: (N, C); targets: (N,) integer class indices in ``[0, C)``.
     Fused primitive: the gradient is simply ``(softmax - onehot) / N``.
     With ``weights`` (N,), non-negative, the mean is weighted: ``Σ wᵢ lᵢ / Σ wᵢ``
     (0 when every weight is 0), and row i's gradient is scaled by ``wᵢ / Σ wᵢ``.
+
+    Examples
+    --------
+    Loss :math:`L = -\frac{1}{N}\sum_n \log \operatorname{softmax}(z_n)_{y_n}`; gradient
+    :math:`(\operatorname{softmax}(z) - \operatorname{onehot}(y)) / N`:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, softmax_cross_entropy
+    >>> z = Tensor([[0.0, np.log(3.0)]], dtype="float64", requires_grad=True)
+    >>> loss = softmax_cross_entropy(z, [1])
+    >>> round(loss.item(), 6)
+    0.287682
+    >>> loss.backward(); z.grad.round(6)
+    array([[ 0.25, -0.25]])
     """
     logits = as_tensor(logits)
     t = np.asarray(_raw(targets)).astype(np.intp, copy=False)
@@ -1032,6 +1469,18 @@ def softmax_cross_entropy(logits: Tensor, targets: ArrayLike, weights: np.ndarra
 
 
 def mean(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (all axes by default): ``sum_(a, axis) / n``; each element's derivative is :math:`1/n`.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, ops
+    >>> a = Tensor([[1.0, 2.0], [3.0, 6.0]], requires_grad=True)
+    >>> ops.mean(a, axis=1).data
+    array([1.5, 4.5], dtype=float32)
+    >>> ops.mean(a).backward(); a.grad
+    array([[0.25, 0.25],
+           [0.25, 0.25]], dtype=float32)
+    """
     a = as_tensor(a)
     total = sum_(a, axis, keepdims)
     count = a.data.size // max(total.data.size, 1) if a.data.size else 1
@@ -1039,17 +1488,33 @@ def mean(a: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = 
 
 
 def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise minimum, as ``-maximum(-a, -b)`` (ties share the gradient equally).
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, minimum
+    >>> minimum(Tensor([1.0, 5.0]), 2.0).data
+    array([1., 2.], dtype=float32)
+    """
     a = as_tensor(a)
     return neg(maximum(neg(a), neg(_lift(b, a))))
 
 
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join tensors along a new ``axis`` (``numpy.stack``); each input gets its slice of the gradient.
+
+    Examples
+    --------
+    >>> from neuronkit.engine import Tensor, stack
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
+    (2, 2)
+    """
     ts = [as_tensor(t) for t in tensors]
     expanded = [reshape(t, t.shape[:axis % (t.ndim + 1)] + (1,) + t.shape[axis % (t.ndim + 1):]) for t in ts]
     return concatenate(expanded, axis=axis)
 
 
-# Every primitive, by name: the tests check that each one is in the gradient table.
+#: Every primitive, by name: the tests check that each one is in the gradient table.
 PRIMITIVES: dict[str, Callable[..., Tensor | tuple[Any, ...]]] = {  # normalize also returns its statistics
     "add": add,
     "mul": mul,

@@ -54,6 +54,7 @@ OUTPUTS.register("activation", "activation", aliases=("probability", "output"))
 #: integrated gradients: |Σ attributions - (f(x) - f(x'))| must be at most COMPLETENESS_RTOL times the
 #: scale max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR) for ``completeness_ok``
 COMPLETENESS_RTOL = 0.05
+#: the floor of that scale (see ``COMPLETENESS_RTOL``)
 COMPLETENESS_FLOOR = 1e-3
 
 
@@ -142,6 +143,7 @@ class Objective:
         return f.data.astype(np.float64), grad_of(leaf).astype(np.float64)
 
 
+#: the type of an attribution method (see :data:`ATTRIBUTIONS`)
 Method = Callable[..., tuple[np.ndarray, dict[str, Any]]]
 #: attribution method name -> ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``
 ATTRIBUTIONS: Registry[Method] = Registry("attribution method")
@@ -217,6 +219,7 @@ register_attribution("saliency", _saliency, aliases=("gradient", "gradients"))
 register_attribution("grad_x_input", _grad_x_input, aliases=("input_x_gradient", "gradient_x_input"))
 register_attribution("integrated_gradients", _integrated_gradients, aliases=("ig",))
 register_attribution("occlusion", _occlusion)
+#: alias -> attribution method name (the registry's own table)
 ALIASES = ATTRIBUTIONS.aliases  # alias -> method name (the registry resolves them)
 
 

@@ -118,6 +118,7 @@ class Thresholds:
 
 
 # ------------------------------------------------------------------------------ problems and remedies
+#: problem kind -> what to try, in words (the health report prints it under each problem)
 REMEDIES: dict[str, str] = {
     "dead": ("A dead neuron's potential z stays where its activation has zero gradient (relu: z <= 0) on every "
              "sample, so it outputs a constant and gets no gradient: it cannot recover. Use He initialisation "
@@ -232,6 +233,7 @@ class LayerHealth:
 
 
 # ------------------------------------------------------------------------------ checks (a registry)
+#: the type of a health check: ``fn(layers, gradients, thresholds) -> list of Problem``
 Check = Callable[[dict[str, LayerHealth], "GradientHealth | None", Thresholds], list[Problem]]
 #: health check name -> ``check(layers, gradients, thresholds) -> [Problem, ...]``, run by every report in order
 CHECKS: Registry[Check] = Registry("health check")
@@ -303,6 +305,7 @@ def _check_duplicates(layers: dict[str, LayerHealth], gradients: Any, t: Thresho
     return out
 
 
+#: initialiser names that give every neuron of a layer the same weights (health flags them)
 CONSTANT_INITS = ("zeros", "ones", "constant")
 
 

@@ -36,6 +36,7 @@ from ..errors import MissingDependencyError, ParameterError, ParameterTypeError,
 from ..validation import check_array, check_int, must_be
 from ._model import InspectedModel
 
+#: the colour map for signed values: red positive (excitation), blue negative (inhibition), white 0
 DIVERGING = "RdBu_r"   # red for positive (excitation), blue for negative (inhibition), white at 0
 #: above this many features an axis keeps matplotlib's numeric ticks (names would overlap)
 MAX_NAMED_FEATURES = 40

@@ -148,6 +148,15 @@ class Module:
     Parameters are the :class:`Parameter` attributes (and those of child
     modules), found in attribute order. ``buffers`` names non-trainable
     arrays (running statistics) that are saved with the weights.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> [name for name, _ in net.named_parameters()]
+    ['hidden1.weight', 'hidden1.bias', 'output.weight', 'output.bias']
+    >>> sum(p.data.size for p in net.parameters())
+    13
     """
 
     buffers: tuple[str, ...] = ()

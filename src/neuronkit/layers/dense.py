@@ -37,7 +37,7 @@ __all__ = ["Dense", "NeuronList", "NeuronView"]
 
 @register_layer
 class Dense(Module):
-    """A fully connected layer of ``out_features`` neurons: y = f(x Wᵀ + b).
+    r"""A fully connected layer of ``out_features`` neurons: y = f(x Wᵀ + b).
 
     Parameters
     ----------
@@ -58,6 +58,19 @@ class Dense(Module):
         ``np.float32`` (default) or ``np.float64``.
 
     Shapes: input (N, in_features) or (in_features,); output (N, out_features).
+
+    Examples
+    --------
+    Each neuron computes :math:`y_j = f\left(\sum_i W_{ji} x_i + b_j\right)`:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> layer = nk.Dense(2, 3, activation="relu", seed=0)
+    >>> layer.weight.shape, layer.bias.shape
+    ((3, 2), (3,))
+    >>> layer.weight.data[:] = [[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]]
+    >>> layer(np.array([[2.0, 3.0]])).data
+    array([[2., 3., 0.]], dtype=float32)
     """
 
     def __init__(self, in_features: int, out_features: int, *, activation: Any = "relu", init: Any = None,

@@ -23,12 +23,25 @@ __all__ = ["BatchNorm", "LayerNorm"]
 
 @register_layer
 class BatchNorm(Module):
-    """Batch normalisation over features: y = γ (x - μ_B) / sqrt(σ²_B + eps) + β.
+    r"""Batch normalisation over features: y = γ (x - μ_B) / sqrt(σ²_B + eps) + β.
 
     Training uses the batch statistics and updates running averages
     (``running = (1 - momentum) running + momentum batch``, variance unbiased);
     eval mode uses the running averages. Input (N, num_features) (N >= 2 in training),
     or one sample (num_features,) in eval mode.
+
+    Examples
+    --------
+    With :math:`\gamma = 1`, :math:`\beta = 0`, each feature of a batch of two
+    becomes about :math:`\pm 1`:
+
+    >>> import neuronkit as nk
+    >>> bn = nk.BatchNorm(2)
+    >>> bn([[1.0, 10.0], [3.0, 30.0]]).data.round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> bn.running_mean.round(3)
+    array([0.2, 2. ], dtype=float32)
     """
 
     buffers = ("running_mean", "running_var")
@@ -77,7 +90,17 @@ class BatchNorm(Module):
 
 @register_layer
 class LayerNorm(Module):
-    """Layer normalisation per sample: y = γ (x - mean(x)) / sqrt(var(x) + eps) + β over features."""
+    """Layer normalisation per sample: y = γ (x - mean(x)) / sqrt(var(x) + eps) + β over features.
+
+    Examples
+    --------
+    Each sample is standardised over its features:
+
+    >>> import neuronkit as nk
+    >>> ln = nk.LayerNorm(3)
+    >>> ln([[1.0, 2.0, 3.0]]).data.round(4)
+    array([[-1.2247,  0.    ,  1.2247]], dtype=float32)
+    """
 
     def __init__(self, num_features: int, *, eps: float = 1e-5, name: str | None = None,
                  dtype: Any = np.float32) -> None:

@@ -74,6 +74,17 @@ class Sequential(Module):
     ``hidden1``, ``hidden2``, … and the last Dense is ``output``; other layers
     are ``dropout1``, ``batchnorm1``, … Layers may also be given as
     ``(name, layer)`` pairs, or as one list. ``net["hidden1"]`` and ``net[0]`` both work.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> net = nk.Sequential(nk.Dense(2, 3, seed=0), nk.Dense(3, 1, activation="sigmoid", seed=1))
+    >>> [layer.name for layer in net]
+    ['hidden1', 'output']
+    >>> net["output"] is net[1]
+    True
+    >>> net([[0.5, -0.5]]).shape
+    (1, 1)
     """
 
     def __init__(self, *layers: Module | tuple[str, Module]) -> None:
@@ -290,6 +301,15 @@ def mlp(sizes: list[int], *, activation: Any = "relu", output: Any = "identity",
     """A multi-layer perceptron from layer widths, e.g. ``mlp([64, 32, 10], output="softmax", seed=0)``.
 
     One generator (from ``seed`` or ``rng``) initialises every layer, so the same seed gives the same network.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([4, 8, 3], output="softmax", seed=0)
+    >>> [(layer.name, layer.in_features, layer.out_features) for layer in net]
+    [('hidden1', 4, 8), ('output', 8, 3)]
+    >>> float(net([[0.1, 0.2, 0.3, 0.4]]).data.sum().round(6))
+    1.0
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         error = ParameterError if isinstance(sizes, (list, tuple)) else ParameterTypeError

@@ -62,7 +62,7 @@ def _parameter_list(params: Any, owner: str, *, example: str = "lr=...", allow_e
 
 
 class Optimizer:
-    """Base class: holds the parameters, their state, step counts and the learning rate.
+    r"""Base class: holds the parameters, their state, step counts and the learning rate.
 
     Attributes
     ----------
@@ -99,6 +99,22 @@ class Optimizer:
     its own body gets ``False`` (the plain per-parameter path), even when a
     parent declared ``True``; a class that inherits its parent's ``_update``
     inherits its declaration.
+
+    Examples
+    --------
+    One step of plain gradient descent, :math:`\theta \leftarrow \theta - \gamma g`:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> w = nk.Parameter(np.array([1.0, 2.0]))
+    >>> opt = nk.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step(); w.data
+    array([0.8, 1.6])
+    >>> opt.zero_grad(); w.grad is None
+    True
+    >>> opt.hyperparameters["lr"]
+    0.1
     """
 
     buffers: ClassVar[tuple[str, ...]] = ()
@@ -320,6 +336,7 @@ def _with_weight_decay(param: np.ndarray, grad: np.ndarray, weight_decay: float,
 
 
 # ------------------------------------------------------------------ registry
+#: every optimiser class by name (a :class:`~neuronkit.registry.Registry`)
 OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer")  # each optimiser's file registers it
 
 

@@ -24,6 +24,7 @@ from .base import Optimizer
 __all__ = ["SCHEDULES", "CosineAnnealingLR", "ExponentialLR", "ReduceLROnPlateau", "Schedule", "StepLR",
            "get_schedule"]
 
+#: every learning-rate schedule class by name (a :class:`~neuronkit.registry.Registry`)
 SCHEDULES: Registry[type[Schedule]] = Registry("schedule")  # each schedule is registered below its class
 
 
@@ -39,6 +40,17 @@ class Schedule:
     ``state_dict()`` is JSON-able; :meth:`load_state_dict` restores the
     schedule's counters, not the optimiser's lr, which the optimiser's own
     state holds (restore both for an exact resume).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> from neuronkit.optim import ExponentialLR
+    >>> opt = nk.SGD([nk.Parameter(np.zeros(1))], lr=1.0)
+    >>> schedule = ExponentialLR(opt, gamma=0.5)
+    >>> schedule.step(); schedule.step()
+    >>> opt.lr, schedule.last_epoch
+    (0.25, 2)
     """
 
     needs_metric: ClassVar[bool] = False  # True when step() takes the monitored value
