@@ -187,7 +187,17 @@ def _check_finite_input(x: np.ndarray, label: str) -> None:
 def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: np.ndarray, *,
                    label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0,
                    width: int = 1) -> Explanation:
-    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype (``x`` must be finite)."""
+    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype (``x`` must be finite).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.activations import ReLU
+    >>> from neuronkit.neuron import explain_neuron
+    >>> e = explain_neuron(np.array([0.8, 0.6]), 0.2, ReLU(), np.array([0.5, 0.3]))
+    >>> e.z, e.output
+    (0.78, 0.78)
+    """
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
     x = check_array(x, "x", ndim=None, dtype=dtype, finite=False, min_samples=0, owner="explain_neuron")

@@ -154,6 +154,14 @@ def register_attribution(name: str, method: Method, *, aliases: tuple[str, ...] 
     """Add a method ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``.
 
     A name (or alias) already taken is refused unless ``replace=True``. Returns ``method``.
+
+    Examples
+    --------
+    Registering changes what :func:`attribute` accepts everywhere, so this shows the built-in methods:
+
+    >>> from neuronkit.inspect import ATTRIBUTIONS
+    >>> ATTRIBUTIONS.names()
+    ['saliency', 'grad_x_input', 'integrated_gradients', 'occlusion']
     """
     return ATTRIBUTIONS.register(name, method, aliases=aliases, replace=replace)
 
@@ -224,7 +232,14 @@ ALIASES = ATTRIBUTIONS.aliases  # alias -> method name (the registry resolves th
 
 
 def output_kind(output: Any) -> str:
-    """``"potential"`` or ``"activation"`` for any name of :data:`OUTPUTS` ("logit", "probability", …)."""
+    """``"potential"`` or ``"activation"`` for any name of :data:`OUTPUTS` ("logit", "probability", …).
+
+    Examples
+    --------
+    >>> from neuronkit.inspect.attribution import output_kind
+    >>> output_kind("logit"), output_kind("probability")
+    ('potential', 'activation')
+    """
     try:
         return OUTPUTS.get(output)
     except UnknownNameError as exc:  # the registry's message, plus what each name means
