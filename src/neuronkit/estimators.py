@@ -276,6 +276,18 @@ class _NeuralBase(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_")
 
+    def _html_repr(self) -> str:
+        """scikit-learn's own HTML display (parameters, fitted state), and once fitted the network's table.
+
+        Jupyter reaches it through scikit-learn's ``_repr_html_``/``_repr_mimebundle_``, which keep
+        honouring ``sklearn.set_config(display="text")``.
+
+        >>> "<table" in NeuralClassifier(hidden_layer_sizes=(3,))._html_repr()
+        True
+        """
+        own = super()._html_repr()
+        return own + self.network_._repr_html_() if hasattr(self, "network_") else own
+
     def _validate_params(self) -> None:
         try:
             super()._validate_params()

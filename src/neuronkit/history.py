@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _html
 from .errors import ModelFileError, NameNotFoundError
 
 __all__ = ["History"]
@@ -68,6 +69,16 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epochs)
+
+    def _repr_html_(self) -> str:
+        """The history as HTML for Jupyter: first and last values, the diagnosis, the loss curve (with matplotlib).
+
+        >>> h = History()
+        >>> h.append(0, {"loss": 0.9})
+        >>> "<td>loss</td>" in h._repr_html_()
+        True
+        """
+        return _html.history_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {"epochs": self.epochs, "history": self.history, "notes": self.notes,

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _html
 from .activations import Activation, get_activation
 from .engine import Tensor, no_grad
 from .errors import ParameterError, ParameterTypeError, ShapeError
@@ -174,6 +175,15 @@ class Explanation:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython shows the text
         p.text(str(self))
 
+    def _repr_html_(self) -> str:
+        """The arithmetic as an HTML table for Jupyter: xᵢ, wᵢ, wᵢ·xᵢ, sum, bias, z, activation, output.
+
+        >>> e = Neuron(weights=[0.8, 0.6], bias=0.2, activation="relu").explain([0.5, 0.3])
+        >>> 'z = sum + b</td><td class="nk-num">0.78</td>' in e._repr_html_()
+        True
+        """
+        return _html.explanation_html(self, self._activation_step(lambda v: _fmt(v, self.digits)))
+
 
 def _check_finite_input(x: np.ndarray, label: str) -> None:
     """Refuse NaN or ±inf in a neuron's input (its output would be a meaningless nan), naming the position."""
@@ -286,3 +296,11 @@ class Neuron:
     def __repr__(self) -> str:
         return (f"Neuron(weights={self.weights.tolist()}, bias={self.bias}, "
                 f"activation={self.activation.name!r})")
+
+    def _repr_html_(self) -> str:
+        """The neuron as HTML for Jupyter: its weights, bias and activation (``explain(x)`` shows the arithmetic).
+
+        >>> "<td>w2</td>" in Neuron(weights=[0.8, 0.6], bias=0.2, activation="relu")._repr_html_()
+        True
+        """
+        return _html.neuron_html("neuron", self.weights, self.bias, self.activation)

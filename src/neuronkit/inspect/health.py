@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _html
 from ..callbacks import Callback
 from ..data.batches import batch_indices
 from ..engine import Tensor
@@ -591,6 +592,16 @@ class HealthReport:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """The report as HTML for Jupyter: the layer table, each problem highlighted with its remedy.
+
+        >>> import numpy as np, neuronkit as nk
+        >>> report = nk.inspect.health(nk.mlp([2, 3, 1], seed=0), np.ones((4, 2)))
+        >>> "<table" in report._repr_html_()
+        True
+        """
+        return _html.health_html(self)
 
 
 # ------------------------------------------------------------------------------ measuring

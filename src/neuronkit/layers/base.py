@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _html
 from ..activations import Activation
 from ..engine import Parameter, Tensor, is_eval_forced, no_grad
 from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError, ShapeError
@@ -369,6 +370,15 @@ class Module:
             else:
                 owner, attribute = buffers[key]
                 setattr(owner, attribute, value)
+
+    def _repr_html_(self) -> str:
+        """The layer as HTML for Jupyter: kind, activation, weight shape, and a row per neuron.
+
+        >>> import neuronkit as nk
+        >>> "<td>weight shape</td><td>3 × 2</td>" in nk.Dense(2, 3, seed=0)._repr_html_()
+        True
+        """
+        return _html.layer_html(self)
 
     def config(self) -> dict[str, Any]:
         """JSON-serialisable constructor arguments (``type`` names the class)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _html
 from ..activations import Activation, get_activation
 from ..engine import Parameter, Tensor, no_grad, ops
 from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
@@ -287,3 +288,11 @@ class NeuronView:
         if cls in ("Lambda", "Identity"):
             cls = "Linear" if cls == "Identity" else "Custom"
         return f"{cls}Neuron(in={self.layer.in_features})"
+
+    def _repr_html_(self) -> str:
+        """The neuron as HTML for Jupyter: its weights, bias and activation.
+
+        >>> "<td>bias b</td>" in Dense(2, 3, seed=0, name="h").neurons[1]._repr_html_()
+        True
+        """
+        return _html.neuron_html(self.label, self.weights, self.bias, self.activation)

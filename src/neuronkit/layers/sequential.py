@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _html
 from ..activations import Activation
 from ..engine import Tensor, is_grad_enabled, no_grad
 from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
@@ -55,6 +56,14 @@ class Summary:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, for Jupyter.
+
+        >>> "<table" in mlp([2, 3, 1], seed=0).summary()._repr_html_()
+        True
+        """
+        return _html.summary_html(self.rows, self.total_parameters)
 
 
 @register_layer
@@ -223,6 +232,15 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = ",\n  ".join(f"{name}: {layer!r}" for name, layer in self.layers.items())
         return f"Sequential(\n  {inner}\n)"
+
+    def _repr_html_(self) -> str:
+        """The summary table as HTML (what Jupyter shows for a network).
+
+        >>> "<td>hidden1</td>" in mlp([2, 3, 1], seed=0)._repr_html_()
+        True
+        """
+        summary = self.summary()
+        return _html.summary_html(summary.rows, summary.total_parameters, f"Sequential: {len(self)} layers")
 
 
 def _layer_configs(config: dict[str, Any]) -> list[Any]:
