@@ -51,8 +51,8 @@ OUTPUTS: Registry[str] = Registry("attribution output")
 OUTPUTS.register("potential", "potential", aliases=("logit", "logits", "z"))
 OUTPUTS.register("activation", "activation", aliases=("probability", "output"))
 
-#: integrated gradients: |Σ attributions - (f(x) - f(x'))| must be at most COMPLETENESS_RTOL times the
-#: scale max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR) for ``completeness_ok``
+#: integrated gradients: ``|Σ attributions - (f(x) - f(x'))|`` must be at most COMPLETENESS_RTOL times the
+#: scale ``max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR)`` for ``completeness_ok``
 COMPLETENESS_RTOL = 0.05
 #: the floor of that scale (see ``COMPLETENESS_RTOL``)
 COMPLETENESS_FLOOR = 1e-3
@@ -65,8 +65,8 @@ class Attribution(np.ndarray):
     neuron); ``neuron`` (name or None); ``output`` ("potential" or "activation");
     ``baseline`` (n_samples, n_features) where the method uses one; and for
     integrated gradients ``values`` (f(x)), ``baseline_values`` (f(x')), ``delta``
-    (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (|delta|),
-    ``tolerance`` (per sample: 0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)) and
+    (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (``|delta|``),
+    ``tolerance`` (per sample: ``0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)``) and
     ``completeness_ok``. The trapezoidal rule is exact for a linear f; at the kinks
     of ReLU networks its error shrinks like 1/steps (raise ``steps`` if not ok).
     Arrays derived from it (slices, arithmetic) carry no metadata.

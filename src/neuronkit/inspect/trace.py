@@ -276,7 +276,7 @@ class Backprop:
                 "max_error": self.max_error, "matches_engine": self.matches_engine}
 
     def render(self, max_inputs: int = 12) -> str:
-        """The text of ``str()``; shows the ``max_inputs`` weights with the largest |∂L/∂wᵢ|."""
+        """The text of ``str()``; shows the ``max_inputs`` weights with the largest ``|∂L/∂wᵢ|``."""
         f = lambda v: _fmt(v, 5)  # noqa: E731
         lines = [f"backprop through {self.neuron} ({self.activation}) on one sample; "
                  f"loss {self.loss} = {f(self.loss_value)}",
@@ -316,7 +316,7 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
     layer output a leaf of a fresh graph; ``f'(z)`` by differentiating the
     activation at ``z``; the products are then compared with the ``.grad`` that a
     full ``loss.backward()`` leaves on the layer's weights (the model's existing
-    ``.grad`` values are restored afterwards). Tolerance: 1e-5 · (1 + max |grad|)
+    ``.grad`` values are restored afterwards). Tolerance: ``1e-5 · (1 + max |grad|)``
     for float32 networks, 1e-10 · (…) for float64.
 
     >>> import neuronkit as nk
