@@ -4,7 +4,7 @@ Every initialiser is ``fn(shape, rng, *, dtype, **options) -> ndarray`` for a
 weight of shape ``(out_features, in_features)`` (fan_in = in_features,
 fan_out = out_features). ``rng`` is a ``numpy.random.Generator``.
 
-=================  =====================================================
+==================  ====================================================
 zeros / ones        all 0 / all 1
 constant(value)     all ``value``
 uniform(low, high)  U(low, high), default U(-0.05, 0.05)
@@ -16,7 +16,7 @@ he_normal           N(0, 2 / fan_in)                                  (kaiming_n
 lecun_uniform       U(-a, a), a = sqrt(3 / fan_in)
 lecun_normal        N(0, 1 / fan_in)                                  (lecun)
 orthogonal(gain)    a (semi-)orthogonal matrix times gain
-=================  =====================================================
+==================  ====================================================
 
 Defaults by activation family (:func:`default_for`): He for the ReLU family,
 LeCun normal for SELU, Glorot for sigmoid/tanh and everything else.

@@ -20,6 +20,7 @@ def as_arrays(X: Any, y: Any = None, *, dtype: Any = np.float32) -> tuple[np.nda
 
     X : array-like or pandas DataFrame, shape (n_samples, n_features), numeric
     y : array-like or pandas Series, shape (n_samples,) or (n_samples, n_outputs), optional
+
         Labels may be of any type (they are not converted); numeric y must be finite.
 
     Returns ``(X, y)`` with X of ``dtype`` (float32 by default; ``None`` keeps a

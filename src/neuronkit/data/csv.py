@@ -525,6 +525,7 @@ def load_csv(path: str | os.PathLike[str], target: str | None = None, *, delimit
         with at most ``MAX_AUTO_CLASSES`` (20) distinct values, mean classification;
         other numbers mean regression. Pass ``task=`` to override (continuous
         numbers cannot be classes).
+
     max_bytes : the largest file read (default 256 MiB); only regular files are read.
 
     For classification, ``classes`` holds the sorted distinct labels (numbers
@@ -575,6 +576,7 @@ def load_features_csv(path: str | os.PathLike[str], *, feature_names: Sequence[s
         them they are picked by name, in that order, and other columns (such as
         a target) are ignored; if it has none of them but the same number of
         columns, the columns are taken in file order.
+
     n_features : without names, the number of columns the file must have.
 
     Errors (:class:`DataError`) are those of :func:`load_csv`, plus a column

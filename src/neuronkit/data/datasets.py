@@ -232,6 +232,7 @@ def blobs(n: int = 300, *, centers: int | Any = 3, features: int = 2, std: float
 
     centers : an int k (centres drawn uniformly in [-10, 10]^features) or an
         array of shape (k, features) giving them.
+
     std : standard deviation of every cluster.
 
     X (n, features), y (n,) in 0..k-1, n split as evenly as possible.

@@ -97,8 +97,10 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.2, *, stratify: 
     y : (n_samples,) or (n_samples, n_outputs), an array-like or a pandas Series
     test_size : fraction of the samples in (0, 1) (rounded to the nearest count) or a count.
     stratify : keep each class's share in both parts, and every class with two
+
         or more samples in both. ``None`` (default) stratifies when y holds class
         labels (integers, strings, booleans) and not for float regression targets.
+
     seed, rng : the same seed gives the same split.
 
     NumPy input comes back as arrays (X float32, or float64 if it was); a pandas
