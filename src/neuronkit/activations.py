@@ -464,7 +464,7 @@ class Softplus(Activation):
 
 
 class Softsign(Activation):
-    r"""f(z) = z / (1 + |z|).
+    r"""f(z) = z / (1 + ``|z|``).
 
     .. math:: f(z) = \frac{z}{1 + |z|}, \qquad f'(z) = \frac{1}{(1 + |z|)^2}
 

@@ -98,6 +98,14 @@ def check_settings(path: str | Path, recorded: Mapping[str, Any] | None, current
     this run does not give is not compared. A checkpoint that recorded no settings
     (written before they were recorded) cannot be checked and is accepted.
     Returns the differences (empty when the settings agree, or when forced).
+
+    Examples
+    --------
+    >>> from neuronkit.checkpoints import check_settings
+    >>> check_settings("run.ckpt", {"lr": 0.1, "seed": 0}, {"lr": 0.1, "seed": 0})
+    []
+    >>> check_settings("run.ckpt", {"lr": 0.1, "seed": 0}, {"lr": 0.01, "seed": 0}, force=True)
+    ['lr was 0.1 at the checkpoint, now 0.01']
     """
     if recorded is None:
         return []
@@ -127,6 +135,15 @@ class CheckpointLock:
     stale. The lock lives as long as the open file: the OS releases it when the
     process ends in any way (``kill -9`` included). Not locked where ``fcntl`` is
     missing (Windows).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from neuronkit.checkpoints import CheckpointLock
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+    >>> with CheckpointLock(path):
+    ...     print(os.path.exists(os.path.join(os.path.dirname(path), ".run.ckpt.lock")))
+    True
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -193,7 +210,21 @@ class CheckpointLock:
 
 # ----------------------------------------------------------------------------- save and load
 def save_checkpoint(path: str | Path, state: Any, callbacks: Iterable[Any] = ()) -> None:
-    """Write a resumable checkpoint of ``state`` (a :class:`~neuronkit.training.TrainState`) atomically."""
+    """Write a resumable checkpoint of ``state`` (a :class:`~neuronkit.training.TrainState`) atomically.
+
+    Examples
+    --------
+    ``fit(..., checkpoint=path)`` calls it after every epoch (see :func:`load_checkpoint`):
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+    >>> X = np.array([[0.0], [1.0]]); y = np.array([1.0, 3.0])
+    >>> _ = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=1, batch_size=2, seed=0, progress=False, checkpoint=path)
+    >>> os.path.getsize(path) > 0
+    True
+    """
     from .io import save_arrays
 
     arrays: dict[str, np.ndarray] = {f"model.{k}": v for k, v in state.model.state_dict().items()}
@@ -229,6 +260,21 @@ def load_checkpoint(path: str | Path, state: Any, callbacks: Iterable[Any] = (),
     optimiser hyper-parameters continue from the checkpoint). A finished run's
     checkpoint sets ``state.finished``: fit then trains no further epoch. Returns the
     settings that differ (forced), in :func:`check_settings`'s words.
+
+    Examples
+    --------
+    ``fit(..., resume=path)`` is the usual way in. A finished run's checkpoint trains nothing more:
+    resumed with ``epochs=3``, a run that finished its 2 epochs returns their history:
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.ckpt")
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X[:, 0] + 1
+    >>> _ = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=2, batch_size=4, seed=0, progress=False, checkpoint=path)
+    >>> history = nk.fit(nk.mlp([1, 1], seed=0), X, y, epochs=3, batch_size=4, seed=0, progress=False, resume=path)
+    >>> len(history.history["loss"])
+    2
     """
     from .io import load_arrays
 

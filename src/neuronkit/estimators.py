@@ -95,6 +95,12 @@ def auto_batch_size(n_samples: int) -> int:
     scikit-learn uses min(200, n), which gives a data set of 120 samples (iris)
     one update per epoch and leaves it under-trained after 200 epochs; at least
     about eight updates per epoch fixes that without slowing large data sets.
+
+    Examples
+    --------
+    >>> from neuronkit.estimators import auto_batch_size
+    >>> auto_batch_size(10), auto_batch_size(120), auto_batch_size(800), auto_batch_size(100000)
+    (10, 16, 100, 200)
     """
     return min(n_samples, 200, max(16, n_samples // 8))
 

@@ -161,6 +161,17 @@ def read_model_file(path: PathLike, *, max_bytes: int | None = None) -> tuple[di
     :data:`MAX_HEADER_BYTES`, JSON nested deeper than :data:`MAX_JSON_DEPTH`.
     Reading needs the safetensors package (``pip install "neuronkit[train]"``):
     without it, a :class:`~neuronkit.errors.MissingDependencyError` says so.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuronkit as nk
+    >>> from neuronkit.io import read_model_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.nkm")
+    >>> nk.save(nk.mlp([2, 3, 1], seed=0), path)
+    >>> meta, arrays = read_model_file(path)
+    >>> meta["kind"], sorted(arrays)
+    ('network', ['hidden1.bias', 'hidden1.weight', 'output.bias', 'output.weight'])
     """
     path = _as_path(path)
     safetensors = _safetensors()  # before reading: a missing package is not a damaged file
@@ -200,6 +211,15 @@ def register_kind(kind: str, loader: Loader) -> None:
     with ``meta["kind"] == kind``; ``meta`` must be JSON-serialisable. A loader
     raises ``ValueError`` (or ``TypeError``/``KeyError``) for content it cannot
     use; :func:`load` adds the path. Registering a kind again replaces its loader.
+
+    Examples
+    --------
+    Registering changes what every :func:`load` accepts, so the example only shows the kinds it knows:
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.io import KINDS
+    >>> "network" in KINDS
+    True
     """
     if not callable(loader):
         raise ParameterTypeError(f"loader must be a function loader(meta, arrays) -> object; got {loader!r}")
@@ -297,6 +317,16 @@ def build_model(meta: dict[str, Any], arrays: dict[str, np.ndarray], *, source: 
     """The object that ``(meta, arrays)`` from :func:`read_model_file` describe, by its kind's loader.
 
     What :func:`load` does after reading; ``source`` (the path) goes into the messages.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuronkit as nk
+    >>> from neuronkit.io import build_model, read_model_file
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.nkm")
+    >>> nk.save(nk.mlp([2, 3, 1], seed=0), path)
+    >>> type(build_model(*read_model_file(path), source=path)).__name__
+    'Sequential'
     """
     path = source
     kind = meta.get("kind")
@@ -342,7 +372,19 @@ def save_arrays(path: PathLike, arrays: Mapping[str, Any], info: dict[str, Any] 
 
 
 def load_arrays(path: PathLike, *, max_bytes: int | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read a file written by :func:`save_arrays`: returns ``(arrays, info)``; validated like :func:`load`."""
+    """Read a file written by :func:`save_arrays`: returns ``(arrays, info)``; validated like :func:`load`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from neuronkit.io import load_arrays, save_arrays
+    >>> path = os.path.join(tempfile.mkdtemp(), "arrays.nka")
+    >>> save_arrays(path, {"w": np.array([1.0, 2.0])}, {"note": "hi"})
+    >>> arrays, info = load_arrays(path)
+    >>> arrays["w"], info["note"]
+    (array([1., 2.]), 'hi')
+    """
     path = _as_path(path)
     meta, arrays = read_model_file(path, max_bytes=max_bytes)
     if meta.get("kind") != "arrays":
@@ -367,6 +409,15 @@ def build_network(config: dict[str, Any], arrays: Mapping[str, np.ndarray], *, p
     present with the right shape and dtype, and no other array may start with
     ``prefix``; otherwise a :class:`ModelFileError` says which, before any layer is
     built. The layers then take the given arrays as their weights (no initialiser runs).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.io import build_network
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> again = build_network(net.config(), net.state_dict())
+    >>> bool((again([[1.0, 2.0]]).data == net([[1.0, 2.0]]).data).all())
+    True
     """
     if not isinstance(config, dict):
         raise ModelFileError(f"the network structure must be a JSON object with a 'type'; got "

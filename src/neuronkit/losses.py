@@ -151,7 +151,7 @@ class MSE(Loss):
 
 
 class MAE(Loss):
-    r"""Mean absolute error: mean(|p - y|); gradient sign(p - y)/n (0 where p = y).
+    r"""Mean absolute error: ``mean(|p - y|)``; gradient sign(p - y)/n (0 where p = y).
 
     .. math:: L = \frac{1}{n}\sum_i |p_i - y_i|, \qquad
         \frac{\partial L}{\partial p_i} = \frac{1}{n}\operatorname{sign}(p_i - y_i)

@@ -73,7 +73,7 @@ class Explanation:
     output: float
     digits: int = 10
     layer_z: tuple[float, ...] | None = field(default=None)
-    #: show only the ``top`` products largest in |wᵢ·xᵢ| (and a "… N more" line); None: all
+    #: show only the ``top`` products largest in ``|wᵢ·xᵢ|`` (and a "… N more" line); None: all
     top: int | None = None
     #: the input before scaling (an estimator's scaler), shown next to each scaled xᵢ
     raw_inputs: tuple[float, ...] | None = None
@@ -81,7 +81,7 @@ class Explanation:
     input_names: tuple[str, ...] | None = None
 
     def annotated(self, *, top: int | None = None, raw: Any = None, names: Any = None) -> Explanation:
-        """The same explanation, shown with only the ``top`` largest products |wᵢ·xᵢ| (a "… N more" line
+        """The same explanation, shown with only the ``top`` largest products ``|wᵢ·xᵢ|`` (a "… N more" line
         stands for the rest), the unscaled input ``raw`` next to each scaled xᵢ, and/or the ``names``
         of the inputs. Options left as None keep their current setting.
 
@@ -197,7 +197,17 @@ def _check_finite_input(x: np.ndarray, label: str) -> None:
 def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: np.ndarray, *,
                    label: str = "neuron", layer_z: np.ndarray | None = None, index: int = 0,
                    width: int = 1) -> Explanation:
-    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype (``x`` must be finite)."""
+    """The arithmetic of ``f(w·x + b)``, step by step, in ``weights``' dtype (``x`` must be finite).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.activations import ReLU
+    >>> from neuronkit.neuron import explain_neuron
+    >>> e = explain_neuron(np.array([0.8, 0.6]), 0.2, ReLU(), np.array([0.5, 0.3]))
+    >>> e.z, e.output
+    (0.78, 0.78)
+    """
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
     x = check_array(x, "x", ndim=None, dtype=dtype, finite=False, min_samples=0, owner="explain_neuron")
@@ -267,7 +277,7 @@ class Neuron:
     def explain(self, x: Any, *, top: int | None = None, raw: Any = None, names: Any = None) -> Explanation:
         """The arithmetic on input ``x``: products, their sum, the bias, z, the activation, the output.
 
-        ``top``: list only the ``top`` products largest in |wᵢ·xᵢ| (a "… N more" line for the rest);
+        ``top``: list only the ``top`` products largest in ``|wᵢ·xᵢ|`` (a "… N more" line for the rest);
         ``raw``: the input before scaling, shown next to each xᵢ; ``names``: a name per input.
         The default (all None) writes out every product. See :meth:`Explanation.annotated`.
 

@@ -51,8 +51,8 @@ OUTPUTS: Registry[str] = Registry("attribution output")
 OUTPUTS.register("potential", "potential", aliases=("logit", "logits", "z"))
 OUTPUTS.register("activation", "activation", aliases=("probability", "output"))
 
-#: integrated gradients: |Σ attributions - (f(x) - f(x'))| must be at most COMPLETENESS_RTOL times the
-#: scale max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR) for ``completeness_ok``
+#: integrated gradients: ``|Σ attributions - (f(x) - f(x'))|`` must be at most COMPLETENESS_RTOL times the
+#: scale ``max(|f(x)|, |f(x')|, |f(x) - f(x')|, COMPLETENESS_FLOOR)`` for ``completeness_ok``
 COMPLETENESS_RTOL = 0.05
 #: the floor of that scale (see ``COMPLETENESS_RTOL``)
 COMPLETENESS_FLOOR = 1e-3
@@ -65,8 +65,8 @@ class Attribution(np.ndarray):
     neuron); ``neuron`` (name or None); ``output`` ("potential" or "activation");
     ``baseline`` (n_samples, n_features) where the method uses one; and for
     integrated gradients ``values`` (f(x)), ``baseline_values`` (f(x')), ``delta``
-    (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (|delta|),
-    ``tolerance`` (per sample: 0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)) and
+    (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (``|delta|``),
+    ``tolerance`` (per sample: ``0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)``) and
     ``completeness_ok``. The trapezoidal rule is exact for a linear f; at the kinks
     of ReLU networks its error shrinks like 1/steps (raise ``steps`` if not ok).
     Arrays derived from it (slices, arithmetic) carry no metadata.
@@ -154,6 +154,14 @@ def register_attribution(name: str, method: Method, *, aliases: tuple[str, ...] 
     """Add a method ``fn(objective, X, target, *, baseline, steps, batch_size) -> (values, info)``.
 
     A name (or alias) already taken is refused unless ``replace=True``. Returns ``method``.
+
+    Examples
+    --------
+    Registering changes what :func:`attribute` accepts everywhere, so this shows the built-in methods:
+
+    >>> from neuronkit.inspect import ATTRIBUTIONS
+    >>> ATTRIBUTIONS.names()
+    ['saliency', 'grad_x_input', 'integrated_gradients', 'occlusion']
     """
     return ATTRIBUTIONS.register(name, method, aliases=aliases, replace=replace)
 
@@ -224,7 +232,14 @@ ALIASES = ATTRIBUTIONS.aliases  # alias -> method name (the registry resolves th
 
 
 def output_kind(output: Any) -> str:
-    """``"potential"`` or ``"activation"`` for any name of :data:`OUTPUTS` ("logit", "probability", …)."""
+    """``"potential"`` or ``"activation"`` for any name of :data:`OUTPUTS` ("logit", "probability", …).
+
+    Examples
+    --------
+    >>> from neuronkit.inspect.attribution import output_kind
+    >>> output_kind("logit"), output_kind("probability")
+    ('potential', 'activation')
+    """
     try:
         return OUTPUTS.get(output)
     except UnknownNameError as exc:  # the registry's message, plus what each name means

@@ -149,7 +149,19 @@ REMEDIES: dict[str, str] = {
 class Problem:
     """One kind of problem in one layer: ``kind`` (a key of :data:`REMEDIES`), ``layer`` (or
     ``"network"``), the affected ``neurons`` (names; empty for layer-wide problems), a
-    ``message`` and the measured ``value``."""
+    ``message`` and the measured ``value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> problem = nk.inspect.health(net, X, y).problems[0]
+    >>> problem.kind, problem.layer, problem.neurons
+    ('dead', 'hidden1', ('hidden1[0]',))
+    """
 
     kind: str
     layer: str
@@ -186,6 +198,19 @@ class LayerHealth:
     ``grad_norm`` (‖∂L/∂W‖ or None without targets); ``frozen`` (bool per neuron;
     only from a :class:`HealthMonitor`); ``init`` (the initialiser's name);
     ``can_die`` / ``can_saturate``: whether the activation allows those findings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> layer = nk.inspect.health(net, X, y).layers["hidden1"]
+    >>> layer.firing_rate
+    array([0.  , 0.75, 0.25])
+    >>> layer.names(layer.dead)
+    ('hidden1[0]',)
     """
 
     name: str
@@ -244,6 +269,14 @@ def register_check(name: str, check: Check, remedy: str | None = None, *, replac
 
     The remedy is looked up by the ``kind`` of the problems the check reports (usually ``name``).
     A name already taken is refused unless ``replace=True``. Returns ``check``.
+
+    Examples
+    --------
+    Registering changes every health report, so this shows the built-in checks instead:
+
+    >>> from neuronkit.inspect import CHECKS
+    >>> "dead" in CHECKS
+    True
     """
     if not callable(check):
         raise ParameterTypeError(f"check must be a function check(layers, gradients, thresholds) -> problems; "
@@ -377,7 +410,19 @@ def _norms_text(norms: dict[str, float]) -> str:
 @dataclass
 class GradientHealth:
     """Per-layer gradient norms ‖∂L/∂W‖ (first to last Dense layer), their ratio first/last,
-    and, from a :class:`HealthMonitor`, the ratio per epoch (``trend``: list of (epoch, ratio))."""
+    and, from a :class:`HealthMonitor`, the ratio per epoch (``trend``: list of (epoch, ratio)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> g = nk.inspect.health(net, X, y).gradients
+    >>> sorted(g.norms), sorted(g.to_dict())
+    (['hidden1', 'output'], ['norms', 'ratio_first_last', 'trend'])
+    """
 
     norms: dict[str, float]
     trend: list[tuple[int, float]] = field(default_factory=list)
@@ -403,7 +448,16 @@ class GradientHealth:
 
 
 def gradient_ratio(norms: dict[str, float]) -> float | None:
-    """‖∂L/∂W‖ of the first layer over that of the last (None with fewer than two layers or no gradient)."""
+    """‖∂L/∂W‖ of the first layer over that of the last (None with fewer than two layers or no gradient).
+
+    Examples
+    --------
+    A first layer whose gradient is 100 times smaller than the last's: the gradient vanishes on the way back.
+
+    >>> from neuronkit.inspect.health import gradient_ratio
+    >>> gradient_ratio({"hidden1": 0.01, "output": 1.0}), gradient_ratio({"output": 1.0})
+    (0.01, None)
+    """
     values = list(norms.values())
     if len(values) < 2:
         return None
@@ -423,6 +477,21 @@ class HealthReport:
     ``gradients``: :class:`GradientHealth` or None (no targets given);
     ``dead``/``saturated``/``frozen``: neuron names; ``duplicates``: name pairs;
     ``ok``: no problem found. ``str(report)`` is the text; ``to_dict()``/``to_json()`` export it.
+
+    Examples
+    --------
+    Neuron hidden1[0] has a bias of -100: its ReLU never fires, so it is dead.
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> report = nk.inspect.health(net, X, y)
+    >>> report.dead
+    ['hidden1[0]']
+    >>> [p.kind for p in report.problems], report.problems_of("dead")[0].neurons
+    (['dead'], ('hidden1[0]',))
     """
 
     def __init__(self, layers: dict[str, LayerHealth], gradients: GradientHealth | None, thresholds: Thresholds,
@@ -544,12 +613,28 @@ def _derivative(activation: Any, z: np.ndarray) -> np.ndarray:
 
 
 def can_die(activation: Any) -> bool:
-    """True if the activation declares a region where f'(z) is exactly 0 (relu), where neurons can die."""
+    """True if the activation declares a region where f'(z) is exactly 0 (relu), where neurons can die.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.inspect.health import can_die
+    >>> can_die(nk.get_activation("relu")), can_die(nk.get_activation("leaky_relu")), can_die(nk.get_activation("tanh"))
+    (True, False, False)
+    """
     return getattr(activation, "zero_gradient_below", None) is not None
 
 
 def can_saturate(activation: Any) -> bool:
-    """True if saturation is looked for: the activation declares a flat tail (``Activation.saturates``)."""
+    """True if saturation is looked for: the activation declares a flat tail (``Activation.saturates``).
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.inspect.health import can_saturate
+    >>> can_saturate(nk.get_activation("sigmoid")), can_saturate(nk.get_activation("relu"))
+    (True, False)
+    """
     return bool(getattr(activation, "saturates", False))
 
 
@@ -623,7 +708,20 @@ def _duplicates(layer: Dense, cov: np.ndarray, var: np.ndarray, mean: np.ndarray
 
 def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
                       batch_size: int = 1024) -> dict[str, LayerHealth]:
-    """Per-layer neuron statistics over X, streamed in batches (memory O(batch · width + width²))."""
+    """Per-layer neuron statistics over X, streamed in batches (memory O(batch · width + width²)).
+
+    Examples
+    --------
+    Usually reached through :func:`health`, which builds the ``InspectedModel`` and ``Thresholds``:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> nk.inspect.health(net, X).layers["hidden1"].dead
+    array([ True, False, False])
+    """
     dense = m.dense_layers()
     last = dense[-1][0]
     n = len(X)
@@ -679,6 +777,19 @@ def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1
 
     Gradients of the batches are accumulated with weights len(batch)/N, so the
     result is the full-data gradient; the model's ``.grad`` values are restored.
+
+    Examples
+    --------
+    Usually reached through :func:`health` with targets:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> norms = nk.inspect.health(net, X, y).gradients.norms
+    >>> sorted(norms), all(v > 0 for v in norms.values())
+    (['hidden1', 'output'], True)
     """
     target = m.encode_targets(y, len(X))
     loss_fn = m.loss()

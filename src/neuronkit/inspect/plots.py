@@ -44,7 +44,14 @@ MAX_NAMED_FEATURES = 40
 
 def feature_names_of(model: Any, n_features: int, feature_names: Any = None) -> list[str] | None:
     """``feature_names`` checked against ``n_features`` (a list of strings), or the names the model
-    was fitted with (``feature_names_in_``), or None when neither is known."""
+    was fitted with (``feature_names_in_``), or None when neither is known.
+
+    Examples
+    --------
+    >>> from neuronkit.inspect.plots import feature_names_of
+    >>> feature_names_of(None, 2, ["age", "income"]), feature_names_of(None, 2)
+    (['age', 'income'], None)
+    """
     if feature_names is None:
         stored = getattr(model, "feature_names_in_", None)
         if stored is None or len(stored) != n_features:
@@ -105,7 +112,19 @@ def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[
 
 def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str | Path | None = None) -> Any:
     """One histogram per Dense layer of its neurons' outputs over X (all neurons pooled), with the
-    fraction of exact zeros (silent ReLUs) in the title."""
+    fraction of exact zeros (silent ReLUs) in the title.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> fig = nk.inspect.plot_activation_histograms(net, X)
+    >>> type(fig).__name__
+    'Figure'
+    """
     m = InspectedModel(model)
     X = m.check_X(X)
     bins = check_int(bins, "bins", low=1)
@@ -128,7 +147,19 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
 
 def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
     """‖∂L/∂W‖ per layer: lines over epochs from a :class:`HealthMonitor` (or its ``history``),
-    or bars from a :class:`HealthReport` measured with targets. Log scale."""
+    or bars from a :class:`HealthReport` measured with targets. Log scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> fig = nk.inspect.plot_gradient_norms(nk.inspect.health(net, X, y))
+    >>> type(fig).__name__
+    'Figure'
+    """
     from .health import HealthMonitor, HealthReport
 
     history = source.history if isinstance(source, HealthMonitor) else source
@@ -163,7 +194,19 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, feature_names: 
                  path: str | Path | None = None) -> Any:
     """Each Dense layer's weight matrix (rows: its neurons, columns: its inputs) as a heat map,
     coloured on a diverging scale centred at 0 (red excitatory, blue inhibitory). The first
-    layer's columns are the input features, named by ``feature_names`` when known."""
+    layer's columns are the input features, named by ``feature_names`` when known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> fig = nk.inspect.plot_weights(net, feature_names=["a", "b"])
+    >>> len(fig.axes) >= 2
+    True
+    """
     m = InspectedModel(model)
     dense = dict(m.dense_layers())
     names_in = feature_names_of(model, m.n_features, feature_names)
@@ -203,6 +246,17 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     Samples are drawn as images when ``image_shape`` is given or the feature
     count is a square >= 64 (8×8 digits and larger); otherwise attributions are bar charts,
     one bar per feature, named by ``feature_names`` when given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> values = nk.inspect.attribute(net, X, method="gradient_x_input")
+    >>> type(nk.inspect.plot_attributions(X, values)).__name__
+    'Figure'
     """
     X = check_array(X, "X", dtype=np.float64)
     A = check_array(attributions, "attributions", ndim=None, dtype=np.float64, finite=False, min_samples=0)
@@ -247,6 +301,17 @@ def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
     """A grid: one row per neuron (named on the left), its ``k`` top-activating samples of X as images.
 
     ``display_X`` (same rows as X) is what is drawn, if different from X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> fig = nk.inspect.plot_top_activating(net, X, ["hidden1[1]"], k=2, image_shape=(1, 2))
+    >>> type(fig).__name__
+    'Figure'
     """
     from .specialisation import top_activating
 
@@ -283,6 +348,17 @@ def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any
     """Loss (and val_loss) per epoch, and accuracy-like metrics on a second panel if present.
 
     ``history``: a :class:`neuronkit.History`, a fitted estimator (its ``history_``) or a dict of lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> history = nk.fit(net, X, y, epochs=2, batch_size=4, progress=False, seed=0)
+    >>> type(nk.inspect.plot_learning_curves(history)).__name__
+    'Figure'
     """
     hist = getattr(history, "history_", history)
     data = getattr(hist, "history", hist)

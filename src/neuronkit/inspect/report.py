@@ -74,6 +74,18 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     ``feature_names`` (one per column of X; default: an estimator's
     ``feature_names_in_``) name the features in the text and the pictures.
     Needs matplotlib (``pip install "neuronkit[plot]"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> files = nk.inspect.write_report(net, X, y, out_dir=tempfile.mkdtemp())
+    >>> files.html.name, files.health.dead
+    ('report.html', ['hidden1[0]'])
     """
     from . import plots
     from .attribution import attribute

@@ -263,7 +263,23 @@ class AblationRow:
 
 @dataclass
 class AblationReport:
-    """Ablation of each neuron in turn, ``rows`` ranked by ``delta_loss`` (most harmful to lose first)."""
+    """Ablation of each neuron in turn, ``rows`` ranked by ``delta_loss`` (most harmful to lose first).
+
+    Examples
+    --------
+    Neuron hidden1[0] has a bias of -100, so it never fires: silencing it changes nothing.
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> report = nk.inspect.ablate(net, X, y)
+    >>> [row.neuron for row in report.rows]
+    ['hidden1[2]', 'hidden1[1]', 'hidden1[0]']
+    >>> report.rows[-1].neuron, report.rows[-1].delta_loss
+    ('hidden1[0]', 0.0)
+    """
 
     base_loss: float
     base_accuracy: float | None
@@ -301,6 +317,21 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
     ``neurons``: names, a layer name, or None for every hidden neuron. Each
     neuron costs one forward pass of the layers above it; nothing is changed on
     the model.
+
+    Examples
+    --------
+    Neuron hidden1[0] has a bias of -100, so it never fires: silencing it changes nothing.
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> report = nk.inspect.ablate(net, X, y)
+    >>> worst = report.rows[0]; worst.neuron, worst.delta_loss > 0
+    ('hidden1[2]', True)
+    >>> report.rows[-1].neuron, report.rows[-1].delta_loss
+    ('hidden1[0]', 0.0)
     """
     m = InspectedModel(model)
     X = m.check_X(X)
@@ -354,7 +385,21 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
 @dataclass
 class Selectivity:
     """Class selectivity per neuron: ``neurons`` (names), ``index`` (n,), ``preferred`` (the class
-    with the largest mean activation), ``class_means`` (n, n_classes), ``classes``."""
+    with the largest mean activation), ``class_means`` (n, n_classes), ``classes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> s = nk.inspect.class_selectivity(net, X, y)
+    >>> s.neurons
+    ['hidden1[0]', 'hidden1[1]', 'hidden1[2]']
+    >>> [(name, round(index, 3), int(cls)) for name, index, cls in s.top(1)]
+    [('hidden1[2]', 1.0, 0)]
+    """
 
     neurons: list[str]
     index: np.ndarray

@@ -51,7 +51,21 @@ class NeuronTrace:
 @dataclass(frozen=True)
 class LayerTrace:
     """One layer on one input: ``input`` (its input vector), ``z`` (potentials; None for non-Dense
-    layers) and ``output``, each a 1-D float array."""
+    layers) and ``output``, each a 1-D float array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> layer = nk.inspect.trace(net, [1.0, 0.0])["hidden1"]
+    >>> layer.z.shape, layer.output.shape, len(layer.neurons())
+    ((3,), (3,), 3)
+    >>> bool(np.allclose(layer.output, np.maximum(layer.z, 0)))
+    True
+    """
 
     name: str
     kind: str
@@ -75,6 +89,19 @@ class Trace:
     estimator's scaler), ``output`` the network's output (probabilities for a
     softmax head), ``logits`` the output layer's potentials. ``str(trace)`` is a
     table; ``to_dict()`` is JSON-ready.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> t = nk.inspect.trace(net, [1.0, 0.0])
+    >>> t["hidden1[0]"].output, t["hidden1"].z.shape
+    (0.0, (3,))
+    >>> float(t["output"].output.sum())
+    1.0
     """
 
     def __init__(self, inputs: np.ndarray, layers: list[LayerTrace], prediction: Any) -> None:
@@ -190,7 +217,7 @@ def explain(model: Any, neuron: str, x: Any) -> Explanation:
 
 @dataclass(frozen=True)
 class Backprop:
-    """The chain-rule terms for one neuron's weights on one sample (see the module docstring).
+    r"""The chain-rule terms for one neuron's weights on one sample (see the module docstring).
 
     Fields: ``neuron``; ``loss`` (name) and ``loss_value``; ``inputs`` aᵢ (= ∂z/∂wᵢ);
     ``weights``; ``z``; ``output``; ``dL_dout`` (∂L/∂out) and ``dout_dz`` (f'(z)),
@@ -199,6 +226,22 @@ class Backprop:
     contains, e.g. sigmoid with bce); ``delta`` (∂L/∂z); ``weight_grads`` (δ·aᵢ); ``bias_grad`` (δ);
     ``engine_weight_grads`` and ``engine_bias_grad`` (what ``loss.backward()``
     puts in ``.grad``); ``max_error`` between the two. ``str()`` renders it for learners.
+
+    Examples
+    --------
+    The chain rule :math:`\partial L / \partial w_i = \delta\, a_i` with
+    :math:`\delta = \partial L / \partial z`, checked against the engine's gradient:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> net["hidden1"].bias.data[0] = -100.0
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]); y = np.array([0, 1, 1, 0])
+    >>> b = nk.inspect.backprop(net, [1.0, 0.0], 1, neuron="hidden1[1]")
+    >>> b.max_error <= b.tolerance
+    True
+    >>> bool(np.allclose(b.weight_grads, b.delta * b.inputs))
+    True
     """
 
     neuron: str
@@ -233,7 +276,7 @@ class Backprop:
                 "max_error": self.max_error, "matches_engine": self.matches_engine}
 
     def render(self, max_inputs: int = 12) -> str:
-        """The text of ``str()``; shows the ``max_inputs`` weights with the largest |∂L/∂wᵢ|."""
+        """The text of ``str()``; shows the ``max_inputs`` weights with the largest ``|∂L/∂wᵢ|``."""
         f = lambda v: _fmt(v, 5)  # noqa: E731
         lines = [f"backprop through {self.neuron} ({self.activation}) on one sample; "
                  f"loss {self.loss} = {f(self.loss_value)}",
@@ -273,7 +316,7 @@ def backprop(model: Any, x: Any, y: Any, neuron: str) -> Backprop:
     layer output a leaf of a fresh graph; ``f'(z)`` by differentiating the
     activation at ``z``; the products are then compared with the ``.grad`` that a
     full ``loss.backward()`` leaves on the layer's weights (the model's existing
-    ``.grad`` values are restored afterwards). Tolerance: 1e-5 · (1 + max |grad|)
+    ``.grad`` values are restored afterwards). Tolerance: ``1e-5 · (1 + max |grad|)``
     for float32 networks, 1e-10 · (…) for float64.
 
     >>> import neuronkit as nk

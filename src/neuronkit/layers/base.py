@@ -57,19 +57,43 @@ LAYERS: Registry[type[Module]] = Registry("layer type")
 
 
 def label(layer: Module) -> str:
-    """How messages name a layer: its name in the network, or its class outside one."""
+    """How messages name a layer: its name in the network, or its class outside one.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.layers.base import label
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> label(net[0]), label(nk.Dense(2, 3, seed=0))
+    ('hidden1', 'Dense')
+    """
     return layer.name or type(layer).__name__
 
 
 def check_name(name: Any, owner: str) -> str | None:
-    """A layer's ``name=``: a string or None (a network names its unnamed layers)."""
+    """A layer's ``name=``: a string or None (a network names its unnamed layers).
+
+    Examples
+    --------
+    >>> from neuronkit.layers.base import check_name
+    >>> check_name("encoder", "Dense"), check_name(None, "Dense")
+    ('encoder', None)
+    """
     if name is not None and not isinstance(name, str):
         raise ParameterTypeError(must_be("name", "a string or None", name, owner))
     return name
 
 
 def register_layer(cls: type[Module]) -> type[Module]:
-    """Class decorator: make a layer type loadable from a model file by its class name."""
+    """Class decorator: make a layer type loadable from a model file by its class name.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.layers import LAYERS
+    >>> LAYERS.get("Dense") is nk.Dense
+    True
+    """
     if not (isinstance(cls, type) and issubclass(cls, Module)):
         raise ParameterTypeError(must_be("register_layer's argument", "a Module subclass", cls))
     return LAYERS.register(cls.__name__, cls)
@@ -92,6 +116,14 @@ def layer_from_config(config: Mapping[str, Any], arrays: Mapping[str, np.ndarray
     With ``arrays`` (its ``state_dict()``, as a model file stores it), the layer is built
     around them (:meth:`Module.from_arrays`): no initial weights are drawn. Check them
     against :func:`layer_expected_arrays` first; a mismatch is a ParameterError.
+
+    Examples
+    --------
+    >>> from neuronkit.layers import layer_from_config
+    >>> import neuronkit as nk
+    >>> layer = layer_from_config(nk.Dense(2, 3, activation="tanh", seed=0).config())
+    >>> type(layer).__name__, layer.in_features, layer.out_features, layer.activation.name
+    ('Dense', 2, 3, 'tanh')
     """
     cls, config = _split_config(config)
     return cls.from_config(config) if arrays is None else cls.from_arrays(config, arrays)
@@ -121,6 +153,19 @@ def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | N
 
     With ``features``, the input is one sample ``(features,)`` or a batch ``(n, features)``;
     without, any input with at least one dimension. A wrong shape is a ShapeError naming the layer.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> from neuronkit.layers import layer_input
+    >>> layer = nk.Dense(2, 1, seed=0)
+    >>> layer_input(layer, [1.0, 2.0], 2, None).shape
+    (2,)
+    >>> try:
+    ...     layer_input(layer, [1.0, 2.0, 3.0], 2, None)
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    ShapeError
     """
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype and not x.requires_grad:

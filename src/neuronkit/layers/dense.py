@@ -229,6 +229,15 @@ class NeuronView:
     """One neuron of a Dense layer: a view onto row ``index`` of its weight matrix.
 
     ``weights`` is a NumPy view (editing it edits the layer); ``bias`` is a float.
+
+    Examples
+    --------
+    >>> import neuronkit as nk
+    >>> layer = nk.Dense(2, 3, activation="relu", seed=0)
+    >>> n = layer.neurons[1]
+    >>> n.weights[:] = [0.5, -1.0]
+    >>> layer.weight.data[1]
+    array([ 0.5, -1. ], dtype=float32)
     """
 
     def __init__(self, layer: Dense, index: int) -> None:
