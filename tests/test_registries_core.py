@@ -166,3 +166,28 @@ def test_a_regression_metric_refuses_predictions_of_another_width():
 def test_labels_may_be_strings_and_a_diverged_model_still_gets_a_score():
     assert metrics.accuracy(["cat", "dog", "cat"], pd.Series(["cat", "cat", "cat"])) == pytest.approx(2 / 3)
     assert np.isnan(metrics.mse([1.0, 2.0], [np.nan, 1.0]))  # NaN predictions score NaN, they do not raise
+
+
+def test_the_same_name_for_another_entry_is_refused_but_a_reimport_may_register_again():
+    from neuronkit.errors import UnknownNameError
+    from neuronkit.registry import Registry
+
+    reg = Registry("thing")
+
+    def first():
+        return 1
+
+    reg.register("one", first)
+    reg.register("one", first)  # the same object again: nothing changes
+    with pytest.raises(UnknownNameError, match="'one' is already taken by another entry"):
+        reg.register("one", lambda: 2)
+    assert reg.get("one") is first
+
+    def again():  # what a module imported a second time defines: the same module and qualified name
+        return 1
+
+    again.__qualname__ = first.__qualname__
+    reg.register("one", again)
+    assert reg.get("one") is again
+    reg.register("one", lambda: 3, replace=True)
+    assert reg.get("one")() == 3

@@ -85,9 +85,15 @@ class Registry(Generic[T]):
             return decorator
         for key in (name, *aliases):
             taken = self._keys.get(normalise(key))
-            if taken is not None and taken != name and not replace:
+            if taken is None or replace:
+                continue
+            if taken != name:
                 raise UnknownNameError(f"the {self.kind} name {key!r} is already taken by {taken!r}; "
                                        "pass replace=True to replace it", kind=self.kind, name=key)
+            if not _same_definition(self._entries[name], entry):  # the same name for something else
+                raise UnknownNameError(f"the {self.kind} name {key!r} is already taken by another entry "
+                                       f"({self._entries[name]!r}); pass replace=True to replace it, or choose "
+                                       "another name", kind=self.kind, name=key)
         self._entries[name] = entry
         self._keys[normalise(name)] = name
         for alias in aliases:
@@ -149,3 +155,12 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}: {', '.join(self._entries)})"
+
+
+def _same_definition(old: Any, new: Any) -> bool:
+    """The same object, or the same definition again (a module imported a second time defines its
+    classes and functions anew: same module and qualified name)."""
+    if old is new:
+        return True
+    key = lambda obj: (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None))  # noqa: E731
+    return key(old)[1] is not None and key(old) == key(new)
