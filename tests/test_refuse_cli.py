@@ -180,12 +180,13 @@ def _read_only_folder(tmp_path: Path) -> Path:
         folder.mkdir()
         folder.chmod(0o555)
         return folder
-    try:  # root writes anywhere permissions allow: /sys refuses even root
-        with tempfile.NamedTemporaryFile(dir="/sys"):
-            pass
-    except OSError:
-        return Path("/sys")
-    pytest.skip("no folder here refuses writing")
+    for candidate in ("/sys", "/proc"):  # root writes anywhere permissions allow: these refuse even root
+        try:
+            with tempfile.NamedTemporaryFile(dir=candidate):
+                pass
+        except OSError:
+            return Path(candidate)
+    raise AssertionError("this test needs a folder that refuses writing (/sys or /proc on Linux, or a non-root user)")
 
 
 @pytest.mark.parametrize("flag", ["--out", "--checkpoint"])
