@@ -29,7 +29,8 @@ from .errors import UsageError
 
 # ----------------------------------------------------------------------------- flags in messages
 #: Python parameter (estimator, fit, report) -> the command-line flag a user types for it. Names with an
-#: underscore are replaced wherever they stand; plain words only as ``name=``, ``name must``, ``'name'``.
+#: underscore are replaced wherever they stand; plain words only as ``name=``, ``name must``, ``name was``
+#: (a checkpoint's settings), ``'name'``.
 FLAGS: dict[str, str] = {
     "learning_rate_init": "--lr", "max_iter": "--epochs", "hidden_layer_sizes": "--hidden",
     "batch_size": "--batch-size", "random_state": "--seed", "early_stopping": "--early-stopping",
@@ -63,7 +64,7 @@ def in_flags(message: str) -> str:
     message = re.sub(rf"The '({names})' parameter of \w+", lambda m: FLAGS[m.group(1)], message)
     message = re.sub(rf"{free}fit\(\.\.\., ({names})=([^\s,;)]*)\)", _flag_with_value, message)
     message = re.sub(rf"{free}({names})=([^\s,;)]*)", _flag_with_value, message)
-    message = re.sub(rf"(?:\b(?:NeuralClassifier|NeuralRegressor|fit):? )?{free}({names})(?= must\b)",
+    message = re.sub(rf"(?:\b(?:NeuralClassifier|NeuralRegressor|fit):? )?{free}({names})(?= (?:must|was)\b)",
                      lambda m: FLAGS[m.group(1)], message)
     underscored = "|".join(re.escape(n) for n in FLAGS if "_" in n)
     return re.sub(rf"{free}({underscored})(?![\w/'\"-])", lambda m: FLAGS[m.group(1)], message)

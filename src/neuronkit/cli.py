@@ -295,7 +295,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from .callbacks import Divergence, ProgressBar, TerminateOnNaN
     from .data import prepare_training
-    from .errors import TrainingError, TrainingInterrupted
     from .io import save
 
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
@@ -308,26 +307,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
-        try:
-            # the checkpoint records how the data were split (--seed is the estimator's random_state);
-            # divergence advice names --lr and --clip-norm
-            bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
-            nan_stop = TerminateOnNaN(lr_name="--lr", clip_name="--clip-norm")
-            est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr")],
-                    checkpoint=args.checkpoint, resume=args.resume, force=args.force,
-                    settings={"--test-size": args.test_size, "--target": data.record["target"],
-                              "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
-                              "DATA checksum": data.record["split"]["sha256"]})
-        except (TrainingError, TrainingInterrupted) as exc:  # told with the flags the user typed
-            flags = {"learning_rate_init": "--lr", "alpha": "--alpha", "dropout": "--dropout",
-                     "activation": "--activation", "early_stopping": "--early-stopping", "hidden_layer_sizes":
-                     "--hidden", "solver": "--optimizer", "batch_size": "--batch-size", "random_state": "--seed"}
-            text = re.sub(r"\b(" + "|".join(flags) + r")( was |=)", lambda m: flags[m[1]] + m[2], str(exc))
-            text = text.replace("pass force=True", "pass --force").replace(
-                "checkpoint=PATH", "--checkpoint PATH").replace("resume=PATH", "--resume PATH").replace(
-                "resume with resume=...", f"resume with --resume {args.checkpoint}")
-            exc.args = (text,)
-            raise
+        # the checkpoint records how the data were split (--seed is the estimator's random_state); divergence
+        # advice names --lr and --clip-norm; main() puts what remains of Python's names in the flags' words
+        bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
+        nan_stop = TerminateOnNaN(lr_name="--lr", clip_name="--clip-norm")
+        est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr")],
+                checkpoint=args.checkpoint, resume=args.resume, force=args.force,
+                settings={"--test-size": args.test_size, "--target": data.record["target"],
+                          "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
+                          "DATA checksum": data.record["split"]["sha256"]})
     est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
