@@ -12,6 +12,8 @@ One file per family of layers:
 ``dropout.py``      :class:`Dropout`
 ``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
+                    :func:`parse_spec`, :data:`ARCHITECTURES`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -38,10 +40,12 @@ from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .norm import BatchNorm, LayerNorm
 from .sequential import Sequential, Summary, mlp
+from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
+    "ARCHITECTURES", "build", "parse_spec", "spec_of",
 ]
