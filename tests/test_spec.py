@@ -401,3 +401,82 @@ def test_architectures_are_specs_that_parse():
     for name in nk.ARCHITECTURES.names():
         assert nk.layers.parse_spec(name) == nk.layers.parse_spec(nk.ARCHITECTURES.get(name))
         assert nk.layers.parse_spec(name)[-1] == {"layer": "dense", "out_features": "out"}
+
+
+# ------------------------------------------------------- X as the model takes it
+
+
+class _Flat(Module):
+    """(N, ...) -> (N, prod): a stand-in first layer for 4-d X (the real Flatten is the pool helper's)."""
+
+    def forward(self, x):
+        x = x if isinstance(x, nk.Tensor) else nk.Tensor(np.asarray(x, dtype=np.float32))
+        return nk.engine.ops.reshape(x, (x.shape[0], -1))
+
+    def output_shape(self, in_shape):
+        return (int(np.prod(in_shape)),)
+
+
+class _Lookup(Module):
+    """A first layer that takes token ids (input_kind "ids") and records what it was given."""
+
+    input_kind = "ids"
+
+    def __init__(self, num_embeddings=5):
+        self.num_embeddings = num_embeddings
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(np.asarray(x).dtype)
+        return nk.Tensor(np.asarray(x, dtype=np.float32))
+
+
+def test_fit_takes_4d_x_and_trains_exactly_as_on_the_same_values_flattened():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3, 2, 2)).astype(np.float32)
+    y = (X[:, 0, 0, 0] + X[:, 2, 1, 1] > 0).astype(np.int64)
+    image_net = nk.Sequential(_Flat(), nk.Dense(12, 2, activation="softmax", seed=3))
+    table_net = nk.Sequential(nk.Dense(12, 2, activation="softmax", seed=3))
+    h4 = nk.fit(image_net, X, y, epochs=3, batch_size=8, seed=1, progress=False)
+    h2 = nk.fit(table_net, X.reshape(40, 12), y, epochs=3, batch_size=8, seed=1, progress=False)
+    assert h4["loss"] == h2["loss"] and h4["loss"][-1] < h4["loss"][0]
+    np.testing.assert_array_equal(image_net["output"].weight.data, table_net["output"].weight.data)
+    assert nk.training.evaluate(image_net, X, y) == nk.training.evaluate(table_net, X.reshape(40, 12), y)
+    np.testing.assert_array_equal(nk.training.predict(image_net, X), nk.training.predict(table_net,
+                                                                                          X.reshape(40, 12)))
+
+
+def test_x_that_the_first_layer_does_not_take_gets_the_layers_message():
+    net = nk.Sequential(nk.Dense(12, 2, activation="softmax", seed=3))
+    X = np.zeros((6, 3, 2, 2), dtype=np.float32)
+    with pytest.raises(ShapeError, match=r"layer 'output' expects input of shape \(batch, 12\) or \(12,\); got "
+                                         r"shape \(1, 3, 2, 2\)"):
+        nk.fit(net, X, np.zeros(6, dtype=np.int64), progress=False)
+    with pytest.raises(ShapeError, match=r"evaluate: X must be 2-D \(n_samples, n_features\); got shape \(6,\)"):
+        nk.training.evaluate(net, np.zeros(6), np.zeros(6, dtype=np.int64))
+
+
+def test_token_ids_stay_integers_and_whole_floats_are_taken():
+    lookup = _Lookup()
+    net = nk.Sequential(lookup)
+    X = np.array([[1.0], [4.0], [0.0]])
+    assert nk.training.evaluate(net, X, [1.0, 4.0, 0.0], metrics=[]) == {"loss": 0.0}
+    assert nk.training.evaluate(net, X, [1.0, 4.0, 3.0], metrics=[]) == {"loss": 3.0}  # (3 - 0)² / 3
+    np.testing.assert_array_equal(nk.training.predict(net, [[3, 1]]), [[3.0, 1.0]])
+    assert lookup.seen and all(kind == np.int64 for kind in lookup.seen)
+
+
+@pytest.mark.parametrize("X, kind, message", [
+    ([[1.0], [2.5]], nk.errors.DataError, r"evaluate: X holds token ids for layer '_lookup1' \(_Lookup\), which must "
+                                        r"be whole numbers; got 2\.5 at index \(1, 0\)\. Turn text into ids"),
+    ([[1], [5]], nk.errors.DataError, r"evaluate: X holds token ids for layer '_lookup1' \(_Lookup\), which has ids "
+                                    r"0\.\.4 \(num_embeddings=5\); got id 5 at index \(1, 0\)"),
+    ([[-1]], nk.errors.DataError, r"got id -1 at index \(0, 0\)"),
+    ([1], ShapeError, r"X must be 2-D \(n_samples, sequence_length\) with at least one sample; got shape \(1,\)"),
+    ([[np.nan]], nk.errors.DataError, r"evaluate: X has a non-finite value \(nan\)"),
+    ([["a"]], nk.errors.DataError, r"evaluate: X must be a numeric array"),
+])
+def test_bad_token_ids_are_refused_naming_x(X, kind, message):
+    net = nk.Sequential(_Lookup())
+    with pytest.raises(kind, match=message):
+        nk.training.evaluate(net, X, [0.0] * len(X), metrics=[])

@@ -12,8 +12,8 @@ One file per family of layers:
 ``dropout.py``      :class:`Dropout`
 ``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
-``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
-                    :func:`parse_spec`, :data:`ARCHITECTURES`
+``spec.py``         the architecture spec: :func:`~neuronkit.layers.spec.build`,
+                    :func:`~neuronkit.layers.spec.spec_of`, …
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and

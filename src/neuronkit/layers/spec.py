@@ -1,4 +1,4 @@
-r"""One way to describe an architecture: a one-line spec, the same as JSON or TOML, and :func:`build`.
+r"""One way to describe an architecture: a one-line spec (or JSON, TOML), built by :func:`~neuronkit.layers.spec.build`.
 
 A spec lists the layers in order; :func:`build` turns it into a :class:`~neuronkit.Sequential`
 for a given per-sample input shape, working out every size the shapes flowing through
@@ -27,33 +27,32 @@ The grammar of the one-line form (spaces and line breaks anywhere between tokens
 A bare ``NAME`` value is a string (``padding=same``, ``relu``); ``out`` as the width of the
 last ``dense`` stands for ``build(..., outputs=N)`` (a dense without a width at the end does
 too). Every option is the layer constructor's keyword (``conv(32,3,stride=2,padding=same)``);
-the ones each token takes by position are in the table below. Token names ignore case, ``_``
+the ones each token takes by position are listed below. Token names ignore case, ``_``
 and ``-``.
 
-==================  ==========================================  =====================================
-token               layer (chosen by the input's shape)         positional arguments
-==================  ==========================================  =====================================
-``dense``           Dense (activation default: identity)        out_features, activation
-``dropout``         Dropout                                     p
-``batchnorm``       BatchNorm on (F,), BatchNorm2d on (C, H, W)
-``layernorm``       LayerNorm (over the last axis)
-``activation``      Activation; or the bare name: ``relu``,     activation
-                    ``tanh``, ``leaky_relu(negative_slope=0.1)``
-``conv``            Conv2d on (C, H, W), Conv1d on (C, L)       out_channels, kernel_size, activation
-``conv2d``          Conv2d                                      (as conv)
-``conv1d``          Conv1d                                      (as conv)
-``maxpool``         MaxPool2d on (C, H, W), MaxPool1d on (C, L) kernel_size, stride, padding
-``avgpool``         AvgPool2d on (C, H, W), AvgPool1d on (C, L) kernel_size, stride, padding
-``globalavgpool``   GlobalAvgPool2d: (C, H, W) -> (C,)
-``flatten``         Flatten: (C, H, W) -> (C·H·W,)
-``embedding``       Embedding, first layer, ids (L,) -> (L, D)  embedding_dim (num_embeddings from
-                                                                ``vocab_size=``)
-``position``        PositionalEmbedding (learned, added)        max_len (default: the input's L)
-``seqmeanpool``     SequenceMeanPool: (L, D) + mask -> (D,)
-``seqmaxpool``      SequenceMaxPool: (L, D) + mask -> (D,)
-``attention``       MultiHeadSelfAttention on (L, D)            num_heads
-``encoder``         TransformerEncoderBlock on (L, D)           num_heads, dim_feedforward
-==================  ==========================================  =====================================
+The tokens, with the arguments each takes by position (all options also by name), and the
+layer each builds (chosen by the shape of its input, per sample):
+
+- ``dense(out_features, activation)``: Dense; the activation defaults to identity here.
+- ``dropout(p)``: Dropout.
+- ``batchnorm``: BatchNorm on (F,), BatchNorm2d on (C, H, W).
+- ``layernorm``: LayerNorm over the last axis.
+- ``activation(activation)``, or the activation's bare name (``relu``, ``tanh``,
+  ``leaky_relu(negative_slope=0.1)``): an Activation layer.
+- ``conv(out_channels, kernel_size, activation)``: Conv2d on (C, H, W), Conv1d on (C, L);
+  ``conv2d`` and ``conv1d`` insist on one.
+- ``maxpool(kernel_size, stride, padding)``, ``avgpool(...)``: MaxPool2d/AvgPool2d on (C, H, W),
+  MaxPool1d/AvgPool1d on (C, L).
+- ``globalavgpool``: GlobalAvgPool2d, (C, H, W) -> (C,).
+- ``flatten``: Flatten, (C, H, W) -> (C·H·W,).
+- ``embedding(embedding_dim)``: Embedding, the first layer, ids (L,) -> (L, D); its
+  ``num_embeddings`` comes from ``build(..., vocab_size=N)``.
+- ``position(max_len)``: PositionalEmbedding (learned, added to (L, D)); ``max_len`` defaults
+  to the input's L.
+- ``seqmeanpool``, ``seqmaxpool``: SequenceMeanPool / SequenceMaxPool, (L, D) and the padding
+  mask -> (D,).
+- ``attention(num_heads)``: MultiHeadSelfAttention on (L, D).
+- ``encoder(num_heads, dim_feedforward)``: TransformerEncoderBlock on (L, D).
 
 The same spec as JSON is a list of objects, one per layer, with the token under ``"layer"``
 and the options by name: ``[{"layer": "conv", "out_channels": 32, "kernel_size": 3,
