@@ -18,7 +18,7 @@ from . import activations, errors, init, losses
 from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
-from .layers import BatchNorm, Dense, Dropout, LayerNorm, Module, Sequential, mlp
+from .layers import BatchNorm, Conv1d, Conv2d, Dense, Dropout, LayerNorm, Module, Sequential, mlp
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -56,4 +56,5 @@ __all__ = [
     "BatchNorm", "Dense", "Dropout", "Explanation", "Function", "GradcheckError", "LayerNorm", "Module",
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
+    "Conv1d", "Conv2d",
 ]

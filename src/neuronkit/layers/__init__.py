@@ -12,6 +12,7 @@ One file per family of layers:
 ``dropout.py``      :class:`Dropout`
 ``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+``conv.py``         :class:`Conv2d`, :class:`Conv1d`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -34,6 +35,7 @@ from .base import (
     layer_input,
     register_layer,
 )
+from .conv import Conv1d, Conv2d
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .norm import BatchNorm, LayerNorm
@@ -44,4 +46,5 @@ __all__ = [
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
+    "Conv1d", "Conv2d",
 ]
