@@ -16,7 +16,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, ops
+from neuronkit.engine import PRIMITIVES, conv, ops
 from neuronkit.losses import LOSSES, get_loss
 
 _rng = np.random.default_rng(20240611)
@@ -165,6 +165,23 @@ CASES = [
     case("loss", "bce", loss("bce", Y_BIN), 2 * smooth(6)),
     case("loss", "bce", loss("bce", Y_SOFT), 2 * smooth(6), variant="soft targets"),
     case("loss", "cross_entropy", loss("cross_entropy", Y_CLASS), smooth(5, 3)),
+    # ------------------------------------------------- convolution (engine/conv.py)
+    case("primitive", "conv2d", conv.conv2d, smooth(2, 3, 5, 6), smooth(4, 3, 3, 3), smooth(4)),
+    case("primitive", "conv2d", lambda x, w: conv.conv2d(x, w, stride=2, padding=1), smooth(2, 2, 7, 6),
+         smooth(3, 2, 3, 2), variant="stride 2, padding 1, no bias"),
+    case("primitive", "conv2d", lambda x, w, b: conv.conv2d(x, w, b, dilation=2, padding=(1, 2)),
+         smooth(1, 2, 7, 8), smooth(2, 2, 2, 3), smooth(2), variant="dilation 2, padding (1, 2)"),
+    case("primitive", "conv2d", lambda x, w, b: conv.conv2d(x, w, b, stride=(2, 1), groups=2),
+         smooth(2, 4, 5, 5), smooth(6, 2, 3, 3), smooth(6), variant="groups 2, stride (2, 1)"),
+    case("primitive", "conv2d", lambda x, w: conv.conv2d(x, w, padding="same", dilation=(1, 2)), smooth(1, 2, 5, 4),
+         smooth(2, 2, 4, 2), variant="same, even kernel"),
+    case("primitive", "conv2d", lambda x, w: conv.conv2d(x, w, padding=((0, 1), (2, 0)), stride=(1, 3)),
+         smooth(2, 1, 4, 7), smooth(2, 1, 2, 2), variant="asymmetric padding, stride (1, 3)"),
+    case("primitive", "conv1d", conv.conv1d, smooth(2, 3, 9), smooth(4, 3, 3), smooth(4)),
+    case("primitive", "conv1d", lambda x, w, b: conv.conv1d(x, w, b, stride=2, dilation=2, padding=2, groups=3),
+         smooth(2, 3, 11), smooth(6, 1, 3), smooth(6), variant="stride, dilation, padding, groups"),
+    case("primitive", "conv1d", lambda x, w: conv.conv1d(x, w, padding="same"), smooth(1, 2, 6), smooth(3, 2, 4),
+         variant="same, even kernel"),
 ]
 
 CASE_IDS = [c.id for c in CASES]

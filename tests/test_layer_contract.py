@@ -63,6 +63,12 @@ TABLE: dict[str, Row] = {
     "LayerNorm": Row(lambda: nk.LayerNorm(5, name="ln"), batch(4, 5), batch(4, 3, ), "ln", False),
     "Sequential": Row(lambda: nk.mlp([5, 7, 3], activation="tanh", output="softmax", dropout=0.3, batch_norm=True,
                                      seed=3), batch(4, 5), batch(4, 2), "hidden1", True),
+    "Conv2d": Row(lambda: nk.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, activation="prelu", seed=4, name="conv"),
+                  _rng.standard_normal((2, 3, 7, 6)).astype(np.float32),
+                  _rng.standard_normal((2, 2, 7, 6)).astype(np.float32), "conv", False),
+    "Conv1d": Row(lambda: nk.Conv1d(2, 4, 3, padding="same", groups=2, activation="tanh", seed=5, name="conv"),
+                  _rng.standard_normal((3, 2, 9)).astype(np.float32),
+                  _rng.standard_normal((3, 9, 2)).astype(np.float32), "conv", False),
 }
 
 

@@ -18,7 +18,9 @@ from . import activations, errors, init, losses
 from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
-from .layers import ARCHITECTURES, BatchNorm, Dense, Dropout, LayerNorm, Module, Sequential, build, mlp, spec_of
+from .layers import (
+    ARCHITECTURES, BatchNorm, Conv1d, Conv2d, Dense, Dropout, LayerNorm, Module, Sequential, build, mlp, spec_of,
+)
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -57,4 +59,5 @@ __all__ = [
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
     "ARCHITECTURES", "build", "spec_of",
+    "Conv1d", "Conv2d",
 ]

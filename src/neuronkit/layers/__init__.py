@@ -14,6 +14,7 @@ One file per family of layers:
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
 ``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
                     :func:`parse_spec`, :data:`ARCHITECTURES`
+``conv.py``         :class:`Conv2d`, :class:`Conv1d`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -42,10 +43,15 @@ from .norm import BatchNorm, LayerNorm
 from .sequential import Sequential, Summary, mlp
 from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
+# isort: split
+# the layer families of issue 12 register after the first ones (messages list the layer types in that order)
+from .conv import Conv1d, Conv2d
+
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
     "ARCHITECTURES", "build", "parse_spec", "spec_of",
+    "Conv1d", "Conv2d",
 ]
