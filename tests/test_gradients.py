@@ -16,7 +16,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, ops
+from neuronkit.engine import PRIMITIVES, ops, pool
 from neuronkit.losses import LOSSES, get_loss
 
 _rng = np.random.default_rng(20240611)
@@ -165,6 +165,21 @@ CASES = [
     case("loss", "bce", loss("bce", Y_BIN), 2 * smooth(6)),
     case("loss", "bce", loss("bce", Y_SOFT), 2 * smooth(6), variant="soft targets"),
     case("loss", "cross_entropy", loss("cross_entropy", Y_CLASS), smooth(5, 3)),
+    # ---------------------------------------------- pooling (engine/pool.py; no ties in max-pool inputs)
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 2), distinct(2, 2, 5, 5),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 3, stride=2, padding=1), distinct(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, (2, 3), stride=(1, 2)), distinct(1, 2, 4, 7),
+         variant="overlapping (2, 3) windows"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 2), smooth(2, 2, 5, 4),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 3, stride=2, padding=1), smooth(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, (2, 3), stride=1, padding=(1, 0)),
+         smooth(1, 2, 4, 5), variant="overlapping, padded rows"),
+    case("composite", "max_pool1d", lambda a: pool.max_pool1d(a, 3, stride=2, padding=1), distinct(2, 3, 9)),
+    case("composite", "avg_pool1d", lambda a: pool.avg_pool1d(a, 2), smooth(2, 3, 7)),
 ]
 
 CASE_IDS = [c.id for c in CASES]
