@@ -18,7 +18,23 @@ from . import activations, errors, init, losses
 from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
-from .layers import BatchNorm, Dense, Dropout, LayerNorm, Module, Sequential, mlp
+from .layers import (
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm,
+    BatchNorm2d,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    LayerNorm,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    Sequential,
+    mlp,
+)
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -56,4 +72,5 @@ __all__ = [
     "BatchNorm", "Dense", "Dropout", "Explanation", "Function", "GradcheckError", "LayerNorm", "Module",
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
 ]

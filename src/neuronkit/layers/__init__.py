@@ -10,8 +10,11 @@ One file per family of layers:
 ``dense.py``        :class:`Dense`, and its neurons (:class:`NeuronList`,
                     :class:`NeuronView`)
 ``dropout.py``      :class:`Dropout`
-``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
+``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`, :class:`BatchNorm2d`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
+                    :class:`MaxPool1d`, :class:`AvgPool1d`
+``shape.py``        :class:`Flatten`, :class:`Activation`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -36,12 +39,15 @@ from .base import (
 )
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
-from .norm import BatchNorm, LayerNorm
+from .norm import BatchNorm, BatchNorm2d, LayerNorm
+from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
+from .shape import Activation, Flatten
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
 ]
