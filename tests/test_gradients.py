@@ -16,7 +16,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, conv, ops
+from neuronkit.engine import PRIMITIVES, conv, ops, pool
 from neuronkit.losses import LOSSES, get_loss
 
 _rng = np.random.default_rng(20240611)
@@ -182,6 +182,21 @@ CASES = [
          smooth(2, 3, 11), smooth(6, 1, 3), smooth(6), variant="stride, dilation, padding, groups"),
     case("primitive", "conv1d", lambda x, w: conv.conv1d(x, w, padding="same"), smooth(1, 2, 6), smooth(3, 2, 4),
          variant="same, even kernel"),
+    # ---------------------------------------------- pooling (engine/pool.py; no ties in max-pool inputs)
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 2), distinct(2, 2, 5, 5),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 3, stride=2, padding=1), distinct(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, (2, 3), stride=(1, 2)), distinct(1, 2, 4, 7),
+         variant="overlapping (2, 3) windows"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 2), smooth(2, 2, 5, 4),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 3, stride=2, padding=1), smooth(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, (2, 3), stride=1, padding=(1, 0)),
+         smooth(1, 2, 4, 5), variant="overlapping, padded rows"),
+    case("composite", "max_pool1d", lambda a: pool.max_pool1d(a, 3, stride=2, padding=1), distinct(2, 3, 9)),
+    case("composite", "avg_pool1d", lambda a: pool.avg_pool1d(a, 2), smooth(2, 3, 7)),
 ]
 
 CASE_IDS = [c.id for c in CASES]

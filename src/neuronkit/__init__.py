@@ -19,7 +19,26 @@ from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
 from .layers import (
-    ARCHITECTURES, BatchNorm, Conv1d, Conv2d, Dense, Dropout, LayerNorm, Module, Sequential, build, mlp, spec_of,
+    ARCHITECTURES,
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    LayerNorm,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    Sequential,
+    build,
+    mlp,
+    spec_of,
 )
 from .losses import get_loss
 from .neuron import Explanation, Neuron
@@ -60,4 +79,5 @@ __all__ = [
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
     "ARCHITECTURES", "build", "spec_of",
     "Conv1d", "Conv2d",
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
 ]

@@ -10,11 +10,14 @@ One file per family of layers:
 ``dense.py``        :class:`Dense`, and its neurons (:class:`NeuronList`,
                     :class:`NeuronView`)
 ``dropout.py``      :class:`Dropout`
-``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
+``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`, :class:`BatchNorm2d`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
 ``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
                     :func:`parse_spec`, :data:`ARCHITECTURES`
 ``conv.py``         :class:`Conv2d`, :class:`Conv1d`
+``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
+                    :class:`MaxPool1d`, :class:`AvgPool1d`
+``shape.py``        :class:`Flatten`, :class:`Activation`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -39,13 +42,15 @@ from .base import (
 )
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
-from .norm import BatchNorm, LayerNorm
+from .norm import BatchNorm, BatchNorm2d, LayerNorm
+from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
 from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 # isort: split
 # the layer families of issue 12 register after the first ones (messages list the layer types in that order)
 from .conv import Conv1d, Conv2d
+from .shape import Activation, Flatten
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
@@ -54,4 +59,5 @@ __all__ = [
     "register_layer",
     "ARCHITECTURES", "build", "parse_spec", "spec_of",
     "Conv1d", "Conv2d",
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
 ]
