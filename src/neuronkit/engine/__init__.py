@@ -4,6 +4,7 @@ Imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`; everythi
 Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per thread and task.
 """
 
+from . import attention
 from . import tensor as ops
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
@@ -36,3 +37,9 @@ __all__ = [
     "logsumexp", "maximum", "minimum", "no_grad", "ops", "softmax", "softmax_cross_entropy", "stack",
     "unbroadcast", "where",
 ]
+
+# primitives in their own files (imported here, not at the bottom of tensor.py: that would be a cycle)
+PRIMITIVES.update({
+    "embedding": attention.embedding,
+    "scaled_dot_product_attention": attention.scaled_dot_product_attention,
+})
