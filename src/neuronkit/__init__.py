@@ -19,6 +19,8 @@ from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
 from .layers import BatchNorm, Dense, Dropout, LayerNorm, Module, Sequential, mlp
+from .layers.attention import MultiHeadSelfAttention, TransformerEncoderBlock
+from .layers.embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -56,4 +58,6 @@ __all__ = [
     "BatchNorm", "Dense", "Dropout", "Explanation", "Function", "GradcheckError", "LayerNorm", "Module",
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]

@@ -12,6 +12,9 @@ One file per family of layers:
 ``dropout.py``      :class:`Dropout`
 ``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
+                    :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
+``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -25,6 +28,7 @@ fails until you do). Re-export it below.
 """
 
 from ..engine import Parameter
+from .attention import MultiHeadSelfAttention, TransformerEncoderBlock
 from .base import (
     LAYERS,
     AttributeNotFoundError,
@@ -36,6 +40,7 @@ from .base import (
 )
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
+from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
 from .norm import BatchNorm, LayerNorm
 from .sequential import Sequential, Summary, mlp
 
@@ -44,4 +49,6 @@ __all__ = [
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]
