@@ -91,6 +91,21 @@ TABLE: dict[str, Row] = {
     "Flatten": Row(lambda: nk.Flatten(name="flat"), images(3, 2, 4, 5), images(5), "flat", False),
     "Activation": Row(lambda: nk.Activation("prelu", name="act"), images(3, 2, 4), np.float32(1.0), "act", False),
     "BatchNorm2d": Row(trained_batchnorm2d, images(4, 3, 5, 4), images(4, 2, 5, 4), "norm2d", True),
+    "Embedding": Row(lambda: nk.Embedding(11, 4, padding_idx=0, seed=4, name="emb"),
+                     _rng.integers(0, 11, size=(4, 6)), _rng.integers(0, 11, size=(2, 3, 4)), "emb", False),
+    "PositionalEmbedding": Row(lambda: nk.PositionalEmbedding(7, 4, seed=5, name="pos"),
+                               _rng.standard_normal((4, 6, 4)).astype(np.float32), batch(6, 5)[None], "pos", False),
+    "SequenceMeanPool": Row(lambda: nk.SequenceMeanPool(name="mean"),
+                            _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "mean", False),
+    "SequenceMaxPool": Row(lambda: nk.SequenceMaxPool(name="max"),
+                           _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "max", False),
+    "MultiHeadSelfAttention": Row(lambda: nk.MultiHeadSelfAttention(4, 2, dropout=0.2, seed=6, name="mhsa"),
+                                  _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 6)[None], "mhsa",
+                                  True),
+    "TransformerEncoderBlock": Row(lambda: nk.TransformerEncoderBlock(4, 2, 8, 0.1, "gelu", norm_first=True, seed=7,
+                                                                      name="block"),
+                                   _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
+                                   True),
 }
 
 

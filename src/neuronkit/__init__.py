@@ -40,6 +40,8 @@ from .layers import (
     mlp,
     spec_of,
 )
+from .layers.attention import MultiHeadSelfAttention, TransformerEncoderBlock
+from .layers.embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -80,4 +82,6 @@ __all__ = [
     "ARCHITECTURES", "build", "spec_of",
     "Conv1d", "Conv2d",
     "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]

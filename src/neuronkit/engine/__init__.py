@@ -4,7 +4,7 @@ Imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`; everythi
 Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per thread and task.
 """
 
-from . import conv, pool
+from . import attention, conv, pool
 from . import tensor as ops
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
@@ -43,3 +43,8 @@ __all__ = [
 
 PRIMITIVES.update({"max_pool2d": pool.max_pool2d, "avg_pool2d": pool.avg_pool2d})
 
+# primitives in their own files (imported here, not at the bottom of tensor.py: that would be a cycle)
+PRIMITIVES.update({
+    "embedding": attention.embedding,
+    "scaled_dot_product_attention": attention.scaled_dot_product_attention,
+})

@@ -18,6 +18,9 @@ One file per family of layers:
 ``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
                     :class:`MaxPool1d`, :class:`AvgPool1d`
 ``shape.py``        :class:`Flatten`, :class:`Activation`
+``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
+                    :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
+``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -31,6 +34,7 @@ fails until you do). Re-export it below.
 """
 
 from ..engine import Parameter
+from .attention import MultiHeadSelfAttention, TransformerEncoderBlock
 from .base import (
     LAYERS,
     AttributeNotFoundError,
@@ -40,17 +44,15 @@ from .base import (
     layer_input,
     register_layer,
 )
+from .conv import Conv1d, Conv2d
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
+from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
 from .norm import BatchNorm, BatchNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
-from .spec import ARCHITECTURES, build, parse_spec, spec_of
-
-# isort: split
-# the layer families of issue 12 register after the first ones (messages list the layer types in that order)
-from .conv import Conv1d, Conv2d
 from .shape import Activation, Flatten
+from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
@@ -60,4 +62,6 @@ __all__ = [
     "ARCHITECTURES", "build", "parse_spec", "spec_of",
     "Conv1d", "Conv2d",
     "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]
