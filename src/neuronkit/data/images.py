@@ -121,7 +121,7 @@ def load_idx(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> n
     Refused with a :class:`~neuronkit.errors.DataError` naming the file: a
     wrong magic number or type code, a header cut short, fewer values than the
     sizes say (truncated) or more (trailing data), a corrupt gzip stream, and
-    data larger than ``max_bytes`` (default :data:`MAX_IDX_BYTES`, 1 GiB;
+    data larger than ``max_bytes`` (default ``MAX_IDX_BYTES``, 1 GiB;
     checked from the header, before anything is allocated).
 
     >>> import tempfile, pathlib, struct
@@ -228,6 +228,10 @@ def load_idx_pair(images: str | os.PathLike[str], labels: str | os.PathLike[str]
     X = pixels[:, None].astype(np.float32)
     if pixels.dtype == np.uint8:
         X /= 255
+    elif not np.all(np.isfinite(X)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(X[:, 0]))[0])
+        raise DataError(f"IDX images file {image_path} holds a value that is not a finite float32 "
+                        f"({pixels[where]}) at index {where}; fix or drop that image.")
     classes, y = np.unique(targets, return_inverse=True)
     stem = image_path.name.removesuffix(".gz")
     height, width = pixels.shape[1:]
@@ -361,7 +365,7 @@ def load_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
     without transparency get alpha 1). ``size``: ``None`` (every image must have
     the size of the first one; one that differs is named), an int (square) or
     ``(height, width)``: every image of another size is resized with Pillow's
-    bilinear filter (antialiased when shrinking), and :attr:`Dataset.notes` says
+    bilinear filter (antialiased when shrinking), and ``Dataset.notes`` says
     how many were.
 
     Limits, all checked before the pixels are decoded: ``max_images`` files,
