@@ -33,6 +33,7 @@ VOCABULARY = [PAD, UNK, "the", "a", "cat", "dog", "ate", "cat's", "food", "mat",
     ("It’s o’clock", ["it's", "o'clock"]),  # typographic apostrophes count as '
     ("3.5 km in 2024, 10,000 people", ["3", "5", "km", "in", "2024", "10", "000", "people"]),
     ("café Straße naïve", ["café", "straße", "naïve"]),
+    ("cafe\u0301 nai\u0308ve", ["café", "naïve"]),  # decomposed accents: NFC makes them the same words
     ("snake_case and well-known C++", ["snake", "case", "and", "well", "known", "c"]),
     ("'quoted' words'", ["quoted", "words"]),
     ("  \t\n", []),
@@ -380,15 +381,26 @@ def test_corpus_tfidf_baseline(topics):
     Neither trivial (1.0) nor noise (0.5): the sentences are varied and some are ambiguous."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
 
     accuracies = []
-    for seed in range(3):
-        train, test, y_train, y_test = train_test_split(topics.texts, topics.y, test_size=0.2, stratify=topics.y,
-                                                        random_state=seed)
+    texts = np.array(topics.texts, dtype=object)
+    for seed in range(3):  # neuronkit's own stratified split, as bench/bench_text_baseline.py and the CLI draw it
+        train, test = nk.data.split_indices(len(texts), 0.2, labels=topics.y, seed=seed)
         vectorizer = TfidfVectorizer()
-        model = LogisticRegression(max_iter=1000).fit(vectorizer.fit_transform(train), y_train)
-        accuracies.append(float(np.mean(model.predict(vectorizer.transform(test)) == y_test)))
+        model = LogisticRegression(max_iter=1000).fit(vectorizer.fit_transform(texts[train]), topics.y[train])
+        accuracies.append(float(np.mean(model.predict(vectorizer.transform(texts[test])) == topics.y[test])))
     mean = float(np.mean(accuracies))
     print(f"TF-IDF + logistic regression on topics: {accuracies} mean {mean:.3f}")
     assert 0.80 <= mean <= 0.96, accuracies
+
+
+def test_corpus_is_package_data():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["neuronkit"]
+    corpus = Path(nk.__file__).parent / "data" / "corpus"
+    assert (corpus / "topics.csv").is_file() and (corpus / "README.md").is_file()
+    assert "data/corpus/*.csv" in globs and "data/corpus/*.md" in globs  # installed with the package
+    assert "written for neuronkit" in (corpus / "README.md").read_text() and "MIT" in (corpus / "README.md").read_text()

@@ -4,7 +4,8 @@ A text becomes a row of integer word ids, ready for an ``Embedding`` layer:
 
 - **words** are what :data:`TOKEN_PATTERN` matches: runs of letters and digits
   (any alphabet), with apostrophes inside a word kept (``don't``, ``o'clock``;
-  a typographic ``’`` counts as ``'``). Numbers are words (``2024``, and
+  a typographic ``’`` counts as ``'``), after Unicode NFC normalisation (so an
+  ``é`` typed as ``e`` plus an accent is the same word as a single ``é``). Numbers are words (``2024``, and
   ``3.5`` is the two words ``3`` and ``5``); punctuation, symbols and white
   space only separate words. Words are lower-cased unless ``lowercase=False``.
 - **ids**: 0 is padding (``"<pad>"``), 1 an out-of-vocabulary word
@@ -40,6 +41,7 @@ import csv
 import io
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -158,7 +160,7 @@ class Tokenizer:
         """
         if not isinstance(text, str):
             raise ParameterTypeError(must_be("text", "a string", text, owner="Tokenizer.tokenize"))
-        text = text.translate(_APOSTROPHES)
+        text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
         return _TOKEN.findall(text.lower() if self.lowercase else text)
 
     def fit(self, texts: Sequence[str]) -> Tokenizer:
