@@ -68,7 +68,7 @@ from .csv import (
 
 __all__ = [
     "MAX_VOCAB", "MAX_WORD_CHARS", "PAD", "TEXT_DATASETS", "TOKEN_PATTERN", "TextDataset", "Tokenizer", "UNK",
-    "load_text", "load_text_csv", "read_text_table", "text_datasets",
+    "load_text", "load_text_csv", "read_text_table", "text_datasets", "texts_from_table",
 ]
 
 #: what a word is: letters and digits (any alphabet), with apostrophes inside a word (``don't``)
@@ -530,6 +530,36 @@ def _parse_text(stream: Any, delimiter: str, path: Path) -> tuple[list[str], lis
     return header, rows, lines
 
 
+def texts_from_table(table: Table, text_column: str) -> list[str]:
+    """The texts of one column of ``table``, refusing (naming the lines) empty texts and texts without words.
+
+    What :func:`load_text_csv` reads the texts with, and what a command reading
+    new texts to classify can use on :func:`read_text_table`'s table. A missing
+    column is refused, listing the columns and the closest name.
+
+    >>> import numpy as np
+    >>> table = Table("t", ["text"], {"text": np.array(["a b", None, "?!"], dtype=object)}, sha256="")
+    >>> texts_from_table(table, "text")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: t: the text column 'text' is empty on row 2; every sample needs a text. Fill them \
+in or delete those rows.
+    """
+    where = table.where
+    column_index(table.header, text_column, where, "text column", "Pass text_column= one of these.")
+    texts = table.columns[text_column]
+    empty = [i for i, text in enumerate(texts) if text is None]
+    if empty:
+        raise DataError(f"{where}: the text column {text_column!r} is empty on {table.lines_of(empty)}; every "
+                        "sample needs a text. Fill them in or delete those rows.")
+    wordless = [i for i, text in enumerate(texts) if not _TOKEN.search(text)]
+    if wordless:
+        raise DataError(f"{where}: the text column {text_column!r} has no words (letters or digits) on "
+                        f"{table.lines_of(wordless)} (e.g. {texts[wordless[0]][:40]!r}); every sample needs at least "
+                        "one word. Fill them in or delete those rows.")
+    return [str(text) for text in texts]
+
+
 def _labels(column: np.ndarray) -> np.ndarray:
     """A text column of labels as :func:`encode_target` takes it: numbers as float64 if all are numbers."""
     values = [None if v is None or v.lower() in MISSING_TOKENS else v for v in column]
@@ -566,26 +596,16 @@ def load_text_csv(path: str | os.PathLike[str], *, text_column: str, target: str
         raise ParameterError(f"load_text_csv text_column and target are both {target!r}; the labels must be "
                              "another column than the texts")
     table = read_text_table(path, encoding=encoding, delimiter=delimiter, max_bytes=max_bytes)
-    where = table.where
-    column_index(table.header, text_column, where, "text column", "Pass text_column= one of these.")
-    column_index(table.header, target, where, "target", "Pass target= the column of class labels.")
-    texts = table.columns[text_column]
-    empty = [i for i, text in enumerate(texts) if text is None]
-    if empty:
-        raise DataError(f"{where}: the text column {text_column!r} is empty on {table.lines_of(empty)}; every "
-                        "sample needs a text. Fill them in or delete those rows.")
-    wordless = [i for i, text in enumerate(texts) if not _TOKEN.search(text)]
-    if wordless:
-        raise DataError(f"{where}: the text column {text_column!r} has no words (letters or digits) on "
-                        f"{table.lines_of(wordless)} (e.g. {texts[wordless[0]][:40]!r}); every sample needs at least "
-                        "one word. Fill them in or delete those rows.")
+    column_index(table.header, text_column, table.where, "text column", "Pass text_column= one of these.")
+    column_index(table.header, target, table.where, "target", "Pass target= the column of class labels.")
+    texts = texts_from_table(table, text_column)
     labels = Table(table.name, [target], {target: _labels(table.columns[target])}, table.sha256, table.lines,
                    table.path)
     y, classes, _, _ = encode_target(labels, target, "classification", flag="")
     assert classes is not None  # classification
     counts = np.bincount(y, minlength=len(classes))
     path = _as_path(path)
-    return TextDataset(path.stem, texts.tolist(), y, classes, target_name=target,
+    return TextDataset(path.stem, texts, y, classes, target_name=target,
                        description=f"{path.name}: {len(texts)} texts from column {text_column!r}, {len(classes)} "
                                    f"classes in {target!r} (smallest {int(counts.min())} texts)")
 
