@@ -175,17 +175,30 @@ class Sequential(Module):
         return self.layers.items()
 
     # ---- compute
-    def forward(self, x: Any) -> Tensor:
+    def __call__(self, x: Any, *, mask: Any = None) -> Tensor:
+        return self.forward(x, mask=mask)
+
+    def forward(self, x: Any, *, mask: Any = None) -> Tensor:
+        """The outputs for ``x``; ``mask`` (N, L) bool, True at real tokens, goes to the layers that take one.
+
+        Without ``mask``, a network whose first layer is an Embedding with a ``padding_idx``
+        masks the positions holding that id (``ids != padding_idx``).
+        """
         if not is_grad_enabled():  # nothing to record: the layers' array path, same values (batch 1: 29 → 24 µs)
-            return Tensor(self.infer(x))
+            return Tensor(self.infer(x, mask=mask))
+        mask = self._padding_mask(x, mask)
         for layer in self.layers.values():
-            x = layer(x)
+            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         return x
 
-    def infer(self, x: Any) -> np.ndarray:
+    def infer(self, x: Any, *, mask: Any = None) -> np.ndarray:
         with no_grad():
+            mask = self._padding_mask(x, mask)
             for layer in self.layers.values():
-                x = layer.infer(x)
+                if mask is not None and getattr(layer, "takes_mask", False):
+                    x = layer.infer(x, mask=mask)  # type: ignore[call-arg]
+                else:
+                    x = layer.infer(x)
         return x
 
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -208,13 +221,31 @@ class Sequential(Module):
             shape = layer.output_shape(shape)
         return shape
 
-    def logits(self, x: Any) -> Tensor:
+    def logits(self, x: Any, *, mask: Any = None) -> Tensor:
         """The output before the last layer's activation (what fused losses take)."""
+        mask = self._padding_mask(x, mask)
         layers = list(self.layers.values())
         for layer in layers[:-1]:
-            x = layer(x)
+            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         last = layers[-1]
         return last.potential(x) if isinstance(last, Dense) else last(x)
+
+    def _padding_mask(self, x: Any, mask: Any) -> Any:
+        """The mask to pass on: ``mask`` as given, else ``ids != padding_idx`` after an Embedding with one."""
+        if mask is not None:
+            if not any(getattr(layer, "takes_mask", False) for layer in self.layers.values()):
+                raise ParameterError("mask= was given, but no layer of this network takes a padding mask (those "
+                                     "that do: SequenceMeanPool, SequenceMaxPool, MultiHeadSelfAttention, "
+                                     "TransformerEncoderBlock); leave it out")
+            return mask
+        first = next(iter(self.layers.values()))
+        padding = getattr(first, "padding_idx", None)
+        if padding is None or getattr(first, "input_kind", "float") != "ids":
+            return None
+        if not any(getattr(layer, "takes_mask", False) for layer in self.layers.values()):
+            return None
+        ids = np.asarray(x.data if isinstance(x, Tensor) else x)
+        return ids != padding
 
     # ---- description
     def summary(self) -> Summary:
