@@ -7,13 +7,14 @@ layer's ``output_shape``. The layers get the network's stable names (``conv1``,
 ``pool1``, ``flatten1``, ``hidden1``, ``output``, ``embedding1``, ``attention1``, …)::
 
     >>> import neuronkit as nk
-    >>> net = nk.build("dense(16,relu),dropout(0.2),dense(out,softmax)", input_shape=(4,), outputs=3, seed=0)
-    >>> [(name, type(layer).__name__) for name, layer in net.layers.items()]
-    [('hidden1', 'Dense'), ('dropout1', 'Dropout'), ('output', 'Dense')]
-    >>> net["hidden1"].in_features, net["output"].out_features
-    (4, 3)
+    >>> net = nk.build("conv(8,3,relu),maxpool(2),flatten,dense(32,relu),dropout(0.3),dense(out)",
+    ...                input_shape=(1, 28, 28), outputs=10, seed=0)
+    >>> list(net.layers)
+    ['conv1', 'pool1', 'flatten1', 'hidden1', 'dropout1', 'output']
+    >>> net["conv1"].in_channels, net["hidden1"].in_features   # 28 -> conv 3x3 -> 26 -> pool 2 -> 13; 8·13·13
+    (1, 1352)
     >>> nk.spec_of(net)
-    'dense(16,relu),dropout(0.2),dense(3,softmax)'
+    'conv(8,3,relu),maxpool(2),flatten,dense(32,relu),dropout(0.3),dense(10)'
 
 The grammar of the one-line form (spaces and line breaks anywhere between tokens)::
 
@@ -135,6 +136,7 @@ class _Token:
     simplify: Callable[[dict[str, Any]], None] | None = None  # drops options spec_of need not write
     layout: str | None = None  # "sequence": takes/gives (L, D) token vectors; "grid": channels first; None: any
     gives: str | None = None  # the layout it gives (None: keeps its input's)
+    written: int | None = None  # how many leading positionals spec_of writes by position (None: all)
 
 
 @dataclass
@@ -197,7 +199,7 @@ def _conv(name: str, classes: dict[int | None, str]) -> _Token:
 
 def _pool(name: str, classes: dict[int | None, str]) -> _Token:
     return _Token(name, classes, ("kernel_size", "stride", "padding"), 1, simplify=_simplify_pool, layout="grid",
-                  gives="grid")
+                  gives="grid", written=1)
 
 
 _TOKENS: Registry[_Token] = Registry("layer")
@@ -578,6 +580,10 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
     [('hidden1', 'Dense'), ('batchnorm1', 'BatchNorm'), ('output', 'Dense')]
     >>> net["batchnorm1"].num_features, net["output"].activation.name, net.output_shape((3,))
     (8, 'softmax', (2,))
+    >>> text = nk.build("transformer", input_shape=(12,), vocab_size=500, outputs=3, seed=0)
+    >>> [(name, type(layer).__name__) for name, layer in text.layers.items()]  # doctest: +NORMALIZE_WHITESPACE
+    [('embedding1', 'Embedding'), ('position1', 'PositionalEmbedding'), ('encoder1', 'TransformerEncoderBlock'),
+     ('pool1', 'SequenceMeanPool'), ('output', 'Dense')]
     """
     items = _items(spec)
     shape = (check_int(input_shape, "input_shape", low=1, owner="build"),) if isinstance(
@@ -612,6 +618,7 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
         try:
             if token.infer is not None:
                 token.infer(shape, options, _Context(vocab_size, first=i == 0))
+            _check_required(cls, item, options)
             layers.append(_construct(cls, options, generator, dtype, names[i]))
             shape = layers[-1].output_shape(shape)
         except NeuronkitError as error:
@@ -656,6 +663,15 @@ def _check_option_names(cls: type[Module], item: _Item) -> None:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise item.error(f"{item.token} ({cls.__name__}) has no option {unknown[0]!r}; its options are: "
                          f"{', '.join(allowed)}{hint}", ParameterTypeError)
+
+
+def _check_required(cls: type[Module], item: _Item, options: dict[str, Any]) -> None:
+    """Refuse a layer without a required argument (one its constructor has no default for), showing the form."""
+    missing = [p.name for p in inspect.signature(cls).parameters.values() if p.default is p.empty
+               and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in options]
+    if missing:
+        form = ",".join(_TOKENS.get(item.token).positional) or ",".join(missing)
+        raise ParameterError(f"{item.token} needs {', '.join(missing)}: {item.token}({form})")
 
 
 def _construct(cls: type[Module], options: dict[str, Any], generator: np.random.Generator, dtype: Any,
@@ -746,7 +762,8 @@ def _short(value: Any) -> Any:
 
 
 def _format(token: str, options: dict[str, Any]) -> str:
-    positional = list(_TOKENS.get(token).positional) if token in _TOKENS else []
+    entry = _TOKENS.get(token) if token in _TOKENS else None
+    positional = list(entry.positional[:entry.written]) if entry is not None else []
     args = []
     for key in positional:
         if key not in options:
