@@ -639,3 +639,27 @@ def test_fit_a_text_model_on_float_ids_exactly_as_on_integer_ids():
     with pytest.raises(nk.errors.DataError, match=r"fit: X holds token ids for layer 'embedding1' \(Embedding\), "
                                                   r"which has ids 0\.\.11 \(num_embeddings=12\); got id 12"):
         nk.fit(a, ids + 1, y, progress=False)
+
+
+def test_an_unknown_single_word_lists_the_architectures():
+    with pytest.raises(nk.errors.UnknownNameError) as error:
+        nk.build("cnnn", input_shape=(1, 28, 28), outputs=10)
+    assert str(error.value).startswith("unknown architecture or layer 'cnnn'; the architectures are: cnn, smallcnn, "
+                                       "mlp, textmean, transformer; the layers: dense, dropout")
+    assert str(error.value).endswith("did you mean 'cnn'?")
+
+
+def test_output_agrees_with_an_activation_layer_ending_the_spec():
+    net = nk.build("dense(out),softmax", input_shape=(2,), outputs=3, output="Softmax", seed=0)
+    assert [type(layer).__name__ for layer in net] == ["Dense", "Activation"]
+    assert net["output"].activation.name == "identity"  # not a second softmax
+    with pytest.raises(ParameterError, match=r"^softmax at token 2 \(col 12\): the spec ends in the activation "
+                                             r"'softmax' but build\(\.\.\., output='sigmoid'\) asks for another"):
+        nk.build("dense(out),softmax", input_shape=(2,), outputs=3, output="sigmoid")
+
+
+def test_spec_of_a_saved_and_loaded_model(tmp_path):
+    net = nk.build("smallcnn", input_shape=(1, 10, 10), outputs=3, seed=0)
+    nk.save(net, tmp_path / "cnn.nkm")
+    loaded = nk.load(tmp_path / "cnn.nkm")
+    assert nk.spec_of(loaded) == "conv(16,3,relu),maxpool(2),conv(32,3,relu),maxpool(2),flatten,dense(3)"

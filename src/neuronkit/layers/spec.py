@@ -467,8 +467,16 @@ def _items(spec: Any) -> list[_Item]:
         except ParameterError as error:
             raise type(error)(f"{path}: {error}") from None
     if isinstance(spec, str):
-        if spec.strip() in ARCHITECTURES:
-            return _Parser(ARCHITECTURES.get(spec.strip())).items()
+        word = spec.strip()
+        if word in ARCHITECTURES:
+            return _Parser(ARCHITECTURES.get(word)).items()
+        if re.fullmatch(r"[A-Za-z_][\w-]*", word) and word not in _TOKENS and word not in ACTIVATIONS:
+            names = ARCHITECTURES.names()
+            close = difflib.get_close_matches(normalise(word), names + _TOKENS.names(), n=1)
+            raise UnknownNameError(f"unknown architecture or layer {word!r}; the architectures are: "
+                                   f"{', '.join(names)}; the layers: {', '.join(_TOKENS.names())}"
+                                   + (f"; did you mean {close[0]!r}?" if close else ""), kind="architecture",
+                                   name=word, valid=tuple(names), suggestion=close[0] if close else None)
         return _items_from_text(spec, "")
     if isinstance(spec, Mapping):
         return _items_from_dicts(spec.get("layer", spec.get("layers")), "(a dict: its 'layer' list)")
@@ -596,6 +604,11 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
     names = _provisional_names(items)
     denses = [i for i, item in enumerate(items) if item.token == "dense"] or [-1]
     layout = "vector" if len(shape) == 1 else "grid"
+    # an activation layer after the last dense gives the output activation itself: it must agree with output=
+    trailing = [item for item in items[denses[-1] + 1:] if item.token == "activation"] if denses != [-1] else []
+    if trailing and output is not None and not _same_activation(trailing[-1].options["activation"], output):
+        raise trailing[-1].error(f"the spec ends in the activation {trailing[-1].options['activation']!r} but "
+                                 f"build(..., output={output!r}) asks for another; give one of them")
     layers: list[Module] = []
     for i, item in enumerate(items):
         token = _TOKENS.get(item.token)
@@ -614,7 +627,7 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
                 raise item.error(f"{key}={OUT} stands for build(..., outputs=N), and only as the width of the last "
                                  "dense: dense(out)")
         if item.token == "dense":
-            _dense_width(item, options, i == denses[-1], outputs, output)
+            _dense_width(item, options, i == denses[-1], outputs, None if trailing else output)
         try:
             if token.infer is not None:
                 token.infer(shape, options, _Context(vocab_size, first=i == 0))
@@ -647,10 +660,17 @@ def _dense_width(item: _Item, options: dict[str, Any], last: bool, outputs: int 
                              "dense(10)")
         options["out_features"] = outputs
     if last and output is not None:
-        if "activation" in item.options and item.options["activation"] != output:
+        if "activation" in item.options and not _same_activation(item.options["activation"], output):
             raise item.error(f"the spec gives the output layer activation {item.options['activation']!r} but "
                              f"build(..., output={output!r}) asks for another; give one of them")
         options["activation"] = output
+
+
+def _same_activation(a: Any, b: Any) -> bool:
+    """Do two activation specs (names in any spelling, or configs) name the same activation?"""
+    def canonical(spec: Any) -> Any:
+        return ACTIVATIONS.canonical(spec) if isinstance(spec, str) and spec in ACTIVATIONS else spec
+    return bool(canonical(a) == canonical(b))
 
 
 def _check_option_names(cls: type[Module], item: _Item) -> None:
