@@ -190,6 +190,8 @@ SYNTAX_ERRORS = [
     ("dense(8, relu", ParameterError, "missing ')'"),
     ("dense(8, (3, 4)", ParameterError, "missing ')'"),
     ("dense(=3)", ParameterError, "expected a value at col 7; got '='"),
+    ("dense(8,'relu)", ParameterError, "the quote ' at col 9 of the spec \"dense(8,'relu)\" is not closed"),
+    ("conv(32,3x3)", ParameterError, "unexpected character '3' at col 9 of the spec 'conv(32,3x3)'"),
 ]
 
 

@@ -224,7 +224,7 @@ for _token, _aliases in [
     (_Token("position", {2: "PositionalEmbedding"}, ("max_len",), 1, _infer_position, ("embedding_dim",),
             layout="sequence", gives="sequence"), ("positionalembedding",)),
     (_Token("seqmeanpool", {2: "SequenceMeanPool"}, layout="sequence", gives="vector"),
-     ("meanpool", "sequencemeanpool")),
+     ("sequencemeanpool",)),
     (_Token("seqmaxpool", {2: "SequenceMaxPool"}, layout="sequence", gives="vector"), ("sequencemaxpool",)),
     (_Token("attention", {2: "MultiHeadSelfAttention"}, ("num_heads",), 1, _infer_last_axis("embed_dim"),
             ("embed_dim",), layout="sequence", gives="sequence"), ("multiheadselfattention", "selfattention")),
@@ -255,7 +255,7 @@ class _Item:
         return f"token {self.number}" + (f" (col {self.col})" if self.col is not None else "")
 
     def error(self, message: str, kind: type[NeuronkitError] = ParameterError) -> NeuronkitError:
-        """``{message}`` placed: "dense needs a width at token 5 (col 40) 'dense': …"."""
+        """The error ``kind`` with ``message`` placed: "dense at token 5 (col 40): dense needs a width: …"."""
         return kind(f"{self.text or self.token} at {self.where}: {message}")
 
 
@@ -277,6 +277,8 @@ class _Parser:
             match = _LEXEME.match(text, pos)
             if match is None or match.lastgroup is None:
                 col = len(text) - len(text[pos:].lstrip()) + 1
+                if text[col - 1] in "'\"":
+                    raise ParameterError(f"the quote {text[col - 1]} at col {col} of the spec {text!r} is not closed")
                 raise ParameterError(f"unexpected character {text[col - 1]!r} at col {col} of the spec {text!r}; a "
                                      "spec is layers separated by commas, e.g. conv(32,3,relu),maxpool(2),flatten,"
                                      "dense(10)")
