@@ -576,11 +576,19 @@ def load_text_csv(path: str | os.PathLike[str], *, text_column: str, target: str
                   delimiter: str | None = None, max_bytes: int | None = None) -> TextDataset:
     """Load labelled texts from two columns of a CSV file into a :class:`TextDataset`.
 
-    text_column : the column of texts; every row needs one with at least one
-        word (an empty or word-less text is refused, naming its lines).
-    target : the column of class labels (text, or whole numbers; missing labels
-        are refused). Other columns are ignored.
-    encoding, delimiter, max_bytes : as :func:`read_text_table` (UTF-8 unless told).
+    Parameters
+    ----------
+    text_column : str
+        The column of texts; every row needs one with at least one word (an empty
+        or word-less text is refused, naming its lines).
+    target : str
+        The column of class labels (text, or whole numbers; missing labels are
+        refused). Other columns are ignored.
+    encoding, delimiter, max_bytes
+        As :func:`read_text_table` (UTF-8 unless told).
+
+    Examples
+    --------
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
