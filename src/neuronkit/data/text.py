@@ -578,16 +578,17 @@ def load_text_csv(path: str | os.PathLike[str], *, text_column: str, target: str
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        The CSV file (with a header row).
     text_column : str
-        The column of texts; every row needs one with at least one word (an
-        empty or word-less text is refused, naming its lines).
+        The column of texts; every row needs one with at least one word (an empty
+        or word-less text is refused, naming its lines).
     target : str
         The column of class labels (text, or whole numbers; missing labels are
         refused). Other columns are ignored.
     encoding, delimiter, max_bytes
         As :func:`read_text_table` (UTF-8 unless told).
+
+    Examples
+    --------
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
