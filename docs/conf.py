@@ -214,6 +214,29 @@ def _import_dotted(path: str):
     return None
 
 
+_PUBLIC_NAMES: dict[int, str] = {}
+
+
+def _public_foreign_name(app, env, node, contnode):
+    """Signatures name some NumPy objects where they are defined (``numpy.random._generator.Generator``):
+    such a reference is pointed at the public name an inventory lists (``numpy.random.Generator``), which
+    intersphinx then links. Runs before the resolvers, and resolves nothing itself."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or target.split(".")[0] not in ("numpy", "sklearn"):
+        return None
+    if not any(part.startswith("_") for part in target.split(".")):
+        return None
+    if not _PUBLIC_NAMES:
+        for name in reversed(_linked_names()):  # the first name wins for an object listed twice
+            obj = _import_dotted(name)
+            if obj is not None:
+                _PUBLIC_NAMES[id(obj)] = name
+    obj = _import_dotted(target)
+    if obj is not None and id(obj) in _PUBLIC_NAMES:
+        node["reftarget"] = _PUBLIC_NAMES[id(obj)]
+    return None
+
+
 def _resolve_neuronkit(app, env, node, contnode):
     from docutils import nodes
     from sphinx.util.nodes import make_refnode
@@ -345,6 +368,7 @@ def _public_bases(app, name, obj, options, bases):
 
 
 def setup(app):
+    app.connect("missing-reference", _public_foreign_name, priority=100)  # before intersphinx's (500)
     app.connect("missing-reference", _resolve_neuronkit)
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-bases", _public_bases)

@@ -102,10 +102,17 @@ def _links(page: Path) -> dict[str, str]:
 def test_numpy_and_scikit_learn_references_link_to_their_sites(site):
     """Intersphinx, offline: the inventories in docs/_inventories turn references into links (issue 11)."""
     generated = site / "api" / "generated"
-    # a signature's ``np.ndarray`` annotation links to NumPy's page for ndarray
+    # a signature's ``np.ndarray`` annotation links to NumPy's page for ndarray, and its
+    # ``np.random.Generator`` (defined in numpy.random._generator) to the public name's entry
     data = _links(generated / "neuronkit.data.html")
     ndarray = "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.html#numpy.ndarray"
     assert data.get(ndarray) == "ndarray", sorted(data)
+    generator = "https://numpy.org/doc/stable/reference/random/generator.html#numpy.random.Generator"
+    assert data.get(generator) == "Generator", sorted(data)
+    # a docstring's :func:`sklearn.model_selection.train_test_split` (prepare_training's) links to its page
+    split = ("https://scikit-learn.org/stable/modules/generated/sklearn.model_selection.train_test_split.html"
+             "#sklearn.model_selection.train_test_split")
+    assert data.get(split) == "sklearn.model_selection.train_test_split()", sorted(data)
     # NeuralClassifier's base class links to scikit-learn's page for ClassifierMixin
     estimators = _links(generated / "neuronkit.estimators.html")
     mixin = "https://scikit-learn.org/stable/modules/generated/sklearn.base.ClassifierMixin.html#sklearn.base.ClassifierMixin"

@@ -49,7 +49,7 @@ class Dataset:
     ----------
     name : str
         Short name (``"iris"``, or the CSV file's stem).
-    X : ndarray, float32, shape (n_samples, n_features) or (n_samples, *input_shape)
+    X : ndarray, float32, shape (n_samples, n_features) or (n_samples, ``*input_shape``)
         Given as any array-like, a pandas DataFrame included. Images are (n_samples, C, H, W)
         (:attr:`input_shape` is (C, H, W)); :meth:`flat` gives the (n_samples, n_features) view.
     y : ndarray, shape (n_samples,)

@@ -171,8 +171,10 @@ def prepare_training(spec: Any, *, target: str | None = None, task: Task | None 
     """Read ``spec``, decide the task, split off the test rows (stratified for classes; every class on
     both sides) and fit the preprocessing on the training rows.
 
-    A class missing from the training rows, or from the test rows although it
-    has two or more rows, is refused with the counts and what to do.
+    The test rows of each class are drawn in proportion, as
+    :func:`sklearn.model_selection.train_test_split` does with ``stratify=y``. A
+    class missing from the training rows, or from the test rows although it has
+    two or more rows, is refused with the counts and what to do.
 
     >>> import numpy as np
     >>> data = prepare_training("iris", test_size=0.2, seed=0)

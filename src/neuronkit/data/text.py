@@ -473,7 +473,7 @@ def _not_decodable(fh: Any, path: Path, codec: str) -> DataError:
     number, byte = _first_bad_byte(fh, codec)
     name = "UTF-8" if codec == "utf-8-sig" else codec
     advice = ("If it was saved as Latin-1 or Windows-1252 (Excel's 'CSV' on Windows), pass encoding='latin-1' or "
-              "'cp1252' (--encoding on the command line), or save it as 'CSV UTF-8'." if codec == "utf-8-sig" else
+              "'cp1252', or save it as 'CSV UTF-8'." if codec == "utf-8-sig" else
               "Give the encoding it was saved in, or save it as 'CSV UTF-8'.")
     return DataError(f"{path}, line {number}: the byte {byte!r} is not {name} text. {advice}")
 
@@ -576,11 +576,19 @@ def load_text_csv(path: str | os.PathLike[str], *, text_column: str, target: str
                   delimiter: str | None = None, max_bytes: int | None = None) -> TextDataset:
     """Load labelled texts from two columns of a CSV file into a :class:`TextDataset`.
 
-    text_column : the column of texts; every row needs one with at least one
-        word (an empty or word-less text is refused, naming its lines).
-    target : the column of class labels (text, or whole numbers; missing labels
-        are refused). Other columns are ignored.
-    encoding, delimiter, max_bytes : as :func:`read_text_table` (UTF-8 unless told).
+    Parameters
+    ----------
+    text_column : str
+        The column of texts; every row needs one with at least one word (an empty
+        or word-less text is refused, naming its lines).
+    target : str
+        The column of class labels (text, or whole numbers; missing labels are
+        refused). Other columns are ignored.
+    encoding, delimiter, max_bytes
+        As :func:`read_text_table` (UTF-8 unless told).
+
+    Examples
+    --------
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "reviews.csv"
