@@ -4,7 +4,7 @@ Imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`; everythi
 Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per thread and task.
 """
 
-from . import conv  # noqa: E402 - imports .tensor, so it comes after it
+from . import conv
 from . import tensor as ops
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
