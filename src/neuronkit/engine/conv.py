@@ -45,7 +45,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..errors import ParameterError, ParameterTypeError, ShapeError
 from .tensor import Tensor, as_tensor, make
 
-__all__ = ["conv1d", "conv2d", "conv_output_size", "conv_padding"]
+__all__ = ["conv1d", "conv2d", "conv_output_size", "conv_padding", "forward_array"]
 
 Pads = tuple[tuple[int, ...], ...]  # (before, after) per spatial axis
 
@@ -219,6 +219,50 @@ def _check(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, groups: int, wha
                          f"({Wt.shape[0]},)")
 
 
+def _forward(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, stride: tuple[int, ...], pads: Pads,
+             dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The convolution of X (N, C, H, W) on arrays: the output as an (N·Ho·Wo, O) matrix, the im2col matrix,
+    the weight matrix, and (Ho, Wo). Arguments already checked and normalised."""
+    N, C, H, W = X.shape
+    Co, Cg, kh, kw = Wt.shape
+    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
+    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
+    if Ho < 1 or Wo < 1:
+        raise ShapeError(f"conv: input shape {X.shape} is smaller than the kernel {Wt.shape[2:]} (dilation "
+                         f"{dilation}, padding {pads}): each spatial size must be at least dilation*(kernel-1)+1 "
+                         "after padding")
+    cols, _ = _im2col(X, (kh, kw), stride, pads, dilation, groups)
+    Wm = _weight_matrix(Wt, groups)
+    if groups == 1:
+        out = _product(cols[0], Wm[0])
+    else:
+        out = _product(cols, Wm).transpose(1, 0, 2).reshape(N * Ho * Wo, Co)
+    if B is not None:
+        out += B
+    return out, cols, Wm, (Ho, Wo)
+
+
+def forward_array(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, stride: tuple[int, ...], pads: Pads,
+                  dilation: tuple[int, ...], groups: int) -> np.ndarray:
+    """The values of :func:`conv2d` on arrays, without a graph (the layers' prediction path).
+
+    ``stride``, ``dilation`` pairs and ``pads`` ((top, bottom), (left, right)), as :func:`conv_padding`
+    gives them; X (N, C, H, W) and the weight are not checked. The result is an (N, O, Ho, Wo) view of
+    channels-last memory, whose ``transpose(0, 2, 3, 1)`` is C-contiguous.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import conv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> conv.forward_array(x, np.ones((1, 1, 2, 2)), np.array([0.5]), (1, 1), ((0, 0), (0, 0)), (1, 1), 1)[0, 0]
+    array([[ 8.5, 12.5],
+           [20.5, 24.5]])
+    """
+    out, _, _, (Ho, Wo) = _forward(X, Wt, B, stride, pads, dilation, groups)
+    return out.reshape(X.shape[0], Ho, Wo, Wt.shape[0]).transpose(0, 3, 1, 2)
+
+
 def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads: Pads,
           dilation: tuple[int, ...], groups: int, op: str, unsqueeze: bool) -> Tensor:
     """The shared 2-d computation; ``unsqueeze``: x, w and the result are 1-d convolutions (H = kh = 1)."""
@@ -226,25 +270,16 @@ def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads:
     if unsqueeze:
         X, Wt = X[:, :, None, :], Wt[:, :, None, :]
     dtype = np.result_type(X.dtype, Wt.dtype)
-    N, C, H, W = X.shape
+    N = X.shape[0]
     Co, Cg, kh, kw = Wt.shape
-    kernel = (kh, kw)
-    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
-    if Ho < 1 or Wo < 1:
+    try:
+        out, cols, Wm, (Ho, Wo) = _forward(X, Wt, None if b is None else b.data, stride, pads, dilation, groups)
+    except ShapeError:
         shape = x.shape[2:]
         raise ShapeError(f"{op}: input shape {x.shape} is smaller than the kernel {w.shape[2:]} (dilation "
                          f"{dilation[2 - len(shape):]}, padding {pads[2 - len(shape):]}): each spatial size must "
-                         "be at least dilation*(kernel-1)+1 after padding")
-    cols, _ = _im2col(X, kernel, stride, pads, dilation, groups)
-    Wm = _weight_matrix(Wt, groups)
+                         "be at least dilation*(kernel-1)+1 after padding") from None
     M, Og = N * Ho * Wo, Co // groups
-    if groups == 1:
-        out = _product(cols[0], Wm[0])
-    else:
-        out = _product(cols, Wm).transpose(1, 0, 2).reshape(M, Co)
-    if b is not None:
-        out += b.data
     out = out.astype(dtype, copy=False)
     y = out.reshape(N, Ho, Wo, Co).transpose(0, 3, 1, 2)  # NHWC memory, NCHW view
     if unsqueeze:
