@@ -123,12 +123,14 @@ SLAB_CHANNELS = 8
 
 
 def _im2col(X: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], pads: Pads,
-            dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The windows of X (N, C, H, W) as a (groups, N·Ho·Wo, kh·kw·C/groups) matrix, and (Ho, Wo).
+            dilation: tuple[int, ...], groups: int, ones: bool) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The windows of X (N, C, H, W) as a (groups, N·Ho·Wo, kh·kw·C/groups [+ 1]) matrix, and (Ho, Wo).
 
-    Columns in (kh, kw, C) order. With many channels, one copy of the strided window view (its inner
-    runs are kw·C long); with few (an image's 1 or 3), one copy per kernel offset, whose runs are a
-    whole output row: 3 times faster for C = 1 (the copy of the view would run 3 values at a time).
+    Columns in (kh, kw, C) order, then (``ones``) a column of ones: the product with the weight matrix
+    then adds the bias, and the weight gradient's product gives the bias gradient as its last row, with
+    no pass of their own. With many channels, one copy of the strided window view (its inner runs are
+    kw·C long); with few (an image's 1 or 3), one copy per kernel offset, whose runs are a whole output
+    row: 3 times faster for C = 1 (the copy of the view would run 3 values at a time).
     """
     N, C, H, W = X.shape
     kh, kw = kernel
@@ -141,30 +143,38 @@ def _im2col(X: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], pad
         padded[:, pt:pt + H, pl:pl + W, :] = Xl
         Xl = padded
     Cg = C // groups
+    K = kh * kw * Cg
+    cols = np.empty((groups, N * Ho * Wo, K + ones), dtype=X.dtype)
+    if ones:
+        cols[:, :, K] = 1
     if groups == 1 and C < SLAB_CHANNELS:
-        cols = np.empty((N, Ho, Wo, kh, kw, C), dtype=X.dtype)
+        windows = cols[0, :, :K].reshape(N, Ho, Wo, kh, kw, C)
         h_span, w_span = stride[0] * (Ho - 1) + 1, stride[1] * (Wo - 1) + 1
         for p in range(kh):
             for q in range(kw):
                 r, c = p * dilation[0], q * dilation[1]
-                cols[:, :, :, p, q, :] = Xl[:, r:r + h_span:stride[0], c:c + w_span:stride[1], :]
-        return cols.reshape(1, N * Ho * Wo, kh * kw * C), (Ho, Wo)
+                windows[:, :, :, p, q, :] = Xl[:, r:r + h_span:stride[0], c:c + w_span:stride[1], :]
+        return cols, (Ho, Wo)
     sn, sh, sw, sc = Xl.strides
-    windows = as_strided(Xl, shape=(N, Ho, Wo, kh, kw, groups, Cg),
-                         strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc * Cg, sc),
-                         writeable=False)
+    source = as_strided(Xl, shape=(N, Ho, Wo, kh, kw, groups, Cg),
+                        strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc * Cg, sc),
+                        writeable=False)
     if groups == 1:
-        cols = np.ascontiguousarray(windows).reshape(1, N * Ho * Wo, kh * kw * C)
+        cols[0, :, :K].reshape(N, Ho, Wo, kh, kw, C)[...] = source[:, :, :, :, :, 0, :]
     else:
-        cols = np.ascontiguousarray(windows.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(groups, N * Ho * Wo, kh * kw * Cg)
+        cols[:, :, :K].reshape(groups, N, Ho, Wo, kh, kw, Cg)[...] = source.transpose(5, 0, 1, 2, 3, 4, 6)
     return cols, (Ho, Wo)
 
 
-def _weight_matrix(Wt: np.ndarray, groups: int) -> np.ndarray:
-    """w (O, C/groups, kh, kw) as (groups, kh·kw·C/groups, O/groups), the order of the im2col columns."""
+def _weight_matrix(Wt: np.ndarray, B: np.ndarray | None, groups: int) -> np.ndarray:
+    """w (O, C/groups, kh, kw) as (groups, kh·kw·C/groups, O/groups), the order of the im2col columns, then
+    the bias (O,) as one more row (the row the ones column of the im2col matrix multiplies)."""
     Co, Cg, kh, kw = Wt.shape
-    return Wt.reshape(groups, Co // groups, Cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * Cg,
-                                                                                      Co // groups)
+    Wm = Wt.reshape(groups, Co // groups, Cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * Cg,
+                                                                                     Co // groups)
+    if B is None:
+        return Wm
+    return np.concatenate([Wm, B.reshape(groups, 1, Co // groups).astype(Wm.dtype, copy=False)], axis=1)
 
 
 def _input_grad(G: np.ndarray, Wt: np.ndarray, x_shape: tuple[int, ...], stride: tuple[int, ...], pads: Pads,
@@ -231,14 +241,12 @@ def _forward(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, stride: tuple[
         raise ShapeError(f"conv: input shape {X.shape} is smaller than the kernel {Wt.shape[2:]} (dilation "
                          f"{dilation}, padding {pads}): each spatial size must be at least dilation*(kernel-1)+1 "
                          "after padding")
-    cols, _ = _im2col(X, (kh, kw), stride, pads, dilation, groups)
-    Wm = _weight_matrix(Wt, groups)
+    cols, _ = _im2col(X, (kh, kw), stride, pads, dilation, groups, B is not None)
+    Wm = _weight_matrix(Wt, B, groups)  # the bias is its last row, multiplied by the ones column of cols
     if groups == 1:
         out = _product(cols[0], Wm[0])
     else:
         out = _product(cols, Wm).transpose(1, 0, 2).reshape(N * Ho * Wo, Co)
-    if B is not None:
-        out += B
     return out, cols, Wm, (Ho, Wo)
 
 
@@ -295,15 +303,16 @@ def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads:
             if unsqueeze:
                 gx = gx[:, :, 0, :]
             gx = gx.astype(x.dtype, copy=False)
-        if w.requires_grad:
+        if w.requires_grad or (b is not None and b.requires_grad):
+            # (groups, K [+ 1], O/groups); with a bias, its last row is the bias gradient (the ones column)
             gm = _product(cols.transpose(0, 2, 1), Gg) if groups > 1 else _product(cols[0].T, G[:, 0, :])[None]
-            gw = gm.reshape(groups, kh, kw, Cg, Og).transpose(0, 4, 3, 1, 2).reshape(Co, Cg, kh, kw)
-            gw = np.ascontiguousarray(gw[:, :, 0, :] if unsqueeze else gw, dtype=w.dtype)
-        if b is None:
-            return gx, gw
-        if b.requires_grad:
-            gb = (np.ones(M, dtype=g.dtype) @ G.reshape(M, Co)).astype(b.dtype, copy=False)
-        return gx, gw, gb
+            K = kh * kw * Cg
+            if w.requires_grad:
+                gw = gm[:, :K].reshape(groups, kh, kw, Cg, Og).transpose(0, 4, 3, 1, 2).reshape(Co, Cg, kh, kw)
+                gw = np.ascontiguousarray(gw[:, :, 0, :] if unsqueeze else gw, dtype=w.dtype)
+            if b is not None and b.requires_grad:
+                gb = gm[:, K, :].reshape(Co).astype(b.dtype)  # a copy: the gradient owns its memory
+        return (gx, gw) if b is None else (gx, gw, gb)
 
     parents = (x, w) if b is None else (x, w, b)
     return make(y, parents, vjp, op)
