@@ -7,6 +7,7 @@ random, so a gradient sent to the wrong window position fails.
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import numpy as np
@@ -168,6 +169,21 @@ def test_the_2x2_fast_paths_equal_the_general_paths(shape):
         np.testing.assert_array_equal(out_fast, out_general)
         np.testing.assert_allclose(vjp_fast(g)[0], vjp_general(g)[0], rtol=0, atol=1e-7)
     assert pool.max_pool2d(Tensor(x), 2).data.shape == (shape[0], shape[1], shape[2] // 2, shape[3] // 2)
+
+
+@pytest.mark.parametrize(("kernel", "stride", "padding"), [(2, None, 0), (3, 2, 1), ((2, 3), 1, (1, 0))])
+def test_the_prediction_path_equals_forward(kernel, stride, padding):
+    """``infer`` on arrays (no winners kept, the geometry remembered per input size) gives forward's values."""
+    rng = np.random.default_rng(9)
+    for layer in (nk.MaxPool2d(kernel, stride, padding, name="p"), nk.AvgPool2d(kernel, stride, padding, name="p")):
+        for shape in ((2, 3, 9, 8), (1, 2, 6, 7), (2, 3, 9, 8)):  # a new size, then the first again
+            x = rng.standard_normal(shape).astype(np.float32)
+            np.testing.assert_array_equal(layer.infer(x), layer(x).data)
+        too_small = (1, 1, 1, 1) if padding == 0 else (1, 1, 0, 1)
+        with pytest.raises(ShapeError, match=f"layer 'p' .*got shape {re.escape(str(too_small))}"):
+            layer.infer(np.zeros(too_small, dtype=np.float32))
+    x = rng.standard_normal((2, 3, 4, 5))
+    assert nk.Flatten().infer(x).shape == (2, 60) and np.shares_memory(nk.Flatten().infer(x), x)
 
 
 def test_ties_send_the_gradient_to_the_first_maximum_as_torch():
