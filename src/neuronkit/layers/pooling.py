@@ -73,6 +73,7 @@ class _Pool(Module):
             raise ParameterError(must_be("padding", f"at most half the kernel size {self.kernel_size}", padding,
                                          owner) + "; pad less or use a larger kernel")
         self.name = check_name(name, owner)
+        self._geometries: dict[tuple[int, ...], pool_ops.PoolGeometry] = {}  # infer's, for the last input size
 
     def _pool(self, x: Tensor) -> Tensor:
         raise NotImplementedError
@@ -113,7 +114,7 @@ class _Pool(Module):
         """The pooled array without a graph; a float (N, C, H, W) array goes straight to the engine's array path."""
         if not (self.dims == 2 and type(x) is np.ndarray and x.ndim == 4 and x.dtype.kind == "f"):
             return super().infer(x)
-        geometry = self._geometries.get(x.shape[2:]) if hasattr(self, "_geometries") else None
+        geometry = self._geometries.get(x.shape[2:])
         if geometry is None:
             self._spatial_out(x.shape[1:], x.shape)  # the layer's message if it does not fit
             geometry = pool_ops.pool_geometry(x.shape[2:], self.kernel_size, self.stride, self.padding)
