@@ -17,7 +17,17 @@ from ..engine import Parameter, Tensor, ops
 from ..errors import ShapeError
 from ..init import float_dtype
 from ..validation import check_int, check_number
-from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+from .base import (
+    ArraySpec,
+    Module,
+    check_in_shape,
+    check_name,
+    constructor_options,
+    describe_shape,
+    label,
+    layer_input,
+    register_layer,
+)
 
 __all__ = ["BatchNorm", "BatchNorm2d", "LayerNorm"]
 
@@ -75,6 +85,15 @@ class BatchNorm(Module):
             xhat = (x - self.running_mean) * (1.0 / np.sqrt(self.running_var + self.eps))
         return xhat * self.gamma + self.beta
 
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The input shape, which must be ``(num_features,)`` per sample (BatchNorm2d normalises images).
+
+        >>> import neuronkit as nk
+        >>> nk.BatchNorm(4).output_shape((4,))
+        (4,)
+        """
+        return _features_shape(self, in_shape, "batchnorm")
+
     @classmethod
     def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
         """``gamma``, ``beta`` (trained) and ``running_mean``, ``running_var`` (buffers), each (num_features,)."""
@@ -116,6 +135,19 @@ class LayerNorm(Module):
         x = layer_input(self, x, self.num_features, self.gamma.dtype)
         return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
 
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The input shape, which must be ``(num_features,)`` per sample.
+
+        >>> import neuronkit as nk
+        >>> try:
+        ...     nk.LayerNorm(4, name="ln").output_shape((3,))
+        ... except ValueError as error:
+        ...     print(error)
+        layer 'ln' normalises 4 features; the layer before it gives (3,): use layernorm(num_features=3), \
+or let the spec infer it
+        """
+        return _features_shape(self, in_shape, "layernorm")
+
     @classmethod
     def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
         """``gamma`` and ``beta``, each (num_features,)."""
@@ -130,6 +162,19 @@ class LayerNorm(Module):
         return f"LayerNorm({self.num_features})"
 
 
+def _features_shape(layer: BatchNorm | LayerNorm, in_shape: tuple[int, ...], token: str) -> tuple[int, ...]:
+    """``in_shape`` if it is ``(num_features,)``; else a ShapeError naming the layer, the shape and the fix."""
+    shape = check_in_shape(in_shape, layer)
+    if shape == (layer.num_features,):
+        return shape
+    if len(shape) == 1:
+        fix = f"use {token}(num_features={shape[0]}), or let the spec infer it"
+    elif token == "batchnorm" and len(shape) == 3:
+        fix = f"for images use BatchNorm2d({shape[0]}) (the spec's batchnorm chooses it by the input shape)"
+    else:
+        fix = "it takes one vector per sample: flatten first"
+    raise ShapeError(f"layer {label(layer)!r} normalises {layer.num_features} features; the layer before it gives "
+                     f"{describe_shape(shape)}: {fix}")
 @register_layer
 class BatchNorm2d(Module):
     r"""Batch normalisation of image channels: each channel normalised over the batch and all positions.
