@@ -48,6 +48,7 @@ def test_hand_worked_3x3_filter():
     assert e.input_positions == ((1, 2, 3), (1, 2, 3)) and e.channels == (0,) and e.position == (1, 1)
     assert neuron.explain(IMAGE, at=(0, 0)).z == -2.5 and neuron.explain(IMAGE, at=(0, 0)).output == 0.0
     assert neuron.explain(IMAGE, at=(0, 1)).z == 2.5 and neuron.explain(IMAGE, at=(1, 0)).z == 0.5
+    assert neuron.explain(IMAGE).position == (0, 1)  # without at: where it responds most (2.5)
     lines = str(e).splitlines()
     assert lines[0] == "receptive field of output (1, 1): rows 1..3, columns 1..3 of channel 0"
     assert lines[1] == "conv1[0] at (1, 1) (relu) on input x = [1, 3, 1, 1, 0, 0, 0, 2, 1]"

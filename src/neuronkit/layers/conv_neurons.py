@@ -308,16 +308,20 @@ class ConvNeuronView:
                                   f"{'x'.join(map(str, out_sizes))} (valid: {ranges})")
         return tuple(int(v) for v in items)
 
-    def explain(self, x: Any, at: Any) -> ConvExplanation:
+    def explain(self, x: Any, at: Any = None) -> ConvExplanation:
         """The arithmetic at output position ``at`` ((i, j); Conv1d: i) on one input ``x`` (C, H, W).
 
         The inputs of the explanation are the receptive field (the patch under the kernel there,
         zeros on padding), flattened in the kernel's order; the sum plus the bias is the layer's
         potential at that position, and the output its value there (see :class:`ConvExplanation`).
+        Without ``at``: the position where this filter's output on ``x`` is largest (the first one).
         """
         layer: Any = self.layer
         x = self._sample(x)
         out_sizes = tuple(layer.output_shape(x.shape)[1:])
+        if at is None:
+            feature_map = self.feature_map(x)
+            at = np.unravel_index(int(np.argmax(feature_map)), feature_map.shape)
         at = self._position(at, out_sizes)
         pads = conv_padding(layer.padding, layer.kernel_size, layer.stride, layer.dilation)
         coords = [tuple(int(i * s - p[0] + q * d) for q in range(k))
