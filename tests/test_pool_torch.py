@@ -18,6 +18,7 @@ import neuronkit as nk
 from neuronkit.engine import Tensor, pool
 from neuronkit.engine.pool import pool_geometry
 from neuronkit.errors import ParameterError, ParameterTypeError, ShapeError
+from neuronkit.layers.norm import _BatchNorm2dTraining
 
 F = torch.nn.functional
 
@@ -136,6 +137,16 @@ def test_batchnorm2d_equals_torch_in_training_and_eval(shape, momentum, eps):
     x = rng.standard_normal(shape).astype(np.float32)
     run_both(layer, module, x, rng, "BatchNorm2d eval")
     assert_equal(layer.gamma.grad, module.weight.grad, 1e-4, "gamma gradient (eval)")
+
+
+def test_batchnorm2d_training_gradients_match_finite_differences():
+    """The fused training computation (x, γ, β) against central differences in float64, batch and one image."""
+    rng = np.random.default_rng(10)
+    for shape in ((3, 2, 3, 2), (2, 4, 3)):
+        c = shape[-3]
+        fused = lambda x, gamma, beta: _BatchNorm2dTraining.apply(x, gamma, beta, eps=1e-3, stats={})  # noqa: E731
+        assert nk.gradcheck(fused, rng.standard_normal(shape) * 2 + 1, rng.uniform(0.5, 2, c), rng.standard_normal(c),
+                            rtol=1e-6)
 
 
 def test_a_small_network_equals_torch():
