@@ -14,8 +14,8 @@ One file per family of layers:
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
 ``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
                     :func:`parse_spec`, :data:`ARCHITECTURES`
-``conv.py``         :class:`Conv2d`, :class:`Conv1d`
-``conv_neurons.py`` their neurons, one filter each (:class:`ConvNeuronList`,
+``conv.py``         :class:`Conv2d`, :class:`Conv1d`; their neurons, one filter
+                    each, in ``conv_neurons.py`` (:class:`ConvNeuronList`,
                     :class:`ConvNeuronView`, :class:`ConvExplanation`)
 ``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
                     :class:`MaxPool1d`, :class:`AvgPool1d`

@@ -51,7 +51,7 @@ _AXES = {1: ("position",), 2: ("row", "column")}
 
 
 def is_convolution(layer: Any) -> bool:
-    """True for a convolution layer (Conv1d, Conv2d): a Module with a (out, in/groups, *kernel) weight.
+    """True for a convolution layer (Conv1d, Conv2d): a Module whose weight is (out, in/groups, kh, kw) or 3-d.
 
     >>> import neuronkit as nk
     >>> is_convolution(nk.Conv2d(1, 2, 3, seed=0)), is_convolution(nk.Dense(2, 3, seed=0))
@@ -216,7 +216,7 @@ class ConvNeuronView:
     # ---- what it holds
     @property
     def kernel(self) -> np.ndarray:
-        """The filter's weights (in_channels/groups, *kernel_size): a view into the layer's weight."""
+        """The filter's weights, shape (in_channels/groups, kh, kw): a view into the layer's weight."""
         return self.layer.weight.data[self.index]
 
     @property
