@@ -36,6 +36,7 @@ from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..validation import check_bool, check_int, check_options, must_be
 from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+from .conv_neurons import ConvNeuronList
 from .dense import _activation_arrays
 
 __all__ = ["Conv1d", "Conv2d"]
@@ -154,6 +155,11 @@ class _ConvNd(Module):
         fn = conv.conv2d if self._dims == 2 else conv.conv1d
         z = fn(x, self.weight, self.bias, self.stride, self._pads, self.dilation, self.groups)
         return ops.reshape(z, z.shape[1:]) if single else z
+
+    @property
+    def neurons(self) -> ConvNeuronList:
+        """The filters as neurons, ``conv.neurons[k]``: kernel, bias, explain(x, at=(i, j)), feature_map(x)."""
+        return ConvNeuronList(self)
 
     def forward(self, x: Any) -> Tensor:
         z = self.potential(x)
