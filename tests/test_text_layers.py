@@ -328,3 +328,17 @@ def test_a_text_model_file_round_trips(tmp_path):
     loaded = nk.load(tmp_path / "text.nkm")
     assert [type(layer).__name__ for layer in loaded] == [type(layer).__name__ for layer in net]
     np.testing.assert_array_equal(loaded.infer(ids), net.infer(ids))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_layers_in_float64_pass_gradcheck_through_masks(norm_first):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 4, 6))
+    mask = np.array([[True, True, True, False], [True, True, True, True]])
+    block = nk.TransformerEncoderBlock(6, 2, 5, 0.0, "gelu", norm_first=norm_first, causal=True, seed=0,
+                                       dtype=np.float64)
+    assert nk.gradcheck(lambda t: block(t, mask), x)
+    mhsa = nk.MultiHeadSelfAttention(6, 3, seed=1, dtype=np.float64)
+    assert nk.gradcheck(lambda t: nk.SequenceMaxPool()(mhsa(t, mask), mask), x)
+    position = nk.PositionalEmbedding(4, 6, seed=2, dtype=np.float64)
+    assert nk.gradcheck(lambda t: nk.SequenceMeanPool()(position(t), mask), x)
