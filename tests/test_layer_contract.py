@@ -46,6 +46,17 @@ def trained_batchnorm() -> nk.BatchNorm:
     return layer
 
 
+def images(*shape: int) -> np.ndarray:
+    return _rng.standard_normal(shape).astype(np.float32)
+
+
+def trained_batchnorm2d() -> nk.BatchNorm2d:
+    """A BatchNorm2d whose running statistics are not the defaults (so eval and training differ)."""
+    layer = nk.BatchNorm2d(3, momentum=0.5, name="norm2d")
+    layer(images(6, 3, 4, 4) * 3.0 + 1.0)
+    return layer
+
+
 @dataclass
 class Row:
     factory: Callable[[], nk.Module]
@@ -63,6 +74,23 @@ TABLE: dict[str, Row] = {
     "LayerNorm": Row(lambda: nk.LayerNorm(5, name="ln"), batch(4, 5), batch(4, 3, ), "ln", False),
     "Sequential": Row(lambda: nk.mlp([5, 7, 3], activation="tanh", output="softmax", dropout=0.3, batch_norm=True,
                                      seed=3), batch(4, 5), batch(4, 2), "hidden1", True),
+    "Conv2d": Row(lambda: nk.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=1, activation="prelu", seed=4, name="conv"),
+                  _rng.standard_normal((2, 3, 7, 6)).astype(np.float32),
+                  _rng.standard_normal((2, 2, 7, 6)).astype(np.float32), "conv", False),
+    "Conv1d": Row(lambda: nk.Conv1d(2, 4, 3, padding="same", groups=2, activation="tanh", seed=5, name="conv"),
+                  _rng.standard_normal((3, 2, 9)).astype(np.float32),
+                  _rng.standard_normal((3, 9, 2)).astype(np.float32), "conv", False),
+    "MaxPool2d": Row(lambda: nk.MaxPool2d(3, stride=2, padding=1, name="pool"), images(3, 2, 7, 6),
+                     images(3, 7), "pool", False),
+    "AvgPool2d": Row(lambda: nk.AvgPool2d((2, 3), stride=(2, 1), name="avg"), images(3, 2, 5, 6),
+                     images(3, 2, 5, 2), "avg", False),
+    "MaxPool1d": Row(lambda: nk.MaxPool1d(2, name="pool1d"), images(3, 2, 7), images(3, 2, 7, 1), "pool1d", False),
+    "AvgPool1d": Row(lambda: nk.AvgPool1d(3, stride=1, padding=1, name="avg1d"), images(3, 2, 7), images(3),
+                     "avg1d", False),
+    "GlobalAvgPool2d": Row(lambda: nk.GlobalAvgPool2d(name="gap"), images(3, 2, 5, 4), images(3, 2), "gap", False),
+    "Flatten": Row(lambda: nk.Flatten(name="flat"), images(3, 2, 4, 5), images(5), "flat", False),
+    "Activation": Row(lambda: nk.Activation("prelu", name="act"), images(3, 2, 4), np.float32(1.0), "act", False),
+    "BatchNorm2d": Row(trained_batchnorm2d, images(4, 3, 5, 4), images(4, 2, 5, 4), "norm2d", True),
     "Embedding": Row(lambda: nk.Embedding(11, 4, padding_idx=0, seed=4, name="emb"),
                      _rng.integers(0, 11, size=(4, 6)), _rng.integers(0, 11, size=(2, 3, 4)), "emb", False),
     "PositionalEmbedding": Row(lambda: nk.PositionalEmbedding(7, 4, seed=5, name="pos"),

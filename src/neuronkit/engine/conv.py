@@ -1,0 +1,310 @@
+r"""Convolution primitives: :func:`conv2d` and :func:`conv1d`, forward and VJP side by side.
+
+A 2-d convolution (PyTorch's cross-correlation) of an input ``x`` (N, C, H, W) with a weight
+``w`` (O, C/groups, kh, kw) and a bias ``b`` (O,) is
+
+.. math::
+
+    y_{n,o,i,j} = b_o + \sum_{c,p,q} w_{o,c,p,q}\,
+    x_{n,\,g(o) C_g + c,\; i s_h + p d_h - \text{pad}_t,\; j s_w + q d_w - \text{pad}_l}
+
+with ``s`` the stride, ``d`` the dilation and ``g(o)`` the group of output channel ``o``
+(``C_g = C / groups`` input channels each); positions outside the image read 0 (zero padding).
+Output size per axis: ``(size + pad_before + pad_after - d (k - 1) - 1) // s + 1``.
+
+How it is computed (speed): the input is read channels-last, as a strided view of its windows
+(N, Ho, Wo, kh, kw, C) that one copy turns into the ``im2col`` matrix (N·Ho·Wo, kh·kw·C); one
+BLAS product with the weight (kh·kw·C, O) gives the output as an (N·Ho·Wo, O) matrix. That
+matrix *is* the output in NHWC memory order, returned as an (N, O, Ho, Wo) view without a copy
+(as :func:`~neuronkit.engine.tensor.linear` returns feature-major arrays): element-wise
+operations keep the layout, and the next convolution then reads its windows along contiguous
+channels. The weight gradient is one product ``colsᵀ G``; the input gradient is one product
+``G Wᵀ`` followed by a fused col2im: kh·kw strided additions of whole (N, Ho, Wo, C) slabs (a
+loop over kernel offsets, none over positions).
+
+>>> import numpy as np
+>>> from neuronkit.engine import Tensor, conv
+>>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+>>> w = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+>>> y = conv.conv2d(x, w, stride=2)
+>>> y.data[0, 0]
+array([[10., 18.],
+       [42., 50.]])
+>>> y.sum().backward(); w.grad[0, 0]
+array([[20., 24.],
+       [36., 40.]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..errors import ParameterError, ParameterTypeError, ShapeError
+from .tensor import Tensor, as_tensor, make
+
+__all__ = ["conv1d", "conv2d", "conv_output_size", "conv_padding"]
+
+Pads = tuple[tuple[int, ...], ...]  # (before, after) per spatial axis
+
+
+def _ints(value: Any, name: str, n: int, low: int) -> tuple[int, ...]:
+    """An int or a sequence of ``n`` ints, each >= ``low``, as a tuple of ``n`` ints."""
+    items = (value,) * n if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        out = tuple(items)
+    except TypeError:
+        out = ()
+    if len(out) != n or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in out):
+        raise ParameterTypeError(f"conv {name} must be an int or {n} ints; got {value!r}")
+    if any(v < low for v in out):
+        raise ParameterError(f"conv {name} must be >= {low}; got {value!r}")
+    return tuple(int(v) for v in out)
+
+
+def conv_padding(padding: Any, kernel_size: tuple[int, ...], stride: tuple[int, ...],
+                 dilation: tuple[int, ...]) -> Pads:
+    """The zero padding (before, after) per spatial axis that ``padding`` asks for.
+
+    ``padding`` is an int (all sides), one int per axis (both sides of it), one (before, after)
+    pair per axis, ``"valid"`` (none) or ``"same"`` (output size = input size; stride 1 only, as in
+    PyTorch; an even kernel puts the extra row or column after, as PyTorch does).
+
+    Examples
+    --------
+    >>> from neuronkit.engine.conv import conv_padding
+    >>> conv_padding(1, (3, 3), (1, 1), (1, 1))
+    ((1, 1), (1, 1))
+    >>> conv_padding("same", (4, 3), (1, 1), (1, 2))
+    ((1, 2), (2, 2))
+    """
+    n = len(kernel_size)
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return ((0, 0),) * n
+        if mode == "same":
+            if any(s != 1 for s in stride):
+                raise ParameterError(f"conv padding='same' needs stride 1 (as in PyTorch); got stride {stride}: "
+                                     "give the padding as numbers for a strided convolution")
+            totals = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)
+        raise ParameterError(f"conv padding must be an int, a pair, 'same' or 'valid'; got {padding!r}")
+    if isinstance(padding, (tuple, list)) and len(padding) == n and all(isinstance(p, (tuple, list))
+                                                                        for p in padding):
+        pairs = tuple(_ints(p, "padding (before, after)", 2, 0) for p in padding)
+        return pairs
+    return tuple((p, p) for p in _ints(padding, "padding", n, 0))
+
+
+def conv_output_size(size: int, kernel: int, stride: int, pads: tuple[int, ...], dilation: int) -> int:
+    """Output length along one axis: ``(size + before + after - dilation (kernel - 1) - 1) // stride + 1``.
+
+    Zero or less means the (padded) input is smaller than the dilated kernel.
+
+    Examples
+    --------
+    >>> from neuronkit.engine.conv import conv_output_size
+    >>> conv_output_size(28, 3, 1, (0, 0), 1), conv_output_size(7, 3, 2, (1, 1), 1)
+    (26, 4)
+    """
+    return (size + pads[0] + pads[1] - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _im2col(X: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], pads: Pads,
+            dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The windows of X (N, C, H, W) as a (groups, N·Ho·Wo, kh·kw·C/groups) matrix, and (Ho, Wo)."""
+    N, C, H, W = X.shape
+    kh, kw = kernel
+    (pt, pb), (pl, pr) = pads
+    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
+    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
+    Xl = X.transpose(0, 2, 3, 1)  # channels-last view: free when X is the output of a convolution
+    if pt or pb or pl or pr:
+        padded = np.zeros((N, H + pt + pb, W + pl + pr, C), dtype=X.dtype)
+        padded[:, pt:pt + H, pl:pl + W, :] = Xl
+        Xl = padded
+    sn, sh, sw, sc = Xl.strides
+    Cg = C // groups
+    windows = as_strided(Xl, shape=(N, Ho, Wo, kh, kw, groups, Cg),
+                         strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc * Cg, sc),
+                         writeable=False)
+    if groups == 1:
+        cols = np.ascontiguousarray(windows).reshape(1, N * Ho * Wo, kh * kw * C)
+    else:
+        cols = np.ascontiguousarray(windows.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(groups, N * Ho * Wo, kh * kw * Cg)
+    return cols, (Ho, Wo)
+
+
+def _weight_matrix(Wt: np.ndarray, groups: int) -> np.ndarray:
+    """w (O, C/groups, kh, kw) as (groups, kh·kw·C/groups, O/groups), the order of the im2col columns."""
+    Co, Cg, kh, kw = Wt.shape
+    return Wt.reshape(groups, Co // groups, Cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * Cg,
+                                                                                      Co // groups)
+
+
+def _col2im(gcols: np.ndarray, x_shape: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+            pads: Pads, dilation: tuple[int, ...], out_hw: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The input gradient (N, C, H, W) from the gradient of the im2col matrix (groups, N·Ho·Wo, kh·kw·Cg).
+
+    Each kernel offset (p, q) adds its (N, Ho, Wo, C) slab into the strided positions it read: a loop
+    over the kh·kw offsets, none over positions. Returned as a view of channels-last memory.
+    """
+    N, C, H, W = x_shape
+    groups = gcols.shape[0]
+    kh, kw = kernel
+    Ho, Wo = out_hw
+    (pt, pb), (pl, pr) = pads
+    Cg = C // groups
+    g = gcols.reshape(groups, N, Ho, Wo, kh, kw, Cg)
+    Hp, Wp = H + pt + pb, W + pl + pr
+    if groups == 1 and kh == 1 and kw == 1 and stride == (1, 1) and not (pt or pb or pl or pr):
+        return g[0, :, :, :, 0, 0, :].transpose(0, 3, 1, 2)
+    grad = np.zeros((N, Hp, Wp, groups, Cg), dtype=dtype)
+    h_span, w_span = stride[0] * (Ho - 1) + 1, stride[1] * (Wo - 1) + 1
+    for p in range(kh):
+        for q in range(kw):
+            rows, cols = p * dilation[0], q * dilation[1]
+            target = grad[:, rows:rows + h_span:stride[0], cols:cols + w_span:stride[1]]
+            target += g[:, :, :, :, p, q, :].transpose(1, 2, 3, 0, 4)
+    grad = grad.reshape(N, Hp, Wp, C)[:, pt:pt + H, pl:pl + W, :]
+    return grad.transpose(0, 3, 1, 2)
+
+
+def _check(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, groups: int, what: str) -> None:
+    n = 4 if what == "conv2d" else 3
+    layout = "(N, C, H, W)" if n == 4 else "(N, C, L)"
+    wlayout = "(out, in/groups, kh, kw)" if n == 4 else "(out, in/groups, k)"
+    if X.ndim != n:
+        raise ShapeError(f"{what} takes input {layout}; got shape {X.shape}")
+    if Wt.ndim != n:
+        raise ShapeError(f"{what} takes a weight {wlayout}; got shape {Wt.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ParameterError(f"{what} groups must be an int >= 1; got {groups!r}")
+    if Wt.shape[0] % groups:
+        raise ShapeError(f"{what}: weight shape {Wt.shape} has {Wt.shape[0]} output channels, not divisible by "
+                         f"groups={groups}")
+    if X.shape[1] != Wt.shape[1] * groups:
+        raise ShapeError(f"{what}: input shape {X.shape} has {X.shape[1]} channels; weight shape {Wt.shape} with "
+                         f"groups={groups} needs {Wt.shape[1] * groups}")
+    if B is not None and B.shape != (Wt.shape[0],):
+        raise ShapeError(f"{what}: bias shape {B.shape} does not match weight shape {Wt.shape}; need "
+                         f"({Wt.shape[0]},)")
+
+
+def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads: Pads,
+          dilation: tuple[int, ...], groups: int, op: str, unsqueeze: bool) -> Tensor:
+    """The shared 2-d computation; ``unsqueeze``: x, w and the result are 1-d convolutions (H = kh = 1)."""
+    X, Wt = x.data, w.data
+    if unsqueeze:
+        X, Wt = X[:, :, None, :], Wt[:, :, None, :]
+    dtype = np.result_type(X.dtype, Wt.dtype)
+    N, C, H, W = X.shape
+    Co, Cg, kh, kw = Wt.shape
+    kernel = (kh, kw)
+    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
+    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
+    if Ho < 1 or Wo < 1:
+        shape = x.shape[2:]
+        raise ShapeError(f"{op}: input shape {x.shape} is smaller than the kernel {w.shape[2:]} (dilation "
+                         f"{dilation[2 - len(shape):]}, padding {pads[2 - len(shape):]}): each spatial size must "
+                         "be at least dilation*(kernel-1)+1 after padding")
+    cols, _ = _im2col(X, kernel, stride, pads, dilation, groups)
+    Wm = _weight_matrix(Wt, groups)
+    M, Og = N * Ho * Wo, Co // groups
+    if groups == 1:
+        out = cols[0] @ Wm[0]
+    else:
+        out = np.matmul(cols, Wm).transpose(1, 0, 2).reshape(M, Co)
+    if b is not None:
+        out += b.data
+    out = out.astype(dtype, copy=False)
+    y = out.reshape(N, Ho, Wo, Co).transpose(0, 3, 1, 2)  # NHWC memory, NCHW view
+    if unsqueeze:
+        y = y[:, :, 0, :]
+
+    def vjp(g):
+        G = (g[:, :, None, :] if unsqueeze else g).transpose(0, 2, 3, 1).reshape(M, groups, Og)  # free for NHWC
+        Gg = G.transpose(1, 0, 2)
+        gx = gw = gb = None
+        if x.requires_grad:
+            gcols = np.matmul(Gg, Wm.transpose(0, 2, 1)) if groups > 1 else (G[:, 0, :] @ Wm[0].T)[None]
+            gx = _col2im(gcols, X.shape, kernel, stride, pads, dilation, (Ho, Wo), dtype)
+            if unsqueeze:
+                gx = gx[:, :, 0, :]
+            gx = gx.astype(x.dtype, copy=False)
+        if w.requires_grad:
+            gm = np.matmul(cols.transpose(0, 2, 1), Gg) if groups > 1 else (cols[0].T @ G[:, 0, :])[None]
+            gw = gm.reshape(groups, kh, kw, Cg, Og).transpose(0, 4, 3, 1, 2).reshape(Co, Cg, kh, kw)
+            gw = np.ascontiguousarray(gw[:, :, 0, :] if unsqueeze else gw, dtype=w.dtype)
+        if b is None:
+            return gx, gw
+        if b.requires_grad:
+            gb = (np.ones(M, dtype=g.dtype) @ G.reshape(M, Co)).astype(b.dtype, copy=False)
+        return gx, gw, gb
+
+    parents = (x, w) if b is None else (x, w, b)
+    return make(y, parents, vjp, op)
+
+
+def conv2d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    r"""2-d convolution of x (N, C, H, W) with weight (O, C/groups, kh, kw) and bias (O,): (N, O, Ho, Wo).
+
+    As ``torch.nn.functional.conv2d``: ``stride``, ``dilation`` an int or a pair; ``padding`` an int, a
+    pair, ((top, bottom), (left, right)), ``"valid"`` or ``"same"`` (stride 1; an even kernel pads the
+    extra row/column at the bottom/right, as PyTorch); ``groups`` splits the channels into groups that
+    see only their own inputs. The math and the method are in the module docstring.
+
+    Examples
+    --------
+    A 2×2 kernel of ones sums each 2×2 window; with ``padding="same"`` the output keeps the input's size:
+
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, conv
+    >>> x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+    >>> conv.conv2d(x, Tensor(np.ones((1, 1, 2, 2)))).data[0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> conv.conv2d(x, Tensor(np.ones((1, 1, 2, 2))), padding="same").shape
+    (1, 1, 3, 3)
+    """
+    weight = as_tensor(weight)
+    x = as_tensor(x, weight.dtype)
+    _check(x.data, weight.data, None if bias is None else bias.data, groups, "conv2d")
+    kernel = weight.shape[2:]
+    stride_ = _ints(stride, "stride", 2, 1)
+    dilation_ = _ints(dilation, "dilation", 2, 1)
+    pads = conv_padding(padding, kernel, stride_, dilation_)
+    return _conv(x, weight, bias, stride_, pads, dilation_, int(groups), "conv2d", False)
+
+
+def conv1d(x: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    r"""1-d convolution of x (N, C, L) with weight (O, C/groups, k) and bias (O,): (N, O, Lo).
+
+    :func:`conv2d` with a height of 1: ``y[n, o, i] = b[o] + Σ_{c,p} w[o, c, p] x[n, c, i·s + p·d - pad]``.
+    ``padding`` is an int, a (before, after) pair, ``"valid"`` or ``"same"`` (stride 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import Tensor, conv
+    >>> x = Tensor([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> conv.conv1d(x, Tensor([[[1.0, -1.0]]])).data
+    array([[[-1., -1., -1.]]], dtype=float32)
+    >>> conv.conv1d(x, Tensor([[[1.0, 0.0, 2.0]]]), padding=1).data
+    array([[[ 4.,  7., 10.,  3.]]], dtype=float32)
+    """
+    weight = as_tensor(weight)
+    x = as_tensor(x, weight.dtype)
+    _check(x.data, weight.data, None if bias is None else bias.data, groups, "conv1d")
+    kernel = weight.shape[2:]
+    stride_ = _ints(stride, "stride", 1, 1)
+    dilation_ = _ints(dilation, "dilation", 1, 1)
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        padding = (tuple(padding),)
+    pads = conv_padding(padding, kernel, stride_, dilation_)
+    return _conv(x, weight, bias, (1,) + stride_, ((0, 0),) + pads, (1,) + dilation_, int(groups), "conv1d", True)
