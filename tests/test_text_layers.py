@@ -228,6 +228,17 @@ def test_a_sequence_of_padding_only_pools_to_zeros_without_nan(pool):
     np.testing.assert_array_equal(pool().infer(X3[1], np.array([False, True, False])), [-6.0, 2.0])  # one sequence
 
 
+@pytest.mark.parametrize("layer", [nk.Embedding(5, 4, seed=0, name="t"), nk.PositionalEmbedding(3, 4, seed=0, name="t"),
+                                   nk.SequenceMeanPool(name="t"), nk.SequenceMaxPool(name="t"),
+                                   nk.MultiHeadSelfAttention(4, 2, seed=0, name="t"),
+                                   nk.TransformerEncoderBlock(4, 2, seed=0, name="t")])
+def test_sequences_of_length_zero_are_refused(layer):
+    x = np.zeros((2, 0), int) if isinstance(layer, nk.Embedding) else np.zeros((2, 0, 4), np.float32)
+    with pytest.raises(ShapeError, match=r"layer 't' got sequences of length 0 \(shape \(2, 0(, 4)?\)\); every "
+                                         "sequence needs at least one position"):
+        layer(x)
+
+
 def test_masks_are_checked_naming_the_layer_and_both_shapes():
     pool = nk.SequenceMeanPool(name="avg")
     with pytest.raises(ShapeError, match=r"layer 'avg': mask has shape \(2, 4\) but the input \(2, 3, 2\) has "
