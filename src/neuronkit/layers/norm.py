@@ -112,6 +112,10 @@ class BatchNorm(Module):
 class LayerNorm(Module):
     """Layer normalisation per sample: y = γ (x - mean(x)) / sqrt(var(x) + eps) + β over features.
 
+    The statistics are taken over the last axis, as PyTorch's ``nn.LayerNorm(num_features)``:
+    input (num_features,), (N, num_features) or any (N, ..., num_features), such as the
+    (N, L, D) token vectors of a text model; the output has the input's shape.
+
     Examples
     --------
     Each sample is standardised over its features:
@@ -132,11 +136,14 @@ class LayerNorm(Module):
         self.name = check_name(name, "LayerNorm")
 
     def forward(self, x: Any) -> Tensor:
-        x = layer_input(self, x, self.num_features, self.gamma.dtype)
+        x = layer_input(self, x, None, self.gamma.dtype)
+        if x.shape[-1] != self.num_features:
+            raise ShapeError(f"layer {label(self)!r} normalises the last axis of {self.num_features} features; "
+                             f"got shape {x.shape}. Check the width of the layer before it.")
         return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
 
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The input shape, which must be ``(num_features,)`` per sample.
+        """The input shape, whose last axis must be ``num_features`` (``(L, num_features)`` for token vectors).
 
         >>> import neuronkit as nk
         >>> try:
@@ -146,6 +153,9 @@ class LayerNorm(Module):
         layer 'ln' normalises 4 features; the layer before it gives (3,): use layernorm(num_features=3), \
 or let the spec infer it
         """
+        shape = check_in_shape(in_shape, self)
+        if len(shape) >= 2 and shape[-1] == self.num_features:
+            return shape
         return _features_shape(self, in_shape, "layernorm")
 
     @classmethod

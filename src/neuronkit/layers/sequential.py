@@ -291,7 +291,15 @@ class Sequential(Module):
         for layer in layers[:-1]:
             x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         last = layers[-1]
-        return last.potential(x) if isinstance(last, Dense) else last(x)
+        potential = getattr(last, "potential", None)
+        if potential is not None:
+            return potential(x)
+        activation = getattr(last, "activation", None)
+        if activation is not None and getattr(activation, "name", "identity") != "identity":
+            raise ParameterError(f"layer {last.name!r} ({type(last).__name__}) applies {activation.name} but "
+                                 "cannot give its input before it (no potential); end the network in a Dense, "
+                                 "convolution or Activation layer")
+        return last(x)
 
     def _padding_mask(self, x: Any, mask: Any) -> Any:
         """The mask to pass on: ``mask`` as given, else ``ids != padding_idx`` after an Embedding with one."""

@@ -126,6 +126,14 @@ class Activation(Module):
         """Unchanged: an activation maps each value (softmax each row) to one value."""
         return tuple(in_shape)
 
+    def potential(self, x: Any) -> Tensor:
+        """The input, unchanged: what this layer's activation is applied to.
+
+        A network that ends in an activation layer hands this to the fused losses
+        (``Sequential.logits``), as it hands a Dense layer's ``potential``.
+        """
+        return layer_input(self, x, None, None)
+
     def forward(self, x: Any) -> Tensor:
         x = layer_input(self, x, None, None)
         return self.activation(x)
