@@ -245,6 +245,8 @@ def test_the_kernel_displays_as_tinted_tables():
     assert "rgba(214, 47, 39, 0.40)" in html  # -2 of a largest |value| 3: red at 0.6 · 2/3
     assert "rgba(33, 102, 172, 0.60)" in html  # 3: the strongest blue
     assert "9 (shared by every position)" in html  # 2·2·2 weights and a bias
+    layer_html = nk.Conv2d(2, 3, 2, seed=0, name="c")._repr_html_()  # the layer's table lists its filters
+    assert all(f"<td>c[{k}]</td>" in layer_html for k in range(3))
 
 
 def test_neurons_of_a_spec_built_network_by_their_stable_names():
