@@ -245,3 +245,21 @@ def test_the_kernel_displays_as_tinted_tables():
     assert "rgba(214, 47, 39, 0.40)" in html  # -2 of a largest |value| 3: red at 0.6 · 2/3
     assert "rgba(33, 102, 172, 0.60)" in html  # 3: the strongest blue
     assert "9 (shared by every position)" in html  # 2·2·2 weights and a bias
+    layer_html = nk.Conv2d(2, 3, 2, seed=0, name="c")._repr_html_()  # the layer's table lists its filters
+    assert all(f"<td>c[{k}]</td>" in layer_html for k in range(3))
+
+
+def test_neurons_of_a_spec_built_network_by_their_stable_names():
+    """The issue's ``net["conv1"].neurons[k]`` on the named "cnn" architecture: explain at a position of conv2."""
+    net = nk.build("cnn", input_shape=(1, 28, 28), outputs=10, seed=0)
+    x = np.random.default_rng(11).random((1, 28, 28), dtype=np.float32)
+    assert len(net["conv1"].neurons) == net["conv1"].out_channels
+    with nk.no_grad():
+        conv2_input = net["pool1"](net["conv1"](x)).data  # what conv2 sees
+        z = net["conv2"].potential(conv2_input).data
+    e = net["conv2"].neurons[5].explain(conv2_input, at=(4, 6))
+    assert e.z == pytest.approx(float(z[5, 4, 6]), rel=1e-5, abs=1e-6)
+    assert e.label == "conv2[5] at (4, 6)" and len(e.products) == net["conv2"].in_channels * 9
+    rows = {r["layer"]: r for r in net.summary(input_shape=(1, 28, 28)).rows}
+    assert rows["conv1"]["output_shape"] == (32, 26, 26) and rows["pool2"]["output_shape"] == (64, 5, 5)
+    assert rows["conv2"]["dense_equivalent"] == 64 * 11 * 11 * (32 * 13 * 13 + 1)
