@@ -353,3 +353,14 @@ def test_layers_in_float64_pass_gradcheck_through_masks(norm_first):
     assert nk.gradcheck(lambda t: nk.SequenceMaxPool()(mhsa(t, mask), mask), x)
     position = nk.PositionalEmbedding(4, 6, seed=2, dtype=np.float64)
     assert nk.gradcheck(lambda t: nk.SequenceMeanPool()(position(t), mask), x)
+
+
+def test_a_custom_initialiser_is_named_custom_in_the_config_before_and_after_a_model_file():
+    def halves(shape, rng=None, *, dtype=np.float32):
+        return np.full(shape, 0.5, dtype)
+
+    emb = nk.Embedding(4, 2, init=halves, seed=0)
+    assert (emb.weight.data == 0.5).all() and emb.config()["init"] == "custom"
+    clone = nk.layers.layer_from_config(emb.config(), emb.state_dict())
+    assert clone.config() == emb.config()
+    np.testing.assert_array_equal(clone.weight.data, 0.5)

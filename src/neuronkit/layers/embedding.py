@@ -135,7 +135,7 @@ def _restore(cls: type[Module], config: dict[str, Any], arrays: Mapping[str, np.
     init = config.get("init")
     config["init"] = "zeros"
     layer = cls.from_config(config)
-    layer.init = None if init in (None, "custom") else _init_name(init)  # type: ignore[attr-defined]
+    layer.init = init if init in (None, "custom") else _init_name(init)  # type: ignore[attr-defined]
     layer.load_state_dict(arrays, assign=True)
     return layer
 
