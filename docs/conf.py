@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
@@ -32,10 +33,28 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",
 ]
 
-# No intersphinx: the build may not reach the network, and no PyPI package ships NumPy's or
-# scikit-learn's objects.inv. References to their types are ignored by name below.
+# --- intersphinx: links to NumPy's and scikit-learn's own pages ------------------------------------
+# The build may not reach the network, and no PyPI package ships these projects' objects.inv, so the
+# inventories are small files kept here (docs/_inventories/*.inv, written by docs/_inventories/make.py):
+# the NumPy and scikit-learn objects our pages refer to, at their addresses on the projects' sites.
+# A reference to one of them becomes a link; a reference to another object of theirs stays plain text
+# (ignored by name below) until it is added to make.py.
+intersphinx_mapping = {
+    "numpy": ("https://numpy.org/doc/stable/", "_inventories/numpy.inv"),
+    "sklearn": ("https://scikit-learn.org/stable/", "_inventories/sklearn.inv"),
+}
+
+
+def _linked_names() -> list[str]:
+    """The names docs/_inventories/make.py lists (each must resolve: a broken one fails the build)."""
+    spec = importlib.util.spec_from_file_location("_nk_inventories", HERE / "_inventories" / "make.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return sorted(name for table in (module.NUMPY, module.SKLEARN) for name in table)
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
 templates_path = ["_templates"]
@@ -154,11 +173,17 @@ def _api_table() -> dict[str, dict[str, list]]:
 
 autosummary_context = {"api": _api_table()}
 
-# --- nitpicky (-n): references that cannot resolve without intersphinx -----------------------------
-# Only genuinely external types: the standard library, NumPy, SciPy, scikit-learn, pandas,
-# matplotlib, tqdm, safetensors. Every neuronkit name must resolve.
+# --- nitpicky (-n): references that cannot resolve ----------------------------------------------
+# Only genuinely external types: the standard library, SciPy, pandas, matplotlib, tqdm, safetensors,
+# and the NumPy and scikit-learn objects that the inventories above do not list (those they list
+# must resolve). Every neuronkit name must resolve.
+_LINKED = "|".join(re.escape(name) for name in _linked_names())
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|numpy\.typing|npt|scipy|sklearn|pandas|pd|matplotlib|tqdm|safetensors)(\..*)?"),
+    (r"py:.*", rf"(?!(?:{_LINKED})$)(numpy|np|numpy\.typing|npt|sklearn)(\..*)?"),
+    # NumPy documents its sized scalar aliases as attributes (numpy.float32 is numpy.single), so the
+    # :class: reference autodoc makes for ``DEFAULT_DTYPE = np.float32`` ("alias of float32") has no class
+    (r"py:class", r"numpy\.(float32|float64|int64)"),
+    (r"py:.*", r"(scipy|pandas|pd|matplotlib|tqdm|safetensors)(\..*)?"),
     (r"py:.*", r"(typing|collections\.abc|collections|pathlib|os|io|types|argparse|threading|contextlib|"
                r"contextvars|enum|dataclasses|abc|json|csv|logging|warnings)(\..*)?"),
     (r"py:.*", rf"({'|'.join(n for n in dir(builtins) if not n.startswith('_'))})"),  # builtins: int, ValueError, …
@@ -185,6 +210,29 @@ def _import_dotted(path: str):
         except AttributeError:
             return None
         return obj
+    return None
+
+
+_PUBLIC_NAMES: dict[int, str] = {}
+
+
+def _public_foreign_name(app, env, node, contnode):
+    """Signatures name some NumPy objects where they are defined (``numpy.random._generator.Generator``):
+    such a reference is pointed at the public name an inventory lists (``numpy.random.Generator``), which
+    intersphinx then links. Runs before the resolvers, and resolves nothing itself."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or target.split(".")[0] not in ("numpy", "sklearn"):
+        return None
+    if not any(part.startswith("_") for part in target.split(".")):
+        return None
+    if not _PUBLIC_NAMES:
+        for name in reversed(_linked_names()):  # the first name wins for an object listed twice
+            obj = _import_dotted(name)
+            if obj is not None:
+                _PUBLIC_NAMES[id(obj)] = name
+    obj = _import_dotted(target)
+    if obj is not None and id(obj) in _PUBLIC_NAMES:
+        node["reftarget"] = _PUBLIC_NAMES[id(obj)]
     return None
 
 
@@ -319,6 +367,7 @@ def _public_bases(app, name, obj, options, bases):
 
 
 def setup(app):
+    app.connect("missing-reference", _public_foreign_name, priority=100)  # before intersphinx's (500)
     app.connect("missing-reference", _resolve_neuronkit)
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-bases", _public_bases)

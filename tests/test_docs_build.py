@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LESSONS = sorted(p for p in (DOCS / "lessons").glob("*.md") if p.name != "index.md")
@@ -51,9 +53,16 @@ def _build(tmp_path: Path) -> tuple[Path, float]:
     return out, seconds
 
 
-def test_docs_site_builds_strictly_with_every_lesson_executed_and_the_api_reference(tmp_path):
-    out, seconds = _build(tmp_path)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site, built once for this module's tests (the build takes most of a minute)."""
+    out, seconds = _build(tmp_path_factory.mktemp("docs"))
     print(f"docs build: {seconds:.1f} s for {len(LESSONS)} lessons")
+    return out
+
+
+def test_docs_site_builds_strictly_with_every_lesson_executed_and_the_api_reference(site):
+    out = site
 
     for page in ["index.html", "cli.html", "worked-examples.html", "lessons/index.html", "api/index.html"]:
         assert (out / page).is_file(), page
@@ -82,3 +91,31 @@ def test_docs_site_builds_strictly_with_every_lesson_executed_and_the_api_refere
             assert images, f"{lesson.name} draws a figure but its page shows none"
             for src in images:
                 assert (page.parent / src).resolve().is_file(), f"{lesson.name}: {src} missing"
+
+
+def _links(page: Path) -> dict[str, str]:
+    """External links of a page: address -> the text linked."""
+    found = re.findall(r'<a class="reference external" href="([^"]+)"[^>]*>(.*?)</a>', page.read_text(), re.S)
+    return {href: html.unescape(re.sub(r"<[^>]+>", "", text)) for href, text in found}
+
+
+def test_numpy_and_scikit_learn_references_link_to_their_sites(site):
+    """Intersphinx, offline: the inventories in docs/_inventories turn references into links (issue 11)."""
+    generated = site / "api" / "generated"
+    # a signature's ``np.ndarray`` annotation links to NumPy's page for ndarray, and its
+    # ``np.random.Generator`` (defined in numpy.random._generator) to the public name's entry
+    data = _links(generated / "neuronkit.data.html")
+    ndarray = "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.html#numpy.ndarray"
+    assert data.get(ndarray) == "ndarray", sorted(data)
+    generator = "https://numpy.org/doc/stable/reference/random/generator.html#numpy.random.Generator"
+    assert data.get(generator) == "Generator", sorted(data)
+    # a docstring's :func:`sklearn.model_selection.train_test_split` (prepare_training's) links to its page
+    split = ("https://scikit-learn.org/stable/modules/generated/sklearn.model_selection.train_test_split.html"
+             "#sklearn.model_selection.train_test_split")
+    assert data.get(split) == "sklearn.model_selection.train_test_split()", sorted(data)
+    # NeuralClassifier's base class links to scikit-learn's page for ClassifierMixin
+    estimators = _links(generated / "neuronkit.estimators.html")
+    mixin = "https://scikit-learn.org/stable/modules/generated/sklearn.base.ClassifierMixin.html#sklearn.base.ClassifierMixin"
+    assert estimators.get(mixin) == "ClassifierMixin", sorted(estimators)
+    regressor = mixin.replace("ClassifierMixin", "RegressorMixin")
+    assert estimators.get(regressor) == "RegressorMixin", sorted(estimators)

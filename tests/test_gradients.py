@@ -16,7 +16,8 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, conv, ops
+from neuronkit.engine import PRIMITIVES, conv, ops, pool
+from neuronkit.engine import attention as attn
 from neuronkit.losses import LOSSES, get_loss
 
 _rng = np.random.default_rng(20240611)
@@ -61,6 +62,10 @@ Y_CLASS = np.array([0, 2, 1, 1, 0])
 GATHER_INDEX = np.array([[2], [0], [1], [2]])
 WHERE_MASK = np.array([[True, False, True], [False, False, True]])
 MASK = np.array([[True, False, True], [False, False, True], [True, True, False], [False, True, True]])
+EMBEDDING_IDS = np.array([[1, 3, 0, 3], [4, 1, 1, 2]])  # repeats (their gradients add up) and the padding id 0
+ZERO_ROW_0 = np.array([[0.0], [1.0], [1.0], [1.0], [1.0]])
+KEY_MASK = np.array([[True, True, False, True], [False, False, False, False], [True, False, True, True]])
+DROP_KEEP = (np.random.default_rng(5).random((3, 2, 4, 4)) >= 0.3) / 0.7
 
 
 def case(kind: str, name: str, fn, *inputs: np.ndarray, variant: str = ""):
@@ -182,6 +187,35 @@ CASES = [
          smooth(2, 3, 11), smooth(6, 1, 3), smooth(6), variant="stride, dilation, padding, groups"),
     case("primitive", "conv1d", lambda x, w: conv.conv1d(x, w, padding="same"), smooth(1, 2, 6), smooth(3, 2, 4),
          variant="same, even kernel"),
+    # ---------------------------------------------- pooling (engine/pool.py; no ties in max-pool inputs)
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 2), distinct(2, 2, 5, 5),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, 3, stride=2, padding=1), distinct(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "max_pool2d", lambda a: pool.max_pool2d(a, (2, 3), stride=(1, 2)), distinct(1, 2, 4, 7),
+         variant="overlapping (2, 3) windows"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 2), smooth(2, 2, 5, 4),
+         variant="2x2 stride 2 fast path, odd size"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, 3, stride=2, padding=1), smooth(2, 2, 6, 7),
+         variant="3x3 stride 2 padding 1"),
+    case("primitive", "avg_pool2d", lambda a: pool.avg_pool2d(a, (2, 3), stride=1, padding=(1, 0)),
+         smooth(1, 2, 4, 5), variant="overlapping, padded rows"),
+    case("composite", "max_pool1d", lambda a: pool.max_pool1d(a, 3, stride=2, padding=1), distinct(2, 3, 9)),
+    case("composite", "avg_pool1d", lambda a: pool.avg_pool1d(a, 2), smooth(2, 3, 7)),
+    # ------------------------------------------- text primitives (engine/attention.py)
+    case("primitive", "embedding", lambda w: attn.embedding(w, EMBEDDING_IDS), smooth(5, 3)),
+    case("primitive", "embedding", lambda w: attn.embedding(w * ZERO_ROW_0, EMBEDDING_IDS, padding_idx=0),
+         smooth(5, 3), variant="padding row (held at 0, as the layer keeps it)"),
+    case("primitive", "scaled_dot_product_attention", attn.scaled_dot_product_attention,
+         smooth(3, 2, 4, 5), smooth(3, 2, 4, 5), smooth(3, 2, 4, 3)),
+    case("primitive", "scaled_dot_product_attention", lambda q, k, v: attn.scaled_dot_product_attention(
+        q, k, v, KEY_MASK, causal=True), 2 * smooth(3, 2, 4, 5), 2 * smooth(3, 2, 4, 5), smooth(3, 2, 4, 3),
+        variant="padding mask (one sample all padding), causal"),
+    case("primitive", "scaled_dot_product_attention", lambda q, k, v: attn.scaled_dot_product_attention(
+        q, k, v, KEY_MASK, dropout_mask=DROP_KEEP), smooth(3, 2, 4, 5), smooth(3, 2, 4, 5), smooth(3, 2, 4, 3),
+        variant="dropout on the weights"),
+    case("primitive", "scaled_dot_product_attention", attn.scaled_dot_product_attention,
+         smooth(2, 1, 2, 3), smooth(2, 1, 5, 3), smooth(2, 1, 5, 4), variant="2 queries, 5 keys"),
 ]
 
 CASE_IDS = [c.id for c in CASES]

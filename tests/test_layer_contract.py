@@ -46,6 +46,17 @@ def trained_batchnorm() -> nk.BatchNorm:
     return layer
 
 
+def images(*shape: int) -> np.ndarray:
+    return _rng.standard_normal(shape).astype(np.float32)
+
+
+def trained_batchnorm2d() -> nk.BatchNorm2d:
+    """A BatchNorm2d whose running statistics are not the defaults (so eval and training differ)."""
+    layer = nk.BatchNorm2d(3, momentum=0.5, name="norm2d")
+    layer(images(6, 3, 4, 4) * 3.0 + 1.0)
+    return layer
+
+
 @dataclass
 class Row:
     factory: Callable[[], nk.Module]
@@ -69,6 +80,32 @@ TABLE: dict[str, Row] = {
     "Conv1d": Row(lambda: nk.Conv1d(2, 4, 3, padding="same", groups=2, activation="tanh", seed=5, name="conv"),
                   _rng.standard_normal((3, 2, 9)).astype(np.float32),
                   _rng.standard_normal((3, 9, 2)).astype(np.float32), "conv", False),
+    "MaxPool2d": Row(lambda: nk.MaxPool2d(3, stride=2, padding=1, name="pool"), images(3, 2, 7, 6),
+                     images(3, 7), "pool", False),
+    "AvgPool2d": Row(lambda: nk.AvgPool2d((2, 3), stride=(2, 1), name="avg"), images(3, 2, 5, 6),
+                     images(3, 2, 5, 2), "avg", False),
+    "MaxPool1d": Row(lambda: nk.MaxPool1d(2, name="pool1d"), images(3, 2, 7), images(3, 2, 7, 1), "pool1d", False),
+    "AvgPool1d": Row(lambda: nk.AvgPool1d(3, stride=1, padding=1, name="avg1d"), images(3, 2, 7), images(3),
+                     "avg1d", False),
+    "GlobalAvgPool2d": Row(lambda: nk.GlobalAvgPool2d(name="gap"), images(3, 2, 5, 4), images(3, 2), "gap", False),
+    "Flatten": Row(lambda: nk.Flatten(name="flat"), images(3, 2, 4, 5), images(5), "flat", False),
+    "Activation": Row(lambda: nk.Activation("prelu", name="act"), images(3, 2, 4), np.float32(1.0), "act", False),
+    "BatchNorm2d": Row(trained_batchnorm2d, images(4, 3, 5, 4), images(4, 2, 5, 4), "norm2d", True),
+    "Embedding": Row(lambda: nk.Embedding(11, 4, padding_idx=0, seed=4, name="emb"),
+                     _rng.integers(0, 11, size=(4, 6)), _rng.integers(0, 11, size=(2, 3, 4)), "emb", False),
+    "PositionalEmbedding": Row(lambda: nk.PositionalEmbedding(7, 4, seed=5, name="pos"),
+                               _rng.standard_normal((4, 6, 4)).astype(np.float32), batch(6, 5)[None], "pos", False),
+    "SequenceMeanPool": Row(lambda: nk.SequenceMeanPool(name="mean"),
+                            _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "mean", False),
+    "SequenceMaxPool": Row(lambda: nk.SequenceMaxPool(name="max"),
+                           _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "max", False),
+    "MultiHeadSelfAttention": Row(lambda: nk.MultiHeadSelfAttention(4, 2, dropout=0.2, seed=6, name="mhsa"),
+                                  _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 6)[None], "mhsa",
+                                  True),
+    "TransformerEncoderBlock": Row(lambda: nk.TransformerEncoderBlock(4, 2, 8, 0.1, "gelu", norm_first=True, seed=7,
+                                                                      name="block"),
+                                   _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
+                                   True),
 }
 
 

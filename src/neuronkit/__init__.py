@@ -18,7 +18,30 @@ from . import activations, errors, init, losses
 from ._version import __version__
 from .activations import get_activation
 from .engine import Function, GradcheckError, Parameter, Tensor, enable_grad, eval_mode, gradcheck, no_grad
-from .layers import BatchNorm, Conv1d, Conv2d, Dense, Dropout, LayerNorm, Module, Sequential, mlp
+from .layers import (
+    ARCHITECTURES,
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    LayerNorm,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    Sequential,
+    build,
+    mlp,
+    spec_of,
+)
+from .layers.attention import MultiHeadSelfAttention, TransformerEncoderBlock
+from .layers.embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -56,5 +79,9 @@ __all__ = [
     "BatchNorm", "Dense", "Dropout", "Explanation", "Function", "GradcheckError", "LayerNorm", "Module",
     "Neuron", "Parameter", "Sequential", "Tensor", "activations", "get_activation", "get_loss", "gradcheck",
     "init", "losses", "mlp", "no_grad", "enable_grad", "eval_mode", "errors", "__version__", *sorted(_LAZY),
+    "ARCHITECTURES", "build", "spec_of",
     "Conv1d", "Conv2d",
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]

@@ -638,6 +638,28 @@ def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np
     ``training_data`` (their JSON types). Anything wrong is a :class:`ModelFileError`
     naming the entry (or a ``KeyError`` for a missing one); :func:`load` adds the path.
     Both ``nk.load`` and the CLI's ``SavedEstimator`` read estimator files through this.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] * 5)
+    >>> clf = nk.NeuralClassifier((4,), learning_rate_init=0.1, tol=1e-2, random_state=0)
+    >>> clf = clf.fit(X, np.array(["no", "yes", "yes", "yes"] * 5))  # logical or
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     nk.save(clf, pathlib.Path(tmp) / "or.nkm")
+    ...     meta, arrays = read_model_file(pathlib.Path(tmp) / "or.nkm")
+    >>> parts = read_estimator_file(meta["kind"], meta, arrays)
+    >>> parts.kind, parts.classes.tolist(), parts.n_features_in, parts.scaler
+    ('classifier', ['no', 'yes'], 2, StandardScaler(fitted on 2 features))
+    >>> probabilities = parts.network(parts.scaler.transform(X[:4])).data  # the network sees scaled inputs
+    >>> [layer.name for layer in parts.network], parts.classes[probabilities.argmax(axis=1)].tolist()
+    (['hidden1', 'output'], ['no', 'yes', 'yes', 'yes'])
+    >>> read_estimator_file("classifier", {**meta, "n_features_in": 3}, arrays)
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.ModelFileError: its entry 'n_features_in' says 3 features, but its network takes 2 inputs
     """
     from .data.scalers import scaler_from_model_file
 

@@ -32,6 +32,8 @@ module             holds
 ``scalers``        :class:`StandardScaler`, :class:`MinMaxScaler`, :class:`IdentityScaler`,
                    the :data:`SCALERS` registry, :func:`get_scaler`
 ``batches``        :func:`batch_indices` (the one batch iterator), :func:`batches`
+``text``           :class:`Tokenizer`, :class:`TextDataset`, :func:`load_text_csv`,
+                   :func:`read_text_table`, :func:`load_text` (the ``topics`` corpus)
 =================  ==============================================================
 
 A new data format goes in a module of its own here (images, text, …),
@@ -60,6 +62,7 @@ from .sources import (
                       targets_for,
 )
 from .split import split_indices, train_test_split, train_val_test_split
+from .text import TEXT_DATASETS, TextDataset, Tokenizer, load_text, load_text_csv, read_text_table
 
 __all__ = [
     "DataError", "Dataset", "EvaluationData", "IdentityScaler", "MAX_AUTO_CLASSES", "MAX_CSV_BYTES", "MISSING_TOKENS",
@@ -67,4 +70,5 @@ __all__ = [
     "as_arrays", "batch_indices", "batches", "check_features", "check_training_data", "get_scaler", "load_csv",
     "load_data", "load_features_csv", "prepare_evaluation", "prepare_prediction", "prepare_training", "read_table",
     "split_indices", "targets_for", "train_test_split", "train_val_test_split",
+    "TEXT_DATASETS", "TextDataset", "Tokenizer", "load_text", "load_text_csv", "read_text_table",
 ]

@@ -50,12 +50,27 @@ def as_arrays(X: Any, y: Any = None, *, dtype: Any = np.float32) -> tuple[np.nda
 
 
 def is_label_array(y: np.ndarray) -> bool:
-    """True for class labels (integers, booleans, strings, objects), False for float targets."""
+    """True for class labels (integers, booleans, strings, objects), False for float targets.
+
+    >>> import numpy as np
+    >>> is_label_array(np.array([0, 2, 1])), is_label_array(np.array(["cat", "dog"])), is_label_array(np.array([True]))
+    (True, True, True)
+    >>> is_label_array(np.array([0.5, 1.0]))  # floats are regression targets, even when whole
+    False
+    """
     return y.dtype.kind in "biuUSO"
 
 
 def float_dtype(X: Any) -> type:
-    """float64 input stays float64 (a DataFrame whose columns all are, too); anything else becomes float32."""
+    """float64 input stays float64 (a DataFrame whose columns all are, too); anything else becomes float32.
+
+    >>> import numpy as np, pandas as pd
+    >>> [float_dtype(X).__name__ for X in (np.zeros(3), np.zeros(3, dtype=np.int64), [1.0, 2.0])]
+    ['float64', 'float32', 'float32']
+    >>> frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]})
+    >>> float_dtype(frame).__name__, float_dtype(frame[["a"]]).__name__  # every column float64, or not
+    ('float32', 'float64')
+    """
     dtype = getattr(X, "dtype", None)
     if dtype is None and hasattr(X, "dtypes") and hasattr(X, "iloc"):  # a DataFrame
         kinds = {np.dtype(d) if isinstance(d, np.dtype) else None for d in X.dtypes}
@@ -64,7 +79,17 @@ def float_dtype(X: Any) -> type:
 
 
 def take(original: Any, converted: np.ndarray, index: np.ndarray) -> Any:
-    """Rows ``index`` of ``original``: a pandas object stays one (``.iloc``), anything else comes from ``converted``."""
+    """Rows ``index`` of ``original``: a pandas object stays one (``.iloc``), anything else comes from ``converted``.
+
+    >>> import numpy as np, pandas as pd
+    >>> rows = np.array([2, 0])
+    >>> take([[1, 2], [3, 4], [5, 6]], np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), rows).tolist()
+    [[5.0, 6.0], [1.0, 2.0]]
+    >>> frame = pd.DataFrame({"a": [1, 3, 5]}, index=["x", "y", "z"])
+    >>> picked = take(frame, frame.to_numpy(), rows)
+    >>> type(picked).__name__, picked.index.tolist(), picked["a"].tolist()
+    ('DataFrame', ['z', 'x'], [5, 1])
+    """
     if hasattr(original, "iloc"):
         return original.iloc[index]
     return converted[index]

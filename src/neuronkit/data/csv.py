@@ -56,6 +56,18 @@ class Table:
     dataset: rows are then numbered from 1). ``sha256`` is the checksum of the
     file's bytes (of the data, for a dataset). ``notes`` are things the reader
     decided that a user should hear (a first line read as data).
+
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "pets.csv"
+    ...     _ = path.write_text("weight,kind\\n4.0,cat\\n\\n,dog\\n3.5,NA\\n")  # line 3 is blank
+    ...     table = read_table(path)
+    >>> table.n_rows, table.where.endswith("pets.csv"), table.is_text("kind"), table.is_text("weight")
+    (3, True, True, False)
+    >>> table.missing("weight").tolist(), table.missing("kind").tolist()
+    ([False, True, False], [False, False, True])
+    >>> table.line(1), table.lines_of([0, 2])  # rows 0-2 are on lines 2, 4 and 5 of the file
+    ('line 4', 'lines 2, 5')
     """
 
     name: str
@@ -368,7 +380,16 @@ def _check_header(header: list[str], path: Path, delimiter: str) -> None:
 # ----------------------------------------------------------------------------- columns as features and targets
 def column_index(header: Sequence[str], name: str, where: str, what: str = "target",
                  advice: str = "Pass target= one of these (default: the last column).") -> str:
-    """``name`` if the header has it, else a :class:`DataError` listing the columns and the closest name."""
+    """``name`` if the header has it, else a :class:`DataError` listing the columns and the closest name.
+
+    >>> column_index(["weight", "height", "kind"], "kind", "pets.csv")
+    'kind'
+    >>> column_index(["weight", "height", "kind"], "knd", "pets.csv")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: no column named 'knd' for the target; the columns are: 'weight',
+    'height', 'kind'. Did you mean 'kind'? Pass target= one of these (default: the last column).
+    """
     if name in header:
         return name
     close = difflib.get_close_matches(name, list(header), n=1)
@@ -378,7 +399,19 @@ def column_index(header: Sequence[str], name: str, where: str, what: str = "targ
 
 
 def check_no_missing(table: Table, names: Sequence[str], advice: str) -> None:
-    """A :class:`DataError` naming every column with missing values and their lines."""
+    """A :class:`DataError` naming every column with missing values and their lines.
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "height", "kind"],
+    ...               {"weight": np.array([4.0, np.nan, 3.5]), "height": np.array([25.0, 60.0, 23.0]),
+    ...                "kind": np.array(["cat", "dog", None], dtype=object)}, sha256="", lines=np.array([2, 3, 5]))
+    >>> check_no_missing(table, ["height"], "Fill them in.")  # none missing: nothing happens
+    >>> check_no_missing(table, ["weight", "height", "kind"], "Fill them in.")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: missing values in column 'weight' (line 3); column 'kind' (line 5).
+    Fill them in.
+    """
     problems = []
     for name in names:
         rows = np.flatnonzero(table.missing(name))
@@ -399,7 +432,24 @@ def _looks_like_decimal_comma(value: str) -> bool:
 
 
 def text_features_error(table: Table, names: Sequence[str]) -> DataError:
-    """The message for text in feature columns that nothing encodes."""
+    """The message for text in feature columns that nothing encodes.
+
+    It shows the first value that is not a number, and recognises a decimal comma:
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "height", "kind"],
+    ...               {"weight": np.array([4.0, np.nan, 3.5]), "height": np.array([25.0, 60.0, 23.0]),
+    ...                "kind": np.array(["cat", "dog", None], dtype=object)}, sha256="", lines=np.array([2, 3, 5]))
+    >>> print(text_features_error(table, ["kind"]))
+    pets.csv: feature column 'kind' (line 2 has 'cat') is not numeric; features must be numbers. Encode text as
+    numbers (one 0/1 column per category: --categorical onehot on the command line), drop the column, or pass
+    target=COLUMN if it is the label column.
+    >>> prices = Table("prices.csv", ["price"], {"price": np.array(["1,5", "2,0"], dtype=object)}, sha256="",
+    ...                lines=np.array([2, 3]))
+    >>> print(text_features_error(prices, ["price"]))
+    prices.csv: feature column 'price' (line 2 has '1,5') is not numeric; features must be numbers. It looks like
+    a decimal comma: write the numbers with a '.' (1.5, not 1,5).
+    """
     problems, decimal_comma = [], False
     for name in names:
         column = table.columns[name]
@@ -418,13 +468,40 @@ def text_features_error(table: Table, names: Sequence[str]) -> DataError:
 
 
 def as_float32(table: Table, name: str, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """float64 values of a column as float32, refusing a value beyond float32's range (with its line)."""
+    """float64 values of a column as float32, refusing a value beyond float32's range (with its line).
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "height", "kind"],
+    ...               {"weight": np.array([4.0, np.nan, 3.5]), "height": np.array([25.0, 60.0, 23.0]),
+    ...                "kind": np.array(["cat", "dog", None], dtype=object)}, sha256="", lines=np.array([2, 3, 5]))
+    >>> as_float32(table, "height", table.columns["height"])
+    array([25., 60., 23.], dtype=float32)
+    >>> as_float32(table, "height", np.array([25.0, 1e39, 23.0]))
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: column 'height' has 1e+39 on line 3, beyond the largest number a
+    feature can hold (±3.4e+38, float32); rescale the column (other units, or a logarithm) or delete the row.
+    """
     check_float32_range(table, name, values, rows)
     return values.astype(np.float32)
 
 
 def check_float32_range(table: Table, name: str, values: np.ndarray, rows: np.ndarray | None = None) -> None:
-    """Refuse a value beyond float32's range, naming the file, column and line."""
+    """Refuse a value beyond float32's range, naming the file, column and line.
+
+    ``rows`` maps the positions in ``values`` to the table's rows (default: the same).
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "height", "kind"],
+    ...               {"weight": np.array([4.0, np.nan, 3.5]), "height": np.array([25.0, 60.0, 23.0]),
+    ...                "kind": np.array(["cat", "dog", None], dtype=object)}, sha256="", lines=np.array([2, 3, 5]))
+    >>> check_float32_range(table, "height", np.array([3.4e38, -3.4e38]))  # within range: nothing happens
+    >>> check_float32_range(table, "height", np.array([1.0, -1e39]), rows=np.array([1, 2]))
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: column 'height' has -1e+39 on line 5, beyond the largest number a
+    feature can hold (±3.4e+38, float32); rescale the column (other units, or a logarithm) or delete the row.
+    """
     with np.errstate(invalid="ignore"):
         big = np.flatnonzero(np.abs(values) > FLOAT32_MAX)
     if big.size:
@@ -436,7 +513,19 @@ def check_float32_range(table: Table, name: str, values: np.ndarray, rows: np.nd
 
 
 def numeric_features(table: Table, names: Sequence[str]) -> np.ndarray:
-    """The named columns as float32 features (n_rows, len(names)): numbers only, none missing."""
+    """The named columns as float32 features (n_rows, len(names)): numbers only, none missing.
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "height", "kind"],
+    ...               {"weight": np.array([4.0, np.nan, 3.5]), "height": np.array([25.0, 60.0, 23.0]),
+    ...                "kind": np.array(["cat", "dog", None], dtype=object)}, sha256="", lines=np.array([2, 3, 5]))
+    >>> numeric_features(table, ["height"]).tolist()
+    [[25.0], [60.0], [23.0]]
+    >>> numeric_features(table, ["height", "weight"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: missing values in column 'weight' (line 3). Fill them in or delete ...
+    """
     text = [name for name in names if table.is_text(name)]
     if text:
         raise text_features_error(table, text)
@@ -452,7 +541,16 @@ def _whole(numbers: np.ndarray) -> bool:
 
 def is_continuous(numbers: np.ndarray) -> bool:
     """Numbers that are measurements, not labels: some are not whole, and there are more than
-    :data:`MAX_AUTO_CLASSES` distinct values or no value repeats."""
+    :data:`MAX_AUTO_CLASSES` distinct values or no value repeats.
+
+    >>> import numpy as np
+    >>> is_continuous(np.array([0.0, 1.0, 2.0, 1.0]))  # whole numbers: labels
+    False
+    >>> is_continuous(np.array([0.5, 0.5, 1.0]))  # few values, repeated: labels
+    False
+    >>> is_continuous(np.array([1.5, 2.25, 3.0])), is_continuous(np.linspace(0, 1, 21))  # none repeats; > 20 values
+    (True, True)
+    """
     distinct = len(np.unique(numbers))
     return not _whole(numbers) and (distinct > MAX_AUTO_CLASSES or distinct == len(numbers) > 1)
 
@@ -467,6 +565,28 @@ def encode_target(table: Table, name: str, task: Task | None = None, *, flag: st
     labels, text for regression and continuous numbers for classification are
     refused. ``flag`` is how messages name the task option (``--task`` on the
     command line).
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "legs", "kind"],
+    ...               {"weight": np.array([4.0, 30.5, 3.5]), "legs": np.array([4.0, 4.0, 2.0]),
+    ...                "kind": np.array(["cat", "dog", "bird"], dtype=object)}, sha256="", lines=np.array([2, 3, 4]))
+    >>> y, classes, task, note = encode_target(table, "kind")  # text: classes, sorted
+    >>> y.tolist(), classes, task, note
+    ([1, 2, 0], ['bird', 'cat', 'dog'], 'classification', None)
+    >>> y, classes, task, note = encode_target(table, "legs")  # few whole numbers: classes, and a note
+    >>> y.tolist(), classes, task
+    ([1, 1, 0], [2, 4], 'classification')
+    >>> note
+    "target 'legs' holds 2 distinct whole numbers, so they are taken as classes; pass task=regression to predict
+    them as numbers."
+    >>> y, classes, task, note = encode_target(table, "weight")  # other numbers: a regression target
+    >>> y, classes, task
+    (array([ 4. , 30.5,  3.5], dtype=float32), None, 'regression')
+    >>> encode_target(table, "weight", "classification")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: task=classification needs class labels, but the target 'weight' is
+    continuous (3 distinct values, e.g. 30.5 on line 3); use task=regression, or bin the values into classes first.
     """
     if task is not None:
         check_choice(task, "task", (*TASKS, None))
@@ -614,6 +734,20 @@ def choose_features(table: Table, wanted: list[str] | None, n_features: int | No
     A table that has none of the names but exactly as many columns (besides
     ``exclude``, the target) is taken in file order, and a note says so: a file
     without a header always, one with other names only if ``by_position``.
+
+    >>> import numpy as np
+    >>> table = Table("pets.csv", ["weight", "legs", "kind"],
+    ...               {"weight": np.array([4.0, 30.5, 3.5]), "legs": np.array([4.0, 4.0, 2.0]),
+    ...                "kind": np.array(["cat", "dog", "bird"], dtype=object)}, sha256="", lines=np.array([2, 3, 4]))
+    >>> choose_features(table, ["legs", "weight"], None)  # by name, in the model's order
+    (['legs', 'weight'], ["pets.csv: columns not used by the model, ignored: 'kind'."])
+    >>> choose_features(table, None, 2, exclude=["kind"])  # no names: file order, the count checked
+    (['weight', 'legs'], [])
+    >>> choose_features(table, ["legs", "age"], None)
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: pets.csv: the model needs the feature columns 'legs', 'age'; it lacks 'age' (its
+    columns: 'weight', 'legs', 'kind'). Rename the header to match, or give exactly 2 columns in the training order.
     """
     header = [name for name in table.header if name not in exclude]
     if wanted is not None:

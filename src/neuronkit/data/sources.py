@@ -68,7 +68,19 @@ def _csv_path(spec: str | os.PathLike[str]) -> Path:
 
 
 def dataset_checksum(dataset: Dataset) -> str:
-    """sha256 of a dataset's features (float32) and targets: the same data gives the same checksum."""
+    """sha256 of a dataset's features (float32) and targets: the same data gives the same checksum.
+
+    A model records it with its held-out split, so scoring can tell the same data from other data.
+
+    >>> import dataclasses
+    >>> moons = load_data("moons")
+    >>> checksum = dataset_checksum(moons)
+    >>> len(checksum), checksum == dataset_checksum(load_data("moons"))
+    (64, True)
+    >>> moved = dataclasses.replace(moons, X=moons.X + 1)  # one change in the features ...
+    >>> dataset_checksum(moved) == checksum                # ... and the checksum differs
+    False
+    """
     digest = hashlib.sha256()
     digest.update(json.dumps([list(dataset.X.shape), dataset.task]).encode())
     digest.update(np.ascontiguousarray(dataset.X, dtype=np.float32).tobytes())
@@ -77,7 +89,17 @@ def dataset_checksum(dataset: Dataset) -> str:
 
 
 def table_from_dataset(dataset: Dataset) -> Table:
-    """A dataset as a :class:`~neuronkit.data.csv.Table`: its features by name and its target column."""
+    """A dataset as a :class:`~neuronkit.data.csv.Table`: its features by name and its target column.
+
+    Numeric columns are float64 and text labels are ``str``, as if read from a CSV file; rows are
+    numbered from 1 (``row 1``), and ``sha256`` is :func:`dataset_checksum`.
+
+    >>> table = table_from_dataset(load_data("iris"))
+    >>> table.header[-1], table.n_rows, table.kind, table.line(0)
+    ('species', 150, 'dataset', 'row 1')
+    >>> table.columns["species"][[0, 50, 100]].tolist(), table.columns["petal width (cm)"].dtype
+    (['setosa', 'versicolor', 'virginica'], dtype('float64'))
+    """
     names = list(dataset.feature_names or [])
     columns = {name: dataset.X[:, j].astype(np.float64) for j, name in enumerate(names)}
     target = dataset.target_name if dataset.target_name not in columns else f"{dataset.target_name} (target)"
@@ -91,7 +113,23 @@ def table_from_dataset(dataset: Dataset) -> Table:
 def load_table(spec: Any, *, target: str | None = None, max_bytes: int | None = None,
                text_columns: Any = ()) -> tuple[Table, str | None, Task | None]:
     """``(table, target, task)``: a dataset (its own target and task) or a CSV file (``target`` if given,
-    checked against the header; the task undecided)."""
+    checked against the header; the task undecided).
+
+    >>> import pathlib, tempfile
+    >>> table, target, task = load_table("iris")
+    >>> table.n_rows, target, task
+    (150, 'species', 'classification')
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "pets.csv"
+    ...     _ = path.write_text("weight,kind\\n4.0,cat\\n30.5,dog\\n")
+    ...     table, target, task = load_table(path, target="kind")
+    ...     load_table(path, target="knd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: ...pets.csv: no column named 'knd' for the target; ... Did you mean 'kind'? ...
+    >>> table.header, target, task
+    (['weight', 'kind'], 'kind', None)
+    """
     if not isinstance(spec, (str, os.PathLike)):
         raise ParameterTypeError(must_be("data", "a dataset name or the path of a CSV file", spec))
     if _is_dataset_name(spec):
@@ -133,8 +171,19 @@ def prepare_training(spec: Any, *, target: str | None = None, task: Task | None 
     """Read ``spec``, decide the task, split off the test rows (stratified for classes; every class on
     both sides) and fit the preprocessing on the training rows.
 
-    A class missing from the training rows, or from the test rows although it
-    has two or more rows, is refused with the counts and what to do.
+    The test rows of each class are drawn in proportion, as
+    :func:`sklearn.model_selection.train_test_split` does with ``stratify=y``. A
+    class missing from the training rows, or from the test rows although it has
+    two or more rows, is refused with the counts and what to do.
+
+    >>> import numpy as np
+    >>> data = prepare_training("iris", test_size=0.2, seed=0)
+    >>> data.X_train.shape, data.X_test.shape, data.task, data.n_classes
+    ((120, 4), (30, 4), 'classification', 3)
+    >>> sorted(np.unique(data.y_test, return_counts=True)[1].tolist())  # stratified: 10 of each species
+    [10, 10, 10]
+    >>> data.record["target"], data.record["split"]["n_test"], data.record["split"]["sha256"][:12]
+    ('species', 30, 'a30dee1f7704')
     """
     table, target, dataset_task = load_table(spec, target=target, max_bytes=max_bytes)
     target = target or table.header[-1]
@@ -330,6 +379,20 @@ def prepare_evaluation(model: Any, spec: Any, *, training_data: Any = None, targ
 
     training_data : the model's ``training_data_`` record (None: none kept; every row is used and the
         rows text says so). all_rows : use every row even when the held-out rows are known.
+
+    A model trained on iris scores on the 30 rows it held out, found again from its record:
+
+    >>> import neuronkit as nk
+    >>> data = prepare_training("iris", seed=0)
+    >>> clf = nk.NeuralClassifier((8,), learning_rate_init=0.05, tol=1e-3, random_state=0)
+    >>> clf = clf.fit(data.X_train, data.y_train)
+    >>> rows = prepare_evaluation(clf, "iris", training_data=data.record)
+    >>> rows.X.shape, rows.rows[:38]
+    ((30, 4), 'the 30 held-out test rows of iris (the')
+    >>> sorted(rows.X.tolist()) == sorted(data.X_test.tolist())
+    True
+    >>> prepare_evaluation(clf, "iris", training_data=data.record, all_rows=True).X.shape
+    (150, 4)
     """
     where = str(model_path)
     view = _ModelView.of(model, training_data, where)
@@ -389,7 +452,27 @@ def prepare_prediction(model: Any, path: Any, *, training_data: Any = None, unkn
                        max_bytes: int | None = None, model_path: Any = "the model",
                        ) -> tuple[np.ndarray, list[str]]:
     """The features of a CSV file for ``model``: ``(X, notes)``, columns matched by the names the model keeps
-    and preprocessed by its recorded recipe (categories, imputation)."""
+    and preprocessed by its recorded recipe (categories, imputation).
+
+    The columns may come in any order, and others (here ``id``) are left out, with a note:
+
+    >>> import pathlib, tempfile
+    >>> import neuronkit as nk
+    >>> data = prepare_training("iris", seed=0)
+    >>> clf = nk.NeuralClassifier((8,), learning_rate_init=0.05, tol=1e-3, random_state=0)
+    >>> clf = clf.fit(data.X_train, data.y_train)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "new.csv"
+    ...     _ = path.write_text("id,petal width (cm),petal length (cm),sepal width (cm),sepal length (cm)\\n"
+    ...                         "a,0.2,1.4,3.5,5.1\\nb,2.3,5.9,3.0,6.8\\n")
+    ...     X, notes = prepare_prediction(clf, path, training_data=data.record)
+    >>> X.dtype, X.astype(float).round(1).tolist()  # the model's order: sepal length, width, petal length, width
+    (dtype('float32'), [[5.1, 3.5, 1.4, 0.2], [6.8, 3.0, 5.9, 2.3]])
+    >>> notes[0].endswith("columns not used by the model, ignored: 'id'.")
+    True
+    >>> clf.predict(X).tolist()
+    ['setosa', 'virginica']
+    """
     view = _ModelView.of(model, training_data, str(model_path))
     text = view.recipe.categories if view.recipe is not None else ()
     table = read_table(_csv_path(path), max_bytes=max_bytes, text_columns=list(text))
@@ -400,7 +483,17 @@ def prepare_prediction(model: Any, path: Any, *, training_data: Any = None, unkn
 # ----------------------------------------------------------------------------- older helpers
 def targets_for(model: Any, dataset: Dataset) -> np.ndarray:
     """The dataset's targets in the model's terms: labels for a classifier estimator (each one the model
-    knows), class indices or values otherwise."""
+    knows), class indices or values otherwise.
+
+    >>> import neuronkit as nk
+    >>> iris = load_data("iris")
+    >>> clf = nk.NeuralClassifier((4,), max_iter=400, learning_rate_init=0.05, tol=1e-3, random_state=0)
+    >>> clf = clf.fit(iris.X, iris.targets())
+    >>> targets_for(clf, iris)[[0, 50, 100]].tolist()                  # labels, as clf.classes_
+    ['setosa', 'versicolor', 'virginica']
+    >>> targets_for(nk.mlp([4, 3], seed=0), iris)[[0, 50, 100]].tolist()  # a bare network: class indices
+    [0, 1, 2]
+    """
     classes = getattr(model, "classes_", None)
     if dataset.task != "classification" or classes is None or dataset.classes is None:
         return dataset.y
@@ -418,7 +511,16 @@ def targets_for(model: Any, dataset: Dataset) -> np.ndarray:
 
 
 def check_features(model: Any, model_path: Any, dataset: Dataset, doing: str) -> None:
-    """The dataset has as many feature columns as the model takes (else a message saying what to do)."""
+    """The dataset has as many feature columns as the model takes (else a message saying what to do).
+
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([4, 3], seed=0)  # takes 4 features
+    >>> check_features(net, "net.nkm", load_data("iris"), "score")  # 4: fine
+    >>> check_features(net, "net.nkm", load_data("moons"), "score")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.DataError: moons has 2 features but the model net.nkm takes 4; score it on the kind of data ...
+    """
     n_in = getattr(model, "n_features_in_", None) or getattr(getattr(model, "network_", model), "in_features", None)
     if n_in is not None and dataset.X.shape[1] != n_in:
         raise DataError(f"{dataset.name} has {dataset.X.shape[1]} features but the model {model_path} takes {n_in}; "

@@ -4,7 +4,7 @@ Imports nothing from the rest of neuronkit but :mod:`neuronkit.errors`; everythi
 Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per thread and task.
 """
 
-from . import conv
+from . import attention, conv, pool
 from . import tensor as ops
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
@@ -38,4 +38,13 @@ __all__ = [
     "concatenate", "conv", "enable_grad", "eval_mode", "gradcheck", "is_eval_forced", "is_grad_enabled", "log_softmax",
     "logsumexp", "maximum", "minimum", "no_grad", "ops", "softmax", "softmax_cross_entropy", "stack",
     "unbroadcast", "where",
+    "pool",
 ]
+
+PRIMITIVES.update({"max_pool2d": pool.max_pool2d, "avg_pool2d": pool.avg_pool2d})
+
+# primitives in their own files (imported here, not at the bottom of tensor.py: that would be a cycle)
+PRIMITIVES.update({
+    "embedding": attention.embedding,
+    "scaled_dot_product_attention": attention.scaled_dot_product_attention,
+})

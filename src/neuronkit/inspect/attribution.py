@@ -113,7 +113,31 @@ class Attribution(np.ndarray):
 
 @dataclass
 class Objective:
-    """The scalar fᵢ of sample i that a method explains, and its input gradient, in chunks."""
+    """The scalar fᵢ of sample i that a method explains, and its input gradient, in chunks.
+
+    fᵢ is the potential z (``potential=True``) or the output f(z) of one neuron of the layer at
+    ``position``: the neuron ``column``, or, when ``column`` is None, the one ``target[i]`` names
+    (an output neuron per sample: its class). :func:`attribute` builds it; an attribution method
+    (see :func:`register_attribution`) receives it and calls :meth:`value` and :meth:`gradient` on
+    rows of X, shape (n, n_features), getting float64 arrays of shape (n,) and (n, n_features).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    >>> net = nk.Sequential(nk.Dense(2, 3, activation="relu", seed=0), nk.Dense(3, 2, activation="softmax", seed=1))
+    >>> logit = Objective(InspectedModel(net), position=1, column=None, potential=True)
+    >>> f = logit.value(X, target=np.array([0, 1]))  # sample 0's logit of class 0, sample 1's of class 1
+    >>> bool(np.allclose(f, [net.logits(X).data[0, 0], net.logits(X).data[1, 1]]))
+    True
+
+    For a linear neuron f(x) = w·x + b the gradient is w in every row:
+
+    >>> line = nk.Sequential(nk.Dense(2, 1, activation="identity"))
+    >>> line["output"].weight.data[:] = [[2.0, -1.0]]
+    >>> line["output"].bias.data[:] = [0.5]
+    >>> f, grad = Objective(InspectedModel(line), position=0, column=0, potential=True).gradient(X, None)
+    >>> f.tolist(), grad.tolist()
+    ([0.5, -2.0], [[2.0, -1.0], [2.0, -1.0]])
+    """
 
     model: InspectedModel
     position: int          # index of the layer holding the neuron(s)

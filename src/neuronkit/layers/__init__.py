@@ -10,9 +10,17 @@ One file per family of layers:
 ``dense.py``        :class:`Dense`, and its neurons (:class:`NeuronList`,
                     :class:`NeuronView`)
 ``dropout.py``      :class:`Dropout`
-``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`
+``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`, :class:`BatchNorm2d`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
+``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
+                    :func:`parse_spec`, :data:`ARCHITECTURES`
 ``conv.py``         :class:`Conv2d`, :class:`Conv1d`
+``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
+                    :class:`MaxPool1d`, :class:`AvgPool1d`
+``shape.py``        :class:`Flatten`, :class:`Activation`
+``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
+                    :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
+``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -26,6 +34,7 @@ fails until you do). Re-export it below.
 """
 
 from ..engine import Parameter
+from .attention import MultiHeadSelfAttention, TransformerEncoderBlock
 from .base import (
     LAYERS,
     AttributeNotFoundError,
@@ -35,19 +44,24 @@ from .base import (
     layer_input,
     register_layer,
 )
+from .conv import Conv1d, Conv2d
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
-from .norm import BatchNorm, LayerNorm
+from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
+from .norm import BatchNorm, BatchNorm2d, LayerNorm
+from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
-
-# isort: split
-# the layer families of issue 12 register after the first ones (messages list the layer types in that order)
-from .conv import Conv1d, Conv2d
+from .shape import Activation, Flatten
+from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 __all__ = [
     "LAYERS", "AttributeNotFoundError", "BatchNorm", "Dense", "Dropout", "LayerNorm", "Module", "NeuronList",
     "NeuronView", "Parameter", "Sequential", "Summary", "layer_expected_arrays", "layer_from_config", "layer_input",
     "mlp",
     "register_layer",
+    "ARCHITECTURES", "build", "parse_spec", "spec_of",
     "Conv1d", "Conv2d",
+    "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
+    "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]

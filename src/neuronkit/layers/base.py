@@ -22,7 +22,24 @@ registered type):
   without drawing initial weights: a model file is checked against its declared
   structure before anything of the declared size is allocated;
 - inputs are checked by :func:`layer_input`: a wrong shape is a
-  :class:`~neuronkit.errors.ShapeError` that names the layer and both shapes.
+  :class:`~neuronkit.errors.ShapeError` that names the layer and both shapes;
+- ``output_shape(in_shape)`` gives the per-sample output shape (no batch axis)
+  for a per-sample input shape, or a ShapeError naming the layer and the shape
+  when the input does not fit (the default: the shape unchanged). This is what
+  :func:`neuronkit.build` infers ``in_features``/``in_channels`` from.
+
+Class attributes a layer may set:
+
+- ``name_prefix``: what :class:`~neuronkit.Sequential` names an unnamed layer of
+  this type with, plus a counter per prefix (``conv1``, ``pool1``, ``dropout1``);
+  default the lower-cased class name (Dense layers are ``hidden1``… and
+  ``output`` whatever their prefix). A subclass inherits a prefix its parent sets
+  explicitly, and otherwise gets its own lower-cased class name;
+- ``input_kind``: ``"float"`` (the default) or ``"ids"`` (integer token ids, as
+  :class:`Embedding` takes): what the training functions convert ``X`` to;
+- ``takes_mask``: True for a layer whose ``forward(x, mask=None)`` and
+  ``infer(x, mask=None)`` take the padding mask (a bool array (N, L), True where
+  a real token is); :class:`~neuronkit.Sequential` passes ``mask=`` to those only.
 
 A new layer: a file in this package, ``@register_layer`` on the class,
 ``config()`` (and ``from_config`` if the constructor arguments are not the
@@ -46,8 +63,8 @@ from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError,
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_options, must_be
 
-__all__ = ["LAYERS", "ArraySpec", "AttributeNotFoundError", "Module", "check_name", "label", "layer_expected_arrays",
-           "layer_from_config", "layer_input", "register_layer"]
+__all__ = ["LAYERS", "ArraySpec", "AttributeNotFoundError", "Module", "check_in_shape", "check_name", "describe_shape",
+           "label", "layer_expected_arrays", "layer_from_config", "layer_input", "register_layer"]
 
 #: what a layer states about each array it holds: (shape, dtype)
 ArraySpec = tuple[tuple[int, ...], np.dtype]
@@ -82,6 +99,40 @@ def check_name(name: Any, owner: str) -> str | None:
     if name is not None and not isinstance(name, str):
         raise ParameterTypeError(must_be("name", "a string or None", name, owner))
     return name
+
+
+def check_in_shape(in_shape: Any, layer: Module | str) -> tuple[int, ...]:
+    """A per-sample shape given to ``output_shape``: a tuple of positive ints (no batch axis).
+
+    Examples
+    --------
+    >>> from neuronkit.layers.base import check_in_shape
+    >>> check_in_shape([1, 28, 28], "Conv2d")
+    (1, 28, 28)
+    >>> try:
+    ...     check_in_shape((0, 3), "Conv2d")
+    ... except ValueError as error:
+    ...     print(str(error)[-36:])
+    without the batch axis); got (0, 3)
+    """
+    owner = layer if isinstance(layer, str) else f"layer {label(layer)!r}"
+    rule = "a tuple of positive ints (one sample's shape, without the batch axis)"
+    if not isinstance(in_shape, (tuple, list)) or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in in_shape):
+        raise ParameterTypeError(must_be("in_shape", rule, in_shape, owner))
+    if not all(n >= 1 for n in in_shape):
+        raise ParameterError(must_be("in_shape", rule, tuple(in_shape), owner))
+    return tuple(int(n) for n in in_shape)
+
+
+def describe_shape(shape: tuple[int, ...]) -> str:
+    """A per-sample shape as messages show it: ``(32, 7, 7) = 1568 values`` (or ``(800,)``).
+
+    >>> from neuronkit.layers.base import describe_shape
+    >>> describe_shape((32, 7, 7)), describe_shape((800,))
+    ('(32, 7, 7) = 1568 values', '(800,)')
+    """
+    return f"{shape} = {int(np.prod(shape))} values" if len(shape) != 1 else str(shape)
 
 
 def register_layer(cls: type[Module]) -> type[Module]:
@@ -207,12 +258,42 @@ class Module:
     buffers: tuple[str, ...] = ()
     training: bool = True
     name: str | None = None
+    #: Sequential names unnamed layers of this type ``{name_prefix}{counter}``; default: the class name, lower-cased
+    name_prefix: str = "module"
+    #: what the first layer takes as X: "float" arrays, or integer token "ids"
+    input_kind: str = "float"
+    #: does ``forward``/``infer`` take ``mask=`` (a padding mask)?
+    takes_mask: bool = False
+    _auto_prefix: bool = True  # is name_prefix the default (the lower-cased class name), not set by the class?
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name_prefix" in vars(cls):
+            cls._auto_prefix = False  # set by the class: its subclasses inherit it
+        elif cls._auto_prefix:
+            cls.name_prefix = cls.__name__.lower()
 
     def __call__(self, x: Any) -> Tensor:
         return self.forward(x)
 
     def forward(self, x: Any) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} defines no forward(x); a layer must")
+
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample output shape for a per-sample input shape (no batch axis).
+
+        A layer whose input does not fit raises a :class:`~neuronkit.errors.ShapeError`
+        naming the layer and the shape. The default keeps the shape (element-wise layers).
+
+        Examples
+        --------
+        >>> import neuronkit as nk
+        >>> nk.Dropout(0.5).output_shape((3, 4))
+        (3, 4)
+        >>> nk.Dense(4, 2, seed=0).output_shape((4,))
+        (2,)
+        """
+        return check_in_shape(in_shape, self)
 
     def infer(self, x: Any) -> np.ndarray:
         """The outputs for ``x`` as an array, recording no graph: the prediction path.

@@ -30,7 +30,17 @@ from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeE
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..neuron import Explanation, explain_neuron
 from ..validation import check_array, check_bool, check_int, check_number, check_options, must_be
-from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+from .base import (
+    ArraySpec,
+    Module,
+    check_in_shape,
+    check_name,
+    constructor_options,
+    describe_shape,
+    label,
+    layer_input,
+    register_layer,
+)
 
 __all__ = ["Dense", "NeuronList", "NeuronView"]
 
@@ -109,6 +119,31 @@ class Dense(Module):
 
     def forward(self, x: Any) -> Tensor:
         return self.activation(self.potential(x))
+
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """``(out_features,)`` for an input of ``(in_features,)`` per sample; else a ShapeError saying what fits.
+
+        >>> import neuronkit as nk
+        >>> nk.Dense(1568, 10, seed=0).output_shape((1568,))
+        (10,)
+        >>> try:
+        ...     nk.Dense(800, 10, seed=0, name="hidden1").output_shape((32, 7, 7))
+        ... except ValueError as error:
+        ...     print(error)
+        layer 'hidden1' takes 800 inputs; the layer before it gives (32, 7, 7) = 1568 values: \
+use flatten, then dense(..., in_features=1568), or let the spec infer it
+        """
+        shape = check_in_shape(in_shape, self)
+        size = int(np.prod(shape))
+        if shape == (self.in_features,):
+            return (self.out_features,)
+        if size != self.in_features:
+            fix = f"dense(..., in_features={size}), or let the spec infer it"
+            fix = "use " + fix if len(shape) == 1 else "use flatten, then " + fix
+            raise ShapeError(f"layer {label(self)!r} takes {self.in_features} inputs; the layer before it gives "
+                             f"{describe_shape(shape)}: {fix}")
+        raise ShapeError(f"layer {label(self)!r} takes {self.in_features} inputs, one vector per sample; the layer "
+                         f"before it gives {describe_shape(shape)}: flatten it first (a flatten layer)")
 
     def infer(self, x: Any) -> np.ndarray:
         W = self.weight.data

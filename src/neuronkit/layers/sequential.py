@@ -29,7 +29,16 @@ from ..engine import Tensor, is_grad_enabled, no_grad
 from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from ..init import make_rng
 from ..validation import check_bool, check_int, check_number, must_be
-from .base import LAYERS, ArraySpec, Module, check_name, layer_expected_arrays, layer_from_config, register_layer
+from .base import (
+    LAYERS,
+    ArraySpec,
+    Module,
+    check_in_shape,
+    check_name,
+    layer_expected_arrays,
+    layer_from_config,
+    register_layer,
+)
 from .dense import Dense
 from .dropout import Dropout
 from .norm import BatchNorm
@@ -72,8 +81,9 @@ class Sequential(Module):
 
     Names: a layer's own ``name=`` if given; otherwise Dense layers are
     ``hidden1``, ``hidden2``, … and the last Dense is ``output``; other layers
-    are ``dropout1``, ``batchnorm1``, … Layers may also be given as
-    ``(name, layer)`` pairs, or as one list. ``net["hidden1"]`` and ``net[0]`` both work.
+    are named by their type's ``name_prefix``: ``dropout1``, ``batchnorm1``,
+    ``conv1``, … Layers may also be given as ``(name, layer)`` pairs, or as one
+    list. ``net["hidden1"]`` and ``net[0]`` both work.
 
     Examples
     --------
@@ -165,26 +175,77 @@ class Sequential(Module):
         return self.layers.items()
 
     # ---- compute
-    def forward(self, x: Any) -> Tensor:
+    def __call__(self, x: Any, *, mask: Any = None) -> Tensor:
+        return self.forward(x, mask=mask)
+
+    def forward(self, x: Any, *, mask: Any = None) -> Tensor:
+        """The outputs for ``x``; ``mask`` (N, L) bool, True at real tokens, goes to the layers that take one.
+
+        Without ``mask``, a network whose first layer is an Embedding with a ``padding_idx``
+        masks the positions holding that id (``ids != padding_idx``).
+        """
         if not is_grad_enabled():  # nothing to record: the layers' array path, same values (batch 1: 29 → 24 µs)
-            return Tensor(self.infer(x))
+            return Tensor(self.infer(x, mask=mask))
+        mask = self._padding_mask(x, mask)
         for layer in self.layers.values():
-            x = layer(x)
+            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         return x
 
-    def infer(self, x: Any) -> np.ndarray:
+    def infer(self, x: Any, *, mask: Any = None) -> np.ndarray:
         with no_grad():
+            mask = self._padding_mask(x, mask)
             for layer in self.layers.values():
-                x = layer.infer(x)
+                if mask is not None and getattr(layer, "takes_mask", False):
+                    x = layer.infer(x, mask=mask)  # type: ignore[call-arg]
+                else:
+                    x = layer.infer(x)
         return x
 
-    def logits(self, x: Any) -> Tensor:
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample output shape: each layer's ``output_shape`` in turn.
+
+        The first layer that does not fit raises a ShapeError naming it and the shape it gets.
+
+        >>> import neuronkit as nk
+        >>> net = nk.mlp([4, 8, 3], seed=0)
+        >>> net.output_shape((4,))
+        (3,)
+        >>> try:
+        ...     net.output_shape((5,))
+        ... except ValueError as error:
+        ...     print(str(error)[:62])
+        layer 'hidden1' takes 4 inputs; the layer before it gives (5,)
+        """
+        shape = check_in_shape(in_shape, "Sequential.output_shape")
+        for layer in self.layers.values():
+            shape = layer.output_shape(shape)
+        return shape
+
+    def logits(self, x: Any, *, mask: Any = None) -> Tensor:
         """The output before the last layer's activation (what fused losses take)."""
+        mask = self._padding_mask(x, mask)
         layers = list(self.layers.values())
         for layer in layers[:-1]:
-            x = layer(x)
+            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         last = layers[-1]
         return last.potential(x) if isinstance(last, Dense) else last(x)
+
+    def _padding_mask(self, x: Any, mask: Any) -> Any:
+        """The mask to pass on: ``mask`` as given, else ``ids != padding_idx`` after an Embedding with one."""
+        if mask is not None:
+            if not any(getattr(layer, "takes_mask", False) for layer in self.layers.values()):
+                raise ParameterError("mask= was given, but no layer of this network takes a padding mask (those "
+                                     "that do: SequenceMeanPool, SequenceMaxPool, MultiHeadSelfAttention, "
+                                     "TransformerEncoderBlock); leave it out")
+            return mask
+        first = next(iter(self.layers.values()))
+        padding = getattr(first, "padding_idx", None)
+        if padding is None or getattr(first, "input_kind", "float") != "ids":
+            return None
+        if not any(getattr(layer, "takes_mask", False) for layer in self.layers.values()):
+            return None
+        ids = np.asarray(x.data if isinstance(x, Tensor) else x)
+        return ids != padding
 
     # ---- description
     def summary(self) -> Summary:
@@ -265,9 +326,12 @@ def _named_configs(config: dict[str, Any]) -> list[tuple[str, Any]]:
     return list(zip(_layer_names(items), configs))
 
 
-def _layer_names(items: list[tuple[str | None, type]]) -> list[str]:
+def _layer_names(items: list[tuple[str | None, type[Module]]]) -> list[str]:
     """The names a Sequential gives its layers: its own if it has one, else ``hidden1``…``output`` for Dense
-    layers (the last is ``output``) and ``dropout1``, ``batchnorm1``, … for the others."""
+    layers (the last is ``output``) and, for the others, the type's ``name_prefix`` and a counter per prefix:
+    ``dropout1``, ``batchnorm1``, ``conv1``, ``pool1``, … (BatchNorm and BatchNorm2d share ``batchnorm``).
+
+    Model files store these names: a prefix, once released, stays as it is."""
     dense_positions = [i for i, (_, kind) in enumerate(items) if issubclass(kind, Dense)]
     counters: dict[str, int] = {}
     names: list[str] = []
@@ -280,7 +344,7 @@ def _layer_names(items: list[tuple[str | None, type]]) -> list[str]:
                     counters["hidden"] = counters.get("hidden", 0) + 1
                     name = f"hidden{counters['hidden']}"
             else:
-                key = kind.__name__.lower()
+                key = kind.name_prefix
                 counters[key] = counters.get(key, 0) + 1
                 name = f"{key}{counters[key]}"
         if name in names:

@@ -1,0 +1,141 @@
+"""Layers that reshape or transform values without weights of their own: Flatten and Activation.
+
+``Flatten`` joins everything after the batch axis, the bridge from convolution maps to Dense
+neurons; ``Activation`` applies an activation function on its own, for the usual
+conv -> BatchNorm2d -> ReLU order, where the nonlinearity comes after the normalisation.
+
+>>> import numpy as np
+>>> import neuronkit as nk
+>>> nk.Flatten()(np.zeros((2, 32, 5, 5), dtype=np.float32)).shape
+(2, 800)
+>>> nk.Activation("relu")(np.array([[-1.0, 2.0]], dtype=np.float32)).data
+array([[0., 2.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..activations import get_activation
+from ..engine import Tensor, ops
+from ..errors import ShapeError
+from ..init import float_dtype
+from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+
+__all__ = ["Activation", "Flatten"]
+
+
+@register_layer
+class Flatten(Module):
+    """Flatten each sample: (N, d1, d2, ...) -> (N, d1·d2·...), as PyTorch's ``nn.Flatten()``.
+
+    The first axis is the batch and is kept; the others are joined in C order, so a (C, H, W)
+    feature map becomes channel after channel, row after row. No weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+    >>> nk.Flatten()(x).data
+    array([[ 0.,  1.,  2.,  3.,  4.,  5.],
+           [ 6.,  7.,  8.,  9., 10., 11.]], dtype=float32)
+    >>> nk.Flatten().output_shape((32, 5, 5))
+    (800,)
+    """
+
+    name_prefix = "flatten"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = check_name(name, "Flatten")
+
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample shape joined: (C, H, W) -> (C·H·W,)."""
+        return (math.prod(tuple(in_shape)),)
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(self, x, None, None)
+        if x.ndim < 2:
+            raise ShapeError(f"layer {label(self)!r} (Flatten) takes a batch (N, ...) with at least 2 dimensions, "
+                             f"the first being the samples; got shape {x.shape}")
+        if x.ndim == 2:
+            return x
+        return ops.reshape(x, (x.shape[0], math.prod(x.shape[1:])))
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """None: it holds no arrays."""
+        cls(**constructor_options(cls, config, "Flatten"))
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Flatten", "name": self.name}
+
+    def __repr__(self) -> str:
+        return "Flatten()"
+
+
+@register_layer
+class Activation(Module):
+    r"""An activation function as a layer of its own: y = f(x), elementwise (softmax: over the last axis).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        Any name of :mod:`neuronkit.activations` (``"relu"``, ``"leaky_relu"``, ``"gelu"``, ...) or
+        an activation object. A learnable one (``"prelu"``) has one parameter shared by every
+        value (PyTorch's ``nn.PReLU()``).
+    dtype : numpy dtype
+        Of a learnable activation's parameters (``np.float32`` default, or ``np.float64``).
+
+    It has no neurons of its own: the neurons are those of the layer before it (a conv filter, a
+    Dense unit); it only moves their nonlinearity after, e.g., a BatchNorm2d.
+
+    Examples
+    --------
+    .. math:: \mathrm{relu}(x) = \max(x, 0)
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> layer = nk.Activation("relu")
+    >>> layer(np.array([[[-1.0, 0.5], [2.0, -3.0]]], dtype=np.float32)).data
+    array([[[0. , 0.5],
+            [2. , 0. ]]], dtype=float32)
+    >>> layer.output_shape((16, 13, 13))
+    (16, 13, 13)
+    """
+
+    name_prefix = "activation"
+
+    def __init__(self, activation: Any, *, name: str | None = None, dtype: Any = np.float32) -> None:
+        self.activation = get_activation(activation)
+        self.dtype = float_dtype(dtype, owner="Activation")
+        self.activation.build(1, self.dtype)
+        self.name = check_name(name, "Activation")
+
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Unchanged: an activation maps each value (softmax each row) to one value."""
+        return tuple(in_shape)
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(self, x, None, None)
+        return self.activation(x)
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """A learnable activation's parameters (prelu: ``activation.slope`` (1,)); none for the others."""
+        options = constructor_options(cls, config, "Activation")
+        dtype = float_dtype(options["dtype"], owner="Activation")
+        activation = get_activation(options["activation"])
+        activation.build(1, dtype)
+        return {f"activation.{name}": (p.shape, p.dtype) for name, p in activation.named_parameters()}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Activation", "activation": self.activation.config(), "name": self.name,
+                "dtype": str(self.dtype)}
+
+    def __repr__(self) -> str:
+        return f"Activation({self.activation.name!r})"
