@@ -20,7 +20,10 @@ the RSS high-water mark above the baseline; for neuronkit also ``tracemalloc``'s
 with ``--profile``, the split of a neuronkit epoch (convolution products, im2col/col2im,
 pooling, the rest) from ``cProfile``.
 
-    python bench/bench_cnn.py [--smoke] [--repeats N] [--json out.json] [--profile]
+    python bench/bench_cnn.py [--smoke] [--repeats N] [--json out.json] [--profile] [--threads N]
+
+The CPU time of each epoch (the process's, all threads) is reported next to the wall time: on a busy
+machine it is the steadier of the two, and with ``--threads 1`` it is the time of the work itself.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ import json
 import os
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
+import time
 from typing import Any
 
 import _common as C
@@ -137,7 +142,7 @@ def neuronkit_case(X, y, weights, optimizer: str) -> dict[str, Any]:
         box["opt"] = nk.SGD(params, **h) if optimizer == "sgd" else nk.Adam(params, **h)
 
     def fn() -> None:
-        opt, total = box["opt"], 0.0
+        opt, total, cpu = box["opt"], 0.0, time.process_time()
         net.train()
         for idx in batches:
             loss = ops.softmax_cross_entropy(net(X[idx]), y[idx])
@@ -146,6 +151,7 @@ def neuronkit_case(X, y, weights, optimizer: str) -> dict[str, Any]:
             opt.step()
             total += loss.item() * len(idx)
         box["loss"] = total / len(X)
+        box.setdefault("cpu", []).append(time.process_time() - cpu)
 
     return {"fn": fn, "setup": setup, "box": box}
 
@@ -167,7 +173,7 @@ def torch_case(torch, X, y, weights, optimizer: str) -> dict[str, Any]:
                       else torch.optim.Adam(model.parameters(), lr=h["lr"], betas=h["betas"], eps=h["eps"]))
 
     def fn() -> None:
-        opt, total = box["opt"], 0.0
+        opt, total, cpu = box["opt"], 0.0, time.process_time()
         model.train()
         for idx in batches:
             opt.zero_grad(set_to_none=True)
@@ -176,6 +182,7 @@ def torch_case(torch, X, y, weights, optimizer: str) -> dict[str, Any]:
             opt.step()
             total += loss.item() * len(idx)
         box["loss"] = total / len(X)
+        box.setdefault("cpu", []).append(time.process_time() - cpu)
 
     return {"fn": fn, "setup": setup, "box": box}
 
@@ -302,6 +309,9 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     p = C.parser(__doc__.splitlines()[0])
     p.add_argument("--profile", action="store_true", help="also split a neuronkit epoch by category (cProfile)")
     p.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    p.add_argument("--threads", type=int, default=C.TORCH_THREADS,
+                   help=f"threads for PyTorch and for NumPy's BLAS (default {C.TORCH_THREADS}; 1 is steadier on a "
+                        "busy machine)")
     p.add_argument("--child", choices=("neuronkit", "torch"), help=__import__("argparse").SUPPRESS)
     p.add_argument("--optimizer", default="sgd", help=__import__("argparse").SUPPRESS)
     p.add_argument("--n", type=int, default=N_IMAGES, help=__import__("argparse").SUPPRESS)
@@ -314,27 +324,38 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         C.SETTLE_SECONDS = 0.0
     repeats = args.repeats or (1 if args.smoke else 5)
     torch = C.torch_or_none(args.no_torch)
+    if args.threads != C.TORCH_THREADS:
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads, user_api="blas")
     n = 128 if args.smoke else N_IMAGES
     X, y, source = images(n)
     weights = initial_weights(torch)
     results: dict[str, Any] = {"workload": "cnn", "n_images": n, "data": source, "batch_size": BATCH,
-                               "repeats": repeats, "optimizers": {}}
+                               "repeats": repeats, "threads": args.threads, "optimizers": {}}
     for optimizer in OPTIMIZERS:
         cases = {"neuronkit": neuronkit_case(X, y, weights, optimizer)}
         if torch is not None:
             cases["torch"] = torch_case(torch, X, y, weights, optimizer)
         timed = C.round_robin(cases, repeats=repeats, warmup=1)
-        entry: dict[str, Any] = {name: {**t, "epoch_loss": float(cases[name]["box"]["loss"])}
+        entry: dict[str, Any] = {name: {**t, "epoch_loss": float(cases[name]["box"]["loss"]),
+                                        "cpu_median": statistics.median(cases[name]["box"]["cpu"][1:])}
                                  for name, t in timed.items()}
         entry["ratios"] = {"neuronkit/torch": C.ratio(entry["neuronkit"]["median"], entry["torch"]["median"])
                            if "torch" in entry else None}
+        if "torch" in entry:  # CPU time of the process (all its threads): less sensitive to other processes
+            entry["ratios"]["neuronkit/torch cpu"] = C.ratio(entry["neuronkit"]["cpu_median"],
+                                                             entry["torch"]["cpu_median"])
         results["stand_in_pooling"] = cases["neuronkit"]["box"]["stand_in"]
         results["optimizers"][optimizer] = entry
         note = " (pooling and flatten: stand-ins in bench_cnn.py)" if results["stand_in_pooling"] else ""
         C.log(f"[cnn {optimizer}] epoch of {n} {source} 28x28 images, batch {BATCH}, median of {repeats}{note}:")
         for name in timed:
             loss = entry[name]["epoch_loss"]
-            C.log(f"  {name:10s} {C.fmt_time(entry[name]['median']):>10s}   (epoch loss {loss:.4f})")
+            C.log(f"  {name:10s} {C.fmt_time(entry[name]['median']):>10s}   (epoch loss {loss:.4f}; CPU time "
+                  f"{C.fmt_time(entry[name]['cpu_median'])})")
         C.log_ratios(entry["ratios"])
     results["inference"] = inference(torch, X, weights, 1 if args.smoke else 7)
     C.log("[cnn inference] batch 1, median time per call:")

@@ -161,3 +161,22 @@ def test_the_output_keeps_a_channels_last_memory_layout():
     h = a(x).data
     assert h.transpose(0, 2, 3, 1).flags.c_contiguous
     np.testing.assert_allclose(b(h).data, b(np.ascontiguousarray(h)).data, rtol=0, atol=0)
+
+
+def test_each_operand_gets_its_gradient_alone():
+    """Only the bias, only the weight, or only the input needing a gradient: each is right on its own.
+
+    The bias gradient is the sum of the output gradient over N, H, W; the weight's and the input's are
+    compared with the case where all three need one.
+    """
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    g = rng.standard_normal((2, 4, 2, 6))  # H: (6 - 3) // 2 + 1; W: 5 + 2 - 2 + 1
+    every = [nk.Tensor(a, requires_grad=True) for a in (x, w, b)]
+    conv.conv2d(*every, stride=(2, 1), padding=(0, 1)).backward(g)
+    np.testing.assert_allclose(every[2].grad, g.sum(axis=(0, 2, 3)), rtol=1e-12)
+    for k in range(3):
+        alone = [nk.Tensor(a, requires_grad=(i == k)) for i, a in enumerate((x, w, b))]
+        conv.conv2d(*alone, stride=(2, 1), padding=(0, 1)).backward(g)
+        np.testing.assert_allclose(alone[k].grad, every[k].grad, rtol=1e-12)
+        assert all(alone[i].grad is None for i in range(3) if i != k)

@@ -13,14 +13,21 @@ with ``s`` the stride, ``d`` the dilation and ``g(o)`` the group of output chann
 Output size per axis: ``(size + pad_before + pad_after - d (k - 1) - 1) // s + 1``.
 
 How it is computed (speed): the input is read channels-last, as a strided view of its windows
-(N, Ho, Wo, kh, kw, C) that one copy turns into the ``im2col`` matrix (N·Ho·Wo, kh·kw·C); one
-BLAS product with the weight (kh·kw·C, O) gives the output as an (N·Ho·Wo, O) matrix. That
+(N, Ho, Wo, kh, kw, C) that one copy turns into the ``im2col`` matrix (N·Ho·Wo, kh·kw·C), plus a
+column of ones for the bias; one BLAS product with the weight (kh·kw·C, O) and the bias as its last
+row gives the output as an (N·Ho·Wo, O) matrix. That
 matrix *is* the output in NHWC memory order, returned as an (N, O, Ho, Wo) view without a copy
 (as :func:`~neuronkit.engine.tensor.linear` returns feature-major arrays): element-wise
 operations keep the layout, and the next convolution then reads its windows along contiguous
-channels. The weight gradient is one product ``colsᵀ G``; the input gradient is a fused col2im:
+channels. The weight gradient is one product ``colsᵀ G`` (its last row, from the ones, is the bias
+gradient); the input gradient is a fused col2im:
 per kernel offset, one product of G with that offset's weights, added as a whole (N, Ho, Wo, C)
 slab into the positions it read (a loop over the kh·kw offsets, none over positions).
+
+For the layers around a convolution: an array made to match a conv output should take its layout
+(``np.empty_like(x)``, not ``np.empty(x.shape)``): NumPy runs element-wise operations over operands of
+mixed layouts several times slower (a 2x2 max-pool's backward pass on the bench CNN's first conv
+output: about 1 ms with matching layouts, 6 ms mixed; 1 thread).
 
 >>> import numpy as np
 >>> from neuronkit.engine import Tensor, conv
