@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neuronkit as nk
-from neuronkit.errors import ShapeError
+from neuronkit.errors import ParameterError, ShapeError
 
 
 def cnn(dtype=np.float64, activation="relu"):
@@ -163,3 +163,112 @@ def test_health_monitor_watches_conv_filters():
 def test_bad_image_input_names_the_layer_and_the_shape():
     with pytest.raises(ShapeError, match=r"'conv1' needs \(C=1, H, W\).*\(3, 8, 8\)"):
         nk.inspect.health(cnn(), np.zeros((2, 3, 8, 8)))
+
+
+# ---------------------------------------------------------------------------- attribution on images and tokens
+def logits_of(net, X, target):
+    return net.logits(X).data[np.arange(len(X)), target].astype(np.float64)
+
+
+def test_image_saliency_maps_equal_central_finite_differences():
+    net = cnn()
+    net["conv1"].bias.data[:] = [0.05, -0.02, 0.01, 0.03]
+    X, target = images(2), np.array([1, 2])
+    sal = nk.inspect.attribute(net, X, "saliency", target=target)
+    assert sal.shape == X.shape
+    h = 1e-6
+    n, d = len(X), X[0].size
+    eye = np.eye(d).reshape(d, *X.shape[1:]) * h
+    fd = np.empty((n, d))
+    for i in range(n):
+        up, down = X[i] + eye, X[i] - eye
+        fd[i] = (logits_of(net, up, np.full(d, target[i])) - logits_of(net, down, np.full(d, target[i]))) / (2 * h)
+    np.testing.assert_allclose(sal.reshape(n, d), np.abs(fd), rtol=1e-6, atol=1e-8)
+    gx = nk.inspect.attribute(net, X, "grad_x_input", target=target)
+    np.testing.assert_allclose(gx.reshape(n, d), X.reshape(n, d) * fd, rtol=1e-6, atol=1e-8)
+
+
+def test_integrated_gradients_on_a_small_cnn_are_complete_within_one_percent_at_64_steps():
+    net = cnn()
+    net["conv1"].bias.data[:] = [0.05, -0.02, 0.01, 0.03]
+    X = images(4, seed=3)
+    ig = nk.inspect.attribute(net, X, "integrated_gradients", steps=64)
+    target = net.logits(X).data.argmax(axis=1)
+    np.testing.assert_array_equal(ig.target, target)
+    np.testing.assert_allclose(ig.values, logits_of(net, X, target), rtol=1e-12)
+    np.testing.assert_allclose(ig.baseline_values, logits_of(net, np.zeros_like(X), target), rtol=1e-12)
+    total = ig.reshape(len(X), -1).sum(axis=1)
+    assert np.all(np.abs(total - (ig.values - ig.baseline_values)) <= 0.01 * np.abs(ig.values - ig.baseline_values))
+
+
+def test_grad_x_input_of_a_linear_conv_net_sums_to_the_logit():
+    """conv (no bias) -> avg pool -> dense (no bias) is linear: Σ x·∂f/∂x = f(x) exactly."""
+    net = nk.Sequential(nk.Conv2d(2, 3, 3, padding=1, bias=False, seed=0, dtype=np.float64), nk.AvgPool2d(2),
+                        nk.Flatten(), nk.Dense(3 * 3 * 3, 2, bias=False, seed=1, dtype=np.float64))
+    X = np.random.default_rng(2).normal(size=(3, 2, 6, 6))
+    gx = nk.inspect.attribute(net, X, "grad_x_input", target=0)
+    np.testing.assert_allclose(gx.sum(axis=(1, 2, 3)), net(X).data[:, 0], rtol=1e-10)
+
+
+def linear_text_net():
+    """embedding (pad 0) -> masked mean pool -> one linear output: f = w·mean_t(e_t) + b."""
+    net = nk.Sequential(nk.Embedding(7, 3, padding_idx=0, seed=0, dtype=np.float64), nk.SequenceMeanPool(),
+                        nk.Dense(3, 1, seed=1, dtype=np.float64))
+    net["output"].bias.data[:] = 0.25
+    return net
+
+
+def test_token_grad_x_input_of_a_linear_text_model_is_each_words_share():
+    net = linear_text_net()
+    emb, w = net["embedding1"].weight.data, net["output"].weight.data[0]
+    gx = nk.inspect.attribute(net, IDS, "grad_x_input")
+    assert gx.shape == IDS.shape
+    count = (IDS != 0).sum(axis=1, keepdims=True)
+    expected = np.where(IDS != 0, emb[IDS] @ w / count, 0.0)     # w·e_t / (real tokens); padding 0
+    np.testing.assert_allclose(gx, expected, rtol=1e-12)
+    assert gx.embedding.shape == (3, 5, 3)
+
+
+def test_token_integrated_gradients_are_complete_and_padding_gets_nothing():
+    net = text_net()
+    ig = nk.inspect.attribute(net, IDS, "integrated_gradients", steps=64)
+    assert ig.shape == IDS.shape
+    np.testing.assert_array_equal(ig[IDS == 0], 0.0)
+    np.testing.assert_allclose(ig.values, net.logits(IDS).data[np.arange(3), ig.target], rtol=1e-12)
+    change = ig.values - ig.baseline_values
+    assert np.all(np.abs(ig.sum(axis=1) - change) <= 0.01 * np.abs(change))
+    # the baseline is the padding embedding at every position (zero, as the padding row never trains)
+    np.testing.assert_array_equal(ig.baseline, 0.0)
+
+
+def test_token_saliency_equals_finite_differences_over_the_embedding_values():
+    net = text_net()
+    target = np.array([0, 1, 2])
+    sal = nk.inspect.attribute(net, IDS, "saliency", target=target)
+    E = net["embedding1"].weight.data[IDS]                       # (3, 5, 4)
+    rest = nk.Sequential(*[(name, layer) for name, layer in list(net.layers.items())[1:]])
+    mask = IDS != 0
+    h = 1e-6
+    expected = np.zeros(IDS.shape)
+    for i in range(3):
+        for t in range(5):
+            for d in range(4):
+                up, down = E[i:i + 1].copy(), E[i:i + 1].copy()
+                up[0, t, d] += h
+                down[0, t, d] -= h
+                f = [rest.logits(v, mask=mask[i:i + 1]).data[0, target[i]] for v in (up, down)]
+                expected[i, t] += abs(f[0] - f[1]) / (2 * h)
+    np.testing.assert_allclose(sal, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_token_baselines_padding_zeros_or_given():
+    net = linear_text_net()
+    net["embedding1"].weight.data[0] = [1.0, 2.0, 3.0]           # an edited padding row
+    ig = nk.inspect.attribute(net, IDS[:1], "integrated_gradients", steps=8)
+    np.testing.assert_array_equal(ig.baseline[0, 4], [1.0, 2.0, 3.0])
+    zeros = nk.inspect.attribute(net, IDS[:1], "integrated_gradients", steps=8, baseline="zeros")
+    np.testing.assert_array_equal(zeros.baseline, 0.0)
+    assert zeros.baseline_values[0] == pytest.approx(0.25)          # f(0) = b
+    no_pad = nk.Sequential(nk.Embedding(7, 3, seed=0), nk.SequenceMeanPool(), nk.Dense(3, 1, seed=1))
+    with pytest.raises(ParameterError, match="padding_idx.*baseline='zeros'"):
+        nk.inspect.attribute(no_pad, IDS, "integrated_gradients", baseline="padding")
