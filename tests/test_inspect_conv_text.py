@@ -272,3 +272,87 @@ def test_token_baselines_padding_zeros_or_given():
     no_pad = nk.Sequential(nk.Embedding(7, 3, seed=0), nk.SequenceMeanPool(), nk.Dense(3, 1, seed=1))
     with pytest.raises(ParameterError, match="padding_idx.*baseline='zeros'"):
         nk.inspect.attribute(no_pad, IDS, "integrated_gradients", baseline="padding")
+
+
+# ---------------------------------------------------------------------------- receptive fields, top patches, words
+def strided_stack(pool):
+    """conv 3x3 stride 2 padding 1 -> pool 2 -> conv 3x3 dilation 2 (hand-worked receptive field below)."""
+    return nk.Sequential(nk.Conv2d(1, 2, 3, stride=2, padding=1, seed=0, dtype=np.float64), pool(2),
+                         nk.Conv2d(2, 3, 3, dilation=2, seed=1, dtype=np.float64), nk.Flatten(),
+                         nk.Dense(3 * 3 * 3, 2, seed=2, dtype=np.float64))
+
+
+def test_receptive_field_worked_by_hand_and_equal_to_the_gradients_support():
+    # conv2 [p, p+4] <- pool [2p, 2p+9] <- conv1 [4p-1, 4p+19]: 21 pixels wide
+    net = strided_stack(nk.AvgPool2d)
+    assert nk.inspect.receptive_field(net, "conv2", (0, 1)) == ((-1, 20), (3, 24))
+    assert nk.inspect.receptive_field(net, "pool1", (2, 0)) == ((7, 12), (-1, 4))
+    assert nk.inspect.receptive_field(net, "conv1", (1, 1)) == ((1, 4), (1, 4))
+    # every input pixel in the field (and none outside) reaches the position (average pooling passes all)
+    x = nk.Tensor(np.random.default_rng(0).random((1, 1, 28, 28)), requires_grad=True)
+    z = net["conv2"].potential(net["pool1"](net["conv1"](x)))
+    z[0, 1, 1, 2].backward()
+    rows, cols = np.nonzero(x.grad[0, 0])
+    (r0, r1), (c0, c1) = nk.inspect.receptive_field(net, "conv2", (1, 2))
+    assert (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1) == (max(r0, 0), min(r1, 28), c0, c1)
+    with pytest.raises(ParameterError, match="Flatten.*does not keep positions|no window"):
+        nk.inspect.receptive_field(net, "flatten1", 0)
+
+
+def test_a_planted_pattern_is_the_top_patch_of_its_filter():
+    pattern = np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    net = nk.Sequential(nk.Conv2d(1, 2, 3, padding=1, activation="relu", seed=0, dtype=np.float64),
+                        nk.MaxPool2d(2), nk.Flatten(), nk.Dense(32, 2, seed=1, dtype=np.float64))
+    net["conv1"].weight.data[0, 0] = pattern - 0.5      # matches the cross, punishes the corners
+    net["conv1"].bias.data[:] = 0.0
+    X = np.random.default_rng(4).random((8, 1, 8, 8)) * 0.2
+    X[5, 0, 2:5, 4:7] += pattern
+    top = nk.inspect.top_patches(net, X, "conv1[0]", k=3)
+    assert top.indices[0] == 5
+    assert top.positions[0].tolist() == [3, 5]                   # the cross's centre (padding 1)
+    assert top.boxes[0].tolist() == [[2, 5], [4, 7]]
+    np.testing.assert_array_equal(top.patches[0], X[5, :, 2:5, 4:7])
+    assert top.values[0] == pytest.approx(np.sum(X[5, 0, 2:5, 4:7] * (pattern - 0.5)))
+    assert top.values[0] > top.values[1] >= top.values[2]
+    # a peak on the edge: the patch has zeros where the field reaches into the padding
+    edge = np.zeros((1, 1, 8, 8))
+    edge[0, 0, 0, 0:2] = 1.0
+    net["conv1"].weight.data[1, 0] = [[0, 0, 0], [0, 1, 1], [0, 0, 0]]
+    corner = nk.inspect.top_patches(net, edge, "conv1.channel[1]", k=1)
+    assert corner.boxes[0].tolist() == [[-1, 2], [-1, 2]]
+    np.testing.assert_array_equal(corner.patches[0, 0], [[0, 0, 0], [0, 1, 1], [0, 0, 0]])
+
+
+def test_top_patches_through_a_strided_stack_crop_the_receptive_field():
+    net = strided_stack(nk.MaxPool2d)
+    X = np.random.default_rng(5).random((4, 1, 28, 28))
+    top = nk.inspect.top_patches(net, X, "conv2[2]", k=4)
+    z = net["conv2"].potential(net["pool1"](net["conv1"](X))).data[:, 2]
+    np.testing.assert_allclose(top.values, np.sort(z.reshape(4, -1).max(axis=1))[::-1], rtol=1e-12)
+    for i, pos, box, patch in zip(top.indices, top.positions, top.boxes, top.patches):
+        assert z[i][tuple(pos)] == top.values[list(top.indices).index(i)]
+        assert box.tolist() == [list(b) for b in nk.inspect.receptive_field(net, "conv2", tuple(pos))]
+        assert patch.shape == (1, 21, 21)
+        (r0, r1), (c0, c1) = box
+        inside = X[i, :, max(r0, 0):r1, max(c0, 0):c1]
+        np.testing.assert_array_equal(patch[:, max(r0, 0) - r0:, max(c0, 0) - c0:][:, :inside.shape[1],
+                                                                                    :inside.shape[2]], inside)
+
+
+def test_top_words_of_a_neuron_after_pooling_and_of_an_embedding_dimension():
+    words = ["<pad>", "goal", "match", "rain", "cloud", "vote", "law"]
+    net = linear_text_net()
+    emb = net["embedding1"].weight.data
+    emb[:] = [[0, 0, 0], [3, 0, 0], [2, 1, 0], [0, 3, 0], [0, 2, 1], [0, 0, 3], [1, 0, 2]]
+    net["output"].weight.data[:] = [[1.0, -1.0, 0.5]]
+    top = nk.inspect.top_words(net, "output[0]", words, k=4)
+    # z(one-word text) = w·e + b: goal 3.25, law 2.25, match 1.25, vote 1.75
+    assert top.words == ["goal", "law", "vote", "match"]
+    np.testing.assert_allclose(top.values, [3.25, 2.25, 1.75, 1.25])
+    dim = nk.inspect.top_words(net, "embedding1[1]", words, k=2)
+    assert dim.words == ["rain", "cloud"] and dim.ids.tolist() == [3, 4]
+    assert "<pad>" not in nk.inspect.top_words(net, "embedding1[0]", words, k=7).words
+    with pytest.raises(ParameterError, match="vocabulary has 3 words.*7 token ids"):
+        nk.inspect.top_words(net, "output[0]", words[:3])
+    with pytest.raises(ParameterError, match="needs a text model"):
+        nk.inspect.top_words(cnn(), "output[0]", words)

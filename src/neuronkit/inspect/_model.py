@@ -182,13 +182,14 @@ def channels_last(values: np.ndarray) -> np.ndarray:
 
 
 def width(layer: Module) -> int:
-    """How many neurons (Dense) or filters (convolution) a layer has; 0 for other layers.
+    """How many neurons (Dense), filters (convolution) or embedding dimensions a layer has; 0 for other layers.
 
     >>> import neuronkit as nk
     >>> width(nk.Dense(3, 4, seed=0)), width(nk.Conv2d(1, 6, 3, seed=0)), width(nk.Flatten())
     (4, 6, 0)
     """
-    return int(getattr(layer, "out_features", None) or getattr(layer, "out_channels", None) or 0)
+    return int(getattr(layer, "out_features", None) or getattr(layer, "out_channels", None)
+               or getattr(layer, "embedding_dim", None) or 0)
 
 
 def _input_form(net: Sequential) -> tuple[str, int]:
