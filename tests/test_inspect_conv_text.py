@@ -356,3 +356,101 @@ def test_top_words_of_a_neuron_after_pooling_and_of_an_embedding_dimension():
         nk.inspect.top_words(net, "output[0]", words[:3])
     with pytest.raises(ParameterError, match="needs a text model"):
         nk.inspect.top_words(cnn(), "output[0]", words)
+
+
+# ---------------------------------------------------------------------------- attention heads, pictures, the report
+WORDS = ["<pad>", "goal", "match", "rain", "cloud", "vote", "law"]
+
+
+def attention_net(norm_first=False):
+    return nk.Sequential(nk.Embedding(7, 4, padding_idx=0, seed=0, dtype=np.float64),
+                         nk.PositionalEmbedding(5, 4, seed=3, dtype=np.float64),
+                         nk.TransformerEncoderBlock(4, 2, norm_first=norm_first, dropout=0.0, seed=1,
+                                                    dtype=np.float64),
+                         nk.SequenceMeanPool(), nk.Dense(4, 5, activation="relu", seed=1, dtype=np.float64),
+                         nk.Dense(5, 3, activation="softmax", seed=2, dtype=np.float64))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_attention_weights_are_the_heads_weights_on_the_layers_own_input(norm_first):
+    net = attention_net(norm_first)
+    ids = IDS[0]
+    w = nk.inspect.attention_weights(net, ids)
+    x = net["position1"](net["embedding1"](ids[None])).data
+    block = net["encoder1"]
+    if norm_first:
+        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        x = (x - mu) / np.sqrt(var + block.layer_norm_eps) * block.norm1.gamma.data + block.norm1.beta.data
+    np.testing.assert_allclose(w, block.self_attn.attention_weights(x, ids[None] != 0)[0], rtol=1e-12)
+    assert w.shape == (2, 5, 5)
+    np.testing.assert_array_equal(w[:, :, 3:], 0.0)                     # padding keys get nothing
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
+    with pytest.raises(ShapeError, match="one text"):
+        nk.inspect.attention_weights(net, IDS)
+
+
+def test_pictures_hold_the_kernels_the_maps_and_the_attention_weights():
+    net = cnn()
+    fig = nk.inspect.plot_filters(net)
+    tiles = [ax.images[0].get_array() for ax in fig.axes if ax.images and ax.get_title().startswith("conv1[")]
+    assert len(tiles) == 4
+    for k, tile in enumerate(tiles):
+        np.testing.assert_array_equal(tile, net["conv1"].weight.data[k, 0])
+    x = images(1)[0]
+    fig = nk.inspect.plot_feature_maps(net, x)
+    maps = {ax.get_title(): ax.images[0].get_array() for ax in fig.axes if ax.images}
+    np.testing.assert_allclose(maps["conv1[2]"], net["conv1"](x[None]).data[0, 2], rtol=1e-12)
+    X = images(2)
+    ig = nk.inspect.attribute(net, X, "integrated_gradients", steps=8)
+    fig = nk.inspect.plot_image_attributions(X, ig)
+    heat = [ax.images[0].get_array() for ax in fig.axes if ax.images][1::2]
+    np.testing.assert_allclose(heat[1], np.asarray(ig)[1].sum(axis=0), rtol=1e-12)
+    text = attention_net()
+    fig = nk.inspect.plot_attention(text, IDS[1], vocabulary=WORDS)
+    heads = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in heads] == ["head 0", "head 1"]
+    assert [t.get_text() for t in heads[0].get_xticklabels()] == ["cloud", "vote", "law", "match"]
+    np.testing.assert_allclose(heads[1].images[0].get_array(), nk.inspect.attention_weights(text, IDS[1])[1, :4, :4],
+                               rtol=1e-12)
+
+
+def test_the_report_of_a_cnn_embeds_the_filter_images(tmp_path):
+    import base64
+
+    net = cnn()
+    files = nk.inspect.write_report(net, images(6), np.arange(6) % 3, out_dir=tmp_path, attribution_samples=2,
+                                    top_neurons=2)
+    assert {"filters", "feature_maps", "attributions", "top_patches"} <= set(files.images)
+    page = files.html.read_text(encoding="utf-8")
+    encoded = base64.b64encode(files.images["filters"].read_bytes()).decode("ascii")
+    assert f'<img alt="filters" src="data:image/png;base64,{encoded}">' in page
+    from matplotlib.image import imread
+
+    assert imread(files.images["filters"]).shape[0] > 100                 # a real PNG, not an empty file
+    assert "6 images of shape (1, 8, 8)" in page and "conv1[0]" in page
+    assert "The filters of conv1" in page and "Completeness" in page
+
+
+def test_the_report_of_a_text_model_colours_each_real_token(tmp_path):
+    net = attention_net()
+    files = nk.inspect.write_report(net, IDS, np.arange(3), out_dir=tmp_path, vocabulary=WORDS, top_neurons=2)
+    page = files.html.read_text(encoding="utf-8")
+    assert "attention" in files.images
+    assert page.count('class="token"') == int((IDS != 0).sum())          # padding is left out
+    ig = nk.inspect.attribute(net, IDS, "integrated_gradients")
+    assert f'title="{ig[0, 0]:+.4g}">goal</span>' in page
+    top = nk.inspect.top_words(net, "hidden1[0]", WORDS, k=8)
+    assert f"<td>hidden1[0]</td><td>{', '.join(top.words)}</td>" in page
+
+
+def test_ablation_of_a_text_model_uses_the_padding_mask():
+    net = text_net()
+    y = np.array([0, 1, 2])
+    report = nk.inspect.ablate(net, IDS, y, "hidden1[1]")
+    emb = net["embedding1"].weight.data
+    pooled = np.stack([emb[row[row != 0]].mean(axis=0) for row in IDS])
+    h = np.tanh(pooled @ net["hidden1"].weight.data.T + net["hidden1"].bias.data)
+    h[:, 1] = 0.0
+    z = h @ net["output"].weight.data.T + net["output"].bias.data
+    loss = np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(3), y])
+    assert report.rows[0].loss == pytest.approx(loss, rel=1e-12)

@@ -44,10 +44,15 @@ from .health import (
 )
 from .plots import (
     plot_activation_histograms,
+    plot_attention,
     plot_attributions,
+    plot_feature_maps,
+    plot_filters,
     plot_gradient_norms,
+    plot_image_attributions,
     plot_learning_curves,
     plot_top_activating,
+    plot_top_patches,
     plot_weights,
 )
 from .report import ReportFiles, write_report
@@ -61,6 +66,7 @@ from .specialisation import (
     TopWords,
     ablate,
     ablated_outputs,
+    attention_weights,
     class_selectivity,
     maximize_activation,
     receptive_field,
@@ -78,5 +84,6 @@ __all__ = [
     "maximize_activation", "plot_activation_histograms", "plot_attributions", "plot_gradient_norms",
     "plot_learning_curves", "plot_top_activating", "plot_weights", "register_attribution", "register_check",
     "top_activating", "trace", "write_report",
-    "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words",
+    "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
+    "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
 ]

@@ -17,6 +17,8 @@
   of a layer after the pooling (``hidden1[2]``: the words whose one-word text gives it the
   highest value; for Embedding -> mean/max pooling -> Dense that is z = w·e_word + b, each
   word's own contribution to the potential).
+* :func:`attention_weights` — each head's attention weights over one text, (heads, L, L), from
+  the attention layer's own input in the network.
 * :func:`class_selectivity` — per neuron (μ_max - μ_rest) / (μ_max + μ_rest), with
   μ_max the largest class-mean activation and μ_rest the mean of the other class
   means: 0 = responds equally to every class, 1 = responds to one class only.
@@ -51,7 +53,9 @@ from ..layers import (
     Embedding,
     MaxPool1d,
     MaxPool2d,
+    MultiHeadSelfAttention,
     Parameter,
+    TransformerEncoderBlock,
 )
 from ..validation import check_consistent_length, check_int, check_number, must_be
 from ._model import CONV_TYPES, InspectedModel, eval_mode, forward, plain, preserved_grads
@@ -145,6 +149,10 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
     from ..optim import get_optimizer
 
     m = InspectedModel(model)
+    if not m.flat:
+        raise ParameterError("maximize_activation optimises a vector of input features; this network takes images "
+                             "or token ids: use top_patches (images) or top_words (text) to see what a neuron "
+                             "responds to")
     layer_name, _, index = m.neuron(neuron)
     steps = check_int(steps, "steps", low=1)
     lr = check_number(lr, "lr", low=0.0, low_open=True)
@@ -379,7 +387,8 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
     with eval_mode(net), no_grad():
         parts = batch_indices(len(X), batch_size, shuffle=False)
         inputs = [m.input_tensor(X[part], requires_grad=False)[1] for part in parts]
-        base_loss, base_acc = score([(part, forward(net, h)) for part, h in zip(parts, inputs)])
+        masks = [m.mask_of(X[part]) for part in parts]  # text: the padding mask of each batch
+        base_loss, base_acc = score([(part, forward(net, h, mask=k)) for part, h, k in zip(parts, inputs, masks)])
         rows = []
         by_layer: dict[str, list[int]] = {}
         for name, i in targets:
@@ -387,14 +396,14 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
         for name, indices in by_layer.items():
             pos = m.layer_index(name)
             # the layer's own records once per batch; then only the layers above run per neuron
-            own = [forward(net, h, stop=pos + 1) for h in inputs]
+            own = [forward(net, h, stop=pos + 1, mask=k) for h, k in zip(inputs, masks)]
             for i in indices:
                 v = clamp[(name, i)]
                 edit = _mask_edit({i: v})
                 results = []
-                for part, recs in zip(parts, own):
+                for part, recs, k in zip(parts, own, masks):
                     edited = edit(recs[-1].output)
-                    results.append((part, forward(net, edited, start=pos + 1)))
+                    results.append((part, forward(net, edited, start=pos + 1, mask=k)))
                 loss, acc = score(results)
                 rows.append(AblationRow(f"{name}[{i}]", v, loss, loss - base_loss, acc,
                                         None if acc is None or base_acc is None else acc - base_acc))
@@ -701,3 +710,49 @@ def top_words(model: Any, neuron: str, vocabulary: Any, *, k: int = 10, output: 
                                 check_int(batch_size, "batch_size", low=1))
     order = np.argsort(-values, kind="stable")[:k]
     return TopWords(f"{layer_name}[{index}]", [words[i] for i in ids[order]], ids[order], values[order])
+
+
+# ------------------------------------------------------------------------------ attention heads
+def attention_weights(model: Any, ids: Any, layer: str | None = None) -> np.ndarray:
+    """Each head's attention weights over one text: (heads, L, L), ``[h, i, j]`` = how much token i attends to j.
+
+    ``layer`` names a :class:`~neuronkit.MultiHeadSelfAttention` or
+    :class:`~neuronkit.TransformerEncoderBlock` (default: the first of them). The layer's
+    input is found by running the network on ``ids`` (L,) up to it, with the padding mask
+    the network builds; a block's attention sees its first LayerNorm's output when
+    ``norm_first``. The weights are :meth:`MultiHeadSelfAttention.attention_weights` (rows sum
+    to 1 over the real tokens; padding columns are 0).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Embedding(5, 4, padding_idx=0, seed=0), nk.MultiHeadSelfAttention(4, 2, seed=1),
+    ...                     nk.SequenceMeanPool(), nk.Dense(4, 2, seed=2))
+    >>> w = nk.inspect.attention_weights(net, [3, 1, 4, 0])
+    >>> w.shape, w.sum(axis=-1).round(6).tolist()[0], bool((w[:, :, 3] == 0).all())
+    ((2, 4, 4), [1.0, 1.0, 1.0, 1.0], True)
+    """
+    m = InspectedModel(model)
+    kinds = (MultiHeadSelfAttention, TransformerEncoderBlock)
+    found = [name for name, lay in m.network.layers.items() if isinstance(lay, kinds)]
+    if not found:
+        raise ParameterError("the network has no attention layer (MultiHeadSelfAttention or "
+                             "TransformerEncoderBlock), so it has no attention weights to show")
+    name = found[0] if layer is None else layer
+    target = m.layer(name)
+    if not isinstance(target, kinds):
+        raise ParameterError(f"layer {name!r} is a {type(target).__name__}, not an attention layer; attention "
+                             f"layers: {', '.join(found)}")
+    X = m.check_X(ids)
+    if len(X) != 1:
+        raise ShapeError(f"ids must be one text (L,) or (1, L); got {len(X)} texts: pass them one at a time")
+    record = m.records(X, stop=m.layer_index(name) + 1)[-1]
+    mask = m.mask_of(X)
+    x = record.input
+    attention: Any = target
+    if isinstance(target, TransformerEncoderBlock):
+        attention = target.self_attn
+        if target.norm_first:
+            with no_grad():  # LayerNorm over each token's vector, as the block applies it
+                t = x if isinstance(x, Tensor) else Tensor(x)
+                x = target.norm1(t.reshape(-1, t.shape[-1])).reshape(t.shape)
+    with eval_mode(m.network):
+        return np.asarray(attention.attention_weights(x, mask))[0]
