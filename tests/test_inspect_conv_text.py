@@ -132,6 +132,11 @@ def test_text_model_health_uses_the_padding_mask_and_finds_a_dead_neuron():
     hidden = np.maximum(pooled @ net["hidden1"].weight.data.T + net["hidden1"].bias.data, 0.0)
     np.testing.assert_allclose(report.layers["hidden1"].mean_activation, hidden.mean(axis=0), rtol=1e-12)
     assert report.gradients.norms["hidden1"] > 0
+    assert report.unused_embeddings == {}                              # ids 1..6 all occur
+    first = nk.inspect.health(net, IDS[:1])                            # "1 2 3": ids 4, 5, 6 never occur
+    assert first.unused_embeddings["embedding1"].tolist() == [4, 5, 6]
+    assert "embedding1: 3 token ids never occur in these texts (4, 5, 6)" in str(first)
+    assert first.to_dict()["unused_embeddings"] == {"embedding1": [4, 5, 6]}
 
 
 def test_health_monitor_watches_conv_filters():

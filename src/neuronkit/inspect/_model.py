@@ -118,7 +118,7 @@ def forward(net: Sequential, x: Any, *, start: int = 0, stop: int | None = None,
 
     Dense and convolution layers record their potential ``z`` (a convolution's is
     (N, C, *sizes): one map per filter). ``mask`` (N, L), True at real tokens,
-    goes to the layers that take one (as :meth:`Sequential.forward` passes it).
+    goes to the layers that take one (as :meth:`~neuronkit.Sequential.forward` passes it).
     ``edits[name](output) -> Tensor`` replaces that layer's output before the
     next layer sees it (the record keeps the edited output). The network itself
     is not changed.

@@ -546,6 +546,9 @@ class HealthReport:
         self.n_samples = n_samples
         self.epoch = epoch
         self.problems: list[Problem] = [p for check in CHECKS.values() for p in check(layers, gradients, thresholds)]
+        #: text models: per Embedding layer, the token ids (padding aside) that no text of X holds: their rows
+        #: never get a gradient from this data and keep their initial vectors
+        self.unused_embeddings: dict[str, np.ndarray] = {}
 
     def _names(self, attr: str) -> list[str]:
         return [name for lh in self.layers.values() if getattr(lh, attr) is not None
@@ -579,7 +582,8 @@ class HealthReport:
                 "thresholds": asdict(self.thresholds),
                 "layers": {name: lh.to_dict() for name, lh in self.layers.items()},
                 "gradients": None if self.gradients is None else self.gradients.to_dict(),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems],
+                "unused_embeddings": {k: v.tolist() for k, v in self.unused_embeddings.items()}}
 
     def to_json(self, path: Any = None, *, indent: int = 1) -> str:
         """The report as JSON text (also written to ``path`` if given)."""
@@ -612,6 +616,13 @@ class HealthReport:
             if k == 0:
                 lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
         lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
+        if any(lh.unit == "filter" for lh in self.layers.values()):
+            lines.append("  (a filter's statistics run over every position of every sample)")
+        for name, ids in self.unused_embeddings.items():
+            shown = ", ".join(map(str, ids[:12].tolist())) + (", …" if len(ids) > 12 else "")
+            lines.append(f"{name}: {len(ids)} token ids never occur in these texts ({shown}); their rows get no "
+                         "gradient from this data and keep their initial vectors (a tokenizer with a higher "
+                         "min_count, or more data, leaves fewer such words)")
         if self.gradients is not None:
             ratio = self.gradients.ratio
             ratio_text = "n/a" if ratio is None else f"{ratio:.3g}"
@@ -908,6 +919,15 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
     >>> X = np.full((20, 3), 100.0)          # huge inputs push sigmoids onto their tails
     >>> nk.inspect.health(net, X).saturated
     ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'hidden1[3]']
+
+    Image networks take X as (n, C, H, W) and their filters are checked too (``conv1[5]``);
+    text networks take token ids (n, L), with the padding mask the network builds, and the
+    report lists the Embedding rows no text uses (``unused_embeddings``):
+
+    >>> text = nk.Sequential(nk.Embedding(6, 2, padding_idx=0, seed=0), nk.SequenceMeanPool(),
+    ...                      nk.Dense(2, 2, seed=1))
+    >>> nk.inspect.health(text, [[1, 2, 0], [2, 4, 0]]).unused_embeddings
+    {'embedding1': array([3, 5])}
     """
     m = InspectedModel(model)
     X = m.check_X(X)
@@ -920,7 +940,16 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
         for name, value in norms.items():
             layers[name].grad_norm = value
         gradients = GradientHealth(norms)
-    return HealthReport(layers, gradients, t, len(X))
+    report = HealthReport(layers, gradients, t, len(X))
+    if m.is_text:
+        first: Any = m.network[0]
+        seen = np.zeros(first.num_embeddings, bool)
+        seen[X.ravel()] = True
+        if first.padding_idx is not None:
+            seen[first.padding_idx] = True
+        if not seen.all():
+            report.unused_embeddings[list(m.network.layers)[0]] = np.flatnonzero(~seen)
+    return report
 
 
 # ------------------------------------------------------------------------------ the callback

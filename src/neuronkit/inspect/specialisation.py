@@ -588,7 +588,7 @@ class TopPatches:
     """The ``k`` images that excite a filter most: row ``indices`` into X, each one's peak ``values``
     (the largest value of the filter's feature map), the peak's ``positions`` (k, dims) in the map,
     its receptive field ``boxes`` (k, dims, 2) as [start, stop) per axis in input coordinates, and
-    the input ``patches`` (k, C, *size) inside those boxes (zeros beyond the image's edges).
+    the input ``patches`` ``(k, C, *size)`` inside those boxes (zeros beyond the image's edges).
 
     >>> import numpy as np, neuronkit as nk
     >>> net = nk.Sequential(nk.Conv2d(1, 1, 2, bias=False, seed=0), nk.Flatten(), nk.Dense(9, 2, seed=1))
@@ -720,7 +720,7 @@ def attention_weights(model: Any, ids: Any, layer: str | None = None) -> np.ndar
     :class:`~neuronkit.TransformerEncoderBlock` (default: the first of them). The layer's
     input is found by running the network on ``ids`` (L,) up to it, with the padding mask
     the network builds; a block's attention sees its first LayerNorm's output when
-    ``norm_first``. The weights are :meth:`MultiHeadSelfAttention.attention_weights` (rows sum
+    ``norm_first``. The weights are :meth:`~neuronkit.MultiHeadSelfAttention.attention_weights` (rows sum
     to 1 over the real tokens; padding columns are 0).
 
     >>> import numpy as np, neuronkit as nk
