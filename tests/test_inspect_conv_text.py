@@ -459,3 +459,16 @@ def test_ablation_of_a_text_model_uses_the_padding_mask():
     z = h @ net["output"].weight.data.T + net["output"].bias.data
     loss = np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(3), y])
     assert report.rows[0].loss == pytest.approx(loss, rel=1e-12)
+
+
+def test_functions_for_feature_vectors_point_image_and_text_users_elsewhere():
+    with pytest.raises(ParameterError, match="filters.*top_patches"):
+        nk.inspect.top_activating(cnn(), images(), "conv1[0]")
+    with pytest.raises(ParameterError, match="images or token ids.*plot_feature_maps"):
+        nk.inspect.trace(cnn(), images(1)[0])
+    with pytest.raises(ParameterError, match="top_patches \\(images\\) or top_words \\(text\\)"):
+        nk.inspect.maximize_activation(text_net(), "hidden1[0]")
+    with pytest.raises(ParameterError, match="Flatten, which has no neurons"):
+        nk.inspect.top_patches(cnn(), images(), "flatten1[0]")
+    with pytest.raises(ParameterError, match="'conv1' has 4 filters \\(conv1\\[0\\] .. conv1\\[3\\]\\); got index 4"):
+        nk.inspect.top_patches(cnn(), images(), "conv1[4]")

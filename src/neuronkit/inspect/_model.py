@@ -295,8 +295,14 @@ class InspectedModel:
         layer = self.layer(layer_name)
         if not isinstance(layer, kinds):
             fitting = ", ".join(n for n, lay in self.network.layers.items() if isinstance(lay, kinds))
-            what = "has no neurons" if not isinstance(layer, UNIT_TYPES) else "is not handled here"
-            raise ParameterError(f"layer {layer_name!r} is a {type(layer).__name__}, which {what}; "
+            if isinstance(layer, CONV_TYPES):
+                what = ("whose neurons are filters, which this function does not take (for filters: "
+                        "nk.inspect.top_patches, plot_feature_maps, health)")
+            elif isinstance(layer, UNIT_TYPES):
+                what = "whose neurons this function does not take"
+            else:
+                what = "which has no neurons"
+            raise ParameterError(f"layer {layer_name!r} is a {type(layer).__name__}, {what}; "
                                  f"layers with neurons here: {fitting or 'none'}")
         n = width(layer)
         if not -n <= index < n:
@@ -340,6 +346,10 @@ class InspectedModel:
 
     def check_sample(self, x: Any, what: str = "x") -> np.ndarray:
         """One sample as a float64 vector (n_features,); (1, n_features) is accepted too."""
+        if not self.flat:
+            raise ParameterError("this function follows one vector of input features through Dense neurons; this "
+                                 "network takes images or token ids: use nk.inspect.plot_feature_maps or "
+                                 "top_patches (images), attention_weights or top_words (text), or attribute")
         arr = check_array(x.data if isinstance(x, Tensor) else x, what, ndim=None, dtype=np.float64, finite=False,
                           min_samples=0)
         if arr.ndim == 2 and arr.shape[0] == 1:
