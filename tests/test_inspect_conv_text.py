@@ -209,7 +209,8 @@ def test_integrated_gradients_on_a_small_cnn_are_complete_within_one_percent_at_
 def test_grad_x_input_of_a_linear_conv_net_sums_to_the_logit():
     """conv (no bias) -> avg pool -> dense (no bias) is linear: Σ x·∂f/∂x = f(x) exactly."""
     net = nk.Sequential(nk.Conv2d(2, 3, 3, padding=1, bias=False, seed=0, dtype=np.float64), nk.AvgPool2d(2),
-                        nk.Flatten(), nk.Dense(3 * 3 * 3, 2, bias=False, seed=1, dtype=np.float64))
+                        nk.Flatten(), nk.Dense(3 * 3 * 3, 2, activation="identity", bias=False, seed=1,
+                                               dtype=np.float64))
     X = np.random.default_rng(2).normal(size=(3, 2, 6, 6))
     gx = nk.inspect.attribute(net, X, "grad_x_input", target=0)
     np.testing.assert_allclose(gx.sum(axis=(1, 2, 3)), net(X).data[:, 0], rtol=1e-10)
@@ -218,7 +219,7 @@ def test_grad_x_input_of_a_linear_conv_net_sums_to_the_logit():
 def linear_text_net():
     """embedding (pad 0) -> masked mean pool -> one linear output: f = w·mean_t(e_t) + b."""
     net = nk.Sequential(nk.Embedding(7, 3, padding_idx=0, seed=0, dtype=np.float64), nk.SequenceMeanPool(),
-                        nk.Dense(3, 1, seed=1, dtype=np.float64))
+                        nk.Dense(3, 1, activation="identity", seed=1, dtype=np.float64))
     net["output"].bias.data[:] = 0.25
     return net
 
@@ -410,6 +411,12 @@ def test_pictures_hold_the_kernels_the_maps_and_the_attention_weights():
     fig = nk.inspect.plot_image_attributions(X, ig)
     heat = [ax.images[0].get_array() for ax in fig.axes if ax.images][1::2]
     np.testing.assert_allclose(heat[1], np.asarray(ig)[1].sum(axis=0), rtol=1e-12)
+    bn = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0, dtype=np.float64), nk.BatchNorm2d(2, dtype=np.float64),
+                       nk.Activation("relu"), nk.Flatten(), nk.Dense(72, 2, activation="identity", seed=1,
+                                                                      dtype=np.float64))
+    bn["conv1"].bias.data[:] = [-100.0, 100.0]
+    fig = nk.inspect.plot_activation_histograms(bn, images(2))
+    assert [ax.get_title() for ax in fig.axes] == ["conv1 (relu)\n50% exactly 0", "output (identity)\n0% exactly 0"]
     text = attention_net()
     fig = nk.inspect.plot_attention(text, IDS[1], vocabulary=WORDS)
     heads = [ax for ax in fig.axes if ax.images]

@@ -9,7 +9,7 @@ created with ``matplotlib.figure.Figure`` (not pyplot): they render headless
 through Agg, register nothing globally, and leave the user's backend alone.
 Display one in a notebook by evaluating it.
 
-* :func:`plot_activation_histograms` — distribution of each Dense layer's outputs on X
+* :func:`plot_activation_histograms` — distribution of each Dense or convolution layer's outputs on X
 * :func:`plot_gradient_norms` — ‖∂L/∂W‖ per layer over epochs (from a :class:`HealthMonitor`)
   or per layer (from a :class:`HealthReport`), log scale
 * :func:`plot_weights` — weight matrices as heat maps, diverging colours centred at 0
@@ -116,7 +116,8 @@ def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[
 
 
 def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str | Path | None = None) -> Any:
-    """One histogram per Dense layer of its neurons' outputs over X (all neurons pooled), with the
+    """One histogram per Dense or convolution layer of its neurons' outputs over X (all neurons pooled;
+    a filter's at every position, after an Activation layer that follows it), with the
     fraction of exact zeros (silent ReLUs) in the title.
 
     Examples
@@ -130,21 +131,24 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
     >>> type(fig).__name__
     'Figure'
     """
+    from .health import _activation_source
+
     m = InspectedModel(model)
     X = m.check_X(X)
     bins = check_int(bins, "bins", low=1)
-    dense = m.dense_layers()
+    dense = m.unit_layers()
     records = {r.name: r for r in m.records(X)}
     fig = _figure(3.2 * len(dense), 2.8)
     axes = fig.subplots(1, len(dense), squeeze=False)[0]
     for ax, (name, layer) in zip(axes, dense):
-        values = records[name].output.data.astype(np.float64).ravel()
+        source, act = _activation_source(m.network, name)  # conv -> BatchNorm2d -> Activation: after the latter
+        values = records[source].output.data.astype(np.float64).ravel()
         zeros = float(np.mean(values == 0.0))
         low, high = float(values.min()), float(values.max())
         if high <= low:
             low, high = low - 0.5, high + 0.5
         ax.hist(values, bins=bins, range=(low, high), color="#4477aa")
-        ax.set_title(f"{name} ({layer.activation.name})\n{zeros:.0%} exactly 0", fontsize=9)
+        ax.set_title(f"{name} ({act.name})\n{zeros:.0%} exactly 0", fontsize=9)
         ax.set_xlabel("output")
     axes[0].set_ylabel("count")
     return _finish(fig, path)
