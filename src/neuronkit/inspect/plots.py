@@ -140,7 +140,7 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
     records = {r.name: r for r in m.records(X)}
     fig = _figure(3.2 * len(dense), 2.8)
     axes = fig.subplots(1, len(dense), squeeze=False)[0]
-    for ax, (name, layer) in zip(axes, dense):
+    for ax, (name, _) in zip(axes, dense):
         source, act = _activation_source(m.network, name)  # conv -> BatchNorm2d -> Activation: after the latter
         values = records[source].output.data.astype(np.float64).ravel()
         zeros = float(np.mean(values == 0.0))
