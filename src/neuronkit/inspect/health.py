@@ -958,7 +958,7 @@ class HealthMonitor(Callback):
 
     Parameters
     ----------
-    X : array (n_samples, n_features), optional
+    X : array (n_samples, n_features), images (n, C, H, W) or token ids (n, L), optional
         Samples to examine the activations on (dead, saturated, duplicate
         neurons) every ``every`` epochs. They are fed to the network as they are:
         for an estimator's network, pass inputs scaled as it sees them.
@@ -990,7 +990,9 @@ class HealthMonitor(Callback):
 
     def __init__(self, X: Any = None, *, every: int = 1, thresholds: Thresholds | dict[str, float] | None = None,
                  warn: bool = True, batch_size: int = 1024) -> None:
-        self.X = None if X is None else check_array(X.data if isinstance(X, Tensor) else X, "X", ndim=None,
+        data = X.data if isinstance(X, Tensor) else X
+        # a table (or token ids) is 2-D; sequences (n, C, L) and images (n, C, H, W) have more axes
+        self.X = None if X is None else check_array(data, "X", ndim=2 if np.ndim(data) < 3 else (3, 4),
                                                     dtype=np.float64, owner="HealthMonitor")
         self.every = check_int(every, "every", low=1, owner="HealthMonitor")
         self.batch_size = check_int(batch_size, "batch_size", low=1, owner="HealthMonitor")
