@@ -479,3 +479,18 @@ def test_functions_for_feature_vectors_point_image_and_text_users_elsewhere():
         nk.inspect.top_patches(cnn(), images(), "flatten1[0]")
     with pytest.raises(ParameterError, match="'conv1' has 4 filters \\(conv1\\[0\\] .. conv1\\[3\\]\\); got index 4"):
         nk.inspect.top_patches(cnn(), images(), "conv1[4]")
+
+
+def test_a_network_that_flattens_images_first_is_inspected_on_the_images():
+    net = nk.Sequential(nk.Flatten(), nk.Dense(64, 5, activation="relu", seed=0, dtype=np.float64),
+                        nk.Dense(5, 3, activation="softmax", seed=1, dtype=np.float64))
+    net["hidden1"].weight.data[:] = np.abs(net["hidden1"].weight.data)   # positive pixels: alive
+    net["hidden1"].bias.data[:] = [0.0, 0.0, -100.0, 0.0, 0.0]
+    X = images(4)
+    assert nk.inspect.health(net, X).dead == ["hidden1[2]"]
+    gx = nk.inspect.attribute(net, X, "grad_x_input", target=1)
+    assert gx.shape == X.shape
+    ig = nk.inspect.attribute(net, X, "integrated_gradients", target=1, steps=4)
+    np.testing.assert_allclose(ig.values, logits_of(net, X, np.full(4, 1)), rtol=1e-12)
+    with pytest.raises(ShapeError, match="'hidden1' takes 64 inputs"):
+        nk.inspect.health(net, np.zeros((2, 1, 7, 7)))

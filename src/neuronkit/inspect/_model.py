@@ -44,6 +44,7 @@ from ..layers import (
     Dense,
     Dropout,
     Embedding,
+    Flatten,
     GlobalAvgPool2d,
     MaxPool1d,
     MaxPool2d,
@@ -193,10 +194,13 @@ def width(layer: Module) -> int:
 
 
 def _input_form(net: Sequential) -> tuple[str, int]:
-    """(input kind, dimensions of one sample): ("float", 1) features, ("float", 3) images, ("ids", 1) token ids."""
+    """(input kind, dimensions of one sample): ("float", 1) features, ("float", 3) images, ("ids", 1) token ids;
+    ("float", 0) for a network that starts by flattening (any sample shape)."""
     for layer in net.layers.values():
         if isinstance(layer, Embedding):
             return "ids", 1
+        if isinstance(layer, Flatten):
+            return "float", 0
         if isinstance(layer, CONV_TYPES):
             return "float", len(layer.kernel_size) + 1
         if isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d, BatchNorm2d)):
@@ -369,14 +373,17 @@ class InspectedModel:
                 raise ShapeError(f"{what} must be token ids of shape (n_samples, length) (one text: (length,)); "
                                  f"got shape {ids.shape}")
             return token_ids(first, ids, first.num_embeddings)
-        arr = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(rank, rank + 1), dtype=np.float64,
-                          finite=False, min_samples=0)
+        arr = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(rank, rank + 1) if rank else None,
+                          dtype=np.float64, finite=False, min_samples=0)
+        if rank == 0 and arr.ndim < 2:  # a flattening network: any sample shape, but a batch axis first
+            raise ShapeError(f"{what} must be a batch of samples (n_samples, ...) for this network, which starts by "
+                             f"flattening each sample; got shape {arr.shape}")
         if arr.ndim == rank:
             arr = arr[None]
         if len(arr) == 0:
             raise ShapeError(f"{what} holds no samples; give at least one, shape (n_samples, ...)")
         self.network.output_shape(arr.shape[1:])  # a ShapeError naming the first layer that does not fit
-        return check_array(arr, what, ndim=rank + 1, dtype=np.float64)
+        return check_array(arr, what, ndim=rank + 1 if rank else None, dtype=np.float64)
 
     def mask_of(self, X: np.ndarray) -> np.ndarray | None:
         """The padding mask of token ids X (True at real tokens) that the network builds, or None."""
