@@ -2,7 +2,9 @@
 
 Every function takes a network (:class:`~neuronkit.Sequential`) or a fitted
 estimator (then inputs are unscaled, as in the data), and addresses neurons by
-stable names: ``"hidden1[3]"`` is neuron 3 of layer ``hidden1``. Nothing here
+stable names: ``"hidden1[3]"`` is neuron 3 of layer ``hidden1``; ``"conv1[5]"`` is filter 5
+(output channel 5) of convolution layer ``conv1``. Image networks take X as (n, C, H, W),
+text networks token ids (n, L) (their padding mask as the network builds it). Nothing here
 changes the model or makes layers record anything: each function runs its own
 observing forward pass (in eval mode) and leaves the network as it was.
 
@@ -13,7 +15,8 @@ health, HealthMonitor  dead, saturated, duplicate, frozen neurons; vanishing/exp
                        gradients; a report with remedies (a function and a callback)
 attribute              saliency, gradient × input, integrated gradients, occlusion
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
-                       ablation, class selectivity
+                       ablation, class selectivity; a filter's top image patches
+                       (receptive fields), the words that excite a text neuron
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -41,10 +44,15 @@ from .health import (
 )
 from .plots import (
     plot_activation_histograms,
+    plot_attention,
     plot_attributions,
+    plot_feature_maps,
+    plot_filters,
     plot_gradient_norms,
+    plot_image_attributions,
     plot_learning_curves,
     plot_top_activating,
+    plot_top_patches,
     plot_weights,
 )
 from .report import ReportFiles, write_report
@@ -54,11 +62,17 @@ from .specialisation import (
     Maximization,
     Selectivity,
     TopActivating,
+    TopPatches,
+    TopWords,
     ablate,
     ablated_outputs,
+    attention_weights,
     class_selectivity,
     maximize_activation,
+    receptive_field,
     top_activating,
+    top_patches,
+    top_words,
 )
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
@@ -70,4 +84,6 @@ __all__ = [
     "maximize_activation", "plot_activation_histograms", "plot_attributions", "plot_gradient_norms",
     "plot_learning_curves", "plot_top_activating", "plot_weights", "register_attribution", "register_check",
     "top_activating", "trace", "write_report",
+    "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
+    "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
 ]

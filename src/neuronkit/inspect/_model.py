@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, no_grad
+from ..engine import Tensor, no_grad, ops
 from ..engine import eval_mode as engine_eval_mode
 from ..errors import (
     DataError,
@@ -35,11 +35,28 @@ from ..errors import (
     ShapeError,
     UnknownNameError,
 )
-from ..layers import Dense, Module, Sequential
+from ..layers import (
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GlobalAvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    Module,
+    Sequential,
+)
+from ..layers.embedding import token_ids
 from ..losses import Loss
 from ..validation import check_array, check_class_indices, check_consistent_length
 
-_NAME = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)(?:\.neurons?)?\s*\[\s*(?P<index>-?\d+)\s*\]\s*$")
+_NAME = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)(?:\.(?:neurons?|channels?|filters?))?"
+                   r"\s*\[\s*(?P<index>-?\d+)\s*\]\s*$")
 _COLON = re.compile(r"^\s*(?P<layer>[A-Za-z_][\w]*)\s*:\s*(?P<index>-?\d+)\s*$")
 
 
@@ -95,10 +112,14 @@ def preserved_grads(net: Module) -> Iterator[None]:
             p.grad = g
 
 
-def forward(net: Sequential, x: Tensor, *, start: int = 0, stop: int | None = None,
-            edits: Mapping[str, Callable[[Tensor], Tensor]] | None = None) -> list[LayerRecord]:
+def forward(net: Sequential, x: Any, *, start: int = 0, stop: int | None = None,
+            edits: Mapping[str, Callable[[Tensor], Tensor]] | None = None, mask: np.ndarray | None = None
+            ) -> list[LayerRecord]:
     """Run ``net``'s layers ``start`` to ``stop`` (exclusive; default: all) on ``x``, recording each one.
 
+    Dense and convolution layers record their potential ``z`` (a convolution's is
+    (N, C, *sizes): one map per filter). ``mask`` (N, L), True at real tokens,
+    goes to the layers that take one (as :meth:`~neuronkit.Sequential.forward` passes it).
     ``edits[name](output) -> Tensor`` replaces that layer's output before the
     next layer sees it (the record keeps the edited output). The network itself
     is not changed.
@@ -109,6 +130,11 @@ def forward(net: Sequential, x: Tensor, *, start: int = 0, stop: int | None = No
         if isinstance(layer, Dense):
             z = layer.potential(h)
             out = layer.activation(z)
+        elif isinstance(layer, CONV_TYPES):
+            z = layer.potential(h)
+            out = conv_activation(layer, z)
+        elif mask is not None and getattr(layer, "takes_mask", False):
+            z, out = None, layer(h, mask=mask)  # type: ignore[call-arg]
         else:
             z, out = None, layer(h)
         if edits and name in edits:
@@ -116,6 +142,76 @@ def forward(net: Sequential, x: Tensor, *, start: int = 0, stop: int | None = No
         records.append(LayerRecord(name, layer, h, z, out))
         h = out
     return records
+
+
+#: the convolution layer types: their neurons are filters, one output channel each
+CONV_TYPES = (Conv1d, Conv2d)
+#: the layer types whose neurons inspection addresses by name (``hidden1[3]``, ``conv1[5]``)
+UNIT_TYPES = (Dense, Conv1d, Conv2d)
+#: layers that keep each channel's values apart, so a filter's activation may come after them
+#: (conv -> BatchNorm2d -> Activation("relu"))
+CHANNELWISE_TYPES = (BatchNorm2d, Dropout)
+
+
+def conv_activation(layer: Conv1d | Conv2d, z: Tensor) -> Tensor:
+    """The layer's activation on a batch of its potentials z (N, C, *sizes), as its own forward applies it.
+
+    The activation sees the channels on the last axis (prelu: one slope per filter).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> conv = nk.Conv2d(1, 2, 1, activation="relu", seed=0)
+    >>> z = conv.potential(np.ones((1, 1, 2, 2), np.float32))
+    >>> bool(np.array_equal(conv_activation(conv, z).data, conv(np.ones((1, 1, 2, 2), np.float32)).data))
+    True
+    """
+    if layer.activation.name == "identity":
+        return z
+    order = (0, *range(2, z.ndim), 1)
+    back = tuple(int(i) for i in np.argsort(order))
+    return ops.transpose(layer.activation(ops.transpose(z, order)), back)
+
+
+def channels_last(values: np.ndarray) -> np.ndarray:
+    """A layer's values as rows of units: (N, k) stays, (N, C, *sizes) -> (N·positions, C).
+
+    >>> channels_last(np.arange(8).reshape(1, 2, 2, 2)).tolist()
+    [[0, 4], [1, 5], [2, 6], [3, 7]]
+    """
+    if values.ndim == 2:
+        return values
+    return np.moveaxis(values, 1, -1).reshape(-1, values.shape[1])
+
+
+def width(layer: Module) -> int:
+    """How many neurons (Dense), filters (convolution) or embedding dimensions a layer has; 0 for other layers.
+
+    >>> import neuronkit as nk
+    >>> width(nk.Dense(3, 4, seed=0)), width(nk.Conv2d(1, 6, 3, seed=0)), width(nk.Flatten())
+    (4, 6, 0)
+    """
+    return int(getattr(layer, "out_features", None) or getattr(layer, "out_channels", None)
+               or getattr(layer, "embedding_dim", None) or 0)
+
+
+def _input_form(net: Sequential) -> tuple[str, int]:
+    """(input kind, dimensions of one sample): ("float", 1) features, ("float", 3) images, ("ids", 1) token ids;
+    ("float", 0) for a network that starts by flattening (any sample shape)."""
+    for layer in net.layers.values():
+        if isinstance(layer, Embedding):
+            return "ids", 1
+        if isinstance(layer, Flatten):
+            return "float", 0
+        if isinstance(layer, CONV_TYPES):
+            return "float", len(layer.kernel_size) + 1
+        if isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d, BatchNorm2d)):
+            return "float", 3
+        if isinstance(layer, (MaxPool1d, AvgPool1d)):
+            return "float", 2
+        if isinstance(layer, Dense):
+            return "float", 1
+        if getattr(layer, "takes_mask", False):  # sequences of vectors (N, L, D)
+            return "float", 2
+    return "float", 1
 
 
 class InspectedModel:
@@ -141,8 +237,9 @@ class InspectedModel:
         else:
             raise ParameterTypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
                                      f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
-        if not self.dense_layers():
-            raise ParameterError("the network has no Dense layer, so it has no neurons to inspect")
+        if not self.unit_layers():
+            raise ParameterError("the network has no Dense or convolution layer, so it has no neurons to inspect")
+        self.input_kind, self.input_rank = _input_form(self.network)
 
     def _affine_from_scaler(self, est: Any) -> None:
         scaler = getattr(est, "scaler_", None)
@@ -160,18 +257,39 @@ class InspectedModel:
 
     # ------------------------------------------------------------------ structure
     @property
+    def flat(self) -> bool:
+        """True for a network of feature vectors (n_samples, n_features); False for images, sequences, token ids."""
+        return self.input_kind == "float" and self.input_rank == 1
+
+    @property
+    def is_text(self) -> bool:
+        """True when the network takes token ids (its first layer is an Embedding)."""
+        return self.input_kind == "ids"
+
+    @property
     def n_features(self) -> int:
-        n = self.network.in_features
+        n = self.network.in_features if self.flat else None
         return int(n) if n is not None else 0
 
     def dense_layers(self) -> list[tuple[str, Dense]]:
         return [(name, layer) for name, layer in self.network.layers.items() if isinstance(layer, Dense)]
 
+    def unit_layers(self) -> list[tuple[str, Any]]:
+        """The layers with neurons: Dense layers and convolution layers (whose neurons are filters)."""
+        return [(name, layer) for name, layer in self.network.layers.items() if isinstance(layer, UNIT_TYPES)]
+
+    def conv_layers(self) -> list[tuple[str, Any]]:
+        return [(name, layer) for name, layer in self.network.layers.items() if isinstance(layer, CONV_TYPES)]
+
     def layer_index(self, name: str) -> int:
         return list(self.network.layers).index(name)
 
-    def neuron(self, name: Any) -> tuple[str, Dense, int]:
-        """Parse a stable neuron name (``"hidden1[3]"``; also ``"hidden1.neuron[3]"``, ``"hidden1:3"``)."""
+    def neuron(self, name: Any, kinds: tuple[type, ...] = (Dense,)) -> tuple[str, Any, int]:
+        """Parse a stable neuron name (``"hidden1[3]"``; also ``"hidden1.neuron[3]"``, ``"hidden1:3"``).
+
+        ``kinds``: the layer types whose neurons the caller handles (a convolution's
+        filters are ``conv1[5]``, also ``conv1.channel[5]`` or ``conv1.filter[5]``).
+        """
         if not isinstance(name, str):
             raise ParameterTypeError(f"neuron must be a name like 'hidden1[3]'; got {name!r}")
         match = _NAME.match(name) or _COLON.match(name)
@@ -179,13 +297,21 @@ class InspectedModel:
             raise ParameterError(f"neuron must be named LAYER[INDEX], e.g. 'hidden1[3]'; got {name!r}")
         layer_name, index = match["layer"], int(match["index"])
         layer = self.layer(layer_name)
-        if not isinstance(layer, Dense):
-            dense = ", ".join(n for n, _ in self.dense_layers())
-            raise ParameterError(f"layer {layer_name!r} is a {type(layer).__name__}, which has no neurons; "
-                                 f"layers with neurons: {dense}")
-        n = layer.out_features
+        if not isinstance(layer, kinds):
+            fitting = ", ".join(n for n, lay in self.network.layers.items() if isinstance(lay, kinds))
+            if isinstance(layer, CONV_TYPES):
+                what = ("whose neurons are filters, which this function does not take (for filters: "
+                        "nk.inspect.top_patches, plot_feature_maps, health)")
+            elif isinstance(layer, UNIT_TYPES):
+                what = "whose neurons this function does not take"
+            else:
+                what = "which has no neurons"
+            raise ParameterError(f"layer {layer_name!r} is a {type(layer).__name__}, {what}; "
+                                 f"layers with neurons here: {fitting or 'none'}")
+        n = width(layer)
         if not -n <= index < n:
-            raise ParameterError(f"layer {layer_name!r} has {n} neurons ({layer_name}[0] .. {layer_name}[{n - 1}]); "
+            word = "filters" if isinstance(layer, CONV_TYPES) else "neurons"
+            raise ParameterError(f"layer {layer_name!r} has {n} {word} ({layer_name}[0] .. {layer_name}[{n - 1}]); "
                                  f"got index {index}")
         return layer_name, layer, index % n
 
@@ -201,14 +327,19 @@ class InspectedModel:
 
     def neuron_names(self, layer_name: str) -> list[str]:
         layer = self.network.layers[layer_name]
-        return [f"{layer_name}[{i}]" for i in range(getattr(layer, "out_features", 0))]
+        return [f"{layer_name}[{i}]" for i in range(width(layer))]
 
     # ------------------------------------------------------------------ data
     def check_X(self, X: Any, what: str = "X") -> np.ndarray:
         """X as a float64 array (n_samples, n_features) of finite values (one sample may be 1-D).
 
         An array-like, a Tensor or a pandas DataFrame; checked by :func:`neuronkit.validation.check_array`.
+        For an image or sequence network, X is (n_samples, C, H, W) or (n_samples, C, L) (one sample
+        without the first axis), checked against the network's shapes; for a text network, integer
+        token ids (n_samples, L) (returned as integers).
         """
+        if not self.flat:
+            return self._check_shaped(X, what)
         X = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(1, 2), dtype=np.float64, finite=False)
         if X.ndim == 1:
             X = X[None, :]
@@ -219,6 +350,10 @@ class InspectedModel:
 
     def check_sample(self, x: Any, what: str = "x") -> np.ndarray:
         """One sample as a float64 vector (n_features,); (1, n_features) is accepted too."""
+        if not self.flat:
+            raise ParameterError("this function follows one vector of input features through Dense neurons; this "
+                                 "network takes images or token ids: use nk.inspect.plot_feature_maps or "
+                                 "top_patches (images), attention_weights or top_words (text), or attribute")
         arr = check_array(x.data if isinstance(x, Tensor) else x, what, ndim=None, dtype=np.float64, finite=False,
                           min_samples=0)
         if arr.ndim == 2 and arr.shape[0] == 1:
@@ -227,12 +362,44 @@ class InspectedModel:
             raise ShapeError(f"{what} must be one sample of shape ({self.n_features},); got shape {arr.shape}")
         return self.check_X(arr, what)[0]
 
+    def _check_shaped(self, X: Any, what: str) -> np.ndarray:
+        rank = self.input_rank
+        first: Any = next(iter(self.network.layers.values()))
+        if self.is_text:
+            ids = np.asarray(X.data if isinstance(X, Tensor) else X)
+            if ids.ndim == 1:
+                ids = ids[None, :]
+            if ids.ndim != 2 or ids.shape[1] == 0 or ids.shape[0] == 0:
+                raise ShapeError(f"{what} must be token ids of shape (n_samples, length) (one text: (length,)); "
+                                 f"got shape {ids.shape}")
+            return token_ids(first, ids, first.num_embeddings)
+        arr = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(rank, rank + 1) if rank else None,
+                          dtype=np.float64, finite=False, min_samples=0)
+        if rank == 0 and arr.ndim < 2:  # a flattening network: any sample shape, but a batch axis first
+            raise ShapeError(f"{what} must be a batch of samples (n_samples, ...) for this network, which starts by "
+                             f"flattening each sample; got shape {arr.shape}")
+        if arr.ndim == rank:
+            arr = arr[None]
+        if len(arr) == 0:
+            raise ShapeError(f"{what} holds no samples; give at least one, shape (n_samples, ...)")
+        self.network.output_shape(arr.shape[1:])  # a ShapeError naming the first layer that does not fit
+        return check_array(arr, what, ndim=rank + 1 if rank else None, dtype=np.float64)
+
+    def mask_of(self, X: np.ndarray) -> np.ndarray | None:
+        """The padding mask of token ids X (True at real tokens) that the network builds, or None."""
+        if not self.is_text:
+            return None
+        return self.network._padding_mask(X, None)  # the one rule Sequential.forward applies
+
     def to_network_input(self, X: np.ndarray) -> np.ndarray:
         """Apply the estimator's scaler (identity for a bare network)."""
         return X if self.scale is None else X * self.scale + self.shift
 
     def input_tensor(self, X: np.ndarray, *, requires_grad: bool) -> tuple[Tensor, Tensor]:
         """(leaf for X, the network's input) with the scaler inside the graph."""
+        if self.is_text:  # ids: no gradient reaches them (attribution starts at the embedding outputs)
+            ids = Tensor(np.asarray(X))
+            return ids, ids
         if requires_grad:
             leaf = Tensor(np.asarray(X, dtype=np.float64), requires_grad=True)
             net_in = leaf if self.scale is None else leaf * self.scale + self.shift
@@ -245,6 +412,8 @@ class InspectedModel:
     def records(self, X: np.ndarray, **kwargs: Any) -> list[LayerRecord]:
         """A recorded eval-mode forward pass without a graph."""
         with eval_mode(self.network), no_grad():
+            if self.is_text:
+                kwargs.setdefault("mask", self.mask_of(X))
             return forward(self.network, self.input_tensor(X, requires_grad=False)[1], **kwargs)
 
     # ------------------------------------------------------------------ targets and loss

@@ -17,6 +17,22 @@ integrated_gradients   (xᵢ - x'ᵢ) · ∫₀¹ ∂f/∂xᵢ(x' + α(x - x')) 
 occlusion              f(x) - f(x with feature i set to x'ᵢ), one feature at a time
 =====================  =========================================================================
 
+**Images** (a network whose first layer is a convolution, X (n, C, H, W)): every method works
+pixel by pixel and returns maps with the input's shape (n, C, H, W); the default baseline is
+the black image (zeros). Occlusion sets one pixel of one channel at a time.
+
+**Text** (a network whose first layer is an :class:`~neuronkit.Embedding`, X token ids (n, L)):
+ids are not differentiable, so the methods work on the embedding outputs e (n, L, D) — the
+network from its second layer on, with the padding mask of the ids — and each token's score is
+the sum over the embedding dimension: one score per token, shape (n, L) (saliency: Σ_d |∂f/∂e_td|;
+gradient × input: Σ_d e_td ∂f/∂e_td; integrated gradients: Σ_d of the per-value attributions, so
+completeness holds per text). The baseline (``baseline=None``) is the padding embedding (the
+Embedding's ``padding_idx`` row, which is zero unless edited) at every position, or zeros for an
+Embedding without padding; ``baseline="zeros"`` or ``"padding"`` choose, and an array (D,),
+(L, D) or (n, L, D) gives any other. Padding positions get no attribution when the network
+masks them (their embeddings do not reach f). The per-value attributions are in
+``Attribution.embedding`` (n, L, D).
+
 Methods live in :data:`ATTRIBUTIONS` (add one with :func:`register_attribution`).
 Work is done in chunks of at most ``batch_size`` network inputs (an
 integrated-gradients sample costs ``steps + 1``, an occlusion sample
@@ -66,6 +82,7 @@ class Attribution(np.ndarray):
     ``baseline`` (n_samples, n_features) where the method uses one; and for
     integrated gradients ``values`` (f(x)), ``baseline_values`` (f(x')), ``delta``
     (Σ attributions - (f(x) - f(x')) per sample), ``completeness_error`` (``|delta|``),
+    ``embedding`` (text models: the attributions of each embedding value, (n, L, D), before the sum over D),
     ``tolerance`` (per sample: ``0.05 · max(|f(x)|, |f(x')|, |f(x) - f(x')|, 1e-3)``) and
     ``completeness_ok``. The trapezoidal rule is exact for a linear f; at the kinks
     of ReLU networks its error shrinks like 1/steps (raise ``steps`` if not ok).
@@ -80,6 +97,7 @@ class Attribution(np.ndarray):
     values: np.ndarray | None
     baseline_values: np.ndarray | None
     delta: np.ndarray | None
+    embedding: np.ndarray | None
 
     def __new__(cls, array: np.ndarray, **info: Any) -> Attribution:
         obj = np.asarray(array, dtype=np.float64).view(cls)
@@ -88,7 +106,8 @@ class Attribution(np.ndarray):
         return obj
 
     def __array_finalize__(self, obj: Any) -> None:
-        for key in ("method", "target", "neuron", "output", "baseline", "values", "baseline_values", "delta"):
+        for key in ("method", "target", "neuron", "output", "baseline", "values", "baseline_values", "delta",
+                    "embedding"):
             setattr(self, key, None)
 
     @property
@@ -143,10 +162,23 @@ class Objective:
     position: int          # index of the layer holding the neuron(s)
     column: int | None     # a fixed neuron, or None: the per-sample ``target`` column
     potential: bool        # z (True) or f(z)
+    #: one sample's shape when rows of X are flattened images (C, H, W) or embeddings (L, D); None: features
+    sample_shape: tuple[int, ...] | None = None
+    #: the first layer to run (1 for a text model: rows of X are the Embedding's outputs)
+    start: int = 0
+    #: the padding mask (1, L) of the text being attributed (every row of X belongs to it), or None
+    mask: np.ndarray | None = None
 
     def _select(self, X: np.ndarray, target: np.ndarray | None, grad: bool) -> tuple[Tensor, Tensor]:
-        leaf, net_in = self.model.input_tensor(X, requires_grad=grad)
-        rec = forward(self.model.network, net_in, stop=self.position + 1)[-1]
+        if self.start:  # embedding outputs: float64 from here on (the weights stay as stored)
+            leaf = Tensor(np.asarray(X, dtype=np.float64), requires_grad=grad)
+            net_in = leaf
+        else:
+            leaf, net_in = self.model.input_tensor(X, requires_grad=grad)
+        if self.sample_shape is not None:
+            net_in = net_in.reshape((len(X), *self.sample_shape))
+        mask = None if self.mask is None else np.broadcast_to(self.mask, (len(X), self.mask.shape[-1]))
+        rec = forward(self.model.network, net_in, start=self.start, stop=self.position + 1, mask=mask)[-1]
         values = rec.potentials if self.potential else rec.output
         if self.column is not None:
             return leaf, values[:, self.column]
@@ -311,8 +343,27 @@ def _baseline(baseline: Any, X: np.ndarray) -> np.ndarray:
     try:
         return np.broadcast_to(b, X.shape).copy()
     except ValueError:
-        raise ShapeError(f"baseline must be a number, one sample ({X.shape[1]},) or one per sample {X.shape}; "
+        one = X.shape[1:] if len(X.shape) > 2 else f"({X.shape[1]},)"
+        raise ShapeError(f"baseline must be a number, one sample {one} or one per sample {X.shape}; "
                          f"got shape {b.shape}") from None
+
+
+def _text_baseline(baseline: Any, embedding: Any, E: np.ndarray) -> np.ndarray:
+    """The baseline embeddings (n, L, D): the padding row (default, zeros without one), zeros, or given values."""
+    if isinstance(baseline, str):
+        if baseline not in ("zeros", "padding"):
+            raise ParameterError(f"baseline must be 'padding', 'zeros', a number or an array of embeddings "
+                                 f"(D,), (L, D) or (n, L, D); got {baseline!r}")
+        if baseline == "padding" and embedding.padding_idx is None:
+            raise ParameterError(f"baseline='padding' needs an Embedding with a padding_idx; layer "
+                                 f"{embedding.name!r} has none: use baseline='zeros'")
+        baseline = None if baseline == "padding" else 0.0
+    if baseline is None:
+        if embedding.padding_idx is None:
+            return np.zeros_like(E)
+        row = embedding.weight.data[embedding.padding_idx].astype(np.float64)
+        return np.broadcast_to(row, E.shape).copy()
+    return _baseline(baseline, E)
 
 
 def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = None, neuron: str | None = None,
@@ -323,8 +374,9 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
     Parameters
     ----------
     model : network or fitted estimator
-    X : array (n_samples, n_features)
-        Unscaled for an estimator; attributions are per feature as given.
+    X : array (n_samples, n_features), images (n_samples, C, H, W) or token ids (n_samples, L)
+        Unscaled for an estimator; attributions are per feature as given (per pixel for images,
+        per token for text: see the module docstring).
     method : str
         ``"saliency"``, ``"grad_x_input"``, ``"integrated_gradients"`` or ``"occlusion"``
         (see the module docstring), or a name added with :func:`register_attribution`.
@@ -337,7 +389,8 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
     output : ``"potential"`` (default; the logit for an output layer) or ``"activation"``
         (the probability for a softmax head; f(z) for a hidden neuron).
     baseline : number, (n_features,) or (n_samples, n_features), optional
-        The reference input of integrated gradients and occlusion (default zeros).
+        The reference input of integrated gradients and occlusion (default zeros; for text the
+        padding embedding: see the module docstring).
     steps : int
         Integration intervals of integrated gradients (trapezoidal rule).
     batch_size : int
@@ -356,6 +409,11 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
     batch_size = check_int(batch_size, "batch_size", low=1)
     m = InspectedModel(model)
     X = m.check_X(X)
+    ids = X if m.is_text else None
+    if m.is_text:  # attribute over the embedding outputs (see the module docstring)
+        first = m.network[0]
+        with no_grad():
+            X = np.asarray(first.infer(ids), dtype=np.float64)
     if neuron is not None:
         if target is not None:
             raise ParameterError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
@@ -368,8 +426,27 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
         obj = Objective(m, last, None, kind == "potential")
         if obj.potential and m.network[last].__class__.__name__ != "Dense":
             obj.potential = False
-        targets = _targets(m, obj, X, target, batch_size)
-    base = _baseline(baseline, X)
-    values, info = ATTRIBUTIONS.get(key)(obj, X, targets, baseline=base, steps=steps, batch_size=batch_size)
+        targets = _targets(m, obj, X if ids is None else ids, target, batch_size)
+    base = _baseline(baseline, X) if ids is None else _text_baseline(baseline, m.network[0], X)
+    method_fn = ATTRIBUTIONS.get(key)
+    n, shape = len(X), X.shape[1:]
+    obj.sample_shape = None if m.flat else shape
+    flat, flat_base = X.reshape(n, -1), base.reshape(n, -1)
+    if ids is None:
+        values, info = method_fn(obj, flat, targets, baseline=flat_base, steps=steps, batch_size=batch_size)
+        values = values.reshape(X.shape)
+        extra: dict[str, Any] = {}
+    else:  # one text at a time: every row a method passes on belongs to that text, so one mask serves it
+        obj.start = 1
+        masks = m.mask_of(ids)
+        parts: list[tuple[np.ndarray, dict[str, Any]]] = []
+        for i in range(n):
+            obj.mask = None if masks is None else masks[i:i + 1]
+            parts.append(method_fn(obj, flat[i:i + 1], None if targets is None else targets[i:i + 1],
+                                   baseline=flat_base[i:i + 1], steps=steps, batch_size=batch_size))
+        per_value = np.concatenate([p[0] for p in parts]).reshape(X.shape)
+        info = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+        values = per_value.sum(axis=-1)
+        extra = {"embedding": per_value}
     return Attribution(values, method=key, target=targets, neuron=neuron, output=kind,
-                       baseline=base if key in ("integrated_gradients", "occlusion") else None, **info)
+                       baseline=base if key in ("integrated_gradients", "occlusion") else None, **info, **extra)

@@ -32,7 +32,18 @@ excitatory      fraction of incoming weights > 0; balance = (Σw⁺ - Σ|w⁻|) 
 ==============  ==========================================================================
 
 Dead, saturated and duplicate neurons are looked for in hidden layers only (an
-output layer is meant to be confident). Per layer, ``grad_norm`` is ‖∂L/∂W‖
+output layer is meant to be confident).
+
+Convolution layers (:class:`~neuronkit.Conv2d`, :class:`~neuronkit.Conv1d`) are
+checked the same way, filter by filter: a filter is one neuron applied at every
+position, named ``conv1[5]`` like a Dense neuron, and its statistics run over
+every position of every sample (firing rate: the fraction of (sample, position)
+pairs with z > 0; a **dead filter** has f'(z) = 0 at every position of every
+sample; a **saturated channel** is flat on at least 90 % of them). Its
+activation is its own, or, when the layer's is the identity, that of an
+:class:`~neuronkit.Activation` layer right after it (with only BatchNorm2d or
+Dropout between: conv -> BatchNorm2d -> ReLU); z is then that Activation
+layer's input. Per layer, ``grad_norm`` is ‖∂L/∂W‖
 (Frobenius norm of the weight gradient of the mean loss over ``(X, y)``). With
 r = grad_norm(first Dense layer) / grad_norm(last Dense layer):
 
@@ -71,10 +82,21 @@ from ..callbacks import Callback
 from ..data.batches import batch_indices
 from ..engine import Tensor
 from ..errors import NeuronHealthWarning, ParameterTypeError, UnknownNameError
-from ..layers import Dense, Sequential
+from ..layers import Activation, BatchNorm, BatchNorm2d, Dense, Module, Sequential
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_int, check_number
-from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
+from ._model import (
+    CHANNELWISE_TYPES,
+    CONV_TYPES,
+    UNIT_TYPES,
+    InspectedModel,
+    channels_last,
+    eval_mode,
+    forward,
+    grad_of,
+    preserved_grads,
+    width,
+)
 
 
 @dataclass(frozen=True)
@@ -197,7 +219,9 @@ class LayerHealth:
     (pairs (i, j, reason): neuron j repeats neuron i, the first of its group);
     ``grad_norm`` (‖∂L/∂W‖ or None without targets); ``frozen`` (bool per neuron;
     only from a :class:`HealthMonitor`); ``init`` (the initialiser's name);
-    ``can_die`` / ``can_saturate``: whether the activation allows those findings.
+    ``can_die`` / ``can_saturate``: whether the activation allows those findings;
+    ``unit``: ``"neuron"``, or ``"filter"`` for a convolution layer (then the
+    statistics run over every position of every sample).
 
     Examples
     --------
@@ -232,6 +256,8 @@ class LayerHealth:
     init: str | None = None       # the layer's initialiser, by name (None: unknown or custom)
     can_die: bool = False         # its activation has a zero-gradient region (dead neurons are looked for)
     can_saturate: bool = False    # saturation is looked for
+    unit: str = "neuron"          # "filter" for a convolution layer (its statistics run over every position)
+    normalised: bool = False      # a BatchNorm layer sits between the layer and its activation
 
     @property
     def n_neurons(self) -> int:
@@ -292,8 +318,9 @@ def _check_dead(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -
     for lh in layers.values():
         if lh.dead.any():
             names = lh.names(lh.dead)
-            out.append(Problem("dead", lh.name, names, f"{len(names)} of {lh.n_neurons} {lh.activation} neurons "
-                               f"get no gradient (f'(z) = 0 on every sample): {_listing(names)}",
+            where = "at every position of every sample" if lh.unit == "filter" else "on every sample"
+            out.append(Problem("dead", lh.name, names, f"{len(names)} of {lh.n_neurons} {lh.activation} {lh.unit}s "
+                               f"get no gradient (f'(z) = 0 {where}): {_listing(names)}",
                                len(names) / lh.n_neurons, _dead_advice(lh)))
     return out
 
@@ -307,6 +334,14 @@ def _dead_advice(lh: LayerHealth) -> str:
     fixes = [switch]
     if not (lh.init or "").startswith("he_"):
         fixes.append("He initialisation (init='he_normal')")
+    if lh.unit == "filter":
+        fixes.append("a lower learning rate")
+        if not lh.normalised:
+            fixes.append("BatchNorm2d between the convolution and the activation (Conv2d with activation='identity', "
+                         "BatchNorm2d, Activation('relu'))")
+        fixes.append("or reinitialise the filter's kernel and bias (a large negative bias is the usual cause)")
+        return (f"A dead {lh.activation} filter has z <= 0 at every position of every image, so its feature map is "
+                f"constant and its kernel gets no gradient: training cannot revive it. Use {', '.join(fixes)}.")
     fixes += ["a lower learning rate", "normalisation (BatchNorm/LayerNorm) before the activation",
               "or reinitialise the neuron's weights and bias"]
     return (f"A dead {lh.activation} neuron has z <= 0 on every sample, so it outputs a constant and gets no "
@@ -319,11 +354,20 @@ def _check_saturated(layers: dict[str, LayerHealth], gradients: Any, t: Threshol
         if lh.saturated.any():
             names = lh.names(lh.saturated)
             worst = float(lh.saturation[lh.saturated].max())
+            what = "channels" if lh.unit == "filter" else "neurons"
+            over = "(sample, position) pairs" if lh.unit == "filter" else "samples"
             out.append(Problem("saturated", lh.name, names,
-                               f"{len(names)} of {lh.n_neurons} {lh.activation} neurons are saturated "
+                               f"{len(names)} of {lh.n_neurons} {lh.activation} {what} are saturated "
                                f"(|f'(z)| < {t.saturation_eps:g}·max |f'| on >= {t.saturation_fraction:.0%} of "
-                               f"samples, up to {worst:.0%}): {_listing(names)}", len(names) / lh.n_neurons))
+                               f"{over}, up to {worst:.0%}): {_listing(names)}", len(names) / lh.n_neurons,
+                               _SATURATED_FILTER if lh.unit == "filter" else None))
     return out
+
+
+_SATURATED_FILTER = ("A saturated channel's filter sits where its activation is flat (f'(z) almost 0) at nearly every "
+                     "position, so its kernel barely learns. Scale the images (e.g. pixels to [0, 1] or standardised), "
+                     "use smaller initial weights (Glorot for sigmoid/tanh), a lower learning rate, or BatchNorm2d "
+                     "between the convolution and the activation.")
 
 
 def _check_duplicates(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
@@ -502,6 +546,9 @@ class HealthReport:
         self.n_samples = n_samples
         self.epoch = epoch
         self.problems: list[Problem] = [p for check in CHECKS.values() for p in check(layers, gradients, thresholds)]
+        #: text models: per Embedding layer, the token ids (padding aside) that no text of X holds: their rows
+        #: never get a gradient from this data and keep their initial vectors
+        self.unused_embeddings: dict[str, np.ndarray] = {}
 
     def _names(self, attr: str) -> list[str]:
         return [name for lh in self.layers.values() if getattr(lh, attr) is not None
@@ -535,7 +582,8 @@ class HealthReport:
                 "thresholds": asdict(self.thresholds),
                 "layers": {name: lh.to_dict() for name, lh in self.layers.items()},
                 "gradients": None if self.gradients is None else self.gradients.to_dict(),
-                "problems": [p.to_dict() for p in self.problems]}
+                "problems": [p.to_dict() for p in self.problems],
+                "unused_embeddings": {k: v.tolist() for k, v in self.unused_embeddings.items()}}
 
     def to_json(self, path: Any = None, *, indent: int = 1) -> str:
         """The report as JSON text (also written to ``path`` if given)."""
@@ -568,6 +616,13 @@ class HealthReport:
             if k == 0:
                 lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
         lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
+        if any(lh.unit == "filter" for lh in self.layers.values()):
+            lines.append("  (a filter's statistics run over every position of every sample)")
+        for name, ids in self.unused_embeddings.items():
+            shown = ", ".join(map(str, ids[:12].tolist())) + (", …" if len(ids) > 12 else "")
+            lines.append(f"{name}: {len(ids)} token ids never occur in these texts ({shown}); their rows get no "
+                         "gradient from this data and keep their initial vectors (a tokenizer with a higher "
+                         "min_count, or more data, leaves fewer such words)")
         if self.gradients is not None:
             ratio = self.gradients.ratio
             ratio_text = "n/a" if ratio is None else f"{ratio:.3g}"
@@ -648,13 +703,13 @@ def _peak_derivative(activation: Any, width: int, dtype: Any) -> np.ndarray:
     return np.abs(_derivative(activation, grid)).astype(np.float64).max(axis=0)
 
 
-def _layer_init(layer: Dense) -> str | None:
+def _layer_init(layer: Module) -> str | None:
     init = getattr(layer, "init", None)
     return init if isinstance(init, str) else None
 
 
-def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
-    w = layer.weight.data.astype(np.float64)
+def _weight_stats(layer: Module) -> tuple[np.ndarray, np.ndarray]:
+    w = _kernel_rows(layer)
     positive = np.where(w > 0, w, 0.0).sum(axis=1)
     negative = np.where(w < 0, -w, 0.0).sum(axis=1)
     total = positive + negative
@@ -662,15 +717,21 @@ def _weight_stats(layer: Dense) -> tuple[np.ndarray, np.ndarray]:
     return (w > 0).mean(axis=1), balance
 
 
-def _rows(layer: Dense) -> np.ndarray:
+def _kernel_rows(layer: Any) -> np.ndarray:
+    """Each neuron's weights as one float64 row: a Dense row, or a filter's kernel flattened."""
+    w = layer.weight.data
+    return w.reshape(w.shape[0], -1).astype(np.float64)
+
+
+def _rows(layer: Any) -> np.ndarray:
     """Each neuron's weights and bias as one float64 row (a fresh array)."""
-    w = layer.weight.data.astype(np.float64)
+    w = _kernel_rows(layer)
     if layer.bias is None:
         return w
     return np.concatenate([w, layer.bias.data.astype(np.float64)[:, None]], axis=1)
 
 
-def _duplicates(layer: Dense, cov: np.ndarray, var: np.ndarray, mean: np.ndarray,
+def _duplicates(layer: Module, cov: np.ndarray, var: np.ndarray, mean: np.ndarray,
                 t: Thresholds) -> list[tuple[int, int, str]]:
     """Neurons that repeat an earlier neuron of the layer: (i, j, reason), i the first of j's group.
 
@@ -722,42 +783,48 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
     >>> nk.inspect.health(net, X).layers["hidden1"].dead
     array([ True, False, False])
     """
+    units = m.unit_layers()
     dense = m.dense_layers()
-    last = dense[-1][0]
-    n = len(X)
-    acc: dict[str, dict[str, np.ndarray]] = {}
-    for name, layer in dense:
-        k = layer.out_features
-        acc[name] = {"fire": np.zeros(k), "s1": np.zeros(k), "s2": np.zeros((k, k)), "sat": np.zeros(k),
+    last = dense[-1][0] if dense else None
+    sources = {name: _activation_source(m.network, name) for name, _ in units}
+    acc: dict[str, dict[str, Any]] = {}
+    for name, layer in units:
+        k = width(layer)
+        acc[name] = {"rows": 0, "fire": np.zeros(k), "s1": np.zeros(k), "s2": np.zeros((k, k)), "sat": np.zeros(k),
                      "zmax": np.full(k, -np.inf)}
-    for rows in batch_indices(n, batch_size, shuffle=False):
-        for rec in m.records(X[rows]):
-            if rec.name not in acc or not isinstance(rec.layer, Dense):  # acc holds exactly the Dense layers
-                continue
-            a = acc[rec.name]
-            zt = rec.potentials
-            z = zt.data.astype(np.float64)
-            out = rec.output.data.astype(np.float64)
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        records = {rec.name: rec for rec in m.records(X[rows])}
+        for name, _ in units:
+            a = acc[name]
+            source, act = sources[name]
+            if source == name:
+                zt, outt = records[name].potentials, records[name].output
+            else:  # conv -> [BatchNorm2d] -> Activation: z is what the Activation layer receives
+                zt, outt = records[source].input, records[source].output
+            z_rows = channels_last(zt.data)
+            z = z_rows.astype(np.float64)
+            out = channels_last(outt.data).astype(np.float64)
+            a["rows"] += len(z)
             a["fire"] += (z > 0).sum(axis=0)
             a["zmax"] = np.maximum(a["zmax"], z.max(axis=0))
             a["s1"] += out.sum(axis=0)
             a["s2"] += out.T @ out
-            act = rec.layer.activation
-            if rec.name != last and can_saturate(act):
+            if name != last and can_saturate(act):
                 if "peak" not in a:
-                    a["peak"] = _peak_derivative(act, zt.shape[1], zt.dtype)
-                d = np.abs(_derivative(act, zt.data).astype(np.float64))
+                    a["peak"] = _peak_derivative(act, z_rows.shape[1], z_rows.dtype)
+                d = np.abs(_derivative(act, z_rows).astype(np.float64))
                 a["sat"] += (d < thresholds.saturation_eps * a["peak"]).sum(axis=0)
     layers: dict[str, LayerHealth] = {}
-    for name, layer in dense:
+    for name, layer in units:
         a = acc[name]
-        act = layer.activation
+        act = sources[name][1]
         hidden = name != last
+        n = max(a["rows"], 1)
         mean = a["s1"] / n
         cov = a["s2"] / n - np.outer(mean, mean)
         var = np.clip(np.diag(cov).copy(), 0.0, None)
         std = np.sqrt(var)
-        none = np.zeros(layer.out_features, bool)
+        none = np.zeros(width(layer), bool)
         limit = act.zero_gradient_below if can_die(act) else None
         dead = (a["zmax"] <= limit) if (hidden and limit is not None) else none
         saturation = a["sat"] / n
@@ -768,12 +835,43 @@ def activation_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds,
                                    firing_rate=a["fire"] / n, mean_activation=mean, std_activation=std, dead=dead,
                                    saturation=saturation, saturated=saturated, excitatory=excitatory,
                                    balance=balance, duplicates=duplicates, init=_layer_init(layer),
-                                   can_die=can_die(act), can_saturate=can_saturate(act))
+                                   can_die=can_die(act), can_saturate=can_saturate(act), unit=_unit_word(layer),
+                                   normalised=_normalised(m.network, name, sources[name][0]))
     return layers
 
 
+def _normalised(net: Sequential, name: str, source: str) -> bool:
+    """True if a BatchNorm/BatchNorm2d layer sits between layer ``name`` and the layer ``source`` of its activation."""
+    names = list(net.layers)
+    between = names[names.index(name) + 1:names.index(source)]
+    return any(isinstance(net.layers[n], (BatchNorm, BatchNorm2d)) for n in between)
+
+
+def _unit_word(layer: Module) -> str:
+    return "filter" if isinstance(layer, CONV_TYPES) else "neuron"
+
+
+def _activation_source(net: Sequential, name: str) -> tuple[str, Any]:
+    """(the layer whose input is the potential the activation sees, that activation) for Dense/conv ``name``.
+
+    The layer itself and its activation; or, when that is the identity, an Activation layer right
+    after it (only channel-wise layers, BatchNorm2d/BatchNorm/Dropout, between).
+    """
+    names = list(net.layers)
+    i = names.index(name)
+    layer: Any = net.layers[name]
+    if layer.activation.name == "identity":
+        j = i + 1
+        while j < len(names) and isinstance(net.layers[names[j]], (*CHANNELWISE_TYPES, BatchNorm)):
+            j += 1
+        if j < len(names) and isinstance(net.layers[names[j]], Activation):
+            after: Any = net.layers[names[j]]
+            return names[j], after.activation
+    return name, layer.activation
+
+
 def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1024) -> dict[str, float]:
-    """‖∂L/∂W‖ per Dense layer for the mean training loss over (X, y) (no L2 penalty), in eval mode.
+    """‖∂L/∂W‖ per Dense or convolution layer for the mean training loss over (X, y) (no L2 penalty), in eval mode.
 
     Gradients of the batches are accumulated with weights len(batch)/N, so the
     result is the full-data gradient; the model's ``.grad`` values are restored.
@@ -798,10 +896,10 @@ def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1
     with eval_mode(net), preserved_grads(net):
         for rows in batch_indices(n, batch_size, shuffle=False):
             _, net_in = m.input_tensor(X[rows], requires_grad=False)
-            records = forward(net, net_in)
+            records = forward(net, net_in, mask=m.mask_of(X[rows]))
             (loss_fn(m.loss_input(records, loss_fn), target[rows]) * (len(rows) / n)).backward()
         norms = {}
-        for name, layer in m.dense_layers():
+        for name, layer in m.unit_layers():
             g = layer.weight.grad
             norms[name] = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
     return norms
@@ -821,6 +919,15 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
     >>> X = np.full((20, 3), 100.0)          # huge inputs push sigmoids onto their tails
     >>> nk.inspect.health(net, X).saturated
     ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'hidden1[3]']
+
+    Image networks take X as (n, C, H, W) and their filters are checked too (``conv1[5]``);
+    text networks take token ids (n, L), with the padding mask the network builds, and the
+    report lists the Embedding rows no text uses (``unused_embeddings``):
+
+    >>> text = nk.Sequential(nk.Embedding(6, 2, padding_idx=0, seed=0), nk.SequenceMeanPool(),
+    ...                      nk.Dense(2, 2, seed=1))
+    >>> nk.inspect.health(text, [[1, 2, 0], [2, 4, 0]]).unused_embeddings
+    {'embedding1': array([3, 5])}
     """
     m = InspectedModel(model)
     X = m.check_X(X)
@@ -833,7 +940,16 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
         for name, value in norms.items():
             layers[name].grad_norm = value
         gradients = GradientHealth(norms)
-    return HealthReport(layers, gradients, t, len(X))
+    report = HealthReport(layers, gradients, t, len(X))
+    if m.is_text:
+        first: Any = m.network[0]
+        seen = np.zeros(first.num_embeddings, bool)
+        seen[X.ravel()] = True
+        if first.padding_idx is not None:
+            seen[first.padding_idx] = True
+        if not seen.all():
+            report.unused_embeddings[list(m.network.layers)[0]] = np.flatnonzero(~seen)
+    return report
 
 
 # ------------------------------------------------------------------------------ the callback
@@ -842,7 +958,7 @@ class HealthMonitor(Callback):
 
     Parameters
     ----------
-    X : array (n_samples, n_features), optional
+    X : array (n_samples, n_features), images (n, C, H, W) or token ids (n, L), optional
         Samples to examine the activations on (dead, saturated, duplicate
         neurons) every ``every`` epochs. They are fed to the network as they are:
         for an estimator's network, pass inputs scaled as it sees them.
@@ -874,8 +990,10 @@ class HealthMonitor(Callback):
 
     def __init__(self, X: Any = None, *, every: int = 1, thresholds: Thresholds | dict[str, float] | None = None,
                  warn: bool = True, batch_size: int = 1024) -> None:
-        self.X = None if X is None else check_array(X.data if isinstance(X, Tensor) else X, "X", dtype=np.float64,
-                                                    owner="HealthMonitor")
+        data = X.data if isinstance(X, Tensor) else X
+        # a table (or token ids) is 2-D; sequences (n, C, L) and images (n, C, H, W) have more axes
+        self.X = None if X is None else check_array(data, "X", ndim=2 if np.ndim(data) < 3 else (3, 4),
+                                                    dtype=np.float64, owner="HealthMonitor")
         self.every = check_int(every, "every", low=1, owner="HealthMonitor")
         self.batch_size = check_int(batch_size, "batch_size", low=1, owner="HealthMonitor")
         self.thresholds = Thresholds.of(thresholds)
@@ -889,13 +1007,14 @@ class HealthMonitor(Callback):
         self._model: InspectedModel | None = None
         self._last: dict[str, LayerHealth] = {}
         self._frozen: dict[str, np.ndarray] = {}
-        self._layers: dict[str, Dense] = {}
+        self._layers: dict[str, Any] = {}
 
     # ---- helpers
-    def _dense(self, state: Any) -> list[tuple[str, Dense]]:
+    def _dense(self, state: Any) -> list[tuple[str, Any]]:
+        """The layers with neurons (Dense and convolution layers), by name."""
         model = state.model
         if isinstance(model, Sequential):
-            return [(n, layer) for n, layer in model.layers.items() if isinstance(layer, Dense)]
+            return [(n, layer) for n, layer in model.layers.items() if isinstance(layer, UNIT_TYPES)]
         return [(f"dense{i + 1}", layer) for i, layer in enumerate(m for m in model.modules() if isinstance(m, Dense))]
 
     # ---- hooks
@@ -959,11 +1078,12 @@ class HealthMonitor(Callback):
             if lh is None:
                 layer = self._layers[n]
                 act = layer.activation
-                zeros = np.zeros(layer.out_features)
+                zeros = np.zeros(width(layer))
                 excitatory, balance = _weight_stats(layer)
                 lh = LayerHealth(n, act.name, act.family, n != names[-1], zeros, zeros, zeros, zeros.astype(bool),
                                  zeros, zeros.astype(bool), excitatory, balance, measured=False,
-                                 init=_layer_init(layer), can_die=can_die(act), can_saturate=can_saturate(act))
+                                 init=_layer_init(layer), can_die=can_die(act), can_saturate=can_saturate(act),
+                                 unit=_unit_word(layer))
             else:
                 lh = LayerHealth(**{f.name: getattr(lh, f.name) for f in fields(LayerHealth)})
             lh.grad_norm = self.history["grad_norm"][n][-1] if self.history["grad_norm"][n] else None

@@ -9,7 +9,7 @@ created with ``matplotlib.figure.Figure`` (not pyplot): they render headless
 through Agg, register nothing globally, and leave the user's backend alone.
 Display one in a notebook by evaluating it.
 
-* :func:`plot_activation_histograms` — distribution of each Dense layer's outputs on X
+* :func:`plot_activation_histograms` — distribution of each Dense or convolution layer's outputs on X
 * :func:`plot_gradient_norms` — ‖∂L/∂W‖ per layer over epochs (from a :class:`HealthMonitor`)
   or per layer (from a :class:`HealthReport`), log scale
 * :func:`plot_weights` — weight matrices as heat maps, diverging colours centred at 0
@@ -17,6 +17,11 @@ Display one in a notebook by evaluating it.
 * :func:`plot_attributions` — inputs (e.g. 8×8 digits) beside their attribution maps
 * :func:`plot_top_activating` — for each neuron, its top-k activating samples
 * :func:`plot_learning_curves` — loss (and accuracy) per epoch from a History
+* :func:`plot_filters` — each kernel of a convolution layer as a small image (a grid of filters)
+* :func:`plot_feature_maps` — a convolution layer's feature maps (one per filter) on one input
+* :func:`plot_image_attributions` — images beside their attribution heat maps (summed over channels)
+* :func:`plot_top_patches` — a filter's top-activating image patches (its receptive field)
+* :func:`plot_attention` — each head's attention weights over one sentence, words on the axes
 
 >>> import numpy as np, neuronkit as nk
 >>> fig = nk.inspect.plot_weights(nk.mlp([4, 3, 2], seed=0))
@@ -111,7 +116,8 @@ def _image_shape(n_features: int, image_shape: tuple[int, int] | None) -> tuple[
 
 
 def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str | Path | None = None) -> Any:
-    """One histogram per Dense layer of its neurons' outputs over X (all neurons pooled), with the
+    """One histogram per Dense or convolution layer of its neurons' outputs over X (all neurons pooled;
+    a filter's at every position, after an Activation layer that follows it), with the
     fraction of exact zeros (silent ReLUs) in the title.
 
     Examples
@@ -125,21 +131,24 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
     >>> type(fig).__name__
     'Figure'
     """
+    from .health import _activation_source
+
     m = InspectedModel(model)
     X = m.check_X(X)
     bins = check_int(bins, "bins", low=1)
-    dense = m.dense_layers()
+    dense = m.unit_layers()
     records = {r.name: r for r in m.records(X)}
     fig = _figure(3.2 * len(dense), 2.8)
     axes = fig.subplots(1, len(dense), squeeze=False)[0]
-    for ax, (name, layer) in zip(axes, dense):
-        values = records[name].output.data.astype(np.float64).ravel()
+    for ax, (name, _) in zip(axes, dense):
+        source, act = _activation_source(m.network, name)  # conv -> BatchNorm2d -> Activation: after the latter
+        values = records[source].output.data.astype(np.float64).ravel()
         zeros = float(np.mean(values == 0.0))
         low, high = float(values.min()), float(values.max())
         if high <= low:
             low, high = low - 0.5, high + 0.5
         ax.hist(values, bins=bins, range=(low, high), color="#4477aa")
-        ax.set_title(f"{name} ({layer.activation.name})\n{zeros:.0%} exactly 0", fontsize=9)
+        ax.set_title(f"{name} ({act.name})\n{zeros:.0%} exactly 0", fontsize=9)
         ax.set_xlabel("output")
     axes[0].set_ylabel("count")
     return _finish(fig, path)
@@ -384,4 +393,246 @@ def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any
         axes[1].set_xlabel("epoch")
         axes[1].set_title(", ".join(metrics))
         axes[1].legend(fontsize=8)
+    return _finish(fig, path)
+
+
+# ------------------------------------------------------------------------------ convolution and text pictures
+def _grid(n: int) -> tuple[int, int]:
+    cols = max(1, math.ceil(math.sqrt(n)))
+    return math.ceil(n / cols), cols
+
+
+def _conv_layer(m: InspectedModel, layer: str | None) -> tuple[str, Any]:
+    from ._model import CONV_TYPES
+
+    convs = m.conv_layers()
+    if not convs:
+        raise ParameterError("the network has no convolution layer (Conv2d or Conv1d), so it has no filters to draw")
+    if layer is None:
+        return convs[0]
+    found = m.layer(layer)
+    if not isinstance(found, CONV_TYPES):
+        raise ParameterError(f"layer {layer!r} is a {type(found).__name__}, not a convolution; convolution layers: "
+                             f"{', '.join(n for n, _ in convs)}")
+    return layer, found
+
+
+def _as_image(values: np.ndarray) -> np.ndarray:
+    """A (C, H, W) or (C, L) array as one picture: RGB for 3 channels in [0, 1], else the channel mean."""
+    if values.ndim == 2:  # a sequence (C, L): channels as rows
+        return values
+    if values.shape[0] == 3:
+        lo, hi = float(values.min()), float(values.max())
+        return np.moveaxis((values - lo) / (hi - lo if hi > lo else 1.0), 0, -1)
+    return values.mean(axis=0)
+
+
+def plot_filters(model: Any, layer: str | None = None, *, max_filters: int = 64,
+                 path: str | Path | None = None) -> Any:
+    """Each filter of a convolution layer as a small image: its kernel, one tile per filter.
+
+    ``layer`` defaults to the first convolution. A filter's kernels over its input channels
+    are drawn side by side in its tile (Conv1d: one row per channel); colours are diverging,
+    centred at 0 and shared by all tiles (red w > 0, blue w < 0). At most ``max_filters``.
+
+    >>> import neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 6, 3, seed=0), nk.Flatten(), nk.Dense(6 * 6 * 6, 2, seed=1))
+    >>> fig = nk.inspect.plot_filters(net)
+    >>> sum(1 for ax in fig.axes if ax.images)
+    6
+    """
+    m = InspectedModel(model)
+    name, conv = _conv_layer(m, layer)
+    w = conv.weight.data.astype(np.float64)
+    n = min(conv.out_channels, check_int(max_filters, "max_filters", low=1))
+    rows, cols = _grid(n)
+    fig = _figure(1.2 * cols + 1.0, 1.2 * rows + 0.6)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    limit = _symmetric_limit(w[:n])
+    im = None
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.axis("off")
+            continue
+        kernel = w[i]
+        if kernel.ndim == 3:  # (in, kh, kw): channels side by side with a blank column between
+            gap = np.full((kernel.shape[1], 1), np.nan)
+            tile = np.concatenate([np.concatenate([c, gap], axis=1) for c in kernel], axis=1)[:, :-1]
+        else:
+            tile = kernel
+        im = ax.imshow(tile, cmap=DIVERGING, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(f"{name}[{i}]", fontsize=7)
+    if im is not None:
+        fig.colorbar(im, ax=axes, shrink=0.6)
+    fig.suptitle(f"{name}: {n} of {conv.out_channels} filters, weight {tuple(w.shape)}", fontsize=9)
+    return _finish(fig, path)
+
+
+def plot_feature_maps(model: Any, x: Any, layer: str | None = None, *, output: str = "activation",
+                      max_maps: int = 64, path: str | Path | None = None) -> Any:
+    """A convolution layer's feature maps on one input ``x`` (C, H, W): one tile per filter.
+
+    Each tile is the filter's output (``output="potential"``: z) at every position; the input
+    image is drawn first. Colours: the ``viridis`` scale shared by all tiles.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 4, 3, activation="relu", seed=0), nk.Flatten(), nk.Dense(144, 2, seed=1))
+    >>> fig = nk.inspect.plot_feature_maps(net, np.random.default_rng(0).random((1, 8, 8)))
+    >>> sum(1 for ax in fig.axes if ax.images)        # the input and 4 maps
+    5
+    """
+    from .attribution import output_kind
+
+    m = InspectedModel(model)
+    name, conv = _conv_layer(m, layer)
+    X = m.check_X(x, "x")
+    if len(X) != 1:
+        raise ShapeError(f"x must be one input {X.shape[1:]} (or (1, ...)); got {len(X)} samples")
+    rec = m.records(X, stop=m.layer_index(name) + 1)[-1]
+    maps = (rec.potentials if output_kind(output) == "potential" else rec.output).data[0].astype(np.float64)
+    n = min(len(maps), check_int(max_maps, "max_maps", low=1))
+    rows, cols = _grid(n + 1)
+    fig = _figure(1.4 * cols + 1.0, 1.4 * rows + 0.6)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    lo, hi = float(maps[:n].min()), float(maps[:n].max())
+    im = None
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i == 0:
+            ax.imshow(_as_image(X[0]), cmap="gray_r", interpolation="nearest", aspect="auto")
+            ax.set_title("input", fontsize=7)
+        elif i <= n:
+            tile = maps[i - 1] if maps[i - 1].ndim == 2 else maps[i - 1][None, :]
+            im = ax.imshow(tile, cmap="viridis", vmin=lo, vmax=hi if hi > lo else lo + 1.0, interpolation="nearest",
+                           aspect="auto")
+            ax.set_title(f"{name}[{i - 1}]", fontsize=7)
+        else:
+            ax.axis("off")
+    if im is not None:
+        fig.colorbar(im, ax=axes, shrink=0.6)
+    fig.suptitle(f"{name}: feature maps ({output}) of one input", fontsize=9)
+    return _finish(fig, path)
+
+
+def plot_image_attributions(X: Any, attributions: Any, *, n: int = 8, titles: list[str] | None = None,
+                            path: str | Path | None = None) -> Any:
+    """Images (top row) and their attribution heat maps (bottom row): the attributions summed over channels.
+
+    ``X`` and ``attributions`` are (n, C, H, W) (e.g. :func:`~neuronkit.inspect.attribute` on an image
+    network); colours are diverging, centred at 0 and shared: red pixels raise the output, blue lower it.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(72, 3, activation="softmax", seed=1))
+    >>> X = np.random.default_rng(0).random((2, 1, 8, 8))
+    >>> fig = nk.inspect.plot_image_attributions(X, nk.inspect.attribute(net, X, "grad_x_input"))
+    >>> sum(1 for ax in fig.axes if ax.images)
+    4
+    """
+    X = check_array(X, "X", ndim=(3, 4), dtype=np.float64)
+    A = check_array(attributions, "attributions", ndim=(3, 4), dtype=np.float64, finite=False)
+    if A.shape != X.shape:
+        raise ShapeError(f"X and attributions must have the same shape (n, C, H, W); got {X.shape} and {A.shape}")
+    if X.ndim == 3:  # sequences (n, C, L): one row each
+        X, A = X[:, :, None, :], A[:, :, None, :]
+    n = min(check_int(n, "n", low=1), len(X))
+    if titles is not None and (not isinstance(titles, (list, tuple)) or len(titles) < n):
+        raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per image shown)", titles))
+    heat = A[:n].sum(axis=1)
+    limit = _symmetric_limit(heat)
+    fig = _figure(1.6 * n + 0.8, 3.4)
+    axes = fig.subplots(2, n, squeeze=False)
+    im = None
+    for i in range(n):
+        top, bottom = axes[0, i], axes[1, i]
+        top.imshow(_as_image(X[i]), cmap="gray_r", interpolation="nearest")
+        top.set_title(titles[i] if titles else f"sample {i}", fontsize=8)
+        im = bottom.imshow(heat[i], cmap=DIVERGING, vmin=-limit, vmax=limit, interpolation="nearest")
+        for ax in (top, bottom):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    if im is not None:
+        fig.colorbar(im, ax=list(axes[1]), shrink=0.8)
+    return _finish(fig, path)
+
+
+def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path: str | Path | None = None) -> Any:
+    """For each filter (row), its ``k`` top-activating image patches (:func:`~neuronkit.inspect.top_patches`).
+
+    Each patch is the receptive field of the filter's peak in one image (zeros beyond the edges);
+    the title is the peak value.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.Flatten(), nk.Dense(72, 2, seed=1))
+    >>> fig = nk.inspect.plot_top_patches(net, np.random.default_rng(0).random((6, 1, 8, 8)), ["conv1[0]"], k=3)
+    >>> sum(1 for ax in fig.axes if ax.images)
+    3
+    """
+    from .specialisation import top_patches
+
+    if isinstance(neurons, str):
+        neurons = [neurons]
+    if not isinstance(neurons, (list, tuple)) or not neurons:
+        raise ParameterError(must_be("neurons", "a non-empty list of filter names like 'conv1[0]'", neurons))
+    tops = [top_patches(model, X, name, k=k) for name in neurons]
+    cols = max(len(t.indices) for t in tops)
+    fig = _figure(1.2 * cols + 1.2, 1.3 * len(tops) + 0.3)
+    axes = fig.subplots(len(tops), cols, squeeze=False)
+    for row, top in enumerate(tops):
+        for j, ax in enumerate(axes[row]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j >= len(top.indices):
+                ax.axis("off")
+                continue
+            ax.imshow(_as_image(top.patches[j]), cmap="gray_r", interpolation="nearest")
+            ax.set_title(f"#{top.indices[j]}: {top.values[j]:.3g}", fontsize=7)
+        axes[row, 0].set_ylabel(top.neuron, fontsize=8)
+    return _finish(fig, path)
+
+
+def plot_attention(model: Any, ids: Any, *, vocabulary: Any = None, layer: str | None = None,
+                   path: str | Path | None = None) -> Any:
+    """Each head's attention weights over one sentence: one heat map per head, rows = queries, columns = keys.
+
+    ``ids`` is one text (L,); ``vocabulary`` (one word per id) labels the axes with its words
+    (else the ids). Padding positions are left out. Weights from
+    :func:`~neuronkit.inspect.attention_weights` (``layer``: default the first attention layer).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Embedding(5, 4, padding_idx=0, seed=0), nk.MultiHeadSelfAttention(4, 2, seed=1),
+    ...                     nk.SequenceMeanPool(), nk.Dense(4, 2, seed=2))
+    >>> fig = nk.inspect.plot_attention(net, [3, 1, 4, 0], vocabulary=["<pad>", "the", "cat", "sat", "down"])
+    >>> [ax.get_title() for ax in fig.axes if ax.images]
+    ['head 0', 'head 1']
+    """
+    from .specialisation import attention_weights
+
+    m = InspectedModel(model)
+    weights = attention_weights(model, ids, layer)
+    X = m.check_X(ids, "ids")
+    mask = m.mask_of(X)
+    keep = np.ones(X.shape[1], bool) if mask is None else mask[0]
+    tokens = X[0][keep]
+    if vocabulary is not None:
+        words = [str(w) for w in vocabulary]
+        labels = [words[i] if 0 <= i < len(words) else str(i) for i in tokens]
+    else:
+        labels = [str(i) for i in tokens]
+    heads = len(weights)
+    fig = _figure(2.6 * heads + 0.8, 2.8)
+    axes = fig.subplots(1, heads, squeeze=False)[0]
+    im = None
+    for h, ax in enumerate(axes):
+        w = weights[h][np.ix_(keep, keep)]
+        im = ax.imshow(w, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+        ax.set_title(f"head {h}", fontsize=9)
+        ax.set_xticks(np.arange(len(labels)), labels=labels, rotation=60, fontsize=7)
+        ax.set_yticks(np.arange(len(labels)), labels=labels if h == 0 else [""] * len(labels), fontsize=7)
+        ax.set_xlabel("attends to (key)", fontsize=7)
+    axes[0].set_ylabel("token (query)", fontsize=7)
+    if im is not None:
+        fig.colorbar(im, ax=list(axes), shrink=0.8)
     return _finish(fig, path)

@@ -55,12 +55,14 @@ th:first-child, td:first-child { text-align: left; font-family: monospace; }
 .ok { border-left: 4px solid #228833; padding: 0.3em 0.8em; background: #f2fff4; }
 figure { margin: 1em 0; } figcaption { font-size: 0.85em; color: #555; }
 img { max-width: 100%; }
+.token { padding: 0.1em 0.25em; border-radius: 0.2em; }
 """
 
 
 def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, history: Any = None,
                  image_shape: tuple[int, int] | None = None, title: str | None = None,
-                 attribution_samples: int = 8, top_neurons: int = 6, feature_names: Any = None) -> ReportFiles:
+                 attribution_samples: int = 8, top_neurons: int = 6, feature_names: Any = None,
+                 vocabulary: Any = None) -> ReportFiles:
     """Inspect ``model`` on ``(X, y)`` and write ``report.html`` and PNG pictures into ``out_dir``.
 
     ``history`` (default: an estimator's ``history_``) gives the learning curves.
@@ -74,6 +76,16 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     ``feature_names`` (one per column of X; default: an estimator's
     ``feature_names_in_``) name the features in the text and the pictures.
     Needs matplotlib (``pip install "neuronkit[plot]"``).
+
+    An image network (X (n, C, H, W)) adds: its first convolution's filters as
+    small images (``filters``), the feature maps of the first image
+    (``feature_maps``), integrated-gradients heat maps over the images
+    (``attributions``) and the top-activating patches of the first filters
+    (``top_patches``). A text network (X token ids (n, L)) adds: each head's
+    attention weights over the first text (``attention``, with an attention
+    layer), each token of the first texts coloured by its integrated-gradients
+    score, and (given ``vocabulary``, one word per id) the words that excite
+    the first hidden layer's neurons most.
 
     Examples
     --------
@@ -96,7 +108,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     X = m.check_X(X)
     attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
     top_neurons = check_int(top_neurons, "top_neurons", low=1)
-    names = plots.feature_names_of(model, X.shape[1], feature_names)
+    names = plots.feature_names_of(model, X.shape[1], feature_names) if m.flat else None
     if not isinstance(out_dir, (str, os.PathLike)):
         raise ParameterTypeError(must_be("out_dir", "a folder path (str or pathlib.Path)", out_dir))
     folder = Path(out_dir)
@@ -107,7 +119,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     report = health(model, X, y)
     files.health = report
     history = history if history is not None else getattr(model, "history_", None)
-    shape = plots._image_shape(X.shape[1], image_shape)
+    shape = plots._image_shape(X.shape[1], image_shape) if m.flat else None
 
     ablation = None
     selectivity = None
@@ -132,7 +144,10 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
         picture("learning_curves", plots.plot_learning_curves, history)
     n_attr = min(attribution_samples, len(X))
     ig = attribute(model, X[:n_attr], "integrated_gradients") if n_attr else None
-    if ig is not None:
+    extra: list[str] = []
+    if not m.flat:
+        extra = _conv_and_text_parts(m, model, X, ig, files, picture, top_neurons, vocabulary)
+    elif ig is not None:
         pred = ig.target
         assert pred is not None  # attribute() without neuron= always resolves one target per sample
         labels = [f"→ {m.label_of(int(t))}" for t in pred] if m.is_classifier else None
@@ -146,8 +161,83 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
             chosen = m.neuron_names(first)[:top_neurons]
         picture("top_activating", plots.plot_top_activating, model, X, chosen, k=8, image_shape=shape)
 
-    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title, names), encoding="utf-8")
+    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title, names, extra),
+                          encoding="utf-8")
     return files
+
+
+def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, files: ReportFiles, picture: Any,
+                         top_neurons: int, vocabulary: Any) -> list[str]:
+    """The pictures (drawn now) and HTML sections of an image or a text network."""
+    from . import plots
+    from .specialisation import top_words
+
+    parts: list[str] = []
+    labels = None
+    if ig is not None and m.is_classifier:
+        assert ig.target is not None
+        labels = [f"→ {m.label_of(int(t))}" for t in ig.target]
+    if m.conv_layers() and not m.is_text:
+        first = m.conv_layers()[0][0]
+        picture("filters", plots.plot_filters, model, first)
+        picture("feature_maps", plots.plot_feature_maps, model, X[0], first)
+        if ig is not None:
+            picture("attributions", plots.plot_image_attributions, X[:len(ig)], ig, titles=labels)
+        chosen = m.neuron_names(first)[:top_neurons]
+        picture("top_patches", plots.plot_top_patches, model, X, chosen, k=8)
+        parts.append("<h2>Filters</h2>")
+        parts += [_img(files.images[n], _CAPTIONS[n].format(layer=first)) for n in ("filters", "feature_maps")]
+        parts.append(_img(files.images["top_patches"], _CAPTIONS["top_patches"]))
+    if m.is_text:
+        words = None if vocabulary is None else [str(w) for w in vocabulary]
+        if any(getattr(layer, "takes_mask", False) and hasattr(layer, "num_heads")
+               for layer in m.network.layers.values()):
+            picture("attention", plots.plot_attention, model, X[0], vocabulary=words)
+            parts.append("<h2>Attention</h2>")
+            parts.append(_img(files.images["attention"], _CAPTIONS["attention"]))
+        if ig is not None:
+            parts.append("<h2>Attribution over tokens</h2>")
+            parts.append("<p>Integrated gradients of the predicted class's logit, per token (summed over the "
+                         "embedding; baseline: the padding embedding): red words raise it, blue lower it.</p>")
+            parts.append(_token_html(m, X[:len(ig)], np.asarray(ig, dtype=np.float64), words, labels))
+        if words is not None:
+            hidden = [name for name, _ in m.dense_layers()][:1]
+            rows = []
+            for name in hidden:
+                for neuron in m.neuron_names(name)[:top_neurons]:
+                    rows.append([neuron, ", ".join(top_words(model, neuron, words, k=8).words)])
+            if rows:
+                parts.append("<h2>Words that excite the neurons</h2>")
+                parts.append("<p>Each neuron's potential on each one-word text, highest first.</p>")
+                parts.append(_table(["neuron", "words"], rows))
+    if ig is not None and "attributions" in files.images:
+        ok = "holds" if ig.completeness_ok else "does NOT hold (raise steps)"
+        parts.append("<h2>Attribution</h2>")
+        parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "
+                     f"{float(np.max(ig.completeness_error)):.3g}.</p>")
+        parts.append(_img(files.images["attributions"], _CAPTIONS["image_attributions"]))
+    return parts
+
+
+def _token_html(m: InspectedModel, ids: np.ndarray, scores: np.ndarray, words: list[str] | None,
+                labels: list[str] | None) -> str:
+    """Each text as its tokens, each on a background red (positive score) or blue (negative), padding left out."""
+    masks = m.mask_of(ids)
+    limit = float(np.max(np.abs(scores))) or 1.0
+    lines = []
+    for i, row in enumerate(ids):
+        spans = []
+        for t, token in enumerate(row):
+            if masks is not None and not masks[i, t]:
+                continue
+            v = float(scores[i, t]) / limit
+            colour = f"rgba(204, 51, 17, {v:.2f})" if v >= 0 else f"rgba(0, 119, 187, {-v:.2f})"
+            text = words[token] if words is not None and 0 <= token < len(words) else str(token)
+            spans.append(f'<span class="token" style="background: {colour}" title="{scores[i, t]:+.4g}">'
+                         f"{_esc(text)}</span>")
+        head = f"{_esc(labels[i])}: " if labels else ""
+        lines.append(f"<p>{head}{' '.join(spans)}</p>")
+    return "\n".join(lines)
 
 
 def _feature_table(attributions: np.ndarray, names: list[str] | None, top: int = 10) -> str:
@@ -178,17 +268,32 @@ _CAPTIONS = {
                     "raise it, blue lower it.",
     "top_activating": "The samples that excite the most important neurons (ranked by ablation) most; the number "
                       "is the neuron's output.",
+    "filters": "The filters of {layer}: each kernel as a small image (red w > 0, blue w < 0; a filter's input "
+               "channels side by side).",
+    "feature_maps": "The feature maps of {layer} on the first image: each filter's output at every position.",
+    "top_patches": "Each filter's top-activating image patches: the receptive field of its feature map's peak in "
+                   "the images that excite it most (number: image index and peak value).",
+    "image_attributions": "Integrated gradients (baseline the black image, 50 steps) of the predicted class's "
+                          "logit, summed over channels: red pixels raise it, blue lower it.",
+    "attention": "Each head's attention weights over the first text: row = token, column = the token it attends "
+                 "to (darker = more).",
 }
 
 
 def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectivity: Any, ig: Any,
-          files: ReportFiles, title: str | None, names: list[str] | None = None) -> str:
+          files: ReportFiles, title: str | None, names: list[str] | None = None, extra: list[str] | None = None) -> str:
     net = m.network
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
              f"</title><style>{_CSS}</style></head><body>"]
     parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
-    parts.append(f"<p>{len(X)} samples × {X.shape[1]} features; {sum(1 for _ in m.dense_layers())} Dense layers, "
-                 f"{net.num_parameters():,} parameters.</p>")
+    if m.is_text:
+        what = f"{len(X)} texts of {X.shape[1]} token ids"
+    elif not m.flat:
+        what = f"{len(X)} images of shape {X.shape[1:]}"
+    else:
+        what = f"{len(X)} samples × {X.shape[1]} features"
+    parts.append(f"<p>{what}; {sum(1 for _ in m.dense_layers())} Dense layers, {len(m.conv_layers())} convolution "
+                 f"layers, {net.num_parameters():,} parameters.</p>")
     if names is not None:
         shown = ", ".join(names[:40]) + (f", … ({len(names) - 40} more)" if len(names) > 40 else "")
         parts.append(f"<p>Features: {_esc(shown)}</p>")
@@ -238,7 +343,8 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
     if "top_activating" in files.images:
         parts.append("<h2>What the important neurons respond to</h2>")
         parts.append(_img(files.images["top_activating"], _CAPTIONS["top_activating"]))
-    if ig is not None and "attributions" in files.images:
+    parts += extra or []
+    if m.flat and ig is not None and "attributions" in files.images:
         parts.append("<h2>Attribution</h2>")
         ok = "holds" if ig.completeness_ok else "does NOT hold (raise steps)"
         parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "

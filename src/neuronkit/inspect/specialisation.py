@@ -8,6 +8,17 @@
   change in loss and accuracy, ranked; :func:`ablated_outputs` gives the network's
   outputs with a set of neurons silenced. Both work by a forward pass that replaces
   the neurons' outputs (a mask on the layer's output); the model is not modified.
+* :func:`top_patches` — for a convolution filter (``conv2[5]``), the k images whose feature
+  map peaks highest, the peak's position, and the input patch it sees: its receptive field,
+  computed exactly (:func:`receptive_field`) through the kernel sizes, strides, paddings and
+  dilations of every convolution and pooling layer before it.
+* :func:`top_words` — for a text model, the vocabulary words that excite a neuron most: an
+  embedding dimension (``embedding1[3]``: the words with the largest value in it) or a neuron
+  of a layer after the pooling (``hidden1[2]``: the words whose one-word text gives it the
+  highest value; for Embedding -> mean/max pooling -> Dense that is z = w·e_word + b, each
+  word's own contribution to the potential).
+* :func:`attention_weights` — each head's attention weights over one text, (heads, L, L), from
+  the attention layer's own input in the network.
 * :func:`class_selectivity` — per neuron (μ_max - μ_rest) / (μ_max + μ_rest), with
   μ_max the largest class-mean activation and μ_rest the mean of the other class
   means: 0 = responds equally to every class, 1 = responds to one class only.
@@ -29,11 +40,25 @@ import numpy as np
 
 from ..data.batches import batch_indices
 from ..engine import Tensor, no_grad
+from ..engine import conv as conv_ops
 from ..errors import DataError, ParameterError, ParameterTypeError, ShapeError
 from ..init import make_rng
-from ..layers import Dense, Parameter
+from ..layers import (
+    Activation,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm2d,
+    Dense,
+    Dropout,
+    Embedding,
+    MaxPool1d,
+    MaxPool2d,
+    MultiHeadSelfAttention,
+    Parameter,
+    TransformerEncoderBlock,
+)
 from ..validation import check_consistent_length, check_int, check_number, must_be
-from ._model import InspectedModel, eval_mode, forward, plain, preserved_grads
+from ._model import CONV_TYPES, InspectedModel, eval_mode, forward, plain, preserved_grads
 
 
 # ------------------------------------------------------------------------------ top-activating samples
@@ -124,6 +149,10 @@ def maximize_activation(model: Any, neuron: str, *, steps: int = 300, lr: float 
     from ..optim import get_optimizer
 
     m = InspectedModel(model)
+    if not m.flat:
+        raise ParameterError("maximize_activation optimises a vector of input features; this network takes images "
+                             "or token ids: use top_patches (images) or top_words (text) to see what a neuron "
+                             "responds to")
     layer_name, _, index = m.neuron(neuron)
     steps = check_int(steps, "steps", low=1)
     lr = check_number(lr, "lr", low=0.0, low_open=True)
@@ -358,7 +387,8 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
     with eval_mode(net), no_grad():
         parts = batch_indices(len(X), batch_size, shuffle=False)
         inputs = [m.input_tensor(X[part], requires_grad=False)[1] for part in parts]
-        base_loss, base_acc = score([(part, forward(net, h)) for part, h in zip(parts, inputs)])
+        masks = [m.mask_of(X[part]) for part in parts]  # text: the padding mask of each batch
+        base_loss, base_acc = score([(part, forward(net, h, mask=k)) for part, h, k in zip(parts, inputs, masks)])
         rows = []
         by_layer: dict[str, list[int]] = {}
         for name, i in targets:
@@ -366,14 +396,14 @@ def ablate(model: Any, X: Any, y: Any, neurons: Any = None, *, value: Any = 0.0,
         for name, indices in by_layer.items():
             pos = m.layer_index(name)
             # the layer's own records once per batch; then only the layers above run per neuron
-            own = [forward(net, h, stop=pos + 1) for h in inputs]
+            own = [forward(net, h, stop=pos + 1, mask=k) for h, k in zip(inputs, masks)]
             for i in indices:
                 v = clamp[(name, i)]
                 edit = _mask_edit({i: v})
                 results = []
-                for part, recs in zip(parts, own):
+                for part, recs, k in zip(parts, own, masks):
                     edited = edit(recs[-1].output)
-                    results.append((part, forward(net, edited, start=pos + 1)))
+                    results.append((part, forward(net, edited, start=pos + 1, mask=k)))
                 loss, acc = score(results)
                 rows.append(AblationRow(f"{name}[{i}]", v, loss, loss - base_loss, acc,
                                         None if acc is None or base_acc is None else acc - base_acc))
@@ -482,3 +512,247 @@ def class_selectivity(model: Any, X: Any, y: Any, *, layer: str | None = None,
         preferred.extend(classes[b] for b in best)
         means_all.append(means)
     return Selectivity(names, np.concatenate(indices), preferred, np.concatenate(means_all), classes)
+
+
+# ------------------------------------------------------------------------------ receptive fields and patches
+#: layers that keep every position where it is (a receptive field passes through them unchanged)
+_POINTWISE = (Activation, BatchNorm2d, Dropout)
+
+
+def _window(layer: Any, name: str) -> list[tuple[int, int, int, int]] | None:
+    """(kernel, stride, padding before, dilation) per spatial axis of a conv/pool layer; None if pointwise."""
+    if isinstance(layer, CONV_TYPES):
+        pads = conv_ops.conv_padding(layer.padding, layer.kernel_size, layer.stride, layer.dilation)
+        return [(k, s, p[0], d) for k, s, p, d in zip(layer.kernel_size, layer.stride, pads, layer.dilation)]
+    if isinstance(layer, (MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d)):
+        dims = 2 if isinstance(layer, (MaxPool2d, AvgPool2d)) else 1
+        k, s, p = ((v,) * dims if isinstance(v, int) else tuple(v) for v in (layer.kernel_size, layer.stride,
+                                                                             layer.padding))
+        return [(k[a], s[a], p[a], 1) for a in range(dims)]
+    if isinstance(layer, _POINTWISE):
+        return None
+    raise ParameterError(f"layer {name!r} ({type(layer).__name__}) does not keep positions, so the receptive field "
+                         "of a later filter cannot be traced through it; ask about a convolution before it")
+
+
+def receptive_field(model: Any, layer: str, position: Any) -> tuple[tuple[int, int], ...]:
+    r"""The input region that one position of a layer's output sees: ``((start, stop), ...)`` per axis.
+
+    Traced back exactly through every convolution and pooling layer up to ``layer``: an output
+    index range :math:`[a, b]` of a layer with kernel k, stride s, padding p (before) and
+    dilation d comes from the inputs :math:`[a s - p,\; b s - p + d (k - 1)]`. Activation,
+    BatchNorm2d and Dropout layers keep positions. ``stop`` is exclusive; a region may reach
+    beyond the image (into the zero padding): ``start < 0`` or ``stop`` > the image size.
+
+    >>> import neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 2, 3, stride=2, padding=1, seed=0), nk.MaxPool2d(2),
+    ...                     nk.Conv2d(2, 2, 3, dilation=2, seed=0))
+    >>> nk.inspect.receptive_field(net, "conv2", (0, 1))       # rows -1..19, columns 3..23
+    ((-1, 20), (3, 24))
+    """
+    m = InspectedModel(model)
+    target = m.layer(layer)
+    names = list(m.network.layers)
+    stop = names.index(layer)
+    window = _window(target, layer)
+    dims = len(window) if window is not None else None
+    if dims is None:
+        raise ParameterError(f"layer {layer!r} ({type(target).__name__}) has no window of its own; give a "
+                             "convolution or pooling layer")
+    pos = (position,) if isinstance(position, (int, np.integer)) else tuple(position)
+    if len(pos) != dims or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in pos):
+        raise ParameterError(must_be("position", f"{dims} non-negative integer(s), one per spatial axis of "
+                                                 f"{layer!r}'s output", position))
+    lo, hi = [int(v) for v in pos], [int(v) for v in pos]
+    for name in reversed(names[:stop + 1]):
+        w = _window(m.network.layers[name], name)
+        if w is None:
+            continue
+        for a, (k, s, p, d) in enumerate(w):
+            lo[a], hi[a] = lo[a] * s - p, hi[a] * s - p + d * (k - 1)
+    return tuple((lo[a], hi[a] + 1) for a in range(dims))
+
+
+def _crop(image: np.ndarray, box: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """``image`` (C, *sizes) inside ``box``, zeros where the box reaches past the edges (the padding)."""
+    out = np.zeros((image.shape[0], *(b - a for a, b in box)), dtype=image.dtype)
+    src = tuple(slice(max(a, 0), min(b, n)) for (a, b), n in zip(box, image.shape[1:]))
+    dst = tuple(slice(s.start - a, s.stop - a) for s, (a, _) in zip(src, box))
+    if all(s.stop > s.start for s in src):
+        out[(slice(None), *dst)] = image[(slice(None), *src)]
+    return out
+
+
+@dataclass(frozen=True)
+class TopPatches:
+    """The ``k`` images that excite a filter most: row ``indices`` into X, each one's peak ``values``
+    (the largest value of the filter's feature map), the peak's ``positions`` (k, dims) in the map,
+    its receptive field ``boxes`` (k, dims, 2) as [start, stop) per axis in input coordinates, and
+    the input ``patches`` ``(k, C, *size)`` inside those boxes (zeros beyond the image's edges).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 1, 2, bias=False, seed=0), nk.Flatten(), nk.Dense(9, 2, seed=1))
+    >>> net["conv1"].weight.data[:] = 1.0
+    >>> X = np.zeros((3, 1, 4, 4)); X[1, 0, 2:4, 0:2] = 1.0
+    >>> top = nk.inspect.top_patches(net, X, "conv1[0]", k=1)
+    >>> top.indices.tolist(), top.positions.tolist(), top.boxes.tolist(), float(top.values[0])
+    ([1], [[2, 0]], [[[2, 4], [0, 2]]], 4.0)
+    """
+
+    neuron: str
+    indices: np.ndarray
+    values: np.ndarray
+    positions: np.ndarray
+    boxes: np.ndarray
+    patches: np.ndarray
+    output: str
+
+
+def top_patches(model: Any, X: Any, neuron: str, *, k: int = 9, output: str = "activation",
+                batch_size: int = 256) -> TopPatches:
+    """The ``k`` images of X on which a convolution filter's feature map peaks highest, with the patch it saw.
+
+    ``neuron`` names the filter (``"conv2[5]"``, also ``"conv2.channel[5]"``); its value at each
+    position is the layer's output (``output="activation"``) or potential z. Per image the peak
+    is the largest value over all positions (the first in row-major order on ties); images are
+    ranked by it (ties keep the earlier image). The patch is the peak position's receptive field
+    (:func:`receptive_field`). X: images (n, C, H, W) (or sequences (n, C, L) for Conv1d).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Conv2d(1, 2, 3, padding=1, activation="relu", seed=0), nk.MaxPool2d(2),
+    ...                     nk.Flatten(), nk.Dense(32, 3, seed=1))
+    >>> top = nk.inspect.top_patches(net, np.random.default_rng(0).random((5, 1, 8, 8)), "conv1[1]", k=2)
+    >>> top.patches.shape, top.boxes.shape
+    ((2, 1, 3, 3), (2, 2, 2))
+    """
+    m = InspectedModel(model)
+    layer_name, _, index = m.neuron(neuron, CONV_TYPES)
+    X = m.check_X(X)
+    k = min(check_int(k, "k", low=1), len(X))
+    potential = _output_kind(output)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    stop = m.layer_index(layer_name) + 1
+    maps = []
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        rec = m.records(X[rows], stop=stop)[-1]
+        maps.append((rec.potentials if potential else rec.output).data[:, index].astype(np.float64))
+    fmap = np.concatenate(maps)                                   # (n, *sizes)
+    flat = fmap.reshape(len(X), -1)
+    peak = flat.argmax(axis=1)
+    values = flat[np.arange(len(X)), peak]
+    order = np.argsort(-values, kind="stable")[:k]
+    positions = np.stack(np.unravel_index(peak[order], fmap.shape[1:]), axis=1)
+    boxes = np.array([receptive_field(m.network, layer_name, tuple(int(v) for v in pos)) for pos in positions])
+    patches = np.stack([_crop(X[i], tuple(map(tuple, box))) for i, box in zip(order, boxes)])
+    return TopPatches(f"{layer_name}[{index}]", order, values[order], positions, boxes, patches,
+                      "potential" if potential else "activation")
+
+
+# ------------------------------------------------------------------------------ words that excite a neuron
+@dataclass(frozen=True)
+class TopWords:
+    """The ``k`` vocabulary ``words`` (and their ``ids``) that excite ``neuron`` most, with their ``values``.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Embedding(3, 1, seed=0), nk.SequenceMeanPool(), nk.Dense(1, 1, seed=1))
+    >>> net["embedding1"].weight.data[:, 0] = [0.5, -1.0, 2.0]
+    >>> nk.inspect.top_words(net, "embedding1[0]", ["a", "b", "c"], k=2).words
+    ['c', 'a']
+    """
+
+    neuron: str
+    words: list[str]
+    ids: np.ndarray
+    values: np.ndarray
+
+    def __str__(self) -> str:
+        return f"{self.neuron}: " + ", ".join(f"{w} ({v:.3g})" for w, v in zip(self.words, self.values))
+
+
+def top_words(model: Any, neuron: str, vocabulary: Any, *, k: int = 10, output: str = "potential",
+              batch_size: int = 1024) -> TopWords:
+    """The ``k`` words of ``vocabulary`` (one string per token id) that excite ``neuron`` most.
+
+    For an embedding dimension (``"embedding1[3]"``) a word's value is its embedding's value in
+    that dimension. For a neuron of a later layer (``"hidden1[2]"``, after the pooling) it is the
+    neuron's potential (``output="potential"``, default) or output on the one-word text
+    ``[word]`` (masks and positions as the network applies them). The padding id is left out.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Embedding(4, 2, padding_idx=0, seed=0), nk.SequenceMeanPool(),
+    ...                     nk.Dense(2, 1, seed=1))
+    >>> net["embedding1"].weight.data[:] = [[0, 0], [1, 0], [0, 1], [1, 1]]
+    >>> net["output"].weight.data[:] = [[2.0, -1.0]]; net["output"].bias.data[:] = 0.5
+    >>> top = nk.inspect.top_words(net, "output[0]", ["<pad>", "goal", "rain", "match"], k=3)
+    >>> top.words, top.values.tolist()                # z = 2·e1 - e2 + 0.5
+    (['goal', 'match', 'rain'], [2.5, 1.5, -0.5])
+    """
+    m = InspectedModel(model)
+    if not m.is_text:
+        raise ParameterError("top_words needs a text model (its first layer an Embedding of token ids); this "
+                             "network takes numbers: use top_activating or top_patches")
+    embedding: Any = m.network[0]
+    layer_name, layer, index = m.neuron(neuron, (Dense, Embedding))
+    if isinstance(vocabulary, (str, bytes)) or not hasattr(vocabulary, "__len__"):
+        raise ParameterTypeError(must_be("vocabulary", f"a list of {embedding.num_embeddings} words, one per "
+                                                       "token id", vocabulary))
+    words = [str(w) for w in vocabulary]
+    if len(words) != embedding.num_embeddings:
+        raise ParameterError(f"vocabulary has {len(words)} words but the network's Embedding {embedding.name!r} "
+                             f"has {embedding.num_embeddings} token ids; give one word per id, in id order (a "
+                             "tokenizer's vocabulary)")
+    k = check_int(k, "k", low=1)
+    ids = np.array([i for i in range(embedding.num_embeddings) if i != embedding.padding_idx])
+    if isinstance(layer, Embedding):
+        values = layer.weight.data[ids, index].astype(np.float64)
+    else:
+        values = _neuron_values(m, ids[:, None], layer_name, index, _output_kind(output),
+                                check_int(batch_size, "batch_size", low=1))
+    order = np.argsort(-values, kind="stable")[:k]
+    return TopWords(f"{layer_name}[{index}]", [words[i] for i in ids[order]], ids[order], values[order])
+
+
+# ------------------------------------------------------------------------------ attention heads
+def attention_weights(model: Any, ids: Any, layer: str | None = None) -> np.ndarray:
+    """Each head's attention weights over one text: (heads, L, L), ``[h, i, j]`` = how much token i attends to j.
+
+    ``layer`` names a :class:`~neuronkit.MultiHeadSelfAttention` or
+    :class:`~neuronkit.TransformerEncoderBlock` (default: the first of them). The layer's
+    input is found by running the network on ``ids`` (L,) up to it, with the padding mask
+    the network builds; a block's attention sees its first LayerNorm's output when
+    ``norm_first``. The weights are :meth:`~neuronkit.MultiHeadSelfAttention.attention_weights` (rows sum
+    to 1 over the real tokens; padding columns are 0).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.Sequential(nk.Embedding(5, 4, padding_idx=0, seed=0), nk.MultiHeadSelfAttention(4, 2, seed=1),
+    ...                     nk.SequenceMeanPool(), nk.Dense(4, 2, seed=2))
+    >>> w = nk.inspect.attention_weights(net, [3, 1, 4, 0])
+    >>> w.shape, w.sum(axis=-1).round(6).tolist()[0], bool((w[:, :, 3] == 0).all())
+    ((2, 4, 4), [1.0, 1.0, 1.0, 1.0], True)
+    """
+    m = InspectedModel(model)
+    kinds = (MultiHeadSelfAttention, TransformerEncoderBlock)
+    found = [name for name, lay in m.network.layers.items() if isinstance(lay, kinds)]
+    if not found:
+        raise ParameterError("the network has no attention layer (MultiHeadSelfAttention or "
+                             "TransformerEncoderBlock), so it has no attention weights to show")
+    name = found[0] if layer is None else layer
+    target = m.layer(name)
+    if not isinstance(target, kinds):
+        raise ParameterError(f"layer {name!r} is a {type(target).__name__}, not an attention layer; attention "
+                             f"layers: {', '.join(found)}")
+    X = m.check_X(ids)
+    if len(X) != 1:
+        raise ShapeError(f"ids must be one text (L,) or (1, L); got {len(X)} texts: pass them one at a time")
+    record = m.records(X, stop=m.layer_index(name) + 1)[-1]
+    mask = m.mask_of(X)
+    x = record.input
+    attention: Any = target
+    if isinstance(target, TransformerEncoderBlock):
+        attention = target.self_attn
+        if target.norm_first:
+            with no_grad():  # LayerNorm over each token's vector, as the block applies it
+                t = x if isinstance(x, Tensor) else Tensor(x)
+                x = target.norm1(t.reshape(-1, t.shape[-1])).reshape(t.shape)
+    with eval_mode(m.network):
+        return np.asarray(attention.attention_weights(x, mask))[0]
