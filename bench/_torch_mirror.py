@@ -194,6 +194,24 @@ def torch_fit(torch: Any, model: Any, X: np.ndarray, y: np.ndarray, *, optimizer
     return losses
 
 
+def warm_up(torch: Any) -> None:
+    """One Adam step on a throwaway model: torch's first optimiser step imports torch._dynamo (about 2 s on
+    an idle machine, 20 s on a loaded one), a one-time cost that must not count as training time."""
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.Adam(model.parameters())
+    model(torch.zeros(1, 2)).sum().backward()
+    opt.step()
+
+
+def set_threads(threads: int, torch: Any) -> None:
+    """The same number of threads for both frameworks: NumPy's BLAS (threadpoolctl) and torch's intra-op pool."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
 def torch_accuracy(torch: Any, model: Any, X: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> float:
     model.eval()
     preds = []

@@ -91,13 +91,18 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                    help="run these workloads")
     p.add_argument("--epochs", type=int, default=None, help="override the epochs of every workload")
     p.add_argument("--splits", type=int, default=None, help="override the number of splits")
+    p.add_argument("--threads", type=int, default=C.TORCH_THREADS,
+                   help="threads for both frameworks (NumPy's BLAS and torch); 1 on a machine with other work")
     args = p.parse_args(argv)  # --repeats is accepted (run_all passes it) and ignored: accuracy runs once
     torch = C.torch_or_none(args.no_torch)
+    M.set_threads(args.threads, torch)
+    if torch is not None:
+        M.warm_up(torch)
     import neuronkit as nk
 
     only = ["digits"] if args.smoke else args.only  # a smoke run checks the script works (mnist5k parses for 10 s)
     results: dict[str, Any] = {"machine": C.machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                               "smoke": args.smoke, "workloads": {}}
+                               "smoke": args.smoke, "threads": args.threads, "workloads": {}}
     if "digits" in only:
         ds = nk.datasets.load("digits", images=True)
         X, y = ds.X, ds.y

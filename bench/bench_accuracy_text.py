@@ -96,8 +96,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--only", nargs="+", choices=sorted(MODELS), default=list(MODELS), help="run these models")
     p.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
     p.add_argument("--splits", type=int, default=SPLITS, help="number of splits (seeds 0, 1, ...)")
+    p.add_argument("--threads", type=int, default=C.TORCH_THREADS,
+                   help="threads for both frameworks (NumPy's BLAS and torch); 1 on a machine with other work")
     args = p.parse_args(argv)  # --repeats is accepted (run_all passes it) and ignored: accuracy runs once
     torch = C.torch_or_none(args.no_torch)
+    M.set_threads(args.threads, torch)
+    if torch is not None:
+        M.warm_up(torch)
     import neuronkit as nk
 
     ds = nk.datasets.load_text("topics")
@@ -105,7 +110,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     splits = 1 if args.smoke else args.splits
     baseline = B.tfidf_baseline(ds.texts, y, splits)
     results: dict[str, Any] = {"machine": C.machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                               "smoke": args.smoke, "dataset": "topics", "n_texts": len(y), "splits": splits,
+                               "smoke": args.smoke, "threads": args.threads, "dataset": "topics", "n_texts": len(y),
+                               "splits": splits,
                                "baseline": {"model": "TF-IDF + LogisticRegression", "accuracies": baseline,
                                             "mean_accuracy": float(np.mean(baseline))}, "models": {}}
     C.log(f"TF-IDF + LR: {', '.join(f'{a:.4f}' for a in baseline)}; mean {np.mean(baseline):.4f}")
