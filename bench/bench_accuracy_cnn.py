@@ -23,6 +23,7 @@ the epoch losses and the wall time of each framework's training.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -50,7 +51,7 @@ def workload(name: str, spec: str, X: np.ndarray, y: np.ndarray, *, epochs: int,
     runs = []
     for seed in range(splits):
         train, test = nk.data.split_indices(len(y), 0.2, labels=y, seed=seed)
-        make = lambda: nk.build(spec, X.shape[1:], outputs=10, output="softmax", seed=seed)  # noqa: E731
+        make = functools.partial(nk.build, spec, X.shape[1:], outputs=10, output="softmax", seed=seed)
         r = M.compare_run(torch, make, X, y, train, test, optimizer="adam", lr=lr, epochs=epochs,
                           batch_size=batch_size, seed=seed)
         runs.append(r)

@@ -25,6 +25,7 @@ Target: the mean test accuracy of ``textmean_small_init`` within 3 points of TF-
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -70,8 +71,8 @@ def model_run(name: str, texts: np.ndarray, y: np.ndarray, *, epochs: int, split
         X = np.concatenate([X_train, X_test])
         order = np.concatenate([train, test])
         tr, te = np.arange(len(train)), np.arange(len(train), len(X))
-        make = lambda: nk.build(cfg["spec"], (X_train.shape[1],), outputs=4, output="softmax",  # noqa: E731
-                                vocab_size=vocab, seed=seed)
+        make = functools.partial(nk.build, cfg["spec"], (X_train.shape[1],), outputs=4, output="softmax",
+                                 vocab_size=vocab, seed=seed)
         r = M.compare_run(torch, make, X, y[order], tr, te, optimizer="adam", lr=cfg["lr"], epochs=epochs,
                           batch_size=BATCH, seed=seed)
         runs.append(r)

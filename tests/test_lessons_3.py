@@ -1,7 +1,7 @@
-"""Lesson 9 (docs/lessons/09-parameter-sharing.md): every code cell runs, in order, and the numbers the prose states hold.
+"""Lesson 9 (docs/lessons/09-parameter-sharing.md): every code cell runs, in order, and the prose's numbers hold.
 
-The cells run as in tests/test_lessons_2.py, with a copy of its runner (one namespace, matplotlib's Agg backend, warnings as
-errors; the budget of 10 s is on this process's CPU time).
+The cells run as in tests/test_lessons_2.py, with a copy of its runner (one namespace, matplotlib's Agg
+backend, warnings as errors; the budget of 10 s is on this process's CPU time).
 """
 
 from __future__ import annotations
