@@ -10,9 +10,9 @@ Three kinds of check, each on real data:
   the first step.
 * A small CNN learns digits as 8x8 images on one split to >= 0.95 test accuracy (measured: 0.958
   after 10 epochs; a linear model on the 64 pixels reaches 0.925 in the same epochs, chance is
-  0.10). A convolution that scrambled positions or lost the input falls to the linear model's level
-  or below; one whose weight gradient alone is wrong does not (the same CNN with its filters frozen
-  at their random start also reaches 0.958 here): that is what the comparison with PyTorch catches.
+  0.10): the threshold is above what the pixels give a linear model, and a convolution that lost its
+  input would be at chance. One whose weight gradient alone is wrong would pass (the same CNN with its
+  filters frozen at their random start also reaches 0.958 here): that the comparison with PyTorch catches.
 * A text model learns the topics corpus on one split to >= 0.85 (measured: 0.876 after 10 epochs,
   the same as TF-IDF + logistic regression on this split; chance 0.25; the same model with PyTorch's
   N(0, 1) embedding init instead of Glorot-uniform: 0.789, see bench/bench_accuracy_text.py).
