@@ -78,6 +78,10 @@ def test_lesson_9_parameter_sharing():
     assert ns["dense_parameters"] == 33_280 and ns["dense_parameters"] // ns["conv_parameters"] == 416
     # neuron 3 is the edge detector the prose names: cosine 0.89 with the horizontal-edge Sobel kernel
     assert ns["best"] == 3 and ns["similarity"][3, 1] > 0.85
+    kernels, maps = ns["kernels"], ns["feature_maps"]
+    assert (kernels[3][0] < 0).all() and (kernels[3][2] > 0).all()         # negative top row, positive bottom row
+    assert int(ns["y"][ns["test"][0]]) == 9 and np.unravel_index(maps[3].argmax(), (8, 8))[0] <= 1  # top of the 9
+    assert (kernels[1] < 0).all() and ns["conv"].bias.data[1] < 0 and maps[1].max() == 0  # dead: map 1 is empty
     # text: the embedding's size, an accuracy well above chance, attention rows that sum to 1
     assert ns["embedding"].num_parameters() == ns["tok"].vocab_size * 16
     assert ns["text_accuracy"] > 0.75
