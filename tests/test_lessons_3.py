@@ -73,6 +73,9 @@ def test_lesson_9_parameter_sharing():
     assert ns["k"] == 3 and ns["by_hand"] > 0.5
     assert abs(ns["by_hand"] - ns["by_layer"]) < 1e-5
     assert ns["patch"].shape == (3, 3)
+    explanation = ns["explanation"]                                      # the neuron view's arithmetic agrees
+    assert np.allclose(explanation.patch[0], ns["patch"]) and abs(explanation.output - ns["by_layer"]) < 1e-5
+    assert explanation.position == (ns["i"], ns["j"])
     # parameter counts: 8·9 + 8 = 80 against 64·512 + 512 = 33,280 ("416 times as many")
     assert ns["conv_parameters"] == 80 and ns["outputs"] == 512
     assert ns["dense_parameters"] == 33_280 and ns["dense_parameters"] // ns["conv_parameters"] == 416
