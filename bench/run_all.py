@@ -28,7 +28,8 @@ from typing import Any
 import _common as C
 
 SCRIPTS = {"train": "bench_train.py", "predict": "bench_predict.py", "digits": "bench_digits.py",
-           "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py", "cnn": "bench_cnn.py"}
+           "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py", "cnn": "bench_cnn.py",
+           "accuracy_cnn": "bench_accuracy_cnn.py", "accuracy_text": "bench_accuracy_text.py"}
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (label, how to read the ratio from the results, the target); ratio = neuronkit / other, lower is better
@@ -159,6 +160,7 @@ def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
         lines += _import_memory_table(w.get("import_memory"))
         lines += _kernels_table(w.get("kernels"))
         lines += _cnn_table(w.get("cnn"))
+        lines += _accuracy_tables(w.get("accuracy_cnn"), w.get("accuracy_text"))
         busy = {k: v.get("foreign_cpu_share") for k, v in w.items()}
         lines += ["CPU used by other processes during each script (share of all CPUs): "
                   + ", ".join(f"{k} {v:.0%}" if v is not None else f"{k} n/a" for k, v in busy.items()), ""]
@@ -180,6 +182,22 @@ def _targets_table(w: dict[str, Any]) -> list[str]:
                     gap = r[mine]["test_accuracy"] - r[other]["test_accuracy"]
                     out.append(f"| W3 test accuracy: {mine} − {other} | {gap:+.4f} | ≥ −0.01 | "
                                f"{'yes' if gap >= -0.01 else '**no**'} |")
+    for name, entry in (w.get("accuracy_cnn") or {}).get("workloads", {}).items():
+        ours = entry["neuronkit"]["mean_accuracy"]
+        out.append(f"| {name} CNN mean test accuracy (neuronkit) | {ours:.4f} | ≥ {entry['target']:.2f} | "
+                   f"{'yes' if entry['target_met'] else '**no**'} |")
+        if "difference" in entry:
+            out.append(f"| {name} CNN accuracy: neuronkit − torch | {entry['difference']:+.4f} | ≥ −0.01 | "
+                       f"{'yes' if entry['gap_ok'] else '**no**'} |")
+    text = w.get("accuracy_text")
+    if text:
+        for name, entry in text["models"].items():
+            if "target_met" in entry:
+                out.append(f"| topics {name}: TF-IDF + LR − neuronkit | {entry['below_baseline']:+.4f} | ≤ 0.03 | "
+                           f"{'yes' if entry['target_met'] else '**no**'} |")
+            if "difference" in entry:
+                out.append(f"| topics {name}: neuronkit − torch | {entry['difference']:+.4f} | ≥ −0.01 | "
+                           f"{'yes' if entry['gap_ok'] else '**no**'} |")
     im = w.get("import_memory")
     if im and im["import"].get("neuronkit"):
         t = im["import"]["neuronkit"]["median"]
@@ -300,6 +318,33 @@ def _cnn_table(c: dict[str, Any] | None) -> list[str]:
         sp = c["split"]
         out += ["", f"Split of one neuronkit SGD epoch (cProfile, {C.fmt_time(sp['total'])} with its overhead): "
                 + ", ".join(f"{k} {v:.0%}" for k, v in sp["share"].items()) + "."]
+    return out + [""]
+
+
+def _accuracy_tables(cnn: dict[str, Any] | None, text: dict[str, Any] | None) -> list[str]:
+    out: list[str] = []
+    rows = [(f"{name}: `{e['spec']}`, {e['epochs']} epochs, {e['splits']} splits", e)
+            for name, e in (cnn or {}).get("workloads", {}).items()]
+    if text:
+        rows += [(f"topics {name}: `{e['spec']}`, {e['epochs']} epochs, {text['splits']} splits", e)
+                 for name, e in text["models"].items()]
+    if not rows:
+        return out
+    threads = (cnn or text or {}).get("threads")
+    out += [f"### Accuracy: neuronkit and PyTorch from the same initial weights on the same batches "
+            f"(Adam, batch 32; {threads} thread(s) each)", "",
+            "| workload | neuronkit mean | torch mean | neuronkit − torch | neuronkit time | torch time |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for label, e in rows:
+        torch_mean = f"{e['torch']['mean_accuracy']:.4f}" if "torch" in e else "-"
+        gap = f"{e['difference']:+.4f}" if "difference" in e else "-"
+        torch_time = C.fmt_time(e["torch"]["seconds"]) if "torch" in e else "-"
+        out.append(f"| {label} | {e['neuronkit']['mean_accuracy']:.4f} | {torch_mean} | {gap} | "
+                   f"{C.fmt_time(e['neuronkit']['seconds'])} | {torch_time} |")
+    if text:
+        b = text["baseline"]
+        out.append(f"| topics TF-IDF + logistic regression (bench_text_baseline) | {b['mean_accuracy']:.4f} | - | - "
+                   "| - | - |")
     return out + [""]
 
 

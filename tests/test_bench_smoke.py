@@ -38,10 +38,11 @@ def smoke(tmp_path_factory) -> dict:
 def test_every_workload_reports(smoke):
     assert smoke["smoke"] is True
     (run,) = smoke["runs"]
-    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels", "cnn"}
+    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels", "cnn", "accuracy_cnn",
+                                     "accuracy_text"}
     assert run["machine"]["numpy"] and "env" in run["machine"]
     md = smoke["markdown"]
-    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0", "### W6"):
+    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0", "### W6", "### Accuracy"):
         assert heading in md
 
 
@@ -76,6 +77,19 @@ def test_kernels_report(smoke):
     for entry in k["results"].values():
         assert ("torch" in entry) == HAS_TORCH
         assert (entry["numpy"] if "numpy" in entry else entry["neuronkit"])["median"] > 0
+
+
+def test_accuracy_scripts_report_both_frameworks(smoke):
+    w = smoke["runs"][0]["workloads"]
+    digits = w["accuracy_cnn"]["workloads"]["digits"]
+    text = w["accuracy_text"]
+    assert 0.0 < text["baseline"]["mean_accuracy"] <= 1.0
+    for entry in [digits, *text["models"].values()]:
+        assert 0.0 <= entry["neuronkit"]["mean_accuracy"] <= 1.0
+        assert ("torch" in entry) == HAS_TORCH
+        if HAS_TORCH:  # the same start and the same batches: the same first epoch's loss
+            ours, theirs = entry["runs"][0]["neuronkit"]["losses"], entry["runs"][0]["torch"]["losses"]
+            assert ours[0] == pytest.approx(theirs[0], rel=1e-4)
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="compares with PyTorch")
