@@ -116,6 +116,7 @@ PUBLIC_MODULES = [
     "neuronkit.callbacks", "neuronkit.history", "neuronkit.checkpoints", "neuronkit.monitor", "neuronkit.data",
     "neuronkit.datasets", "neuronkit.io", "neuronkit.estimators", "neuronkit.inspect", "neuronkit.errors",
     "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
+    "neuronkit.layers.spec",
 ]
 
 

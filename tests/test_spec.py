@@ -190,6 +190,8 @@ SYNTAX_ERRORS = [
     ("dense(8, relu", ParameterError, "missing ')'"),
     ("dense(8, (3, 4)", ParameterError, "missing ')'"),
     ("dense(=3)", ParameterError, "expected a value at col 7; got '='"),
+    ("dense(8,'relu)", ParameterError, "the quote ' at col 9 of the spec \"dense(8,'relu)\" is not closed"),
+    ("conv(32,3x3)", ParameterError, "unexpected character '3' at col 9 of the spec 'conv(32,3x3)'"),
 ]
 
 
@@ -401,3 +403,265 @@ def test_architectures_are_specs_that_parse():
     for name in nk.ARCHITECTURES.names():
         assert nk.layers.parse_spec(name) == nk.layers.parse_spec(nk.ARCHITECTURES.get(name))
         assert nk.layers.parse_spec(name)[-1] == {"layer": "dense", "out_features": "out"}
+
+
+# ------------------------------------------------------- X as the model takes it
+
+
+class _Flat(Module):
+    """(N, ...) -> (N, prod): a stand-in first layer for 4-d X (the real Flatten is the pool helper's)."""
+
+    def forward(self, x):
+        x = x if isinstance(x, nk.Tensor) else nk.Tensor(np.asarray(x, dtype=np.float32))
+        return nk.engine.ops.reshape(x, (x.shape[0], -1))
+
+    def output_shape(self, in_shape):
+        return (int(np.prod(in_shape)),)
+
+
+class _Lookup(Module):
+    """A first layer that takes token ids (input_kind "ids") and records what it was given."""
+
+    input_kind = "ids"
+
+    def __init__(self, num_embeddings=5):
+        self.num_embeddings = num_embeddings
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append(np.asarray(x).dtype)
+        return nk.Tensor(np.asarray(x, dtype=np.float32))
+
+
+def test_fit_takes_4d_x_and_trains_exactly_as_on_the_same_values_flattened():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3, 2, 2)).astype(np.float32)
+    y = (X[:, 0, 0, 0] + X[:, 2, 1, 1] > 0).astype(np.int64)
+    image_net = nk.Sequential(_Flat(), nk.Dense(12, 2, activation="softmax", seed=3))
+    table_net = nk.Sequential(nk.Dense(12, 2, activation="softmax", seed=3))
+    h4 = nk.fit(image_net, X, y, epochs=3, batch_size=8, seed=1, progress=False)
+    h2 = nk.fit(table_net, X.reshape(40, 12), y, epochs=3, batch_size=8, seed=1, progress=False)
+    assert h4["loss"] == h2["loss"] and h4["loss"][-1] < h4["loss"][0]
+    np.testing.assert_array_equal(image_net["output"].weight.data, table_net["output"].weight.data)
+    assert nk.training.evaluate(image_net, X, y) == nk.training.evaluate(table_net, X.reshape(40, 12), y)
+    np.testing.assert_array_equal(nk.training.predict(image_net, X), nk.training.predict(table_net,
+                                                                                          X.reshape(40, 12)))
+
+
+def test_x_that_the_first_layer_does_not_take_gets_the_layers_message():
+    net = nk.Sequential(nk.Dense(12, 2, activation="softmax", seed=3))
+    X = np.zeros((6, 3, 2, 2), dtype=np.float32)
+    with pytest.raises(ShapeError, match=r"layer 'output' expects input of shape \(batch, 12\) or \(12,\); got "
+                                         r"shape \(1, 3, 2, 2\)"):
+        nk.fit(net, X, np.zeros(6, dtype=np.int64), progress=False)
+    with pytest.raises(ShapeError, match=r"evaluate: X must be 2-D \(n_samples, n_features\); got shape \(6,\)"):
+        nk.training.evaluate(net, np.zeros(6), np.zeros(6, dtype=np.int64))
+
+
+def test_token_ids_stay_integers_and_whole_floats_are_taken():
+    lookup = _Lookup()
+    net = nk.Sequential(lookup)
+    X = np.array([[1.0], [4.0], [0.0]])
+    assert nk.training.evaluate(net, X, [1.0, 4.0, 0.0], metrics=[]) == {"loss": 0.0}
+    assert nk.training.evaluate(net, X, [1.0, 4.0, 3.0], metrics=[]) == {"loss": 3.0}  # (3 - 0)² / 3
+    np.testing.assert_array_equal(nk.training.predict(net, [[3, 1]]), [[3.0, 1.0]])
+    assert lookup.seen and all(kind == np.int64 for kind in lookup.seen)
+
+
+@pytest.mark.parametrize("X, kind, message", [
+    ([[1.0], [2.5]], nk.errors.DataError, r"evaluate: X holds token ids for layer '_lookup1' \(_Lookup\), which must "
+                                        r"be whole numbers; got 2\.5 at index \(1, 0\)\. Turn text into ids"),
+    ([[1], [5]], nk.errors.DataError, r"evaluate: X holds token ids for layer '_lookup1' \(_Lookup\), which has ids "
+                                    r"0\.\.4 \(num_embeddings=5\); got id 5 at index \(1, 0\)"),
+    ([[-1]], nk.errors.DataError, r"got id -1 at index \(0, 0\)"),
+    ([1], ShapeError, r"X must be 2-D \(n_samples, sequence_length\) with at least one sample; got shape \(1,\)"),
+    ([[np.nan]], nk.errors.DataError, r"evaluate: X has a non-finite value \(nan\)"),
+    ([["a"]], nk.errors.DataError, r"evaluate: X must be a numeric array"),
+])
+def test_bad_token_ids_are_refused_naming_x(X, kind, message):
+    net = nk.Sequential(_Lookup())
+    with pytest.raises(kind, match=message):
+        nk.training.evaluate(net, X, [0.0] * len(X), metrics=[])
+
+
+# ----------------------------------------------------- images and text (issue 12)
+
+
+def test_the_issues_cnn_shapes_worked_by_hand():
+    net = nk.build(ISSUE_LINE, input_shape=(1, 28, 28), seed=0)
+    # 28 -conv 3x3-> 26 -pool 2-> 13 -conv 3x3-> 11 -pool 2-> 5 (floor) ; flatten 64·5·5 = 1600
+    assert list(net.layers) == ["conv1", "pool1", "conv2", "pool2", "flatten1", "hidden1", "dropout1", "output"]
+    shapes, shape = [], (1, 28, 28)
+    for layer in net:
+        shape = layer.output_shape(shape)
+        shapes.append(shape)
+    assert shapes == [(32, 26, 26), (32, 13, 13), (64, 11, 11), (64, 5, 5), (1600,), (128,), (128,), (10,)]
+    assert (net["conv1"].in_channels, net["conv2"].in_channels, net["hidden1"].in_features) == (1, 32, 1600)
+    assert [type(layer).__name__ for layer in net] == ["Conv2d", "MaxPool2d", "Conv2d", "MaxPool2d", "Flatten",
+                                                       "Dense", "Dropout", "Dense"]
+    assert net["conv1"].activation.name == "relu" and net["output"].activation.name == "identity"
+    assert net.infer(np.zeros((2, 1, 28, 28), dtype=np.float32)).shape == (2, 10)
+    assert nk.spec_of(net) == ISSUE_LINE
+
+
+def test_layers_are_chosen_by_the_input_shape():
+    net = nk.build("conv(4,3,padding=same),batchnorm,relu,avgpool(2),conv(6,(3,1),stride=(1,2)),globalavgpool,"
+                   "batchnorm,dense(out)", input_shape=(3, 8, 10), outputs=2, seed=0)
+    assert [(name, type(layer).__name__) for name, layer in net.layers.items()] == [
+        ("conv1", "Conv2d"), ("batchnorm1", "BatchNorm2d"), ("activation1", "Activation"), ("pool1", "AvgPool2d"),
+        ("conv2", "Conv2d"), ("pool2", "GlobalAvgPool2d"), ("batchnorm2", "BatchNorm"), ("output", "Dense")]
+    # (3, 8, 10) -same-> (4, 8, 10) -avg 2-> (4, 4, 5) -(3,1) stride (1,2)-> (6, 2, 3) -global-> (6,)
+    assert net["conv2"].output_shape((4, 4, 5)) == (6, 2, 3)
+    assert (net["batchnorm1"].num_features, net["batchnorm2"].num_features, net["output"].in_features) == (4, 6, 6)
+    seq = nk.build("conv(5,3,relu),maxpool(2),conv1d(4,2),avgpool(3,stride=1),flatten,dense(out)", input_shape=(2, 21),
+                   outputs=3, seed=0)
+    # 21 -3-> 19 -pool 2-> 9 -2-> 8 -avg 3 stride 1-> 6; 4·6 = 24
+    assert [type(layer).__name__ for layer in seq] == ["Conv1d", "MaxPool1d", "Conv1d", "AvgPool1d", "Flatten",
+                                                       "Dense"]
+    assert seq["output"].in_features == 24
+
+
+def test_text_models_infer_the_widths_and_take_the_vocabulary():
+    net = nk.build("embedding(16,padding_idx=0),position,attention(4,causal=true),encoder(2,32,dropout=0.0),"
+                   "seqmaxpool,dense(out)", input_shape=(10,), vocab_size=50, outputs=3, seed=0)
+    assert list(net.layers) == ["embedding1", "position1", "attention1", "encoder1", "pool1", "output"]
+    assert (net["embedding1"].num_embeddings, net["embedding1"].embedding_dim, net["embedding1"].padding_idx) == \
+        (50, 16, 0)
+    assert (net["position1"].max_len, net["position1"].embedding_dim) == (10, 16)
+    assert (net["attention1"].embed_dim, net["attention1"].num_heads, net["attention1"].causal) == (16, 4, True)
+    assert (net["encoder1"].d_model, net["encoder1"].num_heads) == (16, 2)
+    assert net["output"].in_features == 16
+    ids = np.array([[3, 4, 5, 0, 0, 0, 0, 0, 0, 0]] * 2)
+    assert net.infer(ids).shape == (2, 3)
+    line = "embedding(16,padding_idx=0),position(10),attention(4,causal=true),encoder(2,32,dropout=0.0),seqmaxpool," \
+           "dense(3)"
+    assert nk.spec_of(net) == line
+    assert nk.build(line, input_shape=(10,), vocab_size=50, seed=0).config() == net.config()
+
+
+@pytest.mark.parametrize("line, shape", [
+    ("conv(8,3,relu,stride=2,padding=1,dilation=2,groups=2,bias=false),maxpool(3,stride=2,padding=1),flatten,"
+     "dense(4)", (2, 9, 9)),
+    ("conv(6,(3,5)),avgpool((2,1)),globalavgpool,dense(2,softmax)", (1, 7, 9)),
+    ("conv(4,3,tanh),maxpool(2),flatten,dense(2,name=head)", (3, 12)),
+    ("conv(4,3),batchnorm(momentum=0.2),gelu,leaky_relu(negative_slope=0.3),flatten,layernorm,dense(2)", (1, 5, 5)),
+])
+def test_round_trip_of_image_specs(line, shape):
+    net = nk.build(line, input_shape=shape, seed=0)
+    assert nk.spec_of(net) == line
+    assert nk.build(nk.spec_of(net), input_shape=shape, seed=0).config() == net.config()
+
+
+@pytest.mark.parametrize("name, shape, extra", [
+    ("cnn", (1, 28, 28), {}), ("smallcnn", (1, 12, 12), {}), ("mlp", (1, 8, 8), {}), ("mlp", (13,), {}),
+    ("textmean", (20,), {"vocab_size": 100}), ("transformer", (20,), {"vocab_size": 100}),
+])
+def test_every_named_architecture_builds(name, shape, extra):
+    net = nk.build(name, input_shape=shape, outputs=4, seed=0, **extra)
+    assert net.output_shape(shape) == (4,)
+    X = np.ones((2, *shape), dtype=np.int64 if extra else np.float32)
+    assert net.infer(X).shape == (2, 4)
+
+
+IMAGE_AND_TEXT_ERRORS = [
+    (dict(spec="conv(8,3)", input_shape=(784,)), ShapeError,
+     "conv(8,3) at token 1 (col 1): conv takes images (C, H, W) or sequences (C, L); it gets (784,) per sample here"),
+    (dict(spec="conv(8,3),dense(4)", input_shape=(1, 6, 6)), ShapeError,
+     "dense(4) at token 2 (col 11): layer 'output' takes 128 inputs, one vector per sample; the layer before it gives "
+     "(8, 4, 4) = 128 values: flatten it first"),
+    (dict(spec="conv(8,3),flatten,dense(4,in_features=100)", input_shape=(1, 6, 6)), ShapeError,
+     "layer 'output' takes 100 inputs; the layer before it gives (128,): use dense(..., in_features=128)"),
+    (dict(spec="conv(8,5),conv(8,5)", input_shape=(1, 6, 6)), ShapeError, "conv(8,5) at token 2 (col 11): layer "
+                                                                          "'conv2'"),
+    (dict(spec="conv(8,3,in_channels=3)", input_shape=(1, 6, 6)), ShapeError,
+     "conv(8,3,in_channels=3) at token 1 (col 1): layer 'conv1' needs"),
+    (dict(spec="conv(8)", input_shape=(1, 6, 6)), ParameterError,
+     "conv(8) at token 1 (col 1): conv needs kernel_size: conv(out_channels,kernel_size,activation)"),
+    (dict(spec="dropout(0.1),activation", input_shape=(6,)), ParameterError,
+     "activation at token 2 (col 14): activation needs activation: activation(activation)"),
+    (dict(spec="conv2d(8,3)", input_shape=(1, 6)), ShapeError, "conv2d takes images (C, H, W); it gets (1, 6)"),
+    (dict(spec="flatten,maxpool(2)", input_shape=(1, 6, 6)), ShapeError,
+     "maxpool(2) at token 2 (col 9): maxpool takes images (C, H, W) or sequences (C, L); it gets (36,)"),
+    (dict(spec="embedding(8),conv(4,3)", input_shape=(10,), vocab_size=20), ShapeError,
+     "conv(4,3) at token 2 (col 14): conv takes channels first (C, L) or (C, H, W); it gets token vectors (L=10, D=8) "
+     "from the layers before it"),
+    (dict(spec="conv(4,3),seqmeanpool", input_shape=(2, 9)), ShapeError,
+     "seqmeanpool at token 2 (col 11): seqmeanpool works on a sequence of token vectors (L, D), as embedding gives; it "
+     "gets (4, 7) here"),
+    (dict(spec="dense(4),embedding(8)", input_shape=(10,), vocab_size=20), ParameterError,
+     "embedding(8) at token 2 (col 10): "),
+    (dict(spec="embedding(8),dense(2)", input_shape=(10,)), ParameterError,
+     "embedding(8) at token 1 (col 1): embedding needs the vocabulary size: build(..., vocab_size=N), or "
+     "embedding(64, num_embeddings=N)"),
+    (dict(spec="embedding(8),position(5)", input_shape=(10,), vocab_size=20), ShapeError,
+     "position(5) at token 2 (col 14): layer 'position1'"),
+    (dict(spec="embedding(8),attention(3)", input_shape=(10,), vocab_size=20), ParameterError,
+     "attention(3) at token 2 (col 14): "),
+    (dict(spec="position", input_shape=(10, 4)), ShapeError,
+     "position at token 1 (col 1): position works on a sequence of token vectors (L, D)"),
+    (dict(spec="embedding(8),flatten,layernorm(num_features=8)", input_shape=(4,), vocab_size=9), ShapeError,
+     "layer 'layernorm1' normalises 8 features; the layer before it gives (32,): use layernorm(num_features=32)"),
+]
+
+
+@pytest.mark.parametrize("kwargs, kind, message", IMAGE_AND_TEXT_ERRORS)
+def test_image_and_text_spec_errors(kwargs, kind, message):
+    with pytest.raises(kind) as error:
+        nk.build(kwargs.pop("spec"), **kwargs, seed=0)
+    assert message in str(error.value)
+
+
+def test_fit_a_tiny_cnn_built_from_a_spec_on_4d_images():
+    rng = np.random.default_rng(0)
+    n = 160
+    y = rng.integers(0, 2, n)
+    X = rng.normal(0.0, 0.3, (n, 1, 8, 8)).astype(np.float32)
+    X[y == 0, 0, 2:6, 1:3] += 2.0  # a bright bar on the left ...
+    X[y == 1, 0, 2:6, 5:7] += 2.0  # ... or on the right
+    net = nk.build("conv(4,3,relu),maxpool(2),flatten,dense(out,softmax)", input_shape=(1, 8, 8), outputs=2, seed=0)
+    history = nk.fit(net, X[:120], y[:120], epochs=15, batch_size=16, lr=0.01, seed=0, progress=False)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    assert nk.training.evaluate(net, X[120:], y[120:])["accuracy"] >= 0.95
+    assert nk.training.predict(net, X[120:]).shape == (40, 2)
+    with pytest.raises(ShapeError, match=r"layer 'conv1' needs input \(N, C=1, H, W\)"):
+        nk.fit(net, X[:, :, :, :].repeat(3, axis=1), y, progress=False)
+
+
+def test_fit_a_text_model_on_float_ids_exactly_as_on_integer_ids():
+    rng = np.random.default_rng(1)
+    ids = rng.integers(1, 12, (48, 6))
+    y = (ids == 3).any(axis=1).astype(np.int64)
+    spec = "embedding(8,padding_idx=0),seqmeanpool,dense(out,softmax)"
+    a = nk.build(spec, input_shape=(6,), vocab_size=12, outputs=2, seed=0)
+    b = nk.build(spec, input_shape=(6,), vocab_size=12, outputs=2, seed=0)
+    ha = nk.fit(a, ids, y, epochs=3, batch_size=8, seed=0, progress=False)
+    hb = nk.fit(b, ids.astype(np.float64), y, epochs=3, batch_size=8, seed=0, progress=False)
+    assert ha["loss"] == hb["loss"]
+    np.testing.assert_array_equal(a["embedding1"].weight.data, b["embedding1"].weight.data)
+    with pytest.raises(nk.errors.DataError, match=r"fit: X holds token ids for layer 'embedding1' \(Embedding\), "
+                                                  r"which has ids 0\.\.11 \(num_embeddings=12\); got id 12"):
+        nk.fit(a, ids + 1, y, progress=False)
+
+
+def test_an_unknown_single_word_lists_the_architectures():
+    with pytest.raises(nk.errors.UnknownNameError) as error:
+        nk.build("cnnn", input_shape=(1, 28, 28), outputs=10)
+    assert str(error.value).startswith("unknown architecture or layer 'cnnn'; the architectures are: cnn, smallcnn, "
+                                       "mlp, textmean, transformer; the layers: dense, dropout")
+    assert str(error.value).endswith("did you mean 'cnn'?")
+
+
+def test_output_agrees_with_an_activation_layer_ending_the_spec():
+    net = nk.build("dense(out),softmax", input_shape=(2,), outputs=3, output="Softmax", seed=0)
+    assert [type(layer).__name__ for layer in net] == ["Dense", "Activation"]
+    assert net["output"].activation.name == "identity"  # not a second softmax
+    with pytest.raises(ParameterError, match=r"^softmax at token 2 \(col 12\): the spec ends in the activation "
+                                             r"'softmax' but build\(\.\.\., output='sigmoid'\) asks for another"):
+        nk.build("dense(out),softmax", input_shape=(2,), outputs=3, output="sigmoid")
+
+
+def test_spec_of_a_saved_and_loaded_model(tmp_path):
+    net = nk.build("smallcnn", input_shape=(1, 10, 10), outputs=3, seed=0)
+    nk.save(net, tmp_path / "cnn.nkm")
+    loaded = nk.load(tmp_path / "cnn.nkm")
+    assert nk.spec_of(loaded) == "conv(16,3,relu),maxpool(2),conv(32,3,relu),maxpool(2),flatten,dense(3)"

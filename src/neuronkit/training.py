@@ -53,6 +53,7 @@ from .engine import Tensor, eval_mode, no_grad
 from .errors import DataError, ParameterError, ParameterTypeError, ShapeError, TrainingError, TrainingInterrupted
 from .history import History
 from .layers import Module
+from .layers.base import label
 from .losses import Loss, get_loss
 from .metrics import canonical_name, get_metric
 from .validation import (
@@ -60,6 +61,7 @@ from .validation import (
     check_bool,
     check_class_indices,
     check_consistent_length,
+    check_finite,
     check_int,
     check_number,
     column_names,
@@ -158,11 +160,69 @@ def _labels(outputs: np.ndarray, loss: Loss) -> np.ndarray:
     return outputs
 
 
+def _first_layer(model: Module) -> Module:
+    """The layer that receives X: a network's first layer (recursively), or the model itself."""
+    layers = vars(model).get("layers")
+    while isinstance(layers, dict) and layers:
+        model = next(iter(layers.values()))
+        layers = vars(model).get("layers")
+    return model
+
+
+def _token_ids(X: Any, layer: Module, what: str) -> np.ndarray:
+    """X for a model whose first layer takes token ids: a 2-D integer array (n_samples, sequence_length).
+
+    Whole numbers stored as floats are taken (CSV columns often are); others are refused, naming X.
+    """
+    array = np.asarray(X)
+    if array.dtype.kind not in "iuf":
+        array = check_array(X, "X", ndim=None, dtype=np.float64, owner=what)  # its messages for text, None, …
+    who = f"{what}: X holds token ids for layer {label(layer)!r} ({type(layer).__name__})"
+    if array.dtype.kind == "f":
+        check_finite(array, "X", owner=what)
+        fractional = np.argwhere(array != np.round(array))
+        if len(fractional):
+            where = tuple(int(i) for i in fractional[0])
+            raise DataError(f"{who}, which must be whole numbers; got {float(array[where])!r} at index {where}. "
+                            "Turn text into ids with a tokenizer first")
+        array = array.astype(np.int64)
+    if array.ndim != 2 or len(array) == 0:
+        raise ShapeError(f"{who}: X must be 2-D (n_samples, sequence_length) with at least one sample; got shape "
+                         f"{array.shape}")
+    vocabulary = vars(layer).get("num_embeddings")
+    if isinstance(vocabulary, int) and array.size and (array.min() < 0 or array.max() >= vocabulary):
+        where = tuple(int(i) for i in np.argwhere((array < 0) | (array >= vocabulary))[0])
+        raise DataError(f"{who}, which has ids 0..{vocabulary - 1} (num_embeddings={vocabulary}); got id "
+                        f"{int(array[where])} at index {where}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def _prepare_x(model: Module, X: Any, what: str) -> np.ndarray:
+    """X as the model's first layer takes it, checked against that layer with the layer's own message.
+
+    Token ids (a first layer with ``input_kind = "ids"``, such as Embedding) stay integers; any
+    other X becomes a finite C-contiguous float array of the model's dtype, of any rank the first
+    layer takes: (N, features) for Dense, (N, C, H, W) for Conv2d, …
+    """
+    X = X.data if isinstance(X, Tensor) else X
+    first = _first_layer(model)
+    if getattr(first, "input_kind", "float") == "ids":
+        X = _token_ids(X, first, what)
+    else:
+        dtype = model.parameters()[0].dtype if model.parameters() else np.float32
+        X = check_array(X, "X", ndim=None, dtype=dtype, owner=what)
+        if X.ndim < 2:
+            check_array(X, "X", ndim=2, dtype=dtype, owner=what)  # its message: "X must be 2-D (n_samples, …"
+        X = np.ascontiguousarray(X)
+    with no_grad(), eval_mode():  # one sample through the first layer: a wrong shape gets the layer's message
+        first.infer(X[:1])
+    return X
+
+
 def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """X as a finite C-contiguous array of the model's dtype; y as class indices or a target matrix."""
+    """X as the first layer takes it (:func:`_prepare_x`); y as class indices or a target matrix."""
+    X = _prepare_x(model, X, what)
     dtype = model.parameters()[0].dtype if model.parameters() else np.float32
-    X = check_array(X.data if isinstance(X, Tensor) else X, "X", dtype=dtype, owner=what)
-    X = np.ascontiguousarray(X)
     if y is None:
         raise ParameterError(f"{what}: y is required (the targets, one per row of X)")
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
@@ -276,6 +336,9 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
     if type(X) is not np.ndarray:
         check_feature_names(model, X, "predict")
         X = np.asarray(X)
+    first = _first_layer(model)
+    if getattr(first, "input_kind", "float") == "ids":  # token ids stay integers (whole floats are taken)
+        X = _token_ids(X, first, "predict")
     n = len(X)
     # a model put in eval mode (as fit leaves it) needs no override: one context switch less at batch 1
     with no_grad(), (eval_mode() if model.training else contextlib.nullcontext()):

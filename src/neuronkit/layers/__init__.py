@@ -12,8 +12,8 @@ One file per family of layers:
 ``dropout.py``      :class:`Dropout`
 ``norm.py``         :class:`BatchNorm`, :class:`LayerNorm`, :class:`BatchNorm2d`
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
-``spec.py``         the architecture spec: :func:`build`, :func:`spec_of`,
-                    :func:`parse_spec`, :data:`ARCHITECTURES`
+``spec.py``         the architecture spec: :func:`~neuronkit.layers.spec.build`,
+                    :func:`~neuronkit.layers.spec.spec_of`, …
 ``conv.py``         :class:`Conv2d`, :class:`Conv1d`
 ``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
                     :class:`MaxPool1d`, :class:`AvgPool1d`

@@ -172,9 +172,11 @@ def _features_shape(layer: BatchNorm | LayerNorm, in_shape: tuple[int, ...], tok
     elif token == "batchnorm" and len(shape) == 3:
         fix = f"for images use BatchNorm2d({shape[0]}) (the spec's batchnorm chooses it by the input shape)"
     else:
-        fix = "it takes one vector per sample: flatten first"
+        fix = f"it takes one vector ({layer.num_features},) per sample"
     raise ShapeError(f"layer {label(layer)!r} normalises {layer.num_features} features; the layer before it gives "
                      f"{describe_shape(shape)}: {fix}")
+
+
 @register_layer
 class BatchNorm2d(Module):
     r"""Batch normalisation of image channels: each channel normalised over the batch and all positions.

@@ -1,4 +1,4 @@
-r"""One way to describe an architecture: a one-line spec, the same as JSON or TOML, and :func:`build`.
+r"""One way to describe an architecture: a one-line spec (or JSON, TOML), built by :func:`~neuronkit.layers.spec.build`.
 
 A spec lists the layers in order; :func:`build` turns it into a :class:`~neuronkit.Sequential`
 for a given per-sample input shape, working out every size the shapes flowing through
@@ -7,13 +7,14 @@ layer's ``output_shape``. The layers get the network's stable names (``conv1``,
 ``pool1``, ``flatten1``, ``hidden1``, ``output``, ``embedding1``, ``attention1``, …)::
 
     >>> import neuronkit as nk
-    >>> net = nk.build("dense(16,relu),dropout(0.2),dense(out,softmax)", input_shape=(4,), outputs=3, seed=0)
-    >>> [(name, type(layer).__name__) for name, layer in net.layers.items()]
-    [('hidden1', 'Dense'), ('dropout1', 'Dropout'), ('output', 'Dense')]
-    >>> net["hidden1"].in_features, net["output"].out_features
-    (4, 3)
+    >>> net = nk.build("conv(8,3,relu),maxpool(2),flatten,dense(32,relu),dropout(0.3),dense(out)",
+    ...                input_shape=(1, 28, 28), outputs=10, seed=0)
+    >>> list(net.layers)
+    ['conv1', 'pool1', 'flatten1', 'hidden1', 'dropout1', 'output']
+    >>> net["conv1"].in_channels, net["hidden1"].in_features   # 28 -> conv 3x3 -> 26 -> pool 2 -> 13; 8·13·13
+    (1, 1352)
     >>> nk.spec_of(net)
-    'dense(16,relu),dropout(0.2),dense(3,softmax)'
+    'conv(8,3,relu),maxpool(2),flatten,dense(32,relu),dropout(0.3),dense(10)'
 
 The grammar of the one-line form (spaces and line breaks anywhere between tokens)::
 
@@ -27,33 +28,32 @@ The grammar of the one-line form (spaces and line breaks anywhere between tokens
 A bare ``NAME`` value is a string (``padding=same``, ``relu``); ``out`` as the width of the
 last ``dense`` stands for ``build(..., outputs=N)`` (a dense without a width at the end does
 too). Every option is the layer constructor's keyword (``conv(32,3,stride=2,padding=same)``);
-the ones each token takes by position are in the table below. Token names ignore case, ``_``
+the ones each token takes by position are listed below. Token names ignore case, ``_``
 and ``-``.
 
-==================  ==========================================  =====================================
-token               layer (chosen by the input's shape)         positional arguments
-==================  ==========================================  =====================================
-``dense``           Dense (activation default: identity)        out_features, activation
-``dropout``         Dropout                                     p
-``batchnorm``       BatchNorm on (F,), BatchNorm2d on (C, H, W)
-``layernorm``       LayerNorm (over the last axis)
-``activation``      Activation; or the bare name: ``relu``,     activation
-                    ``tanh``, ``leaky_relu(negative_slope=0.1)``
-``conv``            Conv2d on (C, H, W), Conv1d on (C, L)       out_channels, kernel_size, activation
-``conv2d``          Conv2d                                      (as conv)
-``conv1d``          Conv1d                                      (as conv)
-``maxpool``         MaxPool2d on (C, H, W), MaxPool1d on (C, L) kernel_size, stride, padding
-``avgpool``         AvgPool2d on (C, H, W), AvgPool1d on (C, L) kernel_size, stride, padding
-``globalavgpool``   GlobalAvgPool2d: (C, H, W) -> (C,)
-``flatten``         Flatten: (C, H, W) -> (C·H·W,)
-``embedding``       Embedding, first layer, ids (L,) -> (L, D)  embedding_dim (num_embeddings from
-                                                                ``vocab_size=``)
-``position``        PositionalEmbedding (learned, added)        max_len (default: the input's L)
-``seqmeanpool``     SequenceMeanPool: (L, D) + mask -> (D,)
-``seqmaxpool``      SequenceMaxPool: (L, D) + mask -> (D,)
-``attention``       MultiHeadSelfAttention on (L, D)            num_heads
-``encoder``         TransformerEncoderBlock on (L, D)           num_heads, dim_feedforward
-==================  ==========================================  =====================================
+The tokens, with the arguments each takes by position (all options also by name), and the
+layer each builds (chosen by the shape of its input, per sample):
+
+- ``dense(out_features, activation)``: Dense; the activation defaults to identity here.
+- ``dropout(p)``: Dropout.
+- ``batchnorm``: BatchNorm on (F,), BatchNorm2d on (C, H, W).
+- ``layernorm``: LayerNorm over the last axis.
+- ``activation(activation)``, or the activation's bare name (``relu``, ``tanh``,
+  ``leaky_relu(negative_slope=0.1)``): an Activation layer.
+- ``conv(out_channels, kernel_size, activation)``: Conv2d on (C, H, W), Conv1d on (C, L);
+  ``conv2d`` and ``conv1d`` insist on one.
+- ``maxpool(kernel_size, stride, padding)``, ``avgpool(...)``: MaxPool2d/AvgPool2d on (C, H, W),
+  MaxPool1d/AvgPool1d on (C, L).
+- ``globalavgpool``: GlobalAvgPool2d, (C, H, W) -> (C,).
+- ``flatten``: Flatten, (C, H, W) -> (C·H·W,).
+- ``embedding(embedding_dim)``: Embedding, the first layer, ids (L,) -> (L, D); its
+  ``num_embeddings`` comes from ``build(..., vocab_size=N)``.
+- ``position(max_len)``: PositionalEmbedding (learned, added to (L, D)); ``max_len`` defaults
+  to the input's L.
+- ``seqmeanpool``, ``seqmaxpool``: SequenceMeanPool / SequenceMaxPool, (L, D) and the padding
+  mask -> (D,).
+- ``attention(num_heads)``: MultiHeadSelfAttention on (L, D).
+- ``encoder(num_heads, dim_feedforward)``: TransformerEncoderBlock on (L, D).
 
 The same spec as JSON is a list of objects, one per layer, with the token under ``"layer"``
 and the options by name: ``[{"layer": "conv", "out_channels": 32, "kernel_size": 3,
@@ -136,6 +136,7 @@ class _Token:
     simplify: Callable[[dict[str, Any]], None] | None = None  # drops options spec_of need not write
     layout: str | None = None  # "sequence": takes/gives (L, D) token vectors; "grid": channels first; None: any
     gives: str | None = None  # the layout it gives (None: keeps its input's)
+    written: int | None = None  # how many leading positionals spec_of writes by position (None: all)
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _conv(name: str, classes: dict[int | None, str]) -> _Token:
 
 def _pool(name: str, classes: dict[int | None, str]) -> _Token:
     return _Token(name, classes, ("kernel_size", "stride", "padding"), 1, simplify=_simplify_pool, layout="grid",
-                  gives="grid")
+                  gives="grid", written=1)
 
 
 _TOKENS: Registry[_Token] = Registry("layer")
@@ -223,7 +224,7 @@ for _token, _aliases in [
     (_Token("position", {2: "PositionalEmbedding"}, ("max_len",), 1, _infer_position, ("embedding_dim",),
             layout="sequence", gives="sequence"), ("positionalembedding",)),
     (_Token("seqmeanpool", {2: "SequenceMeanPool"}, layout="sequence", gives="vector"),
-     ("meanpool", "sequencemeanpool")),
+     ("sequencemeanpool",)),
     (_Token("seqmaxpool", {2: "SequenceMaxPool"}, layout="sequence", gives="vector"), ("sequencemaxpool",)),
     (_Token("attention", {2: "MultiHeadSelfAttention"}, ("num_heads",), 1, _infer_last_axis("embed_dim"),
             ("embed_dim",), layout="sequence", gives="sequence"), ("multiheadselfattention", "selfattention")),
@@ -254,7 +255,7 @@ class _Item:
         return f"token {self.number}" + (f" (col {self.col})" if self.col is not None else "")
 
     def error(self, message: str, kind: type[NeuronkitError] = ParameterError) -> NeuronkitError:
-        """``{message}`` placed: "dense needs a width at token 5 (col 40) 'dense': …"."""
+        """The error ``kind`` with ``message`` placed: "dense at token 5 (col 40): dense needs a width: …"."""
         return kind(f"{self.text or self.token} at {self.where}: {message}")
 
 
@@ -276,6 +277,8 @@ class _Parser:
             match = _LEXEME.match(text, pos)
             if match is None or match.lastgroup is None:
                 col = len(text) - len(text[pos:].lstrip()) + 1
+                if text[col - 1] in "'\"":
+                    raise ParameterError(f"the quote {text[col - 1]} at col {col} of the spec {text!r} is not closed")
                 raise ParameterError(f"unexpected character {text[col - 1]!r} at col {col} of the spec {text!r}; a "
                                      "spec is layers separated by commas, e.g. conv(32,3,relu),maxpool(2),flatten,"
                                      "dense(10)")
@@ -466,8 +469,16 @@ def _items(spec: Any) -> list[_Item]:
         except ParameterError as error:
             raise type(error)(f"{path}: {error}") from None
     if isinstance(spec, str):
-        if spec.strip() in ARCHITECTURES:
-            return _Parser(ARCHITECTURES.get(spec.strip())).items()
+        word = spec.strip()
+        if word in ARCHITECTURES:
+            return _Parser(ARCHITECTURES.get(word)).items()
+        if re.fullmatch(r"[A-Za-z_][\w-]*", word) and word not in _TOKENS and word not in ACTIVATIONS:
+            names = ARCHITECTURES.names()
+            close = difflib.get_close_matches(normalise(word), names + _TOKENS.names(), n=1)
+            raise UnknownNameError(f"unknown architecture or layer {word!r}; the architectures are: "
+                                   f"{', '.join(names)}; the layers: {', '.join(_TOKENS.names())}"
+                                   + (f"; did you mean {close[0]!r}?" if close else ""), kind="architecture",
+                                   name=word, valid=tuple(names), suggestion=close[0] if close else None)
         return _items_from_text(spec, "")
     if isinstance(spec, Mapping):
         return _items_from_dicts(spec.get("layer", spec.get("layers")), "(a dict: its 'layer' list)")
@@ -579,6 +590,10 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
     [('hidden1', 'Dense'), ('batchnorm1', 'BatchNorm'), ('output', 'Dense')]
     >>> net["batchnorm1"].num_features, net["output"].activation.name, net.output_shape((3,))
     (8, 'softmax', (2,))
+    >>> text = nk.build("transformer", input_shape=(12,), vocab_size=500, outputs=3, seed=0)
+    >>> [(name, type(layer).__name__) for name, layer in text.layers.items()]  # doctest: +NORMALIZE_WHITESPACE
+    [('embedding1', 'Embedding'), ('position1', 'PositionalEmbedding'), ('encoder1', 'TransformerEncoderBlock'),
+     ('pool1', 'SequenceMeanPool'), ('output', 'Dense')]
     """
     items = _items(spec)
     shape = (check_int(input_shape, "input_shape", low=1, owner="build"),) if isinstance(
@@ -591,6 +606,11 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
     names = _provisional_names(items)
     denses = [i for i, item in enumerate(items) if item.token == "dense"] or [-1]
     layout = "vector" if len(shape) == 1 else "grid"
+    # an activation layer after the last dense gives the output activation itself: it must agree with output=
+    trailing = [item for item in items[denses[-1] + 1:] if item.token == "activation"] if denses != [-1] else []
+    if trailing and output is not None and not _same_activation(trailing[-1].options["activation"], output):
+        raise trailing[-1].error(f"the spec ends in the activation {trailing[-1].options['activation']!r} but "
+                                 f"build(..., output={output!r}) asks for another; give one of them")
     layers: list[Module] = []
     for i, item in enumerate(items):
         token = _TOKENS.get(item.token)
@@ -609,10 +629,11 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
                 raise item.error(f"{key}={OUT} stands for build(..., outputs=N), and only as the width of the last "
                                  "dense: dense(out)")
         if item.token == "dense":
-            _dense_width(item, options, i == denses[-1], outputs, output)
+            _dense_width(item, options, i == denses[-1], outputs, None if trailing else output)
         try:
             if token.infer is not None:
                 token.infer(shape, options, _Context(vocab_size, first=i == 0))
+            _check_required(cls, item, options)
             layers.append(_construct(cls, options, generator, dtype, names[i]))
             shape = layers[-1].output_shape(shape)
         except NeuronkitError as error:
@@ -641,10 +662,17 @@ def _dense_width(item: _Item, options: dict[str, Any], last: bool, outputs: int 
                              "dense(10)")
         options["out_features"] = outputs
     if last and output is not None:
-        if "activation" in item.options and item.options["activation"] != output:
+        if "activation" in item.options and not _same_activation(item.options["activation"], output):
             raise item.error(f"the spec gives the output layer activation {item.options['activation']!r} but "
                              f"build(..., output={output!r}) asks for another; give one of them")
         options["activation"] = output
+
+
+def _same_activation(a: Any, b: Any) -> bool:
+    """Do two activation specs (names in any spelling, or configs) name the same activation?"""
+    def canonical(spec: Any) -> Any:
+        return ACTIVATIONS.canonical(spec) if isinstance(spec, str) and spec in ACTIVATIONS else spec
+    return bool(canonical(a) == canonical(b))
 
 
 def _check_option_names(cls: type[Module], item: _Item) -> None:
@@ -657,6 +685,15 @@ def _check_option_names(cls: type[Module], item: _Item) -> None:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise item.error(f"{item.token} ({cls.__name__}) has no option {unknown[0]!r}; its options are: "
                          f"{', '.join(allowed)}{hint}", ParameterTypeError)
+
+
+def _check_required(cls: type[Module], item: _Item, options: dict[str, Any]) -> None:
+    """Refuse a layer without a required argument (one its constructor has no default for), showing the form."""
+    missing = [p.name for p in inspect.signature(cls).parameters.values() if p.default is p.empty
+               and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in options]
+    if missing:
+        form = ",".join(_TOKENS.get(item.token).positional) or ",".join(missing)
+        raise ParameterError(f"{item.token} needs {', '.join(missing)}: {item.token}({form})")
 
 
 def _construct(cls: type[Module], options: dict[str, Any], generator: np.random.Generator, dtype: Any,
@@ -747,7 +784,8 @@ def _short(value: Any) -> Any:
 
 
 def _format(token: str, options: dict[str, Any]) -> str:
-    positional = list(_TOKENS.get(token).positional) if token in _TOKENS else []
+    entry = _TOKENS.get(token) if token in _TOKENS else None
+    positional = list(entry.positional[:entry.written]) if entry is not None else []
     args = []
     for key in positional:
         if key not in options:
