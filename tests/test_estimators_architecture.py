@@ -149,7 +149,8 @@ def test_regressor_with_a_cnn(digits):
     ({"architecture": "cnn", "dropout": 0.2, "activation": "tanh"}, ParameterError, r"so activation, dropout"),
     ({"input_shape": (1, 8, 8)}, ParameterError, r"input_shape= is for a network described by architecture="),
     ({"tokenizer": Tokenizer()}, ParameterError, r"tokenizer= is for a network described by architecture="),
-    ({"architecture": "textmean", "tokenizer": "words"}, ParameterTypeError, r"tokenizer must be a neuronkit Tokenizer"),
+    ({"architecture": "textmean", "tokenizer": "words"}, ParameterTypeError,
+     r"tokenizer must be a neuronkit Tokenizer"),
     ({"architecture": SMALL_CNN, "tokenizer": Tokenizer()}, ParameterError,
      r"starts with an embedding \(e\.g\. 'textmean'\); architecture='conv\(8,3,relu,padding=same\),.*' does not\. "
      r"Leave tokenizer out"),
@@ -181,8 +182,8 @@ def _edited(cnn, tmp_path, edit):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda m: m["extra"].update(input_shape=[4, 4, 4]), r"not take samples of its entry 'extra.input_shape' \[4, 4, 4\]: "
-                                                         r".*conv1"),
+    (lambda m: m["extra"].update(input_shape=[4, 4, 4]),
+     r"not take samples of its entry 'extra.input_shape' \[4, 4, 4\]: .*conv1"),
     (lambda m: m["extra"].update(input_shape=[1, 8, 9]), r"holds 72 values, but 'n_features_in' says 64"),
     (lambda m: m["extra"].update(input_shape="8x8"), r"'extra.input_shape' must be a list of 1 to 3 positive"),
     (lambda m: m["extra"].pop("input_shape"), r"'params.architecture' and 'extra.input_shape' must be given together"),

@@ -857,8 +857,8 @@ def _check_ids(X: np.ndarray, owner: str) -> None:
     if len(bad):
         row, column = (int(i) for i in bad[0])
         raise DataError(f"{owner}: X holds token ids for an embedding, which must be whole numbers >= 0; got "
-                        f"{float(X[row, column]):g} at row {row}, column {column}. Turn texts into ids with a tokenizer: "
-                        "tokenizer=Tokenizer() and X the texts.")
+                        f"{float(X[row, column]):g} at row {row}, column {column}. Turn texts into ids with a "
+                        "tokenizer: tokenizer=Tokenizer() and X the texts.")
 
 
 # ----------------------------------------------------------------------------- classifier
