@@ -201,7 +201,7 @@ class _NeuralBase(BaseEstimator):
     _score_key = "val_accuracy"
     network_: Sequential
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [str],  # any name of the activation registry (checked there, with suggestions)
         "solver": [StrOptions(set(SOLVERS))],
@@ -401,7 +401,7 @@ class _NeuralBase(BaseEstimator):
             return None
         values = (shape,) if isinstance(shape, Integral) else shape
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or not 1 <= len(values) <= 3 or not all(
-                isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
+                isinstance(v, Integral) and not isinstance(v, bool) and int(v) >= 1 for v in values):
             raise ParameterError(must_be("input_shape", "one sample's shape without the batch axis, 1 to 3 positive "
                                          "integers: (channels, height, width) for images, (channels, length) or "
                                          "(features,)", shape, type(self).__name__))
@@ -454,7 +454,7 @@ class _NeuralBase(BaseEstimator):
             _check_ids(X, owner)
             vocab_size = self.tokenizer_.vocab_size if hasattr(self, "tokenizer_") else int(X.max()) + 1
         else:
-            vars(self).pop("tokenizer_", None)
+            self.__dict__.pop("tokenizer_", None)
         # token ids are not scaled: they index the embedding's rows
         self.scaler_ = _fit_scaler("none" if ids else (self.scaler or "none"), X, weights)
         self.input_shape_ = shape
@@ -471,7 +471,7 @@ class _NeuralBase(BaseEstimator):
             return x.astype(self.network_.parameters()[0].dtype, copy=False)
         owner = type(self).__name__
         _check_ids(Xs, owner)
-        high = int(first.num_embeddings)
+        high = int(vars(first)["num_embeddings"])
         if x.size and x.max() >= high:
             where = tuple(int(i) for i in np.argwhere(Xs >= high)[0])
             raise DataError(f"{owner}: X holds the token id {int(Xs[where])} at row {where[0]}, column {where[1]}, "
@@ -530,7 +530,7 @@ class _NeuralBase(BaseEstimator):
                                 dropout=self.dropout, batch_norm=self.batch_norm, init=self.init or "glorot_normal",
                                 seed=self._seed(), dtype=np.dtype(self.dtype))
             for stale in ("input_shape_", "tokenizer_"):
-                vars(self).pop(stale, None)
+                self.__dict__.pop(stale, None)
         else:
             self._build_network(X, weights, n_outputs, sample_shape)
         self._set_structure()

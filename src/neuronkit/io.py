@@ -782,10 +782,10 @@ def _architecture_parts(params: dict[str, Any], extra: dict[str, Any], network: 
                                  f"({type(first).__name__}) does not take ids; the file was edited. Train the model "
                                  "again.")
         tokenizer = Tokenizer.from_dict(extra["tokenizer"], where="its entry 'extra.tokenizer'")
-        if tokenizer.vocab_size > first.num_embeddings:
+        rows = int(vars(first).get("num_embeddings", 0))
+        if tokenizer.vocab_size > rows:
             raise ModelFileError(f"its tokenizer makes ids 0..{tokenizer.vocab_size - 1}, but layer {first.name!r} "
-                                 f"has {first.num_embeddings} rows (num_embeddings); the file was edited. Train the "
-                                 "model again.")
+                                 f"has {rows} rows (num_embeddings); the file was edited. Train the model again.")
     return tuple(shape), tokenizer
 
 

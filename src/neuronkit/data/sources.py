@@ -352,7 +352,7 @@ def _training_images(spec: Any, *, test_size: float, seed: int, size: tuple[int,
     train, test = _held_out(str(spec), dataset.y, classes, test_size, seed)
     labels = np.asarray(classes)[dataset.y]
     shape = [int(v) for v in dataset.X.shape[1:]]
-    record = {"source": Path(str(spec)).name if folder else dataset.name, "source_kind": "images" if folder else
+    record: dict[str, Any] = {"source": Path(str(spec)).name if folder else dataset.name, "source_kind": "images" if folder else
               "dataset", "target": dataset.target_name, "task": "classification", "columns": [],
               "preprocess": {"columns": []},
               "split": {"seed": int(seed), "test_size": test_size, "stratify": True, "n_rows": dataset.n_samples,
@@ -469,8 +469,8 @@ def _evaluation_inputs(model: Any, spec: Any, inputs: dict[str, Any], record: di
         if column is None and not (isinstance(spec, str) and not os.path.lexists(spec)):
             raise ParameterError(f"which column of {spec} holds the texts? The model records none (it was not "
                                  "trained by 'neuronkit train'); pass text_column= naming it")
-        dataset = isinstance(spec, str) and spec in _text_dataset_names() and not os.path.lexists(spec)
-        if not dataset and target is None and record is not None:
+        named = isinstance(spec, str) and spec in _text_dataset_names() and not os.path.lexists(spec)
+        if not named and target is None and record is not None:
             target = record["target"]  # the column the model was trained on
         name, texts, labels, _, target, checksum = _read_texts(spec, text_column=column, target=target,
                                                                encoding=encoding, max_bytes=max_bytes)
@@ -501,7 +501,7 @@ def _evaluation_inputs(model: Any, spec: Any, inputs: dict[str, Any], record: di
     return EvaluationData(name, X[test], y[test], (
         f"the {len(test)} held-out test samples of {name} (the split recorded in the model at training: seed "
         f"{split['seed']}, --test-size {split['test_size']}; --all-rows uses all {n})"), notes,
-        record["test_metrics"])
+        (record or {}).get("test_metrics"))
 
 
 def _text_dataset_names() -> list[str]:
