@@ -352,14 +352,14 @@ def _training_images(spec: Any, *, test_size: float, seed: int, size: tuple[int,
     train, test = _held_out(str(spec), dataset.y, classes, test_size, seed)
     labels = np.asarray(classes)[dataset.y]
     shape = [int(v) for v in dataset.X.shape[1:]]
-    record: dict[str, Any] = {"source": Path(str(spec)).name if folder else dataset.name, "source_kind": "images" if folder else
-              "dataset", "target": dataset.target_name, "task": "classification", "columns": [],
-              "preprocess": {"columns": []},
-              "split": {"seed": int(seed), "test_size": test_size, "stratify": True, "n_rows": dataset.n_samples,
-                        "n_test": int(len(test)), "sha256": dataset_checksum(dataset)},
-              "test_metrics": None,
-              "inputs": {"kind": "images", "shape": shape, "size": None if size is None else list(size),
-                         "color": color if folder else "grayscale"}}
+    record: dict[str, Any] = {
+        "source": Path(str(spec)).name if folder else dataset.name, "source_kind": "images" if folder else "dataset",
+        "target": dataset.target_name, "task": "classification", "columns": [], "preprocess": {"columns": []},
+        "split": {"seed": int(seed), "test_size": test_size, "stratify": True, "n_rows": dataset.n_samples,
+                  "n_test": int(len(test)), "sha256": dataset_checksum(dataset)},
+        "test_metrics": None,
+        "inputs": {"kind": "images", "shape": shape, "size": None if size is None else list(size),
+                   "color": color if folder else "grayscale"}}
     return TrainingData(dataset.name, dataset.X[train], dataset.X[test], labels[train], labels[test],
                         "classification", [], record, list(dataset.notes), kind="images")
 
