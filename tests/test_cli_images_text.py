@@ -294,3 +294,37 @@ def test_explain_and_inspect_say_what_applies(digits_model, capsys):
     if code != 0:  # until nk.inspect covers conv layers: what does not apply, and what works instead
         assert code == 2 and "neuronkit inspect does not yet apply to image models" in err
         assert "What works now: neuronkit summary" in err
+
+
+IMAGE_RECORD = {"source": "photos", "source_kind": "images", "target": "class", "task": "classification",
+                "columns": [], "preprocess": {"columns": []}, "split": None, "test_metrics": None,
+                "inputs": {"kind": "images", "shape": [3, 28, 28], "size": [28, 28], "color": "rgb"}}
+TEXT_RECORD = {"source": "texts.csv", "source_kind": "csv", "target": "label", "task": "classification",
+               "columns": ["text"], "preprocess": {"columns": ["text"]}, "split": None, "test_metrics": None,
+               "inputs": {"kind": "text", "text_column": "text", "min_count": 2, "max_len": None}}
+
+
+def test_training_records_of_image_and_text_models_are_read_back():
+    from neuronkit.data import check_training_data
+
+    assert check_training_data(IMAGE_RECORD)["inputs"] == IMAGE_RECORD["inputs"]
+    assert check_training_data(TEXT_RECORD)["inputs"] == TEXT_RECORD["inputs"]
+
+
+@pytest.mark.parametrize("record, message", [
+    ({**IMAGE_RECORD, "inputs": None}, "'inputs' must be a JSON object with kind 'images' or 'text'"),
+    ({**IMAGE_RECORD, "inputs": {**IMAGE_RECORD["inputs"], "shape": [3, 28]}}, "shape must be [channels, height"),
+    ({**IMAGE_RECORD, "inputs": {**IMAGE_RECORD["inputs"], "size": [14, 14]}}, "size must be null or the [height"),
+    ({**IMAGE_RECORD, "inputs": {**IMAGE_RECORD["inputs"], "color": "grayscale"}}, "as many channels as its shape"),
+    ({**IMAGE_RECORD, "columns": ["a"], "preprocess": {"columns": ["a"]}}, "describes images, which come from"),
+    ({**IMAGE_RECORD, "task": "regression"}, "belongs to a classifier, but its task is regression"),
+    ({**TEXT_RECORD, "inputs": {**TEXT_RECORD["inputs"], "text_column": "body"}}, "text_column must be its one"),
+    ({**TEXT_RECORD, "inputs": {**TEXT_RECORD["inputs"], "min_count": 0}}, "min_count must be a whole number >= 1"),
+    ({**TEXT_RECORD, "source_kind": "folder"}, "'source_kind' must be 'csv', 'dataset' or 'images'"),
+])
+def test_damaged_training_records_of_image_and_text_models_are_refused(record, message):
+    from neuronkit.data import check_training_data
+    from neuronkit.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        check_training_data(record, "m.nkm")
