@@ -328,3 +328,16 @@ def test_damaged_training_records_of_image_and_text_models_are_refused(record, m
 
     with pytest.raises(ModelFileError, match=re.escape(message)):
         check_training_data(record, "m.nkm")
+
+
+def test_a_latin1_text_csv_needs_its_encoding(tmp_path, capsys):
+    path = tmp_path / "menu.csv"
+    rows = [("café crème, très chaud", "drink"), ("thé glacé", "drink"), ("crêpe flambée", "food"),
+            ("gâteau à la crème", "food")] * 3
+    path.write_bytes(("text,kind\n" + "".join(f'"{t}",{k}\n' for t, k in rows)).encode("latin-1"))
+    code, out, err = run(capsys, "train", path, "--text-column", "text", "--target", "kind", "--epochs", "1")
+    assert code == 1 and "line 2" in err and "latin-1" in err, err
+    code, out, err = run(capsys, "train", path, "--text-column", "text", "--target", "kind", "--epochs", "1",
+                         "--encoding", "latin-1", "--out", tmp_path / "menu.nkm")
+    assert code == 0, err
+    assert {"café", "crème", "glacé"} <= set(nk.load(tmp_path / "menu.nkm").tokenizer_.vocabulary)
