@@ -881,6 +881,33 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     array(['no', 'yes'], dtype='<U3')
     >>> clf.predict_proba([[3.0, 3.5]]).shape
     (1, 2)
+
+    **Other networks.** ``architecture`` (a spec line or a name of :data:`neuronkit.ARCHITECTURES`,
+    see :func:`neuronkit.build`) replaces the MLP of ``hidden_layer_sizes`` (give one or the
+    other); its last ``dense(out)`` gets one softmax output per class. Images come as X
+    (n, C, H, W), or flat (n, C·H·W) with ``input_shape=(C, H, W)``; ``input_shape_`` keeps the
+    sample shape (``n_features_in_`` is C·H·W, scikit-learn's checks see a 2-D X):
+
+    >>> import warnings
+    >>> import neuronkit as nk
+    >>> digits = nk.datasets.load("digits", images=True)  # X (1797, 1, 8, 8)
+    >>> cnn = NeuralClassifier(architecture="conv(4,3,relu),maxpool(2),flatten,dense(out)", max_iter=10,
+    ...                        learning_rate_init=0.01, random_state=0)
+    >>> with warnings.catch_warnings(action="ignore"):  # 10 epochs: not converged, on purpose
+    ...     cnn = cnn.fit(digits.X[:300], digits.y[:300])
+    >>> cnn.input_shape_, cnn.score(digits.X[300:600], digits.y[300:600]) > 0.6
+    ((1, 8, 8), True)
+
+    An architecture that starts with an embedding takes token ids (n, L), never scaled; with
+    ``tokenizer`` (a :class:`~neuronkit.data.Tokenizer`, fitted on fit's texts as ``tokenizer_``
+    and saved with the model) X is a list of texts:
+
+    >>> from neuronkit.data import Tokenizer
+    >>> texts, y = ["the cat sat", "a dog ran", "my cat slept", "the dog barked"], ["cat", "dog", "cat", "dog"]
+    >>> words = NeuralClassifier(architecture="embedding(8,padding_idx=0),seqmeanpool,dense(out)",
+    ...                          tokenizer=Tokenizer(), learning_rate_init=0.1, max_iter=50, random_state=0)
+    >>> words.fit(texts, y).predict(["a cat", "one dog"]).tolist(), words.tokenizer_.vocab_size
+    (['cat', 'dog'], 11)
     """
 
     classes_: np.ndarray
@@ -986,6 +1013,8 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
     Targets are standardised internally (``y_mean_``, ``y_scale_``; weighted by
     ``sample_weight`` when given) and the predictions mapped back, so no target
     scaling is needed by the user. y may have several columns (multi-output).
+    ``architecture``, ``input_shape`` and ``tokenizer`` as for :class:`NeuralClassifier`
+    (the last ``dense(out)`` gets one identity output per target).
 
     Examples
     --------

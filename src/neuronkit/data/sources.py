@@ -210,7 +210,7 @@ def prepare_training(spec: Any, *, target: str | None = None, task: Task | None 
 
     >>> texts = prepare_training("topics", kind="text", seed=0)
     >>> texts.X_train.shape, texts.X_train[0][:24], texts.record["inputs"]["text_column"]
-    ((776,), 'Fresh pasta dough is jus', 'text')
+    ((777,), 'The Moon looks enormous ', 'text')
     """
     if kind == "images":
         return _training_images(spec, test_size=test_size, seed=seed, size=image_size, color=color,
