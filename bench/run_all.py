@@ -28,7 +28,7 @@ from typing import Any
 import _common as C
 
 SCRIPTS = {"train": "bench_train.py", "predict": "bench_predict.py", "digits": "bench_digits.py",
-           "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py"}
+           "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py", "cnn": "bench_cnn.py"}
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (label, how to read the ratio from the results, the target); ratio = neuronkit / other, lower is better
@@ -53,6 +53,11 @@ TARGETS: list[tuple[str, tuple[str, ...], float]] = [
      0.60),
     ("W5 peak memory Adam epoch: neuronkit / PyTorch",
      ("import_memory", "memory", "adam", "ratios", "neuronkit/torch"), 0.60),
+    ("W6 CNN SGD epoch: neuronkit / PyTorch (issue 12; not resolved above 1.5)",
+     ("cnn", "optimizers", "sgd", "ratios", "neuronkit/torch"), 1.00),
+    ("W6 CNN Adam epoch: neuronkit / PyTorch", ("cnn", "optimizers", "adam", "ratios", "neuronkit/torch"), 1.00),
+    ("W6 CNN inference at batch 1: net.infer / PyTorch", ("cnn", "inference", "ratios", "neuronkit/torch"), 0.70),
+    ("W6 CNN peak memory, Adam epoch: neuronkit / PyTorch", ("cnn", "memory", "ratios", "neuronkit/torch"), 1.00),
 ]
 
 
@@ -153,6 +158,7 @@ def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
         lines += _digits_table(w.get("digits"))
         lines += _import_memory_table(w.get("import_memory"))
         lines += _kernels_table(w.get("kernels"))
+        lines += _cnn_table(w.get("cnn"))
         busy = {k: v.get("foreign_cpu_share") for k, v in w.items()}
         lines += ["CPU used by other processes during each script (share of all CPUs): "
                   + ", ".join(f"{k} {v:.0%}" if v is not None else f"{k} n/a" for k, v in busy.items()), ""]
@@ -262,6 +268,38 @@ def _kernels_table(k: dict[str, Any] | None) -> list[str]:
         ratios = k["ratios"].get(key, {})
         out.append(f"| {KERNEL_LABELS.get(key, key)} | {cell['neuronkit']} | {cell['numpy']} | {cell['torch']} | "
                    f"{C.fmt_ratio(ratios.get('numpy/torch'))} | {C.fmt_ratio(ratios.get('neuronkit/torch'))} |")
+    return out + [""]
+
+
+def _cnn_table(c: dict[str, Any] | None) -> list[str]:
+    if not c:
+        return []
+    note = " Pooling and flatten: stand-ins written in bench_cnn.py." if c.get("stand_in_pooling") else ""
+    out = [f"### W6: one epoch of the small CNN ({c['n_images']:,} {c['data']} 28×28 images, batch "
+           f"{c['batch_size']}, median of {c['repeats']})", "",
+           "conv 1→16 3×3, ReLU, max-pool 2, conv 16→32 3×3, ReLU, max-pool 2, flatten, dense to 10." + note, "",
+           "| optimiser | contender | time | epoch loss | neuronkit / this |", "|---|---|---:|---:|---:|"]
+    for opt, entry in c["optimizers"].items():
+        for name, r in entry.items():
+            if name != "ratios":
+                ratio = entry["ratios"].get(f"neuronkit/{name}")
+                out.append(f"| {opt} | {name} | {C.fmt_time(r['median'])} | {r['epoch_loss']:.4f} | "
+                           f"{C.fmt_ratio(ratio)} |")
+    inf = c["inference"]
+    out += ["", "| inference, batch 1 | " + " | ".join(n for n in inf if n != "ratios") + " | neuronkit / torch |",
+            "|---|" + "---:|" * len(inf),
+            "| time per call | " + " | ".join(C.fmt_time(t["median"]) for n, t in inf.items() if n != "ratios")
+            + f" | {C.fmt_ratio(inf['ratios'].get('neuronkit/torch'))} |"]
+    if c.get("memory"):
+        mem = c["memory"]
+        out += ["", "| peak memory, Adam epoch (MiB above the baseline) | RSS | tracemalloc |", "|---|---:|---:|"]
+        out += [f"| {n} | {mem[n]['training_peak'] / 2**20:.1f} | "
+                f"{mem[n]['tracemalloc_peak'] / 2**20:.1f} |" if "tracemalloc_peak" in mem[n] else
+                f"| {n} | {mem[n]['training_peak'] / 2**20:.1f} | - |" for n in mem if n != "ratios"]
+    if c.get("split"):
+        sp = c["split"]
+        out += ["", f"Split of one neuronkit SGD epoch (cProfile, {C.fmt_time(sp['total'])} with its overhead): "
+                + ", ".join(f"{k} {v:.0%}" for k, v in sp["share"].items()) + "."]
     return out + [""]
 
 

@@ -38,10 +38,10 @@ def smoke(tmp_path_factory) -> dict:
 def test_every_workload_reports(smoke):
     assert smoke["smoke"] is True
     (run,) = smoke["runs"]
-    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels"}
+    assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels", "cnn"}
     assert run["machine"]["numpy"] and "env" in run["machine"]
     md = smoke["markdown"]
-    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0"):
+    for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0", "### W6"):
         assert heading in md
 
 
@@ -94,3 +94,16 @@ def test_kernel_products_are_the_same_products_in_both_frameworks():
     for mine, other in zip(ours, theirs):
         assert mine.shape == tuple(other.shape)
         np.testing.assert_allclose(mine, other.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_cnn_contenders_learn_the_same_thing(smoke):
+    """W6: neuronkit and torch train the same CNN from the same weights on the same batches: the same loss."""
+    cnn = smoke["runs"][0]["workloads"]["cnn"]
+    for entry in cnn["optimizers"].values():
+        assert entry["neuronkit"]["median"] > 0
+        if HAS_TORCH:
+            assert entry["neuronkit"]["epoch_loss"] == pytest.approx(entry["torch"]["epoch_loss"], rel=1e-4)
+    assert cnn["inference"]["neuronkit"]["median"] > 0
+    assert cnn["memory"]["neuronkit"]["tracemalloc_peak"] > 0
+    assert set(cnn["split"]["seconds"]) == {"conv products", "im2col/col2im", "pooling", "rest"}
+    assert cnn["split"]["seconds"]["conv products"] > 0 and cnn["split"]["seconds"]["im2col/col2im"] > 0

@@ -376,6 +376,7 @@ def test_mnist5k_is_mlxtends_sample_as_images_in_0_1(mnist):
     assert np.array_equal(ds.y, y_ref) and np.bincount(ds.y).tolist() == [500] * 10 and ds.classes == list(range(10))
     assert ds.feature_names[28 * 3 + 5] == "pixel_3_5" and ds.input_shape == (1, 28, 28)
     assert "mnist5k" in datasets.available() and "mnist5k" in datasets.BUNDLED
+    assert datasets.IMAGE_DATASETS == ("digits", "mnist5k")
 
 
 def test_mnist5k_flat_when_asked(mnist):

@@ -239,3 +239,15 @@ def test_the_modules_below_the_layers_do_not_import_them():
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert not any(module and "layers" in module for module in imported), (name, imported)
+
+
+@pytest.mark.parametrize("kind", ids())
+def test_output_shape_is_the_shape_of_the_output(kind):
+    """``output_shape`` (what ``nk.build`` infers sizes from) agrees with the layer's real output, per sample,
+    and refuses the table's bad input (when it has a batch axis) with a ShapeError naming the layer."""
+    row = TABLE[kind]
+    layer = row.factory().eval()
+    assert layer.output_shape(row.x.shape[1:]) == layer.infer(row.x).shape[1:]
+    if np.ndim(row.bad) >= 2:
+        with pytest.raises(ShapeError, match=f"layer '{row.named}'"):
+            layer.output_shape(np.shape(row.bad)[1:])

@@ -7,6 +7,7 @@ random, so a gradient sent to the wrong window position fails.
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import numpy as np
@@ -17,6 +18,7 @@ import neuronkit as nk
 from neuronkit.engine import Tensor, pool
 from neuronkit.engine.pool import pool_geometry
 from neuronkit.errors import ParameterError, ParameterTypeError, ShapeError
+from neuronkit.layers.norm import _BatchNorm2dTraining
 
 F = torch.nn.functional
 
@@ -137,6 +139,16 @@ def test_batchnorm2d_equals_torch_in_training_and_eval(shape, momentum, eps):
     assert_equal(layer.gamma.grad, module.weight.grad, 1e-4, "gamma gradient (eval)")
 
 
+def test_batchnorm2d_training_gradients_match_finite_differences():
+    """The fused training computation (x, γ, β) against central differences in float64, batch and one image."""
+    rng = np.random.default_rng(10)
+    for shape in ((3, 2, 3, 2), (2, 4, 3)):
+        c = shape[-3]
+        fused = lambda x, gamma, beta: _BatchNorm2dTraining.apply(x, gamma, beta, eps=1e-3, stats={})  # noqa: E731
+        assert nk.gradcheck(fused, rng.standard_normal(shape) * 2 + 1, rng.uniform(0.5, 2, c), rng.standard_normal(c),
+                            rtol=1e-6)
+
+
 def test_a_small_network_equals_torch():
     """BatchNorm2d -> Activation -> MaxPool2d -> AvgPool2d -> Flatten -> Dense in one Sequential, weights copied."""
     rng = np.random.default_rng(8)
@@ -168,6 +180,21 @@ def test_the_2x2_fast_paths_equal_the_general_paths(shape):
         np.testing.assert_array_equal(out_fast, out_general)
         np.testing.assert_allclose(vjp_fast(g)[0], vjp_general(g)[0], rtol=0, atol=1e-7)
     assert pool.max_pool2d(Tensor(x), 2).data.shape == (shape[0], shape[1], shape[2] // 2, shape[3] // 2)
+
+
+@pytest.mark.parametrize(("kernel", "stride", "padding"), [(2, None, 0), (3, 2, 1), ((2, 3), 1, (1, 0))])
+def test_the_prediction_path_equals_forward(kernel, stride, padding):
+    """``infer`` on arrays (no winners kept, the geometry remembered per input size) gives forward's values."""
+    rng = np.random.default_rng(9)
+    for layer in (nk.MaxPool2d(kernel, stride, padding, name="p"), nk.AvgPool2d(kernel, stride, padding, name="p")):
+        for shape in ((2, 3, 9, 8), (1, 2, 6, 7), (2, 3, 9, 8)):  # a new size, then the first again
+            x = rng.standard_normal(shape).astype(np.float32)
+            np.testing.assert_array_equal(layer.infer(x), layer(x).data)
+        too_small = (1, 1, 1, 1) if padding == 0 else (1, 1, 0, 1)
+        with pytest.raises(ShapeError, match=f"layer 'p' .*got shape {re.escape(str(too_small))}"):
+            layer.infer(np.zeros(too_small, dtype=np.float32))
+    x = rng.standard_normal((2, 3, 4, 5))
+    assert nk.Flatten().infer(x).shape == (2, 60) and np.shares_memory(nk.Flatten().infer(x), x)
 
 
 def test_ties_send_the_gradient_to_the_first_maximum_as_torch():

@@ -220,6 +220,25 @@ def test_from_dict_refuses(data, message):
         Tokenizer.from_dict(data, where="model.nk")
 
 
+def test_from_dict_fuzzed_refuses_with_model_file_error_only():
+    """Random damage to a good record: read back, or refused with ModelFileError (never a raw Python error)."""
+    rng = np.random.default_rng(0)
+    junk = [None, True, -1, 0, 2**70, 1.5, float("nan"), "", "x" * 300, [], {}, ["<pad>"], {"a": 1}, [1, 2, 3],
+            [PAD, UNK, None], [PAD, UNK, ["nested"]], [PAD, UNK, "ok", "ok"]]
+    outcomes = collections.Counter()
+    for _ in range(300):
+        data = _good()
+        for key in rng.choice(sorted(data), size=rng.integers(1, 3), replace=False):
+            data[str(key)] = junk[rng.integers(len(junk))]
+        try:
+            Tokenizer.from_dict(data, where="fuzz.nk")
+            outcomes["read"] += 1
+        except ModelFileError as exc:
+            assert str(exc).startswith("fuzz.nk: its tokenizer ")
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 200 and outcomes["read"] >= 1, outcomes  # some damage is harmless (max_len: None)
+
+
 def test_from_dict_accepts_case_when_not_lowercase():
     tok = Tokenizer.from_dict(_with(lowercase=False, vocabulary=[PAD, UNK, "Cat", "cat"]))
     assert tok.encode(["cat Cat CAT"]).tolist() == [[3, 2, 1]]
@@ -332,6 +351,31 @@ def test_csv_file_problems(tmp_path):
         load_text_csv(_write(tmp_path, "", "e.csv"), text_column="text", target="label")
     with pytest.raises(DataError, match="CSV file not found"):
         load_text_csv(tmp_path / "nope.csv", text_column="text", target="label")
+
+
+def test_csv_fuzzed_bytes_refused_with_data_error_only(tmp_path):
+    """Random short files of CSV-ish bytes: a TextDataset, or a DataError (never a raw Python error)."""
+    rng = np.random.default_rng(1)
+    alphabet = [b"a", b"b", b" ", b",", b";", b'"', b"\n", b"\r\n", b"\xe9", b"\xc3\xa9", b"\x00", b"1", b"?", b"\t"]
+    outcomes = collections.Counter()
+    for i in range(150):
+        def noise(size: int, letters: list[bytes] = alphabet) -> bytes:
+            return b"".join(letters[k] for k in rng.integers(len(letters), size=size))
+        if i % 2:  # rows of a word, quoted fuzzed UTF-8 text and a label: readable
+            clean = alphabet[:8] + alphabet[9:10] + alphabet[11:]
+            body = b"".join(b'"w' + noise(rng.integers(0, 8), clean).replace(b'"', b'""') + b'",' + [b"x", b"y"][r % 2]
+                            + b"\n" for r in range(4))
+        else:
+            body = noise(rng.integers(0, 40))
+        path = _write(tmp_path, b"text,label\n" + body, f"f{i}.csv")
+        try:
+            ds = load_text_csv(path, text_column="text", target="label")
+            assert len(ds.texts) == len(ds.y) >= 2
+            outcomes["read"] += 1
+        except DataError as exc:
+            assert str(exc).startswith(str(path)), exc
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 50 and outcomes["read"] > 10, outcomes
 
 
 def test_text_dataset_checks():

@@ -228,6 +228,17 @@ def test_a_sequence_of_padding_only_pools_to_zeros_without_nan(pool):
     np.testing.assert_array_equal(pool().infer(X3[1], np.array([False, True, False])), [-6.0, 2.0])  # one sequence
 
 
+@pytest.mark.parametrize("layer", [nk.Embedding(5, 4, seed=0, name="t"), nk.PositionalEmbedding(3, 4, seed=0, name="t"),
+                                   nk.SequenceMeanPool(name="t"), nk.SequenceMaxPool(name="t"),
+                                   nk.MultiHeadSelfAttention(4, 2, seed=0, name="t"),
+                                   nk.TransformerEncoderBlock(4, 2, seed=0, name="t")])
+def test_sequences_of_length_zero_are_refused(layer):
+    x = np.zeros((2, 0), int) if isinstance(layer, nk.Embedding) else np.zeros((2, 0, 4), np.float32)
+    with pytest.raises(ShapeError, match=r"layer 't' got sequences of length 0 \(shape \(2, 0(, 4)?\)\); every "
+                                         "sequence needs at least one position"):
+        layer(x)
+
+
 def test_masks_are_checked_naming_the_layer_and_both_shapes():
     pool = nk.SequenceMeanPool(name="avg")
     with pytest.raises(ShapeError, match=r"layer 'avg': mask has shape \(2, 4\) but the input \(2, 3, 2\) has "
@@ -328,3 +339,28 @@ def test_a_text_model_file_round_trips(tmp_path):
     loaded = nk.load(tmp_path / "text.nkm")
     assert [type(layer).__name__ for layer in loaded] == [type(layer).__name__ for layer in net]
     np.testing.assert_array_equal(loaded.infer(ids), net.infer(ids))
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_layers_in_float64_pass_gradcheck_through_masks(norm_first):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 4, 6))
+    mask = np.array([[True, True, True, False], [True, True, True, True]])
+    block = nk.TransformerEncoderBlock(6, 2, 5, 0.0, "gelu", norm_first=norm_first, causal=True, seed=0,
+                                       dtype=np.float64)
+    assert nk.gradcheck(lambda t: block(t, mask), x)
+    mhsa = nk.MultiHeadSelfAttention(6, 3, seed=1, dtype=np.float64)
+    assert nk.gradcheck(lambda t: nk.SequenceMaxPool()(mhsa(t, mask), mask), x)
+    position = nk.PositionalEmbedding(4, 6, seed=2, dtype=np.float64)
+    assert nk.gradcheck(lambda t: nk.SequenceMeanPool()(position(t), mask), x)
+
+
+def test_a_custom_initialiser_is_named_custom_in_the_config_before_and_after_a_model_file():
+    def halves(shape, rng=None, *, dtype=np.float32):
+        return np.full(shape, 0.5, dtype)
+
+    emb = nk.Embedding(4, 2, init=halves, seed=0)
+    assert (emb.weight.data == 0.5).all() and emb.config()["init"] == "custom"
+    clone = nk.layers.layer_from_config(emb.config(), emb.state_dict())
+    assert clone.config() == emb.config()
+    np.testing.assert_array_equal(clone.weight.data, 0.5)

@@ -207,6 +207,71 @@ def test_encoder_block_in_eval_mode_equals_torch_and_dropout_only_trains():
     assert not np.allclose(first, second)  # fresh dropout masks each call in training
 
 
+# --------------------------------------------- positions and pools, against the PyTorch idioms
+def torch_masked_mean(x, mask):
+    m = mask[..., None].to(x.dtype)
+    return (x * m).sum(1) / m.sum(1).clamp(min=1)
+
+
+def torch_masked_max(x, mask):
+    return x.masked_fill(~mask[..., None], float("-inf")).amax(1)
+
+
+class TorchTextModel(torch.nn.Module):
+    """Embedding -> learned positions -> encoder layer -> masked mean or max -> linear, written as PyTorch users do."""
+
+    def __init__(self, vocab, d, heads, ff, length, classes, norm_first, pool):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab, d, padding_idx=0)
+        self.position = torch.nn.Embedding(length, d)
+        self.encoder = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True,
+                                                        norm_first=norm_first)
+        self.pool = pool
+        self.output = torch.nn.Linear(d, classes)
+
+    def forward(self, ids):
+        mask = ids != 0
+        x = self.embedding(ids) + self.position(torch.arange(ids.shape[1]))
+        return self.output(self.pool(self.encoder(x, src_key_padding_mask=~mask), mask))
+
+
+@pytest.mark.parametrize(("seed", "pooling"), [(0, "mean"), (1, "max")])
+def test_a_whole_text_model_equals_its_pytorch_version(seed, pooling):
+    """Outputs and the gradient of every weight, through the padding mask that Sequential makes from padding_idx."""
+    rng = np.random.default_rng(300 + seed)
+    vocab, heads, ff, length, classes = 13, 2, 10, 7, 3
+    d = 2 * int(rng.integers(2, 5))
+    norm_first = bool(seed % 2)
+    ours = nk.Sequential(nk.Embedding(vocab, d, padding_idx=0, seed=seed), nk.PositionalEmbedding(length, d, seed=1),
+                         nk.TransformerEncoderBlock(d, heads, ff, 0.0, norm_first=norm_first, seed=2),
+                         nk.SequenceMeanPool() if pooling == "mean" else nk.SequenceMaxPool(),
+                         nk.Dense(d, classes, activation="identity", seed=3))
+    ref = TorchTextModel(vocab, d, heads, ff, length, classes, norm_first,
+                         torch_masked_mean if pooling == "mean" else torch_masked_max)
+    names = {"embedding1.weight": "embedding.weight", "position1.weight": "position.weight",
+             "output.weight": "output.weight", "output.bias": "output.bias"}
+    names.update({f"encoder1.{ours_name}": "encoder." + TORCH_NAMES.get(ours_name, ours_name)
+                  for ours_name in ours["encoder1"].state_dict()})
+    ref_params = dict(ref.named_parameters())
+    with torch.no_grad():
+        for name, value in ours.state_dict().items():
+            ref_params[names[name]].copy_(torch.from_numpy(value))
+    assert set(names.values()) == set(ref_params)
+
+    ids = rng.integers(1, vocab, size=(4, length))
+    for i, size in enumerate(rng.integers(1, length + 1, size=4)):
+        ids[i, size:] = 0  # right padding, as a tokenizer writes it
+    G = rng.standard_normal((4, classes)).astype(np.float32)
+    out = ours.forward(ids)  # no mask given: ids != padding_idx
+    (out * nk.Tensor(G)).sum().backward()
+    expected = ref(torch.from_numpy(ids))
+    (expected * torch.from_numpy(G)).sum().backward()
+    assert rel(out.data, expected) <= OUT_TOL
+    assert rel(ours.infer(ids), expected) <= OUT_TOL
+    for name, parameter in ours.named_parameters():
+        assert rel(parameter.grad, ref_params[names[name]].grad) <= GRAD_TOL, name
+
+
 # ------------------------------------------------------------------------- end to end
 def before_task(rng: np.random.Generator, n: int, length: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Sequences (right-padded with 0) holding one 5 and one 7; label 1 when the 5 comes first."""

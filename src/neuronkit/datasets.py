@@ -15,6 +15,7 @@ from .data.datasets import (
     BUNDLED,
     DATASETS,
     GENERATED,
+    IMAGE_DATASETS,
     Dataset,
     available,
     blobs,
@@ -29,5 +30,5 @@ from .data.images import load_idx, load_idx_pair, load_image_folder
 from .data.text import TEXT_DATASETS, TextDataset, load_text, text_datasets
 
 __all__ = ["BUNDLED", "DATASETS", "GENERATED", "Dataset", "available", "blobs", "load", "moons", "spirals", "xor",
-           "digits", "load_idx", "load_idx_pair", "load_image_folder", "mnist5k",
+           "IMAGE_DATASETS", "digits", "load_idx", "load_idx_pair", "load_image_folder", "mnist5k",
            "TEXT_DATASETS", "TextDataset", "load_text", "text_datasets"]

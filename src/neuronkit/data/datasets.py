@@ -71,6 +71,8 @@ _BUNDLED: dict[str, tuple[str, str, str]] = {
 }
 #: names of the data sets shipped inside the package or a package it uses (read from files)
 BUNDLED = (*_BUNDLED, "mnist5k")
+#: names of the data sets that come as images (N, C, H, W) with ``images=True`` (flat with ``images=False``)
+IMAGE_DATASETS = ("digits", "mnist5k")
 #: names of the data sets drawn by a function from a seed (no file)
 GENERATED = ("xor", "spirals", "moons", "blobs")
 
@@ -339,4 +341,4 @@ for _generator in (xor, spirals, moons, blobs):
     DATASETS.register(_generator.__name__, _generator)
 
 __all__ = ["BUNDLED", "DATASETS", "GENERATED", "Dataset", "available", "blobs", "load", "moons", "spirals", "xor",
-           "digits", "mnist5k"]
+           "IMAGE_DATASETS", "digits", "mnist5k"]

@@ -295,8 +295,8 @@ def _image_files(root: Path, max_images: int) -> tuple[list[str], list[list[Path
 def _open_image(Image: Any, path: Path, max_pixels: int) -> Any:
     """The image at ``path`` opened lazily (its header read), if Pillow can read it and it is not too large."""
     if not path.is_file():
-        raise DataError(f"{path} is not a regular file (a pipe, socket or device); an image folder holds image "
-                        "files only. Remove it.")
+        raise DataError(f"{path} is not a regular file (a pipe, socket, device or broken link); an image folder "
+                        "holds image files only. Remove it.")
     try:
         image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

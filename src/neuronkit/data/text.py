@@ -473,7 +473,7 @@ def _not_decodable(fh: Any, path: Path, codec: str) -> DataError:
     number, byte = _first_bad_byte(fh, codec)
     name = "UTF-8" if codec == "utf-8-sig" else codec
     advice = ("If it was saved as Latin-1 or Windows-1252 (Excel's 'CSV' on Windows), pass encoding='latin-1' or "
-              "'cp1252' (--encoding on the command line), or save it as 'CSV UTF-8'." if codec == "utf-8-sig" else
+              "'cp1252', or save it as 'CSV UTF-8'." if codec == "utf-8-sig" else
               "Give the encoding it was saved in, or save it as 'CSV UTF-8'.")
     return DataError(f"{path}, line {number}: the byte {byte!r} is not {name} text. {advice}")
 

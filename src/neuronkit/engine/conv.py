@@ -18,9 +18,9 @@ BLAS product with the weight (kh·kw·C, O) gives the output as an (N·Ho·Wo, O
 matrix *is* the output in NHWC memory order, returned as an (N, O, Ho, Wo) view without a copy
 (as :func:`~neuronkit.engine.tensor.linear` returns feature-major arrays): element-wise
 operations keep the layout, and the next convolution then reads its windows along contiguous
-channels. The weight gradient is one product ``colsᵀ G``; the input gradient is one product
-``G Wᵀ`` followed by a fused col2im: kh·kw strided additions of whole (N, Ho, Wo, C) slabs (a
-loop over kernel offsets, none over positions).
+channels. The weight gradient is one product ``colsᵀ G``; the input gradient is a fused col2im:
+per kernel offset, one product of G with that offset's weights, added as a whole (N, Ho, Wo, C)
+slab into the positions it read (a loop over the kh·kw offsets, none over positions).
 
 >>> import numpy as np
 >>> from neuronkit.engine import Tensor, conv
@@ -45,7 +45,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..errors import ParameterError, ParameterTypeError, ShapeError
 from .tensor import Tensor, as_tensor, make
 
-__all__ = ["conv1d", "conv2d", "conv_output_size", "conv_padding"]
+__all__ = ["conv1d", "conv2d", "conv_output_size", "conv_padding", "forward_array"]
 
 Pads = tuple[tuple[int, ...], ...]  # (before, after) per spatial axis
 
@@ -113,9 +113,25 @@ def conv_output_size(size: int, kernel: int, stride: int, pads: tuple[int, ...],
     return (size + pads[0] + pads[1] - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``: every BLAS product of the convolutions goes through here, so a profiler can time them apart."""
+    return np.matmul(a, b)
+
+
+#: below this many input channels per group, im2col copies one kernel offset at a time (see _im2col)
+SLAB_CHANNELS = 8
+
+
 def _im2col(X: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], pads: Pads,
-            dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The windows of X (N, C, H, W) as a (groups, N·Ho·Wo, kh·kw·C/groups) matrix, and (Ho, Wo)."""
+            dilation: tuple[int, ...], groups: int, ones: bool) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The windows of X (N, C, H, W) as a (groups, N·Ho·Wo, kh·kw·C/groups [+ 1]) matrix, and (Ho, Wo).
+
+    Columns in (kh, kw, C) order, then (``ones``) a column of ones: the product with the weight matrix
+    then adds the bias, and the weight gradient's product gives the bias gradient as its last row, with
+    no pass of their own. With many channels, one copy of the strided window view (its inner runs are
+    kw·C long); with few (an image's 1 or 3), one copy per kernel offset, whose runs are a whole output
+    row: 3 times faster for C = 1 (the copy of the view would run 3 values at a time).
+    """
     N, C, H, W = X.shape
     kh, kw = kernel
     (pt, pb), (pl, pr) = pads
@@ -126,51 +142,70 @@ def _im2col(X: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], pad
         padded = np.zeros((N, H + pt + pb, W + pl + pr, C), dtype=X.dtype)
         padded[:, pt:pt + H, pl:pl + W, :] = Xl
         Xl = padded
-    sn, sh, sw, sc = Xl.strides
     Cg = C // groups
-    windows = as_strided(Xl, shape=(N, Ho, Wo, kh, kw, groups, Cg),
-                         strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc * Cg, sc),
-                         writeable=False)
+    K = kh * kw * Cg
+    cols = np.empty((groups, N * Ho * Wo, K + ones), dtype=X.dtype)
+    if ones:
+        cols[:, :, K] = 1
+    if groups == 1 and C < SLAB_CHANNELS:
+        windows = cols[0, :, :K].reshape(N, Ho, Wo, kh, kw, C)
+        h_span, w_span = stride[0] * (Ho - 1) + 1, stride[1] * (Wo - 1) + 1
+        for p in range(kh):
+            for q in range(kw):
+                r, c = p * dilation[0], q * dilation[1]
+                windows[:, :, :, p, q, :] = Xl[:, r:r + h_span:stride[0], c:c + w_span:stride[1], :]
+        return cols, (Ho, Wo)
+    sn, sh, sw, sc = Xl.strides
+    source = as_strided(Xl, shape=(N, Ho, Wo, kh, kw, groups, Cg),
+                        strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc * Cg, sc),
+                        writeable=False)
     if groups == 1:
-        cols = np.ascontiguousarray(windows).reshape(1, N * Ho * Wo, kh * kw * C)
+        cols[0, :, :K].reshape(N, Ho, Wo, kh, kw, C)[...] = source[:, :, :, :, :, 0, :]
     else:
-        cols = np.ascontiguousarray(windows.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(groups, N * Ho * Wo, kh * kw * Cg)
+        cols[:, :, :K].reshape(groups, N, Ho, Wo, kh, kw, Cg)[...] = source.transpose(5, 0, 1, 2, 3, 4, 6)
     return cols, (Ho, Wo)
 
 
-def _weight_matrix(Wt: np.ndarray, groups: int) -> np.ndarray:
-    """w (O, C/groups, kh, kw) as (groups, kh·kw·C/groups, O/groups), the order of the im2col columns."""
+def _weight_matrix(Wt: np.ndarray, B: np.ndarray | None, groups: int) -> np.ndarray:
+    """w (O, C/groups, kh, kw) as (groups, kh·kw·C/groups, O/groups), the order of the im2col columns, then
+    the bias (O,) as one more row (the row the ones column of the im2col matrix multiplies)."""
     Co, Cg, kh, kw = Wt.shape
-    return Wt.reshape(groups, Co // groups, Cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * Cg,
-                                                                                      Co // groups)
+    Wm = Wt.reshape(groups, Co // groups, Cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * Cg,
+                                                                                     Co // groups)
+    if B is None:
+        return Wm
+    return np.concatenate([Wm, B.reshape(groups, 1, Co // groups).astype(Wm.dtype, copy=False)], axis=1)
 
 
-def _col2im(gcols: np.ndarray, x_shape: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
-            pads: Pads, dilation: tuple[int, ...], out_hw: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """The input gradient (N, C, H, W) from the gradient of the im2col matrix (groups, N·Ho·Wo, kh·kw·Cg).
+def _input_grad(G: np.ndarray, Wt: np.ndarray, x_shape: tuple[int, ...], stride: tuple[int, ...], pads: Pads,
+                dilation: tuple[int, ...], out_hw: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The input gradient (N, C, H, W) from the output gradient G (groups, N·Ho·Wo, O/groups): a fused col2im.
 
-    Each kernel offset (p, q) adds its (N, Ho, Wo, C) slab into the strided positions it read: a loop
-    over the kh·kw offsets, none over positions. Returned as a view of channels-last memory.
+    For each kernel offset (p, q), one product ``G w[:, :, p, q]`` gives the (N, Ho, Wo, C) slab that
+    offset read, added into the strided positions it read from: a loop over the kh·kw offsets, none
+    over positions. (One product for all offsets, then the additions, is 2 times slower: the slabs of
+    its result are strided, and NumPy adds them C values at a time; here each addition runs along a
+    whole output row.) Returned as an (N, C, H, W) view of channels-last memory.
     """
     N, C, H, W = x_shape
-    groups = gcols.shape[0]
-    kh, kw = kernel
+    groups = G.shape[0]
+    _, Cg, kh, kw = Wt.shape
     Ho, Wo = out_hw
     (pt, pb), (pl, pr) = pads
-    Cg = C // groups
-    g = gcols.reshape(groups, N, Ho, Wo, kh, kw, Cg)
-    Hp, Wp = H + pt + pb, W + pl + pr
-    if groups == 1 and kh == 1 and kw == 1 and stride == (1, 1) and not (pt or pb or pl or pr):
-        return g[0, :, :, :, 0, 0, :].transpose(0, 3, 1, 2)
-    grad = np.zeros((N, Hp, Wp, groups, Cg), dtype=dtype)
+    # w as (kh, kw, groups, O/groups, C/groups): the (p, q) block maps a group's output gradient to its inputs
+    Wb = Wt.reshape(groups, -1, Cg, kh, kw).transpose(3, 4, 0, 1, 2)
+    grad = np.zeros((N, H + pt + pb, W + pl + pr, C), dtype=dtype)
     h_span, w_span = stride[0] * (Ho - 1) + 1, stride[1] * (Wo - 1) + 1
     for p in range(kh):
         for q in range(kw):
-            rows, cols = p * dilation[0], q * dilation[1]
-            target = grad[:, rows:rows + h_span:stride[0], cols:cols + w_span:stride[1]]
-            target += g[:, :, :, :, p, q, :].transpose(1, 2, 3, 0, 4)
-    grad = grad.reshape(N, Hp, Wp, C)[:, pt:pt + H, pl:pl + W, :]
-    return grad.transpose(0, 3, 1, 2)
+            r, c = p * dilation[0], q * dilation[1]
+            target = grad[:, r:r + h_span:stride[0], c:c + w_span:stride[1], :]
+            if groups == 1:
+                target += _product(G[0], Wb[p, q, 0]).reshape(N, Ho, Wo, C)
+            else:
+                slab = _product(G, Wb[p, q])  # (groups, M, C/groups)
+                target += slab.reshape(groups, N, Ho, Wo, Cg).transpose(1, 2, 3, 0, 4).reshape(N, Ho, Wo, C)
+    return grad[:, pt:pt + H, pl:pl + W, :].transpose(0, 3, 1, 2)
 
 
 def _check(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, groups: int, what: str) -> None:
@@ -194,6 +229,48 @@ def _check(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, groups: int, wha
                          f"({Wt.shape[0]},)")
 
 
+def _forward(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, stride: tuple[int, ...], pads: Pads,
+             dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The convolution of X (N, C, H, W) on arrays: the output as an (N·Ho·Wo, O) matrix, the im2col matrix,
+    the weight matrix, and (Ho, Wo). Arguments already checked and normalised."""
+    N, C, H, W = X.shape
+    Co, Cg, kh, kw = Wt.shape
+    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
+    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
+    if Ho < 1 or Wo < 1:
+        raise ShapeError(f"conv: input shape {X.shape} is smaller than the kernel {Wt.shape[2:]} (dilation "
+                         f"{dilation}, padding {pads}): each spatial size must be at least dilation*(kernel-1)+1 "
+                         "after padding")
+    cols, _ = _im2col(X, (kh, kw), stride, pads, dilation, groups, B is not None)
+    Wm = _weight_matrix(Wt, B, groups)  # the bias is its last row, multiplied by the ones column of cols
+    if groups == 1:
+        out = _product(cols[0], Wm[0])
+    else:
+        out = _product(cols, Wm).transpose(1, 0, 2).reshape(N * Ho * Wo, Co)
+    return out, cols, Wm, (Ho, Wo)
+
+
+def forward_array(X: np.ndarray, Wt: np.ndarray, B: np.ndarray | None, stride: tuple[int, ...], pads: Pads,
+                  dilation: tuple[int, ...], groups: int) -> np.ndarray:
+    """The values of :func:`conv2d` on arrays, without a graph (the layers' prediction path).
+
+    ``stride``, ``dilation`` pairs and ``pads`` ((top, bottom), (left, right)), as :func:`conv_padding`
+    gives them; X (N, C, H, W) and the weight are not checked. The result is an (N, O, Ho, Wo) view of
+    channels-last memory, whose ``transpose(0, 2, 3, 1)`` is C-contiguous.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine import conv
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> conv.forward_array(x, np.ones((1, 1, 2, 2)), np.array([0.5]), (1, 1), ((0, 0), (0, 0)), (1, 1), 1)[0, 0]
+    array([[ 8.5, 12.5],
+           [20.5, 24.5]])
+    """
+    out, _, _, (Ho, Wo) = _forward(X, Wt, B, stride, pads, dilation, groups)
+    return out.reshape(X.shape[0], Ho, Wo, Wt.shape[0]).transpose(0, 3, 1, 2)
+
+
 def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads: Pads,
           dilation: tuple[int, ...], groups: int, op: str, unsqueeze: bool) -> Tensor:
     """The shared 2-d computation; ``unsqueeze``: x, w and the result are 1-d convolutions (H = kh = 1)."""
@@ -201,25 +278,16 @@ def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads:
     if unsqueeze:
         X, Wt = X[:, :, None, :], Wt[:, :, None, :]
     dtype = np.result_type(X.dtype, Wt.dtype)
-    N, C, H, W = X.shape
+    N = X.shape[0]
     Co, Cg, kh, kw = Wt.shape
-    kernel = (kh, kw)
-    Ho = conv_output_size(H, kh, stride[0], pads[0], dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], pads[1], dilation[1])
-    if Ho < 1 or Wo < 1:
+    try:
+        out, cols, Wm, (Ho, Wo) = _forward(X, Wt, None if b is None else b.data, stride, pads, dilation, groups)
+    except ShapeError:
         shape = x.shape[2:]
         raise ShapeError(f"{op}: input shape {x.shape} is smaller than the kernel {w.shape[2:]} (dilation "
                          f"{dilation[2 - len(shape):]}, padding {pads[2 - len(shape):]}): each spatial size must "
-                         "be at least dilation*(kernel-1)+1 after padding")
-    cols, _ = _im2col(X, kernel, stride, pads, dilation, groups)
-    Wm = _weight_matrix(Wt, groups)
+                         "be at least dilation*(kernel-1)+1 after padding") from None
     M, Og = N * Ho * Wo, Co // groups
-    if groups == 1:
-        out = cols[0] @ Wm[0]
-    else:
-        out = np.matmul(cols, Wm).transpose(1, 0, 2).reshape(M, Co)
-    if b is not None:
-        out += b.data
     out = out.astype(dtype, copy=False)
     y = out.reshape(N, Ho, Wo, Co).transpose(0, 3, 1, 2)  # NHWC memory, NCHW view
     if unsqueeze:
@@ -230,20 +298,21 @@ def _conv(x: Tensor, w: Tensor, b: Tensor | None, stride: tuple[int, ...], pads:
         Gg = G.transpose(1, 0, 2)
         gx = gw = gb = None
         if x.requires_grad:
-            gcols = np.matmul(Gg, Wm.transpose(0, 2, 1)) if groups > 1 else (G[:, 0, :] @ Wm[0].T)[None]
-            gx = _col2im(gcols, X.shape, kernel, stride, pads, dilation, (Ho, Wo), dtype)
+            gx = _input_grad(Gg if groups > 1 else G[:, 0, :][None], Wt, X.shape, stride, pads, dilation, (Ho, Wo),
+                             dtype)
             if unsqueeze:
                 gx = gx[:, :, 0, :]
             gx = gx.astype(x.dtype, copy=False)
-        if w.requires_grad:
-            gm = np.matmul(cols.transpose(0, 2, 1), Gg) if groups > 1 else (cols[0].T @ G[:, 0, :])[None]
-            gw = gm.reshape(groups, kh, kw, Cg, Og).transpose(0, 4, 3, 1, 2).reshape(Co, Cg, kh, kw)
-            gw = np.ascontiguousarray(gw[:, :, 0, :] if unsqueeze else gw, dtype=w.dtype)
-        if b is None:
-            return gx, gw
-        if b.requires_grad:
-            gb = (np.ones(M, dtype=g.dtype) @ G.reshape(M, Co)).astype(b.dtype, copy=False)
-        return gx, gw, gb
+        if w.requires_grad or (b is not None and b.requires_grad):
+            # (groups, K [+ 1], O/groups); with a bias, its last row is the bias gradient (the ones column)
+            gm = _product(cols.transpose(0, 2, 1), Gg) if groups > 1 else _product(cols[0].T, G[:, 0, :])[None]
+            K = kh * kw * Cg
+            if w.requires_grad:
+                gw = gm[:, :K].reshape(groups, kh, kw, Cg, Og).transpose(0, 4, 3, 1, 2).reshape(Co, Cg, kh, kw)
+                gw = np.ascontiguousarray(gw[:, :, 0, :] if unsqueeze else gw, dtype=w.dtype)
+            if b is not None and b.requires_grad:
+                gb = gm[:, K, :].reshape(Co).astype(b.dtype)  # a copy: the gradient owns its memory
+        return (gx, gw) if b is None else (gx, gw, gb)
 
     parents = (x, w) if b is None else (x, w, b)
     return make(y, parents, vjp, op)

@@ -41,7 +41,8 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError, ShapeError
 from .tensor import Tensor, as_tensor, make, reshape
 
-__all__ = ["PoolGeometry", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d", "pool_geometry"]
+__all__ = ["PoolGeometry", "avg_pool1d", "avg_pool2d", "avg_pool2d_array", "max_pool1d", "max_pool2d",
+           "max_pool2d_array", "pool_geometry"]
 
 
 class PoolGeometry(NamedTuple):
@@ -292,6 +293,56 @@ def _avg_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
         return (gx,)
 
     return out, vjp
+
+
+# ===================================================== prediction (arrays, no graph)
+
+
+def max_pool2d_array(X: np.ndarray, geometry: PoolGeometry) -> np.ndarray:
+    """The values of :func:`max_pool2d` on an (N, C, H, W) array for a checked ``geometry``, without a graph.
+
+    The prediction path: no winners are kept (a running ``np.maximum`` over the kernel offsets;
+    2x2/stride 2: of the four quarter-grids).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine.pool import max_pool2d_array, pool_geometry
+    >>> X = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> max_pool2d_array(X, pool_geometry(X.shape[2:], 2))[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    if _is_2x2(geometry):
+        ho, wo = geometry.out
+        rows, cols = slice(0, 2 * ho, 2), slice(1, 2 * ho, 2)
+        left, right = slice(0, 2 * wo, 2), slice(1, 2 * wo, 2)
+        out = np.maximum(X[:, :, rows, left], X[:, :, rows, right])
+        np.maximum(out, X[:, :, cols, left], out=out)
+        return np.maximum(out, X[:, :, cols, right], out=out)
+    xp = _pad(X, geometry.padding, -np.inf)
+    kh, kw = geometry.kernel
+    out = xp[_window(xp, 0, 0, geometry)].copy()
+    for a in range(kh):
+        for b in range(kw):
+            np.maximum(out, xp[_window(xp, a, b, geometry)], out=out)
+    return out
+
+
+def avg_pool2d_array(X: np.ndarray, geometry: PoolGeometry) -> np.ndarray:
+    """The values of :func:`avg_pool2d` on an (N, C, H, W) array for a checked ``geometry``, without a graph.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.engine.pool import avg_pool2d_array, pool_geometry
+    >>> X = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> avg_pool2d_array(X, pool_geometry(X.shape[2:], 2))[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    fn = _avg_pool_2x2 if _is_2x2(geometry) else _avg_pool_general
+    return fn(X, geometry)[0]  # (the VJP closure it also builds costs nothing until called)
 
 
 # ============================================================== 1-d (composites)

@@ -14,7 +14,9 @@ One file per family of layers:
 ``sequential.py``   :class:`Sequential`, :class:`Summary`, :func:`mlp`
 ``spec.py``         the architecture spec: :func:`~neuronkit.layers.spec.build`,
                     :func:`~neuronkit.layers.spec.spec_of`, …
-``conv.py``         :class:`Conv2d`, :class:`Conv1d`
+``conv.py``         :class:`Conv2d`, :class:`Conv1d`; their neurons, one filter
+                    each, in ``conv_neurons.py`` (:class:`ConvNeuronList`,
+                    :class:`ConvNeuronView`, :class:`ConvExplanation`)
 ``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
                     :class:`MaxPool1d`, :class:`AvgPool1d`
 ``shape.py``        :class:`Flatten`, :class:`Activation`
@@ -45,6 +47,7 @@ from .base import (
     register_layer,
 )
 from .conv import Conv1d, Conv2d
+from .conv_neurons import ConvExplanation, ConvNeuronList, ConvNeuronView
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
@@ -64,4 +67,5 @@ __all__ = [
     "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
+    "ConvExplanation", "ConvNeuronList", "ConvNeuronView",
 ]

@@ -98,7 +98,8 @@ class MultiHeadSelfAttention(_TakesMask):
         Each token attends only to itself and earlier tokens.
 
     Shapes: (N, L, E) or (L, E), with a ``mask`` (N, L) or (L,) bool, True at real tokens
-    (padded keys get zero weight; a token that may see no key gets a zero attention output);
+    (padded keys get zero weight; a token that may see no key at all gets zero weights and a
+    zero attention output, so its output is ``out_proj.bias``, where PyTorch gives NaN);
     output the same shape as the input.
 
     Examples

@@ -36,6 +36,7 @@ from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..validation import check_bool, check_int, check_options, must_be
 from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+from .conv_neurons import ConvNeuronList
 from .dense import _activation_arrays
 
 __all__ = ["Conv1d", "Conv2d"]
@@ -155,6 +156,11 @@ class _ConvNd(Module):
         z = fn(x, self.weight, self.bias, self.stride, self._pads, self.dilation, self.groups)
         return ops.reshape(z, z.shape[1:]) if single else z
 
+    @property
+    def neurons(self) -> ConvNeuronList:
+        """The filters as neurons, ``conv.neurons[k]``: kernel, bias, explain(x, at=(i, j)), feature_map(x)."""
+        return ConvNeuronList(self)
+
     def forward(self, x: Any) -> Tensor:
         z = self.potential(x)
         if self.activation.name == "identity":
@@ -165,6 +171,40 @@ class _ConvNd(Module):
         order = tuple(i for i in range(z.ndim) if i != axis) + (axis,)
         back = tuple(int(i) for i in np.argsort(order))
         return ops.transpose(self.activation(ops.transpose(z, order)), back)
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The outputs as an array without a graph: straight to the engine's array path for a batch array.
+
+        (At batch 1 the Tensor bookkeeping of ``forward`` costs as much as the arithmetic.) The result is a
+        view of channels-last memory, as ``forward``'s; the activation runs on that channels-last array.
+        """
+        W = self.weight.data
+        n = self._dims
+        if not (type(x) is np.ndarray and x.ndim == n + 2 and x.dtype == W.dtype and x.shape[1] == self.in_channels):
+            x = self._input(x).data  # checks (naming the layer), converts, or refuses
+            if x.ndim == n + 1:
+                return self.infer(x[None])[0]
+        else:
+            self._spatial_out(x.shape[2:], x.shape)
+        if n == 1:
+            x, W = x[:, :, None, :], W[:, :, None, :]
+        y = conv.forward_array(x, W, None if self.bias is None else self.bias.data, self._strides2, self._pads2,
+                               self._dilation2, self.groups)  # (N, O, Ho, Wo), channels-last memory
+        if self.activation.name != "identity":
+            y = self.activation.infer(y.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        return y[:, :, 0, :] if n == 1 else y
+
+    @property
+    def _strides2(self) -> tuple[int, ...]:
+        return self.stride if self._dims == 2 else (1, *self.stride)
+
+    @property
+    def _dilation2(self) -> tuple[int, ...]:
+        return self.dilation if self._dims == 2 else (1, *self.dilation)
+
+    @property
+    def _pads2(self) -> tuple[tuple[int, ...], ...]:
+        return self._pads if self._dims == 2 else ((0, 0), *self._pads)
 
     # ---- model files
     def config(self) -> dict[str, Any]:

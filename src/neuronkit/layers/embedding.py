@@ -60,7 +60,14 @@ def sequence_input(layer: Module, x: Any, dim: int | None, dtype: np.dtype | Non
         want = "D" if dim is None else str(dim)
         raise ShapeError(f"layer {label(layer)!r} takes token vectors of shape (batch, length, {want}) or "
                          f"(length, {want}); got shape {x.shape}")
+    _check_length(layer, x.shape, x.ndim - 2)
     return x
+
+
+def _check_length(layer: Module, shape: tuple[int, ...], axis: int) -> None:
+    if shape[axis] == 0:
+        raise ShapeError(f"layer {label(layer)!r} got sequences of length 0 (shape {shape}); every sequence needs "
+                         "at least one position (an empty text is one padding token)")
 
 
 def sequence_mask(layer: Module, mask: Any, x: Tensor) -> np.ndarray | None:
@@ -88,6 +95,7 @@ def token_ids(layer: Module, x: Any, num_embeddings: int) -> np.ndarray:
         raise ParameterTypeError(f"{who} takes integer token ids (a tokenizer turns text into them); got {kind}")
     if ids.ndim not in (1, 2):
         raise ShapeError(f"{who} takes token ids of shape (batch, length) or (length,); got shape {ids.shape}")
+    _check_length(layer, ids.shape, -1)
     if ids.dtype.kind == "f":
         whole = np.isfinite(ids) & (ids == np.round(ids))
         if not whole.all():
@@ -127,7 +135,7 @@ def _restore(cls: type[Module], config: dict[str, Any], arrays: Mapping[str, np.
     init = config.get("init")
     config["init"] = "zeros"
     layer = cls.from_config(config)
-    layer.init = None if init in (None, "custom") else _init_name(init)  # type: ignore[attr-defined]
+    layer.init = init if init in (None, "custom") else _init_name(init)  # type: ignore[attr-defined]
     layer.load_state_dict(arrays, assign=True)
     return layer
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Parameter, Tensor, ops
+from ..engine import Function, Parameter, Tensor, ops
 from ..errors import ShapeError
 from ..init import float_dtype
 from ..validation import check_int, check_number
@@ -112,6 +112,10 @@ class BatchNorm(Module):
 class LayerNorm(Module):
     """Layer normalisation per sample: y = γ (x - mean(x)) / sqrt(var(x) + eps) + β over features.
 
+    The statistics are taken over the last axis, as PyTorch's ``nn.LayerNorm(num_features)``:
+    input (num_features,), (N, num_features) or any (N, ..., num_features), such as the
+    (N, L, D) token vectors of a text model; the output has the input's shape.
+
     Examples
     --------
     Each sample is standardised over its features:
@@ -132,11 +136,14 @@ class LayerNorm(Module):
         self.name = check_name(name, "LayerNorm")
 
     def forward(self, x: Any) -> Tensor:
-        x = layer_input(self, x, self.num_features, self.gamma.dtype)
+        x = layer_input(self, x, None, self.gamma.dtype)
+        if x.shape[-1] != self.num_features:
+            raise ShapeError(f"layer {label(self)!r} normalises the last axis of {self.num_features} features; "
+                             f"got shape {x.shape}. Check the width of the layer before it.")
         return ops.normalize(x, axis=-1, eps=self.eps)[0] * self.gamma + self.beta
 
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The input shape, which must be ``(num_features,)`` per sample.
+        """The input shape, whose last axis must be ``num_features`` (``(L, num_features)`` for token vectors).
 
         >>> import neuronkit as nk
         >>> try:
@@ -146,6 +153,9 @@ class LayerNorm(Module):
         layer 'ln' normalises 4 features; the layer before it gives (3,): use layernorm(num_features=3), \
 or let the spec infer it
         """
+        shape = check_in_shape(in_shape, self)
+        if len(shape) >= 2 and shape[-1] == self.num_features:
+            return shape
         return _features_shape(self, in_shape, "layernorm")
 
     @classmethod
@@ -237,27 +247,21 @@ class BatchNorm2d(Module):
         x = layer_input(self, x, None, self.gamma.dtype)
         self._check(x.ndim in (3, 4) and x.shape[-3] == self.num_features, x.shape)
         c = self.num_features
-        if self.in_training:
-            batch = ops.reshape(x, (1, *x.shape)) if x.ndim == 3 else x
-            n, _, h, w = batch.shape
-            count = n * h * w
-            if count < 2:
-                raise ShapeError(f"layer {label(self)!r} needs more than one value per channel in training (it "
-                                 f"normalises with the batch's statistics); got shape {x.shape}")
-            # channels first, one row per channel: the fused normalize over its N·H·W values
-            rows = ops.reshape(ops.transpose(batch, (1, 0, 2, 3)), (c, count))
-            xhat_rows, mu, var = ops.normalize(rows, axis=1, eps=self.eps)
-            xhat = ops.transpose(ops.reshape(xhat_rows, (c, n, h, w)), (1, 0, 2, 3))
-            if x.ndim == 3:
-                xhat = ops.reshape(xhat, x.shape)
-            self.running_mean *= 1.0 - self.momentum
-            self.running_mean += self.momentum * mu
-            self.running_var *= 1.0 - self.momentum
-            self.running_var += self.momentum * var * (count / (count - 1))
-        else:
+        if not self.in_training:
             scale = 1.0 / np.sqrt(self.running_var + self.eps)
             xhat = (x - self.running_mean.reshape(c, 1, 1)) * scale.reshape(c, 1, 1)
-        return xhat * ops.reshape(self.gamma, (c, 1, 1)) + ops.reshape(self.beta, (c, 1, 1))
+            return xhat * ops.reshape(self.gamma, (c, 1, 1)) + ops.reshape(self.beta, (c, 1, 1))
+        count = x.size // c
+        if count < 2:
+            raise ShapeError(f"layer {label(self)!r} needs more than one value per channel in training (it "
+                             f"normalises with the batch's statistics); got shape {x.shape}")
+        stats: dict[str, np.ndarray] = {}
+        y = _BatchNorm2dTraining.apply(x, self.gamma, self.beta, eps=self.eps, stats=stats)
+        self.running_mean *= 1.0 - self.momentum
+        self.running_mean += self.momentum * stats["mean"]
+        self.running_var *= 1.0 - self.momentum
+        self.running_var += self.momentum * stats["var"] * (count / (count - 1))
+        return y
 
     @classmethod
     def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
@@ -271,6 +275,48 @@ class BatchNorm2d(Module):
 
     def __repr__(self) -> str:
         return f"BatchNorm2d({self.num_features})"
+
+
+class _BatchNorm2dTraining(Function):
+    """BatchNorm2d in training, fused (speed): y = γ x̂ + β with x̂ = (x - μ_c) / √(σ²_c + ε) over (N, H, W).
+
+    The composite (transpose to channels-first rows, ``normalize``, transpose back, then the broadcast
+    γ·x̂ + β, whose gradients sum over three axes) ran about five times slower than PyTorch's; here every
+    per-channel sum is a product with a vector of ones on the (N, C, H·W) view (BLAS), and the VJP is
+    the closed form (m = N·H·W)::
+
+        ∂L/∂β = Σ g,  ∂L/∂γ = Σ g x̂,  ∂L/∂x = γ / √(σ² + ε) · (g - ∂L/∂β / m - x̂ ∂L/∂γ / m)
+
+    ``stats`` receives the batch mean and (biased) variance per channel, for the running averages.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float,  # type: ignore[override]
+                stats: dict[str, np.ndarray]) -> np.ndarray:  # (a Function's forward takes its own arrays)
+        single = x.ndim == 3  # one image (C, H, W): a batch of one
+        n, c = (1, x.shape[0]) if single else x.shape[:2]
+        x3 = x.reshape(n, c, -1)
+        ones = np.ones(x3.shape[2], dtype=x.dtype)
+        count = x3.shape[0] * x3.shape[2]
+        mean = (x3 @ ones).sum(axis=0) / x.dtype.type(count)
+        xhat = x3 - mean[:, None]
+        var = (np.square(xhat) @ ones).sum(axis=0) / x.dtype.type(count)
+        rstd = 1.0 / np.sqrt(var + x.dtype.type(eps))
+        xhat *= rstd[:, None]
+        ctx.xhat, ctx.rstd, ctx.gamma, ctx.ones, ctx.count, ctx.shape = xhat, rstd, gamma, ones, count, x.shape
+        stats["mean"], stats["var"] = mean, var
+        return (xhat * gamma[:, None] + beta[:, None]).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g3 = grad.reshape(ctx.xhat.shape)
+        g_beta = (g3 @ ctx.ones).sum(axis=0)
+        g_gamma = ((g3 * ctx.xhat) @ ctx.ones).sum(axis=0)
+        inv_m = grad.dtype.type(1.0 / ctx.count)
+        gx = g3 - (g_beta * inv_m)[:, None]
+        gx -= ctx.xhat * (g_gamma * inv_m)[:, None]
+        gx *= (ctx.gamma * ctx.rstd)[:, None]
+        return gx.reshape(ctx.shape), g_gamma, g_beta
 
 
 def _features_and_dtype(cls: type[Module], config: dict[str, Any]) -> tuple[tuple[int], np.dtype]:

@@ -50,6 +50,11 @@ def _as_tuple(value: int | tuple[int, ...], dims: int) -> tuple[int, ...]:
     return value if isinstance(value, tuple) else (value,) * dims
 
 
+def _float_dtype(x: Any) -> np.dtype | None:
+    """A float array's own dtype (so ``layer_input`` takes it as it is), else None (converted, checked)."""
+    return x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else None
+
+
 class _Pool(Module):
     """Shared by the window poolings: argument checks, config, output shape, the (un)batched input."""
 
@@ -68,6 +73,7 @@ class _Pool(Module):
             raise ParameterError(must_be("padding", f"at most half the kernel size {self.kernel_size}", padding,
                                          owner) + "; pad less or use a larger kernel")
         self.name = check_name(name, owner)
+        self._geometries: dict[tuple[int, ...], pool_ops.PoolGeometry] = {}  # infer's, for the last input size
 
     def _pool(self, x: Tensor) -> Tensor:
         raise NotImplementedError
@@ -96,13 +102,27 @@ class _Pool(Module):
         return self._spatial_out(in_shape, in_shape)
 
     def forward(self, x: Any) -> Tensor:
-        x = layer_input(self, x, None, None)
+        x = layer_input(self, x, None, _float_dtype(x))
         if x.ndim == self.dims + 1:  # one sample, as PyTorch takes it
             self._spatial_out(x.shape, x.shape)
             out = self._pool(ops.reshape(x, (1, *x.shape)))
             return ops.reshape(out, out.shape[1:])
         self._spatial_out(x.shape[1:], x.shape)
         return self._pool(x)
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The pooled array without a graph; a float (N, C, H, W) array goes straight to the engine's array path."""
+        if not (self.dims == 2 and type(x) is np.ndarray and x.ndim == 4 and x.dtype.kind == "f"):
+            return super().infer(x)
+        geometry = self._geometries.get(x.shape[2:])
+        if geometry is None:
+            self._spatial_out(x.shape[1:], x.shape)  # the layer's message if it does not fit
+            geometry = pool_ops.pool_geometry(x.shape[2:], self.kernel_size, self.stride, self.padding)
+            self._geometries = {x.shape[2:]: geometry}  # the last input size: one entry, replaced, never growing
+        return self._array(x, geometry)
+
+    def _array(self, x: np.ndarray, geometry: pool_ops.PoolGeometry) -> np.ndarray:
+        raise NotImplementedError
 
     @classmethod
     def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
@@ -156,6 +176,9 @@ class MaxPool2d(_Pool):
     def _pool(self, x: Tensor) -> Tensor:
         return pool_ops.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
+    def _array(self, x: np.ndarray, geometry: pool_ops.PoolGeometry) -> np.ndarray:
+        return pool_ops.max_pool2d_array(x, geometry)
+
 
 @register_layer
 class AvgPool2d(_Pool):
@@ -177,6 +200,9 @@ class AvgPool2d(_Pool):
 
     def _pool(self, x: Tensor) -> Tensor:
         return pool_ops.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def _array(self, x: np.ndarray, geometry: pool_ops.PoolGeometry) -> np.ndarray:
+        return pool_ops.avg_pool2d_array(x, geometry)
 
 
 @register_layer
@@ -255,7 +281,7 @@ class GlobalAvgPool2d(Module):
                              f"(C, H, W); got shape {shown}")
 
     def forward(self, x: Any) -> Tensor:
-        x = layer_input(self, x, None, None)
+        x = layer_input(self, x, None, _float_dtype(x))
         self._check(x.ndim in (3, 4), x.shape)
         return ops.mean(x, axis=(-2, -1))
 

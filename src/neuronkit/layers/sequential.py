@@ -18,6 +18,7 @@ no mode switch of its own: its layers read the mode per call.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -39,6 +40,7 @@ from .base import (
     layer_from_config,
     register_layer,
 )
+from .conv_neurons import dense_equivalent_parameters, is_convolution
 from .dense import Dense
 from .dropout import Dropout
 from .norm import BatchNorm
@@ -47,22 +49,69 @@ __all__ = ["Sequential", "Summary", "mlp"]
 
 
 class Summary:
-    """A network's table: one row per layer (input neurons first). ``str()`` gives the text."""
+    """A network's table: one row per layer (input neurons first). ``str()`` gives the text.
+
+    Built with an input shape (``net.summary(input_shape=(1, 28, 28))``), each row also holds the
+    layer's per-sample ``output_shape``, and each convolution row its ``dense_equivalent``: the
+    parameters a Dense layer with the same inputs and outputs would need (parameter sharing, in numbers).
+
+    >>> import neuronkit as nk
+    >>> print(nk.mlp([2, 3, 1], seed=0).summary())
+    layer    kind   neurons  activation      parameters
+    ---------------------------------------------------
+    input    Input  2        (pass-through)           0
+    hidden1  Dense  3        relu                     9
+    output   Dense  1        identity                 4
+    total parameters: 13
+    """
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         self.total_parameters = sum(r["parameters"] for r in rows)
 
+    def _columns(self) -> list[tuple[str, Any]]:
+        """(header, cell of a row) for each column: output shapes and the dense comparison only when known."""
+        columns: list[tuple[str, Any]] = [("layer", lambda r: r["layer"]), ("kind", lambda r: r["kind"]),
+                                          ("neurons", lambda r: str(r["neurons"])),
+                                          ("activation", lambda r: r["activation"])]
+        if any("output_shape" in r for r in self.rows):
+            columns.append(("output shape", lambda r: _shape_text(r.get("output_shape"))))
+        columns.append(("parameters", lambda r: f"{r['parameters']:,}"))
+        if any("dense_equivalent" in r for r in self.rows):
+            columns.append(("dense equivalent", lambda r: f"{r['dense_equivalent']:,}"
+                            if "dense_equivalent" in r else ""))
+        return columns
+
+    def notes(self) -> list[str]:
+        """The lines under the table: what each convolution's sharing saves (or how to see it).
+
+        >>> import neuronkit as nk
+        >>> net = nk.Sequential(nk.Conv2d(1, 4, 3, seed=0), nk.Flatten())
+        >>> net.summary(input_shape=(1, 5, 5)).notes()
+        ["parameter sharing: conv1's 40 parameters stand for the 936 of a Dense layer with the same inputs and \
+outputs (23x fewer)"]
+        """
+        notes = []
+        for r in self.rows:
+            if "dense_equivalent" in r and r["parameters"]:
+                notes.append(f"parameter sharing: {r['layer']}'s {r['parameters']:,} parameters stand for the "
+                             f"{r['dense_equivalent']:,} of a Dense layer with the same inputs and outputs "
+                             f"({r['dense_equivalent'] / r['parameters']:,.0f}x fewer)")
+        if any(r.get("convolution") and "dense_equivalent" not in r for r in self.rows):
+            notes.append("convolution layers: summary(input_shape=(C, H, W)) compares each with a Dense layer of "
+                         "the same inputs and outputs")
+        return notes
+
     def __str__(self) -> str:
-        header = ("layer", "kind", "neurons", "activation", "parameters")
-        table = [header] + [(r["layer"], r["kind"], str(r["neurons"]), r["activation"], f"{r['parameters']:,}")
-                            for r in self.rows]
-        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) if i < 4 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-                 for row in table]
-        lines.insert(1, "-" * len(lines[0]))
+        columns = self._columns()
+        table = [tuple(name for name, _ in columns)] + [tuple(cell(r) for _, cell in columns) for r in self.rows]
+        widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+        numeric = {i for i, (name, _) in enumerate(columns) if name in ("parameters", "dense equivalent")}
+        lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                           for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in table]
+        lines.insert(1, "-" * max(len(line) for line in lines))
         lines.append(f"total parameters: {self.total_parameters:,}")
-        return "\n".join(lines)
+        return "\n".join(lines + self.notes())
 
     __repr__ = __str__
 
@@ -72,7 +121,21 @@ class Summary:
         >>> "<table" in mlp([2, 3, 1], seed=0).summary()._repr_html_()
         True
         """
-        return _html.summary_html(self.rows, self.total_parameters)
+        columns = self._columns()
+        if len(columns) == 5:  # the plain table
+            return _html.summary_html(self.rows, self.total_parameters)
+        names = [name for name, _ in columns]
+        body = [[cell(r) for _, cell in columns] for r in self.rows]
+        body.append(["total"] + [""] * (len(columns) - 1))
+        body[-1][names.index("parameters")] = f"{self.total_parameters:,}"
+        numeric = [i for i, name in enumerate(names) if name in ("neurons", "parameters", "dense equivalent")]
+        parts = [_html.table(names, body, numeric=numeric, row_classes=[None] * len(self.rows) + ["nk-total"])]
+        parts += [_html.paragraph(note, "nk-note") for note in self.notes()]
+        return _html.block("network", *parts)
+
+
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    return "" if shape is None else " × ".join(map(str, shape))
 
 
 @register_layer
@@ -228,7 +291,15 @@ class Sequential(Module):
         for layer in layers[:-1]:
             x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
         last = layers[-1]
-        return last.potential(x) if isinstance(last, Dense) else last(x)
+        potential = getattr(last, "potential", None)
+        if potential is not None:
+            return potential(x)
+        activation = getattr(last, "activation", None)
+        if activation is not None and getattr(activation, "name", "identity") != "identity":
+            raise ParameterError(f"layer {last.name!r} ({type(last).__name__}) applies {activation.name} but "
+                                 "cannot give its input before it (no potential); end the network in a Dense, "
+                                 "convolution or Activation layer")
+        return last(x)
 
     def _padding_mask(self, x: Any, mask: Any) -> Any:
         """The mask to pass on: ``mask`` as given, else ``ids != padding_idx`` after an Embedding with one."""
@@ -248,17 +319,43 @@ class Sequential(Module):
         return ids != padding
 
     # ---- description
-    def summary(self) -> Summary:
+    def summary(self, input_shape: Any = None) -> Summary:
+        """The layers as a table: name, kind, neurons, activation, parameters (see :class:`Summary`).
+
+        With ``input_shape`` (one sample's, e.g. ``(1, 28, 28)``), each row also shows the layer's
+        output shape, and each convolution the parameters a Dense layer with the same inputs and
+        outputs would need: what sharing one filter over all positions saves.
+
+        >>> import neuronkit as nk
+        >>> net = nk.Sequential(nk.Conv2d(1, 8, 3, seed=0), nk.MaxPool2d(2), nk.Flatten(), nk.Dense(1352, 10, seed=1))
+        >>> [(r["layer"], r["output_shape"], r.get("dense_equivalent")) for r in net.summary((1, 28, 28)).rows]
+        [('input', (1, 28, 28), None), ('conv1', (8, 26, 26), 4245280), ('pool1', (8, 13, 13), None), \
+('flatten1', (1352,), None), ('output', (10,), None)]
+        """
         rows: list[dict[str, Any]] = []
-        if self.in_features is not None:
+        shape = None
+        if input_shape is not None:
+            shape = check_in_shape(input_shape, "summary")
+            rows.append({"layer": "input", "kind": "Input", "neurons": math.prod(shape),
+                         "activation": "(pass-through)", "parameters": 0, "output_shape": shape})
+        elif self.in_features is not None and not any(is_convolution(layer) for layer in self.layers.values()):
             rows.append({"layer": "input", "kind": "Input", "neurons": self.in_features,
                          "activation": "(pass-through)", "parameters": 0})
         for name, layer in self.layers.items():
-            neurons = getattr(layer, "out_features", getattr(layer, "num_features", ""))
+            in_shape = shape
+            if shape is not None:
+                shape = layer.output_shape(shape)
+            neurons = getattr(layer, "out_features", getattr(layer, "out_channels", getattr(layer, "num_features", "")))
             act = getattr(layer, "activation", None)
-            rows.append({"layer": name, "kind": type(layer).__name__, "neurons": neurons,
-                         "activation": act.name if act is not None else "-",
-                         "parameters": layer.num_parameters()})
+            row = {"layer": name, "kind": type(layer).__name__, "neurons": neurons,
+                   "activation": act.name if act is not None else "-", "parameters": layer.num_parameters()}
+            if shape is not None:
+                row["output_shape"] = shape
+            if is_convolution(layer):
+                row["convolution"] = True
+                if in_shape is not None:
+                    row["dense_equivalent"] = dense_equivalent_parameters(layer, in_shape)
+            rows.append(row)
         return Summary(rows)
 
     def config(self) -> dict[str, Any]:

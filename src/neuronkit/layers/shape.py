@@ -57,13 +57,19 @@ class Flatten(Module):
         return (math.prod(tuple(in_shape)),)
 
     def forward(self, x: Any) -> Tensor:
-        x = layer_input(self, x, None, None)
+        x = layer_input(self, x, None, x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else None)
         if x.ndim < 2:
             raise ShapeError(f"layer {label(self)!r} (Flatten) takes a batch (N, ...) with at least 2 dimensions, "
                              f"the first being the samples; got shape {x.shape}")
         if x.ndim == 2:
             return x
         return ops.reshape(x, (x.shape[0], math.prod(x.shape[1:])))
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The flattened array, without a graph (a float array of 3 or more dimensions: a reshape, no copy)."""
+        if type(x) is np.ndarray and x.ndim > 2 and x.dtype.kind == "f":
+            return x.reshape(x.shape[0], -1)
+        return super().infer(x)
 
     @classmethod
     def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
@@ -119,6 +125,14 @@ class Activation(Module):
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Unchanged: an activation maps each value (softmax each row) to one value."""
         return tuple(in_shape)
+
+    def potential(self, x: Any) -> Tensor:
+        """The input, unchanged: what this layer's activation is applied to.
+
+        A network that ends in an activation layer hands this to the fused losses
+        (``Sequential.logits``), as it hands a Dense layer's ``potential``.
+        """
+        return layer_input(self, x, None, None)
 
     def forward(self, x: Any) -> Tensor:
         x = layer_input(self, x, None, None)
