@@ -278,9 +278,21 @@ def test_explain_a_sample_of_an_image_model(digits_model, capsys):
     est = nk.load(digits_model)
     probabilities = est.predict_proba(nk.datasets.load("digits", images=True).X[5:6])[0]
     winner = int(np.argmax(probabilities))
-    assert f"x of output[{winner}] = the outputs of layer flatten1 (128 values)" in out
+    assert f"x of output[{winner}] = the outputs of layer flatten1 (shape (128,))" in out
     printed = float(out.strip().splitlines()[-1].split()[-1])  # the neuron's output: the winning probability
     assert printed == pytest.approx(float(probabilities[winner]), rel=1e-5)
+
+
+def test_explain_a_convolution_neuron_at_one_position(digits_model, capsys):
+    code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--input-index", "5", "--neuron",
+                         "conv1[2]", "--at", "3,4")
+    assert code == 0, err
+    assert "x of conv1[2] = the input (shape (1, 8, 8))" in out
+    assert "receptive field of output (3, 4): rows 2..4, columns 3..5 of channel 0" in out
+    image = nk.datasets.load("digits", images=True).X[5:6]
+    expected = nk.load(digits_model).network_["conv1"](image).data[0, 2, 3, 4]
+    printed = float(out.strip().splitlines()[-1].split()[-1])
+    assert printed == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_explain_and_inspect_say_what_applies(digits_model, capsys):
@@ -288,8 +300,11 @@ def test_explain_and_inspect_say_what_applies(digits_model, capsys):
     assert code == 2 and "is an image model (its inputs: (1, 8, 8)); --input gives the features of a table" in err
     code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--input-index", "1797")
     assert code == 2 and "--input-index 1797: digits has 1797 samples (0 to 1796)" in err
-    code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--neuron", "conv1:0")
-    assert code == 2 and "layer 'conv1' is a Conv2d, which has no neurons to explain" in err
+    code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--neuron", "pool1:0")
+    assert code == 2 and "layer 'pool1' is a MaxPool2d, whose neurons are not explained from the command line; " \
+                         "layers with neurons to explain: conv1, output" in err
+    code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--neuron", "conv1:0", "--at", "9,1")
+    assert code == 2 and "--at 9,1: neuron conv1[0]: position at=(9, 1) is outside its output map of size 8x8" in err
     code, out, err = run(capsys, "inspect", digits_model, "digits", "--out", digits_model.parent / "report")
     if code != 0:  # until nk.inspect covers conv layers: what does not apply, and what works instead
         assert code == 2 and "neuronkit inspect does not yet apply to image models" in err

@@ -230,6 +230,11 @@ def _check_explain_options(args: argparse.Namespace) -> None:
     else:
         _option(check_int, 0 if args.input_index is None else args.input_index, "--input-index", low=0)
         options.check_data(args.data, None, folders=True)
+    if args.at is not None:
+        if args.data is None:
+            raise UsageError("--at is a position in a convolution neuron's output map; it goes with --data DATA "
+                             "--input-index N and --neuron conv1[K]")
+        _at(args.at)
     if args.neuron:
         _neuron_spec(args.neuron)
 
@@ -684,6 +689,35 @@ def _input_text(est: Any, raw: np.ndarray, scaled: np.ndarray) -> str:
             f"               (per feature, with the {stats} of the training data; the network sees x)")
 
 
+def _at(text: str) -> tuple[int, ...]:
+    """``--at 3,4`` (an output position (i, j); Conv1d: i) as a tuple of whole numbers >= 0."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--at must be a position I,J of whole numbers (Conv1d: I), e.g. 3,4; got {text!r}") from None
+    if not 1 <= len(values) <= 2 or min(values) < 0:
+        raise UsageError(f"--at must be a position I,J of whole numbers >= 0 (Conv1d: I), e.g. 3,4; got {text!r}")
+    return values
+
+
+def _sample_neuron(spec: str, net: Any) -> tuple[str, int]:
+    """``--neuron`` for a sample of an image or text model: a neuron of a dense or a convolution layer."""
+    from .layers import Conv1d, Conv2d, Dense
+
+    kinds = (Dense, Conv1d, Conv2d)
+    layer, idx = _neuron_spec(spec)
+    usable = [name for name, module in net.layers.items() if isinstance(module, kinds)]
+    if layer not in net.layers or not isinstance(net[layer], kinds):
+        what = f"the model has no layer {layer!r}" if layer not in net.layers else \
+            f"layer {layer!r} is a {type(net[layer]).__name__}, whose neurons are not explained from the command line"
+        raise UsageError(f"--neuron {spec}: {what}; layers with neurons to explain: {', '.join(usable)}")
+    n = net[layer].out_features if isinstance(net[layer], Dense) else net[layer].out_channels
+    if not 0 <= idx < n:
+        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
+                         f"got index {idx}")
+    return layer, idx
+
+
 def _explain_sample(est: Any, args: argparse.Namespace) -> int:
     """``explain MODEL --data DATA --input-index N``: sample N of DATA (as ``evaluate --all-rows`` reads it)
     through an image or text model, and the arithmetic of one neuron of its dense layers on the values
@@ -701,7 +735,7 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
         raise UsageError(f"--input-index {index}: {data.name} has {n} samples (0 to {n - 1})")
     net = est.network_
     x = est.transform_inputs(data.X[index:index + 1])
-    chosen = _parse_neuron(args.neuron, net) if args.neuron else None
+    chosen = _sample_neuron(args.neuron, net) if args.neuron else None
     first = next(iter(net))
     mask = x != first.padding_idx if getattr(first, "input_kind", "float") == "ids" and first.padding_idx is not \
         None else None
@@ -717,9 +751,21 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
         chosen = _parse_neuron(f"{list(net.layers)[-1]}:{int(np.argmax(h[0]))}", net)
     layer_name, idx = chosen
     order = list(net.layers)
-    print(f"x of {layer_name}[{idx}] = the outputs of layer {order[order.index(layer_name) - 1]} "
-          f"({inputs[layer_name].shape[1]} values)")
-    exp = net[layer_name].neurons[idx].explain(np.asarray(inputs[layer_name][0], dtype=np.float64))
+    position = order.index(layer_name)
+    source = f"the outputs of layer {order[position - 1]}" if position else "the input"
+    print(f"x of {layer_name}[{idx}] = {source} (shape {tuple(inputs[layer_name].shape[1:])})")
+    from .layers import Dense
+
+    if isinstance(net[layer_name], Dense):
+        if args.at is not None:
+            raise UsageError(f"--at is a position in a convolution neuron's output map; {layer_name} is a Dense layer")
+        exp = net[layer_name].neurons[idx].explain(np.asarray(inputs[layer_name][0], dtype=np.float64))
+    else:  # a convolution neuron: its receptive field at one position (default: where its output is largest)
+        at = None if args.at is None else _at(args.at)
+        try:
+            exp = net[layer_name].neurons[idx].explain(inputs[layer_name][0], at=at)
+        except NeuronkitError as exc:
+            raise UsageError(f"--at {args.at}: {exc}") from None
     print(exp if args.full else exp.annotated(top=TOP_PRODUCTS))
     if not args.full and len(exp.products) > TOP_PRODUCTS:
         print(f"(--full lists all {len(exp.products)} products)")
@@ -877,7 +923,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "an image folder, a CSV file of texts)")
     p.add_argument("--input-index", type=int, metavar="N", help="with --data: the sample to explain (default 0)")
     p.add_argument("--neuron", help="LAYER[INDEX] or LAYER:INDEX, e.g. hidden1[3] (default: the predicted output "
-                   "neuron; for image and text models a neuron of a dense layer)")
+                   "neuron); with --data also a convolution neuron, e.g. conv1[2]")
+    p.add_argument("--at", metavar="I,J", help="with --data and a convolution neuron: the output position to "
+                   "explain (default: where its output is largest)")
     p.add_argument("--full", action="store_true", help=f"list every product wi·xi (default: the {TOP_PRODUCTS} "
                    "largest)")
     p.set_defaults(func=cmd_explain, check=_check_explain_options, needs=("safetensors",))
