@@ -216,3 +216,20 @@ def test_a_text_model_file_with_a_damaged_tokenizer_is_refused(topics, tmp_path)
 
     with pytest.raises(ModelFileError, match=r"takes token ids, which are never scaled"):
         nk.load(_edited(clf, tmp_path, unscale))
+
+
+def test_a_text_classifier_clones_with_its_tokenizer_unfitted(topics):
+    """scikit-learn's clone (cross-validation, grid search) copies the tokenizer template; fitting the clone
+    fits its own copy, never the template."""
+    from sklearn.base import clone
+
+    texts, labels, _, _ = topics
+    template = Tokenizer(min_count=2)
+    clf = nk.NeuralClassifier(architecture="embedding(4,padding_idx=0),seqmeanpool,dense(out)", tokenizer=template,
+                              max_iter=1, random_state=0)
+    copy = clone(clf)
+    assert copy.tokenizer is not template and copy.tokenizer.min_count == 2
+    with pytest.warns(ConvergenceWarning):
+        copy.fit(texts[:60], labels[:60])
+    assert copy.tokenizer_.fitted and not copy.tokenizer.fitted and not template.fitted
+    assert copy.set_params(tokenizer=Tokenizer(min_count=3)).get_params()["tokenizer"].min_count == 3
