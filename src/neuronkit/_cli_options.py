@@ -37,9 +37,10 @@ FLAGS: dict[str, str] = {
     "clip_norm": "--clip-norm", "test_size": "--test-size", "image_shape": "--image-shape", "out_dir": "--out",
     "solver": "--optimizer", "lr": "--lr", "epochs": "--epochs", "seed": "--seed", "alpha": "--alpha",
     "dropout": "--dropout", "activation": "--activation", "target": "--target", "resume": "--resume",
-    "checkpoint": "--checkpoint", "force": "--force",
+    "checkpoint": "--checkpoint", "force": "--force", "text_column": "--text-column", "min_count": "--min-count",
+    "max_len": "--max-len", "architecture": "--model", "image_size": "--image-size",
 }
-_METAVARS = {"--resume": "PATH", "--checkpoint": "PATH", "--target": "COLUMN"}
+_METAVARS = {"--resume": "PATH", "--checkpoint": "PATH", "--target": "COLUMN", "--text-column": "COLUMN"}
 _PLACEHOLDERS = {"", "...", "…"}
 _SWITCHES = {"--force", "--early-stopping"}
 
@@ -100,24 +101,36 @@ def _installed(module: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- DATA
-def check_data(data: str, target: str | None) -> None:
-    """``DATA`` names a dataset or an existing file (as :func:`neuronkit.data.load_data` reads it); ``--target``
-    only with a CSV file. Anything else is a usage error."""
+def check_data(data: str, target: str | None, *, text_column: str | None = None, folders: bool = False) -> None:
+    """``DATA`` names a dataset (a text dataset too), an existing file (as :func:`neuronkit.data.load_data`
+    reads it) or, with ``folders``, a folder of images; ``--target`` only with a CSV file, ``--text-column``
+    only with a file. Anything else is a usage error."""
     from .data.datasets import DATASETS, available
+    from .data.text import TEXT_DATASETS, text_datasets
 
     path = Path(data)
-    if path.suffix.lower() != ".csv" and data in DATASETS:
+    named = path.suffix.lower() != ".csv" and (data in DATASETS or data in TEXT_DATASETS) and not path.exists()
+    if named or (path.suffix.lower() != ".csv" and data in DATASETS):
         if target is not None:
             raise UsageError(f"--target is for CSV files; the dataset {data!r} has its own target. Leave out "
                              f"--target {target}")
+        if text_column is not None and data not in TEXT_DATASETS:
+            raise UsageError(f"--text-column is for CSV files of texts; the dataset {data!r} is a table. Leave out "
+                             f"--text-column {text_column}")
         return
-    if path.is_dir():
+    if path.is_dir() and not folders:
         raise UsageError(f"DATA {data!r} is a folder; give a CSV file or a dataset name ({', '.join(available())})")
+    if path.is_dir():
+        if text_column is not None:
+            raise UsageError(f"--text-column is for CSV files; DATA {data!r} is a folder (of images). Leave out "
+                             f"--text-column {text_column}")
+        return  # a folder of images in class sub-folders: read (and its problems named) by load_image_folder
     if not path.exists():
-        close = difflib.get_close_matches(data.lower(), available(), n=1)
+        names = [*available(), *text_datasets()]
+        close = difflib.get_close_matches(data.lower(), names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"DATA {data!r} is neither a dataset name ({', '.join(available())}) nor an existing "
-                         f"file (no such file in {Path.cwd()}){hint}")
+        raise UsageError(f"DATA {data!r} is neither a dataset name ({', '.join(names)}) nor an existing "
+                         f"file or folder (no such file in {Path.cwd()}){hint}")
 
 
 # ----------------------------------------------------------------------------- output paths

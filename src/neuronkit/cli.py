@@ -133,7 +133,58 @@ def _attach_negative_values(parser: argparse.ArgumentParser, argv: list[str]) ->
     return out
 
 
+def _image_size(text: str) -> tuple[int, int]:
+    """``--image-size 28x28`` (HEIGHTxWIDTH) or ``28`` (square)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX×]\s*(\d+)\s*)?", text)
+    if match is None or int(match.group(1)) < 1 or int(match.group(2) or match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"must be HEIGHTxWIDTH in pixels, e.g. 28x28 (or 28 for a square); got "
+                                         f"{text!r}")
+    return int(match.group(1)), int(match.group(2) or match.group(1))
+
+
+def _check_model_options(args: argparse.Namespace) -> None:
+    """``--model`` (a spec that parses; not with the MLP's --hidden/--activation/--dropout) and the image and
+    text options (each only with data of its kind)."""
+    from .data import input_kind
+
+    if args.model is not None:
+        from .layers.spec import parse_spec
+
+        mlp_flags = [flag for flag, given in (("--hidden", args.hidden is not None),
+                                              ("--activation", args.activation != "relu"),
+                                              ("--dropout", args.dropout != 0.0)) if given]
+        if mlp_flags:
+            raise UsageError(f"--model describes the whole network, so {' and '.join(mlp_flags)} (options of the "
+                             "multi-layer perceptron built without --model) cannot be given with it; write them into "
+                             "the spec, e.g. --model 'flatten,dense(128,relu),dropout(0.3),dense(out)'")
+        try:
+            parse_spec(args.model)
+        except NeuronkitError as exc:
+            raise UsageError(f"--model {args.model!r}: {exc}") from None
+    kind = input_kind(args.data, text_column=args.text_column, model=args.model)
+    if kind != "table" and args.hidden is not None:
+        raise UsageError(f"--hidden builds a multi-layer perceptron on table features; DATA {args.data!r} holds "
+                         f"{'images' if kind == 'images' else 'texts'}: give the network with --model instead (e.g. "
+                         f"--model {'smallcnn' if kind == 'images' else 'textmean'}, or "
+                         f"--model '{'flatten,dense(64,relu),dense(out)' if kind == 'images' else 'embedding(64,padding_idx=0),seqmeanpool,dense(64,relu),dense(out)'}')")  # noqa: E501
+    for flag, value, needs in (("--image-size", args.image_size, "images"), ("--color", args.color, "images"),
+                               ("--min-count", args.min_count, "text"), ("--max-len", args.max_len, "text"),
+                               ("--encoding", args.encoding, "text")):
+        if value is not None and kind != needs:
+            what = ("a folder of images in class sub-folders" if needs == "images"
+                    else "texts (--text-column COLUMN of a CSV file, or the text dataset topics)")
+            raise UsageError(f"{flag} is for {what}; DATA {args.data!r} holds "
+                             f"{'a table' if kind == 'table' else kind}. Leave {flag} out")
+    if kind == "images" and Path(args.data).is_dir() and args.target is not None:
+        raise UsageError(f"--target is for CSV files; the images in {args.data!r} take their labels from their class "
+                         f"sub-folders. Leave out --target {args.target}")
+    for flag, value in (("--min-count", args.min_count), ("--max-len", args.max_len)):
+        if value is not None:
+            _option(check_int, value, flag, low=1)
+
+
 def _check_train_options(args: argparse.Namespace) -> None:
+    _check_model_options(args)
     _option(check_number, args.lr, "--lr", low=0.0, low_open=True)
     _option(check_int, args.epochs, "--epochs", low=1)
     _option(check_number, args.alpha, "--alpha", low=0.0)
@@ -142,7 +193,7 @@ def _check_train_options(args: argparse.Namespace) -> None:
     _option(check_int, args.seed, "--seed", low=0)
     if args.clip_norm is not None:
         _option(check_number, args.clip_norm, "--clip-norm", low=0.0, low_open=True)
-    options.check_data(args.data, args.target)
+    options.check_data(args.data, args.target, text_column=args.text_column, folders=True)
     out = args.out or f"{Path(args.data).stem}.nkm"  # cmd_train's default: DATA.nkm here
     options.check_output_file(out, "--out" if args.out else "the default --out")
     if args.checkpoint:
@@ -157,16 +208,33 @@ def _check_train_options(args: argparse.Namespace) -> None:
 
 
 def _check_data_options(args: argparse.Namespace) -> None:
-    options.check_data(args.data, args.target)
+    options.check_data(args.data, args.target, text_column=args.text_column, folders=True)
 
 
 def _check_predict_options(args: argparse.Namespace) -> None:
+    if not Path(args.csv).exists():
+        raise UsageError(f"{args.csv!r} does not exist (in {Path.cwd()}); give a CSV file of features or texts, or a "
+                         "folder of images for an image model")
     if args.out:
         options.check_output_file(args.out, "--out", example="predictions.csv")
 
 
 def _check_explain_options(args: argparse.Namespace) -> None:
-    _floats(args.input, "--input")
+    if (args.input is None) == (args.data is None):
+        raise UsageError("explain takes one input: --input with the feature values (a table model), or --data DATA "
+                         "--input-index N (sample N of DATA: an image or text model)")
+    if args.input is not None:
+        if args.input_index is not None:
+            raise UsageError("--input-index picks a sample of --data; with --input, leave it out")
+        _floats(args.input, "--input")
+    else:
+        _option(check_int, 0 if args.input_index is None else args.input_index, "--input-index", low=0)
+        options.check_data(args.data, None, folders=True)
+    if args.at is not None:
+        if args.data is None:
+            raise UsageError("--at is a position in a convolution neuron's output map; it goes with --data DATA "
+                             "--input-index N and --neuron conv1[K]")
+        _at(args.at)
     if args.neuron:
         _neuron_spec(args.neuron)
 
@@ -199,6 +267,11 @@ class SavedEstimator:
 
         parts = read_estimator_file(kind, meta, arrays)  # the estimator loader's own checks
         self.estimator = self.KINDS[kind]
+        self.architecture = parts.params.get("architecture")
+        if parts.input_shape is not None:
+            self.input_shape_ = parts.input_shape
+        if parts.tokenizer is not None:
+            self.tokenizer_ = parts.tokenizer
         self.network_ = parts.network
         self.scaler_ = parts.scaler
         self.n_features_in_ = parts.n_features_in
@@ -233,11 +306,23 @@ class SavedEstimator:
         return build_model(meta, arrays, source=path)
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X scaled as the network sees it (scaled in float64, then cast, as the estimator does)."""
+        """X as the network sees it, as the estimator makes it: scaled in float64, then cast (a table); texts
+        as token ids (N, L) padded to the training width; images (or their flattened pixels) as (N, C, H, W)."""
         from .data import as_arrays
 
+        dtype = self.network_.parameters()[0].dtype
+        if hasattr(self, "tokenizer_"):
+            width = self.n_features_in_
+            ids = self.tokenizer_.encode(list(X), max_len=width)
+            return np.pad(ids, ((0, 0), (0, width - ids.shape[1])))
+        if hasattr(self, "input_shape_"):
+            X = np.asarray(X, dtype=np.float64)
+            flat = self.scaler_.transform(X.reshape(len(X), -1))
+            x = flat.reshape((len(X), *self.input_shape_))
+            first = next(iter(self.network_))
+            return x.astype(np.int64) if getattr(first, "input_kind", "float") == "ids" else x.astype(dtype)
         X, _ = as_arrays(X, dtype=np.float64)
-        return self.scaler_.transform(X).astype(self.network_.parameters()[0].dtype, copy=False)
+        return self.scaler_.transform(X).astype(dtype, copy=False)
 
     def decode(self, outputs: np.ndarray) -> np.ndarray:
         """The network's outputs (n, n_outputs) as the estimator's predictions: labels or target values."""
@@ -254,14 +339,49 @@ class SavedEstimator:
 
 
 # ----------------------------------------------------------------------------- commands
+#: the network ``train`` builds for images and texts when --model names none
+DEFAULT_MODELS = {"images": "smallcnn", "text": "textmean"}
+
+
 def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
     from .estimators import NeuralClassifier, NeuralRegressor
 
     cls = NeuralClassifier if dataset.task == "classification" else NeuralRegressor
-    return cls(hidden_layer_sizes=args.hidden, activation=args.activation, solver=args.optimizer,
-               learning_rate_init=args.lr, max_iter=args.epochs, batch_size=args.batch_size,
-               random_state=args.seed, alpha=args.alpha, dropout=args.dropout,
-               early_stopping=args.early_stopping, clip_norm=args.clip_norm)
+    common = {"solver": args.optimizer, "learning_rate_init": args.lr, "max_iter": args.epochs,
+              "batch_size": args.batch_size, "random_state": args.seed, "alpha": args.alpha,
+              "early_stopping": args.early_stopping, "clip_norm": args.clip_norm}
+    architecture = args.model or DEFAULT_MODELS.get(dataset.kind)
+    if architecture is None:
+        return cls(hidden_layer_sizes=args.hidden or (100,), activation=args.activation, dropout=args.dropout,
+                   **common)
+    tokenizer = None
+    if dataset.kind == "text":
+        from .data.text import Tokenizer
+
+        tokenizer = Tokenizer(min_count=args.min_count or 1, max_len=args.max_len or DEFAULT_MAX_LEN)
+    # pixels are already in [0, 1]: scaled as they are (a per-pixel standard scaler would blow up the
+    # near-constant border pixels)
+    scaler = "none" if dataset.kind == "images" else "standard"
+    return cls(architecture=architecture, tokenizer=tokenizer, scaler=scaler, **common)
+
+
+#: the words of a text ``train`` keeps by default (--max-len): longer texts are cut
+DEFAULT_MAX_LEN = 200
+
+
+def _check_spec_fits(architecture: str, data: Any, args: argparse.Namespace) -> None:
+    """The network of ``--model`` can be built for this data (else exit 2 with the spec's message)."""
+    from .layers.spec import build
+
+    shape = tuple(data.X_train.shape[1:]) if data.kind != "text" else (min(args.max_len or DEFAULT_MAX_LEN, 8),)
+    if data.kind == "table":
+        shape = (data.X_train.shape[1],)
+    try:
+        build(architecture, shape, outputs=data.n_classes or (data.y_train.shape[1] if data.y_train.ndim == 2 else 1),
+              vocab_size=8 if data.kind == "text" else None, seed=0)
+    except NeuronkitError as exc:
+        raise UsageError(f"--model {architecture!r} does not fit {data.name} (samples of shape {shape}): {exc}") \
+            from None
 
 
 def _metrics(est: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -294,16 +414,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     import re
 
     from .callbacks import Divergence, ProgressBar, TerminateOnNaN
-    from .data import prepare_training
+    from .data import input_kind, prepare_training
     from .io import save
 
+    kind = input_kind(args.data, text_column=args.text_column, model=args.model)
+    if kind != "table" and args.task == "regression":
+        raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
+                         f"{'images' if kind == 'images' else 'texts'}. Leave out --task")
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
-                            impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb)
+                            impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb,
+                            kind=kind, text_column=args.text_column, image_size=args.image_size,
+                            color=args.color or "grayscale", min_count=args.min_count or 1,
+                            max_len=args.max_len or DEFAULT_MAX_LEN, encoding=args.encoding)
     _notes(data.notes)
     est = _estimator_for(data, args)
-    kind = f"{data.n_classes} classes" if data.task == "classification" else "regression"
-    print(f"training on {data.name}: {len(data.X_train)} samples, {data.X_train.shape[1]} features, {kind}; "
-          f"{len(data.X_test)} samples held out for testing", file=sys.stderr)
+    if est.architecture is not None:
+        _check_spec_fits(est.architecture, data, args)
+    classes = f"{data.n_classes} classes" if data.task == "classification" else "regression"
+    if data.kind == "images":
+        from .data.sources import color_words
+
+        what = (f"{len(data.X_train)} images of {'x'.join(map(str, data.X_train.shape[2:]))}, "
+                f"{color_words(data.X_train.shape[1])}")
+    else:
+        what = f"{len(data.X_train)} texts" if data.kind == "text" else \
+            f"{len(data.X_train)} samples, {data.X_train.shape[1]} features"
+    model = f"; model {est.architecture}" if est.architecture is not None else ""
+    print(f"training on {data.name}: {what}, {classes}{model}; {len(data.X_test)} samples held out for testing",
+          file=sys.stderr)
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
@@ -315,8 +453,11 @@ def cmd_train(args: argparse.Namespace) -> int:
                 checkpoint=args.checkpoint, resume=args.resume, force=args.force,
                 settings={"--test-size": args.test_size, "--target": data.record["target"],
                           "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
-                          "DATA checksum": data.record["split"]["sha256"]})
-    est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+                          "DATA checksum": data.record["split"]["sha256"], "--model": args.model,
+                          "--text-column": args.text_column, "--image-size": args.image_size and list(args.image_size),
+                          "--color": args.color, "--min-count": args.min_count, "--max-len": args.max_len})
+    if data.kind == "table":
+        est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
     out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
@@ -352,7 +493,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     est = _load_estimator(args.model, "evaluate")
     data = prepare_evaluation(est, args.data, training_data=getattr(est, "training_data_", None), target=args.target,
                               all_rows=args.all_rows, unknown=args.unknown_category, max_bytes=args.max_csv_mb,
-                              model_path=args.model)
+                              model_path=args.model, text_column=args.text_column, encoding=args.encoding)
     _notes(data.notes)
     print(f"evaluating on {data.rows}")
     print(f"{data.name}: {_metrics_text(est, data.X, data.y)}")
@@ -365,18 +506,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from .data import prepare_prediction
+    from .data import list_images, prepare_prediction
     from .io import atomic_write_text
 
     est = _load_estimator(args.model, "predict")
     X, notes = prepare_prediction(est, args.csv, training_data=getattr(est, "training_data_", None),
-                                  unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model)
+                                  unknown=args.unknown_category, max_bytes=args.max_csv_mb, model_path=args.model,
+                                  text_column=args.text_column, encoding=args.encoding)
     _notes(notes)
     proba = est.predict_proba(X) if hasattr(est, "classes_") else None  # one pass: labels from the probabilities
     pred = est.classes_[proba.argmax(axis=1)] if proba is not None else est.predict(X)
-    rows = [["prediction"] + ([f"p({c})" for c in est.classes_] if proba is not None else [])]
+    files = [str(p) for p in list_images(args.csv)] if Path(args.csv).is_dir() else None  # prepare's order
+    rows = [(["file"] if files else []) + ["prediction"] + ([f"p({c})" for c in est.classes_]
+                                                            if proba is not None else [])]
     for i, p in enumerate(pred):
-        rows.append([str(p)] + ([f"{v:.6g}" for v in proba[i]] if proba is not None else []))
+        rows.append(([files[i]] if files else []) + [str(p)]
+                    + ([f"{v:.6g}" for v in proba[i]] if proba is not None else []))
     if args.out:
         buf = io.StringIO()
         csv.writer(buf).writerows(rows)
@@ -414,9 +559,10 @@ def _model_facts(est: Any) -> list[str]:
         lines.append(f"classes: {', '.join(map(str, est.classes_))}")
     names = _feature_names(est)
     n_features = getattr(est, "n_features_in_", None)
+    lines += _architecture_facts(est)
     if names:
         lines.append(f"features ({len(names)}): {', '.join(names)}")
-    elif n_features is not None:
+    elif n_features is not None and not hasattr(est, "input_shape_"):
         lines.append(f"features: {n_features} (unnamed: trained on an array without column names)")
     columns = record.get("columns")
     if isinstance(columns, list) and columns and [str(c) for c in columns] != names:
@@ -435,6 +581,32 @@ def _model_facts(est: Any) -> list[str]:
         shown = ", ".join(f"{str(k).replace('_', ' ')} {_number(v)}" for k, v in metrics.items() if k != "n")
         samples = f" ({_number(metrics['n'])} samples)" if "n" in metrics else ""
         lines.append(f"test metrics at training: {shown}{samples}")
+    return lines
+
+
+def _architecture_facts(est: Any) -> list[str]:
+    """The architecture line, the input shape and the vocabulary of a model built from ``architecture=``."""
+    from .data.sources import color_words
+    from .layers.spec import spec_of
+
+    if not hasattr(est, "input_shape_"):
+        return []
+    given = getattr(est, "architecture", None)
+    try:  # without the L2 penalty the estimator sets on its dense layers for --alpha
+        line = re.sub(r",l2=[^,)]+", "", spec_of(est.network_))
+    except NeuronkitError:  # a layer the spec does not know: the given spec says it
+        line = None
+    named = isinstance(given, str) and given != line
+    lines = [f"architecture: {given} = {line}" if named and line else f"architecture: {line or given}"]
+    shape = tuple(est.input_shape_)
+    if hasattr(est, "tokenizer_"):
+        lines.append(f"input: texts, read as up to {shape[0]} word ids each (longer texts are cut)")
+        lines.append(f"vocabulary: {est.tokenizer_.vocab_size} ids (<pad> and <unk>, then "
+                     f"{est.tokenizer_.vocab_size - 2} words; min count {est.tokenizer_.min_count})")
+    elif len(shape) == 3:
+        lines.append(f"input shape: {shape}: {shape[1]}x{shape[2]} images, {color_words(shape[0])}")
+    else:
+        lines.append(f"input shape: {shape}")
     return lines
 
 
@@ -517,11 +689,100 @@ def _input_text(est: Any, raw: np.ndarray, scaled: np.ndarray) -> str:
             f"               (per feature, with the {stats} of the training data; the network sees x)")
 
 
+def _at(text: str) -> tuple[int, ...]:
+    """``--at 3,4`` (an output position (i, j); Conv1d: i) as a tuple of whole numbers >= 0."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--at must be a position I,J of whole numbers (Conv1d: I), e.g. 3,4; got {text!r}") from None
+    if not 1 <= len(values) <= 2 or min(values) < 0:
+        raise UsageError(f"--at must be a position I,J of whole numbers >= 0 (Conv1d: I), e.g. 3,4; got {text!r}")
+    return values
+
+
+def _sample_neuron(spec: str, net: Any) -> tuple[str, int]:
+    """``--neuron`` for a sample of an image or text model: a neuron of a dense or a convolution layer."""
+    from .layers import Conv1d, Conv2d, Dense
+
+    kinds = (Dense, Conv1d, Conv2d)
+    layer, idx = _neuron_spec(spec)
+    usable = [name for name, module in net.layers.items() if isinstance(module, kinds)]
+    if layer not in net.layers or not isinstance(net[layer], kinds):
+        what = f"the model has no layer {layer!r}" if layer not in net.layers else \
+            f"layer {layer!r} is a {type(net[layer]).__name__}, whose neurons are not explained from the command line"
+        raise UsageError(f"--neuron {spec}: {what}; layers with neurons to explain: {', '.join(usable)}")
+    n = net[layer].out_features if isinstance(net[layer], Dense) else net[layer].out_channels
+    if not 0 <= idx < n:
+        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
+                         f"got index {idx}")
+    return layer, idx
+
+
+def _explain_sample(est: Any, args: argparse.Namespace) -> int:
+    """``explain MODEL --data DATA --input-index N``: sample N of DATA (as ``evaluate --all-rows`` reads it)
+    through an image or text model, and the arithmetic of one neuron of its dense layers on the values
+    that reach it."""
+    from .data import prepare_evaluation
+
+    if not hasattr(est, "input_shape_"):
+        raise UsageError(f"--data/--input-index explain a sample of an image or text model; {args.model} takes "
+                         "table features: give them with --input")
+    data = prepare_evaluation(est, args.data, training_data=getattr(est, "training_data_", None), all_rows=True,
+                              model_path=args.model)
+    n = len(data.X)
+    index = 0 if args.input_index is None else args.input_index
+    if index >= n:
+        raise UsageError(f"--input-index {index}: {data.name} has {n} samples (0 to {n - 1})")
+    net = est.network_
+    x = est.transform_inputs(data.X[index:index + 1])
+    chosen = _sample_neuron(args.neuron, net) if args.neuron else None
+    first = next(iter(net))
+    mask = x != first.padding_idx if getattr(first, "input_kind", "float") == "ids" and first.padding_idx is not \
+        None else None
+    inputs: dict[str, np.ndarray] = {}
+    h = x
+    for name, layer in net.layers.items():
+        inputs[name] = h
+        h = layer.infer(h, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer.infer(h)
+    shown = data.X[index] if data.X.dtype == object else f"an image of shape {tuple(data.X.shape[1:])}"
+    print(f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}")
+    print(f"prediction: {est.decode(np.asarray(h, dtype=np.float64))[0]}")
+    if chosen is None:  # the output neuron that wins
+        chosen = _parse_neuron(f"{list(net.layers)[-1]}:{int(np.argmax(h[0]))}", net)
+    layer_name, idx = chosen
+    order = list(net.layers)
+    position = order.index(layer_name)
+    source = f"the outputs of layer {order[position - 1]}" if position else "the input"
+    print(f"x of {layer_name}[{idx}] = {source} (shape {tuple(inputs[layer_name].shape[1:])})")
+    from .layers import Dense
+
+    if isinstance(net[layer_name], Dense):
+        if args.at is not None:
+            raise UsageError(f"--at is a position in a convolution neuron's output map; {layer_name} is a Dense layer")
+        exp = net[layer_name].neurons[idx].explain(np.asarray(inputs[layer_name][0], dtype=np.float64))
+    else:  # a convolution neuron: its receptive field at one position (default: where its output is largest)
+        at = None if args.at is None else _at(args.at)
+        try:
+            exp = net[layer_name].neurons[idx].explain(inputs[layer_name][0], at=at)
+        except NeuronkitError as exc:
+            raise UsageError(f"--at {args.at}: {exc}") from None
+    print(exp if args.full else exp.annotated(top=TOP_PRODUCTS))
+    if not args.full and len(exp.products) > TOP_PRODUCTS:
+        print(f"(--full lists all {len(exp.products)} products)")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
 
     est = SavedEstimator.read(args.model)
+    if args.data is not None:
+        return _explain_sample(est, args)
     net = getattr(est, "network_", est)
+    if hasattr(est, "input_shape_"):
+        kind = "a text" if hasattr(est, "tokenizer_") else "an image"
+        raise UsageError(f"{args.model} is {kind} model (its inputs: {tuple(est.input_shape_)}); --input gives the "
+                         "features of a table model. Pick a sample instead: --data DATA --input-index N")
     x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
     n_in = getattr(est, "n_features_in_", net.in_features)
     names = _feature_names(est)
@@ -566,6 +827,12 @@ def cmd_neuron(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- the parser
+def _add_text_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", metavar="COLUMN",
+                   help="text models: the CSV column of texts (default: the one the model was trained on)")
+    p.add_argument("--encoding", help="text CSV files: the encoding, e.g. latin-1 (default UTF-8)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuronkit", description="Build, train and understand neural networks "
                                      "one neuron at a time.")
@@ -574,10 +841,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("train", help="train a network on a bundled dataset or a CSV file",
-                       description="Train a multi-layer perceptron; shows a progress bar, then held-out test "
-                       "metrics and where the model was saved.")
-    p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, or a CSV path")
+    p = sub.add_parser("train", help="train a network on a bundled dataset, a CSV file, images or texts",
+                       description="Train a multi-layer perceptron (or the network --model describes: a CNN on "
+                       "images, a text model on texts); shows a progress bar, then held-out test metrics and where "
+                       "the model was saved.")
+    p.add_argument("data", metavar="DATA", help="digits, iris, wine, breast_cancer, diabetes, mnist5k (images), topics "
+                   "(texts), a CSV path, or a folder of images in class sub-folders")
     p.add_argument("--target", help="CSV: the target column (default: the last column)")
     p.add_argument("--task", choices=["classification", "regression"],
                    help="what to predict (default: classes for text or up to 20 distinct whole numbers, else "
@@ -588,7 +857,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fill missing values with the training rows' mean, median or most frequent value (text "
                         "columns: their most frequent category); kept in the model and applied to new data")
     p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
-    p.add_argument("--hidden", type=_hidden, default=(100,), help="hidden layer widths, e.g. 128,64 (default 100)")
+    p.add_argument("--hidden", type=_hidden, default=None, help="hidden layer widths, e.g. 128,64 (default 100)")
+    p.add_argument("--model", metavar="SPEC", help="the network: a named architecture (cnn, smallcnn, mlp, textmean, "
+                   "transformer) or a spec line, e.g. 'conv(32,3,relu),maxpool(2),flatten,dense(out)' (default: "
+                   "smallcnn for images, textmean for texts, else the perceptron of --hidden)")
+    p.add_argument("--image-size", type=_image_size, default=None, metavar="HxW",
+                   help="image folders: resize every image to HEIGHTxWIDTH, e.g. 28x28 (default: all must share one "
+                   "size)")
+    p.add_argument("--color", choices=["grayscale", "rgb", "rgba"], default=None,
+                   help="image folders: read images as grayscale (1 channel, the default), rgb (3) or rgba (4)")
+    p.add_argument("--text-column", metavar="COLUMN", help="CSV: the column of texts to classify (a text model)")
+    p.add_argument("--min-count", type=int, default=None, metavar="N",
+                   help="texts: words seen fewer than N times in the training texts are unknown (default 1)")
+    p.add_argument("--max-len", type=int, default=None, metavar="N",
+                   help=f"texts: the words of a text the model reads; longer texts are cut (default {DEFAULT_MAX_LEN})")
+    p.add_argument("--encoding", help="text CSV files: the encoding, e.g. latin-1 (default UTF-8)")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
     p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
@@ -608,20 +891,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="model file to write (default DATA.nkm)")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 
-    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset or CSV",
+    p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset, CSV, images or texts",
                        description="Score a saved model: features and target are taken by the names stored in the "
-                       "model; on the data it was trained on, only the held-out test rows are used.")
+                       "model (images from a folder or an image dataset, texts from the model's text column); on the "
+                       "data it was trained on, only the held-out test rows are used.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("data", metavar="DATA")
     p.add_argument("--target", help="CSV: the target column (default: the one the model was trained on)")
     add_data_options(p, rows=True)
+    _add_text_options(p)
     p.set_defaults(func=cmd_evaluate, check=_check_data_options, needs=("sklearn", "safetensors"))
 
-    p = sub.add_parser("predict", help="predict for each row of a CSV of features")
+    p = sub.add_parser("predict", help="predict for each row of a CSV of features or texts, or each image of a "
+                       "folder")
     p.add_argument("model", metavar="MODEL")
-    p.add_argument("csv", metavar="CSV")
+    p.add_argument("csv", metavar="CSV", help="a CSV file (features, or the texts of a text model), or a folder of "
+                   "images for an image model")
     p.add_argument("--out", help="write predictions to this CSV file instead of standard output")
     add_data_options(p, rows=False)
+    _add_text_options(p)
     p.set_defaults(func=cmd_predict, check=_check_predict_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("summary", help="a saved model's layers, neurons and parameters")
@@ -630,9 +918,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="one neuron's arithmetic on one input")
     p.add_argument("model", metavar="MODEL")
-    p.add_argument("--input", required=True, help="feature values, comma-separated (unscaled, as in the data)")
+    p.add_argument("--input", help="feature values, comma-separated (unscaled, as in the data)")
+    p.add_argument("--data", metavar="DATA", help="image and text models: the data to take a sample of (a dataset, "
+                   "an image folder, a CSV file of texts)")
+    p.add_argument("--input-index", type=int, metavar="N", help="with --data: the sample to explain (default 0)")
     p.add_argument("--neuron", help="LAYER[INDEX] or LAYER:INDEX, e.g. hidden1[3] (default: the predicted output "
-                   "neuron)")
+                   "neuron); with --data also a convolution neuron, e.g. conv1[2]")
+    p.add_argument("--at", metavar="I,J", help="with --data and a convolution neuron: the output position to "
+                   "explain (default: where its output is largest)")
     p.add_argument("--full", action="store_true", help=f"list every product wi·xi (default: the {TOP_PRODUCTS} "
                    "largest)")
     p.set_defaults(func=cmd_explain, check=_check_explain_options, needs=("safetensors",))
@@ -645,7 +938,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_neuron, check=_check_neuron_options)
 
     add_inspect_command(sub)
+    inspect = sub.choices["inspect"]
+    inspect.set_defaults(func=_inspect_what_applies(inspect.get_default("func")))
     return parser
+
+
+def _inspect_what_applies(run_inspect: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``inspect`` as :mod:`neuronkit.inspect.cli` defines it; where it fails on an image or a text model, a
+    message saying what does not apply yet and what works instead (its own error kept at the end)."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return run_inspect(args)
+        except (NeuronkitError, ValueError, TypeError, IndexError) as exc:
+            try:
+                model = SavedEstimator.read(args.model)
+            except (NeuronkitError, OSError):
+                raise exc from None
+            if not hasattr(model, "input_shape_"):
+                raise
+            kind = "text" if hasattr(model, "tokenizer_") else "image"
+            layers = sorted({type(layer).__name__ for layer in model.network_} - {"Dense", "Dropout"})
+            raise UsageError(f"neuronkit inspect does not yet apply to {kind} models ({args.model} has "
+                             f"{', '.join(layers)} layers): their neuron health, attributions and pictures are not "
+                             f"covered yet. What works now: neuronkit summary {args.model}; neuronkit evaluate "
+                             f"{args.model} DATA; neuronkit explain {args.model} --data DATA --input-index N (a neuron "
+                             f"of its dense layers on one sample). (inspect stopped with: {exc})") from None
+    return run
 
 
 # ----------------------------------------------------------------------------- running

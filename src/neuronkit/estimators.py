@@ -48,7 +48,9 @@ Where we differ from scikit-learn's MLP, and why:
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import warnings
 from numbers import Integral, Real
 from typing import Any
@@ -199,7 +201,7 @@ class _NeuralBase(BaseEstimator):
     _score_key = "val_accuracy"
     network_: Sequential
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: dict[str, Any] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [str],  # any name of the activation registry (checked there, with suggestions)
         "solver": [StrOptions(set(SOLVERS))],
@@ -227,6 +229,9 @@ class _NeuralBase(BaseEstimator):
         "scaler": [StrOptions(set(SCALERS)), None],
         "clip_norm": [Interval(Real, 0, np.inf, closed="neither"), None],
         "dtype": [StrOptions(set(DTYPES))],
+        "architecture": "no_validation",  # a spec in any form build takes (checked there, naming the token)
+        "input_shape": "no_validation",  # checked in _architecture_inputs, with the data's shape
+        "tokenizer": "no_validation",  # a neuronkit Tokenizer (checked in _fit)
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
@@ -237,7 +242,8 @@ class _NeuralBase(BaseEstimator):
                  early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10, dropout: float = 0.0,
                  batch_norm: bool = False, init: str | None = None, scaler: str | None = "standard",
-                 clip_norm: float | None = None, dtype: str = "float32") -> None:
+                 clip_norm: float | None = None, dtype: str = "float32", architecture: Any = None,
+                 input_shape: Any = None, tokenizer: Any = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -265,6 +271,9 @@ class _NeuralBase(BaseEstimator):
         self.scaler = scaler
         self.clip_norm = clip_norm
         self.dtype = dtype
+        self.architecture = architecture
+        self.input_shape = input_shape
+        self.tokenizer = tokenizer
 
     # ------------------------------------------------------------------ scikit-learn protocol
     def __sklearn_tags__(self):
@@ -346,24 +355,149 @@ class _NeuralBase(BaseEstimator):
             return None if self.random_state is None else int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
+    # ------------------------------------------------------------------ architectures
+    def _takes_ids(self) -> bool:
+        """Whether ``architecture`` starts with an embedding, so that X holds token ids (or texts)."""
+        from .layers.spec import parse_spec
+
+        return self.architecture is not None and parse_spec(self.architecture)[0]["layer"] == "embedding"
+
+    def _check_architecture(self) -> None:
+        """``architecture`` excludes the MLP's options; ``input_shape`` and ``tokenizer`` need an architecture."""
+        owner = type(self).__name__
+        if self.architecture is None:
+            for name in ("input_shape", "tokenizer"):
+                if getattr(self, name) is not None:
+                    raise ParameterError(f"{owner} {name}= is for a network described by architecture= (e.g. "
+                                         f"architecture='cnn' or 'textmean'); the MLP of hidden_layer_sizes takes X "
+                                         f"(n_samples, n_features) as it is. Pass architecture=, or leave {name} out.")
+            return
+        mlp_options = {"hidden_layer_sizes": (self._hidden_sizes(), (100,)),
+                       "activation": (self.activation, "relu"), "dropout": (self.dropout, 0.0),
+                       "batch_norm": (self.batch_norm, False), "init": (self.init, None)}
+        given = [name for name, (value, default) in mlp_options.items() if value != default]
+        if given:
+            raise ParameterError(f"{owner}: architecture={_short_repr(self.architecture)} describes the whole network, "
+                                 f"so {', '.join(given)} (options of the MLP that hidden_layer_sizes builds) cannot be "
+                                 "given with it; write them into the spec (e.g. 'dense(128,relu),dropout(0.3),"
+                                 "dense(out)') or leave architecture=None.")
+        self._declared_shape()
+        if self.tokenizer is not None:
+            from .data.text import Tokenizer
+
+            if not isinstance(self.tokenizer, Tokenizer):
+                raise ParameterTypeError(must_be("tokenizer", "a neuronkit Tokenizer (e.g. Tokenizer(min_count=2)) or "
+                                                 "None", self.tokenizer, owner))
+            if not self._takes_ids():
+                raise ParameterError(f"{owner} tokenizer= turns texts into token ids for an architecture that starts "
+                                     f"with an embedding (e.g. 'textmean'); architecture="
+                                     f"{_short_repr(self.architecture)} does not. Leave tokenizer out, or start the "
+                                     "spec with embedding(64,padding_idx=0).")
+
+    def _declared_shape(self) -> tuple[int, ...] | None:
+        """``input_shape`` as a tuple of positive ints (None if not given)."""
+        shape = self.input_shape
+        if shape is None:
+            return None
+        values = (shape,) if isinstance(shape, Integral) else shape
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or not 1 <= len(values) <= 3 or not all(
+                isinstance(v, Integral) and not isinstance(v, bool) and int(v) >= 1 for v in values):
+            raise ParameterError(must_be("input_shape", "one sample's shape without the batch axis, 1 to 3 positive "
+                                         "integers: (channels, height, width) for images, (channels, length) or "
+                                         "(features,)", shape, type(self).__name__))
+        return tuple(int(v) for v in values)
+
+    def _architecture_inputs(self, X: Any, *, first: bool) -> tuple[Any, tuple[int, ...] | None]:
+        """X as a 2-D table for scikit-learn's checks, and the per-sample shape it came in (None: 2-D already).
+
+        Texts (with ``tokenizer``) become token ids, padded to the training width; an X of more
+        than two dimensions (images (n, C, H, W)) is flattened after its sample shape is checked
+        against the model's.
+        """
+        owner = type(self).__name__
+        texts = self.tokenizer is not None if first else hasattr(self, "tokenizer_")
+        if texts:
+            if first:
+                self.tokenizer_ = copy.deepcopy(self.tokenizer).fit(X)
+                ids = self.tokenizer_.encode(X)
+            else:
+                width = int(self.n_features_in_)
+                ids = self.tokenizer_.encode(X, max_len=width)
+                ids = np.pad(ids, ((0, 0), (0, width - ids.shape[1])))
+            return ids, (ids.shape[1],)
+        shaped = self.architecture is not None if first else hasattr(self, "input_shape_")
+        if not (shaped and isinstance(X, np.ndarray) and X.ndim > 2):
+            return X, None
+        shape = tuple(int(v) for v in X.shape[1:])
+        expected = self._declared_shape() if first else self.input_shape_
+        if expected is not None and shape != expected:
+            raise ShapeError(f"{owner}: X holds samples of shape {shape}{_shape_words(shape)}, but the model takes "
+                             f"{expected}{_shape_words(expected)} (input_shape); give X of shape (n_samples, "
+                             f"{', '.join(map(str, expected))}) (resize the images, or convert their colour mode), "
+                             f"or flattened: (n_samples, {math.prod(expected)}).")
+        return X.reshape(len(X), -1), shape
+
+    def _build_network(self, X: np.ndarray, weights: np.ndarray | None, n_outputs: int,
+                       sample_shape: tuple[int, ...] | None) -> None:
+        """The network of ``architecture`` for samples of ``input_shape_`` (given, or X's own), its scaler."""
+        from .layers.spec import build
+
+        owner = type(self).__name__
+        shape = self._declared_shape() or sample_shape or (int(X.shape[1]),)
+        if math.prod(shape) != X.shape[1]:
+            raise ShapeError(f"{owner}: input_shape={shape} holds {math.prod(shape)} values per sample, but X has "
+                             f"{X.shape[1]} columns; give X of shape (n_samples, {math.prod(shape)}) or (n_samples, "
+                             f"{', '.join(map(str, shape))}), or the input_shape of your data.")
+        ids = self._takes_ids()
+        vocab_size = None
+        if ids:
+            _check_ids(X, owner)
+            vocab_size = self.tokenizer_.vocab_size if hasattr(self, "tokenizer_") else int(X.max()) + 1
+        else:
+            self.__dict__.pop("tokenizer_", None)
+        # token ids are not scaled: they index the embedding's rows
+        self.scaler_ = _fit_scaler("none" if ids else (self.scaler or "none"), X, weights)
+        self.input_shape_ = shape
+        self.network_ = build(self.architecture, shape, outputs=n_outputs, output=self._output,
+                              vocab_size=vocab_size, seed=self._seed(), dtype=np.dtype(self.dtype))
+
+    def _network_inputs(self, Xs: np.ndarray) -> np.ndarray:
+        """Scaled 2-D inputs as the network takes them: reshaped to (n, *input_shape_), token ids as int64."""
+        if not hasattr(self, "input_shape_"):
+            return Xs.astype(self.network_.parameters()[0].dtype, copy=False)
+        x = Xs.reshape((len(Xs), *self.input_shape_))
+        first = next(iter(self.network_))
+        if getattr(first, "input_kind", "float") != "ids":
+            return x.astype(self.network_.parameters()[0].dtype, copy=False)
+        owner = type(self).__name__
+        _check_ids(Xs, owner)
+        high = int(vars(first)["num_embeddings"])
+        if x.size and x.max() >= high:
+            where = tuple(int(i) for i in np.argwhere(Xs >= high)[0])
+            raise DataError(f"{owner}: X holds the token id {int(Xs[where])} at row {where[0]}, column {where[1]}, "
+                            f"outside the vocabulary of layer {first.name!r} (ids 0..{high - 1}); give ids made by the "
+                            "tokenizer the model was trained with.")
+        return x.astype(np.int64)
+
     # ------------------------------------------------------------------ training
     def _fit(self, X: Any, y: Any, sample_weight: Any, *, incremental: bool,
              fit_options: dict[str, Any] | None = None) -> _NeuralBase:
         owner = type(self).__name__
         sizes = self._hidden_sizes()
         self._check_names()
+        self._check_architecture()
         if incremental and self.early_stopping:
             raise ParameterError(f"{owner}.partial_fit does not support early_stopping=True (one call sees one "
                                  "batch: there is no held-out set to stop on); use fit, or early_stopping=False")
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
+        X, sample_shape = self._architecture_inputs(X, first=first)
         X, y = self._validate(X, y, reset=first, **self._y_checks)
         weights = None if sample_weight is None else self._check_weights(sample_weight, X)
         targets = self._targets(y, weights, first=first, incremental=incremental)
         if first:
             self._initialize(X, weights, targets.shape[1] if self._task == "regression" else len(self.classes_),
-                             sizes)
-        dtype = self.network_.parameters()[0].dtype
-        Xs = self.scaler_.transform(X).astype(dtype, copy=False)
+                             sizes, sample_shape)
+        Xs = self._network_inputs(self.scaler_.transform(X))
         options = dict(fit_options or {})
         if options.get("checkpoint") is not None or options.get("resume") is not None:
             from .checkpoints import data_checksum
@@ -380,7 +514,7 @@ class _NeuralBase(BaseEstimator):
                 "hidden_layer_sizes", "activation", "solver", "alpha", "batch_size", "learning_rate",
                 "learning_rate_init", "shuffle", "random_state", "momentum", "nesterovs_momentum", "early_stopping",
                 "validation_fraction", "beta_1", "beta_2", "epsilon", "dropout", "batch_norm", "init", "scaler",
-                "clip_norm", "dtype")}
+                "clip_norm", "dtype", "architecture", "input_shape")}
             if not (settings["random_state"] is None or isinstance(settings["random_state"], int)):
                 settings["random_state"] = type(params["random_state"]).__name__  # a generator: its type only
             settings["training data checksum"] = data_checksum(X, y, weights)
@@ -388,11 +522,17 @@ class _NeuralBase(BaseEstimator):
         self._train(Xs, targets, weights, incremental=incremental, options=options)
         return self
 
-    def _initialize(self, X: np.ndarray, weights: np.ndarray | None, n_outputs: int, sizes: tuple[int, ...]) -> None:
-        self.scaler_ = _fit_scaler(self.scaler or "none", X, weights)
-        self.network_ = mlp([X.shape[1], *sizes, n_outputs], activation=self.activation, output=self._output,
-                            dropout=self.dropout, batch_norm=self.batch_norm, init=self.init or "glorot_normal",
-                            seed=self._seed(), dtype=np.dtype(self.dtype))
+    def _initialize(self, X: np.ndarray, weights: np.ndarray | None, n_outputs: int, sizes: tuple[int, ...],
+                    sample_shape: tuple[int, ...] | None = None) -> None:
+        if self.architecture is None:
+            self.scaler_ = _fit_scaler(self.scaler or "none", X, weights)
+            self.network_ = mlp([X.shape[1], *sizes, n_outputs], activation=self.activation, output=self._output,
+                                dropout=self.dropout, batch_norm=self.batch_norm, init=self.init or "glorot_normal",
+                                seed=self._seed(), dtype=np.dtype(self.dtype))
+            for stale in ("input_shape_", "tokenizer_"):
+                self.__dict__.pop(stale, None)
+        else:
+            self._build_network(X, weights, n_outputs, sample_shape)
         self._set_structure()
         self.loss_curve_: list[float] = []
         self.t_ = 0
@@ -515,6 +655,7 @@ class _NeuralBase(BaseEstimator):
     def _inputs(self, X: Any) -> np.ndarray:
         """X validated against the fit (features, names) and scaled by the stored scaler, float64."""
         check_is_fitted(self)
+        X, _ = self._architecture_inputs(X, first=False)
         X = self._validate(X, reset=False)
         return self.scaler_.transform(X.astype(np.float64, copy=False))
 
@@ -529,6 +670,10 @@ class _NeuralBase(BaseEstimator):
         from .engine import eval_mode, no_grad, ops
 
         x = self._inputs(X)
+        if hasattr(self, "input_shape_"):  # a network from architecture=: its own forward pass
+            from .training import outputs
+
+            return np.asarray(outputs(self.network_, self._network_inputs(x)), dtype=np.float64)
         with no_grad(), eval_mode():
             for layer in self.network_:
                 if isinstance(layer, Dense):
@@ -539,8 +684,9 @@ class _NeuralBase(BaseEstimator):
         return x
 
     def transform_inputs(self, X: Any) -> np.ndarray:
-        """X as the network sees it (validated, the stored scaler applied), in the network's dtype."""
-        return self._inputs(X).astype(self.network_.parameters()[0].dtype, copy=False)
+        """X as the network sees it (validated, the stored scaler applied, shaped (n, *input_shape_) for an
+        architecture), in the network's dtype (token ids as int64)."""
+        return self._network_inputs(self._inputs(X))
 
     # ------------------------------------------------------------------ MLP's weight attributes
     @property
@@ -583,9 +729,14 @@ class _NeuralBase(BaseEstimator):
         check_is_fitted(self)
         curves = {"loss_curve": self.loss_curve_, "t": self.t_, "n_iter": self.n_iter_,
                   "validation_scores": self.validation_scores_}
-        meta = {"kind": self._kind, "params": _jsonable(self.get_params()), "network": self.network_.config(),
+        params = self.get_params()
+        params["tokenizer"] = None  # the fitted tokenizer is written in extra; the template is rebuilt from it
+        shapes = {} if not hasattr(self, "input_shape_") else {"input_shape": list(self.input_shape_)}
+        if hasattr(self, "tokenizer_"):
+            shapes["tokenizer"] = self.tokenizer_.to_dict()
+        meta = {"kind": self._kind, "params": _jsonable(params), "network": self.network_.config(),
                 "scaler": _jsonable(self.scaler_.to_dict()), "n_features_in": int(self.n_features_in_),
-                "history": self.history_.to_dict(), "extra": _jsonable({**self._extra_meta(), **curves}),
+                "history": self.history_.to_dict(), "extra": _jsonable({**self._extra_meta(), **curves, **shapes}),
                 "feature_names": None if getattr(self, "feature_names_in_", None) is None
                 else [str(n) for n in self.feature_names_in_]}
         training_data = getattr(self, "training_data_", None)
@@ -614,7 +765,18 @@ class _NeuralBase(BaseEstimator):
         params = dict(parts.params)
         if isinstance(params.get("hidden_layer_sizes"), list):
             params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        if isinstance(params.get("input_shape"), list):
+            params["input_shape"] = tuple(params["input_shape"])
+        if parts.tokenizer is not None:  # the template the estimator was given: the fitted one's options
+            tok = parts.tokenizer
+            params["tokenizer"] = type(tok)(min_count=tok.min_count, max_vocab=tok.max_vocab, lowercase=tok.lowercase,
+                                            max_len=tok.max_len)
+            est_tokenizer = tok
         est = cls(**params)
+        if parts.input_shape is not None:
+            est.input_shape_ = parts.input_shape
+        if parts.tokenizer is not None:
+            est.tokenizer_ = est_tokenizer
         est.network_ = parts.network
         est._set_structure()
         est.scaler_ = parts.scaler
@@ -677,6 +839,28 @@ def _weighted_mean_scale(values: np.ndarray, weights: np.ndarray | None) -> tupl
     return mean, _nonzero_scale(std)
 
 
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _shape_words(shape: tuple[int, ...]) -> str:
+    """(1, 28, 28) -> ": 1 channel of 28x28" (the words for an image's shape), else ""."""
+    if len(shape) != 3:
+        return ""
+    return f": {shape[0]} channel{'s' * (shape[0] != 1)} of {shape[1]}x{shape[2]}"
+
+
+def _check_ids(X: np.ndarray, owner: str) -> None:
+    """Token ids must be whole numbers >= 0 (they index an embedding's rows)."""
+    bad = np.argwhere((X < 0) | (X != np.round(X)))
+    if len(bad):
+        row, column = (int(i) for i in bad[0])
+        raise DataError(f"{owner}: X holds token ids for an embedding, which must be whole numbers >= 0; got "
+                        f"{float(X[row, column]):g} at row {row}, column {column}. Turn texts into ids with a "
+                        "tokenizer: tokenizer=Tokenizer() and X the texts.")
+
+
 # ----------------------------------------------------------------------------- classifier
 class NeuralClassifier(ClassifierMixin, _NeuralBase):
     """A multi-layer perceptron classifier trained by neuronkit (softmax output, cross-entropy loss).
@@ -697,6 +881,33 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     array(['no', 'yes'], dtype='<U3')
     >>> clf.predict_proba([[3.0, 3.5]]).shape
     (1, 2)
+
+    **Other networks.** ``architecture`` (a spec line or a name of :data:`neuronkit.ARCHITECTURES`,
+    see :func:`neuronkit.build`) replaces the MLP of ``hidden_layer_sizes`` (give one or the
+    other); its last ``dense(out)`` gets one softmax output per class. Images come as X
+    (n, C, H, W), or flat (n, C·H·W) with ``input_shape=(C, H, W)``; ``input_shape_`` keeps the
+    sample shape (``n_features_in_`` is C·H·W, scikit-learn's checks see a 2-D X):
+
+    >>> import warnings
+    >>> import neuronkit as nk
+    >>> digits = nk.datasets.load("digits", images=True)  # X (1797, 1, 8, 8)
+    >>> cnn = NeuralClassifier(architecture="conv(4,3,relu),maxpool(2),flatten,dense(out)", max_iter=10,
+    ...                        learning_rate_init=0.01, random_state=0)
+    >>> with warnings.catch_warnings(action="ignore"):  # 10 epochs: not converged, on purpose
+    ...     cnn = cnn.fit(digits.X[:300], digits.y[:300])
+    >>> cnn.input_shape_, cnn.score(digits.X[300:600], digits.y[300:600]) > 0.6
+    ((1, 8, 8), True)
+
+    An architecture that starts with an embedding takes token ids (n, L), never scaled; with
+    ``tokenizer`` (a :class:`~neuronkit.data.Tokenizer`, fitted on fit's texts as ``tokenizer_``
+    and saved with the model) X is a list of texts:
+
+    >>> from neuronkit.data import Tokenizer
+    >>> texts, y = ["the cat sat", "a dog ran", "my cat slept", "the dog barked"], ["cat", "dog", "cat", "dog"]
+    >>> words = NeuralClassifier(architecture="embedding(8,padding_idx=0),seqmeanpool,dense(out)",
+    ...                          tokenizer=Tokenizer(), learning_rate_init=0.1, max_iter=50, random_state=0)
+    >>> words.fit(texts, y).predict(["a cat", "one dog"]).tolist(), words.tokenizer_.vocab_size
+    (['cat', 'dog'], 11)
     """
 
     classes_: np.ndarray
@@ -802,6 +1013,8 @@ class NeuralRegressor(RegressorMixin, _NeuralBase):
     Targets are standardised internally (``y_mean_``, ``y_scale_``; weighted by
     ``sample_weight`` when given) and the predictions mapped back, so no target
     scaling is needed by the user. y may have several columns (multi-output).
+    ``architecture``, ``input_shape`` and ``tokenizer`` as for :class:`NeuralClassifier`
+    (the last ``dense(out)`` gets one identity output per target).
 
     Examples
     --------

@@ -73,7 +73,14 @@ import numpy as np
 
 from ._version import __version__
 from .engine import Tensor
-from .errors import MissingDependencyError, ModelFileError, ModelFileNotFoundError, ParameterError, ParameterTypeError
+from .errors import (
+    MissingDependencyError,
+    ModelFileError,
+    ModelFileNotFoundError,
+    NeuronkitError,
+    ParameterError,
+    ParameterTypeError,
+)
 from .layers import Module, Sequential, layer_expected_arrays, layer_from_config
 from .registry import Registry
 from .validation import check_bool
@@ -507,6 +514,8 @@ class EstimatorFile:
     y_1d: bool = True
     training_data: dict[str, Any] | None = None
     curves: dict[str, Any] = field(default_factory=dict)
+    input_shape: tuple[int, ...] | None = None  # one sample's shape, for a network from architecture=
+    tokenizer: Any = None  # a fitted neuronkit Tokenizer, for a text model trained on texts
 
 
 def _entry_error(name: str, rule: str, value: Any) -> ModelFileError:
@@ -684,7 +693,8 @@ def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np
     n_features = meta["n_features_in"]
     if type(n_features) is not int or n_features < 1:
         raise _entry_error("n_features_in", "an integer >= 1", n_features)
-    if network.in_features is not None and network.in_features != n_features:
+    input_shape, tokenizer = _architecture_parts(params, extra, network, n_features)
+    if input_shape is None and network.in_features is not None and network.in_features != n_features:
         raise ModelFileError(f"its entry 'n_features_in' says {n_features} features, but its network takes "
                              f"{network.in_features} inputs")
     try:
@@ -703,8 +713,14 @@ def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np
     if "training_data" in meta and not isinstance(training_data, dict):
         raise _entry_error("training_data", "a JSON object describing the training data", training_data)
     history = _history(meta["history"])
+    if input_shape is not None and getattr(next(iter(network)), "input_kind", "float") == "ids" \
+            and getattr(scaler, "name", None) != "none":
+        raise ModelFileError("its network takes token ids, which are never scaled, but its entry 'scaler' is a "
+                             f"{getattr(scaler, 'name', type(scaler).__name__)!r} scaler; the file was edited. Train "
+                             "the model again.")
     parts = EstimatorFile(kind, params, network, scaler, n_features, names, history, extra,
-                          training_data=training_data, curves=_curves(extra))
+                          training_data=training_data, curves=_curves(extra), input_shape=input_shape,
+                          tokenizer=tokenizer)
     outputs = network.out_features or 0
     if kind == "classifier":
         parts.classes = _classes(extra, network)
@@ -716,6 +732,61 @@ def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np
             raise _entry_error("extra.y_1d", "true or false", y_1d)
         parts.y_1d = y_1d
     return parts
+
+
+def _architecture_parts(params: dict[str, Any], extra: dict[str, Any], network: Sequential,
+                        n_features: int) -> tuple[tuple[int, ...] | None, Any]:
+    """An estimator file's ``extra.input_shape`` and ``extra.tokenizer`` (a network from ``architecture=``),
+    checked against its parameters and its network: (sample shape or None, Tokenizer or None)."""
+    from .data.text import Tokenizer
+
+    architecture, declared = params.get("architecture"), params.get("input_shape")
+    if architecture is not None and not (isinstance(architecture, str) and len(architecture) <= 20_000) and not (
+            isinstance(architecture, list) and all(isinstance(item, dict) for item in architecture)):
+        raise _entry_error("params.architecture", "a spec (a string of at most 20000 characters, or a list of layer "
+                           "objects) or null", architecture)
+    if params.get("tokenizer") is not None:
+        raise _entry_error("params.tokenizer", "null (the tokenizer is stored in 'extra.tokenizer')",
+                           params.get("tokenizer"))
+    shape = extra.get("input_shape")
+    if (shape is None) != (architecture is None):
+        raise ModelFileError("its entries 'params.architecture' and 'extra.input_shape' must be given together (a "
+                             "network built from an architecture records the shape of one sample); the file has "
+                             f"{'only the architecture' if shape is None else 'only the input shape'}")
+    if declared is not None and not (isinstance(declared, list) and declared == shape):
+        raise _entry_error("params.input_shape", f"null or the shape in 'extra.input_shape' ({shape})", declared)
+    if shape is None:
+        if "tokenizer" in extra:
+            raise ModelFileError("its entry 'extra.tokenizer' belongs to a text model, but the file has no "
+                                 "architecture; the file was edited. Train the model again.")
+        return None, None
+    if not isinstance(shape, list) or not 1 <= len(shape) <= 3 or not all(
+            type(v) is int and 1 <= v <= 2**31 for v in shape):
+        raise _entry_error("extra.input_shape", "a list of 1 to 3 positive integers (one sample's shape)", shape)
+    if math.prod(shape) != n_features:
+        raise ModelFileError(f"its entry 'extra.input_shape' {shape} holds {math.prod(shape)} values, but "
+                             f"'n_features_in' says {n_features}")
+    try:
+        out = network.output_shape(tuple(shape))
+    except NeuronkitError as exc:
+        raise ModelFileError(f"its network does not take samples of its entry 'extra.input_shape' {shape}: "
+                             f"{_detail(exc, 300)}") from None
+    if out != (network.out_features,):
+        raise ModelFileError(f"its network gives {out} per sample, not one value per output "
+                             f"({network.out_features}); the file was edited. Train the model again.")
+    tokenizer = None
+    if extra.get("tokenizer") is not None:
+        first = next(iter(network))
+        if getattr(first, "input_kind", "float") != "ids":
+            raise ModelFileError(f"its entry 'extra.tokenizer' makes token ids, but its first layer {first.name!r} "
+                                 f"({type(first).__name__}) does not take ids; the file was edited. Train the model "
+                                 "again.")
+        tokenizer = Tokenizer.from_dict(extra["tokenizer"], where="its entry 'extra.tokenizer'")
+        rows = int(vars(first).get("num_embeddings", 0))
+        if tokenizer.vocab_size > rows:
+            raise ModelFileError(f"its tokenizer makes ids 0..{tokenizer.vocab_size - 1}, but layer {first.name!r} "
+                                 f"has {rows} rows (num_embeddings); the file was edited. Train the model again.")
+    return tuple(shape), tokenizer
 
 
 # ---------------------------------------------------------------- helpers

@@ -55,7 +55,10 @@ from .sources import (
                       EvaluationData,
                       TrainingData,
                       check_features,
+                      input_kind,
+                      list_images,
                       load_data,
+                      load_images,
                       prepare_evaluation,
                       prepare_prediction,
                       prepare_training,
@@ -71,4 +74,5 @@ __all__ = [
     "load_data", "load_features_csv", "prepare_evaluation", "prepare_prediction", "prepare_training", "read_table",
     "split_indices", "targets_for", "train_test_split", "train_val_test_split",
     "TEXT_DATASETS", "TextDataset", "Tokenizer", "load_text", "load_text_csv", "read_text_table",
+    "input_kind", "list_images", "load_images",
 ]

@@ -257,12 +257,16 @@ def check_training_data(record: Any, where: str = "the model file") -> dict[str,
 
     The record (plain JSON) says what the model was trained on::
 
-        source       dataset name or CSV file name       source_kind  "dataset" or "csv"
+        source       dataset name, CSV file or image folder  source_kind  "dataset", "csv" or "images"
         target       the target column                   task         "classification" or "regression"
         columns      the input columns, in order         preprocess   Recipe.to_dict()
         split        {"seed", "test_size", "stratify", "n_rows", "n_test", "sha256"} or null: the held-out
                      test rows and the checksum of the data they were drawn from
         test_metrics {name: value} measured on the held-out rows at training, or null
+        inputs       (image and text models only) {"kind": "images", "shape": [C, H, W], "size": [H, W] or
+                     null (resized to it at training), "color": "grayscale"/"rgb"/"rgba"} or {"kind": "text",
+                     "text_column": name, "min_count": n, "max_len": n or null}; images have no columns,
+                     text has its one text column
 
     Raises :class:`~neuronkit.errors.ModelFileError` naming ``where``. Returns the record as checked,
     the preprocessing written out in full:
@@ -289,8 +293,8 @@ def check_training_data(record: Any, where: str = "the model file") -> dict[str,
         if not isinstance(value, str) or not 0 < len(value) <= MAX_NAME:
             raise bad(f"'{key}' must be a name of 1 to {MAX_NAME} characters")
         out[key] = value
-    if record.get("source_kind") not in ("csv", "dataset"):
-        raise bad("'source_kind' must be 'csv' or 'dataset'")
+    if record.get("source_kind") not in ("csv", "dataset", "images"):
+        raise bad("'source_kind' must be 'csv', 'dataset' or 'images'")
     if record.get("task") not in TASKS:
         raise bad(f"'task' must be one of {', '.join(TASKS)}")
     out["source_kind"], out["task"] = record["source_kind"], record["task"]
@@ -322,7 +326,37 @@ def check_training_data(record: Any, where: str = "the model file") -> dict[str,
                 and math.isfinite(v) for k, v in metrics.items()):
             raise bad("'test_metrics' must map at most 20 names to finite numbers")
     out["test_metrics"] = None if metrics is None else dict(metrics)
+    if "inputs" in record or out["source_kind"] == "images":
+        out["inputs"] = _check_inputs(record.get("inputs"), out, bad)
     return out
+
+
+def _check_inputs(inputs: Any, out: dict[str, Any], bad: Any) -> dict[str, Any]:
+    """The ``inputs`` entry of an image or a text model's record (see :func:`check_training_data`)."""
+    if not isinstance(inputs, dict) or inputs.get("kind") not in ("images", "text"):
+        raise bad("'inputs' must be a JSON object with kind 'images' or 'text'")
+    if out["task"] != "classification":
+        raise bad("'inputs' (images or text) belongs to a classifier, but its task is regression")
+    if inputs["kind"] == "images":
+        shape, size, color = inputs.get("shape"), inputs.get("size"), inputs.get("color")
+        if not isinstance(shape, list) or len(shape) != 3 or not all(_int(v, 1, 2**31) for v in shape):
+            raise bad("'inputs' shape must be [channels, height, width], whole numbers >= 1")
+        if size is not None and size != shape[1:]:
+            raise bad("'inputs' size must be null or the [height, width] of its shape")
+        if color not in _COLORS or _COLORS[color] != shape[0]:
+            raise bad(f"'inputs' color must be one of {', '.join(_COLORS)}, with as many channels as its shape")
+        if out["columns"] or out["source_kind"] == "csv":
+            raise bad("describes images, which come from an image folder or a dataset, with no columns")
+        return {"kind": "images", "shape": list(shape), "size": size, "color": color}
+    column, min_count, max_len = inputs.get("text_column"), inputs.get("min_count"), inputs.get("max_len")
+    if out["columns"] != [column]:
+        raise bad("'inputs' text_column must be its one column in 'columns'")
+    if not _int(min_count, 1, 2**53) or not (max_len is None or _int(max_len, 1, 1_000_000)):
+        raise bad("'inputs' min_count must be a whole number >= 1 and max_len one >= 1 or null")
+    return {"kind": "text", "text_column": column, "min_count": min_count, "max_len": max_len}
+
+
+_COLORS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 def _int(value: Any, low: int, high: int) -> bool:

@@ -12,6 +12,13 @@ A model trained by ``neuronkit train`` keeps a record of its data
 its input columns, target, task, preprocessing and the held-out split. Scoring
 selects the features and the target by those names, and uses the held-out rows
 again when the data is the same (same checksum).
+
+Besides tables, ``DATA`` may hold images or texts (:func:`input_kind` tells which):
+a folder of images in class sub-folders (:func:`~neuronkit.data.load_image_folder`),
+the image datasets (``mnist5k``; ``digits`` as 8x8 images for a model given by
+``--model``), a CSV file's text column (``--text-column``) or a text dataset
+(``topics``). Their features are arrays (N, C, H, W) of pixels in [0, 1] or arrays of
+texts, and the record's ``inputs`` entry says how to read such data again.
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ from .dataset import Dataset, Task
 from .datasets import BUNDLED, DATASETS, load
 from .preprocess import Recipe, check_training_data
 from .split import split_indices
+
+#: the datasets that can be loaded as images (``load(name, images=True)``)
+IMAGE_DATASETS = ("digits", "mnist5k")
+#: the colour modes of an image folder (channels 1, 3 and 4)
+COLORS = ("grayscale", "rgb", "rgba")
+_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 
 
 def _is_dataset_name(spec: Any) -> bool:
@@ -158,6 +171,7 @@ class TrainingData:
     feature_names: list[str]
     record: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    kind: str = "table"  # "table", "images" (X (n, C, H, W)) or "text" (X an object array of texts)
 
     @property
     def n_classes(self) -> int | None:
@@ -167,7 +181,10 @@ class TrainingData:
 
 def prepare_training(spec: Any, *, target: str | None = None, task: Task | None = None,
                      categorical: str | None = None, impute: str | None = None, test_size: float = 0.2,
-                     seed: int = 0, max_bytes: int | None = None) -> TrainingData:
+                     seed: int = 0, max_bytes: int | None = None, kind: str = "table",
+                     text_column: str | None = None, image_size: tuple[int, int] | None = None,
+                     color: str = "grayscale", min_count: int = 1, max_len: int | None = None,
+                     encoding: str | None = None) -> TrainingData:
     """Read ``spec``, decide the task, split off the test rows (stratified for classes; every class on
     both sides) and fit the preprocessing on the training rows.
 
@@ -184,7 +201,23 @@ def prepare_training(spec: Any, *, target: str | None = None, task: Task | None 
     [10, 10, 10]
     >>> data.record["target"], data.record["split"]["n_test"], data.record["split"]["sha256"][:12]
     ('species', 30, 'a30dee1f7704')
+
+    ``kind`` (see :func:`input_kind`) ``"images"`` reads an image folder (``image_size``
+    (height, width) resizes every image, ``color`` is its colour mode) or an image dataset;
+    ``"text"`` a text dataset or the ``text_column`` of a CSV file (``encoding``; ``target``
+    default: its last other column). ``min_count`` and ``max_len`` go to the record for the
+    tokenizer, which the model fits on the training texts only:
+
+    >>> texts = prepare_training("topics", kind="text", seed=0)
+    >>> texts.X_train.shape, texts.X_train[0][:24], texts.record["inputs"]["text_column"]
+    ((777,), 'The Moon looks enormous ', 'text')
     """
+    if kind == "images":
+        return _training_images(spec, test_size=test_size, seed=seed, size=image_size, color=color,
+                                max_bytes=max_bytes)
+    if kind == "text":
+        return _training_texts(spec, text_column=text_column, target=target, test_size=test_size, seed=seed,
+                               min_count=min_count, max_len=max_len, encoding=encoding, max_bytes=max_bytes)
     table, target, dataset_task = load_table(spec, target=target, max_bytes=max_bytes)
     target = target or table.header[-1]
     columns = [name for name in table.header if name != target]
@@ -238,6 +271,289 @@ def _check_classes_on_both_sides(table: Table, classes: list[Any], y: np.ndarray
                         f"(at least {k} rows: {k / len(y):.2g}) or more data.")
 
 
+# ----------------------------------------------------------------------------- images and texts
+def input_kind(spec: Any, *, text_column: str | None = None, model: str | None = None) -> str:
+    """What ``DATA`` holds for training: ``"text"`` (a text dataset, or a CSV with ``text_column``),
+    ``"images"`` (a folder, ``mnist5k``, or ``digits`` with a ``model`` spec) or ``"table"``.
+
+    >>> input_kind("iris"), input_kind("digits"), input_kind("digits", model="cnn"), input_kind("topics")
+    ('table', 'table', 'images', 'text')
+    """
+    from .text import TEXT_DATASETS
+
+    if text_column is not None or (isinstance(spec, str) and spec in TEXT_DATASETS):
+        return "text"
+    if isinstance(spec, (str, os.PathLike)) and Path(spec).is_dir():
+        return "images"
+    if isinstance(spec, str) and Path(spec).suffix.lower() != ".csv" and spec in DATASETS:
+        name = DATASETS.canonical(spec)
+        if name == "mnist5k" or (name in IMAGE_DATASETS and model is not None):
+            return "images"
+    return "table"
+
+
+def _check_color(color: Any) -> str:
+    if color not in _CHANNELS:
+        raise ParameterError(must_be("color", f"one of {', '.join(COLORS)}", color))
+    return color
+
+
+def load_images(spec: Any, *, size: tuple[int, int] | None = None, color: str = "grayscale",
+                max_bytes: int | None = None) -> Dataset:
+    """Images for a model: an image folder (class sub-folders; ``size`` resizes, ``color`` converts) or an
+    image dataset by name (``digits`` as 8x8 images, ``mnist5k``: their own size, grayscale).
+
+    >>> load_images("digits").X.shape
+    (1797, 1, 8, 8)
+    """
+    from .images import load_image_folder
+
+    _check_color(color)
+    if isinstance(spec, str) and not Path(spec).is_dir() and spec in DATASETS:
+        name = DATASETS.canonical(spec)
+        if name not in IMAGE_DATASETS:
+            raise DataError(f"the dataset {spec!r} holds no images; the image datasets are "
+                            f"{', '.join(IMAGE_DATASETS)}, or give a folder of images in class sub-folders")
+        if color != "grayscale" or size is not None:
+            raise DataError(f"the dataset {name!r} holds {color_words(1)} images of its own size; --image-size and "
+                            "--color are for image folders")
+        return load(name, images=True)
+    options: dict[str, Any] = {} if max_bytes is None else {"max_bytes": max_bytes}
+    return load_image_folder(spec, size=size, color_mode=color, **options)
+
+
+def color_words(channels: int) -> str:
+    """The words for an image's channels, by the colour mode that has them.
+
+    >>> color_words(1), color_words(3), color_words(2)
+    ('grayscale (1 channel)', 'rgb (3 channels)', '(2 channels)')
+    """
+    name = {v: k for k, v in _CHANNELS.items()}.get(channels, "")
+    return f"{name} ({channels} channel{'s' * (channels != 1)})".strip()
+
+
+def _held_out(where: str, y: np.ndarray, classes: list[Any], test_size: float, seed: int,
+              ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(y)
+    try:
+        train, test = split_indices(n, test_size, labels=y, seed=seed)
+    except ParameterError as exc:
+        raise DataError(f"{where}: --test-size {test_size} cannot split its {n} samples: "
+                        f"{str(exc).split('; ', 1)[-1]}") from None
+    _check_classes_on_both_sides(Table(where, [], {}, ""), classes, y, train, test, test_size)
+    return train, test
+
+
+def _training_images(spec: Any, *, test_size: float, seed: int, size: tuple[int, int] | None, color: str,
+                     max_bytes: int | None) -> TrainingData:
+    dataset = load_images(spec, size=size, color=color, max_bytes=max_bytes)
+    folder = Path(str(spec)).is_dir()
+    classes = list(dataset.classes or [])
+    train, test = _held_out(str(spec), dataset.y, classes, test_size, seed)
+    labels = np.asarray(classes)[dataset.y]
+    shape = [int(v) for v in dataset.X.shape[1:]]
+    record: dict[str, Any] = {
+        "source": Path(str(spec)).name if folder else dataset.name, "source_kind": "images" if folder else "dataset",
+        "target": dataset.target_name, "task": "classification", "columns": [], "preprocess": {"columns": []},
+        "split": {"seed": int(seed), "test_size": test_size, "stratify": True, "n_rows": dataset.n_samples,
+                  "n_test": int(len(test)), "sha256": dataset_checksum(dataset)},
+        "test_metrics": None,
+        "inputs": {"kind": "images", "shape": shape, "size": None if size is None else list(size),
+                   "color": color if folder else "grayscale"}}
+    return TrainingData(dataset.name, dataset.X[train], dataset.X[test], labels[train], labels[test],
+                        "classification", [], record, list(dataset.notes), kind="images")
+
+
+def _text_checksum(texts: list[str], labels: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps([texts, np.asarray(labels).tolist()], default=str).encode())
+    return digest.hexdigest()
+
+
+def _read_texts(spec: Any, *, text_column: str | None, target: str | None, encoding: str | None,
+                max_bytes: int | None, labelled: bool = True) -> tuple[str, list[str], Any, str, str | None, str]:
+    """(name, texts, labels or None, text column, target, checksum) of a text dataset or a CSV text column."""
+    from .text import TEXT_DATASETS, _labels, load_text, read_text_table, texts_from_table
+
+    if isinstance(spec, str) and spec in TEXT_DATASETS and text_column in (None, "text"):
+        if target is not None:
+            raise ParameterError(f"target {target!r} is for CSV files; the dataset {spec!r} has its own target")
+        data = load_text(spec)
+        labels = data.labels()
+        return data.name, list(data.texts), labels, "text", data.target_name, _text_checksum(list(data.texts), labels)
+    path = _csv_path(spec)
+    if text_column is None:
+        raise ParameterError(f"{path}: which column holds the texts? Pass text_column= naming it")
+    table = read_text_table(path, encoding=encoding, max_bytes=max_bytes)
+    texts = texts_from_table(table, text_column)
+    if not labelled:
+        return table.name, texts, None, text_column, None, table.sha256
+    if target is None:
+        others = [name for name in table.header if name != text_column]
+        if not others:
+            raise DataError(f"{table.where}: the only column is the text column {text_column!r}; the labels must be "
+                            "in another column (pass target= naming it)")
+        target = others[-1]
+    if target == text_column:
+        raise ParameterError(f"{table.where}: text_column and target are both {target!r}; the labels must be another "
+                             "column than the texts")
+    column_index(table.header, target, table.where, "target", "Pass target= the column of class labels.")
+    labels_table = Table(table.name, [target], {target: _labels(table.columns[target])}, table.sha256, table.lines,
+                         table.path)
+    y, classes, _, _ = encode_target(labels_table, target, "classification", flag="")
+    labels = np.asarray(classes)[y]
+    return table.name, texts, labels, text_column, target, table.sha256
+
+
+def _training_texts(spec: Any, *, text_column: str | None, target: str | None, test_size: float, seed: int,
+                    min_count: int, max_len: int | None, encoding: str | None, max_bytes: int | None,
+                    ) -> TrainingData:
+    name, texts, labels, column, target, checksum = _read_texts(spec, text_column=text_column, target=target,
+                                                                encoding=encoding, max_bytes=max_bytes)
+    classes, y = np.unique(labels, return_inverse=True)
+    train, test = _held_out(name, y, classes.tolist(), test_size, seed)
+    array = np.empty(len(texts), dtype=object)
+    array[:] = texts
+    dataset = isinstance(spec, str) and not Path(spec).suffix.lower() == ".csv" and not os.path.lexists(spec)
+    record = {"source": name if dataset else Path(str(spec)).name, "source_kind": "dataset" if dataset else "csv",
+              "target": target, "task": "classification", "columns": [column], "preprocess": {"columns": [column]},
+              "split": {"seed": int(seed), "test_size": test_size, "stratify": True, "n_rows": len(texts),
+                        "n_test": int(len(test)), "sha256": checksum},
+              "test_metrics": None,
+              "inputs": {"kind": "text", "text_column": column, "min_count": int(min_count),
+                         "max_len": None if max_len is None else int(max_len)}}
+    return TrainingData(name, array[train], array[test], labels[train], labels[test], "classification", [],
+                        record, [], kind="text")
+
+
+def _model_inputs(model: Any, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How a model reads images or texts: its record's ``inputs``, or what the model itself shows
+    (an ``input_shape_`` of an image, a ``tokenizer_``); None for a table model."""
+    if record is not None and "inputs" in record:
+        return record["inputs"]
+    shape = getattr(model, "input_shape_", None)
+    if getattr(model, "tokenizer_", None) is not None:
+        return {"kind": "text", "text_column": None}
+    if shape is not None and len(shape) == 3 and shape[0] in _CHANNELS.values():
+        color = {v: k for k, v in _CHANNELS.items()}[shape[0]]
+        return {"kind": "images", "shape": list(shape), "size": list(shape[1:]), "color": color}
+    return None
+
+
+def _check_image_shape(X: np.ndarray, inputs: dict[str, Any], where: str, model_path: str) -> None:
+    shape, expected = tuple(X.shape[1:]), tuple(inputs["shape"])
+    if shape != expected:
+        raise DataError(f"{where}: its images are {shape[1]}x{shape[2]}, {color_words(shape[0])}, but the model "
+                        f"{model_path} takes {expected[1]}x{expected[2]} images, {color_words(expected[0])} "
+                        f"(shape {expected}, the images {shape}); resize them to {expected[1]}x{expected[2]}, or "
+                        "train a model on images of this size.")
+
+
+def _evaluation_inputs(model: Any, spec: Any, inputs: dict[str, Any], record: dict[str, Any] | None,
+                       target: str | None, all_rows: bool, where: str, text_column: str | None,
+                       encoding: str | None, max_bytes: int | None) -> EvaluationData:
+    """evaluate/inspect on images or texts: the held-out rows when the data is the one of the training."""
+    if inputs["kind"] == "images":
+        if target is not None:
+            raise ParameterError(f"target {target!r} is for CSV files; images take their labels from their class "
+                                 "folders (or their dataset)")
+        size = inputs.get("size")
+        dataset = load_images(spec, size=None if size is None else tuple(size), color=inputs["color"],
+                              max_bytes=max_bytes)
+        _check_image_shape(dataset.X, inputs, str(spec), where)
+        name, X, labels, checksum = dataset.name, dataset.X, np.asarray(dataset.classes)[dataset.y], \
+            dataset_checksum(dataset)
+        notes = list(dataset.notes)
+    else:
+        column = text_column or inputs.get("text_column")
+        if column is None and not (isinstance(spec, str) and not os.path.lexists(spec)):
+            raise ParameterError(f"which column of {spec} holds the texts? The model records none (it was not "
+                                 "trained by 'neuronkit train'); pass text_column= naming it")
+        named = isinstance(spec, str) and spec in _text_dataset_names() and not os.path.lexists(spec)
+        if not named and target is None and record is not None:
+            target = record["target"]  # the column the model was trained on
+        name, texts, labels, _, target, checksum = _read_texts(spec, text_column=column, target=target,
+                                                               encoding=encoding, max_bytes=max_bytes)
+        X = np.empty(len(texts), dtype=object)
+        X[:] = texts
+        notes = []
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        known = {str(c) for c in classes}
+        unknown = sorted({str(v) for v in labels} - known)
+        if unknown:
+            raise DataError(f"the data has labels the model was not trained on: {unknown[:5]}; the model's classes are "
+                            f"{[str(c) for c in classes]} ({spec}). Score the model on the kind of data it was "
+                            "trained on.")
+        index = {str(c): i for i, c in enumerate(classes)}
+        y = np.asarray(classes)[[index[str(v)] for v in labels]]
+    else:
+        y = labels
+    n = len(X)
+    split = None if record is None else record["split"]
+    if split is None or all_rows or checksum != split["sha256"] or n != split["n_rows"]:
+        why = ("--all-rows" if all_rows else "the model records no training split" if split is None
+               else "its contents differ from the data the model was trained on")
+        return EvaluationData(name, X, y, f"all {n} samples of {name} ({why})", notes, None)
+    _, codes = np.unique(labels, return_inverse=True)
+    _, test = split_indices(n, split["test_size"], labels=codes, seed=split["seed"])
+    test = np.sort(test)
+    return EvaluationData(name, X[test], y[test], (
+        f"the {len(test)} held-out test samples of {name} (the split recorded in the model at training: seed "
+        f"{split['seed']}, --test-size {split['test_size']}; --all-rows uses all {n})"), notes,
+        (record or {}).get("test_metrics"))
+
+
+def _text_dataset_names() -> list[str]:
+    from .text import text_datasets
+
+    return text_datasets()
+
+
+def list_images(folder: Any) -> list[Path]:
+    """The image files to predict for: every file of ``folder`` and its sub-folders (hidden ones left out),
+    sorted by path.
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ["b.png", "a/c.png", ".hidden.png"]:
+    ...     (root / name).parent.mkdir(exist_ok=True); _ = (root / name).write_bytes(b"")
+    >>> [str(p.relative_to(root)) for p in list_images(root)]
+    ['a/c.png', 'b.png']
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"{folder} is not a folder; give a folder of images (for an image model) or a CSV file")
+    found: list[Path] = []
+    for where, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(where) / n for n in names if not n.startswith(".")]
+    if not found:
+        raise DataError(f"{folder} holds no image files; put the images to classify in it")
+    return sorted(found)
+
+
+def _prediction_images(folder: Any, inputs: dict[str, Any], model_path: str,
+                       ) -> tuple[np.ndarray, list[str]]:
+    from .images import MAX_IMAGE_PIXELS, _pillow, _pixels
+
+    Image = _pillow()
+    files = list_images(folder)
+    size = inputs.get("size")
+    pil_mode = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}[inputs["color"]]
+    images = [_pixels(Image, path, pil_mode, None if size is None else tuple(size), MAX_IMAGE_PIXELS)
+              for path in files]
+    expected = tuple(inputs["shape"])
+    for path, pixels in zip(files, images):
+        if pixels.shape[:2] != expected[1:]:
+            raise DataError(f"image {path} is {pixels.shape[0]}x{pixels.shape[1]} (height x width), but the model "
+                            f"{model_path} takes {expected[1]}x{expected[2]} images, {color_words(expected[0])}; "
+                            f"resize it to {expected[1]}x{expected[2]} (or train the model with --image-size, which "
+                            "resizes every image it reads).")
+    X = np.stack([p.transpose(2, 0, 1) for p in images]).astype(np.float32) / 255
+    return X, [str(p) for p in files]
+
+
 # ----------------------------------------------------------------------------- scoring and predicting
 @dataclass
 class EvaluationData:
@@ -270,7 +586,7 @@ class _ModelView:
         network = getattr(model, "network_", model)
         n_in = getattr(model, "n_features_in_", None) or getattr(network, "in_features", None)
         recipe = None
-        if record is not None:
+        if record is not None and "inputs" not in record:  # images and texts have no features by name
             recipe = Recipe.from_dict(record["preprocess"], where)
             if (n_in is not None and len(recipe.feature_names) != n_in) or (names is not None
                                                                            and recipe.feature_names != names):
@@ -373,7 +689,8 @@ def _plain(value: float) -> Any:
 
 def prepare_evaluation(model: Any, spec: Any, *, training_data: Any = None, target: str | None = None,
                        all_rows: bool = False, unknown: str = "error", max_bytes: int | None = None,
-                       model_path: Any = "the model") -> EvaluationData:
+                       model_path: Any = "the model", text_column: str | None = None,
+                       encoding: str | None = None) -> EvaluationData:
     """The rows of ``spec`` to score ``model`` on: features and target chosen by the names the model
     keeps, the task checked, and the held-out test rows of its training when the data is the same.
 
@@ -393,9 +710,17 @@ def prepare_evaluation(model: Any, spec: Any, *, training_data: Any = None, targ
     True
     >>> prepare_evaluation(clf, "iris", training_data=data.record, all_rows=True).X.shape
     (150, 4)
+
+    An image model (its record's ``inputs``, or its ``input_shape_``) scores on images (a folder
+    or an image dataset), checked against its image size and channels; a text model on texts
+    (its text column, or ``text_column``; ``encoding`` of the CSV file).
     """
     where = str(model_path)
     view = _ModelView.of(model, training_data, where)
+    inputs = _model_inputs(model, view.record)
+    if inputs is not None:
+        return _evaluation_inputs(model, spec, inputs, view.record, target, all_rows, where, text_column, encoding,
+                                  max_bytes)
     text = view.recipe.categories if view.recipe is not None else ()
     table, dataset_target, dataset_task = load_table(spec, target=target, max_bytes=max_bytes,
                                                      text_columns=list(text))
@@ -449,8 +774,8 @@ def _rows(table: Table, view: _ModelView, all_rows: bool) -> tuple[np.ndarray, s
 
 
 def prepare_prediction(model: Any, path: Any, *, training_data: Any = None, unknown: str = "error",
-                       max_bytes: int | None = None, model_path: Any = "the model",
-                       ) -> tuple[np.ndarray, list[str]]:
+                       max_bytes: int | None = None, model_path: Any = "the model", text_column: str | None = None,
+                       encoding: str | None = None) -> tuple[np.ndarray, list[str]]:
     """The features of a CSV file for ``model``: ``(X, notes)``, columns matched by the names the model keeps
     and preprocessed by its recorded recipe (categories, imputation).
 
@@ -472,8 +797,26 @@ def prepare_prediction(model: Any, path: Any, *, training_data: Any = None, unkn
     True
     >>> clf.predict(X).tolist()
     ['setosa', 'virginica']
+
+    For an image model ``path`` is a folder of images (each file, sorted by path as
+    :func:`list_images` lists them; resized as at training, checked against the model's
+    size); for a text model a CSV file whose text column (the one of the training, or
+    ``text_column``) is read: X is then an array of the texts.
     """
     view = _ModelView.of(model, training_data, str(model_path))
+    inputs = _model_inputs(model, view.record)
+    if inputs is not None and inputs["kind"] == "images":
+        return _prediction_images(path, inputs, str(model_path))[0], []
+    if inputs is not None:
+        column = text_column or inputs.get("text_column")
+        if column is None:
+            raise ParameterError(f"which column of {path} holds the texts? The model records none (it was not "
+                                 "trained by 'neuronkit train'); pass text_column= naming it")
+        _, texts, _, _, _, _ = _read_texts(path, text_column=column, target=None, encoding=encoding,
+                                           max_bytes=max_bytes, labelled=False)
+        X = np.empty(len(texts), dtype=object)
+        X[:] = texts
+        return X, []
     text = view.recipe.categories if view.recipe is not None else ()
     table = read_table(_csv_path(path), max_bytes=max_bytes, text_columns=list(text))
     recipe, source, notes = view.columns(table, None, by_position=True)
