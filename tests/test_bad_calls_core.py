@@ -122,7 +122,8 @@ ROWS = [
     (nk.BatchNorm(3), (np.zeros((1, 3)),), ValueError, "needs batches of at least 2 samples in training"),
     (nk.BatchNorm(3), (np.zeros(3),), ValueError, "got shape (3,)"),  # one sample, in training mode
     (nk.LayerNorm, (3, Kw(eps="a")), TypeError, "LayerNorm eps must be a finite number >= 0; got 'a'"),
-    (nk.LayerNorm(3), (np.zeros((2, 4)),), ValueError, "layer 'LayerNorm' expects input of shape (batch, 3)"),
+    (nk.LayerNorm(3), (np.zeros((2, 4)),), ValueError,
+     "layer 'LayerNorm' normalises the last axis of 3 features; got shape (2, 4)"),
     (getattr, (nk.Dropout(), "neurons"), AttributeError, "Dropout has no neurons"),
     # ---------------------------------------------------------------- networks
     (operator.getitem, (NET, 5), IndexError, "this network has 2 layers (0..1); got index 5"),
