@@ -204,7 +204,8 @@ def _max_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
     even = X.shape[2] == 2 * ho and X.shape[3] == 2 * wo
 
     def vjp(g):  # the winner of each window gets g, written straight into the four quarter-grids
-        gx = np.empty(X.shape, dtype=g.dtype) if even else np.zeros(X.shape, dtype=g.dtype)
+        # in X's memory layout (a convolution's output is channels-last): mixing layouts costs ~5x here
+        gx = np.empty_like(X, dtype=g.dtype) if even else np.zeros_like(X, dtype=g.dtype)
         g_bottom = g * lower
         g_top = g - g_bottom
         for g_half, right_won, r in ((g_top, top_right, rows), (g_bottom, bottom_right, cols)):
@@ -285,8 +286,8 @@ def _avg_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
 
     def vjp(g):
         share = g * g.dtype.type(0.25)
-        gx = np.zeros(X.shape, dtype=g.dtype) if 2 * ho != X.shape[2] or 2 * wo != X.shape[3] \
-            else np.empty(X.shape, dtype=g.dtype)
+        gx = np.zeros_like(X, dtype=g.dtype) if 2 * ho != X.shape[2] or 2 * wo != X.shape[3] \
+            else np.empty_like(X, dtype=g.dtype)  # in X's layout (a conv output is channels-last)
         for r in (rows, cols):
             for c in (left, right):
                 gx[:, :, r, c] = share
