@@ -958,11 +958,13 @@ def _inspect_what_applies(run_inspect: Callable[[argparse.Namespace], int]) -> C
                 raise
             kind = "text" if hasattr(model, "tokenizer_") else "image"
             layers = sorted({type(layer).__name__ for layer in model.network_} - {"Dense", "Dropout"})
-            raise UsageError(f"neuronkit inspect does not yet apply to {kind} models ({args.model} has "
-                             f"{', '.join(layers)} layers): their neuron health, attributions and pictures are not "
-                             f"covered yet. What works now: neuronkit summary {args.model}; neuronkit evaluate "
-                             f"{args.model} DATA; neuronkit explain {args.model} --data DATA --input-index N (a neuron "
-                             f"of its dense layers on one sample). (inspect stopped with: {exc})") from None
+            raise UsageError(f"neuronkit inspect does not yet apply to {kind} models saved by 'neuronkit train' "
+                             f"({args.model} has {', '.join(layers)} layers): it cannot yet feed them their "
+                             f"{'texts' if kind == 'text' else 'images'}. What works now: neuronkit summary "
+                             f"{args.model}; neuronkit evaluate {args.model} DATA; neuronkit explain {args.model} "
+                             "--data DATA --input-index N (a neuron on one sample); in Python, nk.inspect on the "
+                             "network est.network_ with the inputs est.transform_inputs(X). (inspect stopped with: "
+                             f"{exc})") from None
     return run
 
 
