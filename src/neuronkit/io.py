@@ -688,12 +688,15 @@ def read_estimator_file(kind: str, meta: dict[str, Any], arrays: Mapping[str, np
         raise ModelFileError(f"this {kind} model file holds a {type(network).__name__}, not the Sequential network "
                              "an estimator trains; load it with nk.load instead")
     network.eval()
-    if network.in_features is None or network.out_features is None:
+    if network.out_features is None:
         raise ModelFileError("its network has no Dense layer, so it is not an estimator's network")
     n_features = meta["n_features_in"]
     if type(n_features) is not int or n_features < 1:
         raise _entry_error("n_features_in", "an integer >= 1", n_features)
     input_shape, tokenizer = _architecture_parts(params, extra, network, n_features)
+    if input_shape is None and network.in_features is None:
+        raise ModelFileError("its network takes images or token ids (it does not start with a Dense layer), but the "
+                             "file records no input shape; the file was edited. Train the model again.")
     if input_shape is None and network.in_features is not None and network.in_features != n_features:
         raise ModelFileError(f"its entry 'n_features_in' says {n_features} features, but its network takes "
                              f"{network.in_features} inputs")

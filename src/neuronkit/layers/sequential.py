@@ -43,7 +43,7 @@ from .base import (
 from .conv_neurons import dense_equivalent_parameters, is_convolution
 from .dense import Dense
 from .dropout import Dropout
-from .norm import BatchNorm
+from .norm import BatchNorm, LayerNorm
 
 __all__ = ["Sequential", "Summary", "mlp"]
 
@@ -216,10 +216,23 @@ class Sequential(Module):
 
     @property
     def in_features(self) -> int | None:
+        """The number of input features per sample, for a network that takes vectors; None otherwise.
+
+        The width of its first layer that fixes one (Dense, BatchNorm, LayerNorm), passing over
+        the layers that take any width (Dropout, Activation). A network that starts with a
+        convolution, a pooling layer, Flatten or an Embedding takes images or token ids, not a
+        vector of features: None (its ``output_shape`` tells what it takes).
+
+        >>> import neuronkit as nk
+        >>> nk.mlp([4, 8, 3], dropout=0.1, seed=0).in_features
+        4
+        >>> print(nk.build("conv(4,3,relu),flatten,dense(out)", input_shape=(1, 8, 8), outputs=3, seed=0).in_features)
+        None
+        """
         for layer in self.layers.values():
-            n = _width_in(layer)
-            if n is not None:
-                return n
+            if type(layer).__name__ in _ANY_WIDTH:
+                continue
+            return _width_in(layer) if isinstance(layer, _VECTOR_LAYERS) else None
         return None
 
     @property
@@ -448,6 +461,12 @@ def _layer_names(items: list[tuple[str | None, type[Module]]]) -> list[str]:
             raise ParameterError(f"Sequential: two layers are named {name!r}; names must be unique")
         names.append(name)
     return names
+
+
+#: layers that take vectors of any width and keep it: ``in_features`` looks past them
+_ANY_WIDTH = ("Dropout", "Activation")
+#: layers whose width is the network's number of input features when they come first
+_VECTOR_LAYERS = (Dense, BatchNorm, LayerNorm)
 
 
 def _width_in(layer: Module) -> int | None:
