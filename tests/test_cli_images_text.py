@@ -191,7 +191,8 @@ def test_text_csv_train_evaluate_predict(text_csv, tmp_path, capsys):
     assert code == 0, err
     assert [row[0] for row in csv.reader(out.splitlines())] == ["prediction", "astronomy", "cooking"]
     code, out, err = run(capsys, "summary", model)
-    assert "architecture: textmean = embedding(64,padding_idx=0),seqmeanpool,dense(64,relu),dense(4,softmax)" in out
+    assert ("architecture: textmean = embedding(64,padding_idx=0,init=glorot_uniform),seqmeanpool,dense(64,relu),"
+            "dense(4,softmax)") in out
     vocabulary = int(re.search(r"vocabulary: (\d+) ids", out).group(1))
     assert vocabulary == nk.load(model).tokenizer_.vocab_size == nk.load(model).network_["embedding1"].num_embeddings
     est = nk.load(model)

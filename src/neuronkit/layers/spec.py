@@ -113,9 +113,14 @@ ARCHITECTURES.register(
     "cnn", "conv(32,3,relu),maxpool(2),conv(64,3,relu),maxpool(2),flatten,dense(128,relu),dropout(0.3),dense(out)")
 ARCHITECTURES.register("smallcnn", "conv(16,3,relu),maxpool(2),conv(32,3,relu),maxpool(2),flatten,dense(out)")
 ARCHITECTURES.register("mlp", "flatten,dense(128,relu),dropout(0.2),dense(64,relu),dense(out)")
-ARCHITECTURES.register("textmean", "embedding(64,padding_idx=0),seqmeanpool,dense(64,relu),dense(out)")
-ARCHITECTURES.register("transformer",
-                       "embedding(64,padding_idx=0),position,encoder(4,128,dropout=0.1),seqmeanpool,dense(out)")
+# The text architectures draw their embeddings Glorot-uniform (small vectors), not N(0, 1) as an Embedding
+# does by default (PyTorch's): on the topics corpus (bench/bench_accuracy_text.py, 3 splits) textmean reaches
+# 0.912 mean test accuracy that way and 0.737 from N(0, 1), where the averaged unit-variance vectors swamp
+# what training adds in its 20 epochs.
+ARCHITECTURES.register("textmean",
+                       "embedding(64,padding_idx=0,init=glorot_uniform),seqmeanpool,dense(64,relu),dense(out)")
+ARCHITECTURES.register("transformer", "embedding(64,padding_idx=0,init=glorot_uniform),position,"
+                                      "encoder(4,128,dropout=0.1),seqmeanpool,dense(out)")
 
 OUT = "out"  # the width of the last dense that build(..., outputs=N) fills
 _NOT_BUILT = ("seed", "rng", "dtype", "self")  # constructor arguments build passes itself, never a spec
