@@ -494,3 +494,52 @@ def test_a_network_that_flattens_images_first_is_inspected_on_the_images():
     np.testing.assert_allclose(ig.values, logits_of(net, X, np.full(4, 1)), rtol=1e-12)
     with pytest.raises(ShapeError, match="'hidden1' takes 64 inputs"):
         nk.inspect.health(net, np.zeros((2, 1, 7, 7)))
+
+
+# ---------------------------------------------------------------------------- estimators built from architecture=
+def test_an_image_estimator_is_inspected_on_its_own_inputs(tmp_path):
+    from sklearn.exceptions import ConvergenceWarning
+
+    digits = nk.datasets.load("digits")
+    X = digits.X[:120].reshape(-1, 1, 8, 8)
+    est = nk.NeuralClassifier(architecture="conv(4,3,relu),maxpool(2),flatten,dense(out)", max_iter=2,
+                              random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, digits.y[:120])
+    shaped = nk.inspect.health(est, X[:40], digits.y[:40])
+    flat = nk.inspect.health(est, digits.X[:40], digits.y[:40])      # flat rows (n, 64) are the same images
+    assert list(shaped.gradients.norms) == ["conv1", "output"]
+    assert shaped.gradients.norms == flat.gradients.norms
+    ig = nk.inspect.attribute(est, X[:3], "integrated_gradients", steps=64)   # raw pixels (the scaler inside)
+    logits = est.network_.logits(est.transform_inputs(X[:3])).data.astype(np.float64)
+    np.testing.assert_allclose(ig.values, logits[np.arange(3), ig.target], rtol=1e-5)
+    blank = est.network_.logits(est.transform_inputs(np.zeros((3, 1, 8, 8)))).data.astype(np.float64)
+    np.testing.assert_allclose(ig.baseline_values, blank[np.arange(3), ig.target], rtol=1e-5)
+    assert ig.completeness_ok       # within 5 %: the path from a blank image crosses many ReLU/max-pool kinks
+    files = nk.inspect.write_report(est, X[:20], digits.y[:20], out_dir=tmp_path, attribution_samples=2)
+    assert {"filters", "feature_maps", "attributions", "top_patches"} <= set(files.images)
+
+
+def test_a_text_estimator_is_inspected_on_its_texts(tmp_path):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from neuronkit.data import Tokenizer
+
+    texts = ["the goal won the match", "rain and cloud today", "a vote on the law", "the match ended in rain",
+             "cloud cover and rain", "parliament passed the law"] * 3
+    y = [0, 1, 2, 0, 1, 2] * 3
+    est = nk.NeuralClassifier(architecture="embedding(8,padding_idx=0),seqmeanpool,dense(6,relu),dense(out)",
+                              tokenizer=Tokenizer(), max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(texts, y)
+    ids = est.transform_inputs(texts[:3])
+    by_text = nk.inspect.attribute(est, texts[:3], "grad_x_input")
+    np.testing.assert_allclose(by_text, nk.inspect.attribute(est.network_, ids, "grad_x_input",
+                                                             target=by_text.target), rtol=1e-12)
+    files = nk.inspect.write_report(est, texts, y, out_dir=tmp_path, top_neurons=2)
+    page = files.html.read_text(encoding="utf-8")
+    top = nk.inspect.top_words(est, "hidden1[0]", est.tokenizer_.vocabulary, k=8)
+    import html
+
+    assert f"<td>hidden1[0]</td><td>{html.escape(', '.join(top.words))}</td>" in page   # the tokenizer's words
+    assert ">goal</span>" in page

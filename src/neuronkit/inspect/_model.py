@@ -193,6 +193,14 @@ def width(layer: Module) -> int:
                or getattr(layer, "embedding_dim", None) or 0)
 
 
+def _holds_text(X: Any) -> bool:
+    """True for a string or a sequence of strings (an estimator's texts), False for token ids."""
+    if isinstance(X, str):
+        return True
+    arr = np.asarray(X, dtype=object) if not isinstance(X, np.ndarray) else X
+    return arr.dtype.kind in "UO" and arr.ndim == 1 and all(isinstance(v, str) for v in arr)
+
+
 def _input_form(net: Sequential) -> tuple[str, int]:
     """(input kind, dimensions of one sample): ("float", 1) features, ("float", 3) images, ("ids", 1) token ids;
     ("float", 0) for a network that starts by flattening (any sample shape)."""
@@ -240,6 +248,11 @@ class InspectedModel:
         if not self.unit_layers():
             raise ParameterError("the network has no Dense or convolution layer, so it has no neurons to inspect")
         self.input_kind, self.input_rank = _input_form(self.network)
+        #: an estimator built from ``architecture=``: one sample's shape (its inputs arrive flat or shaped)
+        self.input_shape: tuple[int, ...] | None = getattr(model, "input_shape_", None) if model is not self.network \
+            else None
+        #: an estimator's fitted tokenizer (texts in, token ids to the network), or None
+        self.tokenizer: Any = getattr(model, "tokenizer_", None) if model is not self.network else None
 
     def _affine_from_scaler(self, est: Any) -> None:
         scaler = getattr(est, "scaler_", None)
@@ -366,6 +379,8 @@ class InspectedModel:
         rank = self.input_rank
         first: Any = next(iter(self.network.layers.values()))
         if self.is_text:
+            if self.tokenizer is not None and _holds_text(X):  # an estimator's texts: its own ids, padded
+                return np.asarray(self.model.transform_inputs([X] if isinstance(X, str) else X))
             ids = np.asarray(X.data if isinstance(X, Tensor) else X)
             if ids.ndim == 1:
                 ids = ids[None, :]
@@ -373,6 +388,10 @@ class InspectedModel:
                 raise ShapeError(f"{what} must be token ids of shape (n_samples, length) (one text: (length,)); "
                                  f"got shape {ids.shape}")
             return token_ids(first, ids, first.num_embeddings)
+        if self.input_shape is not None and np.ndim(X) == 2 and len(self.input_shape) > 1:
+            flat = check_array(X, what, dtype=np.float64, finite=False)  # an estimator's flat rows (n, C·H·W)
+            if flat.shape[1] == int(np.prod(self.input_shape)):
+                X = flat.reshape((len(flat), *self.input_shape))
         arr = check_array(X.data if isinstance(X, Tensor) else X, what, ndim=(rank, rank + 1) if rank else None,
                           dtype=np.float64, finite=False, min_samples=0)
         if rank == 0 and arr.ndim < 2:  # a flattening network: any sample shape, but a batch axis first
@@ -392,8 +411,10 @@ class InspectedModel:
         return self.network._padding_mask(X, None)  # the one rule Sequential.forward applies
 
     def to_network_input(self, X: np.ndarray) -> np.ndarray:
-        """Apply the estimator's scaler (identity for a bare network)."""
-        return X if self.scale is None else X * self.scale + self.shift
+        """Apply the estimator's scaler (identity for a bare network); images are scaled as flat rows."""
+        if self.scale is None:
+            return X
+        return (X.reshape(len(X), -1) * self.scale + self.shift).reshape(X.shape)
 
     def input_tensor(self, X: np.ndarray, *, requires_grad: bool) -> tuple[Tensor, Tensor]:
         """(leaf for X, the network's input) with the scaler inside the graph."""
@@ -402,7 +423,12 @@ class InspectedModel:
             return ids, ids
         if requires_grad:
             leaf = Tensor(np.asarray(X, dtype=np.float64), requires_grad=True)
-            net_in = leaf if self.scale is None else leaf * self.scale + self.shift
+            if self.scale is None:
+                net_in = leaf
+            elif leaf.ndim == 2:
+                net_in = leaf * self.scale + self.shift
+            else:  # images: the scaler works on flat rows, as the estimator applies it
+                net_in = (leaf.reshape(len(X), -1) * self.scale + self.shift).reshape(leaf.shape)
         else:
             net_dtype = self.network.parameters()[0].dtype
             leaf = Tensor(np.asarray(X, dtype=np.float64))

@@ -84,8 +84,10 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     (``top_patches``). A text network (X token ids (n, L)) adds: each head's
     attention weights over the first text (``attention``, with an attention
     layer), each token of the first texts coloured by its integrated-gradients
-    score, and (given ``vocabulary``, one word per id) the words that excite
-    the first hidden layer's neurons most.
+    score, and (given ``vocabulary``, one word per id; default: a text
+    estimator's tokenizer's) the words that excite the first hidden layer's
+    neurons most. An estimator built from ``architecture=`` takes its inputs
+    as it does: images (n, C, H, W) or flat rows, and texts.
 
     Examples
     --------
@@ -189,6 +191,8 @@ def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, 
         parts += [_img(files.images[n], _CAPTIONS[n].format(layer=first)) for n in ("filters", "feature_maps")]
         parts.append(_img(files.images["top_patches"], _CAPTIONS["top_patches"]))
     if m.is_text:
+        if vocabulary is None and m.tokenizer is not None:  # an estimator's own tokenizer names the ids
+            vocabulary = m.tokenizer.vocabulary
         words = None if vocabulary is None else [str(w) for w in vocabulary]
         if any(getattr(layer, "takes_mask", False) and hasattr(layer, "num_heads")
                for layer in m.network.layers.values()):
