@@ -195,6 +195,10 @@ def test_text_csv_train_evaluate_predict(text_csv, tmp_path, capsys):
             "dense(4,softmax)") in out
     vocabulary = int(re.search(r"vocabulary: (\d+) ids", out).group(1))
     assert vocabulary == nk.load(model).tokenizer_.vocab_size == nk.load(model).network_["embedding1"].num_embeddings
+    report = model.parent / "text-report"
+    code, out, err = run(capsys, "inspect", model, text_csv, "--out", report)  # fed its texts through its tokenizer
+    assert code == 0, err
+    assert "token ids never occur in these texts" in out and (report / "report.html").stat().st_size > 1000
     est = nk.load(model)
     held_out = set(est.training_data_["split"].items())
     assert ("n_test", 194) in held_out
@@ -306,10 +310,14 @@ def test_explain_and_inspect_say_what_applies(digits_model, capsys):
                          "layers with neurons to explain: conv1, output" in err
     code, out, err = run(capsys, "explain", digits_model, "--data", "digits", "--neuron", "conv1:0", "--at", "9,1")
     assert code == 2 and "--at 9,1: neuron conv1[0]: position at=(9, 1) is outside its output map of size 8x8" in err
-    code, out, err = run(capsys, "inspect", digits_model, "digits", "--out", digits_model.parent / "report")
-    if code != 0:  # until nk.inspect covers conv layers: what does not apply, and what works instead
-        assert code == 2 and "neuronkit inspect does not yet apply to image models" in err
-        assert "What works now: neuronkit summary" in err
+    report = digits_model.parent / "report"
+    code, out, err = run(capsys, "inspect", digits_model, "digits", "--out", report)
+    assert code == 0, err  # the report of an image model: its filters, feature maps, attributions, top patches
+    for picture in ("filters.png", "feature_maps.png", "attributions.png", "top_patches.png"):
+        assert (report / picture).stat().st_size > 1000, picture
+        assert picture in (report / "report.html").read_text(encoding="utf-8") or picture in out
+    code, out, err = run(capsys, "inspect", digits_model, "digits", "--image-shape", "8x8", "--out", report)
+    assert code == 2 and "this model takes images or texts of its own shape: leave --image-shape out" in err
 
 
 IMAGE_RECORD = {"source": "photos", "source_kind": "images", "target": "class", "task": "classification",

@@ -938,34 +938,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_neuron, check=_check_neuron_options)
 
     add_inspect_command(sub)
-    inspect = sub.choices["inspect"]
-    inspect.set_defaults(func=_inspect_what_applies(inspect.get_default("func")))
     return parser
-
-
-def _inspect_what_applies(run_inspect: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """``inspect`` as :mod:`neuronkit.inspect.cli` defines it; where it fails on an image or a text model, a
-    message saying what does not apply yet and what works instead (its own error kept at the end)."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return run_inspect(args)
-        except (NeuronkitError, ValueError, TypeError, IndexError) as exc:
-            try:
-                model = SavedEstimator.read(args.model)
-            except (NeuronkitError, OSError):
-                raise exc from None
-            if not hasattr(model, "input_shape_"):
-                raise
-            kind = "text" if hasattr(model, "tokenizer_") else "image"
-            layers = sorted({type(layer).__name__ for layer in model.network_} - {"Dense", "Dropout"})
-            raise UsageError(f"neuronkit inspect does not yet apply to {kind} models saved by 'neuronkit train' "
-                             f"({args.model} has {', '.join(layers)} layers): it cannot yet feed them their "
-                             f"{'texts' if kind == 'text' else 'images'}. What works now: neuronkit summary "
-                             f"{args.model}; neuronkit evaluate {args.model} DATA; neuronkit explain {args.model} "
-                             "--data DATA --input-index N (a neuron on one sample); in Python, nk.inspect on the "
-                             "network est.network_ with the inputs est.transform_inputs(X). (inspect stopped with: "
-                             f"{exc})") from None
-    return run
 
 
 # ----------------------------------------------------------------------------- running

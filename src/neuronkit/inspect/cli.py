@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import _cli_options as options
 from ..errors import MissingDependencyError, UsageError
 
@@ -121,7 +123,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                               max_bytes=args.max_csv_mb, model_path=model_path)
     for note in data.notes:
         print(f"note: {note}", file=sys.stderr)
-    _check_image_shape(args.image_shape, data.X.shape[1])
+    if args.image_shape is not None:  # only for rows of features (an image model knows its input shape)
+        X = np.asarray(data.X)
+        if X.ndim != 2 or getattr(model, "input_shape_", None) is not None or getattr(model, "tokenizer_", None):
+            raise UsageError("--image-shape draws rows of features as images; this model takes images or texts of "
+                             "its own shape: leave --image-shape out")
+        _check_image_shape(args.image_shape, X.shape[1])
     print(f"inspecting on {data.rows}")
     report_options: dict[str, Any] = {"image_shape": args.image_shape, "title": f"{model_path.name} on {data.name}"}
     names = getattr(model, "feature_names_in_", None)  # the model's features, in its order
