@@ -56,3 +56,36 @@ def test_an_image_estimator_file_without_its_input_shape_is_refused(tmp_path):
         "checksum": nkio._checksum(model_json, arrays)})
     with pytest.raises(ModelFileError, match="takes images or token ids .* records no input shape"):
         nk.load(tmp_path / "edited.nkm")
+
+
+@pytest.mark.parametrize(("spec", "shape", "kwargs"), [
+    ("conv(4,3,relu),maxpool(2),flatten,dense(out,softmax)", (1, 8, 8), {}),
+    ("batchnorm,conv(3,3,relu),globalavgpool,dense(out)", (2, 6, 6), {}),
+    ("conv(4,3,relu),maxpool(2),flatten,dense(out)", (3, 9), {}),
+    ("embedding(8,padding_idx=0),seqmeanpool,dense(out)", (5,), {"vocab_size": 20}),
+])
+def test_one_sample_gives_the_output_of_its_row_in_a_batch(spec, shape, kwargs):
+    """One image (C, H, W), sequence (C, L) or text (L,) runs as a batch of one, as one vector does in an MLP.
+
+    Before, Flatten took the channels of a single image for its batch axis and the Dense after it
+    refused the result with a message about its own input.
+    """
+    net = nk.build(spec, input_shape=shape, outputs=3, seed=0, **kwargs).eval()
+    rng = np.random.default_rng(1)
+    X = rng.integers(1, 20, (2, *shape)) if "vocab_size" in kwargs else rng.random((2, *shape)).astype(np.float32)
+    X[..., -1] = 0 if "vocab_size" in kwargs else X[..., -1]  # a padded position
+    batch = net.infer(X)
+    np.testing.assert_allclose(net.infer(X[1]), batch[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net(X[1]).data, net(X).data[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net.logits(X[1]).data, net.logits(X).data[1], rtol=1e-5, atol=1e-6)
+    assert net.infer(X[1]).shape == (3,)
+
+
+def test_one_image_as_a_tensor_keeps_its_gradient():
+    net = nk.build("conv(2,3,tanh),flatten,dense(out)", input_shape=(1, 5, 5), outputs=2, seed=0)
+    x = nk.Tensor(np.random.default_rng(2).random((1, 5, 5)), dtype=np.float32, requires_grad=True)
+    net(x).sum().backward()
+    xb = nk.Tensor(x.data[None], requires_grad=True)
+    net(xb).sum().backward()
+    assert x.grad.shape == (1, 5, 5)
+    np.testing.assert_allclose(x.grad, xb.grad[0], rtol=1e-5, atol=1e-7)

@@ -264,6 +264,10 @@ class Module:
     input_kind: str = "float"
     #: does ``forward``/``infer`` take ``mask=`` (a padding mask)?
     takes_mask: bool = False
+    #: the rank of one sample for a layer whose input is not a vector (Conv2d 3: (C, H, W); Conv1d 2;
+    #: Embedding 1: (L,) ids); None for the others. As a network's first layer, it tells Sequential
+    #: that an input of this rank is one sample, which it runs as a batch of one.
+    sample_ndim: int | None = None
     _auto_prefix: bool = True  # is name_prefix the default (the lower-cased class name), not set by the class?
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

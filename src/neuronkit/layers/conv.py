@@ -322,6 +322,8 @@ class Conv2d(_ConvNd):
     ((1, 26, 26), (1, 1, 3, 3))
     """
 
+    sample_ndim = 3
+
     _dims = 2
     _axes = ("H", "W")
 
@@ -349,6 +351,8 @@ class Conv1d(_ConvNd):
     >>> conv.output_shape((1, 100))
     (1, 99)
     """
+
+    sample_ndim = 2
 
     _dims = 1
     _axes = ("L",)

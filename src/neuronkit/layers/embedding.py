@@ -183,6 +183,8 @@ class Embedding(Module):
     ([3, 2], [0.707, 0.0])
     """
 
+    sample_ndim = 1
+
     input_kind = "ids"
     name_prefix = "embedding"
 

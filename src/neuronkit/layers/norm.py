@@ -216,6 +216,8 @@ class BatchNorm2d(Module):
     (array([0.4, 0.1], dtype=float32), array([1.567, 1.033], dtype=float32))
     """
 
+    sample_ndim = 3
+
     name_prefix = "batchnorm"
     buffers = ("running_mean", "running_var")
 

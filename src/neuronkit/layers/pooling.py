@@ -173,6 +173,8 @@ class MaxPool2d(_Pool):
     (16, 5, 5)
     """
 
+    sample_ndim = 3
+
     def _pool(self, x: Tensor) -> Tensor:
         return pool_ops.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
@@ -198,6 +200,8 @@ class AvgPool2d(_Pool):
     array([[[[3. , 3.5]]]], dtype=float32)
     """
 
+    sample_ndim = 3
+
     def _pool(self, x: Tensor) -> Tensor:
         return pool_ops.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
@@ -219,6 +223,8 @@ class MaxPool1d(_Pool):
     array([[[3., 2.]]], dtype=float32)
     """
 
+    sample_ndim = 2
+
     dims = 1
     layout = "sequences (N, C, L) or one sequence (C, L)"
 
@@ -239,6 +245,8 @@ class AvgPool1d(_Pool):
     >>> nk.AvgPool1d(2)(np.array([[[1, 3, 2, 0, 5]]], dtype=np.float32)).data
     array([[[2., 1.]]], dtype=float32)
     """
+
+    sample_ndim = 2
 
     dims = 1
     layout = "sequences (N, C, L) or one sequence (C, L)"
@@ -263,6 +271,8 @@ class GlobalAvgPool2d(Module):
     >>> nk.GlobalAvgPool2d()(x).data
     array([[3., 1.]], dtype=float32)
     """
+
+    sample_ndim = 3
 
     name_prefix = "pool"
 
