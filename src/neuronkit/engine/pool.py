@@ -206,6 +206,7 @@ def _max_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
     def vjp(g):  # the winner of each window gets g, written straight into the four quarter-grids
         # in X's memory layout (a convolution's output is channels-last): mixing layouts costs ~5x here
         gx = np.empty_like(X, dtype=g.dtype) if even else np.zeros_like(X, dtype=g.dtype)
+        g = _like(g, out)  # a gradient in another layout (after a Flatten) is copied once, not read 6x strided
         g_bottom = g * lower
         g_top = g - g_bottom
         for g_half, right_won, r in ((g_top, top_right, rows), (g_bottom, bottom_right, cols)):
@@ -214,6 +215,15 @@ def _max_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
         return (gx,)
 
     return out, vjp
+
+
+def _like(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``g`` in the memory layout of ``out`` (a pooled conv output is channels-last): one copy if it is not."""
+    if g.strides == out.strides or g.dtype != out.dtype:
+        return g
+    same = np.empty_like(out)
+    np.copyto(same, g)
+    return same
 
 
 # ================================================================ average pooling
@@ -285,7 +295,7 @@ def _avg_pool_2x2(X: np.ndarray, geometry: PoolGeometry) -> tuple[np.ndarray, An
     out *= X.dtype.type(0.25)
 
     def vjp(g):
-        share = g * g.dtype.type(0.25)
+        share = _like(g, out) * g.dtype.type(0.25)
         gx = np.zeros_like(X, dtype=g.dtype) if 2 * ho != X.shape[2] or 2 * wo != X.shape[3] \
             else np.empty_like(X, dtype=g.dtype)  # in X's layout (a conv output is channels-last)
         for r in (rows, cols):
