@@ -89,6 +89,7 @@ TABLE: dict[str, Row] = {
                      "avg1d", False),
     "GlobalAvgPool2d": Row(lambda: nk.GlobalAvgPool2d(name="gap"), images(3, 2, 5, 4), images(3, 2), "gap", False),
     "Flatten": Row(lambda: nk.Flatten(name="flat"), images(3, 2, 4, 5), images(5), "flat", False),
+    "Transpose": Row(lambda: nk.Transpose(1, 2, name="swap"), images(3, 5, 4), images(5), "swap", False),
     "Activation": Row(lambda: nk.Activation("prelu", name="act"), images(3, 2, 4), np.float32(1.0), "act", False),
     "BatchNorm2d": Row(trained_batchnorm2d, images(4, 3, 5, 4), images(4, 2, 5, 4), "norm2d", True),
     "Embedding": Row(lambda: nk.Embedding(11, 4, padding_idx=0, seed=4, name="emb"),

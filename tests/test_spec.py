@@ -647,7 +647,7 @@ def test_an_unknown_single_word_lists_the_architectures():
     with pytest.raises(nk.errors.UnknownNameError) as error:
         nk.build("cnnn", input_shape=(1, 28, 28), outputs=10)
     assert str(error.value).startswith("unknown architecture or layer 'cnnn'; the architectures are: cnn, smallcnn, "
-                                       "mlp, textmean, transformer; the layers: dense, dropout")
+                                       "mlp, textmean, textcnn, transformer; the layers: dense, dropout")
     assert str(error.value).endswith("did you mean 'cnn'?")
 
 

@@ -36,6 +36,7 @@ from .layers import (
     MaxPool2d,
     Module,
     Sequential,
+    Transpose,
     build,
     mlp,
     spec_of,
@@ -82,6 +83,7 @@ __all__ = [
     "ARCHITECTURES", "build", "spec_of",
     "Conv1d", "Conv2d",
     "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Transpose",
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
 ]

@@ -19,7 +19,7 @@ One file per family of layers:
                     :class:`ConvNeuronView`, :class:`ConvExplanation`)
 ``pooling.py``      :class:`MaxPool2d`, :class:`AvgPool2d`, :class:`GlobalAvgPool2d`,
                     :class:`MaxPool1d`, :class:`AvgPool1d`
-``shape.py``        :class:`Flatten`, :class:`Activation`
+``shape.py``        :class:`Flatten`, :class:`Activation`, :class:`Transpose`
 ``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
                     :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
 ``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
@@ -54,7 +54,7 @@ from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, Sequence
 from .norm import BatchNorm, BatchNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
-from .shape import Activation, Flatten
+from .shape import Activation, Flatten, Transpose
 from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "ARCHITECTURES", "build", "parse_spec", "spec_of",
     "Conv1d", "Conv2d",
     "BatchNorm2d", "AvgPool1d", "AvgPool2d", "GlobalAvgPool2d", "MaxPool1d", "MaxPool2d", "Activation", "Flatten",
+    "Transpose",
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
     "ConvExplanation", "ConvNeuronList", "ConvNeuronView",

@@ -1,4 +1,4 @@
-"""Layers that reshape or transform values without weights of their own: Flatten and Activation.
+"""Layers that reshape or transform values without weights of their own: Flatten, Transpose and Activation.
 
 ``Flatten`` joins everything after the batch axis, the bridge from convolution maps to Dense
 neurons; ``Activation`` applies an activation function on its own, for the usual
@@ -21,11 +21,12 @@ import numpy as np
 
 from ..activations import get_activation
 from ..engine import Tensor, ops
-from ..errors import ShapeError
+from ..errors import ParameterError, ShapeError
 from ..init import float_dtype
+from ..validation import check_int
 from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
 
-__all__ = ["Activation", "Flatten"]
+__all__ = ["Activation", "Flatten", "Transpose"]
 
 
 @register_layer
@@ -82,6 +83,80 @@ class Flatten(Module):
 
     def __repr__(self) -> str:
         return "Flatten()"
+
+
+@register_layer
+class Transpose(Module):
+    """Swap two axes of each sample, as PyTorch's ``x.transpose(dim0, dim1)`` with the batch as axis 0.
+
+    A text model's token vectors (N, L, D) become channels first (N, D, L) with ``Transpose(1, 2)``,
+    so a :class:`Conv1d` slides its filters along the words (a "text CNN"); the same layer turns
+    them back. No weights. ``dim0`` and ``dim1`` count the batch axis as 0, so both are >= 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> x = np.arange(12, dtype=np.float32).reshape(1, 3, 4)    # one text: 3 words, 4 values each
+    >>> nk.Transpose(1, 2)(x).data
+    array([[[ 0.,  4.,  8.],
+            [ 1.,  5.,  9.],
+            [ 2.,  6., 10.],
+            [ 3.,  7., 11.]]], dtype=float32)
+    >>> nk.Transpose(1, 2).output_shape((3, 4))
+    (4, 3)
+    """
+
+    name_prefix = "transpose"
+
+    def __init__(self, dim0: int = 1, dim1: int = 2, *, name: str | None = None) -> None:
+        self.dim0 = check_int(dim0, "dim0", low=1, owner="Transpose")
+        self.dim1 = check_int(dim1, "dim1", low=1, owner="Transpose")
+        if self.dim0 == self.dim1:
+            raise ParameterError(f"Transpose dim0 and dim1 must differ (two axes to swap); got {dim0} and {dim1}")
+        self.name = check_name(name, "Transpose")
+
+    def _axes(self, ndim: int, shown: tuple[Any, ...]) -> tuple[int, ...]:
+        """The permutation for an input of ``ndim`` axes: a batch, or one sample (no batch axis)."""
+        top = max(self.dim0, self.dim1)
+        if ndim < top:
+            raise ShapeError(f"layer {label(self)!r} (Transpose) swaps axes {self.dim0} and {self.dim1} of a batch "
+                             f"(N, ...), or {self.dim0 - 1} and {self.dim1 - 1} of one sample; got shape {shown}")
+        shift = 1 if ndim == top else 0  # one sample: its axes are the batch's shifted by one
+        axes = list(range(ndim))
+        axes[self.dim0 - shift], axes[self.dim1 - shift] = axes[self.dim1 - shift], axes[self.dim0 - shift]
+        return tuple(axes)
+
+    def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The per-sample shape with the two axes swapped: (L, D) -> (D, L) for Transpose(1, 2)."""
+        shape = tuple(in_shape)  # one sample's shape: the batch's axes shifted by one
+        if len(shape) < max(self.dim0, self.dim1):
+            raise ShapeError(f"layer {label(self)!r} (Transpose) swaps axes {self.dim0 - 1} and {self.dim1 - 1} of "
+                             f"each sample; the layer before it gives {shape}")
+        axes = self._axes(len(shape) + 1, ("N", *shape))[1:]
+        return tuple(shape[a - 1] for a in axes)
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(self, x, None, x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else None)
+        return ops.transpose(x, self._axes(x.ndim, x.shape))
+
+    def infer(self, x: Any) -> np.ndarray:
+        """The swapped view of a float array, without a graph."""
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            return x.transpose(self._axes(x.ndim, x.shape))
+        return super().infer(x)
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """None: it holds no arrays."""
+        cls(**constructor_options(cls, config, "Transpose"))
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Transpose", "dim0": self.dim0, "dim1": self.dim1, "name": self.name}
+
+    def __repr__(self) -> str:
+        return f"Transpose({self.dim0}, {self.dim1})"
 
 
 @register_layer

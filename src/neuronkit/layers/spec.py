@@ -46,6 +46,8 @@ layer each builds (chosen by the shape of its input, per sample):
   MaxPool1d/AvgPool1d on (C, L).
 - ``globalavgpool``: GlobalAvgPool2d, (C, H, W) -> (C,).
 - ``flatten``: Flatten, (C, H, W) -> (C·H·W,).
+- ``transpose(dim0, dim1)``: Transpose (default 1, 2): token vectors (L, D) -> (D, L), so a
+  ``conv`` slides its filters along the words, and back again (the ``textcnn`` architecture).
 - ``embedding(embedding_dim)``: Embedding, the first layer, ids (L,) -> (L, D); its
   ``num_embeddings`` comes from ``build(..., vocab_size=N)``.
 - ``position(max_len)``: PositionalEmbedding (learned, added to (L, D)); ``max_len`` defaults
@@ -119,6 +121,8 @@ ARCHITECTURES.register("mlp", "flatten,dense(128,relu),dropout(0.2),dense(64,rel
 # what training adds in its 20 epochs.
 ARCHITECTURES.register("textmean",
                        "embedding(64,padding_idx=0,init=glorot_uniform),seqmeanpool,dense(64,relu),dense(out)")
+ARCHITECTURES.register("textcnn", "embedding(64,padding_idx=0,init=glorot_uniform),transpose,"
+                                  "conv(64,3,relu,padding=same),transpose,seqmaxpool,dropout(0.3),dense(out)")
 ARCHITECTURES.register("transformer", "embedding(64,padding_idx=0,init=glorot_uniform),position,"
                                       "encoder(4,128,dropout=0.1),seqmeanpool,dense(out)")
 
@@ -224,6 +228,7 @@ for _token, _aliases in [
     (_pool("avgpool", {3: "AvgPool2d", 2: "AvgPool1d"}), ("avgpool2d", "avgpool1d")),
     (_Token("globalavgpool", {3: "GlobalAvgPool2d"}, layout="grid", gives="vector"), ("globalavgpool2d", "gap")),
     (_Token("flatten", {None: "Flatten"}, gives="vector"), ()),
+    (_Token("transpose", {None: "Transpose"}, ("dim0", "dim1")), ()),
     (_Token("embedding", {1: "Embedding"}, ("embedding_dim",), 1, _infer_embedding, ("num_embeddings",),
             gives="sequence"), ()),
     (_Token("position", {2: "PositionalEmbedding"}, ("max_len",), 1, _infer_position, ("embedding_dim",),
@@ -644,6 +649,8 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
         except NeuronkitError as error:
             raise item.error(str(error), type(error)) from None
         layout = token.gives or layout
+        if item.token == "transpose" and len(shape) == 2:  # (L, D) token vectors <-> (C, L) channels first
+            layout = "grid" if layout == "sequence" else "sequence"
     if output is not None and denses == [-1]:
         raise ParameterError(f"build(..., output={output!r}) sets the activation of the last dense; the spec has "
                              "no dense layer (end it with dense(out))")
