@@ -1,4 +1,4 @@
-"""Lessons 5-8 (docs/lessons/05-08): every code cell runs, in order, and the numbers the prose states hold.
+"""Lessons 5-9 (docs/lessons/05-09): every code cell runs, in order, and the numbers the prose states hold.
 
 Each page is a MyST Markdown notebook; its ```{code-cell} blocks are executed in one namespace per
 page (matplotlib's Agg backend, warnings as errors, as the suite runs), then a few values the prose
@@ -141,4 +141,37 @@ def test_lesson_8_attribution_specialisation_and_ablation_say_what_the_prose_say
     ablation = ns["ablation"]
     assert ablation.rows[0].delta_accuracy < 0 and ablation.ranking[0] != ns["neuron"]   # not the most needed
     assert ns["rank"] > 1
+    assert ns["_cpu_seconds"] < 10
+
+
+def test_lesson_9_parameter_sharing():
+    ns = run("09-parameter-sharing.md")
+    assert ns["X"].shape == (1797, 1, 8, 8)                              # 64 input neurons per image, as (1, 8, 8)
+    assert ns["accuracy"] > 0.9                                          # the small CNN learned digits
+    # the receptive-field arithmetic: by hand = the layer, at the position where neuron 3 fires most (not a 0)
+    assert ns["k"] == 3 and ns["by_hand"] > 0.5
+    assert abs(ns["by_hand"] - ns["by_layer"]) < 1e-5
+    assert ns["patch"].shape == (3, 3)
+    explanation = ns["explanation"]                                      # the neuron view's arithmetic agrees
+    assert np.allclose(explanation.patch[0], ns["patch"]) and abs(explanation.output - ns["by_layer"]) < 1e-5
+    assert explanation.position == (ns["i"], ns["j"])
+    # parameter counts: 8·9 + 8 = 80 against 64·512 + 512 = 33,280 ("416 times as many")
+    assert ns["conv_parameters"] == 80 and ns["outputs"] == 512
+    assert ns["dense_parameters"] == 33_280 and ns["dense_parameters"] // ns["conv_parameters"] == 416
+    # neuron 3 is the edge detector the prose names: cosine 0.89 with the horizontal-edge Sobel kernel
+    assert ns["best"] == 3 and ns["similarity"][3, 1] > 0.85
+    kernels, maps = ns["kernels"], ns["feature_maps"]
+    assert (kernels[3][0] < 0).all() and (kernels[3][2] > 0).all()         # negative top row, positive bottom row
+    assert int(ns["y"][ns["test"][0]]) == 9 and np.unravel_index(maps[3].argmax(), (8, 8))[0] <= 1  # top of the 9
+    assert (kernels[1] < 0).all() and ns["conv"].bias.data[1] < 0 and maps[1].max() == 0  # dead: map 1 is empty
+    # text: the embedding's size, an accuracy well above chance, attention rows that sum to 1
+    assert ns["embedding"].num_parameters() == ns["tok"].vocab_size * 16
+    assert ns["text_accuracy"] > 0.75
+    assert np.allclose(ns["weights"].sum(axis=1), 1.0, atol=1e-5)
+    received = dict(zip(ns["words"], ns["received"]))
+    assert ns["words"][2] == "<unk>"                                     # "tracked" is not a training word
+    assert max(received, key=received.get) == "telescope" and 0.3 < received["telescope"] < 0.5
+    assert received["a"] < 0.05                                          # "under 0.05 for 'the' or 'a'"
+    assert all(r < 0.05 for w, r in zip(ns["words"], ns["received"]) if w == "the")
+    assert ns["topic"] == "astronomy"
     assert ns["_cpu_seconds"] < 10

@@ -15,6 +15,7 @@ A first line of numbers only is data, not a header: the columns are then named
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import hashlib
@@ -22,7 +23,7 @@ import io
 import math
 import os
 import stat
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -127,19 +128,8 @@ def read_table(path: str | os.PathLike[str], *, delimiter: str | None = None, ma
     >>> table.header, table.columns["weight"].tolist(), table.columns["kind"].tolist(), table.lines.tolist()
     (['weight', 'kind'], [4.0, nan], ['cat', 'dog'], [2, 3])
     """
-    path = _as_path(path)
-    max_bytes = MAX_CSV_BYTES if max_bytes is None else check_int(max_bytes, "max_bytes", low=1)
-    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-        raise ParameterError(must_be("delimiter", "a single character such as ',' or ';'", delimiter))
     text = set(text_columns)
-    with _open_regular(path, max_bytes) as fh:
-        digest, blank = _checksum(fh, path, max_bytes)
-        if blank:
-            raise DataError(f"{path} is empty; a CSV file needs a header row of column names and at least one "
-                            "row of data.")
-        fh.seek(0)
-        if delimiter is None:
-            delimiter = _guess_delimiter(fh.read(_SAMPLE_BYTES).decode("utf-8-sig", errors="ignore"))
+    with _opened_csv(path, max_bytes, delimiter) as (path, fh, digest, delimiter):
         for _ in range(2):  # a second pass only if a column turned out to be text after its first chunk
             fh.seek(0)
             stream = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
@@ -164,6 +154,39 @@ class _TextColumnFound(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+
+
+@contextlib.contextmanager
+def _opened_csv(path: Any, max_bytes: int | None, delimiter: str | None,
+               codec: str = "utf-8-sig") -> Iterator[tuple[Path, IO[bytes], str, str]]:
+    r"""A CSV file checked and opened for reading: ``(path, binary file, sha256, delimiter)``.
+
+    What every CSV reader here does first: the path (a regular file, at most ``max_bytes``,
+    default :data:`MAX_CSV_BYTES`), the ``delimiter`` (one character, or guessed from the
+    first 64 KiB decoded with ``codec``), the checksum, and a refusal of an empty file.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "a.csv"
+    ...     _ = path.write_text("x;y\n1;2\n")
+    ...     with _opened_csv(path, None, None) as (path, fh, digest, delimiter):
+    ...         print(path.name, delimiter, len(digest), fh.read())
+    a.csv ; 64 b'x;y\n1;2\n'
+    """
+    path = _as_path(path)
+    max_bytes = MAX_CSV_BYTES if max_bytes is None else check_int(max_bytes, "max_bytes", low=1)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ParameterError(must_be("delimiter", "a single character such as ',' or ';'", delimiter))
+    with _open_regular(path, max_bytes) as fh:
+        digest, blank = _checksum(fh, path, max_bytes)
+        if blank:
+            raise DataError(f"{path} is empty; a CSV file needs a header row of column names and at least one "
+                            "row of data.")
+        fh.seek(0)
+        if delimiter is None:
+            delimiter = _guess_delimiter(fh.read(_SAMPLE_BYTES).decode(codec, errors="ignore"))
+        fh.seek(0)
+        yield path, fh, digest, delimiter
 
 
 def _as_path(path: Any) -> Path:

@@ -54,14 +54,11 @@ from ..errors import DataError, IndexRangeError, ModelFileError, NotFittedError,
 from ..registry import Registry
 from ..validation import check_bool, check_int, must_be
 from .csv import (
-    MAX_CSV_BYTES,
     MISSING_TOKENS,
     Table,
     _as_path,
     _check_header,
-    _checksum,
-    _guess_delimiter,
-    _open_regular,
+    _opened_csv,
     column_index,
     encode_target,
 )
@@ -442,20 +439,8 @@ def read_text_table(path: str | os.PathLike[str], *, encoding: str | None = None
     >>> table.columns["text"].tolist(), table.lines.tolist()
     (['Hello, world', 'two\\nlines'], [2, 3])
     """
-    path = _as_path(path)
-    max_bytes = MAX_CSV_BYTES if max_bytes is None else check_int(max_bytes, "max_bytes", low=1)
-    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-        raise ParameterError(must_be("delimiter", "a single character such as ',' or ';'", delimiter))
     codec = _check_encoding(encoding)
-    with _open_regular(path, max_bytes) as fh:
-        digest, blank = _checksum(fh, path, max_bytes)
-        if blank:
-            raise DataError(f"{path} is empty; a CSV file needs a header row of column names and at least one "
-                            "row of data.")
-        fh.seek(0)
-        if delimiter is None:
-            delimiter = _guess_delimiter(fh.read(65536).decode(codec, errors="ignore"))
-        fh.seek(0)
+    with _opened_csv(path, max_bytes, delimiter, codec) as (path, fh, digest, delimiter):
         stream = io.TextIOWrapper(fh, encoding=codec, newline="")
         try:
             header, rows, lines = _parse_text(stream, delimiter, path)
