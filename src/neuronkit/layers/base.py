@@ -61,7 +61,7 @@ from ..activations import Activation
 from ..engine import Parameter, Tensor, is_eval_forced, no_grad
 from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from ..registry import Registry
-from ..validation import check_array, check_bool, check_options, must_be
+from ..validation import check_array, check_bool, check_number, check_options, must_be
 
 __all__ = ["LAYERS", "ArraySpec", "AttributeNotFoundError", "Module", "check_in_shape", "check_name", "describe_shape",
            "label", "layer_expected_arrays", "layer_from_config", "layer_input", "register_layer"]
@@ -236,6 +236,48 @@ def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | N
             f"got shape {x.shape}. Check the number of input features (columns)."
         )
     return x
+
+
+class _UnitView:
+    """What a view onto unit ``index`` of a layer (a Dense neuron, a convolution filter) shares:
+    ``bias`` (a float, writable), ``activation`` and ``label`` (``hidden1[3]``).
+
+    Subclasses set ``default_name`` (the label's layer name when the layer has none) and
+    ``units`` (what the message for a layer without biases calls them).
+
+    >>> import neuronkit as nk
+    >>> n = nk.Dense(2, 3, activation="tanh", seed=0, name="h").neurons[1]
+    >>> n.bias = 0.5
+    >>> n.label, n.bias, n.activation.name
+    ('h[1]', 0.5, 'tanh')
+    """
+
+    default_name = "layer"
+    units = "units"
+
+    def __init__(self, layer: Any, index: int) -> None:
+        self.layer: Any = layer
+        self.index = index
+
+    @property
+    def bias(self) -> float:
+        bias = self.layer.bias
+        return 0.0 if bias is None else float(bias.data[self.index])
+
+    @bias.setter
+    def bias(self, value: float) -> None:
+        if self.layer.bias is None:
+            raise ParameterError(f"layer {label(self.layer)!r} was built with bias=False; its {self.units} have no "
+                                 "bias")
+        self.layer.bias.data[self.index] = check_number(value, "bias", owner=f"neuron {self.label}")
+
+    @property
+    def activation(self) -> Activation:
+        return self.layer.activation
+
+    @property
+    def label(self) -> str:
+        return f"{self.layer.name or self.default_name}[{self.index}]"
 
 
 class Module:

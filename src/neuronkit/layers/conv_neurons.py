@@ -37,13 +37,12 @@ from typing import Any, cast
 import numpy as np
 
 from .. import _html
-from ..activations import Activation
 from ..engine import no_grad
 from ..engine.conv import conv_padding
-from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import IndexRangeError, ParameterTypeError, ShapeError
 from ..neuron import Explanation, explain_neuron
-from ..validation import check_array, check_number, must_be
-from .base import Module, label
+from ..validation import check_array, must_be
+from .base import Module, _UnitView, label
 
 __all__ = ["ConvExplanation", "ConvNeuronList", "ConvNeuronView", "dense_equivalent_parameters", "is_convolution"]
 
@@ -176,7 +175,7 @@ class ConvNeuronList:
         return f"<{len(self)} convolutional neurons (filters) of layer {label(self.layer)!r}>"
 
 
-class ConvNeuronView:
+class ConvNeuronView(_UnitView):
     """One filter of a convolution layer, shared over every position: a view onto ``weight[index]``.
 
     ``kernel`` is a NumPy view (in/groups, kh, kw) (editing it edits the layer), ``weights`` the same
@@ -209,9 +208,8 @@ class ConvNeuronView:
       5. output       3.5
     """
 
-    def __init__(self, layer: Module, index: int) -> None:
-        self.layer: Any = layer
-        self.index = index
+    default_name = "conv"
+    units = "filters"
 
     # ---- what it holds
     @property
@@ -223,25 +221,6 @@ class ConvNeuronView:
     def weights(self) -> np.ndarray:
         """The kernel flattened (channel by channel, row by row): a view, in the order ``explain`` lists them."""
         return self.kernel.reshape(-1)
-
-    @property
-    def bias(self) -> float:
-        bias = self.layer.bias
-        return 0.0 if bias is None else float(bias.data[self.index])
-
-    @bias.setter
-    def bias(self, value: float) -> None:
-        if self.layer.bias is None:
-            raise ParameterError(f"layer {label(self.layer)!r} was built with bias=False; its filters have no bias")
-        self.layer.bias.data[self.index] = check_number(value, "bias", owner=f"neuron {self.label}")
-
-    @property
-    def activation(self) -> Activation:
-        return self.layer.activation
-
-    @property
-    def label(self) -> str:
-        return f"{self.layer.name or 'conv'}[{self.index}]"
 
     @property
     def channels(self) -> range:

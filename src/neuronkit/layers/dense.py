@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import _html
-from ..activations import Activation, get_activation
+from ..activations import get_activation
 from ..engine import Parameter, Tensor, no_grad, ops
 from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
@@ -33,6 +33,7 @@ from ..validation import check_array, check_bool, check_int, check_number, check
 from .base import (
     ArraySpec,
     Module,
+    _UnitView,
     check_in_shape,
     check_name,
     constructor_options,
@@ -260,7 +261,7 @@ class NeuronList:
         return f"<{len(self)} neurons of layer {label(self.layer)!r}>"
 
 
-class NeuronView:
+class NeuronView(_UnitView):
     """One neuron of a Dense layer: a view onto row ``index`` of its weight matrix.
 
     ``weights`` is a NumPy view (editing it edits the layer); ``bias`` is a float.
@@ -275,31 +276,13 @@ class NeuronView:
     array([ 0.5, -1. ], dtype=float32)
     """
 
-    def __init__(self, layer: Dense, index: int) -> None:
-        self.layer = layer
-        self.index = index
+    default_name = "dense"
+    units = "neurons"
+    layer: Dense
 
     @property
     def weights(self) -> np.ndarray:
         return self.layer.weight.data[self.index]
-
-    @property
-    def bias(self) -> float:
-        return 0.0 if self.layer.bias is None else float(self.layer.bias.data[self.index])
-
-    @bias.setter
-    def bias(self, value: float) -> None:
-        if self.layer.bias is None:
-            raise ParameterError(f"layer {label(self.layer)!r} was built with bias=False; its neurons have no bias")
-        self.layer.bias.data[self.index] = check_number(value, "bias", owner=f"neuron {self.label}")
-
-    @property
-    def activation(self) -> Activation:
-        return self.layer.activation
-
-    @property
-    def label(self) -> str:
-        return f"{self.layer.name or 'dense'}[{self.index}]"
 
     def explain(self, x: Any) -> Explanation:
         """This neuron's arithmetic on one input ``x`` (shape (in_features,)): see :class:`neuronkit.Explanation`."""
