@@ -580,6 +580,9 @@ def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path
     cols = max(len(t.indices) for t in tops)
     fig = _figure(1.2 * cols + 1.2, 1.3 * len(tops) + 0.3)
     axes = fig.subplots(len(tops), cols, squeeze=False)
+    # one grey scale for every patch (the input's range), so a faint patch looks faint, not stretched to full contrast
+    lo = min(float(np.min(top.patches)) for top in tops)
+    hi = max(float(np.max(top.patches)) for top in tops)
     for row, top in enumerate(tops):
         for j, ax in enumerate(axes[row]):
             ax.set_xticks([])
@@ -587,7 +590,8 @@ def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path
             if j >= len(top.indices):
                 ax.axis("off")
                 continue
-            ax.imshow(_as_image(top.patches[j]), cmap="gray_r", interpolation="nearest")
+            ax.imshow(_as_image(top.patches[j]), cmap="gray_r", interpolation="nearest", vmin=lo,
+                      vmax=hi if hi > lo else lo + 1.0)
             ax.set_title(f"#{top.indices[j]}: {top.values[j]:.3g}", fontsize=7)
         axes[row, 0].set_ylabel(top.neuron, fontsize=8)
     return _finish(fig, path)
