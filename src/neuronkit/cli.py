@@ -616,7 +616,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"{getattr(est, 'estimator', type(est).__name__)} from {args.model}")
     for line in _model_facts(est):
         print(line)
-    print(net.summary())
+    shape = getattr(est, "input_shape_", None)  # an image model: output shapes, and what a Dense layer would need
+    if shape is not None and getattr(est, "tokenizer_", None) is None:
+        print(net.summary(input_shape=tuple(shape)))
+    else:
+        print(net.summary())
     hist = getattr(est, "history_", None)
     if hist is not None and len(hist):
         last = {k: v[-1] for k, v in hist.history.items()}

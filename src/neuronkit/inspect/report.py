@@ -301,7 +301,8 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
     if names is not None:
         shown = ", ".join(names[:40]) + (f", … ({len(names) - 40} more)" if len(names) > 40 else "")
         parts.append(f"<p>Features: {_esc(shown)}</p>")
-    parts.append(f"<pre>{_esc(net.summary())}</pre>")
+    # images: the summary with each layer's output shape and what a Dense layer would need instead of a convolution
+    parts.append(f"<pre>{_esc(net.summary() if m.is_text or m.flat else net.summary(input_shape=X.shape[1:]))}</pre>")
 
     parts.append("<h2>Neuron health</h2>")
     if report.problems:
