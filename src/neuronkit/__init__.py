@@ -59,6 +59,7 @@ _LAZY = {
     "NeuralClassifier": "neuronkit.estimators", "NeuralRegressor": "neuronkit.estimators",
     "io": "neuronkit.io", "save": "neuronkit.io", "load": "neuronkit.io",
     "inspect": "neuronkit.inspect",
+    "spiking": "neuronkit.spiking",
 }
 
 
