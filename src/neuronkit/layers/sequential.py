@@ -290,7 +290,10 @@ class Sequential(Module):
                     x = np.maximum(x, 0)
                     i += 2
                     continue
-                x = layer.infer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer.infer(x)  # type: ignore[call-arg]
+                if mask is not None and getattr(layer, "takes_mask", False):
+                    x = layer.infer(x, mask=mask)  # type: ignore[call-arg]
+                else:
+                    x = layer.infer(x)
                 i += 1
         return x
 
