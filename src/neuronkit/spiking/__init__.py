@@ -15,9 +15,10 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
-from .neurons import SpikingNeuron
+from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
-           "SURROGATES", "Surrogate", "get_surrogate"]
+           "SURROGATES", "Surrogate", "get_surrogate",
+           "ALIF", "LI", "LIF", "NEURONS", "Synaptic", "get_neuron"]
