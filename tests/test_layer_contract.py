@@ -23,6 +23,7 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,18 @@ TABLE: dict[str, Row] = {
                                                                       name="block"),
                                    _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
                                    True),
+    # spiking neurons (nk.spiking: evaluated here, so the lazy import registers them): (T, batch, features)
+    "LIF": Row(partial(nk.spiking.LIF, beta=[0.5, 0.6, 0.7, 0.8], threshold=0.5, learn_beta=True,
+                       learn_threshold=True, refractory=1.0, name="lif"),
+               _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "lif", False),
+    "LI": Row(partial(nk.spiking.LI, tau=4.0, learn_beta=True, name="readout"),
+              _rng.standard_normal((6, 3, 4)).astype(np.float32), np.float32(1.0), "readout", False),
+    "Synaptic": Row(partial(nk.spiking.Synaptic, alpha=0.6, tau_mem=[2.0, 3.0, 4.0, 5.0], threshold=0.5,
+                            reset="zero", learn_alpha=True, learn_beta=True, name="syn"),
+                    _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "syn", False),
+    "ALIF": Row(partial(nk.spiking.ALIF, beta=0.8, threshold=[0.4, 0.5, 0.6, 0.7], learn_threshold=True,
+                        surrogate="atan", name="alif"),
+                _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "alif", False),
 }
 
 
