@@ -7,6 +7,9 @@ One file per family:
                      function on explicit state, run over time) and the models
 ``record.py``        :func:`~neuronkit.spiking.record.record`: look at membranes
                      and other state, only when asked
+``encoders.py``      data (batch, ...) -> time-major spikes or currents (T, batch, ...)
+``decoders.py``      time-major outputs -> class scores (rate, count, first spike, max membrane)
+``losses.py``        spike losses, registered in ``neuronkit.losses.LOSSES``
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -14,7 +17,13 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
+from .decoders import DECODERS, Decoder, get_decoder
+from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
+from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import SpikingNeuron
 from .record import Recording, emit, record
 
-__all__ = ["SpikingNeuron", "Recording", "emit", "record"]
+__all__ = ["SpikingNeuron", "Recording", "emit", "record",
+           "CurrentEncoder", "DeltaEncoder", "Encoder", "LatencyEncoder", "RateEncoder",
+           "DECODERS", "Decoder", "get_decoder",
+           "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss"]
