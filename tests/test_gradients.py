@@ -68,6 +68,7 @@ EMBEDDING_IDS = np.array([[1, 3, 0, 3], [4, 1, 1, 2]])  # repeats (their gradien
 ZERO_ROW_0 = np.array([[0.0], [1.0], [1.0], [1.0], [1.0]])
 KEY_MASK = np.array([[True, True, False, True], [False, False, False, False], [True, False, True, True]])
 DROP_KEEP = (np.random.default_rng(5).random((3, 2, 4, 4)) >= 0.3) / 0.7
+SPIKE_WEIGHTS = np.array([1.0, 0.0, 2.5, 0.5, 1.0])
 
 
 def case(kind: str, name: str, fn, *inputs: np.ndarray, variant: str = ""):
@@ -218,6 +219,15 @@ CASES = [
         variant="dropout on the weights"),
     case("primitive", "scaled_dot_product_attention", attn.scaled_dot_product_attention,
          smooth(2, 1, 2, 3), smooth(2, 1, 5, 3), smooth(2, 1, 5, 4), variant="2 queries, 5 keys"),
+    # ------------------------------------------- spike losses (spiking/losses.py): outputs (T, B, C)
+    case("loss", "rate_cross_entropy", loss("rate_cross_entropy", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "rate_cross_entropy", lambda p: get_loss("rate_cross_entropy")(p, Y_CLASS, weight=SPIKE_WEIGHTS),
+         smooth(4, 5, 3), variant="sample weights"),
+    case("loss", "count_cross_entropy", loss("count_cross_entropy", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "count_mse", loss("count_mse", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "count_mse", loss("count_mse", Y_CLASS, correct_rate=1.0, incorrect_rate=0.0), smooth(4, 5, 3),
+         variant="rates 1 and 0"),
+    case("loss", "membrane_cross_entropy", loss("membrane_cross_entropy", Y_CLASS), distinct(4, 5, 3)),
 ]
 
 # ---------------------------------------------------------------- spiking primitives (engine/spiking.py)

@@ -120,6 +120,15 @@ TABLE: dict[str, Row] = {
     "ALIF": Row(partial(nk.spiking.ALIF, beta=0.8, threshold=[0.4, 0.5, 0.6, 0.7], learn_threshold=True,
                         surrogate="atan", name="alif"),
                 _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "alif", False),
+    # (partial, not lambda: nk.spiking loads on first use, and its layer types register when it does)
+    "RateEncoder": Row(partial(nk.spiking.RateEncoder, 6, gain=0.8, seed=3, name="rate"),
+                       _rng.random((4, 5)).astype(np.float32), np.float32(0.5), "rate", True),
+    "LatencyEncoder": Row(partial(nk.spiking.LatencyEncoder, 8, tau=3.0, name="latency"),
+                          _rng.random((4, 5)).astype(np.float32), np.float32(0.5), "latency", False),
+    "DeltaEncoder": Row(partial(nk.spiking.DeltaEncoder, threshold=0.3, off_spike=True, name="delta"),
+                        _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "delta", False),
+    "CurrentEncoder": Row(partial(nk.spiking.CurrentEncoder, 4, name="current"), batch(3, 5), np.float32(1.0),
+                          "current", False),
 }
 
 
@@ -261,7 +270,8 @@ def test_output_shape_is_the_shape_of_the_output(kind):
     and refuses the table's bad input (when it has a batch axis) with a ShapeError naming the layer."""
     row = TABLE[kind]
     layer = row.factory().eval()
-    assert layer.output_shape(row.x.shape[1:]) == layer.infer(row.x).shape[1:]
+    first = 2 if getattr(layer, "makes_time_axis", False) else 1  # an encoder's output is (T, batch, ...)
+    assert layer.output_shape(row.x.shape[1:]) == layer.infer(row.x).shape[first:]
     if np.ndim(row.bad) >= 2:
         with pytest.raises(ShapeError, match=f"layer '{row.named}'"):
             layer.output_shape(np.shape(row.bad)[1:])

@@ -8,6 +8,9 @@ One file per family:
 ``record.py``        :func:`~neuronkit.spiking.record.record`: look at membranes
                      and other state, only when asked
 ``surrogates.py``    surrogate gradients (:data:`~neuronkit.spiking.surrogates.SURROGATES`)
+``encoders.py``      data (batch, ...) -> time-major spikes or currents (T, batch, ...)
+``decoders.py``      time-major outputs -> class scores (rate, count, first spike, max membrane)
+``losses.py``        spike losses, registered in ``neuronkit.losses.LOSSES``
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -16,9 +19,15 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 from __future__ import annotations
 
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
+from .decoders import DECODERS, Decoder, get_decoder
+from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
+from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SURROGATES", "Surrogate", "get_surrogate",
-           "ALIF", "LI", "LIF", "NEURONS", "Synaptic", "get_neuron"]
+           "ALIF", "LI", "LIF", "NEURONS", "Synaptic", "get_neuron",
+           "CurrentEncoder", "DeltaEncoder", "Encoder", "LatencyEncoder", "RateEncoder",
+           "DECODERS", "Decoder", "get_decoder",
+           "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss"]
