@@ -7,6 +7,9 @@ One file per family:
                      function on explicit state, run over time) and the models
 ``record.py``        :func:`~neuronkit.spiking.record.record`: look at membranes
                      and other state, only when asked
+``izhikevich.py``    :class:`~neuronkit.spiking.izhikevich.Izhikevich` (2003) and the
+                     paper's cell types
+``plots.py``         rasters, membrane traces, firing rates (matplotlib)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -14,7 +17,8 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
+from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .neurons import SpikingNeuron
 from .record import Recording, emit, record
 
-__all__ = ["SpikingNeuron", "Recording", "emit", "record"]
+__all__ = ["SpikingNeuron", "Recording", "emit", "record", "IZHIKEVICH_PRESETS", "Izhikevich"]
