@@ -107,6 +107,9 @@ TABLE: dict[str, Row] = {
                                                                       name="block"),
                                    _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
                                    True),
+    # the default argument loads nk.spiking (lazy) as the table is built, so the type is registered: currents (T, B, N)
+    "Izhikevich": Row(lambda izh=nk.spiking.Izhikevich: izh.preset("chattering", dt=0.25, name="izh"),
+                      (_rng.random((40, 3, 4)) * 30.0).astype(np.float32), batch(1, 5)[0], "izh", False),
 }
 
 
