@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .neurons import SpikingNeuron
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
 
-__all__ = ["SpikingNeuron", "Recording", "emit", "record", "IZHIKEVICH_PRESETS", "Izhikevich"]
+__all__ = ["SpikingNeuron", "Recording", "emit", "record", "IZHIKEVICH_PRESETS", "Izhikevich", "raster",
+           "membrane_traces", "rate_histogram", "izhikevich_gallery"]
