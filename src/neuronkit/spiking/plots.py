@@ -100,12 +100,12 @@ def _time_axis(steps: int, dt: Any, owner: str) -> tuple[np.ndarray, str]:
     return np.arange(steps, dtype=np.float64) * dt, "time (ms)"
 
 
-def _axes(ax: Any, width: float, height: float) -> tuple[Any, Any]:
+def _axes(ax: Any, width: float, height: float, owner: str) -> tuple[Any, Any]:
     if ax is None:
         fig = _figure(width, height)
         return fig, fig.subplots()
     if not hasattr(ax, "figure") or not hasattr(ax, "scatter"):
-        raise ParameterTypeError(must_be("ax", "a matplotlib Axes or None", ax))
+        raise ParameterTypeError(must_be("ax", "a matplotlib Axes or None", ax, owner))
     return ax.figure, ax
 
 
@@ -135,7 +135,7 @@ def raster(spikes: Any, *, sample: int = 0, dt: float | None = None, ax: Any = N
     one = _one_sample(array, sample, "spikes", owner) != 0
     times, xlabel = _time_axis(one.shape[0], dt, owner)
     steps, neurons = np.nonzero(one)
-    fig, ax = _axes(ax, 6.0, 1.2 + 0.12 * min(one.shape[1], 40))
+    fig, ax = _axes(ax, 6.0, 1.2 + 0.12 * min(one.shape[1], 40), owner)
     ax.scatter(times[steps], neurons.astype(np.float64), marker="|", s=40, color="black", linewidths=1.0)
     step = 1.0 if dt is None else float(dt)
     ax.set_xlim(-0.5 * step, (one.shape[0] - 0.5) * step)
@@ -198,7 +198,7 @@ def membrane_traces(mem: Any, *, neurons: Any = None, sample: int = 0, threshold
     if threshold is not None:
         threshold = check_number(threshold, "threshold", owner=owner)
     times, xlabel = _time_axis(trace.shape[0], dt, owner)
-    fig, ax = _axes(ax, 6.0, 3.0)
+    fig, ax = _axes(ax, 6.0, 3.0, owner)
     for i in chosen:
         ax.plot(times, trace[:, i], linewidth=1.0, label=f"neuron {i}")
     if threshold is not None:
