@@ -93,6 +93,13 @@ def _one_sample(array: np.ndarray, sample: Any, name: str, owner: str) -> np.nda
     return array[:, index].reshape(array.shape[0], -1)
 
 
+def _integer_ticks(axis: Any) -> None:
+    """Neuron indices on an axis: whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _time_axis(steps: int, dt: Any, owner: str) -> tuple[np.ndarray, str]:
     if dt is None:
         return np.arange(steps, dtype=np.float64), "time step"
@@ -140,6 +147,7 @@ def raster(spikes: Any, *, sample: int = 0, dt: float | None = None, ax: Any = N
     step = 1.0 if dt is None else float(dt)
     ax.set_xlim(-0.5 * step, (one.shape[0] - 0.5) * step)
     ax.set_ylim(-0.5, one.shape[1] - 0.5)
+    _integer_ticks(ax.yaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("neuron")
     count = int(one.sum())
@@ -254,6 +262,7 @@ def rate_histogram(spikes: Any, *, dt: float | None = None, bins: int = 20, path
     left, right = fig.subplots(1, 2)
     left.bar(np.arange(len(rates)), rates, color="#4477aa", width=0.8)
     left.set_xlabel("neuron")
+    _integer_ticks(left.xaxis)
     left.set_ylabel(f"firing rate ({unit})")
     left.set_title(f"rate per neuron (mean {rates.mean():.3g} {unit})", fontsize=9)
     top = float(rates.max()) if rates.size and rates.max() > 0 else 1.0
