@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pytest
 
+import neuronkit as nk
 from neuronkit.errors import ParameterError, ParameterTypeError, ShapeError, UnknownNameError
 from neuronkit.layers import layer_expected_arrays, layer_from_config
 from neuronkit.spiking import IZHIKEVICH_PRESETS, Izhikevich, record
@@ -248,3 +249,14 @@ def test_input_without_a_time_axis_or_with_no_steps_is_refused():
         neuron(np.ones(5))
     with pytest.raises(ShapeError, match=r"layer 'izh' got currents with T = 0 time steps \(shape \(0, 2, 3\)\)"):
         neuron(np.ones((0, 2, 3)))
+
+
+def test_a_model_file_holds_an_izhikevich_population(tmp_path):
+    net = nk.Sequential([Izhikevich.preset("FS", dt=0.25, v_init=-70.0)])
+    currents = np.full((80, 2, 3), 12.0, dtype=np.float32)
+    nk.save(net, tmp_path / "izh.nk")
+    loaded = nk.load(tmp_path / "izh.nk")
+    assert loaded[0].config() == net[0].config() and loaded[0].name == "neuron1"
+    expected = net(currents).data
+    assert expected.sum() > 0
+    np.testing.assert_array_equal(loaded(currents).data, expected)
