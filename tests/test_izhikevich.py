@@ -116,7 +116,7 @@ def test_u_init_and_v_init():
 
 # ---------------------------------------------------------------- the paper's firing patterns
 def test_regular_spiking_adapts():
-    """'RS neurons fire a few spikes with short interspike period and then the period increases'
+    """The paper: RS neurons fire a few spikes at a short period, then the period grows
     (spike frequency adaptation): the ISIs after the first are about twice as long, and stay long."""
     intervals = isis("regular_spiking")
     assert len(intervals) >= 5
@@ -126,7 +126,7 @@ def test_regular_spiking_adapts():
 
 
 def test_intrinsically_bursting_bursts_then_fires_tonically():
-    """'IB neurons fire a stereotypical burst of spikes followed by repetitive single spikes':
+    """The paper: IB neurons fire a stereotyped burst of spikes, then repetitive single spikes:
     three spikes within ~7 ms, then single spikes at a long, regular period."""
     intervals = isis("intrinsically_bursting")
     assert np.all(intervals[:2] < 5.0)                           # the initial burst
@@ -136,7 +136,7 @@ def test_intrinsically_bursting_bursts_then_fires_tonically():
 
 
 def test_chattering_repeats_bursts():
-    """'CH neurons can fire stereotypical bursts of closely spaced spikes' again and again:
+    """The paper: CH neurons fire stereotyped bursts of closely spaced spikes, again and again:
     the ISIs are either short (within a burst, < 7 ms) or long (between bursts, > 40 ms)."""
     intervals = isis("chattering")
     short, long = intervals < 7.0, intervals > 40.0
@@ -147,8 +147,8 @@ def test_chattering_repeats_bursts():
 
 
 def test_fast_spiking_fires_fast_without_adapting():
-    """'FS neurons can fire periodic trains of action potentials with extremely high frequency
-    practically without any adaptation': once ``u`` has settled (its time constant is 1/a = 10 ms,
+    """The paper: FS neurons fire periodic trains at very high frequency, practically without
+    adaptation (slowing down). Here: once ``u`` has settled (its time constant is 1/a = 10 ms,
     five times shorter than the other cells'; within 30 ms of the step), the ISIs are equal up to the
     0.1 ms grid the spike times fall on (within 0.3 ms, < 5 %) at > 100 Hz, over 250 ms of current;
     the rate is over four times an RS neuron's."""
@@ -162,12 +162,15 @@ def test_fast_spiking_fires_fast_without_adapting():
 
 
 def test_low_threshold_spiking_has_a_low_threshold_and_rebounds():
-    """'LTS neurons ... have low firing thresholds, which is accounted for by b = 0.25' (RS has 0.2).
+    """The paper: LTS neurons have low firing thresholds, which b = 0.25 accounts for (RS has 0.2).
     A resting state exists while 0.04v² + (5 - b)v + 140 + I = 0 has a root, i.e. for
     I <= (5 - b)²/0.16 - 140: 4.0 for b = 0.2, 1.02 for b = 0.25. So a step of I = 2 keeps an LTS
     neuron firing and leaves an RS neuron silent. The same b makes LTS fire a rebound spike when a
-    hyperpolarising current (I = -10 for 100 ms) is released, while RS returns to rest silently.
-    At the paper's I = 10 it fires a fast train that adapts (the paper: 'noticeable adaptation')."""
+    hyperpolarising current (I = -10 for 100 ms) is released, while RS returns to rest silently:
+    the paper shows rebound for its thalamo-cortical cell (0.02, 0.25, -65, 0.05), which differs
+    from LTS only in d, and d acts only after a spike (it is b = 0.25 that lets u sink far enough
+    during the hyperpolarisation to push v over the threshold when it ends).
+    At the paper's I = 10 it fires a fast train that adapts noticeably (as the paper says)."""
     assert (5 - 0.2) ** 2 / 0.16 - 140 == pytest.approx(4.0) and (5 - 0.25) ** 2 / 0.16 - 140 < 1.02
     weak = step_current(2.0, rest_ms=50.0, total_ms=500.0)
     lts_times = spike_times_ms("low_threshold_spiking", weak)
@@ -223,13 +226,14 @@ def test_config_round_trip_and_expected_arrays():
     clone = layer_from_config(config)
     assert isinstance(clone, Izhikevich) and clone.config() == config
     assert layer_expected_arrays(config) == {}
-    with pytest.raises(ParameterError, match="Izhikevich c must be a finite number < 30"):
+    with pytest.raises(ParameterError, match="Izhikevich c must be below v_peak = 30 mV"):
         layer_expected_arrays(config | {"c": 40.0})
     assert repr(neuron) == "Izhikevich(a=0.02, b=0.2, c=-55.0, d=4.0, dt=0.1)"
 
 
 @pytest.mark.parametrize(("options", "error", "message"), [
-    ({"c": 30.0}, ParameterError, "Izhikevich c must be a finite number < 30; got 30.0"),
+    ({"c": 30.0}, ParameterError, "Izhikevich c must be below v_peak = 30 mV (c is the potential a spike resets to; "
+                                  "at or above the peak the neuron would fire at every step); got 30.0"),
     ({"dt": 0.0}, ParameterError, "Izhikevich dt must be a finite number > 0; got 0.0"),
     ({"a": "fast"}, ParameterTypeError, "Izhikevich a must be a finite number; got 'fast'"),
     ({"d": float("nan")}, ParameterError, "Izhikevich d must be a finite number; got nan"),

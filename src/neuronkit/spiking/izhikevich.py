@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor
-from ..errors import ShapeError
+from ..errors import ParameterError, ShapeError
 from ..layers.base import ArraySpec, check_name, constructor_options, label, layer_input, register_layer
 from ..registry import Registry
-from ..validation import check_number, check_options
+from ..validation import check_number, check_options, must_be
 from .neurons import SpikingNeuron
 from .record import emit
 
@@ -124,7 +124,10 @@ class Izhikevich(SpikingNeuron):
         self.a = check_number(a, "a", owner=owner)
         self.b = check_number(b, "b", owner=owner)
         self.v_peak = check_number(v_peak, "v_peak", owner=owner)
-        self.c = check_number(c, "c", high=self.v_peak, high_open=True, owner=owner)
+        self.c = check_number(c, "c", owner=owner)
+        if self.c >= self.v_peak:
+            raise ParameterError(must_be("c", f"below v_peak = {self.v_peak:g} mV (c is the potential a spike resets "
+                                         "to; at or above the peak the neuron would fire at every step)", c, owner))
         self.d = check_number(d, "d", owner=owner)
         self.dt = check_number(dt, "dt", low=0.0, low_open=True, owner=owner)
         self.v_init = check_number(v_init, "v_init", owner=owner)
