@@ -129,6 +129,9 @@ TABLE: dict[str, Row] = {
                         _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "delta", False),
     "CurrentEncoder": Row(partial(nk.spiking.CurrentEncoder, 4, name="current"), batch(3, 5), np.float32(1.0),
                           "current", False),
+    # the default argument loads nk.spiking (lazy) as the table is built, so the type is registered: currents (T, B, N)
+    "Izhikevich": Row(lambda izh=nk.spiking.Izhikevich: izh.preset("chattering", dt=0.25, name="izh"),
+                      (_rng.random((40, 3, 4)) * 30.0).astype(np.float32), batch(1, 5)[0], "izh", False),
 }
 
 

@@ -11,6 +11,9 @@ One file per family:
 ``encoders.py``      data (batch, ...) -> time-major spikes or currents (T, batch, ...)
 ``decoders.py``      time-major outputs -> class scores (rate, count, first spike, max membrane)
 ``losses.py``        spike losses, registered in ``neuronkit.losses.LOSSES``
+``izhikevich.py``    :class:`~neuronkit.spiking.izhikevich.Izhikevich` (2003) and the
+                     paper's cell types
+``plots.py``         rasters, membrane traces, firing rates (matplotlib)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -22,6 +25,8 @@ from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .decoders import DECODERS, Decoder, get_decoder
 from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
+from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
@@ -30,4 +35,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "ALIF", "LI", "LIF", "NEURONS", "Synaptic", "get_neuron",
            "CurrentEncoder", "DeltaEncoder", "Encoder", "LatencyEncoder", "RateEncoder",
            "DECODERS", "Decoder", "get_decoder",
-           "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss"]
+           "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
+           "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery"]
