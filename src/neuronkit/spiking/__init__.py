@@ -7,6 +7,9 @@ One file per family:
                      function on explicit state, run over time) and the models
 ``record.py``        :func:`~neuronkit.spiking.record.record`: look at membranes
                      and other state, only when asked
+``layers.py``        :class:`~neuronkit.spiking.layers.SpikingDense`,
+                     :class:`~neuronkit.spiking.layers.SpikingConv2d` (a weight layer
+                     and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -16,5 +19,7 @@ from __future__ import annotations
 
 from .neurons import SpikingNeuron
 from .record import Recording, emit, record
+from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 
-__all__ = ["SpikingNeuron", "Recording", "emit", "record"]
+__all__ = ["SpikingNeuron", "Recording", "emit", "record",
+           "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation"]
