@@ -280,7 +280,7 @@ def test_neuron_views_see_the_weights_bias_and_model():
     with pytest.raises(ParameterTypeError, match="neuron index"):
         layer.neurons["2"]
     with pytest.raises(ParameterError, match=r"neuron s\[2\] is a spiking neuron: it has no activation"):
-        n.activation
+        _ = n.activation
     conv = SpikingConv2d(2, 3, 3, neuron=IF(), seed=0, name="c")
     assert conv.neurons[1].weights.shape == (2, 3, 3)
 
@@ -317,8 +317,8 @@ def test_explain_shows_only_the_largest_products_when_there_are_many():
     layer = SpikingDense(10, 1, neuron=IF(), seed=0, name="s")
     layer.synapse.weight.data[0] = np.arange(1, 11) / 100
     e = layer.neurons[0].explain(np.ones((1, 10), dtype=np.float32), top=3)
-    assert str(e).splitlines()[1] == ("  t=1  input current  I = w·x + b = w8 + w9 + w10 + … 7 more + b = 0.08 + 0.09 + "
-                                      "0.1 + 0.28 + 0 = 0.55")
+    assert str(e).splitlines()[1] == ("  t=1  input current  I = w·x + b = w8 + w9 + w10 + … 7 more + b = "
+                                      "0.08 + 0.09 + 0.1 + 0.28 + 0 = 0.55")
 
 
 @pytest.mark.parametrize("x, sample, error, message", [

@@ -17,9 +17,9 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
+from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .neurons import SpikingNeuron
 from .record import Recording, emit, record
-from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation"]

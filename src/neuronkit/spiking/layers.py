@@ -65,7 +65,7 @@ from ..validation import check_array, check_int, must_be
 from .neurons import SpikingNeuron
 
 __all__ = ["SpikingConv2d", "SpikingDense", "SpikingExplanation", "SpikingNeuronList", "SpikingNeuronView",
-           "Temporal", "make_neuron", "neuron_spec"]
+           "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
 
 #: what ``neuron="lif"`` (a bare name) builds: LIF(beta=0.9), as the issue's workload; other names take
 #: ``beta=0.9`` too when their constructor needs a decay and the name gives none
@@ -80,6 +80,24 @@ def _neuron_registry() -> Any:
         raise ParameterError("no spiking neuron models are registered in this version of neuronkit; pass a "
                              "SpikingNeuron instance as neuron=")
     return registry
+
+
+def is_neuron_name(value: Any) -> bool:
+    """Does ``value`` name a registered spiking neuron model (``"lif"``, or the spec's ``{"name": "lif", ...}``)?
+
+    Examples
+    --------
+    >>> from neuronkit.spiking.layers import is_neuron_name
+    >>> is_neuron_name("relu"), is_neuron_name(3)
+    (False, False)
+    """
+    name = value.get("name") if isinstance(value, Mapping) else value
+    if not isinstance(name, str):
+        return False
+    try:
+        return name in _neuron_registry()
+    except ParameterError:
+        return False
 
 
 def _from_name(name: str, options: Mapping[str, Any], dtype: Any) -> SpikingNeuron:
@@ -245,7 +263,7 @@ class _SpikingLayer(Module):
     # ---- model files
     def config(self) -> dict[str, Any]:
         synapse = self.synapse.config()
-        config = {"type": type(self).__name__}
+        config: dict[str, Any] = {"type": type(self).__name__}
         config.update({key: value for key, value in synapse.items()
                        if key not in ("type", "activation", "name", "dtype", "l1", "l2")})
         config.update({"neuron": _neuron_config(self.neuron), "name": self.name, "dtype": str(self.dtype)})
@@ -932,7 +950,7 @@ def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> S
             before = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
             spikes, state = neuron.step(Tensor(column), {k: Tensor(_value(v)) for k, v in state.items()})
             after = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
-            terms = tuple((i, float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
+            terms = tuple((int(i), float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
             steps.append(SpikingStep(t + 1, terms, tuple(float(v) for v in w), float(weighted), float(b),
                                      float(current), before, after, bool(_value(spikes)[0, view.index] > 0)))
     parameters = tuple((k, v) for k, v in {**_model_config(neuron), **view.model_parameters}.items())
