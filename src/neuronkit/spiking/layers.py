@@ -699,16 +699,15 @@ class SpikingNeuronView(_UnitView):
 
     @property
     def model_parameters(self) -> dict[str, Any]:
-        """The neuron model's numbers for this neuron: its config's numbers, learned ones as this neuron's value."""
+        """The neuron model's numbers for this neuron (β, θ, dt, ...): a per-neuron or learnt value is this neuron's."""
         width = len(self.layer.neurons)
         out: dict[str, Any] = {}
-        config = self.model.config() if hasattr(type(self.model), "config") and \
-            type(self.model).config is not Module.config else {}
-        for key, value in config.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out[key] = float(value)
         for key, value in vars(self.model).items():
-            if isinstance(value, Tensor):
+            if key.startswith("_") or isinstance(value, (bool, str)) or value is None:
+                continue
+            if isinstance(value, (int, float, np.number)):
+                out[key] = float(value)
+            elif isinstance(value, (Tensor, np.ndarray)):
                 out[key] = _per_neuron(value, self.index, width)
         return out
 
@@ -948,7 +947,7 @@ def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> S
             column = np.zeros((1, width), dtype=dtype)
             column[0, view.index] = current
             before = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
-            spikes, state = neuron.step(Tensor(column), {k: Tensor(_value(v)) for k, v in state.items()})
+            spikes, state = neuron.step(Tensor(column), state)
             after = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
             terms = tuple((int(i), float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
             steps.append(SpikingStep(t + 1, terms, tuple(float(v) for v in w), float(weighted), float(b),
@@ -959,10 +958,6 @@ def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> S
 
 
 def _model_config(neuron: SpikingNeuron) -> dict[str, Any]:
-    try:
-        config = neuron.config()
-    except NotImplementedError:
-        return {}
-    return {k: v for k, v in config.items() if isinstance(v, (str, bool)) and k not in ("type", "name", "dtype",
-                                                                                       "surrogate")}
-
+    """The model's settings that are words or switches (``reset="subtract"``, ``reset_delay=True``)."""
+    return {key: value for key, value in vars(neuron).items()
+            if isinstance(value, (str, bool)) and not key.startswith("_") and key != "name"}
