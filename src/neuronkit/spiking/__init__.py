@@ -14,6 +14,9 @@ One file per family:
 ``izhikevich.py``    :class:`~neuronkit.spiking.izhikevich.Izhikevich` (2003) and the
                      paper's cell types
 ``plots.py``         rasters, membrane traces, firing rates (matplotlib)
+``layers.py``        :class:`~neuronkit.spiking.layers.SpikingDense`,
+                     :class:`~neuronkit.spiking.layers.SpikingConv2d` (a weight layer
+                     and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -27,6 +30,7 @@ from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, Rat
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
+from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
@@ -36,4 +40,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "CurrentEncoder", "DeltaEncoder", "Encoder", "LatencyEncoder", "RateEncoder",
            "DECODERS", "Decoder", "get_decoder",
            "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
-           "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery"]
+           "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
+           "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation"]
