@@ -192,7 +192,9 @@ def test_decoders_worked_by_hand():
     membranes = np.array([[[0.1, -0.5]], [[0.7, -0.2]], [[0.3, -0.4]]])
     np.testing.assert_array_equal(get_decoder("max_membrane")(membranes), [[0.7, -0.2]])
     # the earliest class wins the argmax, even against one that fires more often later
-    late = np.zeros((5, 1, 2)); late[3:, 0, 0] = 1; late[2, 0, 1] = 1
+    late = np.zeros((5, 1, 2))
+    late[3:, 0, 0] = 1
+    late[2, 0, 1] = 1
     assert get_decoder("first_spike")(late).argmax(axis=1)[0] == 1
     assert get_decoder("count")(late).argmax(axis=1)[0] == 0
 
