@@ -108,6 +108,18 @@ TABLE: dict[str, Row] = {
                                                                       name="block"),
                                    _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
                                    True),
+    # spiking neurons (nk.spiking: evaluated here, so the lazy import registers them): (T, batch, features)
+    "LIF": Row(partial(nk.spiking.LIF, beta=[0.5, 0.6, 0.7, 0.8], threshold=0.5, learn_beta=True,
+                       learn_threshold=True, refractory=1.0, name="lif"),
+               _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "lif", False),
+    "LI": Row(partial(nk.spiking.LI, tau=4.0, learn_beta=True, name="readout"),
+              _rng.standard_normal((6, 3, 4)).astype(np.float32), np.float32(1.0), "readout", False),
+    "Synaptic": Row(partial(nk.spiking.Synaptic, alpha=0.6, tau_mem=[2.0, 3.0, 4.0, 5.0], threshold=0.5,
+                            reset="zero", learn_alpha=True, learn_beta=True, name="syn"),
+                    _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "syn", False),
+    "ALIF": Row(partial(nk.spiking.ALIF, beta=0.8, threshold=[0.4, 0.5, 0.6, 0.7], learn_threshold=True,
+                        surrogate="atan", name="alif"),
+                _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "alif", False),
     # (partial, not lambda: nk.spiking loads on first use, and its layer types register when it does)
     "RateEncoder": Row(partial(nk.spiking.RateEncoder, 6, gain=0.8, seed=3, name="rate"),
                        _rng.random((4, 5)).astype(np.float32), np.float32(0.5), "rate", True),
@@ -117,6 +129,9 @@ TABLE: dict[str, Row] = {
                         _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "delta", False),
     "CurrentEncoder": Row(partial(nk.spiking.CurrentEncoder, 4, name="current"), batch(3, 5), np.float32(1.0),
                           "current", False),
+    # the default argument loads nk.spiking (lazy) as the table is built, so the type is registered: currents (T, B, N)
+    "Izhikevich": Row(lambda izh=nk.spiking.Izhikevich: izh.preset("chattering", dt=0.25, name="izh"),
+                      (_rng.random((40, 3, 4)) * 30.0).astype(np.float32), batch(1, 5)[0], "izh", False),
 }
 
 
