@@ -61,7 +61,7 @@ from ..layers.base import (
 )
 from ..layers.conv import Conv2d
 from ..layers.dense import Dense
-from ..validation import check_array, check_int, must_be
+from ..validation import check_array, check_int, check_options, must_be
 from .neurons import SpikingNeuron
 
 __all__ = ["SpikingConv2d", "SpikingDense", "SpikingExplanation", "SpikingNeuronList", "SpikingNeuronView",
@@ -102,6 +102,7 @@ def is_neuron_name(value: Any) -> bool:
 
 def _from_name(name: str, options: Mapping[str, Any], dtype: Any) -> SpikingNeuron:
     cls = _neuron_registry().get(name)
+    check_options("spiking neuron", name, cls, options)
     options = dict(options)
     parameters = inspect.signature(cls).parameters
     needs_decay = "beta" in parameters and parameters["beta"].default is None and "tau" in parameters
@@ -583,9 +584,13 @@ class Temporal(Module):
     def output_shape(self, in_shape: Any) -> tuple[int, ...]:
         """The layer's per-step output shape (the time axis left out, or kept for a one-sample shape with it)."""
         shape = tuple(in_shape)
-        if self._one_sample(len(shape)):
-            return (shape[0], *self.layer.output_shape(shape[1:]))
-        return self.layer.output_shape(shape)
+        try:
+            if self._one_sample(len(shape)):
+                return (shape[0], *self.layer.output_shape(shape[1:]))
+            return self.layer.output_shape(shape)
+        except ShapeError as error:
+            raise ShapeError(f"layer {label(self)!r} applies {type(self.layer).__name__} at each time step; the layer "
+                             f"before it gives {shape}: {error}") from None
 
     def config(self) -> dict[str, Any]:
         return {"type": "Temporal", "layer": self.layer.config(), "name": self.name}
@@ -868,36 +873,32 @@ class SpikingExplanation:
         if p.get("v_rest", 0.0) or p.get("v_reset", 0.0) or p.get("refractory", 0.0) or not p.get("reset_delay", True):
             return None
         f = self._f
-        beta, theta, mode = float(p["beta"]), float(p["threshold"]), p["reset"]
+        beta = min(max(float(p["beta"]), 0.0), 1.0)  # a learnt β is clipped to [0, 1], as LIF does
+        theta, mode = float(p["threshold"]), p["reset"]
         mem0 = s.before["mem"]
-        leak = beta * mem0
         fired_before = previous is not None and previous.spike
-        lines = [f"leak           β·mem = {f(beta)} × {f(mem0)} = {f(leak)}"]
-        if mode == "subtract":
-            reset = f" - {f(theta)}" if fired_before else ""
-            if fired_before:
-                lines.append(f"reset          the spike at t={s.t - 1} subtracts θ = {f(theta)}")
-            lines.append(f"membrane       mem = {f(leak)} + {f(s.current)}{reset} = {f(s.after['mem'])}"
-                         .replace("+ -", "- "))
-        elif mode == "zero":
-            if fired_before:
-                lines.append(f"reset          the spike at t={s.t - 1} sets mem to 0")
-                lines.append(f"membrane       mem = ({f(leak)} + {f(s.current)}) × 0 = {f(s.after['mem'])}"
-                             .replace("+ -", "- "))
-            else:
-                lines.append(f"membrane       mem = {f(leak)} + {f(s.current)} = {f(s.after['mem'])}"
-                             .replace("+ -", "- "))
-        else:
-            lines.append(f"membrane       mem = {f(leak)} + {f(s.current)} = {f(s.after['mem'])}   (no reset)"
-                         .replace("+ -", "- "))
+        lines = []
+        if mode == "zero" and fired_before:  # snnTorch: the membrane goes to 0, then leaks and takes the input
+            lines.append(f"reset          the spike at t={s.t - 1} sets mem to 0 (before the leak)")
+            mem0 = 0.0
+        leak = beta * mem0
+        lines.append(f"leak           β·mem = {f(beta)} × {f(mem0)} = {f(leak)}")
+        reset = ""
+        if mode == "subtract" and fired_before:
+            lines.append(f"reset          the spike at t={s.t - 1} subtracts θ = {f(theta)}")
+            reset = f" - {f(theta)}"
+        note = "   (no reset)" if mode == "none" else ""
+        lines.append(f"membrane       mem = {f(leak)} + {f(s.current)}{reset} = {f(s.after['mem'])}{note}"
+                     .replace("+ -", "- "))
         m = s.after["mem"]
         lines.append(f"threshold      {f(m)} > θ = {f(theta)}: SPIKE" if s.spike else
                      f"threshold      {f(m)} ≤ θ = {f(theta)}: no spike")
         return lines
 
     def __str__(self) -> str:
-        shown = [f"{_SYMBOLS.get(k, k)} = {self._f(v) if isinstance(v, float) else v}" for k, v in self.parameters
-                 if k in _SYMBOLS or k == "reset"]
+        p = dict(self.parameters)
+        shown = [f"{symbol} = {self._f(p[k])}" for k, symbol in _SYMBOLS.items() if isinstance(p.get(k), float)]
+        shown += [f"{p['reset']} reset"] if isinstance(p.get("reset"), str) else []
         heading = f"{self.label} ({self.model}{': ' + ', '.join(shown) if shown else ''}) over {len(self.steps)} " \
                   f"time steps (sample {self.sample})"
         lines = [heading]
