@@ -18,7 +18,9 @@ import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
 from neuronkit.engine import PRIMITIVES, conv, ops, pool
 from neuronkit.engine import attention as attn
+from neuronkit.engine import spiking as spiking_ops
 from neuronkit.losses import LOSSES, get_loss
+from neuronkit.spiking.surrogates import get_surrogate as get_spike_surrogate
 
 _rng = np.random.default_rng(20240611)
 
@@ -66,6 +68,7 @@ EMBEDDING_IDS = np.array([[1, 3, 0, 3], [4, 1, 1, 2]])  # repeats (their gradien
 ZERO_ROW_0 = np.array([[0.0], [1.0], [1.0], [1.0], [1.0]])
 KEY_MASK = np.array([[True, True, False, True], [False, False, False, False], [True, False, True, True]])
 DROP_KEEP = (np.random.default_rng(5).random((3, 2, 4, 4)) >= 0.3) / 0.7
+SPIKE_WEIGHTS = np.array([1.0, 0.0, 2.5, 0.5, 1.0])
 
 
 def case(kind: str, name: str, fn, *inputs: np.ndarray, variant: str = ""):
@@ -216,6 +219,64 @@ CASES = [
         variant="dropout on the weights"),
     case("primitive", "scaled_dot_product_attention", attn.scaled_dot_product_attention,
          smooth(2, 1, 2, 3), smooth(2, 1, 5, 3), smooth(2, 1, 5, 4), variant="2 queries, 5 keys"),
+    # ------------------------------------------- spike losses (spiking/losses.py): outputs (T, B, C)
+    case("loss", "rate_cross_entropy", loss("rate_cross_entropy", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "rate_cross_entropy", lambda p: get_loss("rate_cross_entropy")(p, Y_CLASS, weight=SPIKE_WEIGHTS),
+         smooth(4, 5, 3), variant="sample weights"),
+    case("loss", "count_cross_entropy", loss("count_cross_entropy", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "count_mse", loss("count_mse", Y_CLASS), smooth(4, 5, 3)),
+    case("loss", "count_mse", loss("count_mse", Y_CLASS, correct_rate=1.0, incorrect_rate=0.0), smooth(4, 5, 3),
+         variant="rates 1 and 0"),
+    case("loss", "membrane_cross_entropy", loss("membrane_cross_entropy", Y_CLASS), distinct(4, 5, 3)),
+]
+
+# ---------------------------------------------------------------- spiking primitives (engine/spiking.py)
+# The step has no derivative, so each case runs the smooth function of a surrogate in its place (the
+# surrogate's derivative is that function's derivative: the composite is then differentiable and the
+# VJP must match finite differences). Resets use the exact step (derivative 0, as the detached reset),
+# so currents stay away from the threshold (no membrane within eps of it). Truncated BPTT changes the
+# gradient on purpose: tests/test_spiking_neurons.py checks it against the plain loop with detached state.
+_SMOOTH = get_spike_surrogate("sigmoid", slope=2.0)
+_SPIKING = {"derivative": _SMOOTH.derivative, "function": _SMOOTH.function}
+
+
+def _lif(**options):
+    return lambda current, beta, threshold: spiking_ops.lif(current, beta, threshold, **_SPIKING, **options)[0]
+
+
+def _beta(*shape: int) -> np.ndarray:
+    return _rng.uniform(0.3, 0.9, size=shape)
+
+
+def _threshold(*shape: int) -> np.ndarray:
+    return _rng.uniform(0.8, 1.2, size=shape)
+
+
+CASES += [
+    case("primitive", "spike", lambda x: spiking_ops.spike(x, **_SPIKING), off_kink(3, 4)),
+    case("primitive", "lif", _lif(), 0.9 * smooth(6, 2, 3), _beta(3), _threshold(3), variant="subtract"),
+    case("primitive", "lif", _lif(reset="zero"), 0.9 * smooth(6, 2, 3), _beta(3), _threshold(3), variant="zero"),
+    case("primitive", "lif", _lif(reset="none"), 0.9 * smooth(6, 2, 3), _beta(), _threshold(), variant="none, scalars"),
+    case("primitive", "lif", _lif(reset_delay=False), 0.9 * smooth(6, 2, 3), _beta(3), _threshold(3),
+         variant="subtract, no reset delay"),
+    case("primitive", "lif", _lif(reset="zero", reset_delay=False), 0.9 * smooth(6, 2, 3), _beta(3), _threshold(3),
+         variant="zero, no reset delay"),
+    case("primitive", "lif", _lif(refractory_steps=2, v_rest=-0.2, v_reset=-0.5), 0.9 * smooth(7, 2, 3), _beta(3),
+         _threshold(3), variant="refractory 2, v_rest, v_reset"),
+    case("primitive", "lif", _lif(refractory_steps=1, reset_delay=False, reset="zero"), 0.9 * smooth(7, 2, 3),
+         _beta(3), _threshold(3), variant="refractory 1, zero, no reset delay"),
+    case("primitive", "alif", lambda current, beta, threshold: spiking_ops.alif(
+        current, beta, threshold, rho=0.8, adaptation=0.3, **_SPIKING)[0], 0.9 * smooth(6, 2, 3), _beta(3),
+        _threshold(3)),
+    case("primitive", "leaky_integrator", spiking_ops.leaky_integrator, smooth(5, 2, 3), _beta(3)),
+    case("primitive", "leaky_integrator", lambda current, beta: spiking_ops.leaky_integrator(
+        current, beta, v_rest=0.3), smooth(7, 2, 3), _beta(), variant="v_rest, scalar beta"),
+    case("primitive", "synaptic", lambda current, alpha, beta, threshold: spiking_ops.synaptic(
+        current, alpha, beta, threshold, **_SPIKING)[0], 0.6 * smooth(6, 2, 3), _beta(3), _beta(3), _threshold(3),
+        variant="subtract"),
+    case("primitive", "synaptic", lambda current, alpha, beta, threshold: spiking_ops.synaptic(
+        current, alpha, beta, threshold, reset="zero", **_SPIKING)[0], 0.6 * smooth(7, 2, 3), _beta(), _beta(3),
+        _threshold(3), variant="zero, scalar alpha"),
 ]
 
 CASE_IDS = [c.id for c in CASES]

@@ -108,6 +108,30 @@ TABLE: dict[str, Row] = {
                                                                       name="block"),
                                    _rng.standard_normal((3, 5, 4)).astype(np.float32), batch(5, 3)[None], "block",
                                    True),
+    # spiking neurons (nk.spiking: evaluated here, so the lazy import registers them): (T, batch, features)
+    "LIF": Row(partial(nk.spiking.LIF, beta=[0.5, 0.6, 0.7, 0.8], threshold=0.5, learn_beta=True,
+                       learn_threshold=True, refractory=1.0, name="lif"),
+               _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "lif", False),
+    "LI": Row(partial(nk.spiking.LI, tau=4.0, learn_beta=True, name="readout"),
+              _rng.standard_normal((6, 3, 4)).astype(np.float32), np.float32(1.0), "readout", False),
+    "Synaptic": Row(partial(nk.spiking.Synaptic, alpha=0.6, tau_mem=[2.0, 3.0, 4.0, 5.0], threshold=0.5,
+                            reset="zero", learn_alpha=True, learn_beta=True, name="syn"),
+                    _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "syn", False),
+    "ALIF": Row(partial(nk.spiking.ALIF, beta=0.8, threshold=[0.4, 0.5, 0.6, 0.7], learn_threshold=True,
+                        surrogate="atan", name="alif"),
+                _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "alif", False),
+    # (partial, not lambda: nk.spiking loads on first use, and its layer types register when it does)
+    "RateEncoder": Row(partial(nk.spiking.RateEncoder, 6, gain=0.8, seed=3, name="rate"),
+                       _rng.random((4, 5)).astype(np.float32), np.float32(0.5), "rate", True),
+    "LatencyEncoder": Row(partial(nk.spiking.LatencyEncoder, 8, tau=3.0, name="latency"),
+                          _rng.random((4, 5)).astype(np.float32), np.float32(0.5), "latency", False),
+    "DeltaEncoder": Row(partial(nk.spiking.DeltaEncoder, threshold=0.3, off_spike=True, name="delta"),
+                        _rng.standard_normal((4, 6, 3)).astype(np.float32), batch(1, 3)[0], "delta", False),
+    "CurrentEncoder": Row(partial(nk.spiking.CurrentEncoder, 4, name="current"), batch(3, 5), np.float32(1.0),
+                          "current", False),
+    # the default argument loads nk.spiking (lazy) as the table is built, so the type is registered: currents (T, B, N)
+    "Izhikevich": Row(lambda izh=nk.spiking.Izhikevich: izh.preset("chattering", dt=0.25, name="izh"),
+                      (_rng.random((40, 3, 4)) * 30.0).astype(np.float32), batch(1, 5)[0], "izh", False),
     # spiking layers (time-major: x is (T, batch, ...); x[0] is one sample over time). partial, not lambda, so that
     # nk.spiking (which loads on first use) is imported and its layer types registered when the table is made
     "SpikingDense": Row(partial(nk.spiking.SpikingDense, 6, 4, neuron={"name": "lif", "beta": 0.8, "learn_beta": True},
@@ -259,7 +283,8 @@ def test_output_shape_is_the_shape_of_the_output(kind):
     and refuses the table's bad input (when it has a batch axis) with a ShapeError naming the layer."""
     row = TABLE[kind]
     layer = row.factory().eval()
-    assert layer.output_shape(row.x.shape[1:]) == layer.infer(row.x).shape[1:]
+    first = 2 if getattr(layer, "makes_time_axis", False) else 1  # an encoder's output is (T, batch, ...)
+    assert layer.output_shape(row.x.shape[1:]) == layer.infer(row.x).shape[first:]
     if np.ndim(row.bad) >= 2:
         with pytest.raises(ShapeError, match=f"layer '{row.named}'"):
             layer.output_shape(np.shape(row.bad)[1:])

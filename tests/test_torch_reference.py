@@ -16,8 +16,11 @@ import pytest
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
 from neuronkit.losses import LOSSES, get_loss
+from neuronkit.spiking import losses as spike_losses  # noqa: F401  (registers the spike losses in LOSSES)
 
 torch = pytest.importorskip("torch")
+import snntorch.functional as SF  # noqa: E402  (snnTorch: the reference of the spike losses)
+
 F = torch.nn.functional
 nn = torch.nn
 
@@ -158,6 +161,10 @@ def _regression(rng):
     return p, y
 
 
+def _spikes(rng):
+    return (rng.random((7, 6, 4)) < 0.4).astype(np.float32), rng.integers(0, 4, size=6)
+
+
 TORCH_LOSSES = {
     "mse": (_regression, {}, F.mse_loss),
     "mae": (_regression, {}, F.l1_loss),
@@ -167,6 +174,12 @@ TORCH_LOSSES = {
             F.binary_cross_entropy_with_logits),
     "cross_entropy": (lambda rng: (3 * rng.normal(size=(10, 4)).astype(np.float32), rng.integers(0, 4, size=10)),
                       {}, lambda s, y: F.cross_entropy(s, y.long())),
+    # spike losses (neuronkit.spiking.losses) against snnTorch's: spikes or membranes (T, B, C), classes (B,)
+    "rate_cross_entropy": (_spikes, {}, lambda s, y: SF.ce_rate_loss()(s, y.long()).reshape(())),  # (1,) there
+    "count_cross_entropy": (_spikes, {}, lambda s, y: SF.ce_count_loss()(s, y.long())),
+    "count_mse": (_spikes, {}, lambda s, y: SF.mse_count_loss(correct_rate=0.8, incorrect_rate=0.2)(s, y.long())),
+    "membrane_cross_entropy": (lambda rng: (rng.normal(size=(7, 6, 4)).astype(np.float32), rng.integers(0, 4, size=6)),
+                               {}, lambda v, y: SF.ce_max_membrane_loss()(v, y.long())),
 }
 
 

@@ -153,11 +153,17 @@ def _forward_for_loss(model: Module, loss: Loss):
 
 
 def _labels(outputs: np.ndarray, loss: Loss) -> np.ndarray:
-    if loss.output_activation == "softmax":
-        return outputs.argmax(axis=1)
+    """Predicted labels (or values) from outputs already decoded by ``loss.decode``."""
     if loss.output_activation == "sigmoid":
         return (outputs > 0).astype(np.int64).reshape(outputs.shape[0], -1).squeeze(-1)
+    if loss.output_activation == "softmax" or loss.task == "classification":  # class scores (N, C)
+        return outputs.argmax(axis=1)
     return outputs
+
+
+def _class_targets(loss: Loss) -> bool:
+    """Does ``loss`` take integer classes (cross-entropy, the spike losses), rather than a target matrix?"""
+    return loss.output_activation == "softmax" or (loss.task == "classification" and loss.output_activation is None)
 
 
 def _first_layer(model: Module) -> Module:
@@ -230,7 +236,7 @@ def _prepare_xy(model: Module, X: Any, y: Any, loss: Loss, what: str) -> tuple[n
         raise ShapeError(f"{what}: y must hold one target per sample; got a single value {y!r}")
     check_consistent_length(X, y, owner=what)
     n_out = getattr(model, "out_features", None)
-    if loss.output_activation == "softmax":
+    if _class_targets(loss):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         where = f"the output layer has {n_out} neurons" if n_out is not None else None
@@ -272,8 +278,8 @@ def _sample_weight(sample_weight: Any, n: int, what: str = "fit") -> np.ndarray 
     return w
 
 
-def _baseline_loss(y: np.ndarray, loss: Loss) -> float:
-    """The loss of the best constant prediction (for the under-fitting diagnosis)."""
+def _baseline_loss(y: np.ndarray, loss: Loss) -> float | None:
+    """The loss of the best constant prediction (for the under-fitting diagnosis); None if not known."""
     if loss.output_activation == "softmax":
         p = np.bincount(y) / len(y)
         p = p[p > 0]
@@ -281,6 +287,8 @@ def _baseline_loss(y: np.ndarray, loss: Loss) -> float:
     if loss.output_activation == "sigmoid":
         q = float(np.clip(y.mean(), 1e-12, 1 - 1e-12))
         return float(-(q * math.log(q) + (1 - q) * math.log(1 - q)))
+    if loss.task == "classification":  # outputs of another form (spike losses): no constant predictor to compare
+        return None
     if loss.name == "mae":
         return float(np.mean(np.abs(y - np.median(y, axis=0))))
     return float(np.mean((y - y.mean(axis=0)) ** 2))
@@ -348,7 +356,8 @@ def outputs(model: Module, X: Any, *, logits: bool = False, batch_size: int = 40
             parts = [fn(X[i:i + batch_size]) for i in range(0, n, batch_size)]
     if len(parts) == 1 and not np.may_share_memory(parts[0], X):
         return parts[0]
-    return np.concatenate(parts) if parts else np.zeros((0, getattr(model, "out_features", 1) or 1))
+    batch_axis = 1 if getattr(first, "makes_time_axis", False) else 0  # after an encoder: (T, batch, ...)
+    return np.concatenate(parts, axis=batch_axis) if parts else np.zeros((0, getattr(model, "out_features", 1) or 1))
 
 
 def predict(model: Module, X: Any, *, batch_size: int = 4096) -> np.ndarray:
@@ -388,7 +397,7 @@ def evaluate(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, m
     with no_grad():
         logs = {"loss": float(loss_fn.forward(Tensor(raw), y).data)}
     for name in _metric_names(metrics, loss_fn):
-        logs[name] = get_metric(name)(y, _labels(raw, loss_fn))
+        logs[name] = get_metric(name)(y, _labels(loss_fn.decode(raw), loss_fn))
     return logs
 
 
@@ -709,7 +718,7 @@ class _Step:
         state.epoch_loss_sum += state.last_loss * weight
         state.epoch_count += weight
         if keep_outputs:
-            state.epoch_outputs.append(out.data)
+            state.epoch_outputs.append(self.loss_fn.decode(out.data))
         state.step += 1
         state.batch_in_epoch += 1
         state.in_update = False
@@ -734,7 +743,7 @@ def _epoch_logs(state: TrainState, model: Module, loss_fn: Loss, metric_names: l
                                                                                              w_val)
             logs["val_loss"] = float(value.data)
         for name in metric_names:
-            logs[f"val_{name}"] = get_metric(name)(y_val, _labels(raw, loss_fn))
+            logs[f"val_{name}"] = get_metric(name)(y_val, _labels(loss_fn.decode(raw), loss_fn))
     lr = getattr(state.optimizer, "lr", None)
     if lr is not None:
         logs["lr"] = float(lr)

@@ -5,6 +5,7 @@ Grad mode (:class:`no_grad`) and the eval override (:class:`eval_mode`) are per 
 """
 
 from . import attention, conv, pool
+from . import spiking as spiking_ops
 from . import tensor as ops
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck
@@ -47,4 +48,13 @@ PRIMITIVES.update({"max_pool2d": pool.max_pool2d, "avg_pool2d": pool.avg_pool2d}
 PRIMITIVES.update({
     "embedding": attention.embedding,
     "scaled_dot_product_attention": attention.scaled_dot_product_attention,
+})
+
+# spiking neurons: the surrogate spike and the fused time loops (engine/spiking.py)
+PRIMITIVES.update({
+    "spike": spiking_ops.spike,
+    "lif": spiking_ops.lif,
+    "alif": spiking_ops.alif,
+    "leaky_integrator": spiking_ops.leaky_integrator,
+    "synaptic": spiking_ops.synaptic,
 })

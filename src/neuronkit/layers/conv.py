@@ -178,20 +178,26 @@ class _ConvNd(Module):
         (At batch 1 the Tensor bookkeeping of ``forward`` costs as much as the arithmetic.) The result is a
         view of channels-last memory, as ``forward``'s; the activation runs on that channels-last array.
         """
+        y = self._potential_array(x)
+        if self.activation.name == "identity":
+            return y
+        channels = y.ndim - self._dims - 1  # 1, or 0 for one sample
+        return np.moveaxis(self.activation.infer(np.moveaxis(y, channels, -1)), -1, channels)
+
+    def _potential_array(self, x: Any) -> np.ndarray:
+        """``infer`` before the activation (Sequential pools it first when a max-pooling follows a ReLU)."""
         W = self.weight.data
         n = self._dims
         if not (type(x) is np.ndarray and x.ndim == n + 2 and x.dtype == W.dtype and x.shape[1] == self.in_channels):
             x = self._input(x).data  # checks (naming the layer), converts, or refuses
             if x.ndim == n + 1:
-                return self.infer(x[None])[0]
+                return self._potential_array(x[None])[0]
         else:
             self._spatial_out(x.shape[2:], x.shape)
         if n == 1:
             x, W = x[:, :, None, :], W[:, :, None, :]
         y = conv.forward_array(x, W, None if self.bias is None else self.bias.data, self._strides2, self._pads2,
                                self._dilation2, self.groups)  # (N, O, Ho, Wo), channels-last memory
-        if self.activation.name != "identity":
-            y = self.activation.infer(y.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
         return y[:, :, 0, :] if n == 1 else y
 
     @property

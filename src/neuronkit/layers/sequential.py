@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _html
 from ..activations import Activation
-from ..engine import Tensor, is_grad_enabled, no_grad
+from ..engine import Tensor, is_grad_enabled, no_grad, ops
 from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from ..init import make_rng
 from ..validation import check_bool, check_int, check_number, must_be
@@ -40,10 +40,12 @@ from .base import (
     layer_from_config,
     register_layer,
 )
+from .conv import Conv1d, Conv2d
 from .conv_neurons import dense_equivalent_parameters, is_convolution
 from .dense import Dense
 from .dropout import Dropout
 from .norm import BatchNorm, LayerNorm
+from .pooling import MaxPool1d, MaxPool2d
 
 __all__ = ["Sequential", "Summary", "mlp"]
 
@@ -266,9 +268,7 @@ class Sequential(Module):
             out = self.forward(_batch_of_one(x), mask=None if mask is None else _batch_of_one(mask))
             return out.reshape(out.shape[1:])
         mask = self._padding_mask(x, mask)
-        for layer in self.layers.values():
-            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
-        return x
+        return _run(list(self.layers.values()), x, mask)
 
     def _one_sample(self, x: Any) -> bool:
         """Is ``x`` one sample of a network whose first layer takes images, sequences or token ids?"""
@@ -281,11 +281,20 @@ class Sequential(Module):
             return self.infer(_batch_of_one(x), mask=None if mask is None else _batch_of_one(mask))[0]
         with no_grad():
             mask = self._padding_mask(x, mask)
-            for layer in self.layers.values():
+            layers = list(self.layers.values())
+            i, n = 0, len(layers)
+            while i < n:
+                layer = layers[i]
+                if i + 1 < n and _relu_then_max_pool(layer, layers[i + 1]):  # as in _run: pool, then ReLU
+                    x = layers[i + 1].infer(layer._potential_array(x))  # type: ignore[attr-defined]
+                    x = np.maximum(x, 0)
+                    i += 2
+                    continue
                 if mask is not None and getattr(layer, "takes_mask", False):
                     x = layer.infer(x, mask=mask)  # type: ignore[call-arg]
                 else:
                     x = layer.infer(x)
+                i += 1
         return x
 
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -315,8 +324,7 @@ class Sequential(Module):
             return out.reshape(out.shape[1:])
         mask = self._padding_mask(x, mask)
         layers = list(self.layers.values())
-        for layer in layers[:-1]:
-            x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
+        x = _run(layers[:-1], x, mask)
         last = layers[-1]
         potential = getattr(last, "potential", None)
         if potential is not None:
@@ -493,6 +501,32 @@ def _batch_of_one(x: Any) -> Any:
 
 
 #: layers that take vectors of any width and keep it: ``in_features`` looks past them
+def _run(layers: list[Module], x: Any, mask: Any) -> Any:
+    """The layers applied in turn, with the ReLU of a convolution followed by max-pooling moved after the pooling.
+
+    Max-pooling a ReLU's output equals the ReLU of the max-pooled potential (ReLU does not decrease,
+    so it keeps each window's maximum), and so do the gradients: the window's winner gets the
+    gradient, times ReLU's derivative there. Moved after the pooling, the ReLU and its gradient
+    touch a quarter of the values (2x2 pooling), and the convolution's output is not transposed for
+    it (bench/bench_cnn.py: about 7% of a training epoch). Tested against the layers run one by one.
+    """
+    i, n = 0, len(layers)
+    while i < n:
+        layer = layers[i]
+        if i + 1 < n and _relu_then_max_pool(layer, layers[i + 1]):
+            x = ops.relu(layers[i + 1](layer.potential(x)))  # type: ignore[attr-defined]
+            i += 2
+            continue
+        x = layer(x, mask=mask) if mask is not None and getattr(layer, "takes_mask", False) else layer(x)  # type: ignore[call-arg]
+        i += 1
+    return x
+
+
+def _relu_then_max_pool(layer: Module, following: Module) -> bool:
+    return (type(following) in (MaxPool2d, MaxPool1d) and type(layer) in (Conv2d, Conv1d)
+            and layer.activation.name == "relu")  # type: ignore[attr-defined]
+
+
 _ANY_WIDTH = ("Dropout", "Activation")
 #: layers whose width is the network's number of input features when they come first
 _VECTOR_LAYERS = (Dense, BatchNorm, LayerNorm)

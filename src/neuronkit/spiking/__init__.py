@@ -7,6 +7,13 @@ One file per family:
                      function on explicit state, run over time) and the models
 ``record.py``        :func:`~neuronkit.spiking.record.record`: look at membranes
                      and other state, only when asked
+``surrogates.py``    surrogate gradients (:data:`~neuronkit.spiking.surrogates.SURROGATES`)
+``encoders.py``      data (batch, ...) -> time-major spikes or currents (T, batch, ...)
+``decoders.py``      time-major outputs -> class scores (rate, count, first spike, max membrane)
+``losses.py``        spike losses, registered in ``neuronkit.losses.LOSSES``
+``izhikevich.py``    :class:`~neuronkit.spiking.izhikevich.Izhikevich` (2003) and the
+                     paper's cell types
+``plots.py``         rasters, membrane traces, firing rates (matplotlib)
 ``layers.py``        :class:`~neuronkit.spiking.layers.SpikingDense`,
                      :class:`~neuronkit.spiking.layers.SpikingConv2d` (a weight layer
                      and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
@@ -17,9 +24,21 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
+from .decoders import DECODERS, Decoder, get_decoder
+from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
+from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
-from .neurons import SpikingNeuron
+from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
+from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
+from .surrogates import SURROGATES, Surrogate, get_surrogate
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
+           "SURROGATES", "Surrogate", "get_surrogate",
+           "ALIF", "LI", "LIF", "NEURONS", "Synaptic", "get_neuron",
+           "CurrentEncoder", "DeltaEncoder", "Encoder", "LatencyEncoder", "RateEncoder",
+           "DECODERS", "Decoder", "get_decoder",
+           "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
+           "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation"]
