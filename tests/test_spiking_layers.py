@@ -454,3 +454,24 @@ def test_neuron_views_of_a_lif_layer_explain_its_membrane():
                          "       leak           β·mem = 0.5 × 0 = 0",
                          "       membrane       mem = 0 + 1.5 = 1.5"]
     np.testing.assert_array_equal(zero.neurons[0].explain(np.ones((3, 2), dtype=np.float32)).membrane, [1.5] * 3)
+
+
+@pytest.mark.parametrize("neuron", ["li", "alif", "synaptic", {"name": "lif", "beta": 0.7, "refractory": 2.0}])
+def test_explain_of_the_other_models_follows_their_own_step(neuron):
+    """Models without the LIF text show their state before and after each step; the values are the layer's."""
+    layer = SpikingDense(4, 3, neuron=neuron, seed=11, name="out")
+    layer.synapse.weight.data *= 3.0
+    x = spikes_in(12, 2, 4, p=0.6)
+    with record() as rec:
+        out = layer(x).data
+    for i in range(3):
+        e = layer.neurons[i].explain(x, sample=1)
+        np.testing.assert_allclose(e.outputs, out[:, 1, i], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(e.membrane, rec["out"]["mem"][:, 1, i], rtol=1e-5, atol=1e-6)
+    text = str(e)
+    assert "state          mem: 0 -> " in text or "state          syn: 0 -> " in text
+    if neuron == "li":
+        assert not e.fires and "(a readout: its output is the membrane)" in text and "spikes" not in text
+    else:
+        assert e.fires and text.splitlines()[-1].startswith("  spikes  ")
+    assert 0 < np.abs(out).sum()
