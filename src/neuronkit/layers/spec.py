@@ -255,12 +255,12 @@ def _infer_encoder(shape: tuple[int, ...], options: dict[str, Any], ctx: _Contex
         raise ParameterError("an encoder turns the data into spikes over time, so it must be the first layer")
 
 
-def _simplify_encoder(options: dict[str, Any]) -> None:
+def _simplify_spike_encoder(options: dict[str, Any]) -> None:
     options.pop("seed", None)  # drawn from build's generator: spec_of leaves it to build(..., seed=)
 
 
 for _token, _aliases in [
-    (_Token("rate", {None: "RateEncoder"}, ("steps",), 1, _infer_encoder, simplify=_simplify_encoder),
+    (_Token("rate", {None: "RateEncoder"}, ("steps",), 1, _infer_encoder, simplify=_simplify_spike_encoder),
      ("rateencoder", "poisson")),
     (_Token("latency", {None: "LatencyEncoder"}, ("steps",), 1, _infer_encoder), ("latencyencoder",)),
     (_Token("current", {None: "CurrentEncoder"}, ("steps",), 1, _infer_encoder), ("currentencoder",)),
