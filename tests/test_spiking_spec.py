@@ -77,7 +77,8 @@ def test_a_spiking_convolutional_network():
                       "temporal1": (8, 4, 5, 5), "spiking2": (8, 6, 3, 3), "temporal2": (8, 6, 1, 1),
                       "temporal3": (8, 6), "spiking3": (8, 3)}
     text = str(summary)
-    assert "SpikingConv2d  4        LIF" in text and "8 × 4 × 10 × 10" in text
+    assert "SpikingConv2d        4        LIF" in text and "8 × 4 × 10 × 10" in text
+    assert [r["kind"] for r in summary.rows][3:6] == ["Temporal(MaxPool2d)", "SpikingConv2d", "Temporal(AvgPool2d)"]
     assert "stand for the" in text  # the dense-equivalent note, for the spiking convolution too
 
 
