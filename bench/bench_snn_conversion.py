@@ -30,7 +30,7 @@ STEPS = (10, 25, 50, 100, 200)
 PERCENTILE = 99.9
 TARGET_STEPS = 100
 MAX_GAP = 0.01  # the target: within 1 point of the ANN at T = 100 (mean of the splits)
-READOUTS = ("spikes", "membrane")
+READOUTS = ("membrane", "spikes")  # the first is convert's default
 
 
 def one_split(X: np.ndarray, y: np.ndarray, seed: int, *, epochs: int, steps: tuple[int, ...]) -> dict[str, Any]:
@@ -69,9 +69,8 @@ def summarise(runs: list[dict[str, Any]], steps: tuple[int, ...]) -> dict[str, A
             gap = float(gaps.mean(axis=0)[steps.index(TARGET_STEPS)])
             out[readout]["gap_at_target"] = gap
             out[readout]["target_met"] = bool(gap <= MAX_GAP)
-    if TARGET_STEPS in steps:
-        best = min(READOUTS, key=lambda r: (out[r]["gap_at_target"], READOUTS.index(r)))
-        out["better_readout"] = best
+    # the better readout: the higher accuracy averaged over every T measured (ties: the first of READOUTS)
+    out["better_readout"] = max(READOUTS, key=lambda r: (float(np.mean(out[r]["mean"])), -READOUTS.index(r)))
     return out
 
 
@@ -82,11 +81,11 @@ def report_lines(summary: dict[str, Any], steps: tuple[int, ...]) -> list[str]:
     for i, t in enumerate(steps):
         cells = "".join(f"{summary[r]['mean'][i]:>13.4f} ± {summary[r]['sd'][i]:.4f}" for r in READOUTS)
         lines.append(f"{t:<9}{cells}")
-    if "better_readout" in summary:
+    if TARGET_STEPS in steps:
         for r in READOUTS:
             lines.append(f"{r}: ANN - SNN at T = {TARGET_STEPS}: {summary[r]['gap_at_target']:+.4f} "
                          f"(target <= {MAX_GAP}: {'met' if summary[r]['target_met'] else 'NOT met'})")
-        lines.append(f"better readout at T = {TARGET_STEPS}: {summary['better_readout']}")
+    lines.append(f"better readout (mean accuracy over T = {', '.join(map(str, steps))}): {summary['better_readout']}")
     return lines
 
 

@@ -49,21 +49,23 @@ def test_normalisation_by_hand(percentile, lam1, lam2):
     np.testing.assert_allclose(snn["hidden1"].synapse.bias.data, np.array(B1) / lam1, rtol=1e-7)
     np.testing.assert_allclose(snn["output"].synapse.weight.data, np.array(W2) * lam1 / lam2, rtol=1e-7)
     np.testing.assert_allclose(snn["output"].synapse.bias.data, np.array(B2) / lam2, rtol=1e-7)
-    for layer in (snn["hidden1"], snn["output"]):  # integrate-and-fire: no leak, threshold 1, subtract reset
-        neuron = layer.neuron
-        assert isinstance(neuron, LIF)
-        assert (float(neuron.beta), float(neuron.threshold), neuron.reset) == (1.0, 1.0, "subtract")
+    neuron = snn["hidden1"].neuron  # integrate-and-fire: no leak, threshold 1, subtract reset
+    assert isinstance(neuron, LIF)
+    assert (float(neuron.beta), float(neuron.threshold), neuron.reset) == (1.0, 1.0, "subtract")
+    readout = snn["output"].neuron  # the default readout: integrators, no leak
+    assert isinstance(readout, LI) and float(readout.beta) == 1.0
+    spiking = nk.spiking.convert(net, X_HAND, percentile=percentile, readout="spikes")["output"].neuron
+    assert isinstance(spiking, LIF) and (float(spiking.beta), spiking.reset) == (1.0, "subtract")
     assert isinstance(snn["encoder1"], CurrentEncoder) and snn["encoder1"].steps == 100
 
 
 def test_membrane_readout_and_options():
-    snn = nk.spiking.convert(hand_net(), X_HAND, steps=7, percentile=100, readout="membrane", reset="zero",
-                             name="converted")
+    snn = nk.spiking.convert(hand_net(), X_HAND, steps=7, percentile=100, reset="zero", name="converted")
     assert snn.name == "converted" and snn["encoder1"].steps == 7
     assert isinstance(snn["output"].neuron, LI) and float(snn["output"].neuron.beta) == 1.0
     assert snn["hidden1"].neuron.reset == "zero"
-    # the LI membrane sums the currents: after t steps of the first sample, t·(W'_2 r_1 + b'_2) with the
-    # hidden spikes r_1 of hidden1 (currents [1, 2, 0]/4: rates 1/4, 1/2, 0) ...
+    # the LI membrane after t steps is the sum over τ <= t of the output currents W'_2 s_1(τ) + b'_2,
+    # s_1(τ) the spikes of hidden1 at step τ
     x = X_HAND[:1].astype(np.float32)
     with nk.spiking.record("hidden1") as rec:
         out = snn.infer(x)
@@ -121,7 +123,7 @@ def test_firing_rates_approach_activation_over_scale(percentile):
     for layer in ann:
         layer.bias.data[:] = rng.uniform(-0.2, 0.4, layer.out_features)
     X = rng.integers(0, 9, size=(20, 6)) / 8.0  # exact in float32 (the encoder's currents)
-    snn = nk.spiking.convert(ann, X, steps=1000, percentile=percentile)
+    snn = nk.spiking.convert(ann, X, steps=1000, percentile=percentile, readout="spikes")
     names = ["hidden1", "hidden2", "output"]
     weights = [snn[name].synapse.weight.data for name in names]
     biases = [snn[name].synapse.bias.data for name in names]
@@ -214,12 +216,12 @@ def test_digits_converts_within_two_points_at_100_steps(digits_mlp):
 def test_conversion_report_is_the_accuracy_of_runs_of_each_length(digits_mlp):
     ann, X_train, X_test, y_test = digits_mlp
     X, y = X_test[:120], y_test[:120]
-    snn = nk.spiking.convert(ann, X_train[:500], steps=30)
+    snn = nk.spiking.convert(ann, X_train[:500], steps=30, readout="spikes")
     report = nk.spiking.conversion_report(ann, snn, X, y, steps=(3, 10, 30), batch_size=50)
     assert report.steps == (3, 10, 30) and report.readout == "spikes"
     assert report.ann_accuracy == evaluate(ann, X, y)["accuracy"]
     for T, accuracy in zip(report.steps, report.snn_accuracy):  # a fresh conversion run for T steps, decoded by count
-        spikes = nk.spiking.convert(ann, X_train[:500], steps=T).infer(X.astype(np.float32))
+        spikes = nk.spiking.convert(ann, X_train[:500], steps=T, readout="spikes").infer(X.astype(np.float32))
         assert accuracy == np.mean(spikes.sum(axis=0).argmax(axis=1) == y)
     assert report.snn_accuracy[0] < report.snn_accuracy[2]  # 3 steps are too few: most outputs have not fired
     assert report.gap(30) == pytest.approx(report.ann_accuracy - report.snn_accuracy[2])
@@ -229,7 +231,7 @@ def test_conversion_report_is_the_accuracy_of_runs_of_each_length(digits_mlp):
     text = str(report)
     assert "     30" in text and f"ANN accuracy: {report.ann_accuracy:.4f}" in text
     assert report.to_dict()["snn_accuracy"] == list(report.snn_accuracy)
-    membrane = nk.spiking.convert(ann, X_train[:500], steps=30, readout="membrane")
+    membrane = nk.spiking.convert(ann, X_train[:500], steps=30)  # (the default readout)
     assert nk.spiking.conversion_report(ann, membrane, X, y, steps=(30,)).snn_accuracy[0] == \
         evaluate(membrane, X, y, loss="membrane_cross_entropy")["accuracy"]
 

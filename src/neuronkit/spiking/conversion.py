@@ -25,10 +25,14 @@ rates already, :math:`\lambda_0 = 1` again; a wider input would need :math:`\lam
 The converted network is an :class:`~neuronkit.Sequential`: ``CurrentEncoder(steps)``, then one
 :class:`~neuronkit.spiking.layers.SpikingDense` per Dense layer of the ANN, under the same name,
 with ``LIF(beta=1.0, threshold=1.0, reset="subtract")`` neurons. Its output ``(T, batch, classes)``
-is the output layer's spikes (``readout="spikes"``: the class that fires most often wins; decode
-with the ``count`` decoder, or ``nk.evaluate(snn, X, y, loss="count_cross_entropy")``), or the
-membranes of ``LI(beta=1.0)`` integrators (``readout="membrane"``: the class whose input current
-summed highest; the ``max_membrane`` decoder, ``loss="membrane_cross_entropy"``).
+is, by default, the membranes of ``LI(beta=1.0)`` integrators in the output layer
+(``readout="membrane"``: the class whose input current has summed highest wins; the
+``max_membrane`` decoder, ``nk.evaluate(snn, X, y, loss="membrane_cross_entropy")``), or the
+output layer's spikes (``readout="spikes"``: the class that fires most often wins; the ``count``
+decoder, ``loss="count_cross_entropy"``). Both were tried (``bench/bench_snn_conversion.py``,
+digits, 3 splits): equal from T = 100 on, where both are within 0.1 point of the ANN; at T = 10
+the membrane readout is half a point better (a class needs whole spikes to win by count, and at
+small T many outputs have fired as often as each other), so it is the default.
 :func:`conversion_report` gives the accuracy against T.
 """
 
@@ -234,7 +238,7 @@ def activation_scales(model: Any, X_calibration: Any, *, percentile: float = 99.
 
 
 def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: float = 99.9, reset: str = "subtract",
-            readout: str = "spikes", name: str | None = None) -> Sequential:
+            readout: str = "membrane", name: str | None = None) -> Sequential:
     r"""A spiking network of integrate-and-fire neurons that computes what a trained ReLU network does.
 
     Each Dense layer l becomes a :class:`~neuronkit.spiking.layers.SpikingDense` of the same name
@@ -261,9 +265,10 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     reset : "subtract" or "zero"
         What a spike does to the membrane: subtract the threshold (keeps the charge above it, so the
         rate stays proportional to the current: the accurate choice), or set it to 0 (loses that charge).
-    readout : "spikes" or "membrane"
-        The output layer: integrate-and-fire neurons whose spike count names the class, or
-        ``LI(beta=1.0)`` integrators whose membrane (the summed current) does.
+    readout : "membrane" or "spikes"
+        The output layer: ``LI(beta=1.0)`` integrators whose membrane (the summed current) names
+        the class (the default: better at small T), or integrate-and-fire neurons whose spike
+        count does.
     name : str, optional
         The converted network's name.
 
@@ -286,10 +291,13 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     >>> [layer.name for layer in snn]
     ['encoder1', 'hidden1', 'output']
     >>> with nk.spiking.record("hidden1") as rec:
-    ...     spikes = snn.infer(np.array([[0.5]], dtype=np.float32))
+    ...     membranes = snn.infer(np.array([[0.5]], dtype=np.float32))
     >>> int(rec["hidden1"]["spikes"].sum())             # 9 spikes in 20 steps: the rate 0.45 ≈ 0.5 / λ
     9
-    >>> spikes.sum(axis=0)                              # the output neuron of class 0 fires, class 1's never
+    >>> membranes[-1]                                   # the output integrators: ±1 per hidden spike
+    array([[ 9., -9.]], dtype=float32)
+    >>> spiking = nk.spiking.convert(ann, [[1.0], [0.5]], steps=20, percentile=100, readout="spikes")
+    >>> spiking.infer(np.array([[0.5]], dtype=np.float32)).sum(axis=0)    # spike counts: class 0 fires
     array([[8., 0.]], dtype=float32)
     """
     owner = "convert"
@@ -410,7 +418,7 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
     >>> ann["hidden1"].weight.data[:] = 1.0; ann["hidden1"].bias.data[:] = 0.0
     >>> ann["output"].weight.data[:] = [[1.0], [-1.0]]; ann["output"].bias.data[:] = [0.0, 0.3]
     >>> X, y = np.array([[0.1], [0.5], [1.0]]), np.array([1, 0, 0])
-    >>> snn = nk.spiking.convert(ann, X, percentile=100)
+    >>> snn = nk.spiking.convert(ann, X, percentile=100, readout="spikes")
     >>> report = nk.spiking.conversion_report(ann, snn, X, y, steps=(2, 20))
     >>> report.ann_accuracy, report.snn_accuracy
     (1.0, (0.6666666666666666, 1.0))
