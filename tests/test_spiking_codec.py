@@ -83,6 +83,11 @@ def test_rate_encoder_refuses_values_outside_0_1_naming_min_and_max():
         enc(np.array([[0.2, -0.5], [1.25, 0.0]]))
     with pytest.raises(DataError, match=r"got nan at index \(0, 1\)"):
         enc(np.array([[0.2, np.nan]]))
+    with pytest.raises(DataError, match=r"or give clip=True to clip them into \[0, 1\]"):
+        enc(np.array([[1.5]]))
+    clipped = RateEncoder(50, clip=True, seed=0)(np.array([[-0.5, 1.5, 0.0, 1.0]])).data
+    np.testing.assert_array_equal(clipped.sum(axis=0), [[0, 50, 0, 50]])  # as 0 and 1: never and always
+    assert RateEncoder(2, clip=True, seed=0).config()["clip"] is True
 
 
 @pytest.mark.parametrize("make", [lambda steps: RateEncoder(steps), lambda steps: LatencyEncoder(steps),
@@ -133,7 +138,9 @@ def test_latency_encoder_normalized_codes_worked_by_hand():
 
 def test_latency_encoder_refuses_values_outside_0_1():
     with pytest.raises(DataError, match=r"layer 'lat' \(LatencyEncoder\) takes values in \[0, 1\]; got values "
-                                        r"from 0 to 2"):
+                                        r"from 0 to 2\. Scale the features into \[0, 1\] first \(e\.g\. "
+                                        r"nk\.data\.MinMaxScaler or sklearn\.preprocessing\.MinMaxScaler, or "
+                                        r"X / X\.max\(\)\)$"):
         LatencyEncoder(4, name="lat")(np.array([[0.0, 2.0]]))
 
 
