@@ -62,6 +62,9 @@ def test_rate_encoder_is_deterministic_per_seed_and_repeats_in_eval_mode():
     np.testing.assert_array_equal(once, twice)  # evaluation: the same spikes every time
     np.testing.assert_array_equal(once, b.eval().infer(x))  # ... from the seed, whatever was drawn before
     assert not np.array_equal(once, first)  # a stream apart from the training draws
+    alone = [b.infer(x[i:i + 1])[:, 0] for i in (5, 0)]  # each sample's spikes whatever its batch and place
+    np.testing.assert_array_equal(np.stack(alone, axis=1), once[:, [5, 0]])
+    np.testing.assert_array_equal(b.infer(x[::-1])[:, ::-1], once)
     given = RateEncoder(5, rng=np.random.default_rng(3)).eval()
     again = RateEncoder(5, rng=np.random.default_rng(3)).eval()
     np.testing.assert_array_equal(given.infer(x), again.infer(x))
