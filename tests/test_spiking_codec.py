@@ -26,7 +26,7 @@ from neuronkit.spiking import (
     SpikingNeuron,
     get_decoder,
 )
-from neuronkit.training import evaluate, outputs
+from neuronkit.training import default_loss, evaluate, outputs
 
 
 # ----------------------------------------------------------------------------- encoders
@@ -367,6 +367,7 @@ def test_fit_and_evaluate_a_spiking_network_with_a_spike_loss():
     history = nk.fit(net, X_train, y_train, loss="rate_cross_entropy", epochs=4, batch_size=64, lr=0.01,
                      progress=False, seed=0, validation_data=(X_test, y_test))
     assert history.baseline_loss is None  # no constant predictor to compare spikes with
+    assert type(default_loss(net)).__name__ == "RateCrossEntropy"  # the default for a network starting with an encoder
     logs = evaluate(net, X_test, y_test, loss="rate_cross_entropy")
     out = outputs(net, X_test)
     assert out.shape == (8, len(X_test), 10)

@@ -182,7 +182,7 @@ class RateEncoder(Encoder):
     def _evaluation_draws(self, x: np.ndarray) -> np.ndarray:
         """Uniform draws (T, batch, ...) where each sample's depend only on the seed and its own values."""
         uniform = np.empty((self.steps, *x.shape), dtype=np.float32)
-        for i, sample in enumerate(x):  # ~10 µs a sample: prediction does not depend on how it is batched
+        for i, sample in enumerate(x):  # tens of µs a sample: a prediction does not depend on its batch
             digest = hashlib.blake2b(np.ascontiguousarray(sample).tobytes(), digest_size=8).digest()
             rng = np.random.default_rng([self.seed, 1, int.from_bytes(digest, "little")])
             uniform[:, i] = rng.random((self.steps, *sample.shape), dtype=np.float32)
