@@ -3,7 +3,7 @@ r"""Spiking layers: a weight layer feeding a population of spiking neurons, run 
 A spiking layer is two parts, each a field: ``synapse``, an ordinary weight layer (a
 :class:`~neuronkit.Dense` or :class:`~neuronkit.Conv2d` without activation) that turns the
 input spikes of each time step into input currents, and ``neuron``, a
-:class:`~neuronkit.spiking.neurons.SpikingNeuron` population that integrates those currents
+``SpikingNeuron`` population (:mod:`neuronkit.spiking`) that integrates those currents
 over time and fires. Data are time-major: a layer takes ``(T, batch, ...)`` and returns the
 spikes ``(T, batch, ...)``. The synapse runs once on all ``T·batch`` rows (one matrix
 product, not T of them); the neuron then runs its time loop::
@@ -29,7 +29,7 @@ by merging the time and batch axes. ``layer.neurons[i]`` is a view onto neuron `
 spiking layer: its weights, bias, the neuron model's parameters, and
 :meth:`SpikingNeuronView.explain`, the membrane update written out step by step.
 
-Shapes for :meth:`output_shape` (what :func:`neuronkit.build` infers sizes from) leave out the
+Shapes for ``output_shape`` (what :func:`neuronkit.build` infers sizes from) leave out the
 time axis, as an encoder's do: ``SpikingDense(784, 128).output_shape((784,)) == (128,)``; a
 shape that does carry it, ``(T, 784)``, gives ``(T, 128)``. ``Sequential.summary`` shows the
 time axis of every layer after an encoder.
@@ -65,7 +65,7 @@ from ..validation import check_array, check_int, check_options, must_be
 from .neurons import SpikingNeuron
 
 __all__ = ["SpikingConv2d", "SpikingDense", "SpikingExplanation", "SpikingNeuronList", "SpikingNeuronView",
-           "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
+           "SpikingStep", "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
 
 #: the decays a bare neuron name gets when its model needs one and the name gives neither it nor its time
 #: constant: ``"lif"`` is LIF(beta=0.9), the issue's workload; ``"synaptic"`` is Synaptic(alpha=0.8, beta=0.9)
@@ -114,13 +114,13 @@ def _from_name(name: str, options: Mapping[str, Any], dtype: Any) -> SpikingNeur
     return cls(**options)
 
 
-def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neuron") -> SpikingNeuron:
+def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neuron") -> Module:
     """The neuron population a spiking layer's ``neuron=`` names.
 
-    ``spec`` is a :class:`~neuronkit.spiking.neurons.SpikingNeuron` (used as it is), a name in the
+    ``spec`` is a ``SpikingNeuron`` (a model such as ``LIF``, used as it is), a name in the
     neuron registry (``"lif"`` is ``LIF(beta=0.9)``: a name whose model needs a decay it does not
-    give gets the one in :data:`DEFAULT_DECAYS`), the spec's form ``{"name": "lif", "beta": 0.8}``,
-    or a saved config ``{"type": "LIF", ...}`` (what :meth:`SpikingDense.config` stores).
+    give gets the one in ``DEFAULT_DECAYS``), the spec's form ``{"name": "lif", "beta": 0.8}``,
+    or a saved config ``{"type": "LIF", ...}`` (what a spiking layer's ``config()`` stores).
 
     Examples
     --------
@@ -130,6 +130,10 @@ def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neu
     >>> make_neuron("synaptic")
     Synaptic(alpha=0.8, beta=0.9)
     """
+    return _make_neuron(spec, dtype, owner)
+
+
+def _make_neuron(spec: Any, dtype: Any, owner: str) -> SpikingNeuron:
     if isinstance(spec, SpikingNeuron):
         return spec
     if isinstance(spec, str):
@@ -149,7 +153,7 @@ def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neu
                                      "nk.spiking.LIF(beta=0.8)", spec, owner))
 
 
-def _neuron_config(neuron: SpikingNeuron) -> dict[str, Any]:
+def _neuron_config(neuron: Module) -> dict[str, Any]:
     """The neuron's config as a layer stores it: without a name (the neuron takes its layer's when it runs)."""
     config = dict(neuron.config())
     if "name" in config:
@@ -157,7 +161,7 @@ def _neuron_config(neuron: SpikingNeuron) -> dict[str, Any]:
     return config
 
 
-def neuron_spec(neuron: SpikingNeuron) -> Any:
+def neuron_spec(neuron: Module) -> Any:
     """How the architecture spec writes a neuron: its name (``"lif"``), or ``{"name": "lif", options}``
     with the options that differ from what the bare name builds.
 
@@ -292,7 +296,7 @@ class _SpikingLayer(Module):
         if isinstance(neuron, Mapping) and isinstance(neuron.get("type"), str):
             arrays.update({f"neuron.{key}": spec for key, spec in layer_expected_arrays(neuron).items()})
         else:  # a name: build the (small) neuron to see
-            built = make_neuron(neuron, dtype=float_dtype(options["dtype"], owner=cls.__name__), owner=cls.__name__)
+            built = _make_neuron(neuron, float_dtype(options["dtype"], owner=cls.__name__), cls.__name__)
             arrays.update({f"neuron.{key}": (value.shape, value.dtype) for key, value in built.state_dict().items()})
         return arrays
 
@@ -370,7 +374,7 @@ class SpikingDense(_SpikingLayer):
         dtype = float_dtype(dtype, owner=owner)
         self.synapse = Dense(in_features, out_features, activation="identity", init=init, bias=bias, seed=seed,
                              rng=rng, dtype=dtype)
-        self.neuron = make_neuron(neuron, dtype=dtype, owner=owner)
+        self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
 
     @property
@@ -455,7 +459,7 @@ class SpikingConv2d(_SpikingLayer):
         dtype = float_dtype(dtype, owner=owner)
         self.synapse = Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                               activation="identity", init=init, seed=seed, rng=rng, dtype=dtype)
-        self.neuron = make_neuron(neuron, dtype=dtype, owner=owner)
+        self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
 
     @property
@@ -694,7 +698,7 @@ class SpikingNeuronView(_UnitView):
         return self.layer.synapse.weight.data[self.index]
 
     @property
-    def model(self) -> SpikingNeuron:
+    def model(self) -> Module:
         """The layer's neuron model (shared by all its neurons)."""
         return self.layer.neuron
 
@@ -784,7 +788,7 @@ class SpikingStep:
 class SpikingExplanation:
     """A spiking neuron's computation over time on one input sample, as data and as text (``str()``).
 
-    ``steps`` holds one :class:`SpikingStep` per time step: the input current's arithmetic
+    ``steps`` holds one ``SpikingStep`` per time step: the input current's arithmetic
     (I = Σ wᵢ·xᵢ + b), the state before and after the step, and whether the neuron fired;
     ``currents``, ``membrane`` and ``spikes`` are the same as arrays (T,).
 
