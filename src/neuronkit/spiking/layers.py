@@ -721,37 +721,46 @@ class SpikingNeuronView(_UnitView):
                 out[key] = _per_neuron(value, self.index, width)
         return out
 
-    def explain(self, inputs_over_time: Any, sample: int = 0, *, top: int = 6) -> SpikingExplanation:
+    def explain(self, inputs_over_time: Any, sample: int = 0, *, at: Any = None, top: int = 6) -> SpikingExplanation:
         """This neuron's update at every time step for one input sample: input current, leak, membrane, spike, reset.
 
-        ``inputs_over_time``: (T, in_features) for one sample, or (T, batch, in_features) and
-        ``sample`` picks one. The input current ``I = w·x + b`` is computed here (its products
-        left to right, in the layer's dtype); the neuron model's own ``step`` advances the state.
-        ``top`` limits the products shown per step (the largest ``|wᵢ·xᵢ|``; a "… N more" term
-        stands for the rest).
+        ``inputs_over_time``: one sample over time, (T, in_features) (a convolution: (T, C, H, W)),
+        or a batch (T, batch, ...) and ``sample`` picks one. A convolution neuron is one filter at
+        one output position: give ``at=(i, j)``. The input current ``I = w·x + b`` is computed
+        here (its products left to right, in the layer's dtype); the neuron model's own ``step``
+        advances the state. ``top`` limits the products shown per step (the largest ``|wᵢ·xᵢ|``;
+        a "… N more" term stands for the rest).
         """
-        if not isinstance(self.layer, SpikingDense):
-            raise ParameterError(f"neuron {self.label}: explain() writes out a SpikingDense neuron's arithmetic; a "
-                                 "convolution neuron sees a different patch at each position")
-        top = check_int(top, "top", low=1, owner=f"neuron {self.label}")
+        owner = f"neuron {self.label}"
+        top = check_int(top, "top", low=1, owner=owner)
         x = check_array(inputs_over_time, "inputs_over_time", ndim=None, dtype=self.layer.dtype, finite=True,
-                        min_samples=0, owner=f"neuron {self.label}")
-        fin = self.layer.in_features
-        if x.ndim == 3 and x.shape[-1] == fin:
-            sample = check_int(sample, "sample", low=0, high=x.shape[1] - 1 if x.shape[1] else 0,
-                               owner=f"neuron {self.label}")
+                        min_samples=0, owner=owner)
+        layer = self.layer
+        conv = isinstance(layer, SpikingConv2d)
+        if conv and at is None:
+            raise ParameterError(f"{owner} is a filter applied at every position: give the output position, "
+                                 "explain(inputs_over_time, at=(i, j))")
+        if not conv and at is not None:
+            raise ParameterError(f"{owner} is one neuron of a SpikingDense layer; at= is for convolution neurons")
+        step: tuple[Any, ...] = (layer.in_channels, "H", "W") if isinstance(layer, SpikingConv2d) else \
+            (layer.in_features,) if isinstance(layer, SpikingDense) else ()
+        fits = (lambda shape: len(shape) == 3 and shape[0] == step[0]) if conv else (lambda shape: shape == step)
+        needs = ", ".join(map(str, step))
+        n = len(step)
+        if x.ndim == n + 2 and fits(x.shape[2:]):
             if x.shape[1] == 0:
-                raise ShapeError(f"neuron {self.label}: inputs_over_time has an empty batch (shape {x.shape})")
+                raise ShapeError(f"{owner}: inputs_over_time has an empty batch (shape {x.shape})")
+            sample = check_int(sample, "sample", low=0, high=x.shape[1] - 1, owner=owner)
             x = x[:, sample]
-        elif x.ndim == 2 and x.shape[-1] == fin:
+        elif x.ndim == n + 1 and fits(x.shape[1:]):
             sample = 0
         else:
-            hint = " (no time axis: give (T, in_features), e.g. the encoder's output)" if x.shape == (fin,) else ""
-            raise ShapeError(f"neuron {self.label} takes inputs over time (T, {fin}) or (T, batch, {fin}); got shape "
+            hint = f" (no time axis: give (T, {needs}), e.g. the encoder's output)" if fits(x.shape) else ""
+            raise ShapeError(f"{owner} takes inputs over time (T, {needs}) or (T, batch, {needs}); got shape "
                              f"{x.shape}{hint}")
         if x.shape[0] == 0:
-            raise ShapeError(f"neuron {self.label}: inputs_over_time has T = 0 time steps; give at least one")
-        return _explain(self, x, sample, top)
+            raise ShapeError(f"{owner}: inputs_over_time has T = 0 time steps; give at least one")
+        return _explain(self, x, sample, top, at)
 
     def __call__(self, inputs_over_time: Any) -> np.ndarray:
         """This neuron's spikes (T,) for one sample's inputs over time (T, in_features)."""
@@ -946,39 +955,59 @@ def _value(v: Any) -> np.ndarray:
     return v.data if isinstance(v, Tensor) else np.asarray(v)
 
 
-def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> SpikingExplanation:
-    """Run the neuron model's ``step`` for neuron ``view.index`` on the currents I_t = w·x_t + b computed here."""
+def _dense_current(view: SpikingNeuronView, x_t: np.ndarray) -> tuple[tuple[tuple[int, float, float], ...],
+                                                                         tuple[float, ...], Any, Any]:
+    """A SpikingDense neuron's input current at one step: (terms, weights, Σ wᵢ·xᵢ, I), in the layer's dtype."""
+    dtype = view.layer.dtype
+    w = view.weights.astype(dtype)
+    products = w * x_t
+    weighted = dtype.type(0)
+    for p in products:  # left to right, as a learner would add them
+        weighted = weighted + p
+    terms = tuple((int(i), float(x_t[i]), float(products[i])) for i in np.flatnonzero(x_t))
+    return terms, tuple(float(v) for v in w), weighted, weighted + dtype.type(view.bias)
+
+
+def _conv_current(view: SpikingNeuronView, x_t: np.ndarray, at: Any) -> tuple[tuple[tuple[int, float, float], ...],
+                                                                              tuple[float, ...], Any, Any]:
+    """A convolution neuron's input current at position ``at``: its receptive field, as the Conv2d neuron explains."""
+    e = view.layer.synapse.neurons[view.index].explain(x_t, at=at)
+    terms = tuple((i, x, p) for i, (x, p) in enumerate(zip(e.inputs, e.products)) if x != 0)
+    return terms, e.weights, e.weighted_sum, e.z
+
+
+def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int, at: Any = None) -> SpikingExplanation:
+    """Run the neuron model's ``step`` for neuron ``view.index`` on the currents I_t = w·x_t + b computed here.
+
+    Each neuron of a population is independent, so the model steps on a row of the layer's width that
+    holds this neuron's current (its per-neuron constants line up with the index).
+    """
     layer = view.layer
     dtype = layer.dtype
-    w = view.weights.astype(dtype)
-    b = dtype.type(view.bias)
     width = len(layer.neurons)
     neuron = layer.neuron
     state = neuron.initial_state((1, width), dtype)
+    label = view.label if at is None else f"{view.label} at {tuple(int(i) for i in at)}"
     steps = []
     with no_grad(), eval_mode():
         for t in range(x.shape[0]):
-            products = w * x[t]
-            weighted = dtype.type(0)
-            for p in products:  # left to right, as a learner would add them
-                weighted = weighted + p
-            current = weighted + b
+            terms, weights, weighted, current = (_dense_current(view, x[t]) if at is None
+                                                 else _conv_current(view, x[t], at))
             column = np.zeros((1, width), dtype=dtype)
             column[0, view.index] = current
             before = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
             spikes, state = neuron.step(Tensor(column), state)
             after = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
-            terms = tuple((int(i), float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
             output = float(_value(spikes)[0, view.index])
-            steps.append(SpikingStep(t + 1, terms, tuple(float(v) for v in w), float(weighted), float(b),
-                                     float(current), before, after, output > 0, output))
+            steps.append(SpikingStep(t + 1, terms, weights, float(weighted), float(view.bias), float(current),
+                                     before, after, output > 0, output))
     # a model with a threshold fires; one without that gives other values than 0/1 is a readout (a leaky
     # integrator): its output is its membrane, and it never spikes
     fires = hasattr(neuron, "threshold") or all(s.output in (0.0, 1.0) for s in steps)
     if not fires:
         steps = [replace(s, spike=False) for s in steps]
     parameters = tuple((k, v) for k, v in {**_model_config(neuron), **view.model_parameters}.items())
-    return SpikingExplanation(view.label, type(neuron).__name__, sample, tuple(steps),
+    return SpikingExplanation(label, type(neuron).__name__, sample, tuple(steps),
                               7 if dtype == np.float32 else 10, parameters, top, fires)
 
 
