@@ -192,6 +192,55 @@ def test_batchnorm_folded_into_the_weights():
     np.testing.assert_allclose(currents2 * lam["output"], logits, rtol=1e-10, atol=1e-12)
 
 
+def test_convolutions_batchnorm2d_folded_and_rates_bounded():
+    """conv -> BatchNorm2d -> ReLU -> AvgPool2d -> Flatten -> Dropout -> Dense: the BatchNorm folded into the
+    convolution, the pooling and flattening applied to the spikes at every step, the bound of
+    ``_count_bounds`` on every layer (an average of counts off by at most E is off by at most E)."""
+    rng = np.random.default_rng(5)
+    bn = nk.BatchNorm2d(3, dtype=np.float64)
+    bn.gamma.data[:] = rng.uniform(0.5, 2.0, 3)
+    bn.beta.data[:] = rng.uniform(-0.3, 0.5, 3)
+    bn.running_mean[:] = rng.uniform(-0.5, 0.5, 3)
+    bn.running_var[:] = rng.uniform(0.5, 2.0, 3)
+    ann = nk.Sequential(nk.Conv2d(1, 3, 3, padding=1, seed=0, dtype=np.float64), bn, nk.Activation("relu"),
+                        nk.AvgPool2d(2), nk.Flatten(), nk.Dropout(0.2, seed=0),
+                        nk.Dense(12, 4, activation="identity", seed=1, dtype=np.float64))
+    X = rng.integers(0, 9, size=(10, 1, 4, 4)) / 8.0
+    snn = nk.spiking.convert(ann, X, steps=500, percentile=100, readout="spikes")
+    assert [(layer.name, type(layer).__name__) for layer in snn] == [
+        ("encoder1", "CurrentEncoder"), ("conv1", "SpikingConv2d"), ("pool1", "Temporal"), ("flatten1", "Temporal"),
+        ("output", "SpikingDense")]
+    assert isinstance(snn["pool1"].layer, nk.AvgPool2d) and snn["pool1"].layer is not ann["pool1"]
+    lam = nk.spiking.activation_scales(ann, X, percentile=100)
+
+    z = ann["conv1"].infer(X)  # the convolution (identity), then BatchNorm2d by its definition, then ReLU
+    shape = (1, 3, 1, 1)
+    normalised = (bn.gamma.data.reshape(shape) * (z - bn.running_mean.reshape(shape))
+                  / np.sqrt(bn.running_var.reshape(shape) + bn.eps) + bn.beta.data.reshape(shape))
+    hidden = np.maximum(normalised, 0.0)
+    assert lam["conv1"] == pytest.approx(hidden.max(), rel=1e-12)
+    currents = snn["conv1"].synapse.infer(X)  # the folded convolution over λ
+    np.testing.assert_allclose(currents * lam["conv1"], normalised, rtol=1e-10, atol=1e-12)
+
+    rate1 = np.clip(currents, 0.0, 1.0)
+    np.testing.assert_allclose(rate1, hidden / lam["conv1"], atol=1e-12)  # nothing saturates at percentile 100
+    pooled = rate1.reshape(10, 3, 2, 2, 2, 2).mean(axis=(3, 5)).reshape(10, 12)
+    W, b = snn["output"].synapse.weight.data, snn["output"].synapse.bias.data
+    rate2 = np.clip(pooled @ W.T + b, 0.0, 1.0)
+    with nk.spiking.record("conv1", "output") as rec:
+        snn.infer(X)
+    steps = np.arange(1, 501)
+    bounds = _count_bounds([np.ones((1, 1)), W])
+    for name, target, bound in (("conv1", rate1, bounds[0]), ("output", rate2, bounds[1])):
+        counts = np.cumsum(rec[name]["spikes"], axis=0)
+        error = np.abs(counts - steps.reshape(-1, *(1,) * target.ndim) * target)
+        assert error.max() <= bound + 1e-6, (name, error.max(), bound)
+    assert bounds[0] == 1.0
+    report = nk.spiking.conversion_report(ann, snn, X, np.arange(10) % 4, steps=(500,))
+    assert report.rates["conv1"] == pytest.approx(rec["conv1"]["spikes"].mean(), rel=1e-9)
+    assert report.rates["output"] == pytest.approx(rec["output"]["spikes"].mean(), rel=1e-9)
+
+
 # ---------------------------------------------------------------- digits, and the report
 @pytest.fixture(scope="module")
 def digits_mlp():
@@ -246,12 +295,35 @@ def test_refuses_what_it_cannot_convert():
     linear = nk.Sequential(nk.Dense(2, 3, activation="identity", seed=0), nk.Dense(3, 2, seed=0))
     with pytest.raises(ParameterError, match=r"layer 'output' \(Dense\) follows 'hidden1', which has no ReLU"):
         nk.spiking.convert(linear, X)
-    conv = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(2, 2, seed=0))
-    with pytest.raises(ParameterError, match=r"layer 'conv1' \(Conv2d\) cannot be converted yet"):
-        nk.spiking.convert(conv, X)
     norm = nk.Sequential(nk.Dense(2, 3, seed=0), nk.LayerNorm(3), nk.Dense(3, 2, seed=0))
-    with pytest.raises(ParameterError, match=r"layer 'layernorm1' \(LayerNorm\) cannot be converted"):
+    with pytest.raises(ParameterError, match=r"layer 'layernorm1' \(LayerNorm\) cannot be converted \(yet\)\. "
+                                             r"Conversion takes a ReLU network of Dense and Conv2d"):
         nk.spiking.convert(norm, X)
+    images = np.ones((4, 1, 5, 5))
+    conv1d = nk.Sequential(nk.Conv1d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(6, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'conv1' \(Conv1d\) cannot be converted"):
+        nk.spiking.convert(conv1d, np.ones((4, 1, 5)))
+    linear_conv = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(18, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'output' \(Dense\) follows 'conv1', which has no ReLU"):
+        nk.spiking.convert(linear_conv, images)
+    pool_first = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.AvgPool2d(3), nk.Activation("relu"), nk.Flatten(),
+                               nk.Dense(2, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'pool1' \(AvgPool2d\) pools 'conv1''s output before its ReLU"):
+        nk.spiking.convert(pool_first, images)
+    norm_after_relu = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.BatchNorm2d(2), nk.Flatten(),
+                                    nk.Dense(18, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'batchnorm1' \(BatchNorm2d\) normalises what is not a "
+                                             r"convolution's output before its ReLU"):
+        nk.spiking.convert(norm_after_relu, images)
+    conv_last = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.Flatten())
+    with pytest.raises(ParameterError, match=r"the network does not end with a Dense layer"):
+        nk.spiking.convert(conv_last, images)
+    conv = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.Flatten(), nk.Dense(18, 2, seed=0))
+    with pytest.raises(ShapeError, match=r"convert: X_calibration must have shape \(n_samples, 1, H, W\) \(layer "
+                                         r"'conv1' takes images with 1 channels\); got shape \(4, 2, 5, 5\)"):
+        nk.spiking.convert(conv, np.ones((4, 2, 5, 5)))
+    with pytest.raises(ShapeError, match=r"layer 'conv1' needs images of at least 3x3"):
+        nk.spiking.convert(conv, np.ones((4, 1, 2, 2)))
     one_output = nk.mlp([2, 3, 1], seed=0)
     with pytest.raises(ParameterError, match=r"output layer 'output' has 1 neuron.*one output neuron per class"):
         nk.spiking.convert(one_output, X)

@@ -46,12 +46,14 @@ import numpy as np
 
 from ..engine import eval_mode, no_grad
 from ..errors import ParameterError, ParameterTypeError, ShapeError
-from ..layers.base import Module, label
+from ..layers.base import Module, label, layer_from_config
+from ..layers.conv import Conv2d
 from ..layers.dense import Dense
 from ..layers.dropout import Dropout
-from ..layers.norm import BatchNorm
+from ..layers.norm import BatchNorm, BatchNorm2d
+from ..layers.pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from ..layers.sequential import Sequential
-from ..layers.shape import Activation
+from ..layers.shape import Activation, Flatten
 from ..validation import (
     check_array,
     check_choice,
@@ -62,27 +64,52 @@ from ..validation import (
     must_be,
 )
 from .encoders import CurrentEncoder
-from .layers import SpikingDense
+from .layers import SpikingConv2d, SpikingDense, Temporal
 from .neurons import LI, LIF
 from .record import record
 
 __all__ = ["ConversionReport", "activation_scales", "conversion_report", "convert"]
 
 #: the ANN layers conversion understands, for messages
-_UNDERSTOOD = ("Dense (relu; the last one identity, softmax or relu), Activation('relu'), BatchNorm (folded into "
-               "the Dense before or after it) and Dropout (dropped)")
+_UNDERSTOOD = ("Dense and Conv2d (relu; the last Dense identity, softmax or relu), Activation('relu'), BatchNorm "
+               "and BatchNorm2d (folded into the weights), AvgPool2d, MaxPool2d, GlobalAvgPool2d, Flatten, and "
+               "Dropout (dropped)")
+#: layers without weights that the spiking network applies at every step (Temporal); they commute with λ
+_PASSED = (AvgPool2d, MaxPool2d, GlobalAvgPool2d, Flatten)
 
 
 @dataclass
 class _Stage:
-    """One Dense layer of the ANN with everything folded into it: y = f(x Wᵀ + b), f = relu or the output's."""
+    """One weight layer of the ANN (Dense or Conv2d) with everything folded into it: y = f(W * x + b), f = relu or
+    the output's; or (``weight`` None) a layer without weights passed through (pooling, flatten)."""
 
     name: str
-    weight: np.ndarray  # (out, in), float64
-    bias: np.ndarray  # (out,), float64
+    layer: Module  # the ANN's layer (its geometry, for a convolution)
+    weight: np.ndarray | None = None  # Dense (out, in) / Conv2d (out, in/groups, kh, kw), float64
+    bias: np.ndarray | None = None  # (out,), float64
     relu: bool = False  # is a ReLU applied (always for a hidden layer)
-    closed: bool = False  # has its nonlinearity (or the end of the network) been seen?
+    closed: bool = True  # has its nonlinearity (or the end of the network) been seen?
     dtype: Any = np.float32
+
+    def potential(self, x: np.ndarray) -> np.ndarray:
+        """W * x + b (float64 arrays), or the layer without weights applied."""
+        if self.weight is None:
+            return np.asarray(self.layer.infer(x))
+        assert self.bias is not None
+        if isinstance(self.layer, Dense):
+            return x @ self.weight.T + self.bias
+        conv = Conv2d(**{**_conv_geometry(self.layer), "bias": True}, activation="identity", init="zeros",
+                      name=self.name, dtype=np.float64)
+        conv.weight.data[...] = self.weight
+        assert conv.bias is not None
+        conv.bias.data[...] = self.bias
+        return np.asarray(conv.infer(x))
+
+
+def _conv_geometry(layer: Any) -> dict[str, Any]:
+    config = layer.config()
+    return {key: config[key] for key in ("in_channels", "out_channels", "kernel_size", "stride", "padding",
+                                         "dilation", "groups")}
 
 
 def _network(model: Any) -> Sequential:
@@ -99,40 +126,54 @@ def _refuse(layer: Module, why: str) -> ParameterError:
                           f"network of {_UNDERSTOOD}")
 
 
-def _batchnorm_affine(layer: BatchNorm) -> tuple[np.ndarray, np.ndarray]:
-    """BatchNorm in eval mode as y = a·x + c (per feature)."""
+def _batchnorm_affine(layer: BatchNorm | BatchNorm2d) -> tuple[np.ndarray, np.ndarray]:
+    """BatchNorm in eval mode as y = a·x + c (per feature or channel)."""
     a = layer.gamma.data.astype(np.float64) / np.sqrt(layer.running_var.astype(np.float64) + layer.eps)
     c = layer.beta.data.astype(np.float64) - a * layer.running_mean.astype(np.float64)
     return a, c
 
 
+def _weight_stage(layer: Dense | Conv2d, stages: list[_Stage], pending: Any) -> _Stage:
+    """A Dense or Conv2d layer as a stage (a BatchNorm before it, ``pending``, folded into its inputs)."""
+    open_stage = next((s for s in reversed(stages) if s.weight is not None and not s.closed), None)
+    last = next((s for s in reversed(stages) if s.weight is not None), None)
+    if open_stage is not None:
+        raise _refuse(layer, f"follows {open_stage.name!r}, which has no ReLU after it: every Dense or Conv2d but the "
+                      "last Dense needs activation='relu' (or an Activation('relu') layer after it)")
+    if last is not None and not last.relu:
+        raise _refuse(layer, f"follows the output layer {last.name!r} (softmax)")
+    activation = layer.activation.name
+    allowed = ("relu", "identity", "softmax") if isinstance(layer, Dense) else ("relu", "identity")
+    if activation not in allowed:
+        raise _refuse(layer, f"has activation {activation!r}: an integrate-and-fire neuron's rate is a ReLU (it "
+                      "cannot be negative and it grows linearly with the input current); retrain with "
+                      "activation='relu' (the output Dense layer may be 'identity' or 'softmax')")
+    weight = layer.weight.data.astype(np.float64)
+    out = weight.shape[0]
+    bias = np.zeros(out) if layer.bias is None else layer.bias.data.astype(np.float64)
+    if pending is not None:  # a BatchNorm before this Dense layer: W (a x + c) + b
+        a, c = pending
+        bias = bias + weight @ c
+        weight = weight * a
+    return _Stage(str(layer.name), layer, weight, bias, relu=activation == "relu", closed=activation != "identity",
+                  dtype=layer.dtype)
+
+
 def _stages(model: Any) -> list[_Stage]:
-    """The ANN as a list of folded Dense stages; a layer conversion cannot take is refused, by name and why."""
+    """The ANN as a list of folded stages; a layer conversion cannot take is refused, by name and why."""
     network = _network(model)
     stages: list[_Stage] = []
     pending: tuple[np.ndarray, np.ndarray] | None = None  # an affine map x -> a·x + c on the next Dense's input
     for layer in network:
-        open_stage = stages[-1] if stages and not stages[-1].closed else None
-        if isinstance(layer, Dense):
-            if open_stage is not None:
-                raise _refuse(layer, f"follows {open_stage.name!r}, which has no ReLU after it: every Dense but the "
-                              "last needs activation='relu' (or an Activation('relu') layer after it)")
-            if stages and not stages[-1].relu:
-                raise _refuse(layer, f"follows the output layer {stages[-1].name!r} (softmax)")
-            activation = layer.activation.name
-            if activation not in ("relu", "identity", "softmax"):
-                raise _refuse(layer, f"has activation {activation!r}: an integrate-and-fire neuron's rate is a ReLU "
-                              "(it cannot be negative and it grows linearly with the input current); retrain with "
-                              "activation='relu' (the output layer may be 'identity' or 'softmax')")
-            weight = layer.weight.data.astype(np.float64)
-            bias = np.zeros(layer.out_features) if layer.bias is None else layer.bias.data.astype(np.float64)
-            if pending is not None:  # a BatchNorm before this layer: W (a x + c) + b
-                a, c = pending
-                bias = bias + weight @ c
-                weight = weight * a
-                pending = None
-            stages.append(_Stage(str(layer.name), weight, bias, relu=activation == "relu",
-                                 closed=activation != "identity", dtype=layer.dtype))
+        weighted = [s for s in stages if s.weight is not None]
+        open_stage = weighted[-1] if weighted and not weighted[-1].closed else None
+        ended = bool(weighted) and weighted[-1].closed and not weighted[-1].relu  # after a softmax output
+        if isinstance(layer, (Dense, Conv2d)):
+            if pending is not None and not isinstance(layer, Dense):
+                raise _refuse(layer, "follows a BatchNorm that comes after a ReLU: only a BatchNorm before the ReLU "
+                              "(conv -> batchnorm -> relu) is folded into a convolution")
+            stages.append(_weight_stage(layer, stages, pending))
+            pending = None
         elif isinstance(layer, Activation):
             name = layer.activation.name
             if name == "identity":
@@ -141,31 +182,50 @@ def _stages(model: Any) -> list[_Stage]:
                 raise _refuse(layer, f"applies {name!r}: an integrate-and-fire neuron's rate is a ReLU; retrain with "
                               "'relu'")
             if open_stage is None:
-                if name == "relu" and stages and stages[-1].relu:
+                if name == "relu" and weighted and weighted[-1].relu:
                     continue  # relu(relu(z)) = relu(z)
-                raise _refuse(layer, f"applies {name!r} to what is not the output of a Dense layer")
+                raise _refuse(layer, f"applies {name!r} to what is not the output of a Dense or Conv2d layer")
+            if name == "softmax" and not isinstance(open_stage.layer, Dense):
+                raise _refuse(layer, "applies softmax to a convolution; the output layer must be a Dense layer")
             open_stage.relu, open_stage.closed = name == "relu", True
-        elif isinstance(layer, BatchNorm):
+        elif isinstance(layer, (BatchNorm, BatchNorm2d)):
             a, c = _batchnorm_affine(layer)
-            if open_stage is not None:  # Dense -> BatchNorm -> ReLU: fold into the Dense's weights and bias
-                open_stage.weight = open_stage.weight * a[:, None]
-                open_stage.bias = open_stage.bias * a + c
-            elif stages and not stages[-1].relu:
+            if ended:
                 raise _refuse(layer, "comes after the output layer's softmax")
+            if open_stage is not None:  # Dense/Conv2d -> BatchNorm -> ReLU: fold into the weights and bias
+                assert open_stage.weight is not None and open_stage.bias is not None
+                open_stage.weight = open_stage.weight * a.reshape(-1, *(1,) * (open_stage.weight.ndim - 1))
+                open_stage.bias = open_stage.bias * a + c
+            elif isinstance(layer, BatchNorm2d):
+                raise _refuse(layer, "normalises what is not a convolution's output before its ReLU: only "
+                              "conv -> batchnorm -> relu is folded")
             else:  # after a ReLU (or first): fold into the next Dense's inputs
                 pending = (a, c) if pending is None else (pending[0] * a, pending[1] * a + c)
         elif isinstance(layer, Dropout):
             continue  # the identity in eval mode
+        elif isinstance(layer, _PASSED):
+            if ended:
+                raise _refuse(layer, "comes after the output layer")
+            if pending is not None:
+                raise _refuse(layer, "follows a BatchNorm that comes after a ReLU; put the BatchNorm before the ReLU")
+            if open_stage is not None and not isinstance(layer, Flatten):
+                raise _refuse(layer, f"pools {open_stage.name!r}'s output before its ReLU; put the ReLU first "
+                              "(activation='relu' on the convolution)")
+            stages.append(_Stage(str(layer.name), layer_from_config({**layer.config(), "name": None})))
         else:
-            raise _refuse(layer, "cannot be converted yet")
-    if not stages:
-        raise ParameterError(f"convert: the network has no Dense layer; conversion takes a ReLU network of "
-                             f"{_UNDERSTOOD}")
+            raise _refuse(layer, "cannot be converted (yet)")
+    weighted = [s for s in stages if s.weight is not None]
+    if not weighted or not isinstance(weighted[-1].layer, Dense):
+        raise ParameterError("convert: the network does not end with a Dense layer (one output neuron per class); "
+                             f"conversion takes a ReLU network of {_UNDERSTOOD}")
     if pending is not None:
         raise ParameterError("convert: the network ends with a BatchNorm after its last ReLU; put the output Dense "
                              "layer last")
-    out = stages[-1]
+    out = weighted[-1]
+    if stages[-1] is not out:
+        raise _refuse(stages[-1].layer, f"comes after the output layer {out.name!r}")
     out.closed = True
+    assert out.weight is not None
     if out.weight.shape[0] < 2:
         raise ParameterError(f"convert: the output layer {out.name!r} has {out.weight.shape[0]} neuron; a converted "
                              "network is a classifier whose output neuron that fires most (or integrates most) names "
@@ -174,11 +234,26 @@ def _stages(model: Any) -> list[_Stage]:
 
 
 def _check_calibration(X: Any, stages: list[_Stage], what: str, owner: str) -> np.ndarray:
-    width = stages[0].weight.shape[1]
+    """``X`` as float64, of the shape the first layer takes (a ShapeError naming the layer otherwise)."""
     X = check_array(X, what, ndim=None, dtype=np.float64, owner=owner)
-    if X.ndim != 2 or X.shape[1] != width:
-        raise ShapeError(f"{owner}: {what} must have shape (n_samples, {width}) (layer {stages[0].name!r} takes "
-                         f"{width} inputs); got shape {X.shape}")
+    first = stages[0].layer
+    if isinstance(first, Dense):
+        expected, fits = f"(n_samples, {first.in_features})", X.ndim == 2 and X.shape[1] == first.in_features
+        takes = f"{first.in_features} inputs"
+    else:
+        expected, fits = "(n_samples, C, H, W)", X.ndim == 4
+        takes = "images (C, H, W)"
+        if isinstance(first, Conv2d):
+            expected, fits = f"(n_samples, {first.in_channels}, H, W)", fits and X.shape[1] == first.in_channels
+            takes = f"images with {first.in_channels} channels"
+        elif isinstance(first, Flatten):
+            dense = next(s.layer for s in stages if s.weight is not None)
+            size = dense.in_features if isinstance(dense, Dense) else None
+            fits = X.ndim >= 2 and (size is None or int(np.prod(X.shape[1:])) == size)
+            expected, takes = f"(n_samples, ...) with {size} values per sample", f"{size} values after flatten"
+    if not fits:
+        raise ShapeError(f"{owner}: {what} must have shape {expected} (layer {stages[0].name!r} takes {takes}); got "
+                         f"shape {X.shape}")
     return X
 
 
@@ -187,13 +262,18 @@ def _percentile(p: Any, owner: str) -> float:
 
 
 def _scales(stages: list[_Stage], X: np.ndarray, percentile: float) -> list[float]:
-    """λ_l for each stage: the percentile of its positive activations (ReLU'd potentials) on X; 1 if none is > 0."""
+    """λ for each weight stage: the percentile of its positive activations (ReLU'd potentials) on X; 1 if none is > 0.
+
+    The layers without weights in between (pooling, flatten) commute with a positive scale, so they leave λ as it is.
+    """
     scales = []
     a = X
     for stage in stages:
-        a = np.maximum(a @ stage.weight.T + stage.bias, 0.0)  # (the output's potentials too: its rates are relu)
-        positive = a[a > 0]
-        scales.append(float(np.percentile(positive, percentile)) if positive.size else 1.0)
+        a = stage.potential(a)
+        if stage.weight is not None:
+            a = np.maximum(a, 0.0)  # (the output's potentials too: its rates are relu)
+            positive = a[a > 0]
+            scales.append(float(np.percentile(positive, percentile)) if positive.size else 1.0)
     return scales
 
 
@@ -234,7 +314,8 @@ def activation_scales(model: Any, X_calibration: Any, *, percentile: float = 99.
     """
     stages = _stages(model)
     X = _check_calibration(X_calibration, stages, "X_calibration", "activation_scales")
-    return dict(zip((s.name for s in stages), _scales(stages, X, _percentile(percentile, "activation_scales"))))
+    names = [s.name for s in stages if s.weight is not None]
+    return dict(zip(names, _scales(stages, X, _percentile(percentile, "activation_scales"))))
 
 
 def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: float = 99.9, reset: str = "subtract",
@@ -309,18 +390,25 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     if name is not None and not isinstance(name, str):
         raise ParameterTypeError(must_be("name", "a string or None", name, owner))
     X = _check_calibration(X_calibration, stages, "X_calibration", owner)
-    scales = _scales(stages, X, percentile)
+    scales = iter(_scales(stages, X, percentile))
     layers: list[Any] = [CurrentEncoder(steps)]
     previous = 1.0  # λ_0: the input is a current, not spikes
-    for i, (stage, scale) in enumerate(zip(stages, scales)):
-        last = i == len(stages) - 1
-        dtype = stage.dtype
-        if last and readout == "membrane":
+    for stage in stages:
+        if stage.weight is None:  # pooling, flatten: at every time step, on the spikes
+            layers.append(Temporal(stage.layer, name=stage.name))
+            continue
+        assert stage.bias is not None
+        scale, dtype = next(scales), stage.dtype
+        if stage is stages[-1] and readout == "membrane":
             neuron: Any = LI(beta=1.0, dtype=dtype)
         else:
             neuron = LIF(beta=1.0, threshold=1.0, reset=reset, dtype=dtype)
-        out_features, in_features = stage.weight.shape
-        layer = SpikingDense(in_features, out_features, neuron=neuron, init="zeros", name=stage.name, dtype=dtype)
+        if isinstance(stage.layer, Conv2d):
+            layer: Any = SpikingConv2d(**_conv_geometry(stage.layer), bias=True, neuron=neuron, init="zeros",
+                                       name=stage.name, dtype=dtype)
+        else:
+            out_features, in_features = stage.weight.shape
+            layer = SpikingDense(in_features, out_features, neuron=neuron, init="zeros", name=stage.name, dtype=dtype)
         layer.synapse.weight.data[...] = stage.weight * (previous / scale)
         layer.synapse.bias.data[...] = stage.bias / scale
         layers.append(layer)
@@ -381,7 +469,7 @@ def _readout(snn: Sequential) -> str:
 
 
 def _scores_over_time(snn: Sequential, X: np.ndarray, readout: str, steps: Sequence[int],
-                      spikes: dict[str, float]) -> np.ndarray:
+                      spikes: dict[str, list[float]]) -> np.ndarray:
     """Class scores (len(steps), batch, classes) of the first t steps for each t, from one run of max(steps) steps.
 
     The network is causal, so the first t steps of a run of T >= t steps are a run of t steps.
@@ -395,7 +483,10 @@ def _scores_over_time(snn: Sequential, X: np.ndarray, readout: str, steps: Seque
             h = layer.infer(h)
     for name in names:
         if "spikes" in rec.get(name, {}):
-            spikes[name] = spikes.get(name, 0.0) + float(rec[name]["spikes"].sum(dtype=np.float64))
+            train = rec[name]["spikes"]
+            total = spikes.setdefault(name, [0.0, 0.0])  # spikes, and neuron-steps
+            total[0] += float(train.sum(dtype=np.float64))
+            total[1] += train.size
     index = np.asarray(steps) - 1
     if readout == "spikes":
         return np.cumsum(h, axis=0)[index]
@@ -429,7 +520,7 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
         raise ParameterTypeError(must_be("snn", "a converted network (from nk.spiking.convert)", type(snn).__name__,
                                          owner))
     X = _check_calibration(X, stages, "X", owner)
-    classes = stages[-1].weight.shape[0]
+    classes = int(getattr(stages[-1].layer, "out_features", 0))  # (the last stage is the output Dense)
     y = check_class_indices(y, classes, owner=owner, where=f"the output layer has {classes} neurons")
     check_consistent_length(X, y, owner=owner)
     lengths = (steps,) if isinstance(steps, (int, np.integer)) else tuple(steps)
@@ -442,7 +533,7 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
     readout = _readout(snn)
     correct_ann = 0
     correct = np.zeros(len(measured))
-    spikes: dict[str, float] = {}  # spikes per layer over the whole run
+    spikes: dict[str, list[float]] = {}  # per layer: spikes, and neuron-steps, over the whole run
     with no_grad(), eval_mode():
         for start in range(0, len(X), batch_size):
             xb, yb = X[start:start + batch_size].astype(dtype), y[start:start + batch_size]
@@ -450,10 +541,7 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
             scores = _scores_over_time(snn, xb, readout, measured, spikes)
             correct += (scores.argmax(axis=2) == yb).sum(axis=1)
     n = max(len(X), 1)
-    rates = {name: count / (n * max(measured) * _width(snn[name])) for name, count in spikes.items()}
+    rates = {name: count / max(size, 1.0) for name, (count, size) in spikes.items()}
     return ConversionReport(ann_accuracy=correct_ann / n, steps=measured,
                             snn_accuracy=tuple(float(c / n) for c in correct), readout=readout, rates=rates)
 
-
-def _width(layer: Module) -> int:
-    return int(getattr(layer, "out_features", 1))
