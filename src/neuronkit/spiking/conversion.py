@@ -23,8 +23,14 @@ spikes, so it has no rate to keep below 1; the first layer's current is then exa
 rates already, :math:`\lambda_0 = 1` again; a wider input would need :math:`\lambda_0 = \max x`.)
 
 The converted network is an :class:`~neuronkit.Sequential`: ``CurrentEncoder(steps)``, then one
-:class:`~neuronkit.spiking.layers.SpikingDense` per Dense layer of the ANN, under the same name,
-with ``LIF(beta=1.0, threshold=1.0, reset="subtract")`` neurons. Its output ``(T, batch, classes)``
+:class:`~neuronkit.spiking.layers.SpikingDense` per Dense layer of the ANN (a
+:class:`~neuronkit.spiking.layers.SpikingConv2d` per Conv2d), under the same name, with
+``LIF(beta=1.0, threshold=1.0, reset="subtract")`` neurons; pooling and flatten layers become
+:class:`~neuronkit.spiking.layers.Temporal` layers applying them to the spikes at every step.
+Average pooling of rates is exact (it is linear); max pooling of spikes is not: it passes a
+spike whenever any neuron of the window fires, which overstates the largest rate (on the digits
+CNN of the bench it cost a point where average pooling cost none), so prefer average pooling in a
+network meant for conversion. Its output ``(T, batch, classes)``
 is, by default, the membranes of ``LI(beta=1.0)`` integrators in the output layer
 (``readout="membrane"``: the class whose input current has summed highest wins; the
 ``max_membrane`` decoder, ``nk.evaluate(snn, X, y, loss="membrane_cross_entropy")``), or the
@@ -278,8 +284,8 @@ def _scales(stages: list[_Stage], X: np.ndarray, percentile: float) -> list[floa
 
 
 def activation_scales(model: Any, X_calibration: Any, *, percentile: float = 99.9) -> dict[str, float]:
-    r"""The normalisation scale :math:`\lambda_l` of each Dense layer: the ``percentile``-th percentile of its positive
-    ReLU activations on ``X_calibration``.
+    r"""The normalisation scale :math:`\lambda_l` of each Dense or Conv2d layer: the ``percentile``-th percentile of
+    its positive ReLU activations on ``X_calibration``.
 
     Zeros are left out (as in Rueckauer et al.'s SNN toolbox): in a ReLU layer most values are 0,
     and a percentile over them all would say little about how fast the active neurons fire. A
@@ -291,7 +297,7 @@ def activation_scales(model: Any, X_calibration: Any, *, percentile: float = 99.
     ----------
     model : Sequential
         A trained ReLU network (see :func:`convert`).
-    X_calibration : array (n_samples, in_features)
+    X_calibration : array (n_samples, in_features) or (n_samples, C, H, W)
         Data like the training data (a few hundred samples are enough).
     percentile : float in (0, 100]
 
@@ -322,22 +328,24 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
             readout: str = "membrane", name: str | None = None) -> Sequential:
     r"""A spiking network of integrate-and-fire neurons that computes what a trained ReLU network does.
 
-    Each Dense layer l becomes a :class:`~neuronkit.spiking.layers.SpikingDense` of the same name
-    and size with weights :math:`W_l \lambda_{l-1} / \lambda_l` and bias :math:`b_l / \lambda_l`
-    (:func:`activation_scales`; :math:`\lambda_0 = 1`, see the module's text) and neurons
-    ``LIF(beta=1.0, threshold=1.0, reset=reset)``: integrate-and-fire, no leak. A
-    :class:`~neuronkit.spiking.encoders.CurrentEncoder` first feeds each sample as a constant
-    current for ``steps`` steps. BatchNorm layers are folded into the Dense layer before them (when
-    a ReLU follows) or after them; Dropout is left out.
+    Each Dense layer l becomes a :class:`~neuronkit.spiking.layers.SpikingDense` (each Conv2d a
+    :class:`~neuronkit.spiking.layers.SpikingConv2d`) of the same name and size with weights
+    :math:`W_l \lambda_{l-1} / \lambda_l` and bias :math:`b_l / \lambda_l` (:func:`activation_scales`;
+    :math:`\lambda_0 = 1`, see the module's text) and neurons ``LIF(beta=1.0, threshold=1.0,
+    reset=reset)``: integrate-and-fire, no leak. A :class:`~neuronkit.spiking.encoders.CurrentEncoder`
+    first feeds each sample as a constant current for ``steps`` steps. BatchNorm layers are folded
+    into the Dense layer before them (when a ReLU follows) or after them, BatchNorm2d into the
+    convolution before it; pooling and flatten run on the spikes at every step; Dropout is left out.
 
     Parameters
     ----------
     model : Sequential or fitted estimator
-        A trained ReLU network: Dense layers with ``activation="relu"`` (or an ``Activation("relu")``
-        after each), the last one ``"identity"``, ``"softmax"`` or ``"relu"``, with at least 2
-        outputs (one per class). Anything else (tanh, sigmoid, convolutions, ...) is refused, naming
-        the layer.
-    X_calibration : array (n_samples, in_features)
+        A trained ReLU network: Dense and Conv2d layers with ``activation="relu"`` (or an
+        ``Activation("relu")`` after each), the last layer a Dense one with ``"identity"``,
+        ``"softmax"`` or ``"relu"`` and at least 2 outputs (one per class); AvgPool2d, MaxPool2d,
+        GlobalAvgPool2d and Flatten after a ReLU. Anything else (tanh, sigmoid, LayerNorm, Conv1d,
+        ...) is refused, naming the layer and why.
+    X_calibration : array (n_samples, in_features) or (n_samples, C, H, W)
         Data to set the scales on (training data; a few hundred samples do).
     steps : int >= 1
         T, the steps the encoder gives each sample (the accuracy grows with T; see :func:`conversion_report`).
@@ -356,8 +364,9 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     Returns
     -------
     Sequential
-        ``encoder1`` (CurrentEncoder), then the ANN's layer names; input (batch, in_features),
-        output (T, batch, classes): spikes (readout ``"spikes"``) or membranes (``"membrane"``).
+        ``encoder1`` (CurrentEncoder), then the ANN's layer names (Dropout left out); input the
+        ANN's, (batch, in_features) or (batch, C, H, W); output (T, batch, classes): membranes
+        (readout ``"membrane"``) or spikes (``"spikes"``).
 
     Examples
     --------
