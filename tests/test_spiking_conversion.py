@@ -285,6 +285,18 @@ def test_conversion_report_is_the_accuracy_of_runs_of_each_length(digits_mlp):
         evaluate(membrane, X, y, loss="membrane_cross_entropy")["accuracy"]
 
 
+def test_a_converted_network_saves_and_loads(tmp_path):
+    snn = nk.spiking.convert(hand_net(), X_HAND, steps=12)
+    path = tmp_path / "converted.nk"
+    nk.io.save(snn, path)
+    back = nk.io.load(path)
+    assert [(layer.name, type(layer).__name__) for layer in back] == [
+        ("encoder1", "CurrentEncoder"), ("hidden1", "SpikingDense"), ("output", "SpikingDense")]
+    x = X_HAND.astype(np.float32)
+    np.testing.assert_array_equal(back.infer(x), snn.infer(x))
+    assert float(back["hidden1"].neuron.beta) == 1.0 and isinstance(back["output"].neuron, LI)
+
+
 # ---------------------------------------------------------------- refusals
 def test_refuses_what_it_cannot_convert():
     X = np.ones((4, 2))
@@ -329,6 +341,11 @@ def test_refuses_what_it_cannot_convert():
         nk.spiking.convert(one_output, X)
     with pytest.raises(ParameterTypeError, match=r"convert model must be a trained nk.Sequential.*got 'Dense'"):
         nk.spiking.convert(nk.Dense(2, 2, seed=0), X)
+    estimator = nk.NeuralClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    estimator.network_ = nk.mlp([2, 3, 2], output="softmax", seed=0)  # (as fit leaves it, without the fitting)
+    with pytest.raises(ParameterTypeError, match=r"got a fitted NeuralClassifier\. Convert its network_.*"
+                                                 r"est\.scaler_\.transform\(X\)"):
+        nk.spiking.convert(estimator, X)
 
 
 def test_refuses_bad_arguments():

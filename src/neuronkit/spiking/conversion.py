@@ -119,12 +119,16 @@ def _conv_geometry(layer: Any) -> dict[str, Any]:
 
 
 def _network(model: Any) -> Sequential:
-    """The Sequential inside ``model`` (itself, or a fitted estimator's ``network_``)."""
-    network = getattr(model, "network_", model)
-    if not isinstance(network, Sequential):
-        raise ParameterTypeError(must_be("model", "a trained nk.Sequential of Dense ReLU layers (or a fitted "
-                                         "estimator, whose network_ is one)", type(model).__name__, "convert"))
-    return network
+    """``model`` if it is a Sequential; a fitted estimator is refused with what to do instead."""
+    if hasattr(model, "network_") and not isinstance(model, Sequential):
+        raise ParameterTypeError(f"convert takes a trained nk.Sequential; got a fitted {type(model).__name__}. Convert "
+                                 "its network_, and give the converted network (and X_calibration) the inputs the "
+                                 "estimator gives its network, est.scaler_.transform(X) (its scaler), and read "
+                                 "its class k as est.classes_[k]")
+    if not isinstance(model, Sequential):
+        raise ParameterTypeError(must_be("model", "a trained nk.Sequential of ReLU Dense/Conv2d layers",
+                                         type(model).__name__, "convert"))
+    return model
 
 
 def _refuse(layer: Module, why: str) -> ParameterError:
@@ -339,7 +343,7 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
 
     Parameters
     ----------
-    model : Sequential or fitted estimator
+    model : Sequential
         A trained ReLU network: Dense and Conv2d layers with ``activation="relu"`` (or an
         ``Activation("relu")`` after each), the last layer a Dense one with ``"identity"``,
         ``"softmax"`` or ``"relu"`` and at least 2 outputs (one per class); AvgPool2d, MaxPool2d,
