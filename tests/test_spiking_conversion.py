@@ -192,25 +192,31 @@ def test_batchnorm_folded_into_the_weights():
     np.testing.assert_allclose(currents2 * lam["output"], logits, rtol=1e-10, atol=1e-12)
 
 
-def test_convolutions_batchnorm2d_folded_and_rates_bounded():
-    """conv -> BatchNorm2d -> ReLU -> AvgPool2d -> Flatten -> Dropout -> Dense: the BatchNorm folded into the
-    convolution, the pooling and flattening applied to the spikes at every step, the bound of
-    ``_count_bounds`` on every layer (an average of counts off by at most E is off by at most E)."""
+@pytest.mark.parametrize("pool", ["avg", "max"])
+def test_convolutions_batchnorm2d_folded_and_rates_bounded(pool):
+    """conv -> BatchNorm2d -> ReLU -> pool -> Flatten -> Dropout -> Dense: the BatchNorm folded into the
+    convolution, the pooling and flattening applied to the spikes, the bound of ``_count_bounds`` on every
+    layer (an average of counts off by at most E is off by at most E, and so is the largest of them)."""
     rng = np.random.default_rng(5)
     bn = nk.BatchNorm2d(3, dtype=np.float64)
     bn.gamma.data[:] = rng.uniform(0.5, 2.0, 3)
     bn.beta.data[:] = rng.uniform(-0.3, 0.5, 3)
     bn.running_mean[:] = rng.uniform(-0.5, 0.5, 3)
     bn.running_var[:] = rng.uniform(0.5, 2.0, 3)
+    pooling = nk.AvgPool2d(2) if pool == "avg" else nk.MaxPool2d(2)
     ann = nk.Sequential(nk.Conv2d(1, 3, 3, padding=1, seed=0, dtype=np.float64), bn, nk.Activation("relu"),
-                        nk.AvgPool2d(2), nk.Flatten(), nk.Dropout(0.2, seed=0),
+                        pooling, nk.Flatten(), nk.Dropout(0.2, seed=0),
                         nk.Dense(12, 4, activation="identity", seed=1, dtype=np.float64))
     X = rng.integers(0, 9, size=(10, 1, 4, 4)) / 8.0
     snn = nk.spiking.convert(ann, X, steps=500, percentile=100, readout="spikes")
+    pool_type = "Temporal" if pool == "avg" else "SpikeMaxPool2d"
     assert [(layer.name, type(layer).__name__) for layer in snn] == [
-        ("encoder1", "CurrentEncoder"), ("conv1", "SpikingConv2d"), ("pool1", "Temporal"), ("flatten1", "Temporal"),
+        ("encoder1", "CurrentEncoder"), ("conv1", "SpikingConv2d"), ("pool1", pool_type), ("flatten1", "Temporal"),
         ("output", "SpikingDense")]
-    assert isinstance(snn["pool1"].layer, nk.AvgPool2d) and snn["pool1"].layer is not ann["pool1"]
+    if pool == "avg":
+        assert isinstance(snn["pool1"].layer, nk.AvgPool2d) and snn["pool1"].layer is not ann["pool1"]
+    else:
+        assert (snn["pool1"].pool.kernel_size, snn["pool1"].pool.stride) == (2, 2)
     lam = nk.spiking.activation_scales(ann, X, percentile=100)
 
     z = ann["conv1"].infer(X)  # the convolution (identity), then BatchNorm2d by its definition, then ReLU
@@ -224,7 +230,8 @@ def test_convolutions_batchnorm2d_folded_and_rates_bounded():
 
     rate1 = np.clip(currents, 0.0, 1.0)
     np.testing.assert_allclose(rate1, hidden / lam["conv1"], atol=1e-12)  # nothing saturates at percentile 100
-    pooled = rate1.reshape(10, 3, 2, 2, 2, 2).mean(axis=(3, 5)).reshape(10, 12)
+    windows = rate1.reshape(10, 3, 2, 2, 2, 2)
+    pooled = (windows.mean(axis=(3, 5)) if pool == "avg" else windows.max(axis=(3, 5))).reshape(10, 12)
     W, b = snn["output"].synapse.weight.data, snn["output"].synapse.bias.data
     rate2 = np.clip(pooled @ W.T + b, 0.0, 1.0)
     with nk.spiking.record("conv1", "output") as rec:
@@ -239,6 +246,30 @@ def test_convolutions_batchnorm2d_folded_and_rates_bounded():
     report = nk.spiking.conversion_report(ann, snn, X, np.arange(10) % 4, steps=(500,))
     assert report.rates["conv1"] == pytest.approx(rec["conv1"]["spikes"].mean(), rel=1e-9)
     assert report.rates["output"] == pytest.approx(rec["output"]["spikes"].mean(), rel=1e-9)
+
+
+def test_spike_max_pool_fires_at_the_largest_rate():
+    """Its output count after every step t is the largest input count of the window; 0/1 spikes."""
+    rng = np.random.default_rng(7)
+    rates = rng.random((2, 3, 4, 4))
+    spikes = (rng.random((50, 2, 3, 4, 4)) < rates).astype(np.float32)  # (T, B, C, H, W), Bernoulli
+    pool = nk.spiking.SpikeMaxPool2d(2, name="spool")
+    out = pool.infer(spikes)
+    assert out.shape == (50, 2, 3, 2, 2) and out.dtype == np.float32
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    counts = np.cumsum(spikes, axis=0).reshape(50, 2, 3, 2, 2, 2, 2).max(axis=(4, 6))
+    np.testing.assert_array_equal(np.cumsum(out, axis=0), counts)
+    np.testing.assert_array_equal(pool.infer(spikes[:, 1]), out[:, 1])  # one sample (T, C, H, W)
+    np.testing.assert_array_equal(pool(spikes).data, out)
+    assert pool.output_shape((3, 4, 4)) == (3, 2, 2) and pool.output_shape((50, 3, 4, 4)) == (50, 3, 2, 2)
+    with pytest.raises(ShapeError, match=r"layer 'spool' \(SpikeMaxPool2d\) takes time-major spikes \(T, batch, C, "
+                                         r"H, W\) or one sample \(T, C, H, W\); got shape \(3, 4, 4\)"):
+        pool.infer(spikes[0, 0])
+    with pytest.raises(ShapeError, match=r"T = 0 time steps"):
+        pool.infer(spikes[:0])
+    with pytest.raises(ShapeError, match=r"layer 'spool' \(SpikeMaxPool2d\) pools \(C, H, W\).*got shape "
+                                         r"\(50, 2, 3, 1, 1\)"):
+        pool.infer(spikes[:, :, :, :1, :1])
 
 
 # ---------------------------------------------------------------- digits, and the report

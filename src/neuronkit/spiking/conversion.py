@@ -25,12 +25,13 @@ rates already, :math:`\lambda_0 = 1` again; a wider input would need :math:`\lam
 The converted network is an :class:`~neuronkit.Sequential`: ``CurrentEncoder(steps)``, then one
 :class:`~neuronkit.spiking.layers.SpikingDense` per Dense layer of the ANN (a
 :class:`~neuronkit.spiking.layers.SpikingConv2d` per Conv2d), under the same name, with
-``LIF(beta=1.0, threshold=1.0, reset="subtract")`` neurons; pooling and flatten layers become
-:class:`~neuronkit.spiking.layers.Temporal` layers applying them to the spikes at every step.
-Average pooling of rates is exact (it is linear); max pooling of spikes is not: it passes a
-spike whenever any neuron of the window fires, which overstates the largest rate (on the digits
-CNN of the bench it cost a point where average pooling cost none), so prefer average pooling in a
-network meant for conversion. Its output ``(T, batch, classes)``
+``LIF(beta=1.0, threshold=1.0, reset="subtract")`` neurons; average pooling and flatten become
+:class:`~neuronkit.spiking.layers.Temporal` layers applying them to the spikes at every step
+(an average of rates is the rate of the average: it is linear). Max pooling of the spikes of each
+step would not do: it passes a spike whenever any neuron of the window fires, which overstates the
+largest rate (on the digits CNN of the bench it cost a point where average pooling cost none), so
+MaxPool2d becomes :class:`SpikeMaxPool2d`, which fires when the largest spike count of the window
+grows: its rate is the largest rate. Its output ``(T, batch, classes)``
 is, by default, the membranes of ``LI(beta=1.0)`` integrators in the output layer
 (``readout="membrane"``: the class whose input current has summed highest wins; the
 ``max_membrane`` decoder, ``nk.evaluate(snn, X, y, loss="membrane_cross_entropy")``), or the
@@ -50,9 +51,19 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import eval_mode, no_grad
+from ..engine import Tensor, eval_mode, no_grad
 from ..errors import ParameterError, ParameterTypeError, ShapeError
-from ..layers.base import Module, label, layer_from_config
+from ..layers.base import (
+    ArraySpec,
+    Module,
+    check_in_shape,
+    check_name,
+    constructor_options,
+    label,
+    layer_from_config,
+    layer_input,
+    register_layer,
+)
 from ..layers.conv import Conv2d
 from ..layers.dense import Dense
 from ..layers.dropout import Dropout
@@ -74,7 +85,7 @@ from .layers import SpikingConv2d, SpikingDense, Temporal
 from .neurons import LI, LIF
 from .record import record
 
-__all__ = ["ConversionReport", "activation_scales", "conversion_report", "convert"]
+__all__ = ["ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert"]
 
 #: the ANN layers conversion understands, for messages
 _UNDERSTOOD = ("Dense and Conv2d (relu; the last Dense identity, softmax or relu), Activation('relu'), BatchNorm "
@@ -339,7 +350,8 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     reset=reset)``: integrate-and-fire, no leak. A :class:`~neuronkit.spiking.encoders.CurrentEncoder`
     first feeds each sample as a constant current for ``steps`` steps. BatchNorm layers are folded
     into the Dense layer before them (when a ReLU follows) or after them, BatchNorm2d into the
-    convolution before it; pooling and flatten run on the spikes at every step; Dropout is left out.
+    convolution before it; average pooling and flatten run on the spikes at every step, max pooling
+    becomes :class:`SpikeMaxPool2d` (the largest spike count of each window); Dropout is left out.
 
     Parameters
     ----------
@@ -407,7 +419,11 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     layers: list[Any] = [CurrentEncoder(steps)]
     previous = 1.0  # λ_0: the input is a current, not spikes
     for stage in stages:
-        if stage.weight is None:  # pooling, flatten: at every time step, on the spikes
+        if isinstance(stage.layer, MaxPool2d):  # the largest rate of each window
+            pool = stage.layer
+            layers.append(SpikeMaxPool2d(pool.kernel_size, pool.stride, pool.padding, name=stage.name))
+            continue
+        if stage.weight is None:  # average pooling, flatten: at every time step, on the spikes
             layers.append(Temporal(stage.layer, name=stage.name))
             continue
         assert stage.bias is not None
@@ -431,6 +447,110 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     return snn
 
 
+@register_layer
+class SpikeMaxPool2d(Module):
+    r"""Max pooling of firing rates: a window fires whenever the largest spike count inside it grows.
+
+    .. math::
+
+        N_t = \sum_{\tau \le t} s_\tau, \qquad y_t = \mathrm{maxpool}(N_t) - \mathrm{maxpool}(N_{t-1})
+
+    so the spikes a window has given after t steps are :math:`\mathrm{maxpool}(N_t)`, the largest
+    count of its inputs: the output rate is the largest input rate, what max pooling of ReLU
+    activations is in the ANN. (Each count grows by at most 1 a step, so :math:`y_t` is 0 or 1.)
+    :func:`convert` uses it for MaxPool2d layers: pooling the spikes of each step instead passes a
+    spike whenever any input fires, which overstates the largest rate. The time loop is a running
+    sum and one pooling of all steps; no gradient flows through it (a converted network is not
+    trained).
+
+    Parameters
+    ----------
+    kernel_size, stride, padding
+        As for :class:`~neuronkit.MaxPool2d`.
+    name : str, optional
+        Its name in a network (unnamed: ``pool1``, ...).
+
+    Shapes: spikes (T, batch, C, H, W) or one sample (T, C, H, W) -> (T, batch, C, H_out, W_out)
+    (or (T, C, H_out, W_out)). :meth:`output_shape` leaves the time axis out, as Temporal's.
+
+    Examples
+    --------
+    Two neurons in one window, firing at rates 1/2 and 1/3: the window fires at rate 1/2.
+
+    >>> import numpy as np
+    >>> from neuronkit.spiking.conversion import SpikeMaxPool2d
+    >>> a = [0, 1, 0, 1, 0, 1]; b = [1, 0, 0, 1, 0, 0]
+    >>> spikes = np.array([[[[[x, y]]]] for x, y in zip(a, b)], dtype=np.float32)     # (T=6, 1, 1, 1, 2)
+    >>> SpikeMaxPool2d((1, 2))(spikes).data.ravel()         # counts a: 0 1 1 2 2 3, b: 1 1 1 2 2 2; max 1 1 1 2 2 3
+    array([1., 0., 0., 1., 0., 1.], dtype=float32)
+    """
+
+    name_prefix = "pool"
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, *, name: str | None = None) -> None:
+        self.pool = MaxPool2d(kernel_size, stride, padding)
+        self.name = check_name(name, "SpikeMaxPool2d")
+
+    def _input(self, x: Any) -> tuple[np.ndarray, bool]:
+        """``x`` as an array (T, B, C, H, W), and whether it was one sample (T, C, H, W)."""
+        array = layer_input(self, x, None, _float_dtype(x)).data
+        if array.ndim not in (4, 5):
+            raise ShapeError(f"layer {label(self)!r} (SpikeMaxPool2d) takes time-major spikes (T, batch, C, H, W) or "
+                             f"one sample (T, C, H, W); got shape {array.shape}")
+        if array.shape[0] == 0:
+            raise ShapeError(f"layer {label(self)!r} got an input with T = 0 time steps (shape {array.shape}); give "
+                             "at least one step")
+        single = array.ndim == 4
+        if single:
+            array = array[:, None]
+        self._pooled_shape(array.shape[2:], array.shape)
+        return array, single
+
+    def _pooled_shape(self, sample: tuple[int, ...], shown: tuple[int, ...]) -> tuple[int, ...]:
+        try:
+            return self.pool.output_shape(sample)
+        except ShapeError as error:
+            raise ShapeError(f"layer {label(self)!r} (SpikeMaxPool2d) pools (C, H, W) at each step of (T, batch, "
+                             f"C, H, W); got shape {shown}: {error}") from None
+
+    def infer(self, x: Any) -> np.ndarray:
+        spikes, single = self._input(x)
+        T, B = spikes.shape[:2]
+        counts = np.cumsum(spikes, axis=0)  # N_t
+        pooled = self.pool.infer(np.ascontiguousarray(counts.reshape(T * B, *spikes.shape[2:])))
+        pooled = pooled.reshape(T, B, *pooled.shape[1:])
+        out = np.diff(pooled, axis=0, prepend=np.zeros((1, *pooled.shape[1:]), dtype=pooled.dtype))
+        return out[:, 0] if single else out
+
+    def forward(self, x: Any) -> Tensor:
+        return Tensor(self.infer(x))
+
+    def output_shape(self, in_shape: Any) -> tuple[int, ...]:
+        """The per-step output shape (C, H_out, W_out) for (C, H, W); a shape with the time axis keeps it."""
+        shape = check_in_shape(in_shape, self)
+        if len(shape) == 4:
+            return (shape[0], *self._pooled_shape(shape[1:], shape))
+        return self._pooled_shape(shape, shape)
+
+    def config(self) -> dict[str, Any]:
+        return {**self.pool.config(), "type": "SpikeMaxPool2d", "name": self.name}
+
+    @classmethod
+    def expected_arrays(cls, config: dict[str, Any]) -> dict[str, ArraySpec]:
+        """None: it holds no arrays (its options are checked all the same)."""
+        cls(**constructor_options(cls, config, "SpikeMaxPool2d"))
+        return {}
+
+    def __repr__(self) -> str:
+        return (f"SpikeMaxPool2d(kernel_size={self.pool.kernel_size}, stride={self.pool.stride}, "
+                f"padding={self.pool.padding}{', name=' + repr(self.name) if self.name else ''})")
+
+
+def _float_dtype(x: Any) -> Any:
+    dtype = getattr(x, "dtype", None)
+    return dtype if dtype is not None and np.dtype(dtype).kind == "f" else np.float32
+
+
 @dataclass
 class ConversionReport:
     """The accuracy of a converted network against the number of steps T, and the ANN's: :func:`conversion_report`.
@@ -446,7 +566,7 @@ class ConversionReport:
     -------------------------------
          10        0.7000     0.2600
         100        0.9550     0.0050
-    ANN accuracy: 0.9600 (readout: spikes)
+    ANN accuracy: 0.9600 (readout: membrane)
     >>> report.gap(100)
     0.0050000000000000044
     """
@@ -454,7 +574,7 @@ class ConversionReport:
     ann_accuracy: float
     steps: tuple[int, ...]
     snn_accuracy: tuple[float, ...]
-    readout: str = "spikes"
+    readout: str = "membrane"
     #: mean firing rate (spikes per neuron per step) of each spiking layer over the run at the largest T
     rates: dict[str, float] = field(default_factory=dict)
 
@@ -529,9 +649,9 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
     """
     owner = "conversion_report"
     stages = _stages(model)
-    if not isinstance(snn, Sequential) or not getattr(next(iter(snn)), "makes_time_axis", False):
-        raise ParameterTypeError(must_be("snn", "a converted network (from nk.spiking.convert)", type(snn).__name__,
-                                         owner))
+    if not isinstance(snn, Sequential) or not isinstance(next(iter(snn)), CurrentEncoder):
+        raise ParameterTypeError(must_be("snn", "a converted network (from nk.spiking.convert: a Sequential whose "
+                                         "first layer is a CurrentEncoder)", type(snn).__name__, owner))
     X = _check_calibration(X, stages, "X", owner)
     classes = int(getattr(stages[-1].layer, "out_features", 0))  # (the last stage is the output Dense)
     y = check_class_indices(y, classes, owner=owner, where=f"the output layer has {classes} neurons")
