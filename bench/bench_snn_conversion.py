@@ -14,8 +14,8 @@ time one conversion and one report took. Target: the mean SNN accuracy at T = 10
 
 Two more workloads (no target; what conversion does to convolutions): the digits as (1, 8, 8)
 images and the small CNN of ``bench_accuracy_cnn.py`` (:data:`CNN_SPECS`: with max pooling as
-there, and with average pooling), trained :data:`CNN_EPOCHS` epochs, converted and measured the
-same way.
+there, which conversion turns into ``SpikeMaxPool2d``, and with average pooling), trained
+:data:`CNN_EPOCHS` epochs, converted and measured the same way.
 
     python bench/bench_snn_conversion.py [--smoke] [--only mlp cnn_avgpool cnn_maxpool] [--splits N]
                                          [--epochs N] [--json FILE]
