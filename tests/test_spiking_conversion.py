@@ -122,7 +122,7 @@ def test_firing_rates_approach_activation_over_scale(percentile):
                         nk.Dense(5, 3, activation="identity", seed=3, dtype=np.float64))
     for layer in ann:
         layer.bias.data[:] = rng.uniform(-0.2, 0.4, layer.out_features)
-    X = rng.integers(0, 9, size=(20, 6)) / 8.0  # exact in float32 (the encoder's currents)
+    X = rng.integers(-8, 9, size=(20, 6)) / 8.0  # any real input (a current); exact in float32, as the encoder's
     snn = nk.spiking.convert(ann, X, steps=1000, percentile=percentile, readout="spikes")
     names = ["hidden1", "hidden2", "output"]
     weights = [snn[name].synapse.weight.data for name in names]
