@@ -95,13 +95,13 @@ def _batches(n: int, seed: int, epoch: int = 0) -> list[np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- the networks
-def neuronkit_net(seed: int = SEED):
+def neuronkit_net(seed: int = SEED, sizes: tuple[int, ...] = SIZES, steps: int = STEPS):
+    """RateEncoder(steps), then SpikingDense(a, b, neuron=LIF(beta=0.9)) for each pair of ``sizes``."""
     import neuronkit as nk
     from neuronkit import spiking
 
-    return nk.Sequential(spiking.RateEncoder(STEPS, seed=seed),
-                         spiking.SpikingDense(SIZES[0], SIZES[1], neuron=spiking.LIF(beta=BETA), seed=seed),
-                         spiking.SpikingDense(SIZES[1], SIZES[2], neuron=spiking.LIF(beta=BETA), seed=seed))
+    layers = [spiking.SpikingDense(a, b, neuron=spiking.LIF(beta=BETA), seed=seed) for a, b in zip(sizes, sizes[1:])]
+    return nk.Sequential(spiking.RateEncoder(steps, seed=seed), *layers)
 
 
 def neuronkit_weights(net) -> list[Any]:
@@ -109,8 +109,8 @@ def neuronkit_weights(net) -> list[Any]:
     return [p for layer in list(net)[1:] for p in (layer.synapse.weight, layer.synapse.bias)]
 
 
-def torch_net(torch, seed: int = SEED, *, layerwise: bool = False):
-    """snnTorch's 64-128-10 network: nn.Linear + snn.Leaky twice; its forward takes spikes (T, B, 64)."""
+def torch_net(torch, seed: int = SEED, *, sizes: tuple[int, ...] = SIZES, layerwise: bool = False):
+    """snnTorch's network: nn.Linear + snn.Leaky twice (sizes a-b-c); its forward takes spikes (T, B, a)."""
     import snntorch as snn
     from snntorch import surrogate
     from torch import nn
@@ -119,9 +119,9 @@ def torch_net(torch, seed: int = SEED, *, layerwise: bool = False):
         def __init__(self) -> None:
             super().__init__()
             grad = surrogate.fast_sigmoid(slope=SLOPE)
-            self.fc1 = nn.Linear(SIZES[0], SIZES[1])
+            self.fc1 = nn.Linear(sizes[0], sizes[1])
             self.lif1 = snn.Leaky(beta=BETA, spike_grad=grad)
-            self.fc2 = nn.Linear(SIZES[1], SIZES[2])
+            self.fc2 = nn.Linear(sizes[1], sizes[2])
             self.lif2 = snn.Leaky(beta=BETA, spike_grad=grad)
 
         def forward(self, x):  # the tutorials' loop: both layers at each step
