@@ -402,7 +402,9 @@ def test_architectures_are_specs_that_parse():
     assert nk.ARCHITECTURES.get("cnn") == ISSUE_LINE.replace("dense(10)", "dense(out)")
     for name in nk.ARCHITECTURES.names():
         assert nk.layers.parse_spec(name) == nk.layers.parse_spec(nk.ARCHITECTURES.get(name))
-        assert nk.layers.parse_spec(name)[-1] == {"layer": "dense", "out_features": "out"}
+        last = nk.layers.parse_spec(name)[-1]  # the output layer takes build's outputs= (snn's names its neuron)
+        assert {key: last[key] for key in ("layer", "out_features")} == {"layer": "dense", "out_features": "out"}
+        assert set(last) <= {"layer", "out_features", "activation"}
 
 
 # ------------------------------------------------------- X as the model takes it
@@ -647,7 +649,7 @@ def test_an_unknown_single_word_lists_the_architectures():
     with pytest.raises(nk.errors.UnknownNameError) as error:
         nk.build("cnnn", input_shape=(1, 28, 28), outputs=10)
     assert str(error.value).startswith("unknown architecture or layer 'cnnn'; the architectures are: cnn, smallcnn, "
-                                       "mlp, textmean, textcnn, transformer; the layers: dense, dropout")
+                                       "mlp, textmean, textcnn, transformer, snn; the layers: dense, dropout")
     assert str(error.value).endswith("did you mean 'cnn'?")
 
 

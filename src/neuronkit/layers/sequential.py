@@ -376,16 +376,24 @@ class Sequential(Module):
         elif self.in_features is not None and not any(is_convolution(layer) for layer in self.layers.values()):
             rows.append({"layer": "input", "kind": "Input", "neurons": self.in_features,
                          "activation": "(pass-through)", "parameters": 0})
+        steps = None  # after an encoder, the time steps T: spiking layers give (T, ...) per sample
         for name, layer in self.layers.items():
             in_shape = shape
             if shape is not None:
                 shape = layer.output_shape(shape)
             neurons = getattr(layer, "out_features", getattr(layer, "out_channels", getattr(layer, "num_features", "")))
             act = getattr(layer, "activation", None)
-            row = {"layer": name, "kind": type(layer).__name__, "neurons": neurons,
-                   "activation": act.name if act is not None else "-", "parameters": layer.num_parameters()}
+            model = getattr(layer, "neuron", None)  # a spiking layer's neuron model, shown where an activation is
+            inner = vars(layer).get("layer")  # Temporal(MaxPool2d): a layer applied at each time step
+            kind = type(layer).__name__ + (f"({type(inner).__name__})" if isinstance(inner, Module) else "")
+            row = {"layer": name, "kind": kind, "neurons": neurons,
+                   "activation": act.name if act is not None else type(model).__name__ if isinstance(model, Module)
+                   else "-", "parameters": layer.num_parameters()}
+            encoder_steps = getattr(layer, "steps", None)
+            if layer.name_prefix == "encoder" and isinstance(encoder_steps, int):
+                steps = encoder_steps
             if shape is not None:
-                row["output_shape"] = shape
+                row["output_shape"] = shape if steps is None else (steps, *shape)
             if is_convolution(layer):
                 row["convolution"] = True
                 if in_shape is not None:
@@ -443,6 +451,10 @@ def _layer_configs(config: dict[str, Any]) -> list[Any]:
                              f"got keys {sorted(map(str, config))}")
     if not layers:
         raise ParameterError("a Sequential config needs at least one layer; got 'layers': []")
+    if any(isinstance(c, dict) and isinstance(c.get("type"), str) and c["type"] not in LAYERS for c in layers):
+        # the spiking layer types (and encoders) register when neuronkit.spiking, which loads lazily, is imported:
+        # a model file naming one loads it here (a type still unknown after that gets the registry's message)
+        from ..spiking import layers as _spiking_layers  # noqa: F401
     return layers
 
 

@@ -244,9 +244,86 @@ for _token, _aliases in [
 ]:
     _TOKENS.register(_token.name, _token, aliases=_aliases)
 
+
+# ------------------------------------------------------------ spiking networks
+# An encoder turns the data into spikes over time, (T, batch, ...); after it, dense and conv build spiking layers
+# (their activation position names the neuron model: dense(128,lif)) and the layers without memory are applied at
+# each time step (Temporal). The spiking classes register themselves when neuronkit.spiking is imported, which
+# build does on first need, so that `import neuronkit` stays free of it.
+def _infer_encoder(shape: tuple[int, ...], options: dict[str, Any], ctx: _Context) -> None:
+    if not ctx.first:
+        raise ParameterError("an encoder turns the data into spikes over time, so it must be the first layer")
+
+
+def _simplify_spike_encoder(options: dict[str, Any]) -> None:
+    options.pop("seed", None)  # drawn from build's generator: spec_of leaves it to build(..., seed=)
+
+
+for _token, _aliases in [
+    (_Token("rate", {None: "RateEncoder"}, ("steps",), 1, _infer_encoder, simplify=_simplify_spike_encoder),
+     ("rateencoder", "poisson")),
+    (_Token("latency", {None: "LatencyEncoder"}, ("steps",), 1, _infer_encoder), ("latencyencoder",)),
+    (_Token("current", {None: "CurrentEncoder"}, ("steps",), 1, _infer_encoder), ("currentencoder",)),
+]:
+    _TOKENS.register(_token.name, _token, aliases=_aliases)
+
+_ENCODERS = ("rate", "latency", "current")
+#: the tokens that build a spiking layer after an encoder (their activation position names the neuron model)
+_SPIKING_CLASSES = {"dense": "SpikingDense", "conv": "SpikingConv2d", "conv2d": "SpikingConv2d"}
+#: the tokens applied at each time step after an encoder, wrapped in Temporal
+_PER_STEP = ("dropout", "maxpool", "avgpool", "globalavgpool", "flatten")
+
+ARCHITECTURES.register("snn", "rate(25),dense(128,lif),dense(out,lif)")
+
+
+def _load_spiking() -> Any:
+    """neuronkit.spiking, imported on first need (its layer types, encoders and neuron models register then)."""
+    from ..spiking import layers as spiking_layers
+
+    return spiking_layers
+
+
+def _spiking_flags(items: list[_Item]) -> list[bool]:
+    """For each item: does it come after an encoder (so it works on spikes over time)?"""
+    flags, after = [], False
+    for item in items:
+        flags.append(after)
+        after = after or item.token in _ENCODERS
+    return flags
+
+
+def _is_neuron(value: Any) -> bool:
+    """Does an activation-position value name a spiking neuron model (``lif``, ``lif(beta=0.8)``)?"""
+    return bool(_load_spiking().is_neuron_name(value))
+
+
+def _spiking_item(item: _Item, shape: tuple[int, ...]) -> tuple[type[Module], _Item]:
+    """The class a token after an encoder builds, and the item with its options for it."""
+    if item.token in _SPIKING_CLASSES:
+        if item.token.startswith("conv") and len(shape) != 3:
+            raise item.error(f"conv after an encoder takes images (C, H, W) at each time step; it gets {shape} here",
+                             ShapeError)
+        options = dict(item.options)
+        neuron = options.pop("activation", options.pop("neuron", "lif"))
+        named = neuron.get("name") if isinstance(neuron, Mapping) else neuron
+        if isinstance(named, str) and named in ACTIVATIONS and not _is_neuron(neuron):
+            raise item.error(f"after an encoder, {item.token} builds a spiking layer: its activation position names "
+                             f"a spiking neuron model (lif, lif(beta=0.8), ...); got {neuron!r}")
+        options["neuron"] = neuron
+        cls = LAYERS.get(_SPIKING_CLASSES[item.token])
+        return cls, _Item(item.token, options, item.number, item.col, item.text)
+    if item.token in _PER_STEP:
+        return LAYERS.get("Temporal"), item
+    if item.token in _ENCODERS:
+        raise item.error("a network has one encoder, the first layer")
+    raise item.error(f"{item.token} cannot follow an encoder: the layers after it work on spikes over time (T, batch, "
+                     f"...); use dense or conv with a neuron model (dense(128,lif)) and "
+                     f"{', '.join(_PER_STEP)} (applied at each time step)")
+
 #: the token spec_of writes for each layer class
 _TOKEN_OF_CLASS = {cls: "conv" if token.name.startswith("conv") else token.name
                    for token in (_TOKENS.get(n) for n in _TOKENS.names()) for cls in token.classes.values()}
+_TOKEN_OF_CLASS.update({"SpikingDense": "dense", "SpikingConv2d": "conv"})
 
 
 # ---------------------------------------------------------------- parsed items
@@ -552,9 +629,11 @@ _RANK_WORDS = {1: "vectors (F,)", 2: "sequences (C, L)", 3: "images (C, H, W)"}
 def _provisional_names(items: list[_Item]) -> list[str]:
     """The names the network will give its layers, known before they are built (for the messages)."""
     kinds: list[tuple[str | None, type[Module]]] = []
-    for item in items:
+    for item, spiking in zip(items, _spiking_flags(items)):
         name = item.options.get("name")
         classes = [LAYERS.get(c) for c in _TOKENS.get(item.token).classes.values() if c in LAYERS]
+        if spiking and (item.token in _SPIKING_CLASSES or item.token in _PER_STEP):
+            classes = [LAYERS.get(_SPIKING_CLASSES.get(item.token, "Temporal"))]
         kinds.append((name if isinstance(name, str) else None, classes[0] if classes else Module))
     try:
         return _layer_names(kinds)
@@ -613,6 +692,9 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
     if vocab_size is not None:
         vocab_size = check_int(vocab_size, "vocab_size", low=1, owner="build")
     generator = make_rng(seed, rng)
+    spiking = _spiking_flags(items)
+    if any(item.token in _ENCODERS for item in items):
+        _load_spiking()  # registers the encoders and the spiking layer types
     names = _provisional_names(items)
     denses = [i for i, item in enumerate(items) if item.token == "dense"] or [-1]
     layout = "vector" if len(shape) == 1 else "grid"
@@ -631,20 +713,40 @@ def build(spec: Any, input_shape: Any, *, outputs: int | None = None, output: An
             raise item.error(f"{item.token} takes channels first (C, L) or (C, H, W); it gets token vectors "
                              f"(L={shape[0]}, D={shape[-1]}) from the layers before it: pool them first "
                              "(seqmeanpool) or use attention/encoder", ShapeError)
-        cls = _layer_class(item, shape)
+        temporal: Any = None
+        if spiking[i]:
+            cls, item = _spiking_item(item, shape)
+            if cls.__name__ == "Temporal":
+                temporal, cls = cls, _layer_class(item, shape)
+        else:
+            cls = _layer_class(item, shape)
+            activation = item.options.get("activation")
+            named = activation.get("name") if isinstance(activation, Mapping) else activation
+            if item.token in _SPIKING_CLASSES and isinstance(named, str) and named not in ACTIVATIONS \
+                    and _is_neuron(activation):
+                raise item.error(f"{named} is a "
+                                 "spiking neuron model: spiking layers take spikes over time, so an encoder must come "
+                                 "first, e.g. rate(25),dense(128,lif)")
         _check_option_names(cls, item)
-        options = {**token.defaults, **item.options}
+        options = {**(token.defaults if cls.__name__ not in _SPIKING_CLASSES.values() else {}), **item.options}
         for key, value in item.options.items():
             if value == OUT and not (item.token == "dense" and key == "out_features" and i == denses[-1]):
                 raise item.error(f"{key}={OUT} stands for build(..., outputs=N), and only as the width of the last "
                                  "dense: dense(out)")
         if item.token == "dense":
-            _dense_width(item, options, i == denses[-1], outputs, None if trailing else output)
+            # a spiking output layer gives spikes (a spike loss decodes them): output= does not apply to it
+            _dense_width(item, options, i == denses[-1], outputs, None if trailing or spiking[i] else output)
         try:
             if token.infer is not None:
                 token.infer(shape, options, _Context(vocab_size, first=i == 0))
             _check_required(cls, item, options)
-            layers.append(_construct(cls, options, generator, dtype, names[i]))
+            if temporal is not None:  # a layer without memory, applied at each time step
+                name = options.pop("name", None)
+                inner = _construct(cls, options, generator, dtype, "")
+                inner.name = None
+                layers.append(temporal(inner, name=name if name is not None else names[i]))
+            else:
+                layers.append(_construct(cls, options, generator, dtype, names[i]))
             shape = layers[-1].output_shape(shape)
         except NeuronkitError as error:
             raise item.error(str(error), type(error)) from None
@@ -753,11 +855,16 @@ def spec_of(net: Sequential) -> str:
 def _describe(name: str, layer: Module) -> tuple[str, dict[str, Any]]:
     """The token and the options (defaults and inferred sizes left out) that describe ``layer``."""
     kind = type(layer).__name__
+    if kind == "Temporal":  # a layer applied at each time step: written as that layer (build wraps it again)
+        return _describe(name, vars(layer)["layer"])
     if kind not in _TOKEN_OF_CLASS:
         known = ", ".join(sorted(_TOKEN_OF_CLASS))
         raise ParameterError(f"spec_of: layer {name!r} is a {kind}, which a spec cannot describe (it knows: {known})")
     token = _TOKENS.get(_TOKEN_OF_CLASS[kind])
     config = {key: _plain(value) for key, value in layer.config().items() if key not in ("type", "name", "dtype")}
+    if kind in _SPIKING_CLASSES.values():  # the neuron model goes in the activation position: dense(128,lif)
+        del config["neuron"]
+        config["activation"] = _plain(_load_spiking().neuron_spec(vars(layer)["neuron"]))
     if "init" in config and config["init"] == _default_init(layer):
         del config["init"]
     if token.simplify is not None:
