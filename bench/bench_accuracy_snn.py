@@ -139,15 +139,18 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--only", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS), help="run these workloads")
     p.add_argument("--epochs", type=int, default=None, help="override the epochs of every workload")
     p.add_argument("--splits", type=int, default=None, help=f"override the number of splits ({SPLITS})")
-    p.add_argument("--threads", type=int, default=C.TORCH_THREADS,
-                   help="threads for both libraries (NumPy's BLAS and torch); 1 on a machine with other work")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"threads for both libraries (NumPy's BLAS and torch; default {C.TORCH_THREADS}, 1 in a smoke "
+                        "run); 1 on a machine with other work")
     args = p.parse_args(argv)  # --repeats is accepted (run_all passes it) and ignored: accuracy runs once
+    args.threads = args.threads or (1 if args.smoke else C.TORCH_THREADS)
     torch = C.torch_or_none(args.no_torch)
-    if torch is not None:
-        torch.set_num_threads(args.threads)
-    from threadpoolctl import threadpool_limits
+    if args.threads != C.TORCH_THREADS:
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+        from threadpoolctl import threadpool_limits
 
-    threadpool_limits(args.threads, user_api="blas")
+        threadpool_limits(args.threads, user_api="blas")
     only = ["digits"] if args.smoke else args.only  # a smoke run checks the script works
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "smoke": args.smoke,
                                "threads": args.threads, "workloads": {}}

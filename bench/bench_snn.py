@@ -390,8 +390,11 @@ def _category(rules, filename: str, line: int, function: str) -> str | None:
     return None
 
 
-def profile_split(X, y, weights) -> dict[str, Any]:
+def profile_split(X, y, weights, *, cpu_time: bool = False) -> dict[str, Any]:
     """One neuronkit epoch under cProfile; each function's own time (tottime) by category.
+
+    ``cpu_time``: the profiler's clock is the process's CPU time instead of the wall clock (steadier on a
+    busy machine; with one BLAS thread it is the time of the work itself).
 
     A built-in's time (a NumPy method such as ``ndarray.sum``, listed by cProfile on its own) is given to
     the categories of its callers, in proportion to the time each caller spent in it.
@@ -400,7 +403,7 @@ def profile_split(X, y, weights) -> dict[str, Any]:
     case["setup"]()
     case["fn"]()  # warm
     case["setup"]()
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time) if cpu_time else cProfile.Profile()
     profiler.enable()
     case["fn"]()
     profiler.disable()
@@ -429,7 +432,8 @@ def profile_split(X, y, weights) -> dict[str, Any]:
         total += entry[2]
         for name, share in category(key).items():
             split[name] += entry[2] * share
-    return {"total": total, "seconds": split, "share": {k: v / total for k, v in split.items()}}
+    return {"total": total, "seconds": split, "share": {k: v / total for k, v in split.items()},
+            "clock": "process CPU time" if cpu_time else "wall"}
 
 
 # ----------------------------------------------------------------------------- memory, one subprocess each
@@ -475,8 +479,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--no-accuracy", action="store_true", help="skip the accuracy comparison")
     p.add_argument("--epochs", type=int, default=None, help=f"epochs of the accuracy comparison (default {EPOCHS})")
     p.add_argument("--accuracy-seeds", type=int, default=None, help=f"seeds of the accuracy comparison ({SEEDS})")
-    p.add_argument("--threads", type=int, default=C.TORCH_THREADS,
-                   help=f"threads for PyTorch and for NumPy's BLAS (default {C.TORCH_THREADS})")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"threads for PyTorch and for NumPy's BLAS (default {C.TORCH_THREADS}; 1 in a smoke run)")
     p.add_argument("--child", choices=("neuronkit", "snntorch"), help=__import__("argparse").SUPPRESS)
     p.add_argument("--n", type=int, default=None, help=__import__("argparse").SUPPRESS)
     p.add_argument("--tracemalloc", action="store_true", help=__import__("argparse").SUPPRESS)
@@ -487,6 +491,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     if args.smoke:
         C.SETTLE_SECONDS = 0.0
     repeats = args.repeats or (1 if args.smoke else 7)
+    args.threads = args.threads or (1 if args.smoke else C.TORCH_THREADS)
     torch = C.torch_or_none(args.no_torch)
     if args.threads != C.TORCH_THREADS:
         if torch is not None:
@@ -521,14 +526,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         C.log(f"  mean: neuronkit {acc['neuronkit']['mean_accuracy']:.4f}" + (
             f", snntorch {acc['snntorch']['mean_accuracy']:.4f}, difference {acc['difference']:+.4f} "
             f"({'within' if acc['gap_ok'] else 'NOT within'} {MAX_GAP:g})" if "snntorch" in acc else ""))
-    results["split"] = profile_split(X, y, weights)
-    C.log(f"[snn split] one neuronkit epoch under cProfile ({C.fmt_time(results['split']['total'])} with the "
-          "profiler's overhead):")
+    results["split"] = profile_split(X, y, weights, cpu_time=args.threads == 1)
+    C.log(f"[snn split] one neuronkit epoch under cProfile ({C.fmt_time(results['split']['total'])} of "
+          f"{results['split']['clock']} with the profiler's overhead):")
     for name, seconds in results["split"]["seconds"].items():
         C.log(f"  {name:22s} {C.fmt_time(seconds):>10s}  {results['split']['share'][name]:6.1%}")
     if not args.no_memory:
         mem: dict[str, Any] = {}
-        for framework in ("neuronkit", "snntorch") if torch is not None else ("neuronkit",):
+        for framework in ("neuronkit", "snntorch") if torch is not None and not args.smoke else ("neuronkit",):
             mem[framework] = run_child(framework, n)
         mem["neuronkit"].update(run_child("neuronkit", n, use_tracemalloc=True))
         mem["ratios"] = {"neuronkit/snntorch": C.ratio(mem["neuronkit"]["training_peak"],
