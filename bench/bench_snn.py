@@ -374,6 +374,7 @@ def _split_rules() -> list[tuple[str, str, Any]]:
         ("loss", "spiking/losses.py", None),
         ("loss", "neuronkit/losses.py", None),
         ("optimizer", "/optim/", None),
+        ("autodiff graph", "engine/tensor.py", ("backward", "_topological_order", "make")),
     ]
 
 
@@ -390,14 +391,20 @@ def _category(rules, filename: str, line: int, function: str) -> str | None:
     return None
 
 
+def _pass_through(filename: str) -> bool:
+    """Is this a built-in or NumPy's own Python code, whose time belongs to whoever called it?"""
+    return filename == "~" or "/numpy/" in filename.replace(os.sep, "/")
+
+
 def profile_split(X, y, weights, *, cpu_time: bool = False) -> dict[str, Any]:
     """One neuronkit epoch under cProfile; each function's own time (tottime) by category.
 
     ``cpu_time``: the profiler's clock is the process's CPU time instead of the wall clock (steadier on a
     busy machine; with one BLAS thread it is the time of the work itself).
 
-    A built-in's time (a NumPy method such as ``ndarray.sum``, listed by cProfile on its own) is given to
-    the categories of its callers, in proportion to the time each caller spent in it.
+    A built-in's time (a NumPy method such as ``ndarray.sum``, listed by cProfile on its own) and that of
+    NumPy's Python-level functions (``np.copyto``, ``np.clip``: wrappers) is given to the categories of
+    their callers, in proportion to the time each caller spent in them.
     """
     case = neuronkit_case(X, y, weights)
     case["setup"]()
@@ -415,7 +422,7 @@ def profile_split(X, y, weights, *, cpu_time: bool = False) -> dict[str, Any]:
     def category(key: tuple[str, int, str], depth: int = 0) -> dict[str, float]:
         """Shares of categories for one function's own time (built-ins: through their callers)."""
         filename, line, function = key
-        if filename != "~" or depth > 3:
+        if not _pass_through(filename) or depth > 4:
             return {_category(rules, filename, line, function) or "rest": 1.0}
         callers = stats[key][4]
         total = sum(edge[2] for edge in callers.values())

@@ -73,7 +73,7 @@ def test_both_scripts_report_every_contender(smoke):
     assert snn["memory"]["neuronkit"]["tracemalloc_peak"] > 0
     split = snn["split"]
     assert set(split["seconds"]) == {"neuron loops forward", "neuron loops backward", "weight products", "encoder",
-                                     "loss", "optimizer", "rest"}
+                                     "loss", "optimizer", "autodiff graph", "rest"}
     assert sum(split["seconds"].values()) == pytest.approx(split["total"])
     for part in ("neuron loops forward", "neuron loops backward", "weight products", "encoder", "loss"):
         assert split["seconds"][part] > 0, part
