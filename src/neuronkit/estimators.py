@@ -549,8 +549,9 @@ class _NeuralBase(BaseEstimator):
     def _set_structure(self) -> None:
         if self._spiking():  # the output layer's neuron model stands for the output activation ("lif", "li")
             self.n_layers_ = 1 + sum(1 for layer in self.network_ if hasattr(layer, "neuron"))
-            self.n_outputs_ = int(self.network_.out_features)
-            self.out_activation_ = type(list(self.network_)[-1].neuron).__name__.lower()
+            self.n_outputs_ = int(self.network_.out_features or 0)
+            last: Any = list(self.network_)[-1]
+            self.out_activation_ = type(last.neuron).__name__.lower()
             return
         dense = self._dense_layers()
         self.n_layers_ = len(dense) + 1
@@ -702,8 +703,9 @@ class _NeuralBase(BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _dense_layers(self) -> list[Dense]:
         """The Dense layers (of a spiking network: the synapses of its SpikingDense layers)."""
+        synapses = [vars(layer).get("synapse") for layer in self.network_]
         return [layer for layer in self.network_ if isinstance(layer, Dense)] + \
-            [layer.synapse for layer in self.network_ if isinstance(getattr(layer, "synapse", None), Dense)]
+            [synapse for synapse in synapses if isinstance(synapse, Dense)]
 
     def _inputs(self, X: Any) -> np.ndarray:
         """X validated against the fit (features, names) and scaled by the stored scaler, float64."""
