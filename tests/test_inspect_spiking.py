@@ -3,6 +3,8 @@ operations (SynOps) worked by hand, the report's spiking section."""
 
 from __future__ import annotations
 
+import base64
+import re
 import warnings
 
 import numpy as np
@@ -135,3 +137,30 @@ def test_health_of_a_fitted_spiking_estimator(tmp_path):
         spikes = clf.network_[0](clf.transform_inputs(data.X[200:260] * 2.0)).data
     assert report.layers["spiking1"].synops == pytest.approx(16 * np.count_nonzero(spikes) / 60, rel=1e-12)
     assert set(report.gradients.norms) == {"spiking1", "spiking2"}
+
+
+def test_the_html_report_of_a_spiking_network(tmp_path):
+    files = nk.inspect.write_report(hand_net(), X_HAND, [0, 1], out_dir=tmp_path, dt=1.0)
+    assert sorted(files.images) == ["membrane", "raster", "rates_spiking1", "rates_spiking2"]
+    html = files.html.read_text(encoding="utf-8")
+    images = re.findall(r'<img alt="([\w]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert [alt for alt, _ in images] == ["raster", "membrane", "rates_spiking1", "rates_spiking2"]
+    for _, data in images:  # the pictures themselves, embedded: the file stands alone
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<b>28</b> synaptic operations per sample" in html and "<b>12</b> multiply-accumulates" in html
+    assert "a spiking network over T = 4 time steps: 2 spiking layers" in html
+    # the health table: spiking1 has rates 1, 0, 0.25 (mean 0.417, median 0.25, max 1), 1 silent, 1 always firing
+    assert re.search(r"<td>spiking1</td><td>LIF</td><td>3</td><td>0.417</td><td>0.250</td><td>1.000</td>"
+                     r"<td>1</td><td>1</td><td>18</td><td>6</td>", html)
+    assert "<td>spiking1[2]</td><td>0.250</td><td>250</td><td></td><td></td>" in html  # a rate in Hz at 1 ms
+    assert "<td>spiking2[1]</td><td>0.000</td><td>0</td><td>yes</td><td></td>" in html
+    assert '<b>silent</b> in <code>spiking1</code>' in html and '<b>always_firing</b> in <code>spiking1</code>' \
+        in html
+
+
+def test_the_report_of_a_spiking_convolution_has_no_membrane_traces(tmp_path):
+    net = nk.build("rate(3),conv(2,3,lif,padding=1),flatten,dense(out,lif)", (1, 4, 4), outputs=2, seed=0)
+    files = nk.inspect.write_report(net, np.ones((2, 1, 4, 4)), out_dir=tmp_path)
+    assert sorted(files.images) == ["raster", "rates_spiking1", "rates_spiking2"]
+    assert "<b>600</b> synaptic operations" not in files.html.read_text()  # + the dense layer's
+    assert files.health.synops == 600.0 + files.health.layers["spiking2"].synops
