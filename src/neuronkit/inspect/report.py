@@ -220,7 +220,7 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
         fig.savefig(path, format="png")
         files.images["raster"] = path
         first, layer = spiking[0]
-        lh = report.layers[first]
+        lh = report.spiking_layers[first]
         order = [int(i) for i in np.argsort(-lh.firing_rate, kind="stable") if not lh.always_firing[i]]
         chosen = (order or list(range(lh.n_neurons)))[:TRACES]
         threshold = getattr(layer.neuron, "threshold", None)
