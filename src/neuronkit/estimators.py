@@ -927,8 +927,10 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     """A multi-layer perceptron classifier trained by neuronkit (softmax output, cross-entropy loss).
 
     Parameters are those of scikit-learn's MLPClassifier (see the module
-    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``
-    and ``dtype``. Labels may be of any type; ``classes_`` holds them sorted.
+    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``,
+    ``dtype``, ``architecture``, ``input_shape``, ``tokenizer`` and ``loss`` (the training loss:
+    None for cross-entropy, or a spike loss for a spiking architecture). Labels may be of any
+    type; ``classes_`` holds them sorted.
 
     Examples
     --------
@@ -969,6 +971,22 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     ...                          tokenizer=Tokenizer(), learning_rate_init=0.1, max_iter=50, random_state=0)
     >>> words.fit(texts, y).predict(["a cat", "one dog"]).tolist(), words.tokenizer_.vocab_size
     (['cat', 'dog'], 11)
+
+    **Spiking networks.** An architecture that starts with an encoder (``"snn"`` is
+    ``rate(25),dense(128,lif),dense(out,lif)``) trains with a spike loss, ``loss=`` (default
+    ``"rate_cross_entropy"``; also ``"count_cross_entropy"``, ``"count_mse"``,
+    ``"membrane_cross_entropy"`` for an ``li`` readout), saved with the model. A rate or latency
+    encoder takes values in [0, 1]: ``scaler="standard"`` (the default) becomes min-max scaling,
+    and values beyond the training range are clipped to [0, 1]. ``predict`` takes the class with
+    the highest decoded score (the output rate); :meth:`predict_proba` normalises the scores per
+    row (uniform when no output neuron fires):
+
+    >>> snn = NeuralClassifier(architecture="rate(8),dense(16,lif),dense(out,lif)", learning_rate_init=0.05,
+    ...                        max_iter=30, random_state=0)
+    >>> with warnings.catch_warnings(action="ignore"):
+    ...     snn = snn.fit(X, ["no", "no", "yes", "yes"])
+    >>> snn.predict([[0.0, 0.5], [3.0, 3.5]]), snn.predict_proba([[3.0, 3.5]]).sum(), snn.scaler_.name
+    (array(['no', 'yes'], dtype='<U3'), np.float64(1.0), 'minmax')
     """
 
     classes_: np.ndarray
