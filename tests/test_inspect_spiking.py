@@ -164,3 +164,14 @@ def test_the_report_of_a_spiking_convolution_has_no_membrane_traces(tmp_path):
     assert sorted(files.images) == ["raster", "rates_spiking1", "rates_spiking2"]
     assert "<b>600</b> synaptic operations" not in files.html.read_text()  # + the dense layer's
     assert files.health.synops == 600.0 + files.health.layers["spiking2"].synops
+
+
+@pytest.mark.parametrize("call", [
+    lambda net: nk.inspect.trace(net, X_HAND[0]),
+    lambda net: nk.inspect.attribute(net, X_HAND, target=0),
+    lambda net: nk.inspect.top_activating(net, X_HAND, "spiking1[0]"),
+    lambda net: nk.inspect.plot_weights(net),
+])
+def test_functions_for_dense_neurons_refuse_a_spiking_network_saying_what_to_use(call):
+    with pytest.raises(ParameterError, match=r"this is a spiking network .* use nk.inspect.health or write_report"):
+        call(hand_net())

@@ -242,7 +242,9 @@ def _input_form(net: Sequential) -> tuple[str, int]:
 class InspectedModel:
     """A network or a fitted estimator, seen the same way by every inspection function."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, *, spiking: bool = False) -> None:
+        """``spiking=True``: the caller examines spiking networks too (health, the report); the other inspection
+        functions follow values through Dense and convolution neurons and refuse them, saying what to use."""
         self.model = model
         self.scale: np.ndarray | None = None
         self.shift: np.ndarray | None = None
@@ -262,6 +264,13 @@ class InspectedModel:
         else:
             raise ParameterTypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
                                      f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
+        if self.spiking_layers() and not spiking:
+            raise ParameterError("this is a spiking network (its first layer, an encoder, turns the data into spikes "
+                                 "over time); this inspection function follows values through Dense and convolution "
+                                 "neurons. For spiking neurons use nk.inspect.health or write_report (rates, silent "
+                                 "and always-firing neurons, synaptic operations), nk.spiking.record (membranes "
+                                 "over time) and network['spiking1'].neurons[i].explain(inputs_over_time) (one "
+                                 "neuron's membrane update step by step)")
         if not self.unit_layers() and not self.spiking_layers():
             raise ParameterError("the network has no Dense, convolution or spiking layer, so it has no neurons to "
                                  "inspect")

@@ -1211,7 +1211,7 @@ def spike_loss(m: InspectedModel) -> Any:
 
     >>> import neuronkit as nk
     >>> from neuronkit.inspect._model import InspectedModel
-    >>> spike_loss(InspectedModel(nk.build("snn", (4,), outputs=2, seed=0))).name
+    >>> spike_loss(InspectedModel(nk.build("snn", (4,), outputs=2, seed=0), spiking=True)).name
     'rate_cross_entropy'
     """
     from ..losses import get_loss
@@ -1290,7 +1290,7 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
     >>> nk.inspect.health(text, [[1, 2, 0], [2, 4, 0]]).unused_embeddings
     {'embedding1': array([3, 5])}
     """
-    m = InspectedModel(model)
+    m = InspectedModel(model, spiking=True)
     X = m.check_X(X)
     batch_size = check_int(batch_size, "batch_size", low=1)
     t = Thresholds.of(thresholds)
@@ -1395,7 +1395,7 @@ class HealthMonitor(Callback):
         self.history = {"epoch": [], "grad_norm": {n: [] for n in names}, "grad_ratio": [],
                         "frozen": {n: [] for n in names}, "dead": {n: [] for n in names},
                         "saturated": {n: [] for n in names}}
-        self._model = InspectedModel(state.model) if isinstance(state.model, Sequential) else None
+        self._model = InspectedModel(state.model, spiking=True) if isinstance(state.model, Sequential) else None
         self._layers = dict(self._dense(state))
         self.problems, self._seen, self._last, self._frozen = [], set(), {}, {}
 

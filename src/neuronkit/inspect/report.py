@@ -114,7 +114,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     from .health import health
     from .specialisation import ablate, class_selectivity
 
-    m = InspectedModel(model)
+    m = InspectedModel(model, spiking=True)
     X = m.check_X(X)
     attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
     top_neurons = check_int(top_neurons, "top_neurons", low=1)
