@@ -115,9 +115,9 @@ def test_explain_writes_out_a_spiking_neurons_membrane_step_by_step(trained, cap
 
 def test_inspect_writes_the_spiking_report(trained, capsys, tmp_path):
     folder, _, _ = trained
-    code, text, _ = run(capsys, "inspect", folder / "snn.nkm", "digits", "--out", tmp_path / "report")
+    code, text, _ = run(capsys, "inspect", folder / "snn.nkm", "digits", "--out", tmp_path / "report", "--dt", 2)
     assert code == 0
-    assert "synaptic operations per sample" in text and "spiking layers: rates in spikes per step" in text
+    assert "synaptic operations per sample" in text and "spiking layers: rates in spikes per step (Hz at 2 ms" in text
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert 'alt="raster" src="data:image/png;base64,' in html and 'alt="membrane"' in html
     assert "a spiking network over T = 10 time steps" in html
@@ -170,3 +170,17 @@ def test_bad_spiking_options_exit_with_2_naming_the_flag(capsys, tmp_path, args,
 def test_spiking_on_texts_is_refused(capsys, tmp_path, args):
     code, out, err = run(capsys, "train", "topics", *args, "--out", tmp_path / "x.nkm")
     assert code == 2 and "holds texts" in err
+
+
+@pytest.mark.parametrize("dt, message", [("0", "--dt is the milliseconds of one time step of a spiking model: a "
+                                                "number > 0, e.g. 1; got 0"),
+                                         ("1", "this model has no time steps: leave --dt out")])
+def test_inspect_dt_needs_a_positive_step_and_a_spiking_model(trained, capsys, tmp_path, dt, message):
+    folder, _, _ = trained
+    model = folder / "snn.nkm"
+    if dt == "1":  # an MLP
+        model = tmp_path / "mlp.nkm"
+        assert run(capsys, "train", "iris", "--epochs", 2, "--out", model)[0] == 0
+    code, _, err = run(capsys, "inspect", model, "digits" if dt == "0" else "iris", "--out", tmp_path / "r", "--dt",
+                       dt)
+    assert code == 2 and message in err
