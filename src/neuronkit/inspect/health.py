@@ -52,6 +52,17 @@ r = grad_norm(first Dense layer) / grad_norm(last Dense layer):
 * exploding gradients: r > ``exploding_ratio`` = 1e3, or any layer's norm
   above ``exploding_norm`` = 1e3, or a non-finite gradient.
 
+Spiking layers (:class:`~neuronkit.spiking.SpikingDense`, :class:`~neuronkit.spiking.SpikingConv2d`
+per filter) in a network that starts with an encoder are examined over time instead
+(:class:`SpikingLayerHealth`): a neuron's **firing rate** is its spikes per time step over all
+steps and samples (in Hz given ``dt``, the ms of a step); a **silent** neuron never fires on the
+data; an **always-firing** one fires at more than ``always_firing_rate`` = 90 % of the steps (it
+fires whatever the input, so its spikes carry almost no information, and it costs synaptic
+operations at every step); the **synaptic operations** per sample (SynOps: each input spike
+times the neurons it reaches, summed over time, the energy proxy of neuromorphic hardware) are
+shown next to the multiply-accumulates of the same network run once as an ANN. With targets,
+the surrogate gradients' norms per layer are checked as above.
+
 Each problem comes with a plain-language remedy (:data:`REMEDIES`), fitted to
 the layer where that matters (advice never repeats what the layer already does:
 a layer initialised with He weights is not told to use He initialisation).
@@ -1188,7 +1199,8 @@ def spiking_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds, bat
         std = np.sqrt(np.clip(a["sum2"] / n - rate ** 2, 0.0, None)) if a["spikes"] else zeros
         none = np.zeros(k, bool)
         excitatory, balance = _weight_stats(layer.synapse)
-        duplicates = _duplicates(layer.synapse, np.zeros((k, k)), zeros, zeros, thresholds)
+        # by the weights only (spikes of equal neurons are equal); hidden layers only, as for Dense layers
+        duplicates = _duplicates(layer.synapse, np.zeros((k, k)), zeros, zeros, thresholds) if name != last else []
         step = _step_ms(layer.neuron, dt)
         model = type(layer.neuron).__name__
         fires = a["spikes"]
