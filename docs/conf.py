@@ -117,6 +117,7 @@ PUBLIC_MODULES = [
     "neuronkit.datasets", "neuronkit.io", "neuronkit.estimators", "neuronkit.inspect", "neuronkit.errors",
     "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
     "neuronkit.layers.spec",
+    "neuronkit.spiking.layers",
 ]
 
 

@@ -76,8 +76,8 @@ class Encoder(Module):
         data = layer_input(self, x, None, _FLOAT32).data
         if not np.isfinite(data).all():
             where = tuple(int(i) for i in np.argwhere(~np.isfinite(data))[0])
-            raise DataError(f"layer {label(self)!r} ({type(self).__name__}) got {data[where]!r} at index {where}; "
-                            "its input must be finite: impute or drop missing values first")
+            raise DataError(f"layer {label(self)!r} ({type(self).__name__}) got {float(data[where])!r} at index "
+                            f"{where}; its input must be finite: impute or drop missing values first")
         return data.astype(np.float32, copy=False)
 
     def forward(self, x: Any) -> Tensor:

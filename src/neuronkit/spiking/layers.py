@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,15 +61,15 @@ from ..layers.base import (
 )
 from ..layers.conv import Conv2d
 from ..layers.dense import Dense
-from ..validation import check_array, check_int, must_be
+from ..validation import check_array, check_int, check_options, must_be
 from .neurons import SpikingNeuron
 
 __all__ = ["SpikingConv2d", "SpikingDense", "SpikingExplanation", "SpikingNeuronList", "SpikingNeuronView",
            "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
 
-#: what ``neuron="lif"`` (a bare name) builds: LIF(beta=0.9), as the issue's workload; other names take
-#: ``beta=0.9`` too when their constructor needs a decay and the name gives none
-DEFAULT_BETA = 0.9
+#: the decays a bare neuron name gets when its model needs one and the name gives neither it nor its time
+#: constant: ``"lif"`` is LIF(beta=0.9), the issue's workload; ``"synaptic"`` is Synaptic(alpha=0.8, beta=0.9)
+DEFAULT_DECAYS = {"beta": (0.9, ("tau", "tau_mem")), "alpha": (0.8, ("tau_syn",))}
 
 
 def _neuron_registry() -> Any:
@@ -88,8 +88,8 @@ def is_neuron_name(value: Any) -> bool:
     Examples
     --------
     >>> from neuronkit.spiking.layers import is_neuron_name
-    >>> is_neuron_name("relu"), is_neuron_name(3)
-    (False, False)
+    >>> is_neuron_name("lif"), is_neuron_name({"name": "alif", "rho": 0.9}), is_neuron_name("relu")
+    (True, True, False)
     """
     name = value.get("name") if isinstance(value, Mapping) else value
     if not isinstance(name, str):
@@ -102,12 +102,13 @@ def is_neuron_name(value: Any) -> bool:
 
 def _from_name(name: str, options: Mapping[str, Any], dtype: Any) -> SpikingNeuron:
     cls = _neuron_registry().get(name)
+    check_options("spiking neuron", name, cls, options)
     options = dict(options)
     parameters = inspect.signature(cls).parameters
-    needs_decay = "beta" in parameters and parameters["beta"].default is None and "tau" in parameters
-    if needs_decay and options.get("beta") is None and options.get("tau") is None and \
-            options.get("tau_mem") is None:
-        options["beta"] = DEFAULT_BETA
+    for decay, (value, time_constants) in DEFAULT_DECAYS.items():
+        needed = decay in parameters and parameters[decay].default is None
+        if needed and options.get(decay) is None and all(options.get(tau) is None for tau in time_constants):
+            options[decay] = value
     if "dtype" in parameters and "dtype" not in options:
         options["dtype"] = dtype
     return cls(**options)
@@ -117,17 +118,17 @@ def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neu
     """The neuron population a spiking layer's ``neuron=`` names.
 
     ``spec`` is a :class:`~neuronkit.spiking.neurons.SpikingNeuron` (used as it is), a name in the
-    neuron registry (``"lif"`` is ``LIF(beta=0.9)``: a name whose model needs a decay gets
-    β = 0.9), the spec's form ``{"name": "lif", "beta": 0.8}``, or a saved config
-    ``{"type": "LIF", ...}`` (what :meth:`SpikingDense.config` stores).
+    neuron registry (``"lif"`` is ``LIF(beta=0.9)``: a name whose model needs a decay it does not
+    give gets the one in :data:`DEFAULT_DECAYS`), the spec's form ``{"name": "lif", "beta": 0.8}``,
+    or a saved config ``{"type": "LIF", ...}`` (what :meth:`SpikingDense.config` stores).
 
     Examples
     --------
     >>> from neuronkit.spiking.layers import make_neuron
-    >>> from neuronkit.spiking.neurons import SpikingNeuron
-    >>> own = SpikingNeuron()
-    >>> make_neuron(own) is own
-    True
+    >>> make_neuron("lif"), make_neuron({"name": "lif", "beta": 0.8, "reset": "zero"})
+    (LIF(beta=0.9, threshold=1.0, reset='subtract'), LIF(beta=0.8, threshold=1.0, reset='zero'))
+    >>> make_neuron("synaptic")
+    Synaptic(alpha=0.8, beta=0.9)
     """
     if isinstance(spec, SpikingNeuron):
         return spec
@@ -162,9 +163,10 @@ def neuron_spec(neuron: SpikingNeuron) -> Any:
 
     Examples
     --------
+    >>> from neuronkit.spiking import LIF
     >>> from neuronkit.spiking.layers import neuron_spec
-    >>> callable(neuron_spec)
-    True
+    >>> neuron_spec(LIF(beta=0.9)), neuron_spec(LIF(beta=0.8, threshold=0.5))
+    ('lif', {'name': 'lif', 'beta': 0.8, 'threshold': 0.5})
     """
     registry = _neuron_registry()
     config = _neuron_config(neuron) if hasattr(type(neuron), "config") else {}
@@ -583,9 +585,13 @@ class Temporal(Module):
     def output_shape(self, in_shape: Any) -> tuple[int, ...]:
         """The layer's per-step output shape (the time axis left out, or kept for a one-sample shape with it)."""
         shape = tuple(in_shape)
-        if self._one_sample(len(shape)):
-            return (shape[0], *self.layer.output_shape(shape[1:]))
-        return self.layer.output_shape(shape)
+        try:
+            if self._one_sample(len(shape)):
+                return (shape[0], *self.layer.output_shape(shape[1:]))
+            return self.layer.output_shape(shape)
+        except ShapeError as error:
+            raise ShapeError(f"layer {label(self)!r} applies {type(self.layer).__name__} at each time step; the layer "
+                             f"before it gives {shape}: {error}") from None
 
     def config(self) -> dict[str, Any]:
         return {"type": "Temporal", "layer": self.layer.config(), "name": self.name}
@@ -756,7 +762,7 @@ class SpikingNeuronView(_UnitView):
 class SpikingStep:
     """One time step of a spiking neuron's explanation (see :class:`SpikingExplanation`).
 
-    >>> SpikingStep(1, (), (), 0.0, 0.5, 0.5, {"mem": 0.0}, {"mem": 0.5}, False).current
+    >>> SpikingStep(1, (), (), 0.0, 0.5, 0.5, {"mem": 0.0}, {"mem": 0.5}, False, 0.0).current
     0.5
     """
 
@@ -770,6 +776,8 @@ class SpikingStep:
     before: dict[str, float]
     after: dict[str, float]
     spike: bool
+    #: the layer's output for this neuron at this step: the spike (0/1), or a readout's membrane
+    output: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -816,6 +824,8 @@ class SpikingExplanation:
     #: the model's numbers shown in the heading and used by the text (β, θ, reset, ...)
     parameters: tuple[tuple[str, Any], ...] = ()
     top: int = 6
+    #: False for a readout without threshold (LI): its output is its membrane, it never spikes
+    fires: bool = True
 
     @property
     def currents(self) -> np.ndarray:
@@ -823,19 +833,24 @@ class SpikingExplanation:
 
     @property
     def membrane(self) -> np.ndarray:
-        """The membrane potential after each step (the model's first state variable)."""
-        return np.array([next(iter(s.after.values())) for s in self.steps])
+        """The membrane potential after each step (the state ``mem``; else the model's first state variable)."""
+        return np.array([s.after["mem"] if "mem" in s.after else next(iter(s.after.values())) for s in self.steps])
 
     @property
     def spikes(self) -> np.ndarray:
         return np.array([float(s.spike) for s in self.steps])
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """What the layer gives for this neuron at each step: its spikes, or a readout's membrane."""
+        return np.array([s.output for s in self.steps])
 
     def to_dict(self) -> dict[str, Any]:
         return {"neuron": self.label, "model": self.model, "sample": self.sample,
                 "parameters": dict(self.parameters),
                 "steps": [{"t": s.t, "terms": [list(term) for term in s.terms], "weighted_sum": s.weighted_sum,
                            "bias": s.bias, "current": s.current, "before": s.before, "after": s.after,
-                           "spike": s.spike} for s in self.steps]}
+                           "spike": s.spike, "output": s.output} for s in self.steps]}
 
     def _f(self, value: float) -> str:
         text = format(float(value), f".{self.digits}g")
@@ -868,36 +883,32 @@ class SpikingExplanation:
         if p.get("v_rest", 0.0) or p.get("v_reset", 0.0) or p.get("refractory", 0.0) or not p.get("reset_delay", True):
             return None
         f = self._f
-        beta, theta, mode = float(p["beta"]), float(p["threshold"]), p["reset"]
+        beta = min(max(float(p["beta"]), 0.0), 1.0)  # a learnt β is clipped to [0, 1], as LIF does
+        theta, mode = float(p["threshold"]), p["reset"]
         mem0 = s.before["mem"]
-        leak = beta * mem0
         fired_before = previous is not None and previous.spike
-        lines = [f"leak           β·mem = {f(beta)} × {f(mem0)} = {f(leak)}"]
-        if mode == "subtract":
-            reset = f" - {f(theta)}" if fired_before else ""
-            if fired_before:
-                lines.append(f"reset          the spike at t={s.t - 1} subtracts θ = {f(theta)}")
-            lines.append(f"membrane       mem = {f(leak)} + {f(s.current)}{reset} = {f(s.after['mem'])}"
-                         .replace("+ -", "- "))
-        elif mode == "zero":
-            if fired_before:
-                lines.append(f"reset          the spike at t={s.t - 1} sets mem to 0")
-                lines.append(f"membrane       mem = ({f(leak)} + {f(s.current)}) × 0 = {f(s.after['mem'])}"
-                             .replace("+ -", "- "))
-            else:
-                lines.append(f"membrane       mem = {f(leak)} + {f(s.current)} = {f(s.after['mem'])}"
-                             .replace("+ -", "- "))
-        else:
-            lines.append(f"membrane       mem = {f(leak)} + {f(s.current)} = {f(s.after['mem'])}   (no reset)"
-                         .replace("+ -", "- "))
+        lines = []
+        if mode == "zero" and fired_before:  # snnTorch: the membrane goes to 0, then leaks and takes the input
+            lines.append(f"reset          the spike at t={s.t - 1} sets mem to 0 (before the leak)")
+            mem0 = 0.0
+        leak = beta * mem0
+        lines.append(f"leak           β·mem = {f(beta)} × {f(mem0)} = {f(leak)}")
+        reset = ""
+        if mode == "subtract" and fired_before:
+            lines.append(f"reset          the spike at t={s.t - 1} subtracts θ = {f(theta)}")
+            reset = f" - {f(theta)}"
+        note = "   (no reset)" if mode == "none" else ""
+        lines.append(f"membrane       mem = {f(leak)} + {f(s.current)}{reset} = {f(s.after['mem'])}{note}"
+                     .replace("+ -", "- "))
         m = s.after["mem"]
         lines.append(f"threshold      {f(m)} > θ = {f(theta)}: SPIKE" if s.spike else
                      f"threshold      {f(m)} ≤ θ = {f(theta)}: no spike")
         return lines
 
     def __str__(self) -> str:
-        shown = [f"{_SYMBOLS.get(k, k)} = {self._f(v) if isinstance(v, float) else v}" for k, v in self.parameters
-                 if k in _SYMBOLS or k == "reset"]
+        p = dict(self.parameters)
+        shown = [f"{symbol} = {self._f(p[k])}" for k, symbol in _SYMBOLS.items() if isinstance(p.get(k), float)]
+        shown += [f"{p['reset']} reset"] if isinstance(p.get("reset"), str) else []
         heading = f"{self.label} ({self.model}{': ' + ', '.join(shown) if shown else ''}) over {len(self.steps)} " \
                   f"time steps (sample {self.sample})"
         lines = [heading]
@@ -907,9 +918,13 @@ class SpikingExplanation:
             body = self._lif_lines(s, previous)
             if body is None:
                 states = ", ".join(f"{k}: {self._f(s.before[k])} -> {self._f(s.after[k])}" for k in s.after)
-                body = [f"state          {states}", "threshold      " + ("SPIKE" if s.spike else "no spike")]
+                body = [f"state          {states}", "threshold      " + ("SPIKE" if s.spike else "no spike")
+                        if self.fires else f"output         {self._f(s.output)}   (a readout: its output is the "
+                        "membrane)"]
             lines.extend(" " * 7 + line for line in body)
             previous = s
+        if not self.fires:
+            return "\n".join(lines)
         n = int(sum(s.spike for s in self.steps))
         raster = " ".join("1" if s.spike else "0" for s in self.steps)
         lines.append(f"  spikes  {raster}   ({n} spike{'s' if n != 1 else ''} in {len(self.steps)} steps: rate "
@@ -950,11 +965,17 @@ def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> S
             spikes, state = neuron.step(Tensor(column), state)
             after = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
             terms = tuple((int(i), float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
+            output = float(_value(spikes)[0, view.index])
             steps.append(SpikingStep(t + 1, terms, tuple(float(v) for v in w), float(weighted), float(b),
-                                     float(current), before, after, bool(_value(spikes)[0, view.index] > 0)))
+                                     float(current), before, after, output > 0, output))
+    # a model with a threshold fires; one without that gives other values than 0/1 is a readout (a leaky
+    # integrator): its output is its membrane, and it never spikes
+    fires = hasattr(neuron, "threshold") or all(s.output in (0.0, 1.0) for s in steps)
+    if not fires:
+        steps = [replace(s, spike=False) for s in steps]
     parameters = tuple((k, v) for k, v in {**_model_config(neuron), **view.model_parameters}.items())
     return SpikingExplanation(view.label, type(neuron).__name__, sample, tuple(steps),
-                              7 if dtype == np.float32 else 10, parameters, top)
+                              7 if dtype == np.float32 else 10, parameters, top, fires)
 
 
 def _model_config(neuron: SpikingNeuron) -> dict[str, Any]:
