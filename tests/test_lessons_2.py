@@ -271,4 +271,12 @@ def test_lesson_10_spiking_neurons():
     assert np.all(np.abs(np.diff(bursts) - 60) < 3)                         # "about every 60 ms"
     assert len(fs) == max(len(v) for v in isi.values()) and np.all(np.abs(fs[4:] - 8) < 0.5)   # most, ~8 ms apart
     assert lts[0] < 3.5 and 13 < lts[-1] < 15 and np.all(np.diff(lts[:6]) > 0)   # slows down: 3 -> ~14 ms
+    # conversion: nothing after one step, most digits after 5, within a point of the ReLU network from 25 on
+    report = ns["report"]
+    assert report.steps == (1, 2, 5, 10, 25, 50, 100, 200) and report.ann_accuracy > 0.94
+    assert report.snn_accuracy[0] < 0.2 and report.snn_accuracy[2] > 0.9
+    assert all(report.gap(t) < 0.01 for t in (25, 50, 100, 200))
+    converted = ns["converted"]
+    assert [layer.name for layer in converted] == ["encoder1", "hidden1", "output"]
+    assert converted["hidden1"].neuron.beta == 1.0 and converted["hidden1"].neuron.reset == "subtract"
     assert ns["_cpu_seconds"] < 10
