@@ -221,6 +221,7 @@ def _lif(op: str, currents: Any, beta: Any, threshold: Any, derivative: Derivati
     count: Any = np.zeros(shape, dtype=dtype) if R else None  # refractory steps left
     adapt: Any = np.zeros(shape, dtype=dtype) if adaptive else None
     held = b * dtype.type(v_reset)  # a zero reset, leaked: beta * v_reset
+    unit_jump = np.ndim(jump) == 0 and float(jump) == 1.0
     for t in range(steps):
         m = mem[t]
         if R:
@@ -243,8 +244,11 @@ def _lif(op: str, currents: Any, beta: Any, threshold: Any, derivative: Derivati
         if rest is not None:
             m += rest
         if delay and reset == "subtract":
-            np.multiply(h, jump, out=tmp)
-            m -= tmp
+            if unit_jump:  # theta - v_reset = 1 (the default): subtract the spikes themselves
+                m -= h
+            else:
+                np.multiply(h, jump, out=tmp)
+                m -= tmp
         if R:  # held at v_reset while refractory
             m *= active
             if v_reset:
