@@ -137,6 +137,9 @@ def test_parameters_are_the_synapse_and_the_neuron():
     assert [layer.name for layer in net] == ["spiking1", "spiking2"]
     assert net.num_parameters() == 3 * 4 + 4 + 4 * 2 + 2
     assert net(spikes_in(6, 5, 3)).shape == (6, 5, 2)
+    with pytest.raises(ShapeError, match=r"layer 'spiking2' takes 5 inputs but the layer before it \('spiking1'\) has "
+                                         "4 neurons"):
+        nk.Sequential(SpikingDense(3, 4, neuron=IF(), seed=0), SpikingDense(5, 2, neuron=IF(), seed=1))
 
 
 def test_the_same_seed_draws_the_same_weights():

@@ -372,18 +372,11 @@ class SpikingDense(_SpikingLayer):
         in_features = check_int(in_features, "in_features", low=1, owner=owner)
         out_features = check_int(out_features, "out_features", low=1, owner=owner)
         dtype = float_dtype(dtype, owner=owner)
+        self.in_features, self.out_features = in_features, out_features  # fields: Sequential checks the chain
         self.synapse = Dense(in_features, out_features, activation="identity", init=init, bias=bias, seed=seed,
                              rng=rng, dtype=dtype)
         self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
-
-    @property
-    def in_features(self) -> int:
-        return int(self.synapse.in_features)
-
-    @property
-    def out_features(self) -> int:
-        return int(self.synapse.out_features)
 
     def _needs(self) -> str:
         return str(self.in_features)
@@ -457,18 +450,11 @@ class SpikingConv2d(_SpikingLayer):
         in_channels = check_int(in_channels, "in_channels", low=1, owner=owner)
         out_channels = check_int(out_channels, "out_channels", low=1, owner=owner)
         dtype = float_dtype(dtype, owner=owner)
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.synapse = Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                               activation="identity", init=init, seed=seed, rng=rng, dtype=dtype)
         self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
-
-    @property
-    def in_channels(self) -> int:
-        return int(self.synapse.in_channels)
-
-    @property
-    def out_channels(self) -> int:
-        return int(self.synapse.out_channels)
 
     @property
     def kernel_size(self) -> tuple[int, ...]:
