@@ -118,6 +118,7 @@ PUBLIC_MODULES = [
     "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
     "neuronkit.layers.spec",
     "neuronkit.spiking.layers",
+    "neuronkit.spiking.conversion",
 ]
 
 

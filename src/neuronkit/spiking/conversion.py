@@ -17,7 +17,7 @@ below 1:
     r_l \approx \min\!\Big(1, \frac{a_l}{\lambda_l}\Big)
 
 :math:`\lambda_0 = 1`, whatever the input's range: the input is fed as a constant current
-(:class:`~neuronkit.spiking.encoders.CurrentEncoder`, :math:`I_t = x` at every step), not as
+(``nk.spiking.CurrentEncoder``, :math:`I_t = x` at every step), not as
 spikes, so it has no rate to keep below 1; the first layer's current is then exactly the ANN's
 :math:`W_1 x + b_1`, divided by :math:`\lambda_1`. (With spike-coded input, pixels in [0, 1] would be
 rates already, :math:`\lambda_0 = 1` again; a wider input would need :math:`\lambda_0 = \max x`.)
@@ -347,7 +347,7 @@ def convert(model: Any, X_calibration: Any, *, steps: int = 100, percentile: flo
     :class:`~neuronkit.spiking.layers.SpikingConv2d`) of the same name and size with weights
     :math:`W_l \lambda_{l-1} / \lambda_l` and bias :math:`b_l / \lambda_l` (:func:`activation_scales`;
     :math:`\lambda_0 = 1`, see the module's text) and neurons ``LIF(beta=1.0, threshold=1.0,
-    reset=reset)``: integrate-and-fire, no leak. A :class:`~neuronkit.spiking.encoders.CurrentEncoder`
+    reset=reset)``: integrate-and-fire, no leak. A ``nk.spiking.CurrentEncoder``
     first feeds each sample as a constant current for ``steps`` steps. BatchNorm layers are folded
     into the Dense layer before them (when a ReLU follows) or after them, BatchNorm2d into the
     convolution before it; average pooling and flatten run on the spikes at every step, max pooling
