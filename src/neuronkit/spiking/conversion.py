@@ -29,9 +29,10 @@ The converted network is an :class:`~neuronkit.Sequential`: ``CurrentEncoder(ste
 :class:`~neuronkit.spiking.layers.Temporal` layers applying them to the spikes at every step
 (an average of rates is the rate of the average: it is linear). Max pooling of the spikes of each
 step would not do: it passes a spike whenever any neuron of the window fires, which overstates the
-largest rate (on the digits CNN of the bench it cost a point where average pooling cost none), so
-MaxPool2d becomes :class:`SpikeMaxPool2d`, which fires when the largest spike count of the window
-grows: its rate is the largest rate. Its output ``(T, batch, classes)``
+largest rate, so MaxPool2d becomes :class:`SpikeMaxPool2d`, which fires when the largest spike
+count of the window grows: its rate is the largest rate. (On the digits CNN of the bench, 3 splits,
+at T = 100: pooling each step's spikes cost 0.7 point of accuracy, SpikeMaxPool2d 0.2; with average
+pooling the converted CNN lost nothing.) Its output ``(T, batch, classes)``
 is, by default, the membranes of ``LI(beta=1.0)`` integrators in the output layer
 (``readout="membrane"``: the class whose input current has summed highest wins; the
 ``max_membrane`` decoder, ``nk.evaluate(snn, X, y, loss="membrane_cross_entropy")``), or the
