@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 import _common as C
+import _torch_mirror as M
 import bench_snn as S
 import numpy as np
 
@@ -151,6 +152,8 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads, user_api="blas")
+    if torch is not None:
+        M.warm_up(torch)  # torch's first optimiser step imports torch._dynamo: not training time
     only = ["digits"] if args.smoke else args.only  # a smoke run checks the script works
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "smoke": args.smoke,
                                "threads": args.threads, "workloads": {}}
