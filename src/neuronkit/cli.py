@@ -253,6 +253,9 @@ def _check_model_options(args: argparse.Namespace) -> None:
 def _check_train_options(args: argparse.Namespace) -> None:
     _check_model_options(args)
     spiking = is_spiking_spec(args.model)
+    if spiking and args.task == "regression":
+        raise UsageError("--task regression: spiking networks here are classifiers (their outputs are spikes, "
+                         "decoded into class scores). Leave out --task, or --spiking")
     if spiking and _data_kind(args) == "text":
         raise UsageError(f"--model {args.model!r} is a spiking network, which rate-codes numbers as spikes; DATA "
                          f"{args.data!r} holds texts. Train a text model (e.g. --model textmean)")
@@ -521,9 +524,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if kind != "table" and args.task == "regression":
         raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
                          f"{'images' if kind == 'images' else 'texts'}. Leave out --task")
-    if is_spiking_spec(args.model) and args.task == "regression":
-        raise UsageError("--task regression: spiking networks here are classifiers (their outputs are spikes, "
-                         "decoded into class scores). Leave out --task, or --spiking")
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
                             impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb,
                             kind=kind, text_column=args.text_column, image_size=args.image_size,
