@@ -117,6 +117,10 @@ PUBLIC_MODULES = [
     "neuronkit.datasets", "neuronkit.io", "neuronkit.estimators", "neuronkit.inspect", "neuronkit.errors",
     "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
     "neuronkit.layers.spec",
+    "neuronkit.spiking.layers",
+    "neuronkit.spiking", "neuronkit.spiking.neurons", "neuronkit.spiking.surrogates", "neuronkit.spiking.encoders",
+    "neuronkit.spiking.decoders", "neuronkit.spiking.losses", "neuronkit.spiking.record", "neuronkit.spiking.izhikevich",
+    "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
 ]
 
 
@@ -146,6 +150,11 @@ def _api_table() -> dict[str, dict[str, list]]:
     def home(module_name: str, name: str, obj) -> str:
         if inspect.ismodule(obj):
             return obj.__name__
+        if not (inspect.isclass(obj) or inspect.isroutine(obj)):
+            # data (a registry, a table): its __module__, if any, is its type's; its home is the deepest public
+            # module that lists it (where it is assigned, with its attribute docstring), not every re-export
+            holders = [m for m in PUBLIC_MODULES if name in listed[m] and getattr(modules[m], name, None) is obj]
+            return max(holders, key=len) if holders else module_name
         origin = getattr(obj, "__module__", None) or module_name
         owners = [m for m in PUBLIC_MODULES if (origin == m or origin.startswith(m + ".")) and name in listed[m]]
         return max(owners, key=len) if owners else module_name

@@ -132,6 +132,18 @@ TABLE: dict[str, Row] = {
     # the default argument loads nk.spiking (lazy) as the table is built, so the type is registered: currents (T, B, N)
     "Izhikevich": Row(lambda izh=nk.spiking.Izhikevich: izh.preset("chattering", dt=0.25, name="izh"),
                       (_rng.random((40, 3, 4)) * 30.0).astype(np.float32), batch(1, 5)[0], "izh", False),
+    # spiking layers (time-major: x is (T, batch, ...); x[0] is one sample over time). partial, not lambda, so that
+    # nk.spiking (which loads on first use) is imported and its layer types registered when the table is made
+    "SpikingDense": Row(partial(nk.spiking.SpikingDense, 6, 4, neuron={"name": "lif", "beta": 0.8, "learn_beta": True},
+                                seed=8, name="spiking"), (_rng.random((5, 3, 6)) < 0.6).astype(np.float32),
+                        batch(4, 7), "spiking", False),
+    "SpikingConv2d": Row(partial(nk.spiking.SpikingConv2d, 2, 3, 3, padding=1, neuron="lif", seed=9, name="sconv"),
+                         (_rng.random((4, 2, 2, 5, 5)) < 0.6).astype(np.float32), images(4, 2, 3, 5, 5), "sconv",
+                         False),
+    "Temporal": Row(partial(nk.spiking.Temporal, nk.MaxPool2d(2), name="tpool"), images(3, 2, 2, 4, 4), images(3, 2, 6),
+                    "tpool", False),
+    "SpikeMaxPool2d": Row(partial(nk.spiking.SpikeMaxPool2d, 2, stride=(2, 1), name="spool"),
+                          (_rng.random((5, 3, 2, 4, 6)) < 0.4).astype(np.float32), images(3, 2, 7), "spool", False),
 }
 
 

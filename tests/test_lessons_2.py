@@ -1,4 +1,4 @@
-"""Lessons 5-9 (docs/lessons/05-09): every code cell runs, in order, and the numbers the prose states hold.
+"""Lessons 5-10 (docs/lessons/05-10): every code cell runs, in order, and the numbers the prose states hold.
 
 Each page is a MyST Markdown notebook; its ```{code-cell} blocks are executed in one namespace per
 page (matplotlib's Agg backend, warnings as errors, as the suite runs), then a few values the prose
@@ -174,4 +174,109 @@ def test_lesson_9_parameter_sharing():
     assert received["a"] < 0.05                                          # "under 0.05 for 'the' or 'a'"
     assert all(r < 0.05 for w, r in zip(ns["words"], ns["received"]) if w == "the")
     assert ns["topic"] == "astronomy"
+    assert ns["_cpu_seconds"] < 10
+
+
+def test_lesson_10_spiking_neurons():
+    ns = run("10-spiking-neurons.md")
+    # the five LIF steps worked by hand (exact binary fractions): I, u, spike
+    assert ns["by_hand"] == [(0.625, 0.625, 0.0), (1.0, 1.46875, 1.0), (1.0, 1.1015625, 1.0),
+                             (-0.375, -0.548828125, 0.0), (0.625, 0.21337890625, 0.0)]
+    # the layer (fused LIF loop) and its neuron view's explanation give the same membrane and spikes
+    hand_u = [u for _, u, _ in ns["by_hand"]]
+    assert np.array_equal(ns["membrane"], np.float32(hand_u))
+    assert np.array_equal(ns["spikes"].data[:, 0, 0], [0, 1, 1, 0, 0])
+    explanation = ns["explanation"]
+    assert np.array_equal(explanation.membrane, np.float32(hand_u))
+    assert np.array_equal(explanation.spikes, [0, 1, 1, 0, 0])
+    assert np.allclose(explanation.currents, [0.625, 1.0, 1.0, -0.375, 0.625])
+    text = str(explanation)
+    assert "the spike at t=2 subtracts θ = 1" in text and "mem = 1.101562 + 1 - 1 = 1.101562" in text
+    assert round(0.75 * 1.46875, 2) == 1.10                               # "the leak kept 1.10 of the 1.47"
+    # 60 steps of random input: the recorded membrane is the LIF recursion on the layer's own currents
+    inputs, beta, theta = ns["inputs"], ns["beta"], ns["theta"]
+    u, s, fired = 0.0, 0.0, []
+    for t in range(60):
+        u = beta * u + float(ns["w"] @ inputs[t] + ns["b"]) - s * theta
+        s = float(u > theta)
+        fired.append(s)
+    assert ns["n_spikes"] == int(sum(fired)) > 0
+    assert np.array_equal(ns["out"].data[:, 0, 0], fired)
+    # firing rate against a constant current: silent up to (1-β)θ = 0.25, every step above (2-β)θ = 1.25
+    levels, rates, rate_at = ns["levels"], ns["rates"], ns["rate_at"]
+    assert rate_at[0.25] == 0.0 and rate_at[0.3] > 0.0 and rate_at[1.3] == 1.0
+    assert np.all(rates[levels <= 0.25] == 0) and np.all(rates[levels > 0.26] > 0)
+    assert np.all(rates[levels >= 1.3] == 1.0) and np.all(rates[levels < 1.2] < 1.0)   # (at 1.25 itself: rounding)
+    assert np.all(np.diff(rates) >= 0)                                   # more input, more spikes
+    # rate coding: the rate over the steps is the image; the error halves with four times the steps
+    assert ns["trains"].shape == (25, 64) and ns["y"][ns["test"][9]] == 0
+    assert np.abs(ns["trains"].mean(axis=0) - ns["image"]).mean() < 0.1
+    error = ns["coding_error"]
+    assert 1.7 < error[25] / error[100] < 2.3 and 1.7 < error[100] / error[400] < 2.3
+    assert "takes values in [0, 1]" in ns["refusal"] and "got values from 0 to 15" in ns["refusal"]
+    # no derivative through the true step; the surrogate's gradient reaches every weight
+    probe = ns["probe"]
+    assert np.all(probe.weight.grad != 0)
+    zero = ns["nk"].spiking.SpikingDense(3, 1, neuron=ns["nk"].spiking.LIF(beta=beta, surrogate=ns["true_step"]))
+    zero.weight.data[:] = ns["w"]
+    zero.bias.data[:] = ns["b"]
+    zero(inputs[:, None, :]).sum().backward()
+    assert np.all(zero.weight.grad == 0)
+    # the spike primitive: step forward, 1/(1 + 25|u - θ|)² backward
+    m = ns["membranes"]
+    assert np.array_equal(ns["fired"].data, [0, 0, 1, 1])
+    assert np.allclose(m.grad, 1 / (1 + 25 * np.abs(m.data - 1.0)) ** 2, rtol=1e-6)
+    assert ns["fast"].derivative(np.array([0.0]))[0] == 1.0              # "1 at the threshold"
+    assert ns["nk"].spiking.SURROGATES.names()[:2] == ["fast_sigmoid", "atan"]
+    # BPTT through a leaky integrator: d u_5 / d w = Σ β^(5-t) x_t, by the engine and by hand
+    expected = [0.75**4 + 0.75**3 + 0.75**2 + 1, 0.75**3 + 0.75**2, 0.75]
+    assert np.allclose(ns["readout"].weight.grad[0], expected, rtol=1e-6)
+    assert np.allclose(ns["bptt_by_hand"], expected, rtol=1e-6)
+    assert round(0.75**10, 2) == 0.06
+    # the spiking MLP learns the digits: "about 96%" held out (94-96% on other splits)
+    assert 0.94 <= ns["scores"]["accuracy"] <= 0.98
+    assert len(ns["history"]["accuracy"]) == 12 and ns["history"]["accuracy"][-1] > 0.93
+    counts, predicted, shown, y, test = ns["counts"], ns["predicted"], ns["shown"], ns["y"], ns["test"]
+    assert ns["test_outputs"].shape == (12, len(test), 10)
+    assert np.array_equal(predicted, counts.argmax(axis=1))
+    assert abs(np.mean(predicted == y[test]) - ns["scores"]["accuracy"]) < 1e-9   # evaluate decodes the same way
+    known, misread = shown
+    assert predicted[known] == y[test[known]] and counts[known].max() >= 10      # "nearly every step" of 12
+    assert counts[known].sum() - counts[known].max() <= 2                         # the others "almost silent"
+    assert predicted[misread] != y[test[misread]] and (counts[misread] > 0).sum() >= 2
+    # energy: the counts the prose gives, and the proxy "about 0.7 of the energy"
+    hidden, input_spikes = ns["hidden"], ns["input_spikes"]
+    assert hidden.shape == (12, len(test), 64) and input_spikes.shape == (12, len(test), 64)
+    assert ns["macs"] == 4736
+    assert np.isclose(ns["synops"], (input_spikes.sum() * 64 + hidden.sum() * 10) / len(test))
+    assert ns["synops"] > ns["macs"]                                       # more operations ...
+    assert 0.6 < ns["synops"] * 0.9 / (ns["macs"] * 4.6) < 0.8           # ... about 0.7 of the energy
+    per_neuron = hidden.mean(axis=(0, 1))
+    assert 0.25 < hidden.mean() < 0.4                                      # "about a third of the steps"
+    assert 1 <= np.sum(per_neuron == 0) <= 10 and per_neuron.max() > 0.9  # a few silent, a few at almost every step
+    # the encoder's evaluation draws are the ones the network saw: the hidden spikes follow from them
+    net = ns["net"]
+    with ns["nk"].eval_mode():
+        again = net["spiking1"](input_spikes).data
+    assert np.array_equal(again, hidden)
+    # Izhikevich (2003): the five patterns the prose describes, from the spike intervals (ms)
+    isi = ns["intervals"]
+    rs, ib, ch, fs, lts = (isi[n] for n in ("regular_spiking", "intrinsically_bursting", "chattering",
+                                              "fast_spiking", "low_threshold_spiking"))
+    assert 20 < rs[0] < 24 and np.all(rs[1:] > 1.9 * rs[0])                # adapts: then twice as long
+    assert np.all(ib[:2] < 5) and np.all(ib[2:] > 30) and np.ptp(ib[3:]) < 1   # a burst of 3, then steady singles
+    gaps = np.flatnonzero(ch > 20)
+    assert len(gaps) >= 3 and np.all(ch[ch <= 20] < 7)                      # repeated bursts of close spikes
+    bursts = np.cumsum(ch)[gaps]
+    assert np.all(np.abs(np.diff(bursts) - 60) < 3)                         # "about every 60 ms"
+    assert len(fs) == max(len(v) for v in isi.values()) and np.all(np.abs(fs[4:] - 8) < 0.5)   # most, ~8 ms apart
+    assert lts[0] < 3.5 and 13 < lts[-1] < 15 and np.all(np.diff(lts[:6]) > 0)   # slows down: 3 -> ~14 ms
+    # conversion: nothing after one step, most digits after 5, within a point of the ReLU network from 25 on
+    report = ns["report"]
+    assert report.steps == (1, 2, 5, 10, 25, 50, 100, 200) and report.ann_accuracy > 0.94
+    assert report.snn_accuracy[0] < 0.2 and report.snn_accuracy[2] > 0.9
+    assert all(report.gap(t) < 0.01 for t in (25, 50, 100, 200))
+    converted = ns["converted"]
+    assert [layer.name for layer in converted] == ["encoder1", "hidden1", "output"]
+    assert converted["hidden1"].neuron.beta == 1.0 and converted["hidden1"].neuron.reset == "subtract"
     assert ns["_cpu_seconds"] < 10

@@ -322,7 +322,7 @@ def test_explain_shows_only_the_largest_products_when_there_are_many():
 
 
 @pytest.mark.parametrize("x, sample, error, message", [
-    (np.zeros(3), 0, ShapeError, r"no time axis: give \(T, in_features\)"),
+    (np.zeros(3), 0, ShapeError, r"got shape \(3,\) \(no time axis: give \(T, 3\), e.g. the encoder's output\)"),
     (np.zeros((4, 2)), 0, ShapeError, r"takes inputs over time \(T, 3\) or \(T, batch, 3\); got shape \(4, 2\)"),
     (np.zeros((0, 3)), 0, ShapeError, "T = 0 time steps"),
     (np.zeros((4, 2, 3)), 2, ParameterError, r"neuron s\[1\] sample must be an integer in \[0, 1\]; got 2"),
@@ -332,3 +332,168 @@ def test_explain_refuses_bad_inputs(x, sample, error, message):
     layer = SpikingDense(3, 2, neuron=IF(), seed=0, name="s")
     with pytest.raises(error, match=message):
         layer.neurons[1].explain(x, sample=sample)
+
+
+# ------------------------------------------------------------------ against snnTorch
+def _relative(got, ref):
+    return float(np.abs(np.asarray(got, dtype=np.float64) - ref).max() / max(np.abs(ref).max(), 1e-30))
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_spiking_dense_equals_linear_and_snntorch_leaky(reset):
+    """nn.Linear + snntorch.Leaky over T, weights copied: the same spikes, membranes and weight gradients."""
+    import snntorch
+    import torch
+    from snntorch import surrogate
+
+    T, B, fin, fout = 25, 16, 20, 12
+    layer = SpikingDense(fin, fout, neuron=nk.spiking.LIF(beta=0.9, reset=reset), seed=7, name="spiking1")
+    layer.synapse.weight.data *= 2.0
+    layer.synapse.bias.data[:] = rng.normal(0, 0.2, fout)
+    fc = torch.nn.Linear(fin, fout)
+    with torch.no_grad():
+        fc.weight.copy_(torch.from_numpy(layer.synapse.weight.data))
+        fc.bias.copy_(torch.from_numpy(layer.synapse.bias.data))
+    leaky = snntorch.Leaky(beta=0.9, spike_grad=surrogate.fast_sigmoid(slope=25), reset_mechanism=reset)
+    x = spikes_in(T, B, fin, p=0.5)
+    g = rng.normal(size=(T, B, fout)).astype(np.float32)
+
+    mem = leaky.init_leaky()
+    spikes, mems = [], []
+    xt = torch.from_numpy(x)
+    for t in range(T):
+        spk, mem = leaky(fc(xt[t]), mem)
+        spikes.append(spk)
+        mems.append(mem)
+    ref = torch.stack(spikes)
+    (ref * torch.from_numpy(g)).sum().backward()
+
+    with record() as rec:
+        out = layer(x)
+    (out * g).sum().backward()
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    assert 0.05 < out.data.mean() < 0.95
+    assert _relative(rec["spiking1"]["mem"], torch.stack(mems).detach().numpy()) <= 1e-5
+    assert _relative(layer.synapse.weight.grad, fc.weight.grad.numpy()) <= 1e-4
+    assert _relative(layer.synapse.bias.grad, fc.bias.grad.numpy()) <= 1e-4
+
+
+def test_spiking_conv2d_equals_conv2d_and_snntorch_leaky():
+    import snntorch
+    import torch
+    from snntorch import surrogate
+
+    T, B = 10, 4
+    layer = SpikingConv2d(2, 3, 3, stride=1, padding=1, neuron=nk.spiking.LIF(beta=0.8), seed=8, name="sconv")
+    layer.synapse.weight.data *= 3.0
+    conv = torch.nn.Conv2d(2, 3, 3, padding=1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(layer.synapse.weight.data))
+        conv.bias.copy_(torch.from_numpy(layer.synapse.bias.data))
+    leaky = snntorch.Leaky(beta=0.8, spike_grad=surrogate.fast_sigmoid(slope=25))
+    x = spikes_in(T, B, 2, 6, 6, p=0.5)
+    g = rng.normal(size=(T, B, 3, 6, 6)).astype(np.float32)
+    mem = leaky.init_leaky()
+    spikes = []
+    for t in range(T):
+        spk, mem = leaky(conv(torch.from_numpy(x[t])), mem)
+        spikes.append(spk)
+    ref = torch.stack(spikes)
+    (ref * torch.from_numpy(g)).sum().backward()
+    out = layer(x)
+    (out * g).sum().backward()
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    assert 0.05 < out.data.mean() < 0.95
+    assert _relative(layer.synapse.weight.grad, conv.weight.grad.numpy()) <= 1e-4
+    assert _relative(layer.synapse.bias.grad, conv.bias.grad.numpy()) <= 1e-4
+
+
+def test_neuron_views_of_a_lif_layer_explain_its_membrane():
+    """The LIF arithmetic written out: leak β·mem, the input current, the reset of the step after a spike."""
+    lif = nk.spiking.LIF(beta=0.5, learn_threshold=True)
+    layer = SpikingDense(2, 2, neuron=lif, seed=0, name="spiking1")
+    layer.synapse.weight.data[:] = [[0.5, 0.25], [0.0, 0.0]]
+    layer.synapse.bias.data[:] = [0.25, 0.0]
+    x = np.array([[1, 1], [1, 0], [1, 1], [0, 0]], dtype=np.float32)
+    n = layer.neurons[0]
+    assert n.model_parameters["beta"] == 0.5 and n.model_parameters["threshold"] == 1.0
+    e = n.explain(x)
+    # currents 1, 0.75, 1, 0.25; mem 1 (not > 1), 0.5 + 0.75 = 1.25 -> spike, 0.625 + 1 - 1 = 0.625, 0.3125 + 0.25
+    np.testing.assert_array_equal(e.currents, [1.0, 0.75, 1.0, 0.25])
+    np.testing.assert_array_equal(e.membrane, [1.0, 1.25, 0.625, 0.5625])
+    np.testing.assert_array_equal(e.spikes, [0, 1, 0, 0])
+    with record() as rec:
+        np.testing.assert_array_equal(layer(x).data[:, 0], e.spikes)
+    np.testing.assert_allclose(rec["spiking1"]["mem"][:, 0, 0], e.membrane, rtol=1e-6)
+    assert str(e).splitlines() == [
+        "spiking1[0] (LIF: β = 0.5, θ = 1, subtract reset) over 4 time steps (sample 0)",
+        "  t=1  input current  I = w·x + b = w1 + w2 + b = 0.5 + 0.25 + 0.25 = 1",
+        "       leak           β·mem = 0.5 × 0 = 0",
+        "       membrane       mem = 0 + 1 = 1",
+        "       threshold      1 ≤ θ = 1: no spike",
+        "  t=2  input current  I = w·x + b = w1 + b = 0.5 + 0.25 = 0.75",
+        "       leak           β·mem = 0.5 × 1 = 0.5",
+        "       membrane       mem = 0.5 + 0.75 = 1.25",
+        "       threshold      1.25 > θ = 1: SPIKE",
+        "  t=3  input current  I = w·x + b = w1 + w2 + b = 0.5 + 0.25 + 0.25 = 1",
+        "       leak           β·mem = 0.5 × 1.25 = 0.625",
+        "       reset          the spike at t=2 subtracts θ = 1",
+        "       membrane       mem = 0.625 + 1 - 1 = 0.625",
+        "       threshold      0.625 ≤ θ = 1: no spike",
+        "  t=4  input current  I = w·x + b = 0 + b = 0 + 0.25 = 0.25",
+        "       leak           β·mem = 0.5 × 0.625 = 0.3125",
+        "       membrane       mem = 0.3125 + 0.25 = 0.5625",
+        "       threshold      0.5625 ≤ θ = 1: no spike",
+        "  spikes  0 1 0 0   (1 spike in 4 steps: rate 0.25)",
+    ]
+    zero = SpikingDense(2, 1, neuron=nk.spiking.LIF(beta=0.5, reset="zero"), seed=0, name="z")
+    zero.synapse.weight.data[:] = [[0.75, 0.75]]
+    text = str(zero.neurons[0].explain(np.ones((3, 2), dtype=np.float32))).splitlines()
+    assert text[4] == "       threshold      1.5 > θ = 1: SPIKE"
+    assert text[6:9] == ["       reset          the spike at t=1 sets mem to 0 (before the leak)",
+                         "       leak           β·mem = 0.5 × 0 = 0",
+                         "       membrane       mem = 0 + 1.5 = 1.5"]
+    np.testing.assert_array_equal(zero.neurons[0].explain(np.ones((3, 2), dtype=np.float32)).membrane, [1.5] * 3)
+
+
+@pytest.mark.parametrize("neuron", ["li", "alif", "synaptic", {"name": "lif", "beta": 0.7, "refractory": 2.0}])
+def test_explain_of_the_other_models_follows_their_own_step(neuron):
+    """Models without the LIF text show their state before and after each step; the values are the layer's."""
+    layer = SpikingDense(4, 3, neuron=neuron, seed=11, name="out")
+    layer.synapse.weight.data *= 3.0
+    x = spikes_in(12, 2, 4, p=0.6)
+    with record() as rec:
+        out = layer(x).data
+    for i in range(3):
+        e = layer.neurons[i].explain(x, sample=1)
+        np.testing.assert_allclose(e.outputs, out[:, 1, i], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(e.membrane, rec["out"]["mem"][:, 1, i], rtol=1e-5, atol=1e-6)
+    text = str(e)
+    assert "state          mem: 0 -> " in text or "state          syn: 0 -> " in text
+    if neuron == "li":
+        assert not e.fires and "(a readout: its output is the membrane)" in text and "spikes" not in text
+    else:
+        assert e.fires and text.splitlines()[-1].startswith("  spikes  ")
+    assert 0 < np.abs(out).sum()
+
+
+def test_a_convolution_neuron_explains_its_patch_at_a_position():
+    layer = SpikingConv2d(1, 2, 2, neuron=IF(), seed=0, name="sconv")
+    layer.synapse.weight.data[1, 0] = [[0.5, 0.25], [0.0, 0.125]]
+    layer.synapse.bias.data[:] = [0.0, 0.125]
+    x = np.zeros((3, 1, 3, 3), dtype=np.float32)
+    x[:, 0, 1:, 1:] = [[[1, 1], [0, 1]], [[1, 0], [0, 0]], [[1, 1], [1, 1]]]  # the patch at (1, 1), per step
+    e = layer.neurons[1].explain(x, at=(1, 1))
+    # currents: 0.5 + 0.25 + 0.125 + 0.125 = 1, 0.5 + 0.125 = 0.625, 0.875 + 0.125 = 1
+    np.testing.assert_array_equal(e.currents, [1.0, 0.625, 1.0])
+    np.testing.assert_array_equal(e.spikes, [1, 0, 1])
+    np.testing.assert_array_equal(layer(x).data[:, 1, 1, 1], e.spikes)
+    assert str(e).splitlines()[1] == "  t=1  input current  I = w·x + b = w1 + w2 + w4 + b = 0.5 + 0.25 + 0.125 + " \
+                                     "0.125 = 1"
+    assert e.label == "sconv[1] at (1, 1)"
+    with pytest.raises(ParameterError, match=r"give the output position, explain\(inputs_over_time, at=\(i, j\)\)"):
+        layer.neurons[1].explain(x)
+    with pytest.raises(ShapeError, match=r"no time axis: give \(T, 1, H, W\)"):
+        layer.neurons[1].explain(x[0], at=(1, 1))
+    with pytest.raises(ParameterError, match="at= is for convolution neurons"):
+        SpikingDense(2, 1, neuron=IF(), seed=0).neurons[0].explain(np.zeros((2, 2)), at=(0, 0))

@@ -384,7 +384,9 @@ class Sequential(Module):
             neurons = getattr(layer, "out_features", getattr(layer, "out_channels", getattr(layer, "num_features", "")))
             act = getattr(layer, "activation", None)
             model = getattr(layer, "neuron", None)  # a spiking layer's neuron model, shown where an activation is
-            row = {"layer": name, "kind": type(layer).__name__, "neurons": neurons,
+            inner = vars(layer).get("layer")  # Temporal(MaxPool2d): a layer applied at each time step
+            kind = type(layer).__name__ + (f"({type(inner).__name__})" if isinstance(inner, Module) else "")
+            row = {"layer": name, "kind": kind, "neurons": neurons,
                    "activation": act.name if act is not None else type(model).__name__ if isinstance(model, Module)
                    else "-", "parameters": layer.num_parameters()}
             encoder_steps = getattr(layer, "steps", None)

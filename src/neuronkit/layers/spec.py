@@ -255,8 +255,13 @@ def _infer_encoder(shape: tuple[int, ...], options: dict[str, Any], ctx: _Contex
         raise ParameterError("an encoder turns the data into spikes over time, so it must be the first layer")
 
 
+def _simplify_spike_encoder(options: dict[str, Any]) -> None:
+    options.pop("seed", None)  # drawn from build's generator: spec_of leaves it to build(..., seed=)
+
+
 for _token, _aliases in [
-    (_Token("rate", {None: "RateEncoder"}, ("steps",), 1, _infer_encoder), ("rateencoder", "poisson")),
+    (_Token("rate", {None: "RateEncoder"}, ("steps",), 1, _infer_encoder, simplify=_simplify_spike_encoder),
+     ("rateencoder", "poisson")),
     (_Token("latency", {None: "LatencyEncoder"}, ("steps",), 1, _infer_encoder), ("latencyencoder",)),
     (_Token("current", {None: "CurrentEncoder"}, ("steps",), 1, _infer_encoder), ("currentencoder",)),
 ]:
@@ -300,7 +305,8 @@ def _spiking_item(item: _Item, shape: tuple[int, ...]) -> tuple[type[Module], _I
                              ShapeError)
         options = dict(item.options)
         neuron = options.pop("activation", options.pop("neuron", "lif"))
-        if not _is_neuron(neuron):
+        named = neuron.get("name") if isinstance(neuron, Mapping) else neuron
+        if isinstance(named, str) and named in ACTIVATIONS and not _is_neuron(neuron):
             raise item.error(f"after an encoder, {item.token} builds a spiking layer: its activation position names "
                              f"a spiking neuron model (lif, lif(beta=0.8), ...); got {neuron!r}")
         options["neuron"] = neuron

@@ -17,6 +17,8 @@ One file per family:
 ``layers.py``        :class:`~neuronkit.spiking.layers.SpikingDense`,
                      :class:`~neuronkit.spiking.layers.SpikingConv2d` (a weight layer
                      and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
+``conversion.py``    ANN -> SNN conversion of a trained ReLU network
+                     (:func:`~neuronkit.spiking.conversion.convert`)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -24,6 +26,7 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
+from .conversion import ConversionReport, SpikeMaxPool2d, activation_scales, conversion_report, convert
 from .decoders import DECODERS, Decoder, get_decoder
 from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
@@ -41,4 +44,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "DECODERS", "Decoder", "get_decoder",
            "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
-           "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation"]
+           "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
+           "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert"]

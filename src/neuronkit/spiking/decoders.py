@@ -1,13 +1,13 @@
 """Decoders: from a spiking network's time-major output (T, batch, classes) to one score per class.
 
-==================  ==============================================  =================================
-name                score of class c for one sample                  the prediction (argmax) is
-==================  ==============================================  =================================
-``rate``            mean over t of s_t[c] (the firing rate)          the class that fired most often
-``count``           sum over t of s_t[c] (the spike count)           the same
-``first_spike``     -(the first step at which c fired); -T if never  the class that fired first
-``max_membrane``    max over t of v_t[c] (for an ``LI`` readout)     the highest membrane reached
-==================  ==============================================  =================================
+==================  ==================================================  =================================
+name                score of class c for one sample                     the prediction (argmax) is
+==================  ==================================================  =================================
+``rate``            mean over t of s_t[c] (the firing rate)             the class that fired most often
+``count``           sum over t of s_t[c] (the spike count)              the same
+``first_spike``     -(the first step at which c fired); -T if never     the class that fired first
+``max_membrane``    max over t of v_t[c] (for an ``LI`` readout)        the highest membrane reached
+==================  ==================================================  =================================
 
 Each decoder is a function on arrays (``decoder(outputs)``, the prediction path) with a Tensor form
 (``decoder.tensor(outputs)``) that the spike losses build on. They reduce the first axis (time) of

@@ -81,7 +81,7 @@ class Izhikevich(SpikingNeuron):
     tests and :func:`~neuronkit.spiking.plots.izhikevich_gallery` use it.
 
     **State** ``("v", "u")``: start at ``v_init`` (-65 mV) and ``u_init`` (default ``b·v_init``,
-    as the paper's code). Both are recorded by :func:`~neuronkit.spiking.record.record`
+    as the paper's code). Both are recorded by :func:`~neuronkit.spiking.record`
     (``rec[name]["v"]``, ``["u"]``, ``["spikes"]``, each (T, batch, ...)).
 
     **No gradient**: the spikes are a step function of the currents and this model has no

@@ -6,15 +6,17 @@ and integer classes (B,), averages over the batch, and names in ``decoder`` the
 :mod:`~neuronkit.spiking.decoders` entry that turns outputs into class scores
 (:meth:`~neuronkit.losses.Loss.decode`, what ``fit``/``evaluate`` take the accuracy from):
 
-==========================  ===============================================  =============  =====================
+==========================  ===============================================  =============  ============================
 name                        loss of one sample (s: spikes, v: membranes)     decoder        snnTorch
-==========================  ===============================================  =============  =====================
+==========================  ===============================================  =============  ============================
 ``rate_cross_entropy``      mean over t of -log softmax(s_t)[y]              rate           ``ce_rate_loss()``
 ``count_cross_entropy``     -log softmax(Σ_t s_t)[y]                         count          ``ce_count_loss()``
-``count_mse``               mean over c of (Σ_t s_t[c] - n_c)² / T, with     count          ``mse_count_loss(…)``
-                            n_y = int(T·correct_rate), else int(T·incorrect_rate)
+``count_mse``               mean over c of (Σ_t s_t[c] - n_c)² / T           count          ``mse_count_loss(…)``
 ``membrane_cross_entropy``  -log softmax(max_t v_t)[y]                       max_membrane   ``ce_max_membrane_loss()``
-==========================  ===============================================  =============  =====================
+==========================  ===============================================  =============  ============================
+
+where the target counts of ``count_mse`` are n_y = int(T·correct_rate) for the correct class and
+int(T·incorrect_rate) for the others.
 
 The values and the gradients with respect to the spikes (or membranes) are snnTorch's
 (``snntorch.functional``), checked in ``tests/test_spiking_codec_snntorch.py``.

@@ -81,12 +81,20 @@ class SpikingNeuron(Module):
         return x
 
     def forward(self, currents: Any) -> Tensor:
-        """The spikes (T, batch, ...) for input currents (T, batch, ...): ``step`` looped over time."""
+        """The spikes (T, batch, ...) for input currents (T, batch, ...): ``step`` looped over time.
+
+        A neuron with a ``truncation`` attribute K (truncated BPTT) has its state detached from the
+        graph before steps K, 2K, ...; subclasses with a fused loop are tested against this one
+        (call it as ``SpikingNeuron.forward(neuron, currents)``).
+        """
         x = self._time_major(currents)
         state: dict[str, Any] = self.initial_state(x.shape[1:], x.dtype)
         spikes: list[Any] = []
         trace: dict[str, list[np.ndarray]] = {name: [] for name in self.state_names}
+        truncation = getattr(self, "truncation", None)
         for t in range(x.shape[0]):
+            if truncation and t and t % truncation == 0:  # truncated BPTT: the state entering step t is a constant
+                state = {k: Tensor(v.data) if isinstance(v, Tensor) else v for k, v in state.items()}
             s, state = self.step(x[t], state)
             spikes.append(s)
             for name in self.state_names:
@@ -342,14 +350,14 @@ class LIF(_Neuron):
             mem = v_rest + beta * (mem - v_rest) + current            # leak towards v_rest, add the input
             if self.reset == "subtract":
                 mem = mem - reset * (theta - v_reset)                 # - r_t (θ - v_reset)
-            active = self._hold(count, R)
+            active = self._hold(count, R, mem.dtype)
             if active is not None:
                 mem = mem * active + (1.0 - active) * v_reset         # refractory: held at v_reset
             spikes = spiking_ops.spike(mem - theta, self.surrogate.derivative)  # s_t = H(u_t - θ)
             if active is not None:
                 spikes = spikes * active
         else:
-            active = self._hold(count, R)
+            active = self._hold(count, R, mem.dtype)
             mem = v_rest + beta * (mem - v_rest) + current            # p_t
             if active is not None:
                 mem = mem * active + (1.0 - active) * v_reset
@@ -370,8 +378,8 @@ class LIF(_Neuron):
         return spikes, new
 
     @staticmethod
-    def _hold(count: Any, R: int) -> np.ndarray | None:
-        return None if not R else (count == 0).astype(np.float32)
+    def _hold(count: Any, R: int, dtype: Any) -> np.ndarray | None:
+        return None if not R else (count == 0).astype(dtype)
 
     def config(self) -> dict[str, Any]:
         return {"type": type(self).__name__, "beta": self._given["beta"], "tau": self._given["tau"], "dt": self.dt,

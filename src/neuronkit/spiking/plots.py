@@ -8,7 +8,7 @@
 
 Each takes an array, time first — ``(T, neurons)`` for one sample, ``(T, batch, ...)`` for a batch
 (``sample=`` picks one; the trailing axes are the neurons, flattened) — or what a
-:func:`~neuronkit.spiking.record.record` block holds for one layer (``rec["lif1"]``: its spikes
+:func:`~neuronkit.spiking.record` block holds for one layer (``rec["lif1"]``: its spikes
 and its membrane). Each returns a :class:`matplotlib.figure.Figure` and, given ``path``, also
 writes it as a PNG. As in :mod:`neuronkit.inspect.plots`, figures are made with
 ``matplotlib.figure.Figure`` (not pyplot): they render headless through Agg and leave the user's
@@ -165,7 +165,7 @@ def membrane_traces(mem: Any, *, neurons: Any = None, sample: int = 0, threshold
     ``mem`` is shaped as :func:`raster`'s ``spikes``, or a recorded layer (``rec["lif1"]``; its
     membrane is ``"mem"``, else its first state, e.g. an Izhikevich neuron's ``"v"``; its
     ``"spikes"`` are marked unless ``spikes=False``). ``neurons``: an index or a list of them
-    (default: the first :data:`MAX_TRACES`). ``threshold`` draws a dashed horizontal line.
+    (default: the first ``MAX_TRACES`` = 8). ``threshold`` draws a dashed horizontal line.
     ``spikes`` (same shape as ``mem``) puts a dot on the trace at each step where the neuron fired.
 
     Examples
