@@ -101,7 +101,7 @@ def test_explain_writes_out_a_spiking_neurons_membrane_step_by_step(trained, cap
     code, text, _ = run(capsys, "explain", folder / "snn.nkm", "--data", "digits", "--input-index", 4,
                         "--neuron", "spiking1[3]")
     assert code == 0
-    assert "spiking1[3] (LIF: reset = subtract, β = 0.9, θ = 1) over 10 time steps" in text
+    assert "spiking1[3] (LIF: β = 0.9, θ = 1, subtract reset) over 10 time steps" in text
     assert text.count("input current  I = w·x + b") == 10 and "leak           β·mem = 0.9 × 0 = 0" in text
     clf = nk.load(folder / "snn.nkm")
     data = nk.datasets.load("digits")
