@@ -138,6 +138,19 @@ def test_a_spiking_convolution_trains_on_digit_images(capsys, tmp_path):
     assert "1437 images of 8x8" in err or "images of 8x8" in err
     clf = nk.load(tmp_path / "c.nkm")
     assert clf.input_shape_ == (1, 8, 8) and type(clf.network_["spiking1"]).__name__ == "SpikingConv2d"
+    # a filter is explained at one output position: where it fires most, or --at I,J
+    code, text, _ = run(capsys, "explain", tmp_path / "c.nkm", "--data", "digits", "--input-index", 0, "--neuron",
+                        "spiking1[2]", "--at", "1,2")
+    assert code == 0 and "spiking1[2] at (1, 2) (LIF: β = 0.9, θ = 1, subtract reset) over 3 time steps" in text
+    with nk.engine.eval_mode(), record("spiking1") as rec:
+        clf.network_(clf.transform_inputs(nk.datasets.load("digits", images=True).X[:1]))
+    spikes = rec["spiking1"]["spikes"][:, 0, 2, 1, 2]
+    assert f"  spikes  {' '.join(str(int(v)) for v in spikes)}   (" in text
+    code, text, _ = run(capsys, "explain", tmp_path / "c.nkm", "--data", "digits", "--neuron", "spiking1[2]")
+    assert code == 0 and "where spiking1[2] fires most" in text
+    code, _, err = run(capsys, "explain", tmp_path / "c.nkm", "--data", "digits", "--neuron", "spiking1[2]", "--at",
+                       "9,9")
+    assert code == 2 and "--at 9,9" in err and "outside its output map of size 6x6" in err
 
 
 def test_spiking_on_an_image_folder_flattens_the_images(capsys, tmp_path):

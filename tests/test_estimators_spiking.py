@@ -31,7 +31,7 @@ def _fit(est, X, y):
 @pytest.fixture(scope="module")
 def snn(digits):
     X, y = digits
-    clf = nk.NeuralClassifier(architecture=SMALL_SNN, max_iter=4, learning_rate_init=2e-2, batch_size=32,
+    clf = nk.NeuralClassifier(architecture=SMALL_SNN, max_iter=6, learning_rate_init=1e-2, batch_size=16,
                               random_state=0)
     return _fit(clf, X[:500], y[:500])
 
@@ -40,7 +40,7 @@ def test_a_spiking_classifier_learns_digits(snn, digits):
     X, y = digits
     assert [type(layer).__name__ for layer in snn.network_] == ["RateEncoder", "SpikingDense", "SpikingDense"]
     assert snn.n_outputs_ == 10 and snn.out_activation_ == "lif" and snn.n_layers_ == 3
-    assert snn.score(X[500:900], y[500:900]) > 0.5  # 10 classes: chance is 0.1
+    assert snn.score(X[500:900], y[500:900]) > 0.6  # 10 classes: chance is 0.1
     assert [c.shape for c in snn.coefs_] == [(64, 32), (32, 10)]  # the synapses, scikit-learn's orientation
 
 

@@ -175,3 +175,19 @@ def test_the_report_of_a_spiking_convolution_has_no_membrane_traces(tmp_path):
 def test_functions_for_dense_neurons_refuse_a_spiking_network_saying_what_to_use(call):
     with pytest.raises(ParameterError, match=r"this is a spiking network .* use nk.inspect.health or write_report"):
         call(hand_net())
+
+
+def test_the_health_monitor_follows_silent_neurons_of_a_spiking_network():
+    net = hand_net()
+    monitor = nk.inspect.HealthMonitor(X_HAND)
+    with pytest.warns(nk.inspect.NeuronHealthWarning) as caught:
+        nk.fit(net, X_HAND, [0, 1], loss="rate_cross_entropy", lr=1e-6, epochs=2, batch_size=2, seed=0,
+               progress=False, callbacks=[monitor])
+    # lr 1e-6: the weights barely move, so the hand-worked neurons stay as they are
+    assert monitor.history["silent"] == {"spiking1": [1, 1], "spiking2": [1, 1]}
+    assert monitor.history["always_firing"] == {"spiking1": [1, 1], "spiking2": [0, 0]}
+    assert monitor.history["grad_norm"]["spiking1"][0] > 0
+    messages = [str(w.message) for w in caught]
+    assert sum("silent in spiking1" in m for m in messages) == 1  # warned once, when it first appears
+    assert any("always_firing in spiking1" in m for m in messages)
+    assert monitor.report().silent == ["spiking1[1]", "spiking2[1]"]

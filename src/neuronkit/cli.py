@@ -253,6 +253,9 @@ def _check_model_options(args: argparse.Namespace) -> None:
 def _check_train_options(args: argparse.Namespace) -> None:
     _check_model_options(args)
     spiking = is_spiking_spec(args.model)
+    if spiking and args.task == "regression":
+        raise UsageError("--task regression: spiking networks here are classifiers (their outputs are spikes, "
+                         "decoded into class scores). Leave out --task, or --spiking")
     if spiking and _data_kind(args) == "text":
         raise UsageError(f"--model {args.model!r} is a spiking network, which rate-codes numbers as spikes; DATA "
                          f"{args.data!r} holds texts. Train a text model (e.g. --model textmean)")
@@ -521,9 +524,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if kind != "table" and args.task == "regression":
         raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
                          f"{'images' if kind == 'images' else 'texts'}. Leave out --task")
-    if is_spiking_spec(args.model) and args.task == "regression":
-        raise UsageError("--task regression: spiking networks here are classifiers (their outputs are spikes, "
-                         "decoded into class scores). Leave out --task, or --spiking")
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
                             impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb,
                             kind=kind, text_column=args.text_column, image_size=args.image_size,
@@ -851,7 +851,7 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
         raise UsageError(f"--input-index {index}: {data.name} has {n} samples (0 to {n - 1})")
     net = est.network_
     if getattr(est, "spiking", False):
-        shown = data.X[index] if data.X.dtype == object or data.X.ndim != 2 else \
+        shown = f"an image of shape {tuple(data.X.shape[1:])}" if data.X.ndim > 2 else \
             f"{data.X.shape[1]} values from {float(np.min(data.X[index])):g} to {float(np.max(data.X[index])):g}"
         print(f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}")
         return _explain_spiking(est, args, data.X[index:index + 1])
@@ -894,16 +894,18 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
 
 
 def _spiking_neuron(spec: str, net: Any) -> tuple[str, int]:
-    """``--neuron`` of a spiking network: a neuron of a SpikingDense layer (``spiking1[5]``)."""
-    from .spiking.layers import SpikingDense
+    """``--neuron`` of a spiking network: a neuron of a SpikingDense layer (``spiking1[5]``) or a filter of a
+    SpikingConv2d layer."""
+    from .spiking.layers import SpikingConv2d, SpikingDense
 
+    kinds = (SpikingDense, SpikingConv2d)
     layer, idx = _neuron_spec(spec)
-    usable = [name for name, module in net.layers.items() if isinstance(module, SpikingDense)]
-    if layer not in net.layers or not isinstance(net[layer], SpikingDense):
+    usable = [name for name, module in net.layers.items() if isinstance(module, kinds)]
+    if layer not in net.layers or not isinstance(net[layer], kinds):
         what = f"the model has no layer {layer!r}" if layer not in net.layers else \
             f"layer {layer!r} is a {type(net[layer]).__name__}, whose neurons are not explained from the command line"
         raise UsageError(f"--neuron {spec}: {what}; spiking layers with neurons to explain: {', '.join(usable)}")
-    n = net[layer].out_features
+    n = len(net[layer].neurons)
     if not 0 <= idx < n:
         raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
                          f"got index {idx}")
@@ -915,18 +917,16 @@ def _explain_spiking(est: Any, args: argparse.Namespace, raw: Any) -> int:
     (w·x + b from the spikes that reach it), the leak, the membrane, the threshold crossing and the reset."""
     from .engine import eval_mode, no_grad
 
-    if args.at is not None:
-        raise UsageError("--at is a position in a convolution neuron's output map; a spiking neuron is explained "
-                         "over time, step by step: leave --at out")
     net = est.network_
     chosen = _spiking_neuron(args.neuron, net) if args.neuron else None  # checked before anything is printed
     x = est.transform_inputs(raw)
     inputs: dict[str, np.ndarray] = {}
+    outputs: dict[str, np.ndarray] = {}
     h = x
     with no_grad(), eval_mode():
         for name, layer in net.layers.items():
             inputs[name] = h
-            h = layer(h).data
+            h = outputs[name] = layer(h).data
     scores = est.spike_loss().decode(h)
     print(f"prediction: {est.decode(h)[0]}   (output scores by the {est.spike_loss().decoder!r} decoder: "
           f"{_values(scores[0])})")
@@ -937,7 +937,25 @@ def _explain_spiking(est: Any, args: argparse.Namespace, raw: Any) -> int:
     source = order[order.index(layer_name) - 1]
     print(f"x of {layer_name}[{idx}] at each of the {h.shape[0]} time steps = the spikes of layer {source} "
           f"(shape {tuple(inputs[layer_name].shape[2:])} per step)")
-    exp = net[layer_name].neurons[idx].explain(inputs[layer_name][:, 0], top=10**9 if args.full else TOP_PRODUCTS)
+    top = 10**9 if args.full else TOP_PRODUCTS
+    if outputs[layer_name].ndim == 5:  # a spiking convolution: one filter at one output position
+        if args.at is None:  # where it fires most (first such position)
+            counts = outputs[layer_name][:, 0, idx].sum(axis=0)
+            at: Any = tuple(int(i) for i in np.unravel_index(int(np.argmax(counts)), counts.shape))
+            fired = int(counts.max())
+            print(f"position {at}: where {layer_name}[{idx}] fires most ({fired} spike{'s' * (fired != 1)}; --at I,J "
+                  "picks another)")
+        else:
+            at = _at(args.at)
+        try:
+            exp = net[layer_name].neurons[idx].explain(inputs[layer_name][:, 0], at=at, top=top)
+        except NeuronkitError as exc:
+            raise UsageError(f"--at {args.at}: {exc}") from None
+    else:
+        if args.at is not None:
+            raise UsageError(f"--at is a position in a convolution neuron's output map; {layer_name} is a "
+                             "SpikingDense layer")
+        exp = net[layer_name].neurons[idx].explain(inputs[layer_name][:, 0], top=top)
     print(exp)
     if not args.full and max((len(step.terms) for step in exp.steps), default=0) > TOP_PRODUCTS:
         print(f"(each step lists the {TOP_PRODUCTS} largest products w·x; --full lists them all)")

@@ -232,7 +232,7 @@ class _NeuralBase(BaseEstimator):
         "architecture": "no_validation",  # a spec in any form build takes (checked there, naming the token)
         "input_shape": "no_validation",  # checked in _architecture_inputs, with the data's shape
         "tokenizer": "no_validation",  # a neuronkit Tokenizer (checked in _fit)
-        "loss": [str, None],  # a name of the loss registry (checked in _loss_name, against the network)
+        "loss": [str, None],  # a name of the loss registry (checked in _loss_fn, against the network)
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
@@ -521,7 +521,7 @@ class _NeuralBase(BaseEstimator):
                 "hidden_layer_sizes", "activation", "solver", "alpha", "batch_size", "learning_rate",
                 "learning_rate_init", "shuffle", "random_state", "momentum", "nesterovs_momentum", "early_stopping",
                 "validation_fraction", "beta_1", "beta_2", "epsilon", "dropout", "batch_norm", "init", "scaler",
-                "clip_norm", "dtype", "architecture", "input_shape")}
+                "clip_norm", "dtype", "architecture", "input_shape", "loss")}
             if not (settings["random_state"] is None or isinstance(settings["random_state"], int)):
                 settings["random_state"] = type(params["random_state"]).__name__  # a generator: its type only
             settings["training data checksum"] = data_checksum(X, y, weights)

@@ -83,7 +83,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -105,6 +105,7 @@ from ._model import (
     eval_mode,
     forward,
     grad_of,
+    is_spiking_layer,
     preserved_grads,
     width,
 )
@@ -1359,8 +1360,10 @@ class HealthMonitor(Callback):
     Per epoch it records (in ``history``): the mean over the epoch's batches of
     ‖∂L/∂W‖ per Dense layer (the training gradient, penalty included), their
     ratio first/last, the count of frozen neurons per layer, and (with X) the
-    counts of dead and saturated neurons. :meth:`report` gives the latest
-    :class:`HealthReport` with the gradient trend.
+    counts of dead and saturated neurons. A spiking network's layers are its spiking layers
+    (their synapses' gradients and weights), and with X it also records the counts of silent
+    and always-firing neurons (``silent``, ``always_firing``), warning when one appears.
+    :meth:`report` gives the latest :class:`HealthReport` with the gradient trend.
 
     >>> import numpy as np, neuronkit as nk
     >>> rng = np.random.default_rng(0)
@@ -1398,7 +1401,8 @@ class HealthMonitor(Callback):
         """The layers with neurons (Dense and convolution layers), by name."""
         model = state.model
         if isinstance(model, Sequential):
-            return [(n, layer) for n, layer in model.layers.items() if isinstance(layer, UNIT_TYPES)]
+            return [(n, layer) for n, layer in model.layers.items()
+                    if isinstance(layer, UNIT_TYPES) or is_spiking_layer(layer)]
         return [(f"dense{i + 1}", layer) for i, layer in enumerate(m for m in model.modules() if isinstance(m, Dense))]
 
     # ---- hooks
@@ -1408,6 +1412,8 @@ class HealthMonitor(Callback):
                         "frozen": {n: [] for n in names}, "dead": {n: [] for n in names},
                         "saturated": {n: [] for n in names}}
         self._model = InspectedModel(state.model, spiking=True) if isinstance(state.model, Sequential) else None
+        if self._model is not None and self._model.is_spiking:  # spiking layers: silent and always-firing neurons
+            self.history.update(silent={n: [] for n in names}, always_firing={n: [] for n in names})
         self._layers = dict(self._dense(state))
         self.problems, self._seen, self._last, self._frozen = [], set(), {}, {}
 
@@ -1444,11 +1450,18 @@ class HealthMonitor(Callback):
             self.history["frozen"][n].append(int(frozen.sum()))
         if self._model is not None and self.X is not None and (epoch + 1) % self.every == 0:
             X = self._model.check_X(self.X, "HealthMonitor X")
-            self._last = activation_health(self._model, X, self.thresholds, self.batch_size)
+            if self._model.is_spiking:
+                self._last = dict(spiking_health(self._model, X, self.thresholds, self.batch_size))
+            else:
+                self._last = activation_health(self._model, X, self.thresholds, self.batch_size)
         for n, _ in dense:
             lh = self._last.get(n)
             self.history["dead"][n].append(int(lh.dead.sum()) if lh is not None else 0)
             self.history["saturated"][n].append(int(lh.saturated.sum()) if lh is not None else 0)
+            if "silent" in self.history:
+                spiking = lh if isinstance(lh, SpikingLayerHealth) else None
+                self.history["silent"][n].append(int(spiking.silent.sum()) if spiking is not None else 0)
+                self.history["always_firing"][n].append(int(spiking.always_firing.sum()) if spiking is not None else 0)
         report = self.report(epoch=epoch)
         self._announce(state, report)
 
@@ -1459,7 +1472,16 @@ class HealthMonitor(Callback):
         layers: dict[str, LayerHealth] = {}
         for n in names:
             lh = self._last.get(n)
-            if lh is None:
+            if lh is None and is_spiking_layer(self._layers[n]):
+                layer = self._layers[n]
+                zeros = np.zeros(len(layer.neurons))
+                excitatory, balance = _weight_stats(layer.synapse)
+                lh = SpikingLayerHealth(n, type(layer.neuron).__name__, "spiking", n != names[-1], zeros, zeros, zeros,
+                                        zeros.astype(bool), zeros, zeros.astype(bool), excitatory, balance,
+                                        measured=False, init=_layer_init(layer.synapse), unit=_unit_word(layer.synapse),
+                                        silent=zeros.astype(bool), always_firing=zeros.astype(bool),
+                                        model=type(layer.neuron).__name__)
+            elif lh is None:
                 layer = self._layers[n]
                 act = layer.activation
                 zeros = np.zeros(width(layer))
@@ -1469,7 +1491,7 @@ class HealthMonitor(Callback):
                                  init=_layer_init(layer), can_die=can_die(act), can_saturate=can_saturate(act),
                                  unit=_unit_word(layer))
             else:
-                lh = LayerHealth(**{f.name: getattr(lh, f.name) for f in fields(LayerHealth)})
+                lh = replace(lh)  # a copy: grad_norm and frozen are this report's
             lh.grad_norm = self.history["grad_norm"][n][-1] if self.history["grad_norm"][n] else None
             lh.frozen = self._frozen.get(n)
             layers[n] = lh
