@@ -12,7 +12,13 @@ the output layer's spike count, and the membrane of leaky integrators (β = 1, t
 time one conversion and one report took. Target: the mean SNN accuracy at T = 100 within 1 point
 (0.01) of the mean ANN accuracy.
 
-    python bench/bench_snn_conversion.py [--smoke] [--splits N] [--epochs N] [--json FILE]
+Two more workloads (no target; what conversion does to convolutions): the digits as (1, 8, 8)
+images and the small CNN of ``bench_accuracy_cnn.py`` (:data:`CNN_SPECS`: with max pooling as
+there, which conversion turns into ``SpikeMaxPool2d``, and with average pooling), trained
+:data:`CNN_EPOCHS` epochs, converted and measured the same way.
+
+    python bench/bench_snn_conversion.py [--smoke] [--only mlp cnn_avgpool cnn_maxpool] [--splits N]
+                                         [--epochs N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ import numpy as np
 
 SPEC = "dense(128,relu),dense(64,relu),dense(out)"
 EPOCHS = 30
+CNN_SPECS = {"cnn_avgpool": "conv(16,3,relu,padding=1),avgpool(2),conv(32,3,relu,padding=1),flatten,dense(64,relu),"
+                            "dense(out)",
+             "cnn_maxpool": "conv(16,3,relu,padding=1),maxpool(2),conv(32,3,relu,padding=1),flatten,dense(64,relu),"
+                            "dense(out)"}
+CNN_EPOCHS = 15
+CALIBRATION = 500  # training samples the scales are taken on
 SPLITS = 3
 STEPS = (10, 25, 50, 100, 200)
 PERCENTILE = 99.9
@@ -33,19 +45,21 @@ MAX_GAP = 0.01  # the issue's target: within 1 point of the ANN at T = 100 (mean
 READOUTS = ("membrane", "spikes")  # the first is convert's default
 
 
-def one_split(X: np.ndarray, y: np.ndarray, seed: int, *, epochs: int, steps: tuple[int, ...]) -> dict[str, Any]:
+def one_split(spec: str, X: np.ndarray, y: np.ndarray, seed: int, *, epochs: int,
+              steps: tuple[int, ...]) -> dict[str, Any]:
     """Train, convert and measure on split ``seed``: the ANN's accuracy and each readout's curve."""
     import neuronkit as nk
 
     train, test = nk.data.split_indices(len(y), 0.25, labels=y, seed=seed)
-    ann = nk.build(SPEC, (X.shape[1],), outputs=10, output="softmax", seed=seed)
+    ann = nk.build(spec, X.shape[1:], outputs=10, output="softmax", seed=seed)
     start = time.perf_counter()
     nk.fit(ann, X[train], y[train], optimizer="adam", lr=1e-3, epochs=epochs, batch_size=32, seed=seed,
            progress=False)
     out: dict[str, Any] = {"seed": seed, "train_seconds": time.perf_counter() - start}
     for readout in READOUTS:
         start = time.perf_counter()
-        snn = nk.spiking.convert(ann, X[train], steps=max(steps), percentile=PERCENTILE, readout=readout)
+        snn = nk.spiking.convert(ann, X[train[:CALIBRATION]], steps=max(steps), percentile=PERCENTILE,
+                                 readout=readout)
         convert_seconds = time.perf_counter() - start
         start = time.perf_counter()
         report = nk.spiking.conversion_report(ann, snn, X[test], y[test], steps=steps)
@@ -89,37 +103,57 @@ def report_lines(summary: dict[str, Any], steps: tuple[int, ...]) -> list[str]:
     return lines
 
 
-def run(argv: list[str] | None = None) -> dict[str, Any]:
-    p = C.parser(__doc__.splitlines()[0])
-    p.add_argument("--splits", type=int, default=None, help="number of stratified splits (default 3)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs of the ANN (default 30)")
-    args = p.parse_args(argv)  # --repeats and --no-torch are accepted (run_all passes them) and unused
-    import neuronkit as nk
-
-    ds = nk.datasets.load("digits")
-    X, y = (ds.X / np.float32(16.0)).astype(np.float32), ds.y
-    splits = args.splits or (1 if args.smoke else SPLITS)
-    epochs = args.epochs or (2 if args.smoke else EPOCHS)
-    steps = (5, 10) if args.smoke else STEPS
-    if args.smoke:
-        _, keep = nk.data.split_indices(len(y), 400, labels=y, seed=0)
-        X, y = X[keep], y[keep]
-    results: dict[str, Any] = {"machine": C.machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                               "smoke": args.smoke, "spec": SPEC, "epochs": epochs, "splits": splits,
-                               "steps": list(steps), "percentile": PERCENTILE, "target_steps": TARGET_STEPS,
-                               "max_gap": MAX_GAP, "n_samples": len(y)}
-    C.log(f"digits ({len(y)} samples), {SPEC}, {epochs} epochs, {splits} splits; CPU: {results['machine']['cpu']}")
+def workload(name: str, spec: str, X: np.ndarray, y: np.ndarray, *, splits: int, epochs: int,
+             steps: tuple[int, ...]) -> dict[str, Any]:
+    """One network on every split: the runs, their summary, and the printed report."""
+    C.log(f"{name}: {spec}, {epochs} epochs, {splits} splits, input {X.shape[1:]}")
     runs = []
     for seed in range(splits):
-        r = one_split(X, y, seed, epochs=epochs, steps=steps)
+        r = one_split(spec, X, y, seed, epochs=epochs, steps=steps)
         runs.append(r)
         C.log(f"  split {seed}: ANN {r['ann_accuracy']:.4f}; " + "; ".join(
             f"{readout} " + " ".join(f"T{t}={a:.4f}" for t, a in zip(steps, r[readout]["snn_accuracy"]))
             + f" ({r[readout]['report_seconds']:.1f} s)" for readout in READOUTS))
-    results["runs"] = runs
-    results["summary"] = summarise(runs, steps)
-    for line in report_lines(results["summary"], steps):
-        C.log(line)
+    summary = summarise(runs, steps)
+    for line in report_lines(summary, steps):
+        C.log("  " + line)
+    return {"spec": spec, "epochs": epochs, "splits": splits, "input_shape": list(X.shape[1:]), "runs": runs,
+            "summary": summary}
+
+
+def run(argv: list[str] | None = None) -> dict[str, Any]:
+    p = C.parser(__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=["mlp", *CNN_SPECS], default=["mlp", *CNN_SPECS],
+                   help="run these workloads (default: all)")
+    p.add_argument("--splits", type=int, default=None, help="number of stratified splits (default 3)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs of every ANN (default 30 MLP, 15 CNN)")
+    args = p.parse_args(argv)  # --repeats and --no-torch are accepted (run_all passes them) and unused
+    import neuronkit as nk
+
+    splits = args.splits or (1 if args.smoke else SPLITS)
+    steps = (5, 10) if args.smoke else STEPS
+    only = ["mlp"] if args.smoke else args.only
+    results: dict[str, Any] = {"machine": C.machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                               "smoke": args.smoke, "steps": list(steps), "percentile": PERCENTILE,
+                               "calibration_samples": CALIBRATION, "target_steps": TARGET_STEPS, "max_gap": MAX_GAP,
+                               "workloads": {}}
+    C.log(f"ANN -> SNN conversion on digits; CPU: {results['machine']['cpu']}")
+    for name in only:
+        ds = nk.datasets.load("digits", images=name != "mlp")
+        X, y = ds.X.astype(np.float32), ds.y
+        if name == "mlp":
+            X = X / np.float32(16.0)  # pixels 0..16 -> [0, 1] (the images come in [0, 1])
+        if args.smoke:
+            _, keep = nk.data.split_indices(len(y), 400, labels=y, seed=0)
+            X, y = X[keep], y[keep]
+        epochs = args.epochs or (2 if args.smoke else EPOCHS if name == "mlp" else CNN_EPOCHS)
+        spec = SPEC if name == "mlp" else CNN_SPECS[name]
+        results["workloads"][name] = workload(name, spec, X, y, splits=splits, epochs=epochs, steps=steps)
+    mlp = results["workloads"].get("mlp")
+    if mlp is not None and TARGET_STEPS in steps:
+        verdict = mlp["summary"][READOUTS[0]]["target_met"]
+        C.log(f"target (mlp, {READOUTS[0]} readout, T = {TARGET_STEPS}, within {MAX_GAP} of the ANN): "
+              f"{'met' if verdict else 'NOT met'}")
     C.emit(results, args.json)
     return results
 

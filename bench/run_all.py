@@ -29,7 +29,8 @@ import _common as C
 
 SCRIPTS = {"train": "bench_train.py", "predict": "bench_predict.py", "digits": "bench_digits.py",
            "import_memory": "bench_import_memory.py", "kernels": "bench_kernels.py", "cnn": "bench_cnn.py",
-           "accuracy_cnn": "bench_accuracy_cnn.py", "accuracy_text": "bench_accuracy_text.py"}
+           "accuracy_cnn": "bench_accuracy_cnn.py", "accuracy_text": "bench_accuracy_text.py",
+           "snn": "bench_snn.py", "accuracy_snn": "bench_accuracy_snn.py"}
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (label, how to read the ratio from the results, the target); ratio = neuronkit / other, lower is better
@@ -59,6 +60,10 @@ TARGETS: list[tuple[str, tuple[str, ...], float]] = [
     ("W6 CNN Adam epoch: neuronkit / PyTorch", ("cnn", "optimizers", "adam", "ratios", "neuronkit/torch"), 1.00),
     ("W6 CNN inference at batch 1: net.infer / PyTorch", ("cnn", "inference", "ratios", "neuronkit/torch"), 0.70),
     ("W6 CNN peak memory, Adam epoch: neuronkit / PyTorch", ("cnn", "memory", "ratios", "neuronkit/torch"), 1.00),
+    ("S1 spiking MLP epoch (digits, T = 25): neuronkit / snnTorch", ("snn", "epoch", "ratios", "neuronkit/snntorch"),
+     0.33),
+    ("S1 spiking MLP epoch, process CPU time: neuronkit / snnTorch",
+     ("snn", "epoch", "ratios", "neuronkit/snntorch cpu"), 0.33),
 ]
 
 
@@ -161,6 +166,7 @@ def markdown(runs: list[dict[str, Any]], smoke: bool) -> str:
         lines += _kernels_table(w.get("kernels"))
         lines += _cnn_table(w.get("cnn"))
         lines += _accuracy_tables(w.get("accuracy_cnn"), w.get("accuracy_text"))
+        lines += _snn_tables(w.get("snn"), w.get("accuracy_snn"))
         busy = {k: v.get("foreign_cpu_share") for k, v in w.items()}
         lines += ["CPU used by other processes during each script (share of all CPUs): "
                   + ", ".join(f"{k} {v:.0%}" if v is not None else f"{k} n/a" for k, v in busy.items()), ""]
@@ -198,6 +204,7 @@ def _targets_table(w: dict[str, Any]) -> list[str]:
             if "difference" in entry:
                 out.append(f"| topics {name}: neuronkit − torch | {entry['difference']:+.4f} | ≥ −0.01 | "
                            f"{'yes' if entry['gap_ok'] else '**no**'} |")
+    out += _snn_target_rows(w.get("snn"), w.get("accuracy_snn"))
     im = w.get("import_memory")
     if im and im["import"].get("neuronkit"):
         t = im["import"]["neuronkit"]["median"]
@@ -346,6 +353,79 @@ def _accuracy_tables(cnn: dict[str, Any] | None, text: dict[str, Any] | None) ->
         out.append(f"| topics TF-IDF + logistic regression (bench_text_baseline) | {b['mean_accuracy']:.4f} | - | - "
                    "| - | - |")
     return out + [""]
+
+
+def _snn_target_rows(snn: dict[str, Any] | None, acc: dict[str, Any] | None) -> list[str]:
+    """Issue 13 item 7: the accuracy rows of the targets table (the time ratios are in TARGETS)."""
+    out = []
+    a = (snn or {}).get("accuracy")
+    if a and "difference" in a:
+        out.append(f"| S1 test accuracy after {a['epochs']} epochs (mean of {a['seeds']} seeds): neuronkit − "
+                   f"snnTorch | {a['difference']:+.4f} | ≥ −0.01 | {'yes' if a['gap_ok'] else '**no**'} |")
+    for name, entry in (acc or {}).get("workloads", {}).items():
+        ours = entry["neuronkit"]["mean_accuracy"]
+        out.append(f"| A3 {name} spiking MLP mean test accuracy (neuronkit) | {ours:.4f} | ≥ {entry['target']:.2f} | "
+                   f"{'yes' if entry['target_met'] else '**no**'} |")
+    return out
+
+
+def _snn_tables(snn: dict[str, Any] | None, acc: dict[str, Any] | None) -> list[str]:
+    """Issue 13 item 7: the spiking MLP's epoch against snnTorch, its split and memory; the accuracy runs."""
+    out: list[str] = []
+    if snn:
+        e = snn["epoch"]
+        out += [f"### S1: one training epoch of a rate-coded spiking MLP ({snn['n_train']:,} digits, "
+                f"{'-'.join(map(str, snn['sizes']))} LIF β = 0.9, T = {snn['steps']}, batch {snn['batch_size']}, "
+                f"Adam {snn['lr']:g}; median of {snn['repeats']}, {snn['threads']} thread(s))", "",
+                "| contender | time | CPU time | epoch loss | neuronkit / this (time) | neuronkit / this (CPU) |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for name, r in e.items():
+            if name == "ratios":
+                continue
+            out.append(f"| {name} | {C.fmt_time(r['median'])} | {C.fmt_time(r['cpu_median'])} | {r['epoch_loss']:.4f} "
+                       f"| {C.fmt_ratio(e['ratios'].get(f'neuronkit/{name}'))} "
+                       f"| {C.fmt_ratio(e['ratios'].get(f'neuronkit/{name} cpu'))} |")
+        out += ["", "`snntorch` is the tutorials' loop (both layers at each step); `snntorch.layerwise` runs each "
+                "`nn.Linear` once on all T·batch rows, as `SpikingDense` does. The Poisson draws differ, so the "
+                "epoch losses are close, not equal."]
+        check = snn.get("same_spikes")
+        if check:
+            worst = max(v for k, v in check.items() if k.startswith("grad"))
+            out += ["", f"Same input spikes, one batch: loss {check['loss']:.6f} against snnTorch's "
+                    f"{check['loss_snntorch']:.6f}; weight gradients equal to {worst:.1e} (max|Δ| / max|ref|)."]
+        a = snn.get("accuracy")
+        if a:
+            cells = [f"{who} {a[who]['mean_accuracy']:.4f} ({', '.join(f'{v:.3f}' for v in a[who]['accuracies'])})"
+                     for who in ("neuronkit", "snntorch") if who in a]
+            out += ["", f"Test accuracy after {a['epochs']} epochs, mean of {a['seeds']} seeds: " + "; ".join(cells)
+                    + (f"; difference {a['difference']:+.4f}." if "difference" in a else ".")]
+        mem = snn.get("memory")
+        if mem:
+            out += ["", "Peak memory of one epoch, MiB above the baseline (RSS; tracemalloc for neuronkit): "
+                    + ", ".join(f"{n} {mem[n]['training_peak'] / 2**20:.1f}"
+                                + (f" ({mem[n]['tracemalloc_peak'] / 2**20:.1f})" if "tracemalloc_peak" in mem[n]
+                                   else "") for n in mem if n != "ratios")
+                    + f"; neuronkit / snnTorch {C.fmt_ratio(mem['ratios'].get('neuronkit/snntorch'))}."]
+        sp = snn.get("split")
+        if sp:
+            out += ["", f"Split of one neuronkit epoch (cProfile, {C.fmt_time(sp['total'])} of {sp['clock']} with its "
+                    "overhead): "
+                    + ", ".join(f"{k} {v:.0%}" for k, v in sp["share"].items()) + "."]
+        out.append("")
+    if acc and acc.get("workloads"):
+        out += [f"### A3: rate-coded spiking MLPs, T = 25, LIF β = 0.9, rate cross-entropy, Adam "
+                f"({acc['threads']} thread(s) each)", "",
+                "| workload | network | epochs | splits | neuronkit mean | snnTorch mean | neuronkit − snnTorch "
+                "| neuronkit time | snnTorch time |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, e in acc["workloads"].items():
+            theirs = e.get("snntorch")
+            cells = [name, "-".join(map(str, e["sizes"])), str(e["epochs"]), str(e["splits"]),
+                     f"{e['neuronkit']['mean_accuracy']:.4f}", f"{theirs['mean_accuracy']:.4f}" if theirs else "-",
+                     f"{e['difference']:+.4f}" if "difference" in e else "-", C.fmt_time(e["neuronkit"]["seconds"]),
+                     C.fmt_time(theirs["seconds"]) if theirs else "-"]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return out
 
 
 # ----------------------------------------------------------------------------- main

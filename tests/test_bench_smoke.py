@@ -39,7 +39,7 @@ def test_every_workload_reports(smoke):
     assert smoke["smoke"] is True
     (run,) = smoke["runs"]
     assert set(run["workloads"]) == {"train", "predict", "digits", "import_memory", "kernels", "cnn", "accuracy_cnn",
-                                     "accuracy_text"}
+                                     "accuracy_text", "snn", "accuracy_snn"}
     assert run["machine"]["numpy"] and "env" in run["machine"]
     md = smoke["markdown"]
     for heading in ("### Targets", "### W1 + W4", "### W2", "### W3", "### W5", "### W0", "### W6", "### Accuracy"):

@@ -142,6 +142,8 @@ TABLE: dict[str, Row] = {
                          False),
     "Temporal": Row(partial(nk.spiking.Temporal, nk.MaxPool2d(2), name="tpool"), images(3, 2, 2, 4, 4), images(3, 2, 6),
                     "tpool", False),
+    "SpikeMaxPool2d": Row(partial(nk.spiking.SpikeMaxPool2d, 2, stride=(2, 1), name="spool"),
+                          (_rng.random((5, 3, 2, 4, 6)) < 0.4).astype(np.float32), images(3, 2, 7), "spool", False),
 }
 
 

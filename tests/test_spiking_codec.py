@@ -26,7 +26,7 @@ from neuronkit.spiking import (
     SpikingNeuron,
     get_decoder,
 )
-from neuronkit.training import evaluate, outputs
+from neuronkit.training import default_loss, evaluate, outputs
 
 
 # ----------------------------------------------------------------------------- encoders
@@ -62,6 +62,9 @@ def test_rate_encoder_is_deterministic_per_seed_and_repeats_in_eval_mode():
     np.testing.assert_array_equal(once, twice)  # evaluation: the same spikes every time
     np.testing.assert_array_equal(once, b.eval().infer(x))  # ... from the seed, whatever was drawn before
     assert not np.array_equal(once, first)  # a stream apart from the training draws
+    alone = [b.infer(x[i:i + 1])[:, 0] for i in (5, 0)]  # each sample's spikes whatever its batch and place
+    np.testing.assert_array_equal(np.stack(alone, axis=1), once[:, [5, 0]])
+    np.testing.assert_array_equal(b.infer(x[::-1])[:, ::-1], once)
     given = RateEncoder(5, rng=np.random.default_rng(3)).eval()
     again = RateEncoder(5, rng=np.random.default_rng(3)).eval()
     np.testing.assert_array_equal(given.infer(x), again.infer(x))
@@ -83,6 +86,11 @@ def test_rate_encoder_refuses_values_outside_0_1_naming_min_and_max():
         enc(np.array([[0.2, -0.5], [1.25, 0.0]]))
     with pytest.raises(DataError, match=r"got nan at index \(0, 1\)"):
         enc(np.array([[0.2, np.nan]]))
+    with pytest.raises(DataError, match=r"or give clip=True to clip them into \[0, 1\]"):
+        enc(np.array([[1.5]]))
+    clipped = RateEncoder(50, clip=True, seed=0)(np.array([[-0.5, 1.5, 0.0, 1.0]])).data
+    np.testing.assert_array_equal(clipped.sum(axis=0), [[0, 50, 0, 50]])  # as 0 and 1: never and always
+    assert RateEncoder(2, clip=True, seed=0).config()["clip"] is True
 
 
 @pytest.mark.parametrize("make", [lambda steps: RateEncoder(steps), lambda steps: LatencyEncoder(steps),
@@ -133,7 +141,9 @@ def test_latency_encoder_normalized_codes_worked_by_hand():
 
 def test_latency_encoder_refuses_values_outside_0_1():
     with pytest.raises(DataError, match=r"layer 'lat' \(LatencyEncoder\) takes values in \[0, 1\]; got values "
-                                        r"from 0 to 2"):
+                                        r"from 0 to 2\. Scale the features into \[0, 1\] first \(e\.g\. "
+                                        r"nk\.data\.MinMaxScaler or sklearn\.preprocessing\.MinMaxScaler, or "
+                                        r"X / X\.max\(\)\)$"):
         LatencyEncoder(4, name="lat")(np.array([[0.0, 2.0]]))
 
 
@@ -357,6 +367,7 @@ def test_fit_and_evaluate_a_spiking_network_with_a_spike_loss():
     history = nk.fit(net, X_train, y_train, loss="rate_cross_entropy", epochs=4, batch_size=64, lr=0.01,
                      progress=False, seed=0, validation_data=(X_test, y_test))
     assert history.baseline_loss is None  # no constant predictor to compare spikes with
+    assert type(default_loss(net)).__name__ == "RateCrossEntropy"  # the default for a network starting with an encoder
     logs = evaluate(net, X_test, y_test, loss="rate_cross_entropy")
     out = outputs(net, X_test)
     assert out.shape == (8, len(X_test), 10)

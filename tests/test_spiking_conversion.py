@@ -122,7 +122,7 @@ def test_firing_rates_approach_activation_over_scale(percentile):
                         nk.Dense(5, 3, activation="identity", seed=3, dtype=np.float64))
     for layer in ann:
         layer.bias.data[:] = rng.uniform(-0.2, 0.4, layer.out_features)
-    X = rng.integers(0, 9, size=(20, 6)) / 8.0  # exact in float32 (the encoder's currents)
+    X = rng.integers(-8, 9, size=(20, 6)) / 8.0  # any real input (a current); exact in float32, as the encoder's
     snn = nk.spiking.convert(ann, X, steps=1000, percentile=percentile, readout="spikes")
     names = ["hidden1", "hidden2", "output"]
     weights = [snn[name].synapse.weight.data for name in names]
@@ -192,6 +192,86 @@ def test_batchnorm_folded_into_the_weights():
     np.testing.assert_allclose(currents2 * lam["output"], logits, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("pool", ["avg", "max"])
+def test_convolutions_batchnorm2d_folded_and_rates_bounded(pool):
+    """conv -> BatchNorm2d -> ReLU -> pool -> Flatten -> Dropout -> Dense: the BatchNorm folded into the
+    convolution, the pooling and flattening applied to the spikes, the bound of ``_count_bounds`` on every
+    layer (an average of counts off by at most E is off by at most E, and so is the largest of them)."""
+    rng = np.random.default_rng(5)
+    bn = nk.BatchNorm2d(3, dtype=np.float64)
+    bn.gamma.data[:] = rng.uniform(0.5, 2.0, 3)
+    bn.beta.data[:] = rng.uniform(-0.3, 0.5, 3)
+    bn.running_mean[:] = rng.uniform(-0.5, 0.5, 3)
+    bn.running_var[:] = rng.uniform(0.5, 2.0, 3)
+    pooling = nk.AvgPool2d(2) if pool == "avg" else nk.MaxPool2d(2)
+    ann = nk.Sequential(nk.Conv2d(1, 3, 3, padding=1, seed=0, dtype=np.float64), bn, nk.Activation("relu"),
+                        pooling, nk.Flatten(), nk.Dropout(0.2, seed=0),
+                        nk.Dense(12, 4, activation="identity", seed=1, dtype=np.float64))
+    X = rng.integers(0, 9, size=(10, 1, 4, 4)) / 8.0
+    snn = nk.spiking.convert(ann, X, steps=500, percentile=100, readout="spikes")
+    pool_type = "Temporal" if pool == "avg" else "SpikeMaxPool2d"
+    assert [(layer.name, type(layer).__name__) for layer in snn] == [
+        ("encoder1", "CurrentEncoder"), ("conv1", "SpikingConv2d"), ("pool1", pool_type), ("flatten1", "Temporal"),
+        ("output", "SpikingDense")]
+    if pool == "avg":
+        assert isinstance(snn["pool1"].layer, nk.AvgPool2d) and snn["pool1"].layer is not ann["pool1"]
+    else:
+        assert (snn["pool1"].pool.kernel_size, snn["pool1"].pool.stride) == (2, 2)
+    lam = nk.spiking.activation_scales(ann, X, percentile=100)
+
+    z = ann["conv1"].infer(X)  # the convolution (identity), then BatchNorm2d by its definition, then ReLU
+    shape = (1, 3, 1, 1)
+    normalised = (bn.gamma.data.reshape(shape) * (z - bn.running_mean.reshape(shape))
+                  / np.sqrt(bn.running_var.reshape(shape) + bn.eps) + bn.beta.data.reshape(shape))
+    hidden = np.maximum(normalised, 0.0)
+    assert lam["conv1"] == pytest.approx(hidden.max(), rel=1e-12)
+    currents = snn["conv1"].synapse.infer(X)  # the folded convolution over λ
+    np.testing.assert_allclose(currents * lam["conv1"], normalised, rtol=1e-10, atol=1e-12)
+
+    rate1 = np.clip(currents, 0.0, 1.0)
+    np.testing.assert_allclose(rate1, hidden / lam["conv1"], atol=1e-12)  # nothing saturates at percentile 100
+    windows = rate1.reshape(10, 3, 2, 2, 2, 2)
+    pooled = (windows.mean(axis=(3, 5)) if pool == "avg" else windows.max(axis=(3, 5))).reshape(10, 12)
+    W, b = snn["output"].synapse.weight.data, snn["output"].synapse.bias.data
+    rate2 = np.clip(pooled @ W.T + b, 0.0, 1.0)
+    with nk.spiking.record("conv1", "output") as rec:
+        snn.infer(X)
+    steps = np.arange(1, 501)
+    bounds = _count_bounds([np.ones((1, 1)), W])
+    for name, target, bound in (("conv1", rate1, bounds[0]), ("output", rate2, bounds[1])):
+        counts = np.cumsum(rec[name]["spikes"], axis=0)
+        error = np.abs(counts - steps.reshape(-1, *(1,) * target.ndim) * target)
+        assert error.max() <= bound + 1e-6, (name, error.max(), bound)
+    assert bounds[0] == 1.0
+    report = nk.spiking.conversion_report(ann, snn, X, np.arange(10) % 4, steps=(500,))
+    assert report.rates["conv1"] == pytest.approx(rec["conv1"]["spikes"].mean(), rel=1e-9)
+    assert report.rates["output"] == pytest.approx(rec["output"]["spikes"].mean(), rel=1e-9)
+
+
+def test_spike_max_pool_fires_at_the_largest_rate():
+    """Its output count after every step t is the largest input count of the window; 0/1 spikes."""
+    rng = np.random.default_rng(7)
+    rates = rng.random((2, 3, 4, 4))
+    spikes = (rng.random((50, 2, 3, 4, 4)) < rates).astype(np.float32)  # (T, B, C, H, W), Bernoulli
+    pool = nk.spiking.SpikeMaxPool2d(2, name="spool")
+    out = pool.infer(spikes)
+    assert out.shape == (50, 2, 3, 2, 2) and out.dtype == np.float32
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    counts = np.cumsum(spikes, axis=0).reshape(50, 2, 3, 2, 2, 2, 2).max(axis=(4, 6))
+    np.testing.assert_array_equal(np.cumsum(out, axis=0), counts)
+    np.testing.assert_array_equal(pool.infer(spikes[:, 1]), out[:, 1])  # one sample (T, C, H, W)
+    np.testing.assert_array_equal(pool(spikes).data, out)
+    assert pool.output_shape((3, 4, 4)) == (3, 2, 2) and pool.output_shape((50, 3, 4, 4)) == (50, 3, 2, 2)
+    with pytest.raises(ShapeError, match=r"layer 'spool' \(SpikeMaxPool2d\) takes time-major spikes \(T, batch, C, "
+                                         r"H, W\) or one sample \(T, C, H, W\); got shape \(3, 4, 4\)"):
+        pool.infer(spikes[0, 0])
+    with pytest.raises(ShapeError, match=r"T = 0 time steps"):
+        pool.infer(spikes[:0])
+    with pytest.raises(ShapeError, match=r"layer 'spool' \(SpikeMaxPool2d\) pools \(C, H, W\).*got shape "
+                                         r"\(50, 2, 3, 1, 1\)"):
+        pool.infer(spikes[:, :, :, :1, :1])
+
+
 # ---------------------------------------------------------------- digits, and the report
 @pytest.fixture(scope="module")
 def digits_mlp():
@@ -236,6 +316,18 @@ def test_conversion_report_is_the_accuracy_of_runs_of_each_length(digits_mlp):
         evaluate(membrane, X, y, loss="membrane_cross_entropy")["accuracy"]
 
 
+def test_a_converted_network_saves_and_loads(tmp_path):
+    snn = nk.spiking.convert(hand_net(), X_HAND, steps=12)
+    path = tmp_path / "converted.nk"
+    nk.io.save(snn, path)
+    back = nk.io.load(path)
+    assert [(layer.name, type(layer).__name__) for layer in back] == [
+        ("encoder1", "CurrentEncoder"), ("hidden1", "SpikingDense"), ("output", "SpikingDense")]
+    x = X_HAND.astype(np.float32)
+    np.testing.assert_array_equal(back.infer(x), snn.infer(x))
+    assert float(back["hidden1"].neuron.beta) == 1.0 and isinstance(back["output"].neuron, LI)
+
+
 # ---------------------------------------------------------------- refusals
 def test_refuses_what_it_cannot_convert():
     X = np.ones((4, 2))
@@ -246,17 +338,45 @@ def test_refuses_what_it_cannot_convert():
     linear = nk.Sequential(nk.Dense(2, 3, activation="identity", seed=0), nk.Dense(3, 2, seed=0))
     with pytest.raises(ParameterError, match=r"layer 'output' \(Dense\) follows 'hidden1', which has no ReLU"):
         nk.spiking.convert(linear, X)
-    conv = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(2, 2, seed=0))
-    with pytest.raises(ParameterError, match=r"layer 'conv1' \(Conv2d\) cannot be converted yet"):
-        nk.spiking.convert(conv, X)
     norm = nk.Sequential(nk.Dense(2, 3, seed=0), nk.LayerNorm(3), nk.Dense(3, 2, seed=0))
-    with pytest.raises(ParameterError, match=r"layer 'layernorm1' \(LayerNorm\) cannot be converted"):
+    with pytest.raises(ParameterError, match=r"layer 'layernorm1' \(LayerNorm\) cannot be converted \(yet\)\. "
+                                             r"Conversion takes a ReLU network of Dense and Conv2d"):
         nk.spiking.convert(norm, X)
+    images = np.ones((4, 1, 5, 5))
+    conv1d = nk.Sequential(nk.Conv1d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(6, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'conv1' \(Conv1d\) cannot be converted"):
+        nk.spiking.convert(conv1d, np.ones((4, 1, 5)))
+    linear_conv = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.Flatten(), nk.Dense(18, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'output' \(Dense\) follows 'conv1', which has no ReLU"):
+        nk.spiking.convert(linear_conv, images)
+    pool_first = nk.Sequential(nk.Conv2d(1, 2, 3, seed=0), nk.AvgPool2d(3), nk.Activation("relu"), nk.Flatten(),
+                               nk.Dense(2, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'pool1' \(AvgPool2d\) pools 'conv1''s output before its ReLU"):
+        nk.spiking.convert(pool_first, images)
+    norm_after_relu = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.BatchNorm2d(2), nk.Flatten(),
+                                    nk.Dense(18, 2, seed=0))
+    with pytest.raises(ParameterError, match=r"layer 'batchnorm1' \(BatchNorm2d\) normalises what is not a "
+                                             r"convolution's output before its ReLU"):
+        nk.spiking.convert(norm_after_relu, images)
+    conv_last = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.Flatten())
+    with pytest.raises(ParameterError, match=r"the network does not end with a Dense layer"):
+        nk.spiking.convert(conv_last, images)
+    conv = nk.Sequential(nk.Conv2d(1, 2, 3, activation="relu", seed=0), nk.Flatten(), nk.Dense(18, 2, seed=0))
+    with pytest.raises(ShapeError, match=r"convert: X_calibration must have shape \(n_samples, 1, H, W\) \(layer "
+                                         r"'conv1' takes images with 1 channels\); got shape \(4, 2, 5, 5\)"):
+        nk.spiking.convert(conv, np.ones((4, 2, 5, 5)))
+    with pytest.raises(ShapeError, match=r"layer 'conv1' needs images of at least 3x3"):
+        nk.spiking.convert(conv, np.ones((4, 1, 2, 2)))
     one_output = nk.mlp([2, 3, 1], seed=0)
     with pytest.raises(ParameterError, match=r"output layer 'output' has 1 neuron.*one output neuron per class"):
         nk.spiking.convert(one_output, X)
     with pytest.raises(ParameterTypeError, match=r"convert model must be a trained nk.Sequential.*got 'Dense'"):
         nk.spiking.convert(nk.Dense(2, 2, seed=0), X)
+    estimator = nk.NeuralClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    estimator.network_ = nk.mlp([2, 3, 2], output="softmax", seed=0)  # (as fit leaves it, without the fitting)
+    with pytest.raises(ParameterTypeError, match=r"got a fitted NeuralClassifier\. Convert its network_.*"
+                                                 r"est\.scaler_\.transform\(X\)"):
+        nk.spiking.convert(estimator, X)
 
 
 def test_refuses_bad_arguments():

@@ -322,7 +322,7 @@ def test_explain_shows_only_the_largest_products_when_there_are_many():
 
 
 @pytest.mark.parametrize("x, sample, error, message", [
-    (np.zeros(3), 0, ShapeError, r"no time axis: give \(T, in_features\)"),
+    (np.zeros(3), 0, ShapeError, r"got shape \(3,\) \(no time axis: give \(T, 3\), e.g. the encoder's output\)"),
     (np.zeros((4, 2)), 0, ShapeError, r"takes inputs over time \(T, 3\) or \(T, batch, 3\); got shape \(4, 2\)"),
     (np.zeros((0, 3)), 0, ShapeError, "T = 0 time steps"),
     (np.zeros((4, 2, 3)), 2, ParameterError, r"neuron s\[1\] sample must be an integer in \[0, 1\]; got 2"),
@@ -475,3 +475,25 @@ def test_explain_of_the_other_models_follows_their_own_step(neuron):
     else:
         assert e.fires and text.splitlines()[-1].startswith("  spikes  ")
     assert 0 < np.abs(out).sum()
+
+
+def test_a_convolution_neuron_explains_its_patch_at_a_position():
+    layer = SpikingConv2d(1, 2, 2, neuron=IF(), seed=0, name="sconv")
+    layer.synapse.weight.data[1, 0] = [[0.5, 0.25], [0.0, 0.125]]
+    layer.synapse.bias.data[:] = [0.0, 0.125]
+    x = np.zeros((3, 1, 3, 3), dtype=np.float32)
+    x[:, 0, 1:, 1:] = [[[1, 1], [0, 1]], [[1, 0], [0, 0]], [[1, 1], [1, 1]]]  # the patch at (1, 1), per step
+    e = layer.neurons[1].explain(x, at=(1, 1))
+    # currents: 0.5 + 0.25 + 0.125 + 0.125 = 1, 0.5 + 0.125 = 0.625, 0.875 + 0.125 = 1
+    np.testing.assert_array_equal(e.currents, [1.0, 0.625, 1.0])
+    np.testing.assert_array_equal(e.spikes, [1, 0, 1])
+    np.testing.assert_array_equal(layer(x).data[:, 1, 1, 1], e.spikes)
+    assert str(e).splitlines()[1] == "  t=1  input current  I = w·x + b = w1 + w2 + w4 + b = 0.5 + 0.25 + 0.125 + " \
+                                     "0.125 = 1"
+    assert e.label == "sconv[1] at (1, 1)"
+    with pytest.raises(ParameterError, match=r"give the output position, explain\(inputs_over_time, at=\(i, j\)\)"):
+        layer.neurons[1].explain(x)
+    with pytest.raises(ShapeError, match=r"no time axis: give \(T, 1, H, W\)"):
+        layer.neurons[1].explain(x[0], at=(1, 1))
+    with pytest.raises(ParameterError, match="at= is for convolution neurons"):
+        SpikingDense(2, 1, neuron=IF(), seed=0).neurons[0].explain(np.zeros((2, 2)), at=(0, 0))

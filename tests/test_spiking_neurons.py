@@ -237,6 +237,15 @@ def test_float32_in_float32_out_and_inputs_converted():
     assert out.dtype == np.float32 and neuron.beta.dtype == np.float32
     out.sum().backward()
     assert neuron.beta.grad.dtype == np.float32
+    # float64 currents that carry a gradient stay float64; the float32 parameters' gradients stay float32
+    for make in (lambda: LIF(beta=0.9, learn_beta=True, learn_threshold=True), lambda: LI(beta=0.9, learn_beta=True),
+                 lambda: Synaptic(alpha=0.5, beta=0.9, learn_alpha=True, learn_beta=True, learn_threshold=True)):
+        neuron = make()
+        x = nk.Tensor(np.full((3, 2, 4), 0.8), requires_grad=True)
+        out = neuron(x)
+        (out * 2.0).sum().backward()
+        assert out.dtype == x.grad.dtype == np.float64
+        assert all(p.grad.dtype == np.float32 for p in neuron.parameters())
 
 
 def test_recording_names_and_shapes():

@@ -142,11 +142,78 @@ def _image_size(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2) or match.group(1))
 
 
+#: ``train --spiking``: the rate-coded spiking MLP (``--model snn``) and the training defaults of spiking networks
+SPIKING_STEPS = 25
+SPIKING_HIDDEN = (128,)
+SPIKING_DEFAULTS = {"epochs": 10, "lr": 5e-3, "batch_size": 64}
+OTHER_DEFAULTS = {"epochs": 200, "lr": 0.001, "batch_size": "auto"}
+#: the spec tokens of encoders: a network that starts with one is a spiking network
+ENCODER_TOKENS = ("rate", "latency", "current")
+
+
+def _spec_layers(spec: str | None) -> list[str]:
+    """The layer tokens of a spec (empty if none or if it does not parse: the spec check says why)."""
+    from .layers.spec import parse_spec
+
+    if spec is None:
+        return []
+    try:
+        return [item["layer"] for item in parse_spec(spec)]
+    except NeuronkitError:
+        return []
+
+
+def is_spiking_spec(spec: str | None) -> bool:
+    """Does the spec start with an encoder (``rate(25),dense(128,lif),...``, ``snn``)?
+
+    >>> is_spiking_spec("snn"), is_spiking_spec("cnn"), is_spiking_spec(None)
+    (True, False, False)
+    """
+    return _spec_layers(spec)[:1] in ([t] for t in ENCODER_TOKENS)
+
+
+def _data_kind(args: argparse.Namespace) -> str:
+    """What DATA holds for this model: a spiking spec without convolutions reads a dataset that has both forms
+    (digits) as its table of features, as the MLP does; a spec with convolutions reads it as images."""
+    from .data import input_kind
+
+    model = args.model
+    if is_spiking_spec(model) and not any(token.startswith("conv") for token in _spec_layers(model)):
+        model = None
+    return input_kind(args.data, text_column=args.text_column, model=model)
+
+
+def _spiking_model(args: argparse.Namespace) -> None:
+    """``--spiking``: ``args.model`` becomes the rate-coded LIF network (T = ``--steps``, widths ``--hidden``)."""
+    from .data import input_kind
+
+    if args.model is not None:
+        raise UsageError(f"--spiking builds the rate-coded spiking network (--model snn, with --steps and --hidden); "
+                         f"--model {args.model!r} describes a network itself: give one of them (a spiking spec such "
+                         "as --model 'rate(25),dense(128,lif),dense(out,lif)' trains as one)")
+    for flag, given in (("--activation", args.activation != "relu"), ("--dropout", args.dropout != 0.0)):
+        if given:
+            raise UsageError(f"{flag} is for the perceptron's hidden layers; --spiking's hidden layers are LIF "
+                             f"neurons, which have no activation function. Leave {flag} out")
+    steps = SPIKING_STEPS if args.steps is None else _option(check_int, args.steps, "--steps", low=1)
+    kind = input_kind(args.data, text_column=args.text_column)
+    if kind == "text":
+        raise UsageError(f"--spiking rate-codes feature values or pixels as spikes; DATA {args.data!r} holds texts, "
+                         "whose token ids cannot be rate-coded. Train a text model without --spiking (e.g. --model "
+                         "textmean)")
+    hidden = [f"dense({width},lif)" for width in (args.hidden or SPIKING_HIDDEN)]
+    args.model = ",".join([f"rate({steps})", *(["flatten"] if kind == "images" else []), *hidden, "dense(out,lif)"])
+    args.hidden = None
+
+
 def _check_model_options(args: argparse.Namespace) -> None:
     """``--model`` (a spec that parses; not with the MLP's --hidden/--activation/--dropout) and the image and
     text options (each only with data of its kind)."""
-    from .data import input_kind
-
+    if args.spiking:
+        _spiking_model(args)
+    elif args.steps is not None:
+        raise UsageError("--steps is the number of time steps T of --spiking's network; give --spiking, or write T "
+                         "into a spiking --model spec: 'rate(25),dense(128,lif),dense(out,lif)'")
     if args.model is not None:
         from .layers.spec import parse_spec
 
@@ -161,7 +228,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
             parse_spec(args.model)
         except NeuronkitError as exc:
             raise UsageError(f"--model {args.model!r}: {exc}") from None
-    kind = input_kind(args.data, text_column=args.text_column, model=args.model)
+    kind = _data_kind(args)
     if kind != "table" and args.hidden is not None:
         raise UsageError(f"--hidden builds a multi-layer perceptron on table features; DATA {args.data!r} holds "
                          f"{'images' if kind == 'images' else 'texts'}: give the network with --model instead (e.g. "
@@ -185,6 +252,13 @@ def _check_model_options(args: argparse.Namespace) -> None:
 
 def _check_train_options(args: argparse.Namespace) -> None:
     _check_model_options(args)
+    spiking = is_spiking_spec(args.model)
+    if spiking and _data_kind(args) == "text":
+        raise UsageError(f"--model {args.model!r} is a spiking network, which rate-codes numbers as spikes; DATA "
+                         f"{args.data!r} holds texts. Train a text model (e.g. --model textmean)")
+    for key, value in (SPIKING_DEFAULTS if spiking else OTHER_DEFAULTS).items():  # options left out
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     _option(check_number, args.lr, "--lr", low=0.0, low_open=True)
     _option(check_int, args.epochs, "--epochs", low=1)
     _option(check_number, args.alpha, "--alpha", low=0.0)
@@ -268,6 +342,7 @@ class SavedEstimator:
         parts = read_estimator_file(kind, meta, arrays)  # the estimator loader's own checks
         self.estimator = self.KINDS[kind]
         self.architecture = parts.params.get("architecture")
+        self.loss = parts.params.get("loss")  # a spiking classifier's loss (None: the default)
         if parts.input_shape is not None:
             self.input_shape_ = parts.input_shape
         if parts.tokenizer is not None:
@@ -320,12 +395,30 @@ class SavedEstimator:
             flat = self.scaler_.transform(X.reshape(len(X), -1))
             x = flat.reshape((len(X), *self.input_shape_))
             first = next(iter(self.network_))
+            if type(first).__name__ in ("RateEncoder", "LatencyEncoder") and self.scaler_.name == "minmax":
+                x = np.clip(x, 0.0, 1.0)  # as the estimator: rate and latency coding take [0, 1]
             return x.astype(np.int64) if getattr(first, "input_kind", "float") == "ids" else x.astype(dtype)
         X, _ = as_arrays(X, dtype=np.float64)
         return self.scaler_.transform(X).astype(dtype, copy=False)
 
+    @property
+    def spiking(self) -> bool:
+        """Is the network spiking (its first layer an encoder, its outputs (T, n, classes) over time)?"""
+        return bool(getattr(next(iter(self.network_)), "makes_time_axis", False))
+
+    def spike_loss(self) -> Any:
+        """A spiking classifier's loss (its decoder turns the outputs over time into class scores)."""
+        from .losses import get_loss
+        from .spiking import losses as _registered  # noqa: F401  (the spike losses register themselves)
+
+        return get_loss(self.loss or "rate_cross_entropy")
+
     def decode(self, outputs: np.ndarray) -> np.ndarray:
-        """The network's outputs (n, n_outputs) as the estimator's predictions: labels or target values."""
+        """The network's outputs (n, n_outputs) as the estimator's predictions: labels or target values.
+
+        A spiking network's outputs (T, n, classes) are first turned into class scores by its loss's decoder."""
+        if self.spiking and outputs.ndim == 3:
+            outputs = np.asarray(self.spike_loss().decode(outputs))
         if hasattr(self, "classes_"):
             index = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5).astype(np.intp)
             return self.classes_[index]
@@ -384,6 +477,13 @@ def _check_spec_fits(architecture: str, data: Any, args: argparse.Namespace) -> 
             from None
 
 
+def _spec_steps(spec: str) -> Any:
+    """T of a spiking spec: its encoder's steps."""
+    from .layers.spec import parse_spec
+
+    return parse_spec(spec)[0].get("steps", "?")
+
+
 def _metrics(est: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from . import metrics
 
@@ -414,13 +514,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     import re
 
     from .callbacks import Divergence, ProgressBar, TerminateOnNaN
-    from .data import input_kind, prepare_training
+    from .data import prepare_training
     from .io import save
 
-    kind = input_kind(args.data, text_column=args.text_column, model=args.model)
+    kind = _data_kind(args)
     if kind != "table" and args.task == "regression":
         raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
                          f"{'images' if kind == 'images' else 'texts'}. Leave out --task")
+    if is_spiking_spec(args.model) and args.task == "regression":
+        raise UsageError("--task regression: spiking networks here are classifiers (their outputs are spikes, "
+                         "decoded into class scores). Leave out --task, or --spiking")
     data = prepare_training(args.data, target=args.target, task=args.task, categorical=args.categorical,
                             impute=args.impute, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb,
                             kind=kind, text_column=args.text_column, image_size=args.image_size,
@@ -440,6 +543,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         what = f"{len(data.X_train)} texts" if data.kind == "text" else \
             f"{len(data.X_train)} samples, {data.X_train.shape[1]} features"
     model = f"; model {est.architecture}" if est.architecture is not None else ""
+    if is_spiking_spec(est.architecture):
+        model += (f" (spiking: {_spec_steps(est.architecture)} time steps, loss {est.loss or 'rate_cross_entropy'})")
     print(f"training on {data.name}: {what}, {classes}{model}; {len(data.X_test)} samples held out for testing",
           file=sys.stderr)
     with warnings.catch_warnings():
@@ -607,6 +712,13 @@ def _architecture_facts(est: Any) -> list[str]:
         lines.append(f"input shape: {shape}: {shape[1]}x{shape[2]} images, {color_words(shape[0])}")
     else:
         lines.append(f"input shape: {shape}")
+    if getattr(est, "spiking", False):
+        encoder = next(iter(est.network_))
+        loss = est.spike_loss()
+        models = sorted({type(layer.neuron).__name__ for layer in est.network_ if hasattr(layer, "neuron")})
+        lines.append(f"spiking: T = {encoder.steps} time steps ({type(encoder).__name__}), neurons "
+                     f"{', '.join(models)}; loss {loss.name}, predictions decoded by {loss.decoder!r} (outputs over "
+                     "time -> class scores)")
     return lines
 
 
@@ -738,6 +850,11 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
     if index >= n:
         raise UsageError(f"--input-index {index}: {data.name} has {n} samples (0 to {n - 1})")
     net = est.network_
+    if getattr(est, "spiking", False):
+        shown = data.X[index] if data.X.dtype == object or data.X.ndim != 2 else \
+            f"{data.X.shape[1]} values from {float(np.min(data.X[index])):g} to {float(np.max(data.X[index])):g}"
+        print(f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}")
+        return _explain_spiking(est, args, data.X[index:index + 1])
     x = est.transform_inputs(data.X[index:index + 1])
     chosen = _sample_neuron(args.neuron, net) if args.neuron else None
     first = next(iter(net))
@@ -776,6 +893,57 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _spiking_neuron(spec: str, net: Any) -> tuple[str, int]:
+    """``--neuron`` of a spiking network: a neuron of a SpikingDense layer (``spiking1[5]``)."""
+    from .spiking.layers import SpikingDense
+
+    layer, idx = _neuron_spec(spec)
+    usable = [name for name, module in net.layers.items() if isinstance(module, SpikingDense)]
+    if layer not in net.layers or not isinstance(net[layer], SpikingDense):
+        what = f"the model has no layer {layer!r}" if layer not in net.layers else \
+            f"layer {layer!r} is a {type(net[layer]).__name__}, whose neurons are not explained from the command line"
+        raise UsageError(f"--neuron {spec}: {what}; spiking layers with neurons to explain: {', '.join(usable)}")
+    n = net[layer].out_features
+    if not 0 <= idx < n:
+        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
+                         f"got index {idx}")
+    return layer, idx
+
+
+def _explain_spiking(est: Any, args: argparse.Namespace, raw: Any) -> int:
+    """One sample through a spiking network, and one neuron's membrane over time: at each step its input current
+    (w·x + b from the spikes that reach it), the leak, the membrane, the threshold crossing and the reset."""
+    from .engine import eval_mode, no_grad
+
+    if args.at is not None:
+        raise UsageError("--at is a position in a convolution neuron's output map; a spiking neuron is explained "
+                         "over time, step by step: leave --at out")
+    net = est.network_
+    chosen = _spiking_neuron(args.neuron, net) if args.neuron else None  # checked before anything is printed
+    x = est.transform_inputs(raw)
+    inputs: dict[str, np.ndarray] = {}
+    h = x
+    with no_grad(), eval_mode():
+        for name, layer in net.layers.items():
+            inputs[name] = h
+            h = layer(h).data
+    scores = est.spike_loss().decode(h)
+    print(f"prediction: {est.decode(h)[0]}   (output scores by the {est.spike_loss().decoder!r} decoder: "
+          f"{_values(scores[0])})")
+    if chosen is None:  # the output neuron that wins
+        chosen = (list(net.layers)[-1], int(np.argmax(scores[0])))
+    layer_name, idx = chosen
+    order = list(net.layers)
+    source = order[order.index(layer_name) - 1]
+    print(f"x of {layer_name}[{idx}] at each of the {h.shape[0]} time steps = the spikes of layer {source} "
+          f"(shape {tuple(inputs[layer_name].shape[2:])} per step)")
+    exp = net[layer_name].neurons[idx].explain(inputs[layer_name][:, 0], top=10**9 if args.full else TOP_PRODUCTS)
+    print(exp)
+    if not args.full and max((len(step.terms) for step in exp.steps), default=0) > TOP_PRODUCTS:
+        print(f"(each step lists the {TOP_PRODUCTS} largest products w·x; --full lists them all)")
+    return 0
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
 
@@ -783,6 +951,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _explain_sample(est, args)
     net = getattr(est, "network_", est)
+    if getattr(est, "spiking", False) and len(est.input_shape_) == 1:  # a spiking network on table features
+        x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
+        if x.size != est.n_features_in_:
+            raise UsageError(f"--input has {x.size} values but the model takes {est.n_features_in_} features; give "
+                             "one value per feature, in order")
+        return _explain_spiking(est, args, x[None, :])
     if hasattr(est, "input_shape_"):
         kind = "a text" if hasattr(est, "tokenizer_") else "an image"
         raise UsageError(f"{args.model} is {kind} model (its inputs: {tuple(est.input_shape_)}); --input gives the "
@@ -863,7 +1037,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-csv-mb", type=megabytes, default=None, help="largest CSV file read, in MiB (default 256)")
     p.add_argument("--hidden", type=_hidden, default=None, help="hidden layer widths, e.g. 128,64 (default 100)")
     p.add_argument("--model", metavar="SPEC", help="the network: a named architecture (cnn, smallcnn, mlp, textmean, "
-                   "transformer) or a spec line, e.g. 'conv(32,3,relu),maxpool(2),flatten,dense(out)' (default: "
+                   "transformer, snn) or a spec line, e.g. 'conv(32,3,relu),maxpool(2),flatten,dense(out)' (default: "
                    "smallcnn for images, textmean for texts, else the perceptron of --hidden)")
     p.add_argument("--image-size", type=_image_size, default=None, metavar="HxW",
                    help="image folders: resize every image to HEIGHTxWIDTH, e.g. 28x28 (default: all must share one "
@@ -876,11 +1050,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-len", type=int, default=None, metavar="N",
                    help=f"texts: the words of a text the model reads; longer texts are cut (default {DEFAULT_MAX_LEN})")
     p.add_argument("--encoding", help="text CSV files: the encoding, e.g. latin-1 (default UTF-8)")
+    p.add_argument("--spiking", action="store_true",
+                   help=f"train a spiking network: rate coding over --steps time steps, LIF neurons (--hidden widths, "
+                        f"default {SPIKING_HIDDEN[0]}), spikes out, rate cross-entropy loss (= --model snn)")
+    p.add_argument("--steps", type=int, default=None, metavar="T",
+                   help=f"with --spiking: the time steps T of the rate coding (default {SPIKING_STEPS})")
     p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
-    p.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
-    p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
-    p.add_argument("--batch-size", type=_batch, default="auto", help="'auto' (min(200, max(16, n // 8))) or an integer")
+    p.add_argument("--lr", type=float, default=None,
+                   help=f"learning rate (default {OTHER_DEFAULTS['lr']}; {SPIKING_DEFAULTS['lr']} for spiking "
+                        "networks)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"maximum epochs (default {OTHER_DEFAULTS['epochs']}; {SPIKING_DEFAULTS['epochs']} for "
+                        "spiking networks)")
+    p.add_argument("--batch-size", type=_batch, default=None,
+                   help="'auto' (min(200, max(16, n // 8)), the default) or an integer (default "
+                        f"{SPIKING_DEFAULTS['batch_size']} for spiking networks)")
     p.add_argument("--alpha", type=float, default=0.0001, help="L2 penalty, as in scikit-learn (default 1e-4)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer (default 0)")
     p.add_argument("--early-stopping", action="store_true", help="hold out 10%% for validation and stop early")

@@ -232,6 +232,7 @@ class _NeuralBase(BaseEstimator):
         "architecture": "no_validation",  # a spec in any form build takes (checked there, naming the token)
         "input_shape": "no_validation",  # checked in _architecture_inputs, with the data's shape
         "tokenizer": "no_validation",  # a neuronkit Tokenizer (checked in _fit)
+        "loss": [str, None],  # a name of the loss registry (checked in _loss_name, against the network)
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
@@ -243,7 +244,7 @@ class _NeuralBase(BaseEstimator):
                  beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10, dropout: float = 0.0,
                  batch_norm: bool = False, init: str | None = None, scaler: str | None = "standard",
                  clip_norm: float | None = None, dtype: str = "float32", architecture: Any = None,
-                 input_shape: Any = None, tokenizer: Any = None) -> None:
+                 input_shape: Any = None, tokenizer: Any = None, loss: str | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -274,6 +275,7 @@ class _NeuralBase(BaseEstimator):
         self.architecture = architecture
         self.input_shape = input_shape
         self.tokenizer = tokenizer
+        self.loss = loss
 
     # ------------------------------------------------------------------ scikit-learn protocol
     def __sklearn_tags__(self):
@@ -455,11 +457,14 @@ class _NeuralBase(BaseEstimator):
             vocab_size = self.tokenizer_.vocab_size if hasattr(self, "tokenizer_") else int(X.max()) + 1
         else:
             self.__dict__.pop("tokenizer_", None)
-        # token ids are not scaled: they index the embedding's rows
-        self.scaler_ = _fit_scaler("none" if ids else (self.scaler or "none"), X, weights)
         self.input_shape_ = shape
         self.network_ = build(self.architecture, shape, outputs=n_outputs, output=self._output,
                               vocab_size=vocab_size, seed=self._seed(), dtype=np.dtype(self.dtype))
+        # token ids are not scaled: they index the embedding's rows
+        scaler = "none" if ids else (self.scaler or "none")
+        if scaler == "standard" and _unit_range_encoder(self.network_):
+            scaler = "minmax"  # rate and latency coding take values in [0, 1] (clipped in _network_inputs)
+        self.scaler_ = _fit_scaler(scaler, X, weights)
 
     def _network_inputs(self, Xs: np.ndarray) -> np.ndarray:
         """Scaled 2-D inputs as the network takes them: reshaped to (n, *input_shape_), token ids as int64."""
@@ -467,6 +472,8 @@ class _NeuralBase(BaseEstimator):
             return Xs.astype(self.network_.parameters()[0].dtype, copy=False)
         x = Xs.reshape((len(Xs), *self.input_shape_))
         first = next(iter(self.network_))
+        if _unit_range_encoder(self.network_) and getattr(self.scaler_, "name", None) == "minmax":
+            x = np.clip(x, 0.0, 1.0)  # beyond the training range: the encoder's range [0, 1] holds all
         if getattr(first, "input_kind", "float") != "ids":
             return x.astype(self.network_.parameters()[0].dtype, copy=False)
         owner = type(self).__name__
@@ -540,6 +547,12 @@ class _NeuralBase(BaseEstimator):
         self._optimizer = None
 
     def _set_structure(self) -> None:
+        if self._spiking():  # the output layer's neuron model stands for the output activation ("lif", "li")
+            self.n_layers_ = 1 + sum(1 for layer in self.network_ if hasattr(layer, "neuron"))
+            self.n_outputs_ = int(self.network_.out_features or 0)
+            last: Any = list(self.network_)[-1]
+            self.out_activation_ = type(last.neuron).__name__.lower()
+            return
         dense = self._dense_layers()
         self.n_layers_ = len(dense) + 1
         self.n_outputs_ = dense[-1].out_features
@@ -599,7 +612,7 @@ class _NeuralBase(BaseEstimator):
             Xs, targets = Xs[train], targets[train]
             if weights is not None:
                 extra["sample_weight"] = weights[train]
-        history = fit(self.network_, Xs, targets, loss=self._loss, optimizer=self._optimizer, epochs=epochs,
+        history = fit(self.network_, Xs, targets, loss=self._loss_fn(), optimizer=self._optimizer, epochs=epochs,
                       batch_size=min(batch, len(Xs)), shuffle=bool(self.shuffle), seed=seed, callbacks=callbacks,
                       progress=False, clip_norm=self.clip_norm, checkpoint=options.get("checkpoint"),
                       resume=options.get("resume"), settings=options.get("settings"),
@@ -648,9 +661,51 @@ class _NeuralBase(BaseEstimator):
         self.best_validation_score_ = max(scores) if scores else None
         self.best_loss_ = None if scores is not None else min(self.loss_curve_, default=None)
 
+    # ------------------------------------------------------------------ spiking networks
+    def _spiking(self) -> bool:
+        """Whether the network starts with an encoder, so that its outputs are over time (T, n, outputs)."""
+        network = getattr(self, "network_", None)
+        return network is not None and bool(getattr(next(iter(network), None), "makes_time_axis", False))
+
+    def _loss_fn(self) -> Any:
+        """The training loss: ``loss`` or the default (cross-entropy, MSE; rate cross-entropy for a spiking
+        network), checked against the network (a spiking one needs a spike loss, and no other does)."""
+        from .losses import get_loss
+
+        owner = type(self).__name__
+        spiking = self._spiking()
+        if spiking:
+            from .spiking import losses as spike_losses  # registers the spike losses
+        if spiking and self._task != "classification":
+            raise ParameterError(f"{owner}: architecture={_short_repr(self.architecture)} is a spiking network, "
+                                 "whose outputs are spikes over time; spiking networks here are classifiers "
+                                 "(NeuralClassifier with a spike loss such as 'rate_cross_entropy')")
+        name = self.loss if self.loss is not None else ("rate_cross_entropy" if spiking else self._loss)
+        loss = get_loss(name)  # an unknown name: the message lists the valid ones
+        if spiking and not isinstance(loss, spike_losses.SpikeLoss):
+            raise ParameterError(f"{owner}: loss={name!r} takes one output per class, but the spiking network of "
+                                 f"architecture={_short_repr(self.architecture)} gives spikes over time (T, n, "
+                                 "classes); use a spike loss: 'rate_cross_entropy' (the default), "
+                                 "'count_cross_entropy', 'count_mse', or 'membrane_cross_entropy' (with an li "
+                                 "readout: dense(out,li))")
+        if not spiking and loss.name != get_loss(self._loss).name:
+            what = ("takes spikes over time: give a spiking architecture (e.g. architecture='snn')"
+                    if loss.task == "classification" and loss.output_activation is None
+                    else f"is not the loss of this {owner} (its outputs are "
+                         f"{'softmax probabilities' if self._task == 'classification' else 'values'})")
+            raise ParameterError(f"{owner}: loss={name!r} {what}; leave loss=None for {self._loss!r}")
+        return loss
+
+    def _scores(self, raw: np.ndarray) -> np.ndarray:
+        """A spiking network's outputs (T, n, classes) as class scores (n, classes), by its loss's decoder."""
+        return np.asarray(self._loss_fn().decode(raw), dtype=np.float64)
+
     # ------------------------------------------------------------------ prediction
     def _dense_layers(self) -> list[Dense]:
-        return [layer for layer in self.network_ if isinstance(layer, Dense)]
+        """The Dense layers (of a spiking network: the synapses of its SpikingDense layers)."""
+        synapses = [vars(layer).get("synapse") for layer in self.network_]
+        return [layer for layer in self.network_ if isinstance(layer, Dense)] + \
+            [synapse for synapse in synapses if isinstance(synapse, Dense)]
 
     def _inputs(self, X: Any) -> np.ndarray:
         """X validated against the fit (features, names) and scaled by the stored scaler, float64."""
@@ -673,7 +728,8 @@ class _NeuralBase(BaseEstimator):
         if hasattr(self, "input_shape_"):  # a network from architecture=: its own forward pass
             from .training import outputs
 
-            return np.asarray(outputs(self.network_, self._network_inputs(x)), dtype=np.float64)
+            raw = outputs(self.network_, self._network_inputs(x))
+            return self._scores(raw) if self._spiking() else np.asarray(raw, dtype=np.float64)
         with no_grad(), eval_mode():
             for layer in self.network_:
                 if isinstance(layer, Dense):
@@ -810,6 +866,11 @@ class _NeuralBase(BaseEstimator):
         save(self, path, allow_nonfinite=allow_nonfinite)
 
 
+def _unit_range_encoder(network: Any) -> bool:
+    """Does the network start with an encoder that takes values in [0, 1] (rate or latency coding)?"""
+    return type(next(iter(network), None)).__name__ in ("RateEncoder", "LatencyEncoder")
+
+
 def _fit_scaler(name: str, X: np.ndarray, weights: np.ndarray | None):
     """The scaler ``name`` fitted on X; with sample weights, on the data each sample repeated wᵢ times.
 
@@ -866,8 +927,10 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     """A multi-layer perceptron classifier trained by neuronkit (softmax output, cross-entropy loss).
 
     Parameters are those of scikit-learn's MLPClassifier (see the module
-    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``
-    and ``dtype``. Labels may be of any type; ``classes_`` holds them sorted.
+    docstring) plus ``dropout``, ``batch_norm``, ``init``, ``scaler``, ``clip_norm``,
+    ``dtype``, ``architecture``, ``input_shape``, ``tokenizer`` and ``loss`` (the training loss:
+    None for cross-entropy, or a spike loss for a spiking architecture). Labels may be of any
+    type; ``classes_`` holds them sorted.
 
     Examples
     --------
@@ -908,6 +971,22 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
     ...                          tokenizer=Tokenizer(), learning_rate_init=0.1, max_iter=50, random_state=0)
     >>> words.fit(texts, y).predict(["a cat", "one dog"]).tolist(), words.tokenizer_.vocab_size
     (['cat', 'dog'], 11)
+
+    **Spiking networks.** An architecture that starts with an encoder (``"snn"`` is
+    ``rate(25),dense(128,lif),dense(out,lif)``) trains with a spike loss, ``loss=`` (default
+    ``"rate_cross_entropy"``; also ``"count_cross_entropy"``, ``"count_mse"``,
+    ``"membrane_cross_entropy"`` for an ``li`` readout), saved with the model. A rate or latency
+    encoder takes values in [0, 1]: ``scaler="standard"`` (the default) becomes min-max scaling,
+    and values beyond the training range are clipped to [0, 1]. ``predict`` takes the class with
+    the highest decoded score (the output rate); :meth:`predict_proba` normalises the scores per
+    row (uniform when no output neuron fires):
+
+    >>> snn = NeuralClassifier(architecture="rate(8),dense(16,lif),dense(out,lif)", learning_rate_init=0.05,
+    ...                        max_iter=30, random_state=0)
+    >>> with warnings.catch_warnings(action="ignore"):
+    ...     snn = snn.fit(X, ["no", "no", "yes", "yes"])
+    >>> snn.predict([[0.0, 0.5], [3.0, 3.5]]), snn.predict_proba([[3.0, 3.5]]).sum(), snn.scaler_.name
+    (array(['no', 'yes'], dtype='<U3'), np.float64(1.0), 'minmax')
     """
 
     classes_: np.ndarray
@@ -983,8 +1062,24 @@ class NeuralClassifier(ClassifierMixin, _NeuralBase):
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._outputs(X)
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
+
+        A spiking network (``architecture="snn"``, ...) gives spikes over time; its loss's decoder
+        turns them into class scores. Rates and counts (``rate_cross_entropy``, ``count_*``) are
+        normalised per row, p_c = r_c / Σ_k r_k; a row whose output neurons never fire gets the
+        uniform distribution 1/n_classes (and ``predict`` the first class). Scores that may be
+        negative (``membrane_cross_entropy``'s maximum membrane) go through a softmax, as that
+        loss does.
+        """
+        scores = self._outputs(X)
+        if not self._spiking():
+            return scores
+        if self._loss_fn().decoder in ("rate", "count"):
+            total = scores.sum(axis=1, keepdims=True)
+            uniform = np.full_like(scores, 1.0 / scores.shape[1])
+            return np.divide(scores, total, out=uniform, where=total > 0)
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """The log of :meth:`predict_proba` (``-inf`` where a probability is 0)."""

@@ -118,7 +118,9 @@ class TrainState:
 
 # ----------------------------------------------------------------------------- helpers
 def default_loss(model: Module) -> Loss:
-    """Cross-entropy for a softmax output layer, binary cross-entropy for one sigmoid neuron, else MSE.
+    """Cross-entropy for a softmax output layer, binary cross-entropy for one sigmoid neuron, the rate
+    cross-entropy for a spiking network (one that starts with an encoder: its outputs are spikes over time),
+    else MSE.
 
     Examples
     --------
@@ -131,6 +133,8 @@ def default_loss(model: Module) -> Loss:
     >>> type(default_loss(nk.mlp([2, 1], seed=0))).__name__
     'MSE'
     """
+    if getattr(_first_layer(model), "makes_time_axis", False):
+        return get_loss("rate_cross_entropy")
     act = getattr(model, "output_activation", None)
     name = getattr(act, "name", None)
     if name == "softmax":

@@ -115,7 +115,9 @@ def _clip_mask(p: Tensor, value: Any) -> Any:
 
 
 def _gradients(parents: list[Tensor], grads: dict[int, np.ndarray | None]) -> tuple[np.ndarray | None, ...]:
-    return tuple(grads.get(id(p)) for p in parents)
+    """The gradients in the parents' order, each in its parent's dtype (a float32 beta of float64 currents)."""
+    out = [grads.get(id(p)) for p in parents]
+    return tuple(None if g is None else np.asarray(g).astype(p.dtype, copy=False) for g, p in zip(out, parents))
 
 
 # ------------------------------------------------------------------ LIF (and ALIF)

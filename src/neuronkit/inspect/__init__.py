@@ -38,6 +38,7 @@ from .health import (
     LayerHealth,
     NeuronHealthWarning,
     Problem,
+    SpikingLayerHealth,
     Thresholds,
     health,
     register_check,
@@ -86,4 +87,5 @@ __all__ = [
     "top_activating", "trace", "write_report",
     "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
+    "SpikingLayerHealth",
 ]

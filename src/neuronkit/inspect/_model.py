@@ -193,6 +193,16 @@ def width(layer: Module) -> int:
                or getattr(layer, "embedding_dim", None) or 0)
 
 
+def is_spiking_layer(layer: Any) -> bool:
+    """A spiking layer (SpikingDense, SpikingConv2d): a weight layer (``synapse``) feeding a neuron population.
+
+    >>> import neuronkit as nk
+    >>> is_spiking_layer(nk.Dense(2, 3, seed=0))
+    False
+    """
+    return isinstance(getattr(layer, "synapse", None), (Dense, Conv2d)) and hasattr(layer, "neuron")
+
+
 def _holds_text(X: Any) -> bool:
     """True for a string or a sequence of strings (an estimator's texts), False for token ids."""
     if isinstance(X, str):
@@ -204,7 +214,14 @@ def _holds_text(X: Any) -> bool:
 def _input_form(net: Sequential) -> tuple[str, int]:
     """(input kind, dimensions of one sample): ("float", 1) features, ("float", 3) images, ("ids", 1) token ids;
     ("float", 0) for a network that starts by flattening (any sample shape)."""
+    layer: Any
     for layer in net.layers.values():
+        if getattr(layer, "makes_time_axis", False):  # a spiking network's encoder: what follows says
+            continue
+        if is_spiking_layer(layer):
+            return "float", int(layer._sample_ndim)
+        if type(layer).__name__ == "Temporal":  # a layer applied at each time step of a spiking network
+            layer = layer.layer
         if isinstance(layer, Embedding):
             return "ids", 1
         if isinstance(layer, Flatten):
@@ -225,7 +242,9 @@ def _input_form(net: Sequential) -> tuple[str, int]:
 class InspectedModel:
     """A network or a fitted estimator, seen the same way by every inspection function."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, *, spiking: bool = False) -> None:
+        """``spiking=True``: the caller examines spiking networks too (health, the report); the other inspection
+        functions follow values through Dense and convolution neurons and refuse them, saying what to use."""
         self.model = model
         self.scale: np.ndarray | None = None
         self.shift: np.ndarray | None = None
@@ -245,8 +264,16 @@ class InspectedModel:
         else:
             raise ParameterTypeError(f"model must be a network (nk.Sequential, e.g. nk.mlp([...])) or a fitted "
                                      f"nk.NeuralClassifier / nk.NeuralRegressor; got {type(model).__name__}")
-        if not self.unit_layers():
-            raise ParameterError("the network has no Dense or convolution layer, so it has no neurons to inspect")
+        if self.spiking_layers() and not spiking:
+            raise ParameterError("this is a spiking network (its first layer, an encoder, turns the data into spikes "
+                                 "over time); this inspection function follows values through Dense and convolution "
+                                 "neurons. For spiking neurons use nk.inspect.health or write_report (rates, silent "
+                                 "and always-firing neurons, synaptic operations), nk.spiking.record (membranes "
+                                 "over time) and network['spiking1'].neurons[i].explain(inputs_over_time) (one "
+                                 "neuron's membrane update step by step)")
+        if not self.unit_layers() and not self.spiking_layers():
+            raise ParameterError("the network has no Dense, convolution or spiking layer, so it has no neurons to "
+                                 "inspect")
         self.input_kind, self.input_rank = _input_form(self.network)
         #: an estimator built from ``architecture=``: one sample's shape (its inputs arrive flat or shaped)
         self.input_shape: tuple[int, ...] | None = getattr(model, "input_shape_", None) if model is not self.network \
@@ -280,9 +307,29 @@ class InspectedModel:
         return self.input_kind == "ids"
 
     @property
+    def is_spiking(self) -> bool:
+        """True when the network starts with an encoder (rate, latency, ...): it works on spikes over time."""
+        return bool(getattr(next(iter(self.network.layers.values())), "makes_time_axis", False))
+
+    @property
     def n_features(self) -> int:
         n = self.network.in_features if self.flat else None
+        if n is None and self.flat and self.is_spiking:  # encoder -> SpikingDense: the features it takes
+            first = next((layer for layer in self.network.layers.values() if is_spiking_layer(layer)), None)
+            n = getattr(first, "in_features", None)
         return int(n) if n is not None else 0
+
+    def spiking_layers(self) -> list[tuple[str, Any]]:
+        """The spiking layers (SpikingDense, SpikingConv2d), by name: their neurons are ``spiking1[7]``."""
+        return [(name, layer) for name, layer in self.network.layers.items() if is_spiking_layer(layer)]
+
+    def spiking_input(self, X: np.ndarray) -> np.ndarray:
+        """X as a spiking network's encoder takes it: an estimator's own ``transform_inputs`` (scaled, clipped to
+        the encoder's range, shaped), else X in the network's dtype."""
+        transform = getattr(self.model, "transform_inputs", None) if self.model is not self.network else None
+        if transform is not None:
+            return np.asarray(transform(X.reshape(len(X), -1) if self.input_shape is not None else X))
+        return np.asarray(X, dtype=self.network.parameters()[0].dtype)
 
     def dense_layers(self) -> list[tuple[str, Dense]]:
         return [(name, layer) for name, layer in self.network.layers.items() if isinstance(layer, Dense)]

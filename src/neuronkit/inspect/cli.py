@@ -64,6 +64,8 @@ def add_inspect_command(subparsers: Any) -> None:
     p.add_argument("--out", help="folder for report.html and the PNGs (default: inspect-<model name>/)")
     p.add_argument("--image-shape", type=_image_shape, default=None,
                    help="draw samples as HEIGHTxWIDTH images (default: 8x8 for 64 features)")
+    p.add_argument("--dt", type=float, default=None, metavar="MS",
+                   help="spiking models: the milliseconds one time step stands for (rates also in Hz, times in ms)")
     p.set_defaults(func=cmd_inspect, check=check_inspect_options, needs=("matplotlib", "safetensors"))
 
 
@@ -75,6 +77,9 @@ def check_inspect_options(args: argparse.Namespace) -> None:
     """``DATA``, ``--target`` and the output folder, before the model or the data is read."""
     options.check_data(args.data, args.target)
     options.check_output_folder(str(_out_folder(args)), "--out" if args.out else "the default --out")
+    if args.dt is not None and not (args.dt > 0 and np.isfinite(args.dt)):
+        raise UsageError(f"--dt is the milliseconds of one time step of a spiking model: a number > 0, e.g. 1; got "
+                         f"{args.dt:g}")
 
 
 def _check_image_shape(image_shape: tuple[int, int] | None, n_features: int) -> None:
@@ -131,6 +136,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         _check_image_shape(args.image_shape, X.shape[1])
     print(f"inspecting on {data.rows}")
     report_options: dict[str, Any] = {"image_shape": args.image_shape, "title": f"{model_path.name} on {data.name}"}
+    if args.dt is not None:
+        if not getattr(next(iter(getattr(model, "network_", model))), "makes_time_axis", False):
+            raise UsageError("--dt gives the time steps of a spiking model in ms; this model has no time steps: leave "
+                             "--dt out")
+        report_options["dt"] = args.dt
     names = getattr(model, "feature_names_in_", None)  # the model's features, in its order
     names = getattr(data, "feature_names", None) if names is None else names
     if names is not None:

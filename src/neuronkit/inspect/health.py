@@ -52,6 +52,17 @@ r = grad_norm(first Dense layer) / grad_norm(last Dense layer):
 * exploding gradients: r > ``exploding_ratio`` = 1e3, or any layer's norm
   above ``exploding_norm`` = 1e3, or a non-finite gradient.
 
+Spiking layers (:class:`~neuronkit.spiking.SpikingDense`, :class:`~neuronkit.spiking.SpikingConv2d`
+per filter) in a network that starts with an encoder are examined over time instead
+(:class:`SpikingLayerHealth`): a neuron's **firing rate** is its spikes per time step over all
+steps and samples (in Hz given ``dt``, the ms of a step); a **silent** neuron never fires on the
+data; an **always-firing** one fires at more than ``always_firing_rate`` = 90 % of the steps (it
+fires whatever the input, so its spikes carry almost no information, and it costs synaptic
+operations at every step); the **synaptic operations** per sample (SynOps: each input spike
+times the neurons it reaches, summed over time, the energy proxy of neuromorphic hardware) are
+shown next to the multiply-accumulates of the same network run once as an ANN. With targets,
+the surrogate gradients' norms per layer are checked as above.
+
 Each problem comes with a plain-language remedy (:data:`REMEDIES`), fitted to
 the layer where that matters (advice never repeats what the layer already does:
 a layer initialised with He weights is not told to use He initialisation).
@@ -81,7 +92,7 @@ from .. import _html
 from ..callbacks import Callback
 from ..data.batches import batch_indices
 from ..engine import Tensor
-from ..errors import NeuronHealthWarning, ParameterTypeError, UnknownNameError
+from ..errors import NeuronHealthWarning, ParameterError, ParameterTypeError, UnknownNameError
 from ..layers import Activation, BatchNorm, BatchNorm2d, Dense, Module, Sequential
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_int, check_number
@@ -115,9 +126,11 @@ class Thresholds:
     exploding_ratio: float = 1e3
     exploding_norm: float = 1e3
     frozen_tol: float = 1e-7
+    #: spiking layers: a neuron that fires at more than this fraction of the time steps is "always firing"
+    always_firing_rate: float = 0.9
 
     def __post_init__(self) -> None:
-        fractions = ("saturation_eps", "saturation_fraction", "duplicate_tol")
+        fractions = ("saturation_eps", "saturation_fraction", "duplicate_tol", "always_firing_rate")
         for f in fields(self):
             value = check_number(getattr(self, f.name), f.name, low=0.0, low_open=True,
                                  high=1.0 if f.name in fractions else None, owner="threshold")
@@ -161,6 +174,18 @@ REMEDIES: dict[str, str] = {
     "exploding_gradients": ("Gradients grow layer by layer or are huge, so updates overshoot (the loss may become "
                             "NaN). Lower the learning rate, clip gradients (fit(..., clip_norm=1.0)), use smaller "
                             "He/Glorot-scaled initial weights, or add normalisation (BatchNorm/LayerNorm)."),
+    "silent": ("A silent spiking neuron never crosses its threshold on the data: it sends no spikes, so the layers "
+               "after it learn nothing from it, and while its membrane stays far below the threshold its surrogate "
+               "gradient is small, so training may never wake it. Give it more input (larger initial weights, a "
+               "higher encoder gain, more time steps T), lower its threshold (or learn it: learn_threshold=True), "
+               "use a surrogate with wider support (atan, or fast_sigmoid with a smaller slope), or reinitialise its "
+               "weights and bias (a large negative bias is the usual cause)."),
+    "always_firing": ("An always-firing spiking neuron fires at nearly every time step whatever the input: its rate "
+                      "is pinned at the maximum (one spike per step), so it tells the next layer almost nothing "
+                      "about the input (as a saturated sigmoid does) and costs synaptic operations at every step. "
+                      "Its input current is far above the threshold: lower its bias or weights (a smaller learning "
+                      "rate, weight decay --alpha), raise its threshold (or learn_threshold=True), or add a "
+                      "refractory period (LIF(refractory=...))."),
     "frozen": ("A frozen neuron's weights did not change during the last epoch: it gets no gradient (dead or "
                "saturated) or the learning rate has decayed to nothing. Fix the cause, raise the learning rate, or "
                "reinitialise the neuron."),
@@ -280,6 +305,58 @@ class LayerHealth:
                 entry["frozen"] = bool(self.frozen[i])
             out["neurons"][f"{self.name}[{i}]"] = entry
         out["duplicates"] = [[f"{self.name}[{i}]", f"{self.name}[{j}]", why] for i, j, why in self.duplicates]
+        return out
+
+
+@dataclass
+class SpikingLayerHealth(LayerHealth):
+    """Per-neuron statistics of one spiking layer (SpikingDense; SpikingConv2d per filter), over time and samples.
+
+    ``firing_rate`` is the mean rate in spikes per time step (a neuron fires at most once per step, so
+    it is in [0, 1]): its spikes over all steps of all samples (and, for a filter, all positions)
+    over their number. ``rate_hz`` is the same per second, ``1000/dt`` times it, when ``dt``, the
+    milliseconds one step covers, is known (given to :func:`health`, or an Izhikevich model's
+    ``step_ms``), else None. ``silent``: the neuron
+    never fires on the data; ``always_firing``: its rate is above ``Thresholds.always_firing_rate``
+    (0.9). ``synops`` is the synaptic operations per sample: each input spike (each nonzero input)
+    times the number of neurons it reaches (SpikingDense: ``out_features``; SpikingConv2d: the
+    output positions its pixel reaches × ``out_channels/groups``), summed over time. ``macs`` is
+    the multiply-accumulates per sample of the same layer run once as an ANN (Dense: in·out; conv:
+    Ho·Wo·out·(in/groups)·kh·kw). ``model`` is the neuron model's name, ``steps`` T, ``spikes``
+    False for a readout that gives membranes (LI: no rates, not checked), ``binary_input`` False
+    when the layer's input is not 0/1 spikes (a current encoder: each event is then a
+    multiply-accumulate, not an accumulate).
+
+    Examples
+    --------
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.build("rate(10),dense(4,lif),dense(out,lif)", (3,), outputs=2, seed=0)
+    >>> net["spiking1"].synapse.bias.data[:] = [-5.0, 5.0, 0.0, 0.0]   # one never fires, one always does
+    >>> lh = nk.inspect.health(net, np.full((6, 3), 0.5)).layers["spiking1"]
+    >>> lh.names(lh.silent), lh.names(lh.always_firing), lh.macs
+    (('spiking1[0]',), ('spiking1[1]',), 12)
+    """
+
+    silent: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    always_firing: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    rate_hz: np.ndarray | None = None
+    dt: float | None = None
+    synops: float = 0.0
+    macs: int = 0
+    model: str = ""
+    steps: int = 0
+    spikes: bool = True
+    binary_input: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.update(model=self.model, steps=self.steps, synops_per_sample=float(self.synops),
+                   ann_macs_per_sample=int(self.macs), emits_spikes=self.spikes, binary_input=self.binary_input)
+        for i, entry in enumerate(out["neurons"].values()):
+            entry.update(spikes_per_step=float(self.firing_rate[i]), silent=bool(self.silent[i]),
+                         always_firing=bool(self.always_firing[i]))
+            if self.rate_hz is not None:
+                entry["rate_hz"] = float(self.rate_hz[i])
         return out
 
 
@@ -440,6 +517,39 @@ for _name, _check in (("dead", _check_dead), ("saturated", _check_saturated), ("
     register_check(_name, _check)
 
 
+def _spiking(layers: dict[str, LayerHealth]) -> list[SpikingLayerHealth]:
+    return [lh for lh in layers.values() if isinstance(lh, SpikingLayerHealth) and lh.spikes and lh.measured]
+
+
+def _check_silent(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in _spiking(layers):
+        if lh.silent.any():
+            names = lh.names(lh.silent)
+            where = " at any position" if lh.unit == "filter" else ""
+            out.append(Problem("silent", lh.name, names, f"{len(names)} of {lh.n_neurons} {lh.model} {lh.unit}s never "
+                               f"fire{where} in {lh.steps} steps of any sample: {_listing(names)}",
+                               len(names) / lh.n_neurons))
+    return out
+
+
+def _check_always_firing(layers: dict[str, LayerHealth], gradients: Any, t: Thresholds) -> list[Problem]:
+    out = []
+    for lh in _spiking(layers):
+        if lh.always_firing.any():
+            names = lh.names(lh.always_firing)
+            top = float(lh.firing_rate[lh.always_firing].max())
+            out.append(Problem("always_firing", lh.name, names,
+                               f"{len(names)} of {lh.n_neurons} {lh.model} {lh.unit}s fire at more than "
+                               f"{t.always_firing_rate:.0%} of the time steps (up to {top:.0%}), whatever the input: "
+                               f"{_listing(names)}", len(names) / lh.n_neurons))
+    return out
+
+
+register_check("silent", _check_silent)
+register_check("always_firing", _check_always_firing)
+
+
 def _listing(names: Any, limit: int = 8) -> str:
     names = list(names)
     shown = ", ".join(names[:limit])
@@ -577,8 +687,80 @@ class HealthReport:
     def problems_of(self, kind: str) -> list[Problem]:
         return [p for p in self.problems if p.kind == kind]
 
+    @property
+    def silent(self) -> list[str]:
+        """Spiking neurons that never fire on the data."""
+        return self._names("silent")
+
+    @property
+    def always_firing(self) -> list[str]:
+        """Spiking neurons that fire at more than ``thresholds.always_firing_rate`` of the steps."""
+        return self._names("always_firing")
+
+    @property
+    def spiking_layers(self) -> dict[str, SpikingLayerHealth]:
+        return {name: lh for name, lh in self.layers.items() if isinstance(lh, SpikingLayerHealth)}
+
+    @property
+    def synops(self) -> float | None:
+        """Synaptic operations per sample over all spiking layers (None without spiking layers)."""
+        spiking = self.spiking_layers
+        return float(sum(lh.synops for lh in spiking.values())) if spiking else None
+
+    @property
+    def ann_macs(self) -> int | None:
+        """Multiply-accumulates per sample of the same network run once as an ANN (None without spiking layers)."""
+        spiking = self.spiking_layers
+        return int(sum(lh.macs for lh in spiking.values())) if spiking else None
+
+    def _spiking_lines(self) -> list[str]:
+        spiking = self.spiking_layers
+        if not spiking:
+            return []
+        first = next(iter(spiking.values()))
+        hz = first.rate_hz is not None
+        lines = [f"  (firing of a spiking layer = spikes per time step, over {first.steps} steps; a filter's over "
+                 "every position)" if any(lh.unit == "filter" for lh in spiking.values()) else
+                 f"  (firing of a spiking layer = spikes per time step, over {first.steps} steps)",
+                 "spiking layers: rates in spikes per step" + (f" (Hz at {first.dt:g} ms per step)" if hz else "")]
+        header = ("layer", "model", "neurons", "mean", "median", "max", "silent", "always firing", "SynOps/sample",
+                  "ANN MACs/sample")
+        rows: list[tuple[str, ...]] = [header]
+        for lh in spiking.values():
+            r = lh.firing_rate
+            if lh.spikes:
+                stats = [f"{v:.3f}" + (f" ({v * 1000.0 / lh.dt:.3g} Hz)" if lh.dt is not None else "")
+                         for v in (r.mean(), float(np.median(r)), r.max())]
+                counts = [str(int(lh.silent.sum())), str(int(lh.always_firing.sum()))]
+            else:
+                stats, counts = ["-", "-", "-"], ["-", "-"]
+            rows.append((lh.name, lh.model + ("" if lh.spikes else " (membrane)"), str(lh.n_neurons), *stats, *counts,
+                         f"{lh.synops:,.0f}", f"{lh.macs:,}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        for k, row in enumerate(rows):
+            lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                                          enumerate(zip(row, widths))))
+            if k == 0:
+                lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
+        synops, macs = self.synops or 0.0, self.ann_macs or 0
+        ratio = f"{synops / macs:.3g}×" if macs else "n/a"
+        lines.append(f"energy proxy: {synops:,.0f} synaptic operations per sample (one accumulate per input spike and "
+                     f"neuron it reaches, over all steps) against {macs:,} multiply-accumulates for the same network "
+                     f"run once as an ANN: {ratio}")
+        if not all(lh.binary_input for lh in spiking.values()):
+            odd = ", ".join(lh.name for lh in spiking.values() if not lh.binary_input)
+            lines.append(f"  ({odd}: inputs are not 0/1 spikes (currents), so each of its operations is a "
+                         "multiply-accumulate)")
+        lines.append(f"silent = no spike on any step of any sample; always firing = a rate above "
+                     f"{self.thresholds.always_firing_rate:.0%} of the steps: such a neuron fires whatever the input, "
+                     "so its spikes carry almost no information (a neuron fires at most once per step)")
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
+        spiking = None if not self.spiking_layers else {"synops_per_sample": self.synops,
+                                                        "ann_macs_per_sample": self.ann_macs}
         return {"n_samples": self.n_samples, "epoch": None if self.epoch is None else self.epoch + 1,
+                "spiking": spiking,
                 "thresholds": asdict(self.thresholds),
                 "layers": {name: lh.to_dict() for name, lh in self.layers.items()},
                 "gradients": None if self.gradients is None else self.gradients.to_dict(),
@@ -615,7 +797,9 @@ class HealthReport:
             lines.append("  " + "  ".join(cells))
             if k == 0:
                 lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
-        lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
+        if len(self.spiking_layers) < len(self.layers):
+            lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
+        lines += self._spiking_lines()
         if any(lh.unit == "filter" for lh in self.layers.values()):
             lines.append("  (a filter's statistics run over every position of every sample)")
         for name, ids in self.unused_embeddings.items():
@@ -905,14 +1089,203 @@ def gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1
     return norms
 
 
+# ------------------------------------------------------------------------------ spiking layers
+def fan_out(layer: Any, in_shape: tuple[int, ...]) -> np.ndarray:
+    """How many neurons of a spiking layer one input value reaches (the synaptic operations of one input spike).
+
+    SpikingDense: every input reaches all ``out_features`` neurons (shape (in_features,)). SpikingConv2d
+    on inputs (C, H, W): the pixel (h, w) of a channel lies in the receptive field of some output
+    positions (fewer at the borders, with stride or without padding) of each of the
+    ``out_channels/groups`` filters that read its channel: an array (C, H, W).
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.spiking import SpikingConv2d
+    >>> fan_out(SpikingConv2d(1, 2, 3, seed=0), (1, 4, 4))[0]       # 2 filters, 2x2 output positions
+    array([[2., 4., 4., 2.],
+           [4., 8., 8., 4.],
+           [4., 8., 8., 4.],
+           [2., 4., 4., 2.]])
+    """
+    synapse = layer.synapse
+    if isinstance(synapse, Dense):
+        return np.full(synapse.in_features, float(synapse.out_features))
+    channels, *size = in_shape
+    reach = []
+    for n, k, s, d, (before, _) in zip(size, synapse.kernel_size, synapse.stride, synapse.dilation, synapse._pads):
+        out = (n + before + _ - d * (k - 1) - 1) // s + 1
+        count = np.zeros(n)
+        for o in range(out):  # output position o reads inputs o·s - before + j·d, j < k
+            taps = o * s - before + d * np.arange(k)
+            np.add.at(count, taps[(taps >= 0) & (taps < n)], 1.0)
+        reach.append(count)
+    per_channel = np.multiply.outer(*reach) * (synapse.out_channels // synapse.groups)
+    return np.broadcast_to(per_channel, (channels, *per_channel.shape)).copy()
+
+
+def ann_macs(layer: Any, out_shape: tuple[int, ...]) -> int:
+    """The multiply-accumulates of a spiking layer's synapse run once as an ANN layer, per sample.
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.spiking import SpikingDense
+    >>> ann_macs(SpikingDense(64, 128, seed=0), (128,))
+    8192
+    """
+    synapse = layer.synapse
+    if isinstance(synapse, Dense):
+        return int(synapse.in_features * synapse.out_features)
+    per_output = (synapse.in_channels // synapse.groups) * math.prod(synapse.kernel_size)
+    return int(math.prod(out_shape) * per_output)
+
+
+def _step_ms(neuron: Any, given: float | None) -> float | None:
+    if given is not None:
+        return given
+    step_ms = getattr(neuron, "step_ms", None)  # a model whose time unit is known (Izhikevich: ms)
+    return None if step_ms is None else float(step_ms)
+
+
+def spiking_health(m: InspectedModel, X: np.ndarray, thresholds: Thresholds, batch_size: int = 1024,
+                   dt: float | None = None) -> dict[str, SpikingLayerHealth]:
+    """Per spiking layer: rates, silent and always-firing neurons, synaptic operations, streamed in batches.
+
+    The network runs layer by layer in eval mode (a rate encoder draws its evaluation spikes);
+    a :func:`neuronkit.spiking.record` block gives each layer's spikes. Usually reached through
+    :func:`health`:
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.build("rate(5),dense(3,lif),dense(out,lif)", (2,), outputs=2, seed=0)
+    >>> report = nk.inspect.health(net, np.ones((4, 2)))
+    >>> report.layers["spiking1"].steps, report.layers["spiking1"].firing_rate.shape
+    (5, (3,))
+    """
+    from ..engine import no_grad
+    from ..spiking.record import record
+
+    spiking = dict(m.spiking_layers())
+    names = list(spiking)
+    acc: dict[str, dict[str, Any]] = {}
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        h: Any = m.spiking_input(X[rows])
+        with eval_mode(m.network), no_grad(), record(*names) as rec:
+            for name, layer in m.network.layers.items():
+                x = h
+                h = layer(h).data
+                if name not in spiking:
+                    continue
+                a = acc.setdefault(name, {"count": 0.0, "steps": 0, "sum2": 0.0, "synops": 0.0, "binary": True,
+                                          "out_shape": h.shape[2:], "T": h.shape[0]})
+                nonzero = (x != 0)
+                a["binary"] = a["binary"] and bool(np.all((x == 0) | (x == 1)))
+                a["synops"] += float((nonzero.sum(axis=(0, 1)) * fan_out(spiking[name], x.shape[2:])).sum())
+        for name in names:
+            a = acc[name]
+            states = rec[name]
+            a["spikes"] = "spikes" in states
+            if not a["spikes"]:
+                continue
+            s = states["spikes"].astype(np.float64)  # (T, B, units) or (T, B, C, H, W)
+            per_sample = s.reshape(s.shape[0], s.shape[1], s.shape[2], -1).mean(axis=(0, 3))  # (B, units)
+            a["count"] = a["count"] + s.reshape(s.shape[0], s.shape[1], s.shape[2], -1).sum(axis=(0, 1, 3))
+            a["steps"] += s.shape[0] * s.shape[1] * (s[0, 0, 0].size if s.ndim > 3 else 1)
+            a["sum2"] = a["sum2"] + (per_sample ** 2).sum(axis=0)
+    n = len(X)
+    last = names[-1] if names else None
+    layers: dict[str, SpikingLayerHealth] = {}
+    for name, layer in spiking.items():
+        a = acc[name]
+        k = len(layer.neurons) if hasattr(layer, "out_features") else int(layer.out_channels)
+        zeros = np.zeros(k)
+        rate = a["count"] / max(a["steps"], 1) if a["spikes"] else zeros
+        std = np.sqrt(np.clip(a["sum2"] / n - rate ** 2, 0.0, None)) if a["spikes"] else zeros
+        none = np.zeros(k, bool)
+        excitatory, balance = _weight_stats(layer.synapse)
+        # by the weights only (spikes of equal neurons are equal); hidden layers only, as for Dense layers
+        duplicates = _duplicates(layer.synapse, np.zeros((k, k)), zeros, zeros, thresholds) if name != last else []
+        step = _step_ms(layer.neuron, dt)
+        model = type(layer.neuron).__name__
+        fires = a["spikes"]
+        layers[name] = SpikingLayerHealth(
+            name=name, activation=model, family="spiking", hidden=name != last,
+            firing_rate=rate, mean_activation=rate, std_activation=std, dead=none, saturation=zeros,
+            saturated=none, excitatory=excitatory, balance=balance, duplicates=duplicates,
+            init=_layer_init(layer.synapse), unit=_unit_word(layer.synapse),
+            silent=(a["count"] == 0) if fires else none,
+            always_firing=(rate > thresholds.always_firing_rate) if fires else none,
+            rate_hz=None if step is None or not fires else rate * 1000.0 / step, dt=step,
+            synops=a["synops"] / n, macs=ann_macs(layer, a["out_shape"]), model=model, steps=int(a["T"]),
+            spikes=bool(fires), binary_input=a["binary"])
+    return layers
+
+
+def spike_loss(m: InspectedModel) -> Any:
+    """The loss a spiking model trains with: an estimator's ``loss`` (default ``rate_cross_entropy``), or for a
+    network ``membrane_cross_entropy`` when it ends in an LI readout, else ``rate_cross_entropy``.
+
+    >>> import neuronkit as nk
+    >>> from neuronkit.inspect._model import InspectedModel
+    >>> spike_loss(InspectedModel(nk.build("snn", (4,), outputs=2, seed=0), spiking=True)).name
+    'rate_cross_entropy'
+    """
+    from ..losses import get_loss
+    from ..spiking import losses as _registered  # noqa: F401  (the spike losses register themselves)
+
+    name = getattr(m.model, "loss", None) if m.model is not m.network else None
+    if not isinstance(name, str):
+        last = m.spiking_layers()[-1][1]
+        name = "membrane_cross_entropy" if type(last.neuron).__name__ == "LI" else "rate_cross_entropy"
+    return get_loss(name)
+
+
+def spiking_gradient_norms(m: InspectedModel, X: np.ndarray, y: Any, batch_size: int = 1024) -> dict[str, float]:
+    """‖∂L/∂W‖ of each spiking layer's synapse for the mean spike loss over (X, y) (surrogate gradients, eval mode).
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.build("rate(5),dense(3,lif),dense(out,lif)", (2,), outputs=2, seed=0)
+    >>> sorted(nk.inspect.health(net, np.ones((4, 2)), [0, 1, 0, 1]).gradients.norms)
+    ['spiking1', 'spiking2']
+    """
+    from ..validation import check_class_indices
+
+    loss_fn = spike_loss(m)
+    n = len(X)
+    labels = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if m.classes is not None:
+        target = m.class_indices(labels, "y")
+    else:
+        target = check_class_indices(labels, int(m.network.out_features or 0), name="y",
+                                     where=f"the output layer has {m.network.out_features} neurons")
+    if len(target) != n:
+        from ..errors import ShapeError
+
+        raise ShapeError(f"y must hold one class per sample of X ({n}); got {len(target)}")
+    net = m.network
+    with eval_mode(net), preserved_grads(net):
+        for rows in batch_indices(n, batch_size, shuffle=False):
+            out = net(Tensor(m.spiking_input(X[rows])))
+            (loss_fn(out, target[rows]) * (len(rows) / n)).backward()
+        norms = {}
+        for name, layer in m.spiking_layers():
+            g = layer.synapse.weight.grad
+            norms[name] = 0.0 if g is None else float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
+    return norms
+
+
 def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[str, float] | None = None,
-           batch_size: int = 1024) -> HealthReport:
+           batch_size: int = 1024, dt: float | None = None) -> HealthReport:
     """Examine every neuron of ``model`` on the samples ``X`` (and targets ``y``): a :class:`HealthReport`.
 
     X: (n_samples, n_features), unscaled for an estimator. With ``y`` the
     per-layer gradient norms of the training loss are measured too (vanishing /
     exploding gradients). ``thresholds``: a :class:`Thresholds` or a dict of its
     fields. Work is done ``batch_size`` samples at a time.
+
+    A spiking network (its first layer an encoder) gets the spiking checks instead
+    (:class:`SpikingLayerHealth` per spiking layer, neurons ``spiking1[7]``): mean firing rates
+    in spikes per step (and in Hz given ``dt``, the milliseconds one step covers, as the
+    spiking plots take it), silent neurons (never fire on X), always-firing ones (above
+    ``Thresholds.always_firing_rate``, 90 % of the steps), and the synaptic operations per
+    sample (the energy proxy) next to the multiply-accumulates of the same network run as an
+    ANN; with ``y``, the surrogate gradients' norms per layer for the model's spike loss.
 
     >>> import numpy as np, neuronkit as nk
     >>> net = nk.mlp([3, 4, 1], activation="sigmoid", seed=0)
@@ -929,10 +1302,21 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
     >>> nk.inspect.health(text, [[1, 2, 0], [2, 4, 0]]).unused_embeddings
     {'embedding1': array([3, 5])}
     """
-    m = InspectedModel(model)
+    m = InspectedModel(model, spiking=True)
     X = m.check_X(X)
     batch_size = check_int(batch_size, "batch_size", low=1)
     t = Thresholds.of(thresholds)
+    if m.is_spiking:
+        if dt is not None:
+            dt = check_number(dt, "dt", low=0.0, low_open=True, owner="health")
+        spiking = spiking_health(m, X, t, batch_size, dt)
+        gradients = None if y is None else GradientHealth(spiking_gradient_norms(m, X, y, batch_size))
+        for name, value in ({} if gradients is None else gradients.norms).items():
+            spiking[name].grad_norm = value
+        return HealthReport(dict(spiking), gradients, t, len(X))
+    if dt is not None:
+        raise ParameterError("health dt (the milliseconds of one time step) gives the firing rates of spiking layers "
+                             "in Hz; this network has no spiking layer: leave dt out")
     layers = activation_health(m, X, t, batch_size)
     gradients = None
     if y is not None:
@@ -1023,7 +1407,7 @@ class HealthMonitor(Callback):
         self.history = {"epoch": [], "grad_norm": {n: [] for n in names}, "grad_ratio": [],
                         "frozen": {n: [] for n in names}, "dead": {n: [] for n in names},
                         "saturated": {n: [] for n in names}}
-        self._model = InspectedModel(state.model) if isinstance(state.model, Sequential) else None
+        self._model = InspectedModel(state.model, spiking=True) if isinstance(state.model, Sequential) else None
         self._layers = dict(self._dense(state))
         self.problems, self._seen, self._last, self._frozen = [], set(), {}, {}
 

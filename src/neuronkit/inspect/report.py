@@ -62,7 +62,7 @@ img { max-width: 100%; }
 def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, history: Any = None,
                  image_shape: tuple[int, int] | None = None, title: str | None = None,
                  attribution_samples: int = 8, top_neurons: int = 6, feature_names: Any = None,
-                 vocabulary: Any = None) -> ReportFiles:
+                 vocabulary: Any = None, dt: float | None = None) -> ReportFiles:
     """Inspect ``model`` on ``(X, y)`` and write ``report.html`` and PNG pictures into ``out_dir``.
 
     ``history`` (default: an estimator's ``history_``) gives the learning curves.
@@ -89,6 +89,14 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     neurons most. An estimator built from ``architecture=`` takes its inputs
     as it does: images (n, C, H, W) or flat rows, and texts.
 
+    A spiking network (its first layer an encoder; an estimator with ``architecture="snn"``)
+    gets its own report: the spiking health (rates, silent and always-firing neurons, synaptic
+    operations against the ANN's multiply-accumulates) as tables, a spike raster of the first
+    sample in every spiking layer (``raster``), the membrane traces of a few neurons of the
+    first spiking layer on it (``membrane``: the most active ones that do not fire at every
+    step, with the threshold), each spiking layer's firing-rate histogram (``rates_LAYER``) and
+    the learning curves. ``dt`` (ms per step) gives times in ms and rates in Hz.
+
     Examples
     --------
     >>> import tempfile
@@ -106,7 +114,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     from .health import health
     from .specialisation import ablate, class_selectivity
 
-    m = InspectedModel(model)
+    m = InspectedModel(model, spiking=True)
     X = m.check_X(X)
     attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
     top_neurons = check_int(top_neurons, "top_neurons", low=1)
@@ -118,6 +126,11 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
         raise ParameterError(f"out_dir {str(folder)!r} is a file; give a folder for report.html and the pictures")
     folder.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(folder=folder, html=folder / "report.html")
+    if m.is_spiking:
+        return _spiking_report(m, model, X, y, files, history, title, dt)
+    if dt is not None:
+        raise ParameterError("write_report dt (the milliseconds of one time step) is for spiking networks; this "
+                             "network has no spiking layer: leave dt out")
     report = health(model, X, y)
     files.health = report
     history = history if history is not None else getattr(model, "history_", None)
@@ -166,6 +179,138 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title, names, extra),
                           encoding="utf-8")
     return files
+
+
+#: how many samples the spiking pictures run (the raster and traces show the first; the rates are over all of them)
+SPIKING_SAMPLES = 256
+#: how many membranes the spiking report draws
+TRACES = 4
+
+
+def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files: ReportFiles, history: Any,
+                    title: str | None, dt: float | None) -> ReportFiles:
+    """The report of a spiking network: its health, a raster, membrane traces and rate histograms."""
+    from matplotlib.figure import Figure
+
+    from ..engine import eval_mode, no_grad
+    from ..spiking import plots as spike_plots
+    from ..spiking.record import record
+    from .health import health
+
+    report = health(model, X, y, dt=dt)
+    files.health = report
+    layers = m.spiking_layers()
+    shown = X[:SPIKING_SAMPLES]
+    with eval_mode(), no_grad(), record(*(name for name, _ in layers)) as rec:
+        m.network(m.spiking_input(shown))
+    history = history if history is not None else getattr(model, "history_", None)
+    if history is not None and getattr(history, "history", {}).get("loss"):
+        from . import plots
+
+        path = files.folder / "learning_curves.png"
+        plots.plot_learning_curves(history, path=path)
+        files.images["learning_curves"] = path
+    spiking = [(name, layer) for name, layer in layers if "spikes" in rec[name]]
+    if spiking:
+        fig = Figure(figsize=(6.0, 1.6 + 1.6 * len(spiking)), layout="constrained")
+        for ax, (name, _) in zip(fig.subplots(len(spiking), 1, squeeze=False)[:, 0], spiking):
+            spike_plots.raster(rec[name]["spikes"], sample=0, dt=dt, ax=ax)
+            ax.set_title(f"{name}: {ax.get_title()}", fontsize=9)
+        path = files.folder / "raster.png"
+        fig.savefig(path, format="png")
+        files.images["raster"] = path
+        first, layer = spiking[0]
+        lh = report.spiking_layers[first]
+        order = [int(i) for i in np.argsort(-lh.firing_rate, kind="stable") if not lh.always_firing[i]]
+        chosen = (order or list(range(lh.n_neurons)))[:TRACES]
+        threshold = getattr(layer.neuron, "threshold", None)
+        threshold = float(threshold) if isinstance(threshold, (int, float)) else None
+        states = rec[first]
+        if states["spikes"].ndim == 3:  # a dense layer: one membrane per neuron (a convolution's are per position)
+            path = files.folder / "membrane.png"
+            spike_plots.membrane_traces(states, neurons=chosen, sample=0, threshold=threshold, dt=dt, path=path)
+            files.images["membrane"] = path
+        for name, _ in spiking:
+            path = files.folder / f"rates_{name}.png"
+            spike_plots.rate_histogram(rec[name]["spikes"], dt=dt, path=path)
+            files.images[f"rates_{name}"] = path
+    files.html.write_text(_spiking_html(m, X, report, files, title, len(shown)), encoding="utf-8")
+    return files
+
+
+def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFiles, title: str | None,
+                  shown: int) -> str:
+    net = m.network
+    spiking = report.spiking_layers
+    steps = next(iter(spiking.values())).steps
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
+             f"</title><style>{_CSS}</style></head><body>"]
+    parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
+    what = f"{len(X)} samples × {X.shape[1]} features" if m.flat else f"{len(X)} images of shape {X.shape[1:]}"
+    parts.append(f"<p>{what}; a spiking network over T = {steps} time steps: {len(spiking)} spiking layers, "
+                 f"{net.num_parameters():,} parameters.</p>")
+    parts.append(f"<pre>{_esc(net.summary(input_shape=X.shape[1:]))}</pre>")
+    parts.append("<h2>Neuron health</h2>")
+    if report.problems:
+        for p in report.problems:
+            neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
+            parts.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
+                         f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
+    else:
+        parts.append('<div class="ok">No silent or always-firing neurons and no vanishing or exploding gradients '
+                     "found.</div>")
+    hz = any(lh.dt is not None for lh in spiking.values())
+    rows = []
+    for lh in spiking.values():
+        r = lh.firing_rate
+        fires = lh.spikes
+        rows.append([lh.name, lh.model + ("" if fires else " (membrane readout)"), lh.n_neurons,
+                     f"{r.mean():.3f}" if fires else "-", f"{np.median(r):.3f}" if fires else "-",
+                     f"{r.max():.3f}" if fires else "-", int(lh.silent.sum()) if fires else "-",
+                     int(lh.always_firing.sum()) if fires else "-", f"{lh.synops:,.0f}", f"{lh.macs:,}",
+                     "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"])
+    parts.append(_table(["layer", "neuron model", "neurons", "mean rate", "median rate", "max rate", "silent",
+                         "always firing", "SynOps/sample", "ANN MACs/sample", "‖∂L/∂W‖"], rows, "health"))
+    synops, macs = report.synops or 0.0, report.ann_macs or 0
+    parts.append(f"<p>Rates are spikes per time step (a neuron fires at most once per step), over the {steps} steps "
+                 f"of all {report.n_samples} samples. Silent: no spike at all; always firing: a rate above "
+                 f"{report.thresholds.always_firing_rate:.0%} of the steps (such a neuron fires whatever the input, "
+                 f"so its spikes say little about it). Energy proxy: <b>{synops:,.0f}</b> synaptic operations per "
+                 f"sample (each input spike times the neurons it reaches, summed over time: accumulates only) against "
+                 f"<b>{macs:,}</b> multiply-accumulates for the same network run once as an ANN"
+                 f"{f' ({synops / macs:.3g}×)' if macs else ''}.</p>")
+    parts.append(f"<pre>{_esc(report)}</pre>")
+    parts.append("<h2>Spiking activity</h2>")
+    for name, caption in (("learning_curves", _CAPTIONS["learning_curves"]),
+                          ("raster", "Spike raster of the first sample: a mark at (time, neuron) for every spike, "
+                                     "one panel per spiking layer."),
+                          ("membrane", "Membrane potentials of a few neurons of the first spiking layer on the first "
+                                       "sample (the most active that do not fire at every step), with the threshold "
+                                       "(dashed) and the spikes (dots).")):
+        if name in files.images:
+            parts.append(_img(files.images[name], caption))
+    for name in spiking:
+        key = f"rates_{name}"
+        if key in files.images:
+            parts.append(_img(files.images[key], f"Firing rates of {name} over the first {shown} samples: one bar "
+                                                 "per neuron (left) and their distribution (right)."))
+    parts.append("<h2>Neurons</h2>")
+    header = ["neuron", "rate (spikes/step)", *(["rate (Hz)"] if hz else []), "silent", "always firing",
+              "excitatory", "balance"]
+    rows = []
+    for lh in spiking.values():
+        if not lh.spikes:
+            continue
+        for i in range(lh.n_neurons):
+            rows.append([f"{lh.name}[{i}]", f"{lh.firing_rate[i]:.3f}",
+                         *([f"{lh.rate_hz[i]:.4g}"] if hz and lh.rate_hz is not None else ([""] if hz else [])),
+                         "yes" if lh.silent[i] else "", "yes" if lh.always_firing[i] else "",
+                         f"{lh.excitatory[i]:.2f}", f"{lh.balance[i]:+.2f}"])
+    parts.append(_table(header, rows, "neurons"))
+    for note in files.notes:
+        parts.append(f"<p><i>{_esc(note)}</i></p>")
+    parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")
+    return "\n".join(parts)
 
 
 def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, files: ReportFiles, picture: Any,

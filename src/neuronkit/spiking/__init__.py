@@ -26,7 +26,7 @@ Data are time-major inside a spiking network: ``(T, batch, ...)``.
 
 from __future__ import annotations
 
-from .conversion import ConversionReport, activation_scales, conversion_report, convert
+from .conversion import ConversionReport, SpikeMaxPool2d, activation_scales, conversion_report, convert
 from .decoders import DECODERS, Decoder, get_decoder
 from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
@@ -45,4 +45,4 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
-           "ConversionReport", "activation_scales", "conversion_report", "convert"]
+           "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert"]

@@ -23,6 +23,7 @@ Encoders set ``makes_time_axis = True``: whatever follows them is ``(T, batch, .
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -102,12 +103,17 @@ def _steps(steps: Any, owner: str) -> int:
     return check_int(steps, "steps", low=1, owner=owner)
 
 
-def _check_unit_range(layer: Module, x: np.ndarray, hint: str) -> None:
-    """Refuse values outside [0, 1], naming the smallest and largest found."""
+def _unit_range(layer: Module, x: np.ndarray, clip: bool) -> np.ndarray:
+    """``x`` clipped into [0, 1] (``clip``), or refused when outside it, naming the smallest and largest found."""
+    if clip:
+        return np.clip(x, np.float32(0.0), np.float32(1.0))
     if x.size and (x.min() < 0.0 or x.max() > 1.0):
+        clipping = (", or give clip=True to clip them into [0, 1] (what snnTorch does; a scaler fitted on the "
+                    "training data can map new data a little outside)") if hasattr(layer, "clip") else ""
         raise DataError(f"layer {label(layer)!r} ({type(layer).__name__}) takes values in [0, 1]; got values from "
-                        f"{float(x.min()):g} to {float(x.max()):g}. Scale the features into [0, 1] first, e.g. with "
-                        f"sklearn.preprocessing.MinMaxScaler or X / X.max(){hint}")
+                        f"{float(x.min()):g} to {float(x.max()):g}. Scale the features into [0, 1] first (e.g. "
+                        f"nk.data.MinMaxScaler or sklearn.preprocessing.MinMaxScaler, or X / X.max()){clipping}")
+    return x
 
 
 @register_layer
@@ -117,15 +123,16 @@ class RateEncoder(Encoder):
     .. math:: s_{t} = [u_{t} < \min(\text{gain}\cdot x, 1)], \qquad u_t \sim U[0, 1) \text{ independent}
 
     so the expected firing rate of each input is gain·x (snnTorch's ``spikegen.rate(x, num_steps,
-    gain)``: the same rule, ``torch.bernoulli``). ``x`` must be in [0, 1] (a value outside is refused,
-    naming the smallest and largest found); gain·x above 1 fires at every step.
+    gain)``: the same rule, ``torch.bernoulli``). ``x`` must be in [0, 1]: a value outside is refused,
+    naming the smallest and largest found, unless ``clip=True`` (then clipped into [0, 1], as snnTorch
+    does); gain·x above 1 fires at every step.
 
     Randomness: in training, the draws come from the layer's Generator (``rng``, or one made from
-    ``seed``), new at every call. In evaluation (``nk.eval_mode()``, prediction, ``.eval()``), each call
-    draws from a Generator re-seeded from the layer's seed (a stream apart from the training draws),
-    so predicting the same batch twice gives the same spikes (a seed is drawn once when none is
-    given, and saved in the config). The draws follow the positions in the batch: a sample predicted
-    in another batch (or a batch of another size) gets other draws, as a new trial would.
+    ``seed``), new at every call. In evaluation (``nk.eval_mode()``, prediction, ``.eval()``), each
+    sample's draws come from a Generator seeded by the layer's seed and the sample's values, so a
+    sample gets the same spikes every time it is predicted, alone or in any batch, at any position
+    (a seed is drawn once when none is given, and saved in the config, so a loaded model predicts
+    the same).
 
     Input (batch, ...) -> output (T, batch, ...) float32 spikes (0 or 1). No parameters.
 
@@ -141,10 +148,11 @@ class RateEncoder(Encoder):
     array([1., 0.], dtype=float32)
     """
 
-    def __init__(self, steps: int, *, gain: float = 1.0, seed: int | None = None,
+    def __init__(self, steps: int, *, gain: float = 1.0, clip: bool = False, seed: int | None = None,
                  rng: np.random.Generator | None = None, name: str | None = None) -> None:
         self.steps = _steps(steps, "RateEncoder")
         self.gain = check_number(gain, "gain", low=0.0, low_open=True, owner="RateEncoder")
+        self.clip = check_bool(clip, "clip", owner="RateEncoder")
         self._rng = make_rng(seed, rng)
         # the seed of the evaluation draws (and of the config): drawn once when none is given
         given = seed is not None and not isinstance(seed, np.random.Generator)  # make_rng checked it is an int
@@ -166,13 +174,23 @@ class RateEncoder(Encoder):
         return (uniform < probability).astype(np.float32)
 
     def encode(self, x: np.ndarray) -> np.ndarray:
-        _check_unit_range(self, x, ", or lower gain to scale the rates")
-        # evaluation: a stream of its own (not the training stream's start), the same at every call
-        rng = self._rng if self.in_training else np.random.default_rng([self.seed, 1])
-        return self.rule(x, rng.random((self.steps, *x.shape), dtype=np.float32))
+        x = _unit_range(self, x, self.clip)
+        if self.in_training:
+            return self.rule(x, self._rng.random((self.steps, *x.shape), dtype=np.float32))
+        return self.rule(x, self._evaluation_draws(x))
+
+    def _evaluation_draws(self, x: np.ndarray) -> np.ndarray:
+        """Uniform draws (T, batch, ...) where each sample's depend only on the seed and its own values."""
+        uniform = np.empty((self.steps, *x.shape), dtype=np.float32)
+        for i, sample in enumerate(x):  # tens of µs a sample: a prediction does not depend on its batch
+            digest = hashlib.blake2b(np.ascontiguousarray(sample).tobytes(), digest_size=8).digest()
+            rng = np.random.default_rng([self.seed, 1, int.from_bytes(digest, "little")])
+            uniform[:, i] = rng.random((self.steps, *sample.shape), dtype=np.float32)
+        return uniform
 
     def config(self) -> dict[str, Any]:
-        return {"type": "RateEncoder", "steps": self.steps, "gain": self.gain, "seed": self.seed, "name": self.name}
+        return {"type": "RateEncoder", "steps": self.steps, "gain": self.gain, "clip": self.clip, "seed": self.seed,
+                "name": self.name}
 
     def __repr__(self) -> str:
         return f"RateEncoder({self.steps}, gain={self.gain:g})"
@@ -198,7 +216,8 @@ class LatencyEncoder(Encoder):
     spikes can depend on the other samples of its batch (unless the batch holds a value below θ, as
     images with a black pixel do: then the largest time is the fixed one above).
 
-    Input (batch, ...) with values in [0, 1] -> (T, batch, ...) float32 spikes (one per value at most).
+    Input (batch, ...) with values in [0, 1] (others refused) -> (T, batch, ...) float32 spikes (one per
+    value at most).
 
     Examples
     --------
@@ -241,7 +260,7 @@ class LatencyEncoder(Encoder):
         return times.astype(np.float32, copy=False)
 
     def encode(self, x: np.ndarray) -> np.ndarray:
-        _check_unit_range(self, x, "")
+        x = _unit_range(self, x, clip=False)
         step = np.round(self.spike_times(x))
         spikes = (np.arange(self.steps, dtype=np.float32).reshape((-1,) + (1,) * x.ndim) == step)
         return spikes.astype(np.float32)

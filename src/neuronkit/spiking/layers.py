@@ -3,7 +3,7 @@ r"""Spiking layers: a weight layer feeding a population of spiking neurons, run 
 A spiking layer is two parts, each a field: ``synapse``, an ordinary weight layer (a
 :class:`~neuronkit.Dense` or :class:`~neuronkit.Conv2d` without activation) that turns the
 input spikes of each time step into input currents, and ``neuron``, a
-:class:`~neuronkit.spiking.neurons.SpikingNeuron` population that integrates those currents
+``SpikingNeuron`` population (:mod:`neuronkit.spiking`) that integrates those currents
 over time and fires. Data are time-major: a layer takes ``(T, batch, ...)`` and returns the
 spikes ``(T, batch, ...)``. The synapse runs once on all ``T·batch`` rows (one matrix
 product, not T of them); the neuron then runs its time loop::
@@ -29,7 +29,7 @@ by merging the time and batch axes. ``layer.neurons[i]`` is a view onto neuron `
 spiking layer: its weights, bias, the neuron model's parameters, and
 :meth:`SpikingNeuronView.explain`, the membrane update written out step by step.
 
-Shapes for :meth:`output_shape` (what :func:`neuronkit.build` infers sizes from) leave out the
+Shapes for ``output_shape`` (what :func:`neuronkit.build` infers sizes from) leave out the
 time axis, as an encoder's do: ``SpikingDense(784, 128).output_shape((784,)) == (128,)``; a
 shape that does carry it, ``(T, 784)``, gives ``(T, 128)``. ``Sequential.summary`` shows the
 time axis of every layer after an encoder.
@@ -65,7 +65,7 @@ from ..validation import check_array, check_int, check_options, must_be
 from .neurons import SpikingNeuron
 
 __all__ = ["SpikingConv2d", "SpikingDense", "SpikingExplanation", "SpikingNeuronList", "SpikingNeuronView",
-           "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
+           "SpikingStep", "Temporal", "is_neuron_name", "make_neuron", "neuron_spec"]
 
 #: the decays a bare neuron name gets when its model needs one and the name gives neither it nor its time
 #: constant: ``"lif"`` is LIF(beta=0.9), the issue's workload; ``"synaptic"`` is Synaptic(alpha=0.8, beta=0.9)
@@ -114,13 +114,13 @@ def _from_name(name: str, options: Mapping[str, Any], dtype: Any) -> SpikingNeur
     return cls(**options)
 
 
-def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neuron") -> SpikingNeuron:
+def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neuron") -> Module:
     """The neuron population a spiking layer's ``neuron=`` names.
 
-    ``spec`` is a :class:`~neuronkit.spiking.neurons.SpikingNeuron` (used as it is), a name in the
+    ``spec`` is a ``SpikingNeuron`` (a model such as ``LIF``, used as it is), a name in the
     neuron registry (``"lif"`` is ``LIF(beta=0.9)``: a name whose model needs a decay it does not
-    give gets the one in :data:`DEFAULT_DECAYS`), the spec's form ``{"name": "lif", "beta": 0.8}``,
-    or a saved config ``{"type": "LIF", ...}`` (what :meth:`SpikingDense.config` stores).
+    give gets the one in ``DEFAULT_DECAYS``), the spec's form ``{"name": "lif", "beta": 0.8}``,
+    or a saved config ``{"type": "LIF", ...}`` (what a spiking layer's ``config()`` stores).
 
     Examples
     --------
@@ -130,6 +130,10 @@ def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neu
     >>> make_neuron("synaptic")
     Synaptic(alpha=0.8, beta=0.9)
     """
+    return _make_neuron(spec, dtype, owner)
+
+
+def _make_neuron(spec: Any, dtype: Any, owner: str) -> SpikingNeuron:
     if isinstance(spec, SpikingNeuron):
         return spec
     if isinstance(spec, str):
@@ -149,7 +153,7 @@ def make_neuron(spec: Any = "lif", *, dtype: Any = np.float32, owner: str = "neu
                                      "nk.spiking.LIF(beta=0.8)", spec, owner))
 
 
-def _neuron_config(neuron: SpikingNeuron) -> dict[str, Any]:
+def _neuron_config(neuron: Module) -> dict[str, Any]:
     """The neuron's config as a layer stores it: without a name (the neuron takes its layer's when it runs)."""
     config = dict(neuron.config())
     if "name" in config:
@@ -157,7 +161,7 @@ def _neuron_config(neuron: SpikingNeuron) -> dict[str, Any]:
     return config
 
 
-def neuron_spec(neuron: SpikingNeuron) -> Any:
+def neuron_spec(neuron: Module) -> Any:
     """How the architecture spec writes a neuron: its name (``"lif"``), or ``{"name": "lif", options}``
     with the options that differ from what the bare name builds.
 
@@ -292,7 +296,7 @@ class _SpikingLayer(Module):
         if isinstance(neuron, Mapping) and isinstance(neuron.get("type"), str):
             arrays.update({f"neuron.{key}": spec for key, spec in layer_expected_arrays(neuron).items()})
         else:  # a name: build the (small) neuron to see
-            built = make_neuron(neuron, dtype=float_dtype(options["dtype"], owner=cls.__name__), owner=cls.__name__)
+            built = _make_neuron(neuron, float_dtype(options["dtype"], owner=cls.__name__), cls.__name__)
             arrays.update({f"neuron.{key}": (value.shape, value.dtype) for key, value in built.state_dict().items()})
         return arrays
 
@@ -370,7 +374,7 @@ class SpikingDense(_SpikingLayer):
         dtype = float_dtype(dtype, owner=owner)
         self.synapse = Dense(in_features, out_features, activation="identity", init=init, bias=bias, seed=seed,
                              rng=rng, dtype=dtype)
-        self.neuron = make_neuron(neuron, dtype=dtype, owner=owner)
+        self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
 
     @property
@@ -455,7 +459,7 @@ class SpikingConv2d(_SpikingLayer):
         dtype = float_dtype(dtype, owner=owner)
         self.synapse = Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                               activation="identity", init=init, seed=seed, rng=rng, dtype=dtype)
-        self.neuron = make_neuron(neuron, dtype=dtype, owner=owner)
+        self.neuron = _make_neuron(neuron, dtype, owner)
         self.name = check_name(name, owner)
 
     @property
@@ -694,7 +698,7 @@ class SpikingNeuronView(_UnitView):
         return self.layer.synapse.weight.data[self.index]
 
     @property
-    def model(self) -> SpikingNeuron:
+    def model(self) -> Module:
         """The layer's neuron model (shared by all its neurons)."""
         return self.layer.neuron
 
@@ -717,37 +721,46 @@ class SpikingNeuronView(_UnitView):
                 out[key] = _per_neuron(value, self.index, width)
         return out
 
-    def explain(self, inputs_over_time: Any, sample: int = 0, *, top: int = 6) -> SpikingExplanation:
+    def explain(self, inputs_over_time: Any, sample: int = 0, *, at: Any = None, top: int = 6) -> SpikingExplanation:
         """This neuron's update at every time step for one input sample: input current, leak, membrane, spike, reset.
 
-        ``inputs_over_time``: (T, in_features) for one sample, or (T, batch, in_features) and
-        ``sample`` picks one. The input current ``I = w·x + b`` is computed here (its products
-        left to right, in the layer's dtype); the neuron model's own ``step`` advances the state.
-        ``top`` limits the products shown per step (the largest ``|wᵢ·xᵢ|``; a "… N more" term
-        stands for the rest).
+        ``inputs_over_time``: one sample over time, (T, in_features) (a convolution: (T, C, H, W)),
+        or a batch (T, batch, ...) and ``sample`` picks one. A convolution neuron is one filter at
+        one output position: give ``at=(i, j)``. The input current ``I = w·x + b`` is computed
+        here (its products left to right, in the layer's dtype); the neuron model's own ``step``
+        advances the state. ``top`` limits the products shown per step (the largest ``|wᵢ·xᵢ|``;
+        a "… N more" term stands for the rest).
         """
-        if not isinstance(self.layer, SpikingDense):
-            raise ParameterError(f"neuron {self.label}: explain() writes out a SpikingDense neuron's arithmetic; a "
-                                 "convolution neuron sees a different patch at each position")
-        top = check_int(top, "top", low=1, owner=f"neuron {self.label}")
+        owner = f"neuron {self.label}"
+        top = check_int(top, "top", low=1, owner=owner)
         x = check_array(inputs_over_time, "inputs_over_time", ndim=None, dtype=self.layer.dtype, finite=True,
-                        min_samples=0, owner=f"neuron {self.label}")
-        fin = self.layer.in_features
-        if x.ndim == 3 and x.shape[-1] == fin:
-            sample = check_int(sample, "sample", low=0, high=x.shape[1] - 1 if x.shape[1] else 0,
-                               owner=f"neuron {self.label}")
+                        min_samples=0, owner=owner)
+        layer = self.layer
+        conv = isinstance(layer, SpikingConv2d)
+        if conv and at is None:
+            raise ParameterError(f"{owner} is a filter applied at every position: give the output position, "
+                                 "explain(inputs_over_time, at=(i, j))")
+        if not conv and at is not None:
+            raise ParameterError(f"{owner} is one neuron of a SpikingDense layer; at= is for convolution neurons")
+        step: tuple[Any, ...] = (layer.in_channels, "H", "W") if isinstance(layer, SpikingConv2d) else \
+            (layer.in_features,) if isinstance(layer, SpikingDense) else ()
+        fits = (lambda shape: len(shape) == 3 and shape[0] == step[0]) if conv else (lambda shape: shape == step)
+        needs = ", ".join(map(str, step))
+        n = len(step)
+        if x.ndim == n + 2 and fits(x.shape[2:]):
             if x.shape[1] == 0:
-                raise ShapeError(f"neuron {self.label}: inputs_over_time has an empty batch (shape {x.shape})")
+                raise ShapeError(f"{owner}: inputs_over_time has an empty batch (shape {x.shape})")
+            sample = check_int(sample, "sample", low=0, high=x.shape[1] - 1, owner=owner)
             x = x[:, sample]
-        elif x.ndim == 2 and x.shape[-1] == fin:
+        elif x.ndim == n + 1 and fits(x.shape[1:]):
             sample = 0
         else:
-            hint = " (no time axis: give (T, in_features), e.g. the encoder's output)" if x.shape == (fin,) else ""
-            raise ShapeError(f"neuron {self.label} takes inputs over time (T, {fin}) or (T, batch, {fin}); got shape "
+            hint = f" (no time axis: give (T, {needs}), e.g. the encoder's output)" if fits(x.shape) else ""
+            raise ShapeError(f"{owner} takes inputs over time (T, {needs}) or (T, batch, {needs}); got shape "
                              f"{x.shape}{hint}")
         if x.shape[0] == 0:
-            raise ShapeError(f"neuron {self.label}: inputs_over_time has T = 0 time steps; give at least one")
-        return _explain(self, x, sample, top)
+            raise ShapeError(f"{owner}: inputs_over_time has T = 0 time steps; give at least one")
+        return _explain(self, x, sample, top, at)
 
     def __call__(self, inputs_over_time: Any) -> np.ndarray:
         """This neuron's spikes (T,) for one sample's inputs over time (T, in_features)."""
@@ -784,7 +797,7 @@ class SpikingStep:
 class SpikingExplanation:
     """A spiking neuron's computation over time on one input sample, as data and as text (``str()``).
 
-    ``steps`` holds one :class:`SpikingStep` per time step: the input current's arithmetic
+    ``steps`` holds one ``SpikingStep`` per time step: the input current's arithmetic
     (I = Σ wᵢ·xᵢ + b), the state before and after the step, and whether the neuron fired;
     ``currents``, ``membrane`` and ``spikes`` are the same as arrays (T,).
 
@@ -942,39 +955,59 @@ def _value(v: Any) -> np.ndarray:
     return v.data if isinstance(v, Tensor) else np.asarray(v)
 
 
-def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int) -> SpikingExplanation:
-    """Run the neuron model's ``step`` for neuron ``view.index`` on the currents I_t = w·x_t + b computed here."""
+def _dense_current(view: SpikingNeuronView, x_t: np.ndarray) -> tuple[tuple[tuple[int, float, float], ...],
+                                                                         tuple[float, ...], Any, Any]:
+    """A SpikingDense neuron's input current at one step: (terms, weights, Σ wᵢ·xᵢ, I), in the layer's dtype."""
+    dtype = view.layer.dtype
+    w = view.weights.astype(dtype)
+    products = w * x_t
+    weighted = dtype.type(0)
+    for p in products:  # left to right, as a learner would add them
+        weighted = weighted + p
+    terms = tuple((int(i), float(x_t[i]), float(products[i])) for i in np.flatnonzero(x_t))
+    return terms, tuple(float(v) for v in w), weighted, weighted + dtype.type(view.bias)
+
+
+def _conv_current(view: SpikingNeuronView, x_t: np.ndarray, at: Any) -> tuple[tuple[tuple[int, float, float], ...],
+                                                                              tuple[float, ...], Any, Any]:
+    """A convolution neuron's input current at position ``at``: its receptive field, as the Conv2d neuron explains."""
+    e = view.layer.synapse.neurons[view.index].explain(x_t, at=at)
+    terms = tuple((i, x, p) for i, (x, p) in enumerate(zip(e.inputs, e.products)) if x != 0)
+    return terms, e.weights, e.weighted_sum, e.z
+
+
+def _explain(view: SpikingNeuronView, x: np.ndarray, sample: int, top: int, at: Any = None) -> SpikingExplanation:
+    """Run the neuron model's ``step`` for neuron ``view.index`` on the currents I_t = w·x_t + b computed here.
+
+    Each neuron of a population is independent, so the model steps on a row of the layer's width that
+    holds this neuron's current (its per-neuron constants line up with the index).
+    """
     layer = view.layer
     dtype = layer.dtype
-    w = view.weights.astype(dtype)
-    b = dtype.type(view.bias)
     width = len(layer.neurons)
     neuron = layer.neuron
     state = neuron.initial_state((1, width), dtype)
+    label = view.label if at is None else f"{view.label} at {tuple(int(i) for i in at)}"
     steps = []
     with no_grad(), eval_mode():
         for t in range(x.shape[0]):
-            products = w * x[t]
-            weighted = dtype.type(0)
-            for p in products:  # left to right, as a learner would add them
-                weighted = weighted + p
-            current = weighted + b
+            terms, weights, weighted, current = (_dense_current(view, x[t]) if at is None
+                                                 else _conv_current(view, x[t], at))
             column = np.zeros((1, width), dtype=dtype)
             column[0, view.index] = current
             before = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
             spikes, state = neuron.step(Tensor(column), state)
             after = {k: float(_value(state[k])[0, view.index]) for k in neuron.state_names}
-            terms = tuple((int(i), float(x[t, i]), float(products[i])) for i in np.flatnonzero(x[t]))
             output = float(_value(spikes)[0, view.index])
-            steps.append(SpikingStep(t + 1, terms, tuple(float(v) for v in w), float(weighted), float(b),
-                                     float(current), before, after, output > 0, output))
+            steps.append(SpikingStep(t + 1, terms, weights, float(weighted), float(view.bias), float(current),
+                                     before, after, output > 0, output))
     # a model with a threshold fires; one without that gives other values than 0/1 is a readout (a leaky
     # integrator): its output is its membrane, and it never spikes
     fires = hasattr(neuron, "threshold") or all(s.output in (0.0, 1.0) for s in steps)
     if not fires:
         steps = [replace(s, spike=False) for s in steps]
     parameters = tuple((k, v) for k, v in {**_model_config(neuron), **view.model_parameters}.items())
-    return SpikingExplanation(view.label, type(neuron).__name__, sample, tuple(steps),
+    return SpikingExplanation(label, type(neuron).__name__, sample, tuple(steps),
                               7 if dtype == np.float32 else 10, parameters, top, fires)
 
 
