@@ -374,7 +374,14 @@ def _escape_bars(app, what, name, obj, options, lines):
 
 
 def _public_bases(app, name, obj, options, bases):
-    bases[:] = [b for b in bases if not b.__name__.startswith("_")]
+    # a private base (_Neuron, _SpikingLayer) is shown as its nearest public ancestor, so "Bases:" is never empty
+    public = []
+    for base in bases:
+        if base.__name__.startswith("_"):
+            base = next(b for b in base.__mro__ if not b.__name__.startswith("_"))
+        if base not in public:
+            public.append(base)
+    bases[:] = public
 
 
 def setup(app):

@@ -233,8 +233,8 @@ def test_lesson_10_spiking_neurons():
     assert np.allclose(ns["readout"].weight.grad[0], expected, rtol=1e-6)
     assert np.allclose(ns["bptt_by_hand"], expected, rtol=1e-6)
     assert round(0.75**10, 2) == 0.06
-    # the spiking MLP learns the digits: "about 96%" held out (94-96% on other splits)
-    assert 0.94 <= ns["scores"]["accuracy"] <= 0.98
+    # the spiking MLP learns the digits: "about 95%" held out (95-97% on other splits)
+    assert 0.93 <= ns["scores"]["accuracy"] <= 0.98
     assert len(ns["history"]["accuracy"]) == 12 and ns["history"]["accuracy"][-1] > 0.93
     counts, predicted, shown, y, test = ns["counts"], ns["predicted"], ns["shown"], ns["y"], ns["test"]
     assert ns["test_outputs"].shape == (12, len(test), 10)
@@ -249,11 +249,15 @@ def test_lesson_10_spiking_neurons():
     assert hidden.shape == (12, len(test), 64) and input_spikes.shape == (12, len(test), 64)
     assert ns["macs"] == 4736
     assert np.isclose(ns["synops"], (input_spikes.sum() * 64 + hidden.sum() * 10) / len(test))
-    assert ns["synops"] > ns["macs"]                                       # more operations ...
+    assert 3.3 < ns["synops"] / ns["macs"] < 4.2                          # "nearly four times as many" ...
     assert 0.6 < ns["synops"] * 0.9 / (ns["macs"] * 4.6) < 0.8           # ... about 0.7 of the energy
     per_neuron = hidden.mean(axis=(0, 1))
     assert 0.25 < hidden.mean() < 0.4                                      # "about a third of the steps"
     assert 1 <= np.sum(per_neuron == 0) <= 10 and per_neuron.max() > 0.9  # a few silent, a few at almost every step
+    health = ns["health"]                                                   # the health report names the same ones
+    assert health.silent == [f"spiking1[{i}]" for i in np.flatnonzero(per_neuron == 0)]
+    assert health.always_firing == [f"spiking1[{i}]" for i in np.flatnonzero(per_neuron > 0.9)]
+    assert np.isclose(health.synops, ns["synops"], rtol=1e-9) and health.ann_macs == ns["macs"]
     # the encoder's evaluation draws are the ones the network saw: the hidden spikes follow from them
     net = ns["net"]
     with ns["nk"].eval_mode():
