@@ -121,7 +121,6 @@ PUBLIC_MODULES = [
     "neuronkit.spiking", "neuronkit.spiking.neurons", "neuronkit.spiking.surrogates", "neuronkit.spiking.encoders",
     "neuronkit.spiking.decoders", "neuronkit.spiking.losses", "neuronkit.spiking.record", "neuronkit.spiking.izhikevich",
     "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
-    "neuronkit.spiking.conversion",
 ]
 
 
