@@ -835,7 +835,8 @@ def _arrays_for_writing(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
             raise ParameterTypeError(f"array {name!r} has dtype {array.dtype}; model files hold "
                                      f"{', '.join(_DTYPES)}")
         # safetensors copies raw memory: it needs C-contiguous little-endian data
-        out[name] = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        # (np.require, not np.ascontiguousarray, which makes a 0-d array (a learnt scalar) 1-d)
+        out[name] = np.require(array, dtype=array.dtype.newbyteorder("<"), requirements="C")
     return out
 
 
@@ -844,7 +845,7 @@ def _checksum(model_json: str, arrays: Mapping[str, np.ndarray]) -> str:
     model = model_json.encode()
     digest.update(b"%d\n" % len(model) + model)
     for name in sorted(arrays):
-        array = np.ascontiguousarray(arrays[name], dtype=arrays[name].dtype.newbyteorder("<"))
+        array = np.require(arrays[name], dtype=arrays[name].dtype.newbyteorder("<"), requirements="C")
         # one JSON line per array; its length is then fixed by dtype and shape, so the stream is unambiguous
         digest.update(json.dumps([name, array.dtype.name, list(array.shape)]).encode() + b"\n")
         digest.update(array.data)  # the buffer itself (a memoryview): no copy into bytes

@@ -30,8 +30,6 @@ PyTorch table of the tests. Targets are checked in ``_target`` through
 
 from __future__ import annotations
 
-import importlib
-import sys
 from typing import Any
 
 import numpy as np
@@ -294,7 +292,7 @@ class CrossEntropy(Loss):
 
 
 #: every loss class by name (a :class:`~neuronkit.registry.Registry`)
-LOSSES: Registry[type[Loss]] = Registry("loss")
+LOSSES: Registry[type[Loss]] = Registry("loss", providers=("neuronkit.spiking.losses",))  # + the spike losses
 #: the built-in aliases (alias -> name); other spellings (case, "-", "_") need none
 ALIASES = {"l2": "mse", "mean_squared_error": "mse", "squared_error": "mse", "l1": "mae",
            "mean_absolute_error": "mae", "binary_cross_entropy": "bce", "log_loss": "cross_entropy",
@@ -327,21 +325,6 @@ def register(name: str, cls: type[Loss], *, aliases: tuple[str, ...] = (), repla
 for _cls in (MSE, MAE, Huber, BinaryCrossEntropy, CrossEntropy):
     register(_cls.name, _cls, aliases=tuple(alias for alias, name in ALIASES.items() if name == _cls.name))
 
-# Modules that register more losses here and sit above this one: the spike losses
-# (neuronkit.spiking.losses) subclass Loss, so they import this module, and importing them
-# back would be a cycle. Like a package's entry points, they are named here and imported by
-# name the first time the registry is asked for a name it lacks or for all its names, so there is
-# one registry, `get_loss("rate_cross_entropy")` works, and `import neuronkit` does not load
-# the spiking package.
-_PROVIDERS = ("neuronkit.spiking.losses",)
-
-
-def _load_providers() -> None:
-    for module in _PROVIDERS:
-        if module not in sys.modules:
-            importlib.import_module(module)
-
-
 def available() -> list[str]:
     """Names of all registered losses (aliases excluded).
 
@@ -352,7 +335,6 @@ def available() -> list[str]:
     ['bce', 'count_cross_entropy', 'count_mse', 'cross_entropy', 'huber', 'mae', 'membrane_cross_entropy', 'mse',
      'rate_cross_entropy']
     """
-    _load_providers()
     return sorted(LOSSES)
 
 
@@ -386,8 +368,6 @@ def get_loss(spec: str | Loss | dict, **options: Any) -> Loss:
     if isinstance(spec, type) and issubclass(spec, Loss):
         cls = spec
     elif isinstance(spec, str):
-        if spec not in LOSSES:
-            _load_providers()
         cls = LOSSES.get(spec)
     else:
         raise ParameterTypeError(must_be("loss", "a name or a Loss", spec))

@@ -21,6 +21,8 @@ its definition. Imports only :mod:`neuronkit.errors`.
 from __future__ import annotations
 
 import difflib
+import importlib
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
@@ -58,11 +60,23 @@ class Registry(Generic[T]):
     unknown shape 'sqare'; valid names are: square (aliases: quad); did you mean 'square'?
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, providers: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self._entries: dict[str, T] = {}  # canonical name -> entry, in registration order
         self._keys: dict[str, str] = {}  # normalised name or alias -> canonical name
         self._aliases: dict[str, str] = {}  # alias as written -> canonical name
+        # Modules above this registry's own that register more entries in it (the spiking package's layers and
+        # losses). Importing them from below would be a cycle, so, like a package's entry points, they are named
+        # here and imported by name the first time a name is missing or all names are asked for: one registry,
+        # and `import neuronkit` does not load them.
+        self._providers = tuple(providers)
+
+    def _load_providers(self) -> bool:
+        """Import the provider modules not yet imported; True if any was (the entries may have grown)."""
+        missing = [module for module in self._providers if module not in sys.modules]
+        for module in missing:
+            importlib.import_module(module)
+        return bool(missing)
 
     @overload
     def register(self, name: str, entry: T, *, aliases: tuple[str, ...] = ..., replace: bool = ...) -> T: ...
@@ -107,6 +121,8 @@ class Registry(Generic[T]):
         if not isinstance(name, str):
             raise ParameterTypeError(f"a {self.kind} name must be a string; got {name!r}")
         found = self._keys.get(normalise(name))
+        if found is None and self._load_providers():
+            found = self._keys.get(normalise(name))
         if found is None:
             raise self.unknown(name)
         return found
@@ -117,6 +133,7 @@ class Registry(Generic[T]):
 
     def unknown(self, name: Any) -> UnknownNameError:
         """The error for a name this registry does not hold: the valid names and the closest one."""
+        self._load_providers()
         valid = tuple(self._entries)
         keys = {normalise(k): v for k, v in self._keys.items()}
         close = difflib.get_close_matches(normalise(str(name)), list(keys), n=1, cutoff=0.6)
@@ -128,6 +145,7 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         """The canonical names, in registration order."""
+        self._load_providers()
         return list(self._entries)
 
     @property
@@ -136,21 +154,27 @@ class Registry(Generic[T]):
         return dict(self._aliases)
 
     def items(self) -> list[tuple[str, T]]:
+        self._load_providers()
         return list(self._entries.items())
 
     def values(self) -> list[T]:
+        self._load_providers()
         return list(self._entries.values())
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalise(name) in self._keys
+        if not isinstance(name, str):
+            return False
+        return normalise(name) in self._keys or (self._load_providers() and normalise(name) in self._keys)
 
     def __getitem__(self, name: str) -> T:
         return self.get(name)
 
     def __iter__(self) -> Iterator[str]:
+        self._load_providers()
         return iter(list(self._entries))
 
     def __len__(self) -> int:
+        self._load_providers()
         return len(self._entries)
 
     def __repr__(self) -> str:

@@ -70,7 +70,7 @@ __all__ = ["LAYERS", "ArraySpec", "AttributeNotFoundError", "Module", "check_in_
 ArraySpec = tuple[tuple[int, ...], np.dtype]
 
 #: every layer type by class name (a :class:`~neuronkit.registry.Registry`): what model files may name
-LAYERS: Registry[type[Module]] = Registry("layer type")
+LAYERS: Registry[type[Module]] = Registry("layer type", providers=("neuronkit.spiking",))
 
 
 def label(layer: Module) -> str:

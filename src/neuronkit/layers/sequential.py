@@ -451,10 +451,6 @@ def _layer_configs(config: dict[str, Any]) -> list[Any]:
                              f"got keys {sorted(map(str, config))}")
     if not layers:
         raise ParameterError("a Sequential config needs at least one layer; got 'layers': []")
-    if any(isinstance(c, dict) and isinstance(c.get("type"), str) and c["type"] not in LAYERS for c in layers):
-        # the spiking layer types (and encoders) register when neuronkit.spiking, which loads lazily, is imported:
-        # a model file naming one loads it here (a type still unknown after that gets the registry's message)
-        from ..spiking import layers as _spiking_layers  # noqa: F401
     return layers
 
 

@@ -224,7 +224,7 @@ class CountMSE(SpikeLoss):
 
 # Registered in the one loss registry. neuronkit.losses cannot import this module (it imports
 # neuronkit.losses for Loss: that would be a cycle); instead it names this module as a provider of
-# losses and imports it by name the first time a loss name is not found (see losses._PROVIDERS).
+# losses and imports it by name the first time a loss name is not found (the providers of losses.LOSSES).
 for _cls, _alias in ((RateCrossEntropy, "ce_rate_loss"), (CountCrossEntropy, "ce_count_loss"),
                      (CountMSE, "mse_count_loss"), (MembraneCrossEntropy, "ce_max_membrane_loss")):
     register(_cls.name, _cls, aliases=(_alias,))
