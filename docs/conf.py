@@ -118,8 +118,8 @@ PUBLIC_MODULES = [
     "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
     "neuronkit.layers.spec",
     "neuronkit.spiking", "neuronkit.spiking.neurons", "neuronkit.spiking.layers", "neuronkit.spiking.surrogates",
-    "neuronkit.spiking.encoders",
-    "neuronkit.spiking.decoders", "neuronkit.spiking.losses", "neuronkit.spiking.record", "neuronkit.spiking.izhikevich",
+    "neuronkit.spiking.encoders", "neuronkit.spiking.decoders", "neuronkit.spiking.losses", "neuronkit.spiking.record",
+    "neuronkit.spiking.izhikevich",
     "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
 ]
 
