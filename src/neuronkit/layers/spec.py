@@ -276,11 +276,23 @@ _PER_STEP = ("dropout", "maxpool", "avgpool", "globalavgpool", "flatten")
 ARCHITECTURES.register("snn", "rate(25),dense(128,lif),dense(out,lif)")
 
 
-def _load_spiking() -> Any:
-    """neuronkit.spiking, imported on first need (its layer types, encoders and neuron models register then)."""
-    from ..spiking import layers as spiking_layers
+#: How the spec names spiking neuron models ("is_neuron_name", "neuron_spec"): functions that
+#: neuronkit.spiking.layers registers here when it loads. It sits above this module, so it is not imported
+#: from here; the layer registry imports it by name (its provider) the first time a spiking type is asked for.
+_NEURON_NAMING: dict[str, Callable[[Any], Any]] = {}
 
-    return spiking_layers
+
+def register_neuron_naming(is_neuron_name: Callable[[Any], bool], neuron_spec: Callable[[Any], Any]) -> None:
+    """Called by :mod:`neuronkit.spiking.layers` on import: how a spec line names its neuron models."""
+    _NEURON_NAMING.update(is_neuron_name=is_neuron_name, neuron_spec=neuron_spec)
+
+
+def _load_spiking() -> dict[str, Callable[[Any], Any]]:
+    """The spiking naming functions, loading neuronkit.spiking through the layer registry on first need (its
+    layer types, encoders and neuron models register then)."""
+    if not _NEURON_NAMING:
+        LAYERS.canonical("SpikingDense")
+    return _NEURON_NAMING
 
 
 def _spiking_flags(items: list[_Item]) -> list[bool]:
@@ -294,7 +306,7 @@ def _spiking_flags(items: list[_Item]) -> list[bool]:
 
 def _is_neuron(value: Any) -> bool:
     """Does an activation-position value name a spiking neuron model (``lif``, ``lif(beta=0.8)``)?"""
-    return bool(_load_spiking().is_neuron_name(value))
+    return bool(_load_spiking()["is_neuron_name"](value))
 
 
 def _spiking_item(item: _Item, shape: tuple[int, ...]) -> tuple[type[Module], _Item]:
@@ -864,7 +876,7 @@ def _describe(name: str, layer: Module) -> tuple[str, dict[str, Any]]:
     config = {key: _plain(value) for key, value in layer.config().items() if key not in ("type", "name", "dtype")}
     if kind in _SPIKING_CLASSES.values():  # the neuron model goes in the activation position: dense(128,lif)
         del config["neuron"]
-        config["activation"] = _plain(_load_spiking().neuron_spec(vars(layer)["neuron"]))
+        config["activation"] = _plain(_load_spiking()["neuron_spec"](vars(layer)["neuron"]))
     if "init" in config and config["init"] == _default_init(layer):
         del config["init"]
     if token.simplify is not None:

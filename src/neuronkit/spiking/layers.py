@@ -61,6 +61,7 @@ from ..layers.base import (
 )
 from ..layers.conv import Conv2d
 from ..layers.dense import Dense
+from ..layers.spec import register_neuron_naming
 from ..validation import check_array, check_int, check_options, must_be
 from .neurons import SpikingNeuron
 
@@ -1001,3 +1002,6 @@ def _model_config(neuron: SpikingNeuron) -> dict[str, Any]:
     """The model's settings that are words or switches (``reset="subtract"``, ``reset_delay=True``)."""
     return {key: value for key, value in vars(neuron).items()
             if isinstance(value, (str, bool)) and not key.startswith("_") and key != "name"}
+
+
+register_neuron_naming(is_neuron_name, neuron_spec)  # the architecture spec names neuron models with these
