@@ -20,6 +20,7 @@ import base64
 import html
 import io
 import math
+import statistics
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -252,9 +253,24 @@ def health_html(report: Any) -> str:
                      "-" if lh.grad_norm is None else number(lh.grad_norm, 3)])
     classes = ["nk-bad" if lh.name in troubled else None for lh in report.layers.values()]
     when = f" after epoch {report.epoch + 1}" if report.epoch is not None else ""
-    parts = [table(header, rows, numeric=range(2, len(header)), row_classes=classes),
-             paragraph("firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0",
-                       "nk-note")]
+    spiking = report.spiking_layers
+    parts = [table(header, rows, numeric=range(2, len(header)), row_classes=classes)]
+    if len(spiking) < len(report.layers):
+        parts.append(paragraph("firing = mean fraction of samples with z > 0; excitatory = mean fraction of "
+                               "weights > 0", "nk-note"))
+    if spiking:  # a spiking layer's firing is its rate: spikes per time step; the table the text report has
+        steps = next(iter(spiking.values())).steps
+        spike_rows = []
+        for lh in spiking.values():
+            rate = lh.firing_rate
+            rates = ([f"{rate.mean():.3f}", f"{statistics.median(rate.tolist()):.3f}", f"{rate.max():.3f}",
+                      int(lh.silent.sum()), int(lh.always_firing.sum())] if lh.spikes
+                     else ["membrane", "-", "-", "-", "-"])
+            spike_rows.append([lh.name, lh.model, lh.n_neurons, *rates, f"{lh.synops:,.0f}", f"{lh.macs:,}"])
+        parts.append(table(["layer", "model", "neurons", "mean rate", "median", "max", "silent", "always firing",
+                            "SynOps/sample", "ANN MACs/sample"], spike_rows, numeric=range(2, 10)))
+        parts.append(paragraph(f"rates in spikes per time step over {steps} steps (a neuron fires at most once per "
+                               "step); SynOps: one accumulate per input spike and neuron it reaches", "nk-note"))
     if report.gradients is not None:
         ratio = report.gradients.ratio
         t = report.thresholds
