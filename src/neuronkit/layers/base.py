@@ -59,7 +59,7 @@ import numpy as np
 from .. import _html
 from ..activations import Activation
 from ..engine import Parameter, Tensor, is_eval_forced, no_grad
-from ..errors import AttributeNotFoundError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import AttributeNotFoundError, IndexRangeError, ParameterError, ParameterTypeError, ShapeError
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_number, check_options, must_be
 
@@ -236,6 +236,41 @@ def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | N
             f"got shape {x.shape}. Check the number of input features (columns)."
         )
     return x
+
+
+class _UnitList:
+    """The units of a layer as a sequence, ``layer.neurons[k]`` (negative indices count from the end).
+
+    A subclass sets ``_view`` (the class of one unit's view, built as ``_view(layer, index)``),
+    ``__len__``, and how messages name its units: ``_counted`` ("{n} neurons (0..{last})") and
+    ``_noun`` (the repr's "neurons").
+    """
+
+    _view: Any = None
+    _counted = "{n} neurons (0..{last})"
+    _noun = "neurons"
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise ParameterTypeError(must_be("neuron index", f"an integer in 0..{n - 1}", index,
+                                             f"layer {label(self.layer)!r}:"))
+        if not -n <= index < n:
+            raise IndexRangeError(f"layer {label(self.layer)!r} has {self._counted.format(n=n, last=n - 1)}; got "
+                                  f"index {index}")
+        return self._view(self.layer, int(index) % n)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._view(self.layer, i) for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} {self._noun} of layer {label(self.layer)!r}>"
 
 
 class _UnitView:

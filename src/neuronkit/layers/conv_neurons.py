@@ -30,7 +30,6 @@ shows what sharing saves: a Dense layer with the same inputs and outputs needs o
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -42,7 +41,7 @@ from ..engine.conv import conv_padding
 from ..errors import IndexRangeError, ParameterTypeError, ShapeError
 from ..neuron import Explanation, explain_neuron
 from ..validation import check_array, must_be
-from .base import Module, _UnitView, label
+from .base import Module, _UnitList, _UnitView
 
 __all__ = ["ConvExplanation", "ConvNeuronList", "ConvNeuronView", "dense_equivalent_parameters", "is_convolution"]
 
@@ -143,7 +142,7 @@ class ConvExplanation(Explanation):
                 "kernel": self.kernel.tolist(), "product_map": self.product_map.tolist()}
 
 
-class ConvNeuronList:
+class ConvNeuronList(_UnitList):
     """The neurons (filters) of a convolution layer, indexable and iterable: ``conv.neurons[k]``.
 
     >>> import neuronkit as nk
@@ -152,27 +151,11 @@ class ConvNeuronList:
     (8, 'conv1[7]')
     """
 
-    def __init__(self, layer: Module) -> None:
-        self.layer: Any = layer
+    _counted = "{n} filters (neurons 0..{last})"
+    _noun = "convolutional neurons (filters)"
 
     def __len__(self) -> int:
         return int(self.layer.out_channels)
-
-    def __getitem__(self, index: int) -> ConvNeuronView:
-        n = len(self)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise ParameterTypeError(must_be("neuron index", f"an integer in 0..{n - 1}", index,
-                                             f"layer {label(self.layer)!r}:"))
-        if not -n <= index < n:
-            raise IndexRangeError(f"layer {label(self.layer)!r} has {n} filters (neurons 0..{n - 1}); got index "
-                                  f"{index}")
-        return ConvNeuronView(self.layer, int(index) % n)
-
-    def __iter__(self) -> Iterator[ConvNeuronView]:
-        return (ConvNeuronView(self.layer, k) for k in range(len(self)))
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} convolutional neurons (filters) of layer {label(self.layer)!r}>"
 
 
 class ConvNeuronView(_UnitView):
@@ -384,3 +367,6 @@ def _tinted(value: float, scale: float) -> _html.Raw:
     colour = "33, 102, 172" if value >= 0 else "214, 47, 39"
     return _html.Raw(f'<span style="background: rgba({colour}, {alpha:.2f}); padding: 0 4px">'
                      f"{_html.esc(_html.number(value, 3))}</span>")
+
+
+ConvNeuronList._view = ConvNeuronView

@@ -18,7 +18,6 @@ check or a Tensor (keep it that way; bench/bench_predict.py measures it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,13 +25,14 @@ import numpy as np
 from .. import _html
 from ..activations import get_activation
 from ..engine import Parameter, Tensor, no_grad, ops
-from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import ParameterError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..neuron import Explanation, explain_neuron
-from ..validation import check_array, check_bool, check_int, check_number, check_options, must_be
+from ..validation import check_array, check_bool, check_int, check_number, check_options
 from .base import (
     ArraySpec,
     Module,
+    _UnitList,
     _UnitView,
     check_in_shape,
     check_name,
@@ -236,29 +236,11 @@ def _activation_arrays(spec: Any, neurons: int, dtype: np.dtype) -> dict[str, Ar
             for name, p in probes[0].items()}
 
 
-class NeuronList:
+class NeuronList(_UnitList):
     """The neurons of a Dense layer, indexable and iterable."""
 
-    def __init__(self, layer: Dense) -> None:
-        self.layer = layer
-
     def __len__(self) -> int:
-        return self.layer.out_features
-
-    def __getitem__(self, index: int) -> NeuronView:
-        n = len(self)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise ParameterTypeError(must_be("neuron index", f"an integer in 0..{n - 1}", index,
-                                             f"layer {label(self.layer)!r}:"))
-        if not -n <= index < n:
-            raise IndexRangeError(f"layer {label(self.layer)!r} has {n} neurons (0..{n - 1}); got index {index}")
-        return NeuronView(self.layer, int(index) % n)
-
-    def __iter__(self) -> Iterator[NeuronView]:
-        return (NeuronView(self.layer, i) for i in range(len(self)))
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} neurons of layer {label(self.layer)!r}>"
+        return int(self.layer.out_features)
 
 
 class NeuronView(_UnitView):
@@ -314,3 +296,6 @@ class NeuronView(_UnitView):
         True
         """
         return _html.neuron_html(self.label, self.weights, self.bias, self.activation)
+
+
+NeuronList._view = NeuronView

@@ -38,18 +38,19 @@ time axis of every layer after an encoder.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..engine import Tensor, eval_mode, no_grad, ops
-from ..errors import IndexRangeError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype
 from ..layers.base import (
     ArraySpec,
     Module,
+    _UnitList,
     _UnitView,
     check_name,
     constructor_options,
@@ -612,7 +613,7 @@ def _float(x: Any) -> Any:
 
 
 # ------------------------------------------------------------- neuron views
-class SpikingNeuronList:
+class SpikingNeuronList(_UnitList):
     """The neurons of a spiking layer (its synapse's output units), indexable and iterable.
 
     >>> import numpy as np
@@ -623,26 +624,10 @@ class SpikingNeuronList:
     (2, 's[1]')
     """
 
-    def __init__(self, layer: _SpikingLayer) -> None:
-        self.layer = layer
+    _noun = "spiking neurons"
 
     def __len__(self) -> int:
         return int(self.layer.synapse.weight.shape[0])
-
-    def __getitem__(self, index: int) -> SpikingNeuronView:
-        n = len(self)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise ParameterTypeError(must_be("neuron index", f"an integer in 0..{n - 1}", index,
-                                             f"layer {label(self.layer)!r}:"))
-        if not -n <= index < n:
-            raise IndexRangeError(f"layer {label(self.layer)!r} has {n} neurons (0..{n - 1}); got index {index}")
-        return SpikingNeuronView(self.layer, int(index) % n)
-
-    def __iter__(self) -> Iterator[SpikingNeuronView]:
-        return (SpikingNeuronView(self.layer, i) for i in range(len(self)))
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} spiking neurons of layer {label(self.layer)!r}>"
 
 
 def _per_neuron(value: Any, index: int, width: int) -> Any:
@@ -1004,4 +989,5 @@ def _model_config(neuron: SpikingNeuron) -> dict[str, Any]:
             if isinstance(value, (str, bool)) and not key.startswith("_") and key != "name"}
 
 
+SpikingNeuronList._view = SpikingNeuronView
 register_neuron_naming(is_neuron_name, neuron_spec)  # the architecture spec names neuron models with these
