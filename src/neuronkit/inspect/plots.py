@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, ShapeError, UnknownNameError
+from .._plotting import finish_figure, new_figure
+from ..errors import ParameterError, ParameterTypeError, ShapeError, UnknownNameError
 from ..validation import check_array, check_int, must_be
 from ._model import InspectedModel
 
@@ -78,23 +79,6 @@ def _label_features(ax: Any, names: list[str] | None, n_features: int) -> None:
         return
     ax.set_xticks(np.arange(n_features), labels=names, rotation=45 if n_features > 3 else 0,
                   ha="right" if n_features > 3 else "center", fontsize=7)
-
-
-def _figure(width: float, height: float) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError('plotting needs matplotlib; install it with: pip install "neuronkit[plot]"') \
-            from None
-    return Figure(figsize=(max(width, 2.0), max(height, 1.5)), dpi=100, layout="constrained")
-
-
-def _finish(fig: Any, path: str | Path | None) -> Any:
-    if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
-    return fig
 
 
 def _symmetric_limit(values: np.ndarray) -> float:
@@ -138,7 +122,7 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
     bins = check_int(bins, "bins", low=1)
     dense = m.unit_layers()
     records = {r.name: r for r in m.records(X)}
-    fig = _figure(3.2 * len(dense), 2.8)
+    fig = new_figure(3.2 * len(dense), 2.8)
     axes = fig.subplots(1, len(dense), squeeze=False)[0]
     for ax, (name, _) in zip(axes, dense):
         source, act = _activation_source(m.network, name)  # conv -> BatchNorm2d -> Activation: after the latter
@@ -151,7 +135,7 @@ def plot_activation_histograms(model: Any, X: Any, *, bins: int = 30, path: str 
         ax.set_title(f"{name} ({act.name})\n{zeros:.0%} exactly 0", fontsize=9)
         ax.set_xlabel("output")
     axes[0].set_ylabel("count")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
@@ -172,7 +156,7 @@ def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
     from .health import HealthMonitor, HealthReport
 
     history = source.history if isinstance(source, HealthMonitor) else source
-    fig = _figure(6.0, 3.6)
+    fig = new_figure(6.0, 3.6)
     ax = fig.subplots()
     if isinstance(history, dict) and "grad_norm" in history:
         epochs = history["epoch"]
@@ -196,7 +180,7 @@ def plot_gradient_norms(source: Any, *, path: str | Path | None = None) -> Any:
                                  f"HealthReport; got {type(source).__name__}")
     ax.set_yscale("log")
     ax.set_ylabel("‖∂L/∂W‖")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_weights(model: Any, *, layers: list[str] | None = None, feature_names: Any = None,
@@ -232,7 +216,7 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, feature_names: 
         if not isinstance(name, str) or name not in dense:
             raise UnknownNameError(f"no Dense layer {name!r}; layers with weights: {', '.join(dense)}", kind="layer",
                                    name=name, valid=tuple(dense))
-    fig = _figure(3.4 * len(names), 3.4)
+    fig = new_figure(3.4 * len(names), 3.4)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
         w = dense[name].weight.data.astype(np.float64)
@@ -244,7 +228,7 @@ def plot_weights(model: Any, *, layers: list[str] | None = None, feature_names: 
         ax.set_xlabel("input feature" if name == first else "input")
         ax.set_ylabel(f"neuron ({name}[i])")
         fig.colorbar(im, ax=ax, shrink=0.8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int] | None = None, n: int = 8,
@@ -276,7 +260,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
         raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per sample shown)", titles))
     shape = _image_shape(X.shape[1], image_shape)
     names = feature_names_of(None, X.shape[1], feature_names)
-    fig = _figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)
+    fig = new_figure(1.6 * n if shape else 3.0 * n, 3.4 if shape else 2.6)
     if shape is None:
         axes = fig.subplots(1, n, squeeze=False)[0]
         for i, ax in enumerate(axes):
@@ -286,7 +270,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
             ax.set_title(titles[i] if titles else f"sample {i}", fontsize=8)
             ax.set_xlabel("feature")
             _label_features(ax, names, X.shape[1])
-        return _finish(fig, path)
+        return finish_figure(fig, path)
     axes = fig.subplots(2, n, squeeze=False)
     limit = _symmetric_limit(A[:n])
     im = None
@@ -301,7 +285,7 @@ def plot_attributions(X: Any, attributions: Any, *, image_shape: tuple[int, int]
     axes[0, 0].set_ylabel("input", fontsize=8)
     axes[1, 0].set_ylabel("attribution", fontsize=8)
     fig.colorbar(im, ax=list(axes[1]), shrink=0.8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
@@ -340,7 +324,7 @@ def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
                                          neurons))
     k = min(check_int(k, "k", low=1), len(X))
     tops = [top_activating(m.model, X, name, k=k) for name in neurons]
-    fig = _figure(1.2 * k + 0.8, 1.25 * len(tops) + 0.3)
+    fig = new_figure(1.2 * k + 0.8, 1.25 * len(tops) + 0.3)
     axes = fig.subplots(len(tops), k, squeeze=False)
     for row, top in enumerate(tops):
         for col in range(k):
@@ -350,7 +334,7 @@ def plot_top_activating(model: Any, X: Any, neurons: list[str], *, k: int = 8,
             ax.set_yticks([])
             ax.set_title(f"{top.values[col]:.2g}", fontsize=7)
         axes[row, 0].set_ylabel(top.neuron, fontsize=8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any:
@@ -376,7 +360,7 @@ def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any
                              "'loss' curve")
     metrics = [k for k in data if k not in ("loss", "val_loss", "lr") and not k.startswith("val_")]
     panels = 2 if metrics else 1
-    fig = _figure(4.2 * panels, 3.2)
+    fig = new_figure(4.2 * panels, 3.2)
     axes = fig.subplots(1, panels, squeeze=False)[0]
     epochs = np.arange(1, len(data["loss"]) + 1)
     for key in ("loss", "val_loss"):
@@ -393,7 +377,7 @@ def plot_learning_curves(history: Any, *, path: str | Path | None = None) -> Any
         axes[1].set_xlabel("epoch")
         axes[1].set_title(", ".join(metrics))
         axes[1].legend(fontsize=8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 # ------------------------------------------------------------------------------ convolution and text pictures
@@ -446,7 +430,7 @@ def plot_filters(model: Any, layer: str | None = None, *, max_filters: int = 64,
     w = conv.weight.data.astype(np.float64)
     n = min(conv.out_channels, check_int(max_filters, "max_filters", low=1))
     rows, cols = _grid(n)
-    fig = _figure(1.2 * cols + 1.0, 1.2 * rows + 0.6)
+    fig = new_figure(1.2 * cols + 1.0, 1.2 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False)
     limit = _symmetric_limit(w[:n])
     im = None
@@ -467,7 +451,7 @@ def plot_filters(model: Any, layer: str | None = None, *, max_filters: int = 64,
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.6)
     fig.suptitle(f"{name}: {n} of {conv.out_channels} filters, weight {tuple(w.shape)}", fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_feature_maps(model: Any, x: Any, layer: str | None = None, *, output: str = "activation",
@@ -494,7 +478,7 @@ def plot_feature_maps(model: Any, x: Any, layer: str | None = None, *, output: s
     maps = (rec.potentials if output_kind(output) == "potential" else rec.output).data[0].astype(np.float64)
     n = min(len(maps), check_int(max_maps, "max_maps", low=1))
     rows, cols = _grid(n + 1)
-    fig = _figure(1.4 * cols + 1.0, 1.4 * rows + 0.6)
+    fig = new_figure(1.4 * cols + 1.0, 1.4 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False)
     lo, hi = float(maps[:n].min()), float(maps[:n].max())
     im = None
@@ -514,7 +498,7 @@ def plot_feature_maps(model: Any, x: Any, layer: str | None = None, *, output: s
     if im is not None:
         fig.colorbar(im, ax=axes, shrink=0.6)
     fig.suptitle(f"{name}: feature maps ({output}) of one input", fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_image_attributions(X: Any, attributions: Any, *, n: int = 8, titles: list[str] | None = None,
@@ -542,7 +526,7 @@ def plot_image_attributions(X: Any, attributions: Any, *, n: int = 8, titles: li
         raise ParameterError(must_be("titles", f"a list of at least {n} strings (one per image shown)", titles))
     heat = A[:n].sum(axis=1)
     limit = _symmetric_limit(heat)
-    fig = _figure(1.6 * n + 0.8, 3.4)
+    fig = new_figure(1.6 * n + 0.8, 3.4)
     axes = fig.subplots(2, n, squeeze=False)
     im = None
     for i in range(n):
@@ -555,7 +539,7 @@ def plot_image_attributions(X: Any, attributions: Any, *, n: int = 8, titles: li
             ax.set_yticks([])
     if im is not None:
         fig.colorbar(im, ax=list(axes[1]), shrink=0.8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path: str | Path | None = None) -> Any:
@@ -578,7 +562,7 @@ def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path
         raise ParameterError(must_be("neurons", "a non-empty list of filter names like 'conv1[0]'", neurons))
     tops = [top_patches(model, X, name, k=k) for name in neurons]
     cols = max(len(t.indices) for t in tops)
-    fig = _figure(1.2 * cols + 1.2, 1.3 * len(tops) + 0.3)
+    fig = new_figure(1.2 * cols + 1.2, 1.3 * len(tops) + 0.3)
     axes = fig.subplots(len(tops), cols, squeeze=False)
     # one grey scale for every patch (the input's range), so a faint patch looks faint, not stretched to full contrast
     lo = min(float(np.min(top.patches)) for top in tops)
@@ -594,7 +578,7 @@ def plot_top_patches(model: Any, X: Any, neurons: list[str], *, k: int = 8, path
                       vmax=hi if hi > lo else lo + 1.0)
             ax.set_title(f"#{top.indices[j]}: {top.values[j]:.3g}", fontsize=7)
         axes[row, 0].set_ylabel(top.neuron, fontsize=8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def plot_attention(model: Any, ids: Any, *, vocabulary: Any = None, layer: str | None = None,
@@ -626,7 +610,7 @@ def plot_attention(model: Any, ids: Any, *, vocabulary: Any = None, layer: str |
     else:
         labels = [str(i) for i in tokens]
     heads = len(weights)
-    fig = _figure(2.6 * heads + 0.8, 2.8)
+    fig = new_figure(2.6 * heads + 0.8, 2.8)
     axes = fig.subplots(1, heads, squeeze=False)[0]
     im = None
     for h, ax in enumerate(axes):
@@ -639,4 +623,4 @@ def plot_attention(model: Any, ids: Any, *, vocabulary: Any = None, layer: str |
     axes[0].set_ylabel("token (query)", fontsize=7)
     if im is not None:
         fig.colorbar(im, ax=list(axes), shrink=0.8)
-    return _finish(fig, path)
+    return finish_figure(fig, path)

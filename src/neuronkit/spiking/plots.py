@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from .._plotting import finish_figure, new_figure
 from ..engine import Tensor
-from ..errors import MissingDependencyError, ParameterError, ParameterTypeError, ShapeError
+from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..validation import check_array, check_int, check_number, must_be
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .record import record
@@ -40,23 +41,6 @@ __all__ = ["MAX_TRACES", "izhikevich_gallery", "membrane_traces", "raster", "rat
 #: how many neurons :func:`membrane_traces` draws when ``neurons`` is not given (the first ones)
 MAX_TRACES = 8
 SPIKE_COLOUR = "#cc3311"
-
-
-def _figure(width: float, height: float) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError('plotting needs matplotlib; install it with: pip install "neuronkit[plot]"') \
-            from None
-    return Figure(figsize=(max(width, 2.0), max(height, 1.5)), dpi=100, layout="constrained")
-
-
-def _finish(fig: Any, path: str | Path | None) -> Any:
-    if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
-    return fig
 
 
 def _membrane_key(entry: Mapping[str, Any], owner: str) -> str:
@@ -109,7 +93,7 @@ def _time_axis(steps: int, dt: Any, owner: str) -> tuple[np.ndarray, str]:
 
 def _axes(ax: Any, width: float, height: float, owner: str) -> tuple[Any, Any]:
     if ax is None:
-        fig = _figure(width, height)
+        fig = new_figure(width, height)
         return fig, fig.subplots()
     if not hasattr(ax, "figure") or not hasattr(ax, "scatter"):
         raise ParameterTypeError(must_be("ax", "a matplotlib Axes or None", ax, owner))
@@ -154,7 +138,7 @@ def raster(spikes: Any, *, sample: int = 0, dt: float | None = None, ax: Any = N
     prefix = f"sample {sample}: " if array.ndim >= 3 else ""
     ax.set_title(f"{prefix}{count} spike{'s' if count != 1 else ''} from {one.shape[1]} neurons over "
                  f"{one.shape[0]} steps", fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def membrane_traces(mem: Any, *, neurons: Any = None, sample: int = 0, threshold: float | None = None,
@@ -220,7 +204,7 @@ def membrane_traces(mem: Any, *, neurons: Any = None, sample: int = 0, threshold
     ax.set_ylabel("membrane")
     if len(chosen) > 1 or threshold is not None or fired is not None:
         ax.legend(fontsize=7, loc="upper right")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def rate_histogram(spikes: Any, *, dt: float | None = None, bins: int = 20, path: str | Path | None = None) -> Any:
@@ -258,7 +242,7 @@ def rate_histogram(spikes: Any, *, dt: float | None = None, bins: int = 20, path
     else:
         rates, unit = per_step * (1000.0 / check_number(dt, "dt", low=0.0, low_open=True, owner=owner)), "Hz"
     silent, always = int(np.sum(per_step == 0.0)), int(np.sum(per_step == 1.0))
-    fig = _figure(9.0, 3.0)
+    fig = new_figure(9.0, 3.0)
     left, right = fig.subplots(1, 2)
     left.bar(np.arange(len(rates)), rates, color="#4477aa", width=0.8)
     left.set_xlabel("neuron")
@@ -270,7 +254,7 @@ def rate_histogram(spikes: Any, *, dt: float | None = None, bins: int = 20, path
     right.set_xlabel(f"firing rate ({unit})")
     right.set_ylabel("neurons")
     right.set_title(f"{len(rates)} neurons: {silent} silent, {always} always firing", fontsize=9)
-    return _finish(fig, path)
+    return finish_figure(fig, path)
 
 
 def izhikevich_gallery(*, current: float = 10.0, rest_ms: float = 20.0, duration_ms: float = 300.0,
@@ -306,7 +290,7 @@ def izhikevich_gallery(*, current: float = 10.0, rest_ms: float = 20.0, duration
     times = np.arange(steps) * step_ms
     names = IZHIKEVICH_PRESETS.names()
     abbreviations = {name: alias for alias, name in IZHIKEVICH_PRESETS.aliases.items()}
-    fig = _figure(7.0, 1.5 * len(names) + 1.0)
+    fig = new_figure(7.0, 1.5 * len(names) + 1.0)
     axes = fig.subplots(len(names) + 1, 1, sharex=True, height_ratios=[3] * len(names) + [1])
     for ax, name in zip(axes, names):
         neuron = Izhikevich.preset(name, dt=dt, name=name)
@@ -320,4 +304,4 @@ def izhikevich_gallery(*, current: float = 10.0, rest_ms: float = 20.0, duration
     axes[-1].plot(times, currents[:, 0, 0], color="#4477aa", linewidth=1.0)
     axes[-1].set_ylabel("I", fontsize=8)
     axes[-1].set_xlabel("time (ms)")
-    return _finish(fig, path)
+    return finish_figure(fig, path)
