@@ -251,14 +251,7 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                  f"{net.num_parameters():,} parameters.</p>")
     parts.append(f"<pre>{_esc(net.summary(input_shape=X.shape[1:]))}</pre>")
     parts.append("<h2>Neuron health</h2>")
-    if report.problems:
-        for p in report.problems:
-            neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
-            parts.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
-                         f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
-    else:
-        parts.append('<div class="ok">No silent or always-firing neurons and no vanishing or exploding gradients '
-                     "found.</div>")
+    parts += _problems_html(report, "No silent or always-firing neurons and no vanishing or exploding gradients found.")
     hz = any(lh.dt is not None for lh in spiking.values())
     rows = []
     for lh in spiking.values():
@@ -450,14 +443,8 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
     parts.append(f"<pre>{_esc(net.summary() if m.is_text or m.flat else net.summary(input_shape=X.shape[1:]))}</pre>")
 
     parts.append("<h2>Neuron health</h2>")
-    if report.problems:
-        for p in report.problems:
-            neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
-            parts.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
-                         f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
-    else:
-        parts.append('<div class="ok">No dead, saturated or duplicate neurons and no vanishing or exploding '
-                     "gradients found.</div>")
+    parts += _problems_html(report, "No dead, saturated or duplicate neurons and no vanishing or exploding gradients "
+                                    "found.")
     parts.append(f"<pre>{_esc(report)}</pre>")
     for name in ("learning_curves", "gradients", "activations", "weights"):
         if name in files.images:
@@ -505,3 +492,16 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
         parts.append(f"<p><i>{_esc(note)}</i></p>")
     parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")
     return "\n".join(parts)
+
+
+
+def _problems_html(report: Any, none_found: str) -> list[str]:
+    """Each problem of a health report as a highlighted block with its remedy, or one line saying none was found."""
+    if not report.problems:
+        return [f'<div class="ok">{_esc(none_found)}</div>']
+    blocks = []
+    for p in report.problems:
+        neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
+        blocks.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
+                      f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
+    return blocks
