@@ -51,7 +51,7 @@ new type has one).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,7 @@ from .. import _html
 from ..activations import Activation
 from ..engine import Parameter, Tensor, is_eval_forced, no_grad
 from ..errors import AttributeNotFoundError, IndexRangeError, ParameterError, ParameterTypeError, ShapeError
+from ..init import INITIALIZERS, default_for
 from ..registry import Registry
 from ..validation import check_array, check_bool, check_number, check_options, must_be
 
@@ -236,6 +237,28 @@ def layer_input(layer: Module, x: Any, features: int | None, dtype: np.dtype | N
             f"got shape {x.shape}. Check the number of input features (columns)."
         )
     return x
+
+
+def built_from_arrays(cls: type[Module], config: Mapping[str, Any], arrays: Any,
+                      weights_of: Callable[[Any], Any] = lambda layer: layer) -> Any:
+    """The layer of ``config`` around stored ``arrays``, built with zeros instead of drawn initial weights.
+
+    ``weights_of(layer)`` is the part that holds the weights (the layer, or a spiking layer's synapse):
+    its ``init`` is set back to the initialiser the config names (or, with none, the default for
+    its activation), so the rebuilt layer describes itself as the one that was saved.
+    """
+    config = dict(config)
+    init = config.get("init")
+    if init is None or isinstance(init, str):  # (anything else is refused by the constructor, as in from_config)
+        config["init"] = "zeros"
+    layer = cls.from_config(config)
+    weighted = weights_of(layer)
+    if isinstance(init, str) and init != "custom":
+        weighted.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
+    elif init is None:
+        weighted.init = default_for(weighted.activation.name, weighted.activation.family)
+    layer.load_state_dict(arrays, assign=True)
+    return layer
 
 
 class _UnitList:

@@ -35,7 +35,16 @@ from ..engine import Parameter, Tensor, conv, ops
 from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..init import INITIALIZERS, default_for, float_dtype, get_initializer, make_rng
 from ..validation import check_bool, check_int, check_options, must_be
-from .base import ArraySpec, Module, check_name, constructor_options, label, layer_input, register_layer
+from .base import (
+    ArraySpec,
+    Module,
+    built_from_arrays,
+    check_name,
+    constructor_options,
+    label,
+    layer_input,
+    register_layer,
+)
 from .conv_neurons import ConvNeuronList
 from .dense import _activation_arrays
 
@@ -252,18 +261,7 @@ class _ConvNd(Module):
     @classmethod
     def from_arrays(cls, config: dict[str, Any], arrays: Any) -> Module:
         """The layer around stored weights: no initialiser runs (the constructor's zeros cost no work)."""
-        config = dict(config)
-        init = config.get("init")
-        if init is None or isinstance(init, str):
-            config["init"] = "zeros"
-        layer = cls.from_config(config)
-        assert isinstance(layer, _ConvNd)
-        if isinstance(init, str) and init != "custom":
-            layer.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
-        elif init is None:
-            layer.init = default_for(layer.activation.name, layer.activation.family)
-        layer.load_state_dict(arrays, assign=True)
-        return layer
+        return built_from_arrays(cls, config, arrays)
 
     def __repr__(self) -> str:
         k = self.kernel_size if self._dims > 1 else self.kernel_size[0]

@@ -34,6 +34,7 @@ from .base import (
     Module,
     _UnitList,
     _UnitView,
+    built_from_arrays,
     check_in_shape,
     check_name,
     constructor_options,
@@ -204,17 +205,7 @@ use flatten, then dense(..., in_features=1568), or let the spec infer it
     @classmethod
     def from_arrays(cls, config: dict[str, Any], arrays: Any) -> Dense:
         """The layer around stored weights: no initialiser runs (the constructor's zeros cost no work)."""
-        config = dict(config)
-        init = config.get("init")
-        if init is None or isinstance(init, str):  # (anything else is refused by the constructor, as in from_config)
-            config["init"] = "zeros"
-        layer = cls.from_config(config)
-        if isinstance(init, str) and init != "custom":
-            layer.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
-        elif init is None:
-            layer.init = default_for(layer.activation.name, layer.activation.family)
-        layer.load_state_dict(arrays, assign=True)
-        return layer
+        return built_from_arrays(cls, config, arrays)
 
     def __repr__(self) -> str:
         return (f"Dense({self.in_features}, {self.out_features}, activation={self.activation.name!r}"

@@ -46,12 +46,13 @@ import numpy as np
 
 from ..engine import Tensor, eval_mode, no_grad, ops
 from ..errors import ParameterError, ParameterTypeError, ShapeError
-from ..init import INITIALIZERS, default_for, float_dtype
+from ..init import float_dtype
 from ..layers.base import (
     ArraySpec,
     Module,
     _UnitList,
     _UnitView,
+    built_from_arrays,
     check_name,
     constructor_options,
     label,
@@ -305,18 +306,7 @@ class _SpikingLayer(Module):
     @classmethod
     def from_arrays(cls, config: dict[str, Any], arrays: Any) -> Module:
         """The layer around stored weights: no initialiser runs (the constructor's zeros cost no work)."""
-        config = dict(config)
-        init = config.get("init")
-        if init is None or isinstance(init, str):
-            config["init"] = "zeros"
-        layer = cls.from_config(config)
-        assert isinstance(layer, _SpikingLayer)
-        if isinstance(init, str) and init != "custom":
-            layer.synapse.init = INITIALIZERS.canonical(init)  # the config names the initialiser it was trained from
-        elif init is None:
-            layer.synapse.init = default_for(layer.synapse.activation.name, layer.synapse.activation.family)
-        layer.load_state_dict(arrays, assign=True)
-        return layer
+        return built_from_arrays(cls, config, arrays, lambda layer: layer.synapse)
 
 
 @register_layer
