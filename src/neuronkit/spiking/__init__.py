@@ -19,6 +19,8 @@ One file per family:
                      and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
 ``conversion.py``    ANN -> SNN conversion of a trained ReLU network
                      (:func:`~neuronkit.spiking.conversion.convert`)
+``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
+                     :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -33,6 +35,7 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
+from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
 from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
@@ -45,4 +48,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "CountCrossEntropy", "CountMSE", "MembraneCrossEntropy", "RateCrossEntropy", "SpikeLoss",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
-           "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert"]
+           "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
+           "PLASTICITY_RULES", "PlasticityRule", "get_rule"]
