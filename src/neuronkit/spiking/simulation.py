@@ -1,13 +1,13 @@
 """Recurrent spiking networks in continuous time: populations, sparse connections, delays, monitors.
 
-A :class:`Network` holds :class:`Population` s of leaky integrate-and-fire neurons, :class:`PoissonGroup`
-sources and :class:`Connection` s between them, and steps them forward with a fixed ``dt`` (milliseconds)
+A :class:`Network` holds populations of leaky integrate-and-fire neurons (:class:`Population`), Poisson
+sources (:class:`PoissonGroup`) and connections between them (:class:`Connection`), and steps them forward with a fixed ``dt`` (milliseconds)
 on plain NumPy arrays (no :class:`~neuronkit.Tensor`, so no autodiff graph grows). It is the clock-driven
 scheme Brian2 uses, step for step, so the same network gives the same spikes in both
 (``tests/test_simulation_brian2.py``).
 
-The neuron (all potentials in mV, times in ms)
------------------------------------------------
+**The neuron (all potentials in mV, times in ms)**
+
 Current-based synapses (``kind="current"``), one exponential current ``g_s`` (in mV) per synapse type ``s``::
 
     tau_m dv/dt = -(v - v_rest) + sum_s g_s          dg_s/dt = -g_s / tau_s
@@ -32,8 +32,8 @@ held at their values at the start of the step, so ``v`` relaxes exactly towards 
 
 and ``g_s`` decays exactly as above.
 
-One time step (Brian2's schedule: groups, thresholds, synapses, resets)
----------------------------------------------------------------------
+**One time step (Brian2's schedule: groups, thresholds, synapses, resets)**
+
 1. the state monitors record ``v`` and ``g_s`` (values at ``t``);
 2. every population integrates from ``t`` to ``t + dt``; a neuron that is refractory keeps ``v = v_reset``
    (its synaptic variables still decay and still receive input);
@@ -51,8 +51,8 @@ postsynaptic neuron exactly that many distinct presynaptic partners. A neuron is
 unless ``allow_self=True``. One seed (a NumPy Generator) draws the initial potentials, the connectivity,
 the random weights and, during runs, the Poisson spikes: the same seed gives the same result.
 
-The network file (JSON or TOML)
--------------------------------
+**The network file (JSON or TOML)**
+
 :func:`load_network` reads it; :meth:`Network.config` writes the same form (as a dict)::
 
     [network]
