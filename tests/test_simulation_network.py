@@ -169,15 +169,14 @@ def test_a_window_keeps_only_the_last_window_ms_and_rates_still_cover_the_run():
 def test_a_windowed_spike_monitor_holds_bounded_memory():
     # the loop of Network.run, watched from inside: what the spike monitor holds after each chunk of steps
     net = Network([PoissonGroup(100, 100.0, name="in")], seed=0)
-    log = sim._SpikeLog(["in"], {}, window_steps=50)
-    counts = {"in": np.zeros(100, dtype=np.int64)}
+    log = sim._SpikeLog(net._sources, ["in"], window_steps=50)
     held = []
     for start in range(0, 20_000, 1000):
-        net._advance(start, 1000, log, sim._StateLog({}, 1000, None, np.dtype(np.float64)), counts)
+        net._advance(start, 1000, log.fired, sim._StateLog({}, 1000, None, np.dtype(np.float64)))
         log.compact(start + 1000)
         held.append(sum(c[0].size for c in log.chunks["in"]))
     # about 1000 spikes per chunk of 1000 steps (100 neurons, p = 0.01); only the chunk holding the window is kept
-    assert max(held) <= 1300 and counts["in"].sum() >= 18_000
+    assert max(held) <= 1300 and log.counts["in"].sum() >= 18_000
 
 
 def test_only_what_is_asked_is_recorded():
@@ -406,3 +405,27 @@ def test_bad_runs_are_refused_with_a_message():
         res.rate_over_time("exc")
     with pytest.raises(NameNotFoundError, match="unknown population 'ex'"):
         res.rate("ex")
+
+
+def test_progress_prints_the_simulated_time_to_stderr(capsys):
+    Network([Population(3, name="a")]).run(250.0, progress=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "simulated 100.0 ms (40%)" in err and "simulated 250.0 ms (100%)" in err
+
+
+def test_the_contract_signatures_hold():
+    # what the simcli and docs helpers build on (HELPERS.md, THE SIMULATION API)
+    import inspect
+
+    def keywords(fn):
+        return {name: p.default for name, p in inspect.signature(fn).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+
+    assert keywords(Population) == {"tau_m": 20.0, "v_rest": -49.0, "v_reset": -60.0, "v_threshold": -50.0,
+                                    "refractory": 5.0, "v_init": None, "synapses": None, "kind": "current",
+                                    "role": None, "name": None}
+    assert keywords(Connection)["delay"] == 0.0 and keywords(Connection)["allow_self"] is False
+    assert keywords(Network.run) == {"spikes": True, "states": None, "neurons": None, "window": None,
+                                     "progress": False}
+    assert keywords(Network)["dt"] == 0.1 and keywords(Network)["seed"] == 0
+    assert Population(2).synapses == {"e": {"tau": 5.0}, "i": {"tau": 10.0}}
