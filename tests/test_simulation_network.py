@@ -363,6 +363,8 @@ def test_bad_networks_are_refused_with_a_message():
     with pytest.raises(ParameterError, match=r"delay = 0\.25 ms is not a multiple of dt \(0\.1 ms\).*e\.g\. 0\.2"):
         two(delay=0.25)
     assert two(delay=0.3).connectivity("exc->inh").delay_steps == 3
+    with pytest.raises(ParameterError, match=r"delay = 1e-12 ms is shorter than dt"):
+        two(delay=1e-12)
     with pytest.raises(ParameterError, match=r"in_degree = 11 but each neuron can have at most 10 distinct inputs "
                                              r"from 'exc' \(10 neurons\)"):
         two(in_degree=11)
@@ -390,6 +392,9 @@ def test_bad_runs_are_refused_with_a_message():
             net.run(duration)
     with pytest.raises(ParameterError, match="duration_ms = 1.05 ms is not a multiple of dt"):
         net.run(1.05)
+    with pytest.raises(ParameterError, match=r"duration_ms = 1e-12 ms is shorter than dt \(0\.1 ms\); use a whole "
+                                             r"number of steps, e\.g\. 0\.1 ms"):
+        net.run(1e-12)
     with pytest.raises(NameNotFoundError, match="spikes: unknown population 'exx'; valid: exc, inh; did you mean"):
         net.run(1.0, spikes=["exx"])
     with pytest.raises(NameNotFoundError, match=r"unknown state variable 'u'; valid: v, g_e, g_i"):

@@ -413,6 +413,22 @@ class SimulationResult:
         widths = np.diff(edges)
         return (edges[:-1] + edges[1:]) / 2, counts / (info["n"] * widths / 1000.0)
 
+    def summary(self) -> dict[str, Any]:
+        """The run in a few JSON-able numbers: time span, wall time, and per population its size, kind and rate.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, Population
+        >>> res = Network([Population(2, v_rest=-45.0, v_init=-60.0, name="pair")]).run(50.0)
+        >>> res.summary()["populations"]
+        {'pair': {'n': 2, 'kind': 'excitatory', 'spikes': 4, 'mean_rate_hz': 40.0}}
+        """
+        return {"t_start_ms": self.t_start, "duration_ms": self.duration, "dt_ms": self.dt,
+                "wall_time_s": self.wall_time,
+                "populations": {name: {**info, "spikes": int(self.counts[name].sum()),
+                                       "mean_rate_hz": self.mean_rate(name)}
+                                for name, info in self.populations.items()}}
+
     def __repr__(self) -> str:
         rates = ", ".join(f"{k}: {self.mean_rate(k):.2f} Hz" for k in self.populations)
         return f"SimulationResult({self.duration:g} ms, {rates}; {self.wall_time:.2f} s)"
@@ -1095,9 +1111,9 @@ def _coupling(dt: float, tau_m: float, tau_s: float) -> float:
 def _whole_steps(value: float, dt: float, name: str, owner: str) -> int:
     """``value`` (ms) as a whole number of steps of ``dt``, or a refusal naming both."""
     steps = round(value / dt)
-    if abs(steps * dt - value) > _TOLERANCE * max(abs(value), dt):
-        hint = (f"shorter than dt ({dt:g} ms): the smallest delay is dt, or 0"
-                if name == "delay" and value < dt else f"not a multiple of dt ({dt:g} ms)")
+    if abs(steps * dt - value) > _TOLERANCE * max(abs(value), dt) or (value > 0 and steps == 0):
+        hint = (f"not a multiple of dt ({dt:g} ms)" if value > dt else f"shorter than dt ({dt:g} ms)"
+                + (": the smallest delay is dt, or 0" if name == "delay" else ""))
         raise ParameterError(f"{owner}: {name} = {value!r} ms is {hint}; use a whole number of steps, "
                              f"e.g. {max(steps, 1) * dt:g} ms")
     return int(steps)
