@@ -434,3 +434,23 @@ def test_the_contract_signatures_hold():
                                      "progress": False}
     assert keywords(Network)["dt"] == 0.1 and keywords(Network)["seed"] == 0
     assert Population(2).synapses == {"e": {"tau": 5.0}, "i": {"tau": 10.0}}
+
+
+def test_populations_sharing_a_state_block_behave_as_when_alone():
+    # Populations of one kind share one state vector with per-neuron parameters; each must still follow
+    # its own tau_m, v_rest, v_reset, threshold and refractory period, exactly as when simulated alone.
+    def make(name):
+        return {"a": Population(3, tau_m=20.0, v_rest=-45.0, v_init=(-60.0, -50.0), refractory=5.0, name="a"),
+                "b": Population(4, tau_m=10.0, v_rest=-40.0, v_reset=-65.0, v_threshold=-48.0, refractory=2.0,
+                                v_init=-55.0, synapses={"x": {"tau": 3.0}}, name="b"),
+                "c": Population(2, kind="conductance", tau_m=15.0, v_rest=-44.0, v_init=-70.0, name="c")}[name]
+
+    together = Network([make("a"), make("b"), make("c")], seed=0).run(100.0, states={"b": ["v"], "c": ["v"]})
+    for name in ("a", "b", "c"):
+        alone = Network([make(name)], seed=0).run(100.0, states=None if name == "a" else {name: ["v"]})
+        if name == "a":  # its uniform v_init draws the same numbers first in both
+            np.testing.assert_array_equal(alone.spikes["a"][1], together.spikes["a"][1])
+        np.testing.assert_allclose(alone.spikes[name][0], together.spikes[name][0])
+        assert alone.spikes[name][0].size >= 4
+        if name != "a":
+            np.testing.assert_allclose(alone.states[name]["v"], together.states[name]["v"], rtol=0, atol=1e-12)
