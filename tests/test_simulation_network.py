@@ -378,6 +378,9 @@ def test_bad_networks_are_refused_with_a_message():
         Network([Population(2, name="a"), Population(3, name="a")])
     with pytest.raises(ParameterError, match="post must be a Population; got the PoissonGroup 'in'"):
         Connection("a", PoissonGroup(2, 1.0, name="in"), weight=1.0)
+    for dtype in ("float16", "double-ish", np.int32):
+        with pytest.raises(ParameterError, match="Network dtype must be float32 or float64; got"):
+            Network([Population(2)], dtype=dtype)
     with pytest.raises(ParameterError, match="at most one spike per step"):
         Network([PoissonGroup(2, 20_000.0, name="in")])
     with pytest.raises(ParameterError, match="weight must be >= 0 \\(a conductance"):

@@ -458,9 +458,12 @@ class Network:
     def __init__(self, populations: Sequence[Population | PoissonGroup], connections: Sequence[Connection] = (),
                  *, dt: float = 0.1, seed: int | np.random.Generator | None = 0, dtype: Any = np.float64) -> None:
         self.dt = check_number(dt, "dt", low=0.0, low_open=True, owner="Network")
-        if np.dtype(dtype) not in (np.float32, np.float64):
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            self.dtype = np.dtype(object)  # refused just below, with the value given
+        if self.dtype not in (np.float32, np.float64):
             raise ParameterError(must_be("dtype", "float32 or float64", dtype, "Network"))
-        self.dtype = np.dtype(dtype)
         self.seed = seed if isinstance(seed, int) or seed is None else None
         self._rng = make_rng(seed)
         self.populations = list(populations)
