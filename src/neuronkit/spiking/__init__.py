@@ -35,7 +35,20 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
-from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
+from .plasticity import (
+    PLASTICITY_RULES,
+    AdaptiveThreshold,
+    Hebbian,
+    LearnHistory,
+    Oja,
+    PairSTDP,
+    PlasticityRule,
+    RewardSTDP,
+    SynapticScaling,
+    TripletSTDP,
+    get_rule,
+    learn,
+)
 from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
@@ -49,4 +62,6 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
-           "PLASTICITY_RULES", "PlasticityRule", "get_rule"]
+           "PLASTICITY_RULES", "PlasticityRule", "get_rule",
+           "AdaptiveThreshold", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP", "SynapticScaling",
+           "TripletSTDP", "learn"]
