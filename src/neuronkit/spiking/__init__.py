@@ -49,7 +49,7 @@ from .plasticity import (
     get_rule,
     learn,
 )
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, weight_change_map, weight_trajectories
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
@@ -64,4 +64,4 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
            "PLASTICITY_RULES", "PlasticityRule", "get_rule",
            "AdaptiveThreshold", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP", "SynapticScaling",
-           "TripletSTDP", "learn"]
+           "TripletSTDP", "learn", "weight_change_map", "weight_trajectories"]
