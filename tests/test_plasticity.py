@@ -417,3 +417,10 @@ def test_history_names_a_missing_layer():
     history = learn(_layer(), np.zeros((3, 1, 4)))
     with pytest.raises(NameNotFoundError, match="no learning layer named 'x'"):
         history.weight_change("x")
+
+
+def test_learn_refuses_spikes_given_to_a_model_that_encodes():
+    net = nk.Sequential(RateEncoder(5, seed=0), SpikingDense(4, 2, seed=0, name="exc"))
+    with pytest.raises(ShapeError, match=r"turns the data \(10, 3, 4\) into \(5, 10, 3, 4\), but layer 'exc' "
+                                         r"takes \(T, batch, 4\)"):
+        learn(net, np.random.default_rng(0).random((10, 3, 4)))

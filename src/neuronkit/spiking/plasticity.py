@@ -208,14 +208,12 @@ def _time_constant(value: Any, name: str, owner: str) -> float:
 
 
 def _bounds(w_min: Any, w_max: Any, owner: str, *, required: bool = False) -> tuple[float | None, float | None]:
-    """Weight bounds (``None``: open on that side, unless ``required``); ``w_min < w_max``."""
-    why = " (the multiplicative variant needs both: its soft bounds scale the changes by the distance to them)"
-    low = None if w_min is None and not required else check_number(w_min, "w_min", owner=owner) \
-        if w_min is not None else None
-    high = None if w_max is None and not required else check_number(w_max, "w_max", owner=owner) \
-        if w_max is not None else None
+    """Weight bounds (``None``: open on that side; ``required``: both must be set), ``w_min < w_max``."""
+    low = None if w_min is None else check_number(w_min, "w_min", owner=owner)
+    high = None if w_max is None else check_number(w_max, "w_max", owner=owner)
     if required and (low is None or high is None):
-        raise ParameterError(f"{owner} needs finite w_min and w_max{why}; got w_min={w_min!r}, w_max={w_max!r}")
+        raise ParameterError(f"{owner} needs finite w_min and w_max (the multiplicative variant's soft bounds scale "
+                             f"the changes by the distance to them); got w_min={w_min!r}, w_max={w_max!r}")
     if low is not None and high is not None and not low < high:
         raise ParameterError(f"{owner} w_min must be below w_max; got w_min={w_min!r}, w_max={w_max!r}")
     return low, high
@@ -328,17 +326,16 @@ class PairSTDP(PlasticityRule):
         """``x`` (batch, n_pre) and ``y`` (batch, n_post), zeros."""
         return {"x": np.zeros((batch, n_pre), dtype=dtype), "y": np.zeros((batch, n_post), dtype=dtype)}
 
-    def _decay_and_sources(self, pre: np.ndarray, post: np.ndarray,
-                           state: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Steps 1 (decay) and 3 (add the spikes) of the traces; returns x and y as step 2 sees them."""
-        x, y = state["x"], state["y"]
-        x *= self._decay_x
-        y *= self._decay_y
-        seen_x, seen_y = x.copy(), y.copy()
+    def _decay(self, state: dict[str, np.ndarray]) -> None:
+        """Step 1: the traces decay over one step."""
+        state["x"] *= self._decay_x
+        state["y"] *= self._decay_y
+
+    def _add(self, pre: np.ndarray, post: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """Step 3: this step's spikes join the traces."""
         nearest = self.trace == "nearest"
-        _add_spikes(x, pre, nearest)
-        _add_spikes(y, post, nearest)
-        return seen_x, seen_y
+        _add_spikes(state["x"], pre, nearest)
+        _add_spikes(state["y"], post, nearest)
 
     def _soft(self, potentiation: np.ndarray, depression: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if self.variant == "multiplicative":
@@ -350,8 +347,10 @@ class PairSTDP(PlasticityRule):
              reward: Any = None) -> np.ndarray:
         """Δw (n_post, n_pre) of this step, summed over the batch; the traces in ``state`` move on one step."""
         pre, post = _check_step(type(self).__name__, weights, pre, post)
-        x, y = self._decay_and_sources(pre, post, state)
-        return self._soft(post.T @ x, y.T @ pre, weights)
+        self._decay(state)
+        dw = self._soft(post.T @ state["x"], state["y"].T @ pre, weights)
+        self._add(pre, post, state)
+        return dw
 
     def config(self) -> dict[str, Any]:
         return {"type": self.name, "a_plus": self.a_plus, "a_minus": self.a_minus, "tau_plus": self.tau_plus,
@@ -537,11 +536,12 @@ class RewardSTDP(PlasticityRule):
         """Δw = lr · Σ_b R_b e_b (n_post, n_pre); the traces and the eligibility move on one step."""
         pre, post = _check_step(type(self).__name__, weights, pre, post)
         r = self._reward(reward, pre.shape[0])
-        x, y = self.stdp._decay_and_sources(pre, post, state)
-        e = state["e"]
+        self.stdp._decay(state)
+        x, y, e = state["x"], state["y"], state["e"]
         e *= self._decay_e
         e += self.stdp.a_plus * post[:, :, None] * x[:, None, :]
         e -= self.stdp.a_minus * y[:, :, None] * pre[:, None, :]
+        self.stdp._add(pre, post, state)
         if isinstance(r, float):
             return (self.lr * r) * e.sum(axis=0)
         return self.lr * np.tensordot(r.astype(e.dtype), e, axes=1)
@@ -1137,7 +1137,7 @@ def learn(model: Any, inputs: Any, rule: Any = "stdp", *, layers: Any = None, ep
         rows = 0
         for start in range(0, samples, size):
             chunk = slice(start, min(start + size, samples))
-            spikes = _encoded(front, data, chunk)
+            spikes = _encoded(front, data, chunk, stages[0])
             states = _initial_states(stages, rule, spikes.shape[1])
             for t in range(spikes.shape[0]):
                 x = spikes[t]
@@ -1157,8 +1157,7 @@ def learn(model: Any, inputs: Any, rule: Any = "stdp", *, layers: Any = None, ep
     for stage in learning:
         neurons = stage.neurons
         if rule.neuron_params and isinstance(neurons, _LIFArrays):
-            assert isinstance(stage.layer, SpikingDense)
-            _store_threshold(stage.layer.neuron, neurons.threshold)  # type: ignore[arg-type]
+            _store_threshold(stage.layer.neuron, neurons.threshold)
             history.neuron_params[stage.name] = {"threshold": neurons.threshold.copy()}
     history.after = {name: w.copy() for name, w in weights.items()}
     history.rates = {name: np.array(values) for name, values in rates.items()}
@@ -1168,7 +1167,7 @@ def learn(model: Any, inputs: Any, rule: Any = "stdp", *, layers: Any = None, ep
     return history
 
 
-def _encoded(front: list[Module], data: np.ndarray, chunk: slice) -> np.ndarray:
+def _encoded(front: list[Module], data: np.ndarray, chunk: slice, first: _Stage) -> np.ndarray:
     """A batch of the inputs as time-major spikes (T, batch, ...): the front layers run on the data, or a slice."""
     if not front:
         return data[:, chunk]
@@ -1176,7 +1175,13 @@ def _encoded(front: list[Module], data: np.ndarray, chunk: slice) -> np.ndarray:
     with no_grad():
         for layer in front:
             x = layer.infer(x) if isinstance(layer, Encoder) else layer(x).data
-    return np.asarray(x)
+    x = np.asarray(x)
+    need = getattr(first.layer, "in_features", None)
+    if need is not None and (x.ndim != 3 or x.shape[2] != need):
+        raise ShapeError(f"learn: the encoder {label(front[-1])!r} turns the data {data[chunk].shape} into {x.shape}, "
+                         f"but layer {first.name!r} takes (T, batch, {need}); give the model the data itself, "
+                         f"(batch, {need}) (it encodes it), not spikes")
+    return x
 
 
 def _initial_states(stages: list[_Stage], rule: PlasticityRule, batch: int) -> dict[str, tuple[Any, Any]]:
@@ -1185,7 +1190,6 @@ def _initial_states(stages: list[_Stage], rule: PlasticityRule, batch: int) -> d
         if stage.neurons is None:
             continue
         layer = stage.layer
-        assert isinstance(layer, SpikingDense)
         traces = rule.initial_state(layer.in_features, layer.out_features, batch=batch, dtype=layer.dtype) \
             if stage.learns else None
         states[stage.name] = (stage.neurons.initial(batch), traces)
@@ -1207,8 +1211,12 @@ def _run(stage: _Stage, x: np.ndarray, states: dict[str, tuple[Any, Any]], rule:
     if stage.neurons is None:  # a Temporal layer: its layer on this step's (1, batch, ...)
         with no_grad(), eval_mode():
             return np.asarray(layer(x[None]).data[0])
-    assert isinstance(layer, SpikingDense)
     w = layer.synapse.weight.data
+    if x.ndim != 2 or x.shape[1] != w.shape[1]:
+        raise ShapeError(f"learn: layer {stage.name!r} takes {w.shape[1]} inputs per step, (batch, {w.shape[1]}); "
+                         f"what reaches it has shape {x.shape} per step (the data after the encoder: "
+                         f"{'(T, ' + ', '.join(map(str, x.shape)) + ')'}); give the encoder data of "
+                         f"{w.shape[1]} features, or flatten it first")
     x = x.astype(w.dtype, copy=False)
     current = x @ w.T
     if layer.synapse.bias is not None:
