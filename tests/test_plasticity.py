@@ -14,6 +14,7 @@ from neuronkit.spiking import LIF, RateEncoder, SpikingDense, Temporal
 from neuronkit.spiking.plasticity import (
     PLASTICITY_RULES,
     AdaptiveThreshold,
+    CombinedRule,
     Hebbian,
     Oja,
     PairSTDP,
@@ -349,10 +350,40 @@ def test_snapshots_stay_bounded():
 
 
 def test_every_rule_rebuilds_from_its_config():
+    options = {"combined": {"rules": ["stdp", {"type": "intrinsic", "lr": 0.5}]}}
     for name in PLASTICITY_RULES:
-        rule = get_rule(name)
+        rule = get_rule(name, **options.get(name, {}))
         assert get_rule(rule.config()).config() == rule.config()
         assert rule.config()["type"] == name
+
+
+def test_combined_rules_add_their_changes_and_keep_their_own_traces():
+    def trained(rule):
+        layer, spikes = _driven_layer()
+        history = learn(layer, spikes[:400], rule)
+        return layer.synapse.weight.data.copy(), layer.neuron.threshold, history
+
+    stdp = PairSTDP(a_plus=0.001, a_minus=0.001)
+    intrinsic = AdaptiveThreshold(lr=5e-5, target_rate=20.0, tau=200.0)
+    w_both, theta_both, history = trained(CombinedRule([stdp, intrinsic]))
+    layer, spikes = _driven_layer()
+    # the same run by hand: each rule on its own state, the changes added
+    w = layer.synapse.weight.data
+    arrays = _LIFArrays(layer.neuron, 10, np.dtype(np.float64))
+    neuron_state, traces = arrays.initial(1), [stdp.initial_state(50, 10), intrinsic.initial_state(50, 10)]
+    for x in spikes[:400]:
+        post = arrays.step(x @ w.T, neuron_state)
+        dw = stdp.step(w, x, post, traces[0]) + intrinsic.step(w, x, post, traces[1])
+        w += dw
+        stdp.bound(w)
+        intrinsic.update_neuron({"threshold": arrays.threshold}, post, traces[1])
+    np.testing.assert_allclose(w_both, w, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(theta_both, arrays.threshold, rtol=1e-12)
+    assert np.any(theta_both != 1.0) and history.rule["type"] == "combined"
+    with pytest.raises(ParameterError, match="the rules must share one time step; got dt = 1 \\(stdp\\), 0.5"):
+        CombinedRule(["stdp", PairSTDP(dt=0.5)])
+    with pytest.raises(ParameterTypeError, match="CombinedRule rules must be a non-empty list"):
+        CombinedRule("stdp")
 
 
 # ------------------------------------------------------------------ refusals

@@ -38,6 +38,7 @@ from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .plasticity import (
     PLASTICITY_RULES,
     AdaptiveThreshold,
+    CombinedRule,
     Hebbian,
     LearnHistory,
     Oja,
@@ -63,5 +64,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
            "PLASTICITY_RULES", "PlasticityRule", "get_rule",
-           "AdaptiveThreshold", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP", "SynapticScaling",
-           "TripletSTDP", "learn", "weight_change_map", "weight_trajectories"]
+           "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
+           "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories"]

@@ -9,20 +9,17 @@ inside ``backward``: a training loop of its own, :func:`learn`, applies it.
 Rules are looked up by name in :data:`PLASTICITY_RULES` (:func:`get_rule`); other modules register
 theirs there with ``PLASTICITY_RULES.register(name, cls)``.
 
-==================  =====================  =====================================================
-rule                name                   what it does
-==================  =====================  =====================================================
-:class:`PairSTDP`   ``stdp``               pre-before-post potentiates, post-before-pre depresses
-                                           (additive or multiplicative, all-to-all or nearest)
-:class:`TripletSTDP` ``triplet``           Pfister & Gerstner (2006): pairs plus post-pre-post triplets
-:class:`RewardSTDP` ``rstdp``              STDP into an eligibility trace, turned into a weight
-                                           change by a reward (a third factor)
-:class:`Hebbian`    ``hebbian``            dw = lr · post ⊗ pre
-:class:`Oja`        ``oja``                Hebb with a decay: the weights go to the first principal
-                                           component, with unit norm
-:class:`SynapticScaling` ``synaptic_scaling``  each neuron's incoming weights scaled towards a target rate
-:class:`AdaptiveThreshold` ``intrinsic``   each neuron's threshold moved towards a target rate
-==================  =====================  =====================================================
+* :class:`PairSTDP` (``"stdp"``): pre-before-post potentiates, post-before-pre depresses
+  (additive or multiplicative, all-to-all or nearest-spike traces)
+* :class:`TripletSTDP` (``"triplet"``): Pfister & Gerstner (2006), pairs plus post-pre-post triplets
+* :class:`RewardSTDP` (``"rstdp"``): STDP into an eligibility trace, turned into a weight change by a
+  reward (a third factor)
+* :class:`Hebbian` (``"hebbian"``): dw = lr · post ⊗ pre
+* :class:`Oja` (``"oja"``): Hebb with a decay; the weights go to the first principal component, unit norm
+* :class:`SynapticScaling` (``"synaptic_scaling"``): each neuron's incoming weights scaled towards a
+  target rate
+* :class:`AdaptiveThreshold` (``"intrinsic"``): each neuron's threshold moved towards a target rate
+* :class:`CombinedRule` (``"combined"``): several of these on the same weights at once
 
 **Conventions.** Times are in milliseconds (``dt``, the ``tau``\ s); rates in Hz. Spikes are
 numbers per step (0/1 for spikes; :class:`Hebbian` and :class:`Oja` take rates too). Every rule
@@ -77,8 +74,8 @@ from .encoders import Encoder
 from .layers import SpikingDense, Temporal
 from .neurons import LIF, SpikingNeuron
 
-__all__ = ["PLASTICITY_RULES", "AdaptiveThreshold", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "PlasticityRule",
-           "RewardSTDP", "SynapticScaling", "TripletSTDP", "get_rule", "learn"]
+__all__ = ["PLASTICITY_RULES", "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP",
+           "PlasticityRule", "RewardSTDP", "SynapticScaling", "TripletSTDP", "get_rule", "learn"]
 
 
 class PlasticityRule:
@@ -767,6 +764,82 @@ class AdaptiveThreshold(PlasticityRule):
 
 
 PLASTICITY_RULES.register("intrinsic", AdaptiveThreshold, aliases=("adaptive_threshold", "intrinsic_plasticity"))
+
+
+
+# ---------------------------------------------------------------------------------- several rules at once
+class CombinedRule(PlasticityRule):
+    r"""Several rules on the same weights at once (STDP with synaptic scaling or adaptive thresholds).
+
+    .. math:: \Delta w = \sum_k \Delta w^{(k)}
+
+    Each rule keeps its own traces (under ``"{k}.{name}"`` in the state) and sees the same spikes
+    and weights; :meth:`update_neuron` calls each rule's in turn, ``reward`` goes to the rules that
+    need one. The weights are clipped to the tightest bounds of the rules (the largest ``w_min``,
+    the smallest ``w_max``). All rules must share ``dt``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.plasticity import CombinedRule, Hebbian
+    >>> rule = CombinedRule([Hebbian(lr=0.5), {"type": "hebbian", "lr": 0.25, "w_max": 1.0}])
+    >>> w = np.zeros((1, 1))
+    >>> w += rule.step(w, np.ones((1, 1)), np.ones((1, 1)), rule.initial_state(1, 1))
+    >>> w, rule.w_max, rule.config()["rules"][1]["lr"]
+    (array([[0.75]]), 1.0, 0.25)
+    """
+
+    name = "combined"
+
+    def __init__(self, rules: Any) -> None:
+        owner = type(self).__name__
+        if isinstance(rules, (str, Mapping, PlasticityRule)) or not isinstance(rules, (list, tuple)) or not rules:
+            raise ParameterTypeError(must_be("rules", "a non-empty list of rules (objects, names or configs)", rules,
+                                             owner))
+        self.rules = [get_rule(rule) for rule in rules]
+        steps = {rule.dt for rule in self.rules}
+        if len(steps) > 1:
+            raise ParameterError(f"{owner}: the rules must share one time step; got dt = "
+                                 f"{', '.join(f'{rule.dt:g} ({rule.name})' for rule in self.rules)}")
+        self.dt = self.rules[0].dt
+        lows = [rule.w_min for rule in self.rules if rule.w_min is not None]
+        highs = [rule.w_max for rule in self.rules if rule.w_max is not None]
+        self.w_min, self.w_max = _bounds(max(lows) if lows else None, min(highs) if highs else None, owner)
+        self.neuron_params = tuple(dict.fromkeys(p for rule in self.rules for p in rule.neuron_params))
+        self.needs_reward = any(rule.needs_reward for rule in self.rules)
+
+    def initial_state(self, n_pre: int, n_post: int, *, batch: int = 1,
+                      dtype: Any = np.float64) -> dict[str, np.ndarray]:
+        """Every rule's traces, as ``"{k}.{name}"``."""
+        return {f"{k}.{key}": value for k, rule in enumerate(self.rules)
+                for key, value in rule.initial_state(n_pre, n_post, batch=batch, dtype=dtype).items()}
+
+    def _each(self, state: dict[str, np.ndarray]) -> list[tuple[PlasticityRule, str, dict[str, np.ndarray]]]:
+        return [(rule, f"{k}.", {key[len(f"{k}."):]: value for key, value in state.items()
+                                 if key.startswith(f"{k}.")}) for k, rule in enumerate(self.rules)]
+
+    def step(self, weights: np.ndarray, pre: np.ndarray, post: np.ndarray, state: dict[str, np.ndarray], *,
+             reward: Any = None) -> np.ndarray:
+        """The sum of the rules' changes (n_post, n_pre); each rule's traces move on one step."""
+        total = np.zeros_like(weights)
+        for rule, prefix, own in self._each(state):
+            total += rule.step(weights, pre, post, own, reward=reward if rule.needs_reward else None)
+            state.update({prefix + key: value for key, value in own.items()})
+        return total
+
+    def update_neuron(self, neuron_params: dict[str, np.ndarray], post: np.ndarray,
+                      state: dict[str, np.ndarray]) -> None:
+        """Each rule's :meth:`~PlasticityRule.update_neuron` in turn."""
+        for rule, prefix, own in self._each(state):
+            if rule.neuron_params:
+                rule.update_neuron(neuron_params, post, own)
+                state.update({prefix + key: value for key, value in own.items()})
+
+    def config(self) -> dict[str, Any]:
+        return {"type": self.name, "rules": [rule.config() for rule in self.rules]}
+
+
+PLASTICITY_RULES.register("combined", CombinedRule)
 
 
 # ---------------------------------------------------------------------------------- the training loop
