@@ -455,3 +455,9 @@ def test_learn_refuses_spikes_given_to_a_model_that_encodes():
     with pytest.raises(ShapeError, match=r"turns the data \(10, 3, 4\) into \(5, 10, 3, 4\), but layer 'exc' "
                                          r"takes \(T, batch, 4\)"):
         learn(net, np.random.default_rng(0).random((10, 3, 4)))
+
+
+def test_progress_prints_one_line_per_epoch(capsys):
+    learn(_layer(), np.ones((5, 1, 4)), Hebbian(lr=0.01), epochs=2, progress=True)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("learn epoch 2/2: SpikingDense: rate ")
