@@ -403,6 +403,10 @@ def test_a_negative_learning_rate_is_refused_saying_the_sign_is_built_in(make, n
 
 
 def test_bad_rule_options_are_refused():
+    with pytest.raises(ParameterTypeError, match="plasticity rule 'stdp' has no option 'lr'; its options are: a_plus"):
+        get_rule("stdp", lr=0.1)
+    with pytest.raises(ParameterError, match="plasticity rule 'combined' needs 'rules'"):
+        get_rule("combined")
     with pytest.raises(ParameterError, match="needs finite w_min and w_max"):
         PairSTDP(variant="multiplicative", w_max=None)
     with pytest.raises(ParameterError, match="w_min must be below w_max"):

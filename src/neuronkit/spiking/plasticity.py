@@ -69,7 +69,7 @@ from ..init import make_rng
 from ..layers.base import Module, label
 from ..layers.sequential import Sequential
 from ..registry import Registry
-from ..validation import check_array, check_bool, check_choice, check_int, check_number, must_be
+from ..validation import check_array, check_bool, check_choice, check_int, check_number, check_options, must_be
 from .encoders import Encoder
 from .layers import SpikingDense, Temporal
 from .neurons import LIF, SpikingNeuron
@@ -185,9 +185,7 @@ def get_rule(rule: Any, **options: Any) -> PlasticityRule:
         kind = config.pop("type")
         return get_rule(kind, **{**config, **options})
     cls = PLASTICITY_RULES.get(rule)
-    from ..validation import check_options
-
-    check_options("plasticity rule", PLASTICITY_RULES.canonical(rule), cls, options)
+    check_options("plasticity rule", PLASTICITY_RULES.canonical(rule), cls, options, complete=True)
     return cls(**options)
 
 
