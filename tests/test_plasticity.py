@@ -415,6 +415,10 @@ def test_bad_rule_options_are_refused():
         PairSTDP(tau_plus=0)
     with pytest.raises(ParameterError, match="variant must be one of"):
         PairSTDP(variant="hard")
+    with pytest.raises(ParameterTypeError, match="PairSTDP weights must be a NumPy array .* got 'Parameter'"):
+        PairSTDP().step(nk.Parameter(np.zeros((1, 1))), np.zeros((1, 1)), np.zeros((1, 1)), {})
+    with pytest.raises(ParameterTypeError, match=r"Hebbian pre is a Tensor; rules run on NumPy arrays \(give pre"):
+        Hebbian().step(np.zeros((1, 1)), Tensor(np.zeros((1, 1))), np.zeros((1, 1)), {})
     with pytest.raises(ShapeError, match=r"weights \(2, 2\) must be \(n_post, n_pre\) for pre \(1, 3\)"):
         PairSTDP().step(np.zeros((2, 2)), np.zeros((1, 3)), np.zeros((1, 2)), PairSTDP().initial_state(3, 2))
 

@@ -216,6 +216,9 @@ def _bounds(w_min: Any, w_max: Any, owner: str, *, required: bool = False) -> tu
 
 def _spikes(value: Any, name: str, owner: str) -> np.ndarray:
     """One step's spikes (or rates) as a 2-D float array ``(batch, n)``."""
+    if isinstance(value, Tensor):
+        raise ParameterTypeError(f"{owner} {name} is a Tensor; rules run on NumPy arrays (give {name}.data), so "
+                                 "that no autodiff graph grows")
     array = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=np.float64)
     if array.ndim != 2:
         raise ShapeError(f"{owner} {name} must be one step's spikes, shape (batch, neurons); got shape {array.shape}")
@@ -224,6 +227,9 @@ def _spikes(value: Any, name: str, owner: str) -> np.ndarray:
 
 def _check_step(owner: str, weights: np.ndarray, pre: Any, post: Any) -> tuple[np.ndarray, np.ndarray]:
     """``pre`` (batch, n_pre) and ``post`` (batch, n_post) that fit ``weights`` (n_post, n_pre)."""
+    if not isinstance(weights, np.ndarray):
+        raise ParameterTypeError(must_be("weights", "a NumPy array (n_post, n_pre), e.g. layer.synapse.weight.data",
+                                         type(weights).__name__, owner))
     pre, post = _spikes(pre, "pre", owner), _spikes(post, "post", owner)
     if weights.ndim != 2 or pre.shape[0] != post.shape[0] or weights.shape != (post.shape[1], pre.shape[1]):
         raise ShapeError(f"{owner}: weights {weights.shape} must be (n_post, n_pre) for pre {pre.shape} "
