@@ -469,3 +469,12 @@ def test_progress_prints_one_line_per_epoch(capsys):
     learn(_layer(), np.ones((5, 1, 4)), Hebbian(lr=0.01), epochs=2, progress=True)
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and lines[1].startswith("learn epoch 2/2: SpikingDense: rate ")
+
+
+def test_learn_takes_images_through_a_temporal_flatten():
+    net = nk.Sequential(Temporal(nk.Flatten()), SpikingDense(4, 2, neuron=LIF(beta=0.5), bias=False, seed=0))
+    net[1].synapse.weight.data[:] = [[0.7, 0.7, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    images = np.zeros((3, 2, 1, 2, 2), dtype=np.float32)   # (T, batch, C, H, W): pixel (0, 0) fires at step 0
+    images[0, :, 0, 0, 0] = images[1, :, 0, 0, 0] = 1.0     # and 1; neuron 0 fires at step 1 (0.7, 0.35 + 0.7)
+    history = learn(net, images, Hebbian(lr=0.5))
+    np.testing.assert_allclose(history.weight_change(), [[1.0, 0, 0, 0], [0, 0, 0, 0]])  # 2 rows · 0.5 · 1 · 1

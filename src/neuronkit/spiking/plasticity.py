@@ -856,7 +856,8 @@ class LearnHistory:
     most ``max_snapshots``: when there would be more, every other one is dropped and the interval
     doubles, so memory stays bounded however long the run). ``rates[name]`` is ``(epochs, n_post)``:
     each neuron's mean firing rate in Hz over the epoch (spikes per step and sample, times
-    ``1000 / dt``). ``total_dw[name]`` is ``(epochs,)``: the sum of ``|dw|`` over the epoch's steps.
+    ``1000 / dt``, with the rule's ``dt``: 1 ms for a rule without time constants).
+    ``total_dw[name]`` is ``(epochs,)``: the sum of ``|dw|`` over the epoch's steps.
     ``neuron_params[name]`` holds the neuron constants a homeostatic rule moved (``threshold``).
 
     Examples
@@ -1110,10 +1111,10 @@ def _time_major(inputs: Any, front: list[Module], first: _Stage, owner: str) -> 
     need = getattr(layer, "in_features", None)
     spikes = check_array(inputs, "inputs", ndim=None, dtype=layer.dtype if isinstance(layer, SpikingDense) else None,
                          min_samples=0, owner=owner)
-    if spikes.ndim == 2:
+    if spikes.ndim == 2 and need is not None:
         spikes = spikes[:, None]
-    if spikes.ndim != 3 or spikes.shape[0] == 0 or spikes.shape[1] == 0 or (need is not None and
-                                                                            spikes.shape[2] != need):
+    if spikes.ndim < 3 or spikes.shape[0] == 0 or spikes.shape[1] == 0 or (need is not None and
+                                                                           spikes.shape[2:] != (need,)):
         width = need if need is not None else "in"
         raise ShapeError(f"{owner}: inputs must be time-major spikes (T, batch, {width}) for layer {first.name!r} "
                          f"({type(layer).__name__}) with T, batch >= 1 (or one sample (T, {width})); got shape "
@@ -1143,7 +1144,8 @@ def learn(model: Any, inputs: Any, rule: Any = "stdp", *, layers: Any = None, ep
     current of step t uses W before step t's change. Everything runs on NumPy arrays: no
     autodiff graph is built (LIF neurons run a NumPy copy of ``LIF.step``; other models their own
     ``step`` under ``no_grad``), and ``Parameter.grad`` is untouched. The weights (and moved
-    thresholds) are changed in place in the model.
+    thresholds) are changed in place in the model. Temporal layers run in evaluation mode (no
+    dropout).
 
     Parameters
     ----------
