@@ -37,8 +37,22 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
-from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
+from .plasticity import (
+    PLASTICITY_RULES,
+    AdaptiveThreshold,
+    CombinedRule,
+    Hebbian,
+    LearnHistory,
+    Oja,
+    PairSTDP,
+    PlasticityRule,
+    RewardSTDP,
+    SynapticScaling,
+    TripletSTDP,
+    get_rule,
+    learn,
+)
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, weight_change_map, weight_trajectories
 from .record import Recording, emit, record
 from .simulation import (
                          Connection,
@@ -64,4 +78,6 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
            "PLASTICITY_RULES", "PlasticityRule", "get_rule",
            "Population", "PoissonGroup", "Connection", "Connectivity", "Network", "SimulationResult",
-           "cuba_network", "network_from_config", "load_network"]
+           "cuba_network", "network_from_config", "load_network",
+           "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
+           "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories"]
