@@ -21,6 +21,9 @@ One file per family:
                      (:func:`~neuronkit.spiking.conversion.convert`)
 ``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
+``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
+                     Representation (:func:`~neuronkit.spiking.nir.to_nir`,
+                     :func:`~neuronkit.spiking.nir.from_nir`)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -35,6 +38,7 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
+from .nir import CubaLIF, from_nir, read_nir, to_nir, write_nir
 from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
 from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
@@ -49,4 +53,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
-           "PLASTICITY_RULES", "PlasticityRule", "get_rule"]
+           "PLASTICITY_RULES", "PlasticityRule", "get_rule",
+           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir"]
