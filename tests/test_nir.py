@@ -223,6 +223,19 @@ def test_round_trip_gives_the_same_spikes(case, tmp_path):
             close(after.synapse.weight.data, before.synapse.weight.data, 1e-7, f"{case}: weights")
 
 
+def test_average_pooling_written_as_sum_pooling_gives_the_same_spikes():
+    net = _conv_net()
+    graph = to_nir(net, dt=0.5, input_shape=(2, 6, 6), pooling="sum")
+    kinds = [type(node).__name__ for node in chain(graph)]
+    assert kinds[:4] == ["Conv2d", "LIF", "SumPool2d", "Conv2d"]
+    np.testing.assert_array_equal(chain(graph)[3].weight, net[2].synapse.weight.data / 4.0)  # 1 / (2·2) folded in
+    x = spikes_in((2, 6, 6), seed=14)
+    ours = net(x).data
+    active(ours)
+    assert np.sum(from_nir(graph)(x).data != ours) == 0
+    assert np.sum(euler(graph, x, 0.5) != ours) == 0
+
+
 def test_a_leading_encoder_is_left_out():
     neuron = LIF(beta=0.8, reset="zero")
     net = nk.Sequential(RateEncoder(T, seed=0), SpikingDense(4, 3, neuron=neuron, seed=0))
@@ -406,6 +419,10 @@ def test_max_pooling_and_misplaced_encoders_are_refused_naming_the_layer():
     for pool in (Temporal(nk.MaxPool2d(2), name="pool"), SpikeMaxPool2d(2, name="pool")):
         with pytest.raises(ParameterError, match=r"layer 'pool' \(\w+\) has no NIR node: NIR has no max pooling"):
             to_nir(nk.Sequential(conv, pool), input_shape=(1, 4, 4))
+    with pytest.raises(ParameterError, match=r"pooling='sum'\): layer 'avg' has no weight layer after it"):
+        to_nir(nk.Sequential(conv, Temporal(nk.AvgPool2d(2), name="avg")), input_shape=(1, 4, 4), pooling="sum")
+    with pytest.raises(ParameterError, match=r"to_nir pooling must be one of"):
+        to_nir(nk.Sequential(conv), input_shape=(1, 4, 4), pooling="max")
     with pytest.raises(ParameterError, match=r"to_nir needs input_shape= .*'spiking1' \(SpikingConv2d\)"):
         to_nir(nk.Sequential(conv))
     with pytest.raises(ParameterError, match=r"layer 'late' \(RateEncoder\) is an encoder after the first layer"):

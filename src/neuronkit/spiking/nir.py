@@ -75,7 +75,8 @@ are in the units of ``dt`` (milliseconds in NIR's documentation). Per-neuron con
 as arrays of the layer's output shape (NIR requires it: snnTorch's export needs per-neuron β and
 thresholds for the same reason); on import a constant that varies over neurons becomes a per-neuron
 list (dense layers) and must be the same for all neurons of a convolution. Neuron constants are
-float64 in the graph, weights keep their dtype.
+float64 in the graph, weights keep their dtype. Membranes start at rest (:math:`v_{leak}`) and
+synaptic currents at 0, as our neurons' ``initial_state`` does.
 
 Resets
 ------
@@ -96,20 +97,28 @@ snnTorch 1.0 and NIR
 snnTorch's ``export_to_nir`` needs an unbatched sample and per-neuron β and thresholds (tensors of
 the layer's width), and writes ``dt = 1e-4``; its ``import_from_nir`` reads ``LIF``/``CubaLIF`` with
 ``dt = 1e-4`` as ``Leaky``/``Synaptic`` with ``reset_mechanism="zero", reset_delay=False``. Its
-limits, documented here rather than worked around: it cannot take convolution or pooling graphs
-through NIR (its ``Flatten`` also flattens the batch axis, and the tracer loses the convolution's
-image size), and it imports NIR's ``IF`` as a leaky neuron (``Leaky(beta=0.9)``), so an IF network
-does not survive the trip into snnTorch.
+limits, documented here rather than worked around (seen with snnTorch 1.0.0, nirtorch 2.6):
+
+- no convolution or pooling graphs through NIR. Importing, snnTorch builds NIR's per-sample
+  ``Flatten`` (``start_dim=0``) as ``torch.nn.Flatten(0, -1)``, which also joins the batch axis, so
+  the next ``Linear`` gets one row of the wrong width; exporting, it traces the network with one
+  unbatched sample, on which ``torch.nn.Flatten()`` (``start_dim=1``) joins the wrong axes, so the
+  trace fails.
+- NIR's ``IF`` is imported as a leaky neuron (``Leaky(beta=0.9)``), so an IF network does not
+  survive the trip into snnTorch (ours maps ``IF`` to ``LIF(beta=1)``).
 
 Which hardware reads NIR
 ------------------------
 
-According to the NIR project's support table (its README and ``docs/source/support.md``, January
-2026): Intel Loihi (through Lava-DL, read), SpiNNaker2 (read), SynSense Speck (through Sinabs, read
-and write) and Xylo (through Rockpool, read and write), and BrainScaleS-2 (through hxtorch and
-jaxsnn). BrainChip Akida is not on that list. Simulators that read and write NIR: Nengo, Norse,
-Rockpool, Sinabs, snnTorch, Spyx, hxtorch (Lava-DL and jaxsnn read only). Whether a given graph fits
-a chip (sizes, weight precision, neuron models) is the chip toolchain's check, not NIR's.
+According to the NIR project's documentation (its README, ``docs/source/support.md`` and the
+examples, January 2026), NIR graphs are read by the toolchains of five hardware platforms: Intel
+Loihi 2 (Lava / Lava-DL), SpiNNaker2 (py-spinnaker2), SynSense Speck (Sinabs) and Xylo (Rockpool),
+and BrainScaleS-2 (hxtorch, jaxsnn). BrainChip Akida is not among them. Simulators that read and
+write NIR: hxtorch, Nengo, Norse, Rockpool, Sinabs, snnTorch, Spyx (Lava-DL and jaxsnn read only).
+Each reads only some node types (NIR's ``docs/source/supported_primitives.md``): ``LIF`` and
+``Affine`` are widely read, ``LI`` not by Lava or SpiNNaker2, and ``AvgPool2d`` (what our average
+pooling writes) by snnTorch only, where the chips' toolchains read ``SumPool2d``. Whether a graph
+fits a chip (sizes, weight precision) is that toolchain's check, not NIR's.
 
 Examples
 --------
@@ -157,7 +166,7 @@ from ..layers.dropout import Dropout
 from ..layers.pooling import AvgPool2d
 from ..layers.sequential import Sequential
 from ..layers.shape import Flatten
-from ..validation import check_bool, check_number, must_be
+from ..validation import check_bool, check_choice, check_number, must_be
 from .encoders import Encoder
 from .layers import SpikingConv2d, SpikingDense, Temporal
 from .neurons import LI, LIF, SpikingNeuron, Synaptic, _clamped
@@ -247,7 +256,8 @@ def _plain(held: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------- export
-def to_nir(model: Any, *, dt: float = 1.0, input_shape: Any = None, force: bool = False) -> Any:
+def to_nir(model: Any, *, dt: float = 1.0, input_shape: Any = None, pooling: str = "avg",
+           force: bool = False) -> Any:
     """A ``nir.NIRGraph`` for a Sequential of spiking layers (or one spiking layer), discretised with step ``dt``.
 
     The graph is the chain ``input -> <layer>.synapse -> <layer>.neuron -> ... -> output``: a
@@ -266,6 +276,10 @@ def to_nir(model: Any, *, dt: float = 1.0, input_shape: Any = None, force: bool 
     input_shape : tuple of int, optional
         One time step of one sample, e.g. ``(1, 28, 28)``; needed when the network starts with a
         convolution or a bare neuron (a dense layer gives its ``in_features``).
+    pooling : "avg" or "sum"
+        How average pooling is written: as ``AvgPool2d`` nodes, or as ``SumPool2d`` nodes with the
+        window's :math:`1/(k_h k_w)` folded into the next weight node (the same network; the form the
+        chips' toolchains read, see the module docstring).
     force : bool
         Export a subtract or no reset as NIR's zero reset (with a warning) instead of refusing.
 
@@ -290,17 +304,22 @@ def to_nir(model: Any, *, dt: float = 1.0, input_shape: Any = None, force: bool 
     nir = _nir()
     dt = check_number(dt, "dt", low=0.0, low_open=True, owner="to_nir")
     force = check_bool(force, "force", owner="to_nir")
+    pooling = check_choice(pooling, "pooling", ("avg", "sum"), owner="to_nir")
     layers = _export_layers(model)
     shape = _first_shape(layers, input_shape)
     nodes: dict[str, Any] = {"input": nir.Input(input_type={"input": np.array(shape)})}
+    pooled, pooled_at = 1.0, ""  # sum poolings' 1/window not yet folded into a weight node
     for i, layer in enumerate(layers):
         where = f"layer {label(layer)!r} ({type(layer).__name__})"
         key = layer.name or f"{type(layer).__name__.lower()}{i + 1}"
         if isinstance(layer, (SpikingDense, SpikingConv2d)):
-            synapse, shape = _synapse_node(nir, layer, shape)
+            synapse, shape = _synapse_node(nir, layer, shape, pooled)
+            pooled = 1.0
             nodes[f"{key}.synapse"] = synapse
             nodes[f"{key}.neuron"] = _neuron_node(nir, layer.neuron, shape, dt, force, where)
         elif isinstance(layer, SpikingNeuron):
+            if pooled != 1.0:
+                break
             nodes[key] = _neuron_node(nir, layer, shape, dt, force, where)
         elif isinstance(layer, Temporal) and isinstance(layer.layer, Dropout):
             continue  # the identity when the graph runs
@@ -309,11 +328,17 @@ def to_nir(model: Any, *, dt: float = 1.0, input_shape: Any = None, force: bool 
             if isinstance(inner, Flatten):
                 nodes[key] = nir.Flatten(input_type={"input": np.array(shape)}, start_dim=0, end_dim=-1)
             else:
-                nodes[key] = nir.AvgPool2d(kernel_size=_pair(inner.kernel_size), stride=_pair(inner.stride),
-                                                  padding=_pair(inner.padding))
+                kind = nir.AvgPool2d if pooling == "avg" else nir.SumPool2d
+                nodes[key] = kind(kernel_size=_pair(inner.kernel_size), stride=_pair(inner.stride),
+                                  padding=_pair(inner.padding))
+                if pooling == "sum":  # the average is the sum over the window size
+                    pooled, pooled_at = pooled / math.prod(_pair(inner.kernel_size).tolist()), label(layer)
             shape = tuple(inner.output_shape(shape))
         else:
             raise ParameterError(f"{where} has no NIR node: {_no_node(layer)}")
+    if pooled != 1.0:
+        raise ParameterError(f"to_nir(pooling='sum'): layer {pooled_at!r} has no weight layer after it (before a "
+                             "neuron or the end) to take the window's 1/size; use pooling='avg'")
     nodes["output"] = nir.Output(output_type={"output": np.array(shape)})
     names = list(nodes)
     edges = [(a, b) for a, b in zip(names, names[1:])]
@@ -370,10 +395,12 @@ def _no_node(layer: Module) -> str:
             "AvgPool2d or Dropout in Temporal")
 
 
-def _synapse_node(nir: Any, layer: Any, shape: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
-    """The weight layer's node and the shape after it."""
+def _synapse_node(nir: Any, layer: Any, shape: tuple[int, ...], pooled: float) -> tuple[Any, tuple[int, ...]]:
+    """The weight layer's node (its weights times ``pooled``, a sum pooling's 1/window) and the shape after it."""
     synapse = layer.synapse
     weight = np.array(synapse.weight.data)
+    if pooled != 1.0:
+        weight = (weight * pooled).astype(weight.dtype)
     bias = None if synapse.bias is None else np.array(synapse.bias.data)
     if isinstance(layer, SpikingDense):
         node = nir.Linear(weight=weight) if bias is None else nir.Affine(weight=weight, bias=bias)
@@ -715,7 +742,8 @@ def _flatten(key: str, node: Any) -> Flatten:
 
 
 # ---------------------------------------------------------------------------------- files
-def write_nir(model: Any, path: Any, *, dt: float = 1.0, input_shape: Any = None, force: bool = False) -> None:
+def write_nir(model: Any, path: Any, *, dt: float = 1.0, input_shape: Any = None, pooling: str = "avg",
+              force: bool = False) -> None:
     """Write a model (through :func:`to_nir`, with these options) or a ``nir.NIRGraph`` to a NIR file.
 
     The file is NIR's HDF5 format (``nir.write``: arrays and strings, no pickle), which any NIR
@@ -734,7 +762,8 @@ def write_nir(model: Any, path: Any, *, dt: float = 1.0, input_shape: Any = None
     """
     nir = _nir()
     target = _as_path(path)
-    graph = model if isinstance(model, nir.NIRGraph) else to_nir(model, dt=dt, input_shape=input_shape, force=force)
+    graph = model if isinstance(model, nir.NIRGraph) else to_nir(model, dt=dt, input_shape=input_shape,
+                                                                  pooling=pooling, force=force)
     buffer = _bytes_io.BytesIO()
     nir.write(buffer, graph)
     _atomic_write(target, buffer.getvalue())
