@@ -428,6 +428,10 @@ def test_max_pooling_and_misplaced_encoders_are_refused_naming_the_layer():
     with pytest.raises(ParameterError, match=r"layer 'late' \(RateEncoder\) is an encoder after the first layer"):
         to_nir(nk.Sequential(SpikingDense(3, 3, neuron=LIF(beta=0.9, reset="zero"), seed=0),
                              RateEncoder(4, name="late")))
+    with pytest.raises(ParameterError, match=r"layer 'spiking2' \(SpikingDense\) takes 8 inputs per time step; "
+                                             r"what comes before it gives \(2, 4, 4\): flatten it first"):
+        to_nir(nk.Sequential(SpikingConv2d(1, 2, 3, padding=1, neuron=LIF(beta=0.9, reset="zero"), seed=0),
+                             SpikingDense(8, 2, neuron=LIF(beta=0.9, reset="zero"), seed=1)), input_shape=(1, 4, 4))
     with pytest.raises(ParameterTypeError, match="model must be a Sequential of spiking layers"):
         to_nir(nk.Dense(3, 2))
 
@@ -460,6 +464,10 @@ def test_import_needs_a_time_step_and_one_that_fits():
         from_nir(graph, dt=1.0)
     with pytest.raises(ParameterError, match=r"node 'li' \(LI\) scales its input by 0.2 .*no weight node"):
         from_nir(graph, dt=0.1)  # dt r / tau = 0.2, and nothing before it to fold it into
+    bad_reset = nir.NIRGraph.from_list(nir.Linear(weight=np.ones((1, 1))),
+                                       nir.IF(r=np.ones(1), v_threshold=np.ones(1), v_reset=np.full(1, 2.0)))
+    with pytest.raises(ParameterError, match=r"node 'if' \(IF\): LIF v_reset must be below the threshold"):
+        from_nir(bad_reset, dt=1.0)
     with pytest.raises(ParameterTypeError, match="graph must be a nir.NIRGraph or the path of a NIR file"):
         from_nir({"nodes": {}}, dt=1.0)
 

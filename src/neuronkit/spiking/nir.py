@@ -403,6 +403,10 @@ def _synapse_node(nir: Any, layer: Any, shape: tuple[int, ...], pooled: float) -
         weight = (weight * pooled).astype(weight.dtype)
     bias = None if synapse.bias is None else np.array(synapse.bias.data)
     if isinstance(layer, SpikingDense):
+        if shape != (layer.in_features,):
+            raise ParameterError(f"layer {label(layer)!r} (SpikingDense) takes {layer.in_features} inputs per time "
+                                 f"step; what comes before it gives {shape}" +
+                                 (": flatten it first (Temporal(Flatten()))" if len(shape) > 1 else ""))
         node = nir.Linear(weight=weight) if bias is None else nir.Affine(weight=weight, bias=bias)
         return node, (layer.out_features,)
     if len(shape) != 3:
@@ -549,12 +553,12 @@ def from_nir(graph: Any, *, dt: float | None = None, dtype: Any = np.float32) ->
             neuron: SpikingNeuron = LI(beta=0.0, dtype=dtype)
             scale = np.ones(())
             if i + 1 < len(chain) and type(chain[i + 1][1]).__name__ in _NEURONS:
-                neuron, scale = _neuron(chain[i + 1][0], chain[i + 1][1], dt, dtype)
+                neuron, scale = _named_neuron(chain[i + 1][0], chain[i + 1][1], dt, dtype)
                 i += 1
             layers.append(_weight_layer(key, node, neuron, scale, pooled, dtype))
             pooled = 1.0
         elif kind in _NEURONS:
-            neuron, scale = _neuron(key, node, dt, dtype)
+            neuron, scale = _named_neuron(key, node, dt, dtype)
             if not np.allclose(scale, 1.0, rtol=1e-6, atol=0.0) or pooled != 1.0:
                 raise ParameterError(f"from_nir: node {key!r} ({kind}) scales its input by "
                                      f"{_show(scale * pooled)} (dt·r/tau, ...) and no weight node comes before it "
@@ -588,6 +592,10 @@ def _chain(nir: Any, graph: Any) -> list[tuple[str, Any]]:
     outgoing: dict[str, list[str]] = {k: [] for k in nodes}
     incoming: dict[str, list[str]] = {k: [] for k in nodes}
     for a, b in graph.edges:
+        for end in (a, b):
+            if end not in nodes:
+                raise ParameterError(f"from_nir: the graph has an edge ({a!r}, {b!r}) to or from node {end!r}, "
+                                     "which it does not hold")
         outgoing[a].append(b)
         incoming[b].append(a)
     for key, node in nodes.items():
@@ -648,6 +656,16 @@ def _decay(tau: np.ndarray, dt: float, name: str, key: str) -> np.ndarray:
         raise ParameterError(f"from_nir: node {key!r} has {name} = {_show(tau)} below the time step dt = {dt:g}: its "
                              "Euler step 1 - dt/tau would be negative; pass a smaller dt")
     return 1.0 - dt / tau
+
+
+def _named_neuron(key: str, node: Any, dt: float, dtype: np.dtype) -> tuple[SpikingNeuron, np.ndarray]:
+    """:func:`_neuron`, a neuron's own refusal (a threshold below the reset, ...) naming the node."""
+    try:
+        return _neuron(key, node, dt, dtype)
+    except ParameterError as error:
+        if str(error).startswith("from_nir:"):
+            raise
+        raise ParameterError(f"from_nir: node {key!r} ({type(node).__name__}): {error}") from None
 
 
 def _neuron(key: str, node: Any, dt: float, dtype: np.dtype) -> tuple[SpikingNeuron, np.ndarray]:
