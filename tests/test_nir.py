@@ -436,12 +436,15 @@ def test_max_pooling_and_misplaced_encoders_are_refused_naming_the_layer():
         to_nir(nk.Dense(3, 2))
 
 
-def test_a_node_type_we_cannot_map_is_named():
+def test_a_node_type_we_cannot_map_is_named(tmp_path):
     graph = nir.NIRGraph.from_list(nir.Affine(weight=np.ones((2, 2)), bias=np.zeros(2)),
                                    nir.Threshold(threshold=np.ones(2)))
-    with pytest.raises(ParameterError, match=r"node 'threshold' has type Threshold, which neuronkit cannot map; "
-                                             r"it maps Affine, Linear, Conv2d, LIF"):
-        from_nir(graph, dt=1.0)
+    graph.metadata = {"dt": 1.0}
+    write_nir(graph, tmp_path / "threshold.nir")
+    for source in (graph, tmp_path / "threshold.nir"):
+        with pytest.raises(ParameterError, match=r"node 'threshold' has type Threshold, which neuronkit cannot map; "
+                                                 r"it maps Affine, Linear, Conv2d, LIF"):
+            from_nir(source)
 
 
 def test_a_graph_that_is_not_a_chain_is_refused_naming_the_node():
