@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import snntorch as snn
 import torch
+from snntorch import surrogate as snn_surrogate
 from snntorch import utils as snn_utils
 from snntorch.export_nir import export_to_nir
 from snntorch.import_nir import import_from_nir
@@ -379,6 +380,37 @@ def test_cubalif_equals_snntorch_synaptic_without_reset_delay():
     active(spikes.data)
     np.testing.assert_array_equal(spikes.data, torch.stack(spk_ref).detach().numpy())
     close(rec["cuba"]["mem"], torch.stack(mem_ref).detach().numpy(), 1e-5, "membrane")
+
+
+def test_cubalif_gradients_equal_torch_with_the_reset_detached():
+    # the reference: CubaLIF's equations in torch, snnTorch's fast sigmoid as the spike, the reset detached
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-0.2, 0.8, size=(T, B, 4)).astype(np.float32)
+    weights = rng.uniform(0.5, 1.5, size=(T, B, 4)).astype(np.float32)
+    alpha, beta, threshold = [0.3, 0.5, 0.6, 0.8], [0.6, 0.7, 0.8, 0.9], 1.0
+    spike = snn_surrogate.fast_sigmoid(slope=25)
+    xt = torch.tensor(x, requires_grad=True)
+    a = torch.tensor(alpha, requires_grad=True)
+    b = torch.tensor(beta, requires_grad=True)
+    syn = mem = torch.zeros(B, 4)
+    out = []
+    for t in range(T):
+        syn = a * syn + xt[t]
+        mem = b * mem + syn
+        spk = spike(mem - threshold)
+        mem = mem * (1.0 - spk.detach())
+        out.append(spk)
+    (torch.stack(out) * torch.tensor(weights)).sum().backward()
+
+    neuron = CubaLIF(alpha=alpha, beta=beta, threshold=threshold, learn_alpha=True, learn_beta=True)
+    ours_x = nk.Tensor(x.copy(), requires_grad=True)
+    spikes = neuron(ours_x)
+    (spikes * weights).sum().backward()
+    active(spikes.data)
+    np.testing.assert_array_equal(spikes.data, torch.stack(out).detach().numpy())
+    close(ours_x.grad, xt.grad.numpy(), 1e-4, "input gradient")
+    close(neuron.alpha.grad, a.grad.numpy(), 1e-4, "alpha gradient")
+    close(neuron.beta.grad, b.grad.numpy(), 1e-4, "beta gradient")
 
 
 def test_a_model_with_cubalif_saves_and_loads(tmp_path):
