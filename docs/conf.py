@@ -122,6 +122,7 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.izhikevich",
     "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
     "neuronkit.spiking.plasticity",
+    "neuronkit.spiking.nir",
 ]
 
 
