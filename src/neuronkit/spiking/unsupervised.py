@@ -155,9 +155,9 @@ class DiehlCookSTDP(PlasticityRule):
 
         ``pre`` is ``(T, n_pre)`` and ``post`` ``(T, n_post)`` (0/1 spikes of one sample over ``T``
         steps). The result equals the sum of :meth:`step` over the ``T`` steps when ``weights`` do not
-        change in between; it costs a few matrix products instead of ``T`` steps: with the decay
-        matrices ``D[t, t'] = exp(-(t - t') dt / tau)`` for ``t' <= t``, the traces at every step are
-        ``D @ spikes``.
+        change in between; it costs a few matrix products over the ``k`` steps with a post spike
+        instead of ``T`` steps: with the decay matrices ``D[t, t'] = exp(-(t - t') dt / tau)`` for
+        ``t' <= t``, the traces at every step are ``D @ spikes``.
 
         Examples
         --------
@@ -176,13 +176,25 @@ class DiehlCookSTDP(PlasticityRule):
         fired = np.flatnonzero(post.any(axis=1))  # the steps with a post spike
         if fired.size == 0:
             return np.zeros(np.shape(weights))
-        lag = np.arange(steps)[:, None] - np.arange(steps)[None, :]
-        decay_pre = np.where(lag >= 0, np.exp(-np.maximum(lag, 0) * self.dt / self.tau_pre), 0.0)
-        decay_post = np.where(lag >= 1, np.exp(-np.maximum(lag, 0) * self.dt / self.tau_post), 0.0)
-        x_pre_at_post = decay_pre[fired] @ pre                            # (k, n_pre): x_pre where a post spike is
+        decay_pre, decay_post = self._decay_matrices(steps)
+        x_pre_at_post = decay_pre[fired] @ pre                 # (k, n_pre): x_pre at each step with a post spike
         potentiation = post[fired].T @ x_pre_at_post - post.sum(axis=0)[:, None] * self.x_tar
-        x_post_before = decay_post @ post                                 # (T, n_post): x_post before the step's spikes
-        return self.eta_post * potentiation * self._soft_bound(weights) - self.eta_pre * (x_post_before.T @ pre)
+        # sum_t x_post(t) ⊗ pre(t) only needs, for each post step t_k, the pre spikes after it weighted by the decay
+        pre_after_post = decay_post[:, fired].T @ pre          # (k, n_pre)
+        depression = post[fired].T @ pre_after_post
+        return self.eta_post * potentiation * self._soft_bound(weights) - self.eta_pre * depression
+
+    def _decay_matrices(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``D_pre[t, t'] = e^{-(t-t') dt/tau_pre}`` for ``t' <= t`` and ``D_post`` for ``t' < t`` (the trace before
+        step t's spikes), kept for the last ``steps`` asked (every presentation of a network has the same)."""
+        key = (steps, self.dt, self.tau_pre, self.tau_post)
+        cached = getattr(self, "_decay_cache", None)
+        if cached is None or cached[0] != key:
+            lag = np.arange(steps)[:, None] - np.arange(steps)[None, :]
+            decay_pre = np.where(lag >= 0, np.exp(-np.maximum(lag, 0) * self.dt / self.tau_pre), 0.0)
+            decay_post = np.where(lag >= 1, np.exp(-np.maximum(lag, 0) * self.dt / self.tau_post), 0.0)
+            cached = self._decay_cache = (key, decay_pre, decay_post)
+        return cached[1], cached[2]
 
     def config(self) -> dict[str, Any]:
         """The rule's name and constants (JSON).
@@ -331,44 +343,45 @@ class DiehlCook:
 
     # ------------------------------------------------------------------ the simulation
     def _simulate(self, pixels: np.ndarray, rate_hz: float, rng: np.random.Generator, *, learn: bool,
-                  ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Show a batch of images for one presentation: spike counts (batch, n_exc).
 
         With ``learn`` (one image) the thresholds rise with the spikes, and the input spikes
-        (T, active pixels) and excitatory spikes (T, n_exc) come back for the rule."""
+        (T, n_input) and excitatory spikes (T, n_exc) come back for the rule (else two empty arrays)."""
         steps, batch = self.steps, len(pixels)
         active = np.flatnonzero(pixels.any(axis=0))  # pixels that are black in every image never spike
         probability = pixels[:, active] * (rate_hz * self.dt / 1000.0)
         weights_in = self.input_gain * self.weights[:, active].T          # (active, n_exc)
         leak = math.exp(-self.dt / self.tau_m)
         refractory_steps = round(self.refractory / self.dt)
-        v = np.full((batch, self.n_exc), self.v_rest)
-        countdown = np.zeros((batch, self.n_exc), dtype=np.int64)
+        # the membrane relative to rest: u = v - v_rest
+        reset = self.v_reset - self.v_rest
+        threshold = self.v_threshold - self.v_rest + self.theta          # (n_exc,); rises with spikes when learning
+        u = np.zeros((batch, self.n_exc))
+        held_until = np.zeros((batch, self.n_exc), dtype=np.int64)       # refractory: held at reset before this step
+        last_held = 0                                                    # no neuron is held from this step on
         counts = np.zeros((batch, self.n_exc), dtype=np.int64)
-        inhibition = np.zeros((batch, self.n_exc))
-        threshold = self.v_threshold + self.theta                       # (n_exc,) or updated below when learning
+        inhibition: np.ndarray | None = None
         if learn:
             pre = rng.random((steps, active.size)) < probability[0]
             drive = pre @ weights_in                                    # the input of every step at once
             post = np.zeros((steps, self.n_exc), dtype=bool)
             threshold = threshold.copy()
+        else:
+            probability = probability.astype(np.float32)
         for t in range(steps):
-            if learn:
-                current = drive[t]
-            else:
-                current = (rng.random(probability.shape) < probability) @ weights_in
-            v -= self.v_rest
-            v *= leak
-            v += self.v_rest + current - inhibition
-            resting = countdown > 0
-            v[resting] = self.v_reset
-            countdown[resting] -= 1
-            fired = v > threshold
+            u *= leak
+            u += drive[t] if learn else (rng.random(probability.shape, dtype=np.float32) < probability) @ weights_in
+            if inhibition is not None:
+                u -= inhibition
+                inhibition = None
+            if t < last_held:
+                np.copyto(u, reset, where=held_until > t)
+            fired = u > threshold
             if not fired.any():
-                inhibition[:] = 0.0
                 continue
-            v[fired] = self.v_reset
-            countdown[fired] = refractory_steps
+            u[fired] = reset
+            held_until[fired] = last_held = t + 1 + refractory_steps
             counts += fired
             # each spike inhibits every other neuron of its sample on the next step
             inhibition = self.inhibition * (fired.sum(axis=1, keepdims=True) - fired)
@@ -376,8 +389,8 @@ class DiehlCook:
                 post[t] = fired[0]
                 threshold += self.theta_plus * fired[0]
         if not learn:
-            return counts, None, None
-        self.theta = threshold - self.v_threshold
+            return counts, np.zeros((0, self.n_input), dtype=bool), np.zeros((0, self.n_exc), dtype=bool)
+        self.theta = threshold - (self.v_threshold - self.v_rest)
         pre_full = np.zeros((steps, self.n_input), dtype=bool)
         pre_full[:, active] = pre
         return counts, pre_full, post
@@ -574,7 +587,7 @@ class DiehlCook:
         return arrays
 
     @classmethod
-    def from_state_dict(cls, config: dict[str, Any], arrays: dict[str, np.ndarray], *,
+    def from_state_dict(cls, config: Any, arrays: dict[str, np.ndarray], *,
                         classes: Sequence[Any] | None = None, seed: int | None = None) -> DiehlCook:
         """A network made from :meth:`config` around the arrays of :meth:`state_dict` (no weights drawn).
 
@@ -590,7 +603,8 @@ class DiehlCook:
         options = dict(config)
         unknown = sorted(set(options) - set(_NET_KEYS) - {"rule"})
         if unknown:
-            raise ModelFileError(f"a DiehlCook config holds unknown keys {unknown}; known: {', '.join(_NET_KEYS)}, rule")
+            raise ModelFileError(f"a DiehlCook config holds unknown keys {unknown}; known: "
+                                 f"{', '.join(_NET_KEYS)}, rule")
         rule_config = dict(options.pop("rule", {}) or {})
         rule_config.pop("type", None)
         n_exc, n_input = int(options["n_exc"]), int(options["n_input"])
