@@ -123,6 +123,7 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
     "neuronkit.spiking.plasticity",
     "neuronkit.spiking.nir",
+    "neuronkit.spiking.simulation",
 ]
 
 
