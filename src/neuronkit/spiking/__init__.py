@@ -21,6 +21,8 @@ One file per family:
                      (:func:`~neuronkit.spiking.conversion.convert`)
 ``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
+``unsupervised.py`` :class:`~neuronkit.spiking.unsupervised.DiehlCook`: a reduced
+                     Diehl & Cook (2015) network that learns digits by STDP
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -36,9 +38,10 @@ from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeur
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
+from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, receptive_fields
 from .record import Recording, emit, record
 from .surrogates import SURROGATES, Surrogate, get_surrogate
+from .unsupervised import DiehlCook, DiehlCookSTDP
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SURROGATES", "Surrogate", "get_surrogate",
@@ -49,4 +52,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
-           "PLASTICITY_RULES", "PlasticityRule", "get_rule"]
+           "PLASTICITY_RULES", "PlasticityRule", "get_rule",
+           "DiehlCook", "DiehlCookSTDP", "receptive_fields"]
