@@ -21,9 +21,10 @@ One file per family:
                      (:func:`~neuronkit.spiking.conversion.convert`)
 ``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
-``unsupervised.py`` :class:`~neuronkit.spiking.unsupervised.DiehlCook`: a reduced
-                     Diehl & Cook (2015) network that learns digits by STDP
 ==================  ==========================================================
+
+``unsupervised.py`` holds :class:`~neuronkit.spiking.unsupervised.DiehlCook`, a reduced Diehl & Cook
+(2015) network that learns digits without labels by STDP.
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
 """
