@@ -123,7 +123,7 @@ def test_a_small_network_learns_the_digits_without_labels():
     net = DiehlCook(64, 30, seed=0).fit(X[train])
     net.assign_labels(X[train], y[train])
     accuracy = net.score(X[test], y[test])
-    assert accuracy >= 0.3, accuracy                           # chance is 0.10 (measured: 0.38)
+    assert accuracy >= 0.6, accuracy                           # chance is 0.10 (measured: 0.77)
     assert len(set(net.labels_.tolist()) - {-1}) >= 8          # the neurons cover most digits
 
 
@@ -227,18 +227,18 @@ def _cli(capsys, *args):
 
 def test_train_unsupervised_stdp_learns_digits_and_writes_the_fields(tmp_path, capsys):
     plot, out = tmp_path / "fields.png", tmp_path / "dc.nkm"
-    code, stdout, stderr = _cli(capsys, "train", "digits", "--unsupervised-stdp", "--neurons", 20, "--test-size", 0.1,
+    code, stdout, stderr = _cli(capsys, "train", "digits", "--unsupervised-stdp", "--neurons", 20, "--test-size", 0.75,
                                 "--plot", plot, "--out", out)
     assert code == 0, stderr
-    assert ("training on digits: 1617 images of 8x8, without labels: a Diehl & Cook network of 20 excitatory "
-            "neurons learning by STDP, 1 epoch; 180 images held out for testing") in stderr
+    assert ("training on digits: 449 images of 8x8, without labels: a Diehl & Cook network of 20 excitatory "
+            "neurons learning by STDP, 1 epoch; 1348 images held out for testing") in stderr
     accuracy = float(stdout.split("test: accuracy ")[1].split()[0])
-    assert accuracy >= 0.3, stdout                              # chance is 0.10
+    assert accuracy >= 0.5, stdout                              # chance is 0.10 (measured: 0.68)
     assert "learned in " in stdout and "total time " in stdout
     assert plot.read_bytes()[:4] == b"\x89PNG" and f"receptive fields saved to {plot}" in stdout
     net = DiehlCook.load(out)
     assert net.n_exc == 20 and net.image_shape == (8, 8) and net.labels_ is not None
-    assert net.images_seen_ == 1617
+    assert net.images_seen_ == 449
 
 
 @pytest.mark.parametrize("args, message", [
