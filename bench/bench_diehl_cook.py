@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     C.log(f"{dataset}: learning from {len(train)} images without labels, {neurons} neurons, {epochs} epochs")
     # the products are small: a second BLAS thread only spins (and on a busy machine waits for a core)
     with threadpool_limits(1):
-        _, fit_wall, fit_cpu = _timed(lambda: net.fit(X[train], epochs=epochs, progress=not args.quick))
+        _, fit_wall, fit_cpu = _timed(lambda: net.fit(X[train], epochs=epochs, progress=sys.stderr.isatty()))
         train_counts, label_wall, label_cpu = _timed(lambda: net.spike_counts(X[train]))
         net.assign_labels(X[train], y[train], counts=train_counts)
         test_counts, test_wall, test_cpu = _timed(lambda: net.spike_counts(X[test], seed=args.seed + 1))
