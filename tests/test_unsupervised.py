@@ -248,6 +248,7 @@ def test_train_unsupervised_stdp_learns_digits_and_writes_the_fields(tmp_path, c
     (["digits", "--plot", "f.png"], "--plot is for --unsupervised-stdp"),
     (["iris", "--unsupervised-stdp"], "DATA 'iris' is not an image dataset"),
     (["digits", "--unsupervised-stdp", "--neurons", "0"], "--neurons must be an integer >= 1; got 0"),
+    (["digits", "--unsupervised-stdp", "--image-size", "4x4"], "--image-size is for folders of images"),
 ])
 def test_train_unsupervised_stdp_refuses_what_does_not_apply(capsys, args, message):
     code, stdout, stderr = _cli(capsys, "train", *args)
