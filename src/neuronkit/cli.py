@@ -551,6 +551,9 @@ def _check_unsupervised_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--unsupervised-stdp learns from images (pixel values in [0, 1] set the spike rates); DATA "
                          f"{args.data!r} is not an image dataset: give mnist5k, digits, or a folder of images in "
                          "class sub-folders")
+    if args.image_size is not None and not Path(args.data).is_dir():
+        raise UsageError(f"--image-size is for folders of images; the dataset {args.data!r} has images of its own "
+                         "size. Leave --image-size out")
     args.neurons = STDP_NEURONS if args.neurons is None else _option(check_int, args.neurons, "--neurons", low=1)
     args.epochs = STDP_EPOCHS if args.epochs is None else _option(check_int, args.epochs, "--epochs", low=1)
     _option(check_number, args.test_size, "--test-size", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -591,7 +594,7 @@ def _train_unsupervised(args: argparse.Namespace) -> int:
     net.assign_labels(X_train, data.y_train)
     accuracy = net.score(X_test, data.y_test)
     total = time.perf_counter() - start
-    silent = int(np.sum(net.labels_ < 0))
+    silent = int(np.sum(np.asarray(net.labels_) < 0))
     print(f"learned in {learned:.1f} s ({args.epochs * len(X_train)} presentations, {net.boosts_} shown again with "
           f"boosted rates); neurons labelled on the training images ({silent} never fired)")
     print(f"test: accuracy {accuracy:.4f} ({len(X_test)} images); total time {total:.1f} s")

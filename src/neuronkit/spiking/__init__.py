@@ -28,6 +28,9 @@ One file per family:
                      :func:`~neuronkit.spiking.nir.from_nir`)
 ==================  ==========================================================
 
+``unsupervised.py`` holds :class:`~neuronkit.spiking.unsupervised.DiehlCook`, a reduced Diehl & Cook
+(2015) network that learns digits without labels by STDP.
+
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
 """
 
@@ -56,7 +59,15 @@ from .plasticity import (
     get_rule,
     learn,
 )
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, weight_change_map, weight_trajectories
+from .plots import (
+    izhikevich_gallery,
+    membrane_traces,
+    raster,
+    rate_histogram,
+    receptive_fields,
+    weight_change_map,
+    weight_trajectories,
+)
 from .record import Recording, emit, record
 from .simulation import (
     Connection,
@@ -70,6 +81,7 @@ from .simulation import (
     network_from_config,
 )
 from .surrogates import SURROGATES, Surrogate, get_surrogate
+from .unsupervised import DiehlCook, DiehlCookSTDP
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SURROGATES", "Surrogate", "get_surrogate",
@@ -85,4 +97,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "cuba_network", "network_from_config", "load_network",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
-           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir"]
+           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir",
+           "DiehlCook", "DiehlCookSTDP", "receptive_fields"]
