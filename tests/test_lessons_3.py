@@ -69,6 +69,17 @@ def test_additive_and_multiplicative_bounds(ns):
     assert round(multiplicative[-1], 4) == 0.8452 and multiplicative[-1] < 1.0
 
 
+def test_stdp_learns_the_first_spikes_of_a_repeating_pattern(ns):
+    change = ns["stdp_change"]
+    after = ns["stdp_history"].after[ns["stdp_history"].layers[0]][0]
+    assert np.allclose(after[:2], 0.52, atol=0.005) and 2 * after[0] > 1.0          # "0.52 each, 2 × 0.52 > 1"
+    assert np.allclose(after[2:4], 0.03, atol=0.005) and np.all(after[4:10] == 0.0)  # "keep 0.03", the rest 0
+    assert np.all(np.abs(change[10:]) < 0.1) and change[10:].min() < 0 < change[10:].max()   # noise: < 0.1, either way
+    assert (0.5, round(0.9 * 0.5 + 0.5, 2), round(0.9 * 0.95 + 0.5, 3)) == (0.5, 0.95, 1.355)
+    assert ns["latency_before"] == 2 and ns["latency_after"] == 0
+    assert len(ns["stdp_history"].snapshot_steps) == 51                # the trajectories: a snapshot every 100 ms
+
+
 def test_reward_modulated_stdp(ns):
     changes = ns["reward_changes"]
     expected = 0.01 * math.exp(-5 / 20) * math.exp(-25 / 200)
