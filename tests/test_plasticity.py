@@ -478,3 +478,10 @@ def test_learn_takes_images_through_a_temporal_flatten():
     images[0, :, 0, 0, 0] = images[1, :, 0, 0, 0] = 1.0     # and 1; neuron 0 fires at step 1 (0.7, 0.35 + 0.7)
     history = learn(net, images, Hebbian(lr=0.5))
     np.testing.assert_allclose(history.weight_change(), [[1.0, 0, 0, 0], [0, 0, 0, 0]])  # 2 rows · 0.5 · 1 · 1
+
+
+def test_a_rule_moving_thresholds_needs_lif_neurons():
+    layer = SpikingDense(4, 2, neuron=nk.spiking.ALIF(beta=0.8), seed=0, name="adaptive")
+    with pytest.raises(ParameterError, match="the rule 'intrinsic' moves the neurons' threshold, which learn\\(\\) "
+                                             "does for LIF neurons; layer 'adaptive' has ALIF"):
+        learn(layer, np.zeros((3, 1, 4)), "intrinsic")

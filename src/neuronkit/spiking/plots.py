@@ -23,6 +23,7 @@ backend alone; ``ax=`` draws into an axes of your own figure instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .record import record
 
 __all__ = ["MAX_TRACES", "izhikevich_gallery", "membrane_traces", "raster", "rate_histogram",
-           "CHANGE_COLOURS", "MAX_FIELDS", "weight_change_map", "weight_trajectories"]
+           "CHANGE_COLOURS", "MAX_FIELDS", "weight_change_map", "weight_trajectories", "receptive_fields"]
 
 #: how many neurons :func:`membrane_traces` draws when ``neurons`` is not given (the first ones)
 MAX_TRACES = 8
@@ -462,4 +463,69 @@ def weight_trajectories(history: Any, *, layer: str | None = None, synapses: Any
     ax.set_title(f"{name}: {len(pairs)} weight{'s' if len(pairs) != 1 else ''} over {len(times)} snapshots",
                  fontsize=9)
     ax.legend(fontsize=7, loc="best")
+    return finish_figure(fig, path)
+
+
+def receptive_fields(weights_or_model: Any, *, shape: tuple[int, int] | None = (28, 28), ncols: int | None = None,
+                     labels: Any = None, path: str | Path | None = None) -> Any:
+    """The learned input weights of each neuron as an image: a grid of tiles, one per neuron.
+
+    ``weights_or_model`` is a weight matrix ``(neurons, inputs)`` (rows are neurons, as in
+    :class:`~neuronkit.layers.Dense`), an array of images ``(neurons, H, W)``, or a network with a
+    ``receptive_fields()`` method (e.g. :class:`~neuronkit.spiking.unsupervised.DiehlCook`, whose
+    ``image_shape`` and neuron labels ``labels_`` are then used). ``shape`` is ``(H, W)`` of a tile
+    for a weight matrix (``H·W`` must equal the inputs). ``ncols`` tiles per row (default: about a
+    square grid). ``labels`` (one per neuron; -1 or ``None`` for none) go into the tiles' titles.
+    Every tile shares one grey scale from 0 (or the smallest weight, if negative) to the largest
+    weight, so a strong field looks strong; its pixels are the weights themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.plots import receptive_fields
+    >>> weights = np.arange(12.0).reshape(3, 4)                 # 3 neurons, 2x2 pixels each
+    >>> fig = receptive_fields(weights, shape=(2, 2), labels=[7, -1, 3])
+    >>> fig.axes[0].images[0].get_array().tolist(), [ax.get_title() for ax in fig.axes[:3]]
+    ([[0.0, 1.0], [2.0, 3.0]], ['0: 7', '1', '2: 3'])
+    """
+    owner = "receptive_fields"
+    if hasattr(weights_or_model, "receptive_fields") and callable(weights_or_model.receptive_fields):
+        model = weights_or_model
+        values = np.asarray(model.receptive_fields(), dtype=np.float64)
+        if labels is None and getattr(model, "labels_", None) is not None:
+            classes = getattr(model, "classes_", None)
+            labels = [None if label < 0 else (classes[label] if classes is not None else label)
+                      for label in np.asarray(model.labels_)]
+    else:
+        values = check_array(weights_or_model, "weights", ndim=(2, 3), dtype=np.float64, owner=owner)
+    if values.ndim == 2:
+        if shape is None or len(shape) != 2 or values.shape[1] != int(shape[0]) * int(shape[1]):
+            raise ShapeError(f"{owner}: shape must be (height, width) with height * width = the inputs per neuron "
+                             f"({values.shape[1]}, weights of shape {values.shape}); got shape={shape!r}")
+        values = values.reshape(len(values), int(shape[0]), int(shape[1]))
+    neurons = len(values)
+    if neurons == 0:
+        raise ShapeError(f"{owner}: no neurons to draw (weights of shape {values.shape})")
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != neurons:
+            raise ShapeError(f"{owner}: labels must hold one label per neuron ({neurons}); got {len(labels)}")
+    ncols = math.ceil(math.sqrt(neurons)) if ncols is None else check_int(ncols, "ncols", low=1, owner=owner)
+    nrows = math.ceil(neurons / ncols)
+    low, high = min(0.0, float(values.min())), float(values.max())
+    fig = new_figure(0.2 + 0.9 * ncols, 0.5 + 1.0 * nrows)
+    fig.set_layout_engine("none")  # a fixed grid: constrained layout takes seconds for 100 axes
+    grid = fig.subplots(nrows, ncols, squeeze=False,
+                        gridspec_kw={"left": 0.02, "right": 0.98, "bottom": 0.02, "top": 1 - 0.5 / (0.5 + nrows),
+                                     "wspace": 0.1, "hspace": 0.3})
+    for index, ax in enumerate(grid.ravel()):
+        ax.set_axis_off()
+        if index >= neurons:
+            continue
+        ax.imshow(values[index], cmap="gray_r", vmin=low, vmax=high if high > low else low + 1.0,
+                  interpolation="nearest")
+        label = None if labels is None else labels[index]
+        has_label = label is not None and not (isinstance(label, (int, np.integer)) and label < 0)
+        ax.set_title(f"{index}: {label}" if has_label else f"{index}", fontsize=7, pad=2)
+    fig.suptitle(f"receptive fields of {neurons} neurons (weights, 0 = white, {high:.3g} = black)", fontsize=9)
     return finish_figure(fig, path)
