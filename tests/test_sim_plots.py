@@ -1,11 +1,16 @@
-"""Population rasters and rate-over-time plots of a simulation draw the spikes they are given.
+"""The pictures and the report of a simulation: population rasters, rates over time, per-population statistics
+(rates, CV of ISI, synchrony), the problems in words, the HTML report.
 
-The pictures read a simulation result (``spikes``, ``populations``, ``duration``, ``rate_over_time``);
+They read a simulation result (``spikes``, ``populations``, ``duration``, ``rate_over_time``, ``states``);
 these tests give them a result built by hand from known spike arrays and read back what was drawn
-(scatter offsets, colours, line data), comparing it with values worked out independently.
+(scatter offsets, colours, line data) or written, comparing it with values worked out independently:
+by hand, or from a dense (neurons × bins) count matrix.
 """
 
 from __future__ import annotations
+
+import base64
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +19,14 @@ from matplotlib.figure import Figure
 
 from neuronkit.errors import ParameterError, ParameterTypeError
 from neuronkit.spiking.plots import POPULATION_COLORS, population_raster, rate_over_time
+from neuronkit.spiking.sim_report import (
+    MIN_ISI_SPIKES,
+    PopulationStats,
+    population_stats,
+    simulation_problems,
+    simulation_report,
+    write_simulation_report,
+)
 
 
 class HandMadeResult:
@@ -108,3 +121,97 @@ def test_population_pictures_refuse_what_they_cannot_draw():
         population_raster(unrecorded, populations="inh")
     with pytest.raises(ParameterError, match=r"rate_over_time: the result holds no spikes"):
         rate_over_time(HandMadeResult({}, {"exc": {"n": 3, "kind": "excitatory"}}, 10.0))
+
+
+# ---------------------------------------------------------------- statistics and the report
+def cuba_like_config():
+    """A network config as Network.config() gives it (the file format)."""
+    lif = {"tau_m": 20.0, "v_rest": -49.0, "v_reset": -60.0, "v_threshold": -50.0, "refractory": 5.0,
+           "synapses": {"e": {"tau": 5.0}, "i": {"tau": 10.0}}}
+    return {"network": {"dt": 0.1, "seed": 0, "duration": 100.0},
+            "population": [{"name": "exc", "n": 3, **lif}, {"name": "inh", "n": 2, **lif}],
+            "connection": [{"pre": "exc", "post": "inh", "synapse": "e", "weight": 1.62, "p": 0.02, "delay": 0.0},
+                           {"pre": "inh", "post": "exc", "synapse": "i", "weight": [-9.0, 0.5], "in_degree": 2,
+                            "delay": 0.2}]}
+
+
+def test_rates_and_cv_of_isi_worked_by_hand():
+    # exc neuron 0: spikes at 0, 10, 30 ms (ISIs 10, 20: CV = 5/15); neuron 1: 5, 10, 15, 20 (CV 0); neuron 2: one
+    result = HandMadeResult({"exc": ([30.0, 0.0, 5.0, 10.0, 10.0, 15.0, 20.0, 50.0], [0, 0, 1, 0, 1, 1, 1, 2])},
+                            {"exc": {"n": 4, "kind": "excitatory"}}, 200.0)
+    s = population_stats(result)["exc"]
+    assert (s.n, s.spikes, s.span_ms, s.kind) == (4, 8, 200.0, "excitatory")
+    np.testing.assert_allclose(s.rates, [3 / 0.2, 4 / 0.2, 1 / 0.2, 0.0])
+    assert s.rate_mean == pytest.approx(8 / 4 / 0.2) and s.rate_std == pytest.approx(np.std([15.0, 20.0, 5.0, 0.0]))
+    assert s.silent == 1
+    np.testing.assert_allclose(s.cvs, [5.0 / 15.0, 0.0], atol=1e-12)
+    assert s.cv_isi == pytest.approx((1 / 3) / 2) and MIN_ISI_SPIKES == 3
+
+
+def test_synchrony_is_one_for_lockstep_firing_and_matches_a_dense_computation():
+    n = 20
+    times = np.repeat([3.2, 40.5, 77.0], n)
+    lockstep = HandMadeResult({"p": (times, np.tile(np.arange(n), 3))}, {"p": {"n": n, "kind": "excitatory"}}, 100.0)
+    assert population_stats(lockstep)["p"].synchrony == pytest.approx(1.0)
+    rng = np.random.default_rng(3)
+    times = rng.uniform(0.0, 250.0, 400)
+    indices = rng.integers(0, 30, 400)
+    result = HandMadeResult({"p": (times, indices)}, {"p": {"n": 30, "kind": "excitatory"}}, 250.0)
+    counts = np.zeros((30, 250))                      # dense c_i(b) in 1 ms bins
+    np.add.at(counts, (indices, np.floor(times).astype(int)), 1.0)
+    chi = np.sqrt(counts.mean(axis=0).var() / counts.var(axis=1).mean())
+    assert population_stats(result)["p"].synchrony == pytest.approx(chi, rel=1e-12)
+    assert chi < 0.5
+
+
+def test_problems_in_plain_words():
+    silent = PopulationStats("exc", "excitatory", 40, 0, 100.0, np.zeros(40), np.zeros(0), None)
+    runaway = PopulationStats("inh", "inhibitory", 10, 1500, 100.0, np.full(10, 150.0), np.zeros(0), 0.2)
+    lockstep = PopulationStats("sync", "excitatory", 50, 500, 100.0, np.full(50, 100.0), np.zeros(0), 0.93)
+    small = PopulationStats("pair", "excitatory", 4, 8, 100.0, np.full(4, 20.0), np.zeros(0), 0.9)
+    fast_input = PopulationStats("drive", "input", 10, 5000, 100.0, np.full(10, 500.0), np.zeros(0), None)
+    problems = simulation_problems({s.name: s for s in (silent, runaway, lockstep, small, fast_input)})
+    assert len(problems) == 3
+    assert problems[0].startswith("population exc is silent: none of its 40 neurons fired in 100 ms.")
+    assert problems[1].startswith("population inh runs away: its neurons fire at 150 Hz on average (above 100 Hz")
+    assert problems[2].startswith("population sync fires in synchrony: χ = 0.93")
+    assert simulation_problems({"p": PopulationStats("p", "excitatory", 10, 5, 100.0, np.full(10, 5.0), np.zeros(0),
+                                                     0.1)}) == []
+
+
+def test_report_holds_the_network_the_numbers_from_the_spikes_and_the_problems(tmp_path):
+    rng = np.random.default_rng(0)
+    t_exc, i_exc = np.sort(rng.uniform(0, 100.0, 20)), rng.integers(0, 3, 20)
+    result = HandMadeResult({"exc": (t_exc, i_exc), "inh": ([], [])},
+                            {"exc": {"n": 3, "kind": "excitatory"}, "inh": {"n": 2, "kind": "inhibitory"}}, 100.0)
+    result.wall_time = 0.25
+    result.states = {"exc": {"v": np.linspace(-60.0, -50.0, 30).reshape(10, 3)}}
+    result.state_times = np.arange(10) * 0.1
+    page = simulation_report(result, network=cuba_like_config(), title="two <populations>")
+    assert page.startswith("<!DOCTYPE html>") and "<h1>two &lt;populations&gt;</h1>" in page
+    rates = np.bincount(i_exc, minlength=3) / 0.1      # Hz over the 100 ms, computed from the spike arrays
+    firing = page[page.index("<h2>Firing</h2>"):]
+    row = re.search(r"<tr class=\"nk-bad\"><td>inh</td>.*?</tr>", firing)   # inh is silent: its row is highlighted
+    assert row is not None and "<td class=\"nk-num\">0</td>" in row.group(0)
+    exc_row = re.search(r"<tr><td>exc</td>(.*?)</tr>", firing).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", exc_row)
+    assert cells[:6] == ["excitatory", "3", "20", f"{rates.mean():.4g}", f"{rates.std():.4g}",
+                         str(int(np.sum(rates == 0)))]
+    assert "population inh is silent: none of its 2 neurons fired in 100 ms." in page
+    assert "0.25 s of wall time" in page and "at dt = 0.1 ms" in page
+    assert "in-degree 2" in page and "p = 0.02" in page and "-9 ± 0.5" in page and "τm 20 ms" in page
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 4                           # raster, rates over time, histograms, the v traces
+    assert all(base64.b64decode(image).startswith(b"\x89PNG") for image in images)
+    assert "exc.v over time for the first 3 recorded neurons." in page
+    path = write_simulation_report(result, tmp_path / "deep" / "run.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_refuses_what_is_not_a_result():
+    with pytest.raises(ParameterTypeError, match=r"simulation_report result must be what Network.run returns "
+                                                 r"\(with spikes, populations and duration\); got 'dict'"):
+        simulation_report({"spikes": {}})
+    with pytest.raises(ParameterTypeError, match=r"simulation_report network must be a Network, its config\(\) "
+                                                 r"dict or None; got 'int'"):
+        simulation_report(HandMadeResult({}, {}, 10.0), network=3)

@@ -387,13 +387,13 @@ def population_raster(result: Any, *, populations: Any = None, colors: Mapping[s
     shown = {name: sizes[name] if max_neurons is None else min(sizes[name], max_neurons) for name in names}
     total = sum(shown.values())
     fig, ax = _axes(ax, 7.0, 2.0 + min(total, 400) / 160.0, owner)
-    dot = 1.0 if total > 1000 else 4.0 if total > 100 else 12.0
+    dot = 0.8 if total > 1000 else 3.0 if total > 100 else 12.0
     offset, count = 0, 0
     for name in names:
         times, indices = (np.asarray(a) for a in result.spikes[name])
         keep = indices < shown[name]
         kind = result.populations[name].get("kind", "")
-        ax.scatter(times[keep].astype(np.float64), (indices[keep] + offset).astype(np.float64), s=dot, marker=".",
+        ax.scatter(times[keep].astype(np.float64), (indices[keep] + offset).astype(np.float64), s=dot, marker="o",
                    linewidths=0, color=_population_color(result, name, colors, owner),
                    label=f"{name} ({kind}, {sizes[name]})")
         offset += shown[name]
@@ -404,7 +404,7 @@ def population_raster(result: Any, *, populations: Any = None, colors: Mapping[s
     _integer_ticks(ax.yaxis)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron")
-    ax.legend(fontsize=7, loc="upper right", markerscale=12.0 / dot ** 0.5, framealpha=0.8)
+    ax.legend(fontsize=7, loc="upper right", markerscale=(30.0 / dot) ** 0.5, framealpha=0.8)
     ax.set_title(f"{count} spike{'s' if count != 1 else ''} from {total} neurons over {duration:g} ms", fontsize=9)
     return finish_figure(fig, path)
 
