@@ -21,6 +21,8 @@ One file per family:
                      (:func:`~neuronkit.spiking.conversion.convert`)
 ``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
+``simulation.py``    recurrent networks in continuous time: populations, sparse
+                     connections with delays, monitors, network files, CUBA
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -38,6 +40,17 @@ from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
 from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
 from .record import Recording, emit, record
+from .simulation import (
+                         Connection,
+                         Connectivity,
+                         Network,
+                         PoissonGroup,
+                         Population,
+                         SimulationResult,
+                         cuba_network,
+                         load_network,
+                         network_from_config,
+)
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
@@ -49,4 +62,6 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "IZHIKEVICH_PRESETS", "Izhikevich", "raster", "membrane_traces", "rate_histogram", "izhikevich_gallery",
            "SpikingDense", "SpikingConv2d", "Temporal", "SpikingNeuronList", "SpikingNeuronView", "SpikingExplanation",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
-           "PLASTICITY_RULES", "PlasticityRule", "get_rule"]
+           "PLASTICITY_RULES", "PlasticityRule", "get_rule",
+           "Population", "PoissonGroup", "Connection", "Connectivity", "Network", "SimulationResult",
+           "cuba_network", "network_from_config", "load_network"]
