@@ -1084,40 +1084,53 @@ def _check_simulate_options(args: argparse.Namespace) -> None:
 
 
 def _simulation_network(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
-    """The network to run (the file's, or a built-in one, with --seed and --dt applied), its run options and a
-    name for it."""
+    """The network to run (the file's, or a built-in one, with --seed, --dt and --duration applied), the options
+    of its run (Network.run's keywords) and a name for it."""
     from .spiking.simulation import cuba_network, load_network, network_from_config
 
     builtin = _builtin_network(args.network)
     if builtin is not None:
-        net, run_options, name = cuba_network(seed=args.seed or 0), {"duration": BUILTIN_DURATION}, builtin
+        net = cuba_network(seed=0 if args.seed is None else args.seed, dt=0.1 if args.dt is None else args.dt)
+        run_options: dict[str, Any] = {"duration_ms": BUILTIN_DURATION}
+        name = builtin
     else:
         try:
             net, run_options = load_network(args.network)
         except NeuronkitError as exc:  # the file is part of the command: a mistake in it is a usage error
             raise UsageError(str(exc)) from None
         name = Path(args.network).name
-    if (args.seed is not None and builtin is None) or args.dt is not None:
-        config = net.config()
-        if args.seed is not None:
-            config["network"]["seed"] = args.seed
-        if args.dt is not None:
-            config["network"]["dt"] = args.dt
-        try:
-            net = network_from_config(config)
-        except NeuronkitError as exc:  # e.g. a delay that is no whole number of the new --dt
-            raise UsageError(f"{'--dt ' + format(args.dt, 'g') if args.dt is not None else '--seed'}: {exc}") \
-                from None
-    return net, dict(run_options), name
+        if args.seed is not None or args.dt is not None:
+            config = net.config()
+            config["network"].update({k: v for k, v in (("seed", args.seed), ("dt", args.dt)) if v is not None})
+            config["network"]["duration"] = args.duration or run_options["duration_ms"]
+            try:
+                net = network_from_config(config)
+            except NeuronkitError as exc:  # e.g. a delay that is no whole number of steps of the new --dt
+                flag = f"--dt {args.dt:g}" if args.dt is not None else f"--seed {args.seed}"
+                raise UsageError(f"{flag}: {exc}") from None
+    if args.duration is not None:
+        run_options["duration_ms"] = args.duration
+    steps = run_options["duration_ms"] / net.dt
+    if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+        raise UsageError(f"--duration {run_options['duration_ms']:g} ms is not a whole number of time steps of dt = "
+                         f"{net.dt:g} ms; give a multiple of dt, e.g. {round(steps) * net.dt:g}")
+    if args.window is not None:
+        run_options["window"] = args.window
+    return net, run_options, name
 
 
-def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, Any]) -> tuple[dict[str, list[str]],
-                                                                                            dict[str, list[int]]]:
-    """The file's [record] states and neurons plus those of --record (the first RECORD_NEURONS neurons unless the
-    file names them); a population or variable the network does not have is a usage error."""
+def _state_variables(net: Any, population: str) -> list[str]:
+    """What ``--record`` can name for a population: ``v`` and one ``g_<synapse>`` per synapse type."""
+    pop = net.population(population)
+    return ["v", *(f"g_{synapse}" for synapse in getattr(pop, "synapses", {}))] if hasattr(pop, "synapses") else []
+
+
+def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, Any]) -> None:
+    """Add --record's states to the run options (for the first RECORD_NEURONS neurons unless the file names which);
+    a population or variable the network does not have is a usage error."""
     import difflib
 
-    sizes = {p["name"]: int(p["n"]) for p in net.config()["population"]}
+    sizes = {str(pop.name): pop.n for pop in net.populations}
     states = {name: list(variables) for name, variables in (run_options.get("states") or {}).items()}
     neurons = {name: list(chosen) for name, chosen in (run_options.get("neurons") or {}).items()}
     for text in args.record:
@@ -1127,15 +1140,20 @@ def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, An
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"--record {text}: the network has no population {population!r} (populations: "
                              f"{', '.join(sizes)}){hint}")
-        variables = net.state_variables(population)
+        variables = _state_variables(net, population)
         if variable not in variables:
-            listed = ", ".join(variables) or "none (an input population has no state)"
-            raise UsageError(f"--record {text}: population {population!r} has no state variable {variable!r}; its "
-                             f"variables: {listed}")
+            listed = (f"its variables are {', '.join(variables)}" if variables else
+                      "it is a Poisson input, which has no state variables (its spikes are recorded)")
+            close = difflib.get_close_matches(variable, variables, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--record {text}: population {population!r} has no state variable {variable!r}; "
+                             f"{listed}{hint}")
         if variable not in states.setdefault(population, []):
             states[population].append(variable)
-        neurons.setdefault(population, list(range(min(sizes[population], RECORD_NEURONS))))
-    return states, neurons
+        if population not in neurons and not (run_options.get("states") or {}).get(population):
+            neurons[population] = list(range(min(sizes[population], RECORD_NEURONS)))
+    if states:
+        run_options["states"], run_options["neurons"] = states, neurons
 
 
 def _spikes_text(result: Any, suffix: str) -> str:
@@ -1170,6 +1188,7 @@ def _simulation_figure(result: Any, path: str) -> None:
     fig = new_figure(8.0, 6.0)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     population_raster(result, ax=top)
+    top.set_xlabel("")
     rate_over_time(result, ax=bottom)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -1180,30 +1199,25 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .spiking.sim_report import population_stats, simulation_problems, write_simulation_report
 
     net, run_options, name = _simulation_network(args)
-    duration = args.duration if args.duration is not None else run_options.get("duration")
-    if duration is None:
-        raise UsageError(f"{name} gives no duration ([network] duration = 1000.0); give --duration MS")
-    states, neurons = _record_states(args, net, run_options)
-    window = args.window if args.window is not None else run_options.get("window")
-    config = net.config()
-    sizes = [int(p["n"]) for p in config["population"]]
+    _record_states(args, net, run_options)
+    sizes = [pop.n for pop in net.populations]
     if not args.quiet:
-        print(f"simulating {name}: {len(sizes)} populations, {sum(sizes):,} neurons, {len(config['connection'])} "
-              f"connections; {duration:g} ms at dt = {config['network']['dt']:g} ms, seed "
-              f"{config['network'].get('seed', 0)}", file=sys.stderr)
-    result = net.run(duration, spikes=run_options.get("spikes", True), states=states or None,
-                     neurons=neurons or None, window=window, progress=not args.quiet and sys.stderr.isatty())
+        print(f"simulating {name}: {len(sizes)} populations, {sum(sizes):,} neurons, {len(net.connections)} "
+              f"connections; {run_options['duration_ms']:g} ms at dt = {net.dt:g} ms, seed {net.seed}",
+              file=sys.stderr)
+    result = net.run(**run_options, progress=not args.quiet and sys.stderr.isatty())
     stats = population_stats(result)
     rows = [["population", "kind", "neurons", "spikes", "rate (Hz) ± s.d.", "CV ISI", "synchrony"]]
     for s in stats.values():
         rows.append([s.name, s.kind, str(s.n), str(s.spikes), f"{s.rate_mean:.4g} ± {s.rate_std:.3g}",
-                     "-" if s.cv_isi is None else f"{s.cv_isi:.3f}", "-" if s.synchrony is None else
-                     f"{s.synchrony:.3f}"])
+                     "-" if s.cv_isi is None else f"{s.cv_isi:.3f}",
+                     "-" if s.synchrony is None else f"{s.synchrony:.3f}"])
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) if k < 2 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths))))
-    span = f" (spikes of the last {window:g} ms)" if window is not None else ""
-    print(f"simulated {float(result.duration):g} ms{span} in {result.wall_time:.3g} s of wall time")
+    window = run_options.get("window")
+    recorded = f"; spikes kept of the last {min(window, result.duration):g} ms" if window is not None else ""
+    print(f"simulated {result.duration:g} ms in {result.wall_time:.3g} s of wall time{recorded}")
     for problem in simulation_problems(stats):
         print(f"problem: {problem}")
     if args.save_spikes:

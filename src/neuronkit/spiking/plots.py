@@ -344,6 +344,12 @@ def _chosen_populations(result: Any, populations: Any, owner: str) -> list[str]:
     return [name for name in result.populations if name in listed]
 
 
+def _recorded_span(result: Any) -> tuple[float, float]:
+    """(start, end) in ms of what the monitors hold: the run, or its last ``window`` ms."""
+    end = float(getattr(result, "t_start", 0.0)) + float(result.duration)
+    return float(getattr(result, "record_start", end - float(result.duration))), end
+
+
 def _population_color(result: Any, name: str, colors: Any, owner: str) -> Any:
     """A population's colour: ``colors[name]``, else ``colors[kind]``, else the default of its kind."""
     table = POPULATION_COLORS if colors is None else colors
@@ -399,7 +405,7 @@ def population_raster(result: Any, *, populations: Any = None, colors: Mapping[s
         offset += shown[name]
         count += int(keep.sum())
     duration = float(result.duration)
-    ax.set_xlim(0.0, duration)
+    ax.set_xlim(*_recorded_span(result))
     ax.set_ylim(-0.5, total - 0.5)
     _integer_ticks(ax.yaxis)
     ax.set_xlabel("time (ms)")
@@ -438,7 +444,7 @@ def rate_over_time(result: Any, *, populations: Any = None, bin_ms: float = 10.0
         centres, hz = result.rate_over_time(name, bin_ms=bin_ms)
         ax.plot(np.asarray(centres, dtype=np.float64), np.asarray(hz, dtype=np.float64), linewidth=1.2,
                 color=_population_color(result, name, colors, owner), label=name)
-    ax.set_xlim(0.0, float(result.duration))
+    ax.set_xlim(*_recorded_span(result))
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("rate (Hz per neuron)")

@@ -4,7 +4,7 @@
 :meth:`Network.run <neuronkit.spiking.simulation.Network.run>` returns) and gives, per population:
 
 * the mean firing rate in Hz and its standard deviation across neurons — neuron ``i`` fired
-  ``k_i`` spikes in the ``T`` ms its spikes were recorded for: ``r_i = 1000·k_i / T``;
+  ``k_i`` spikes in the ``T`` ms of the run: ``r_i = 1000·k_i / T`` (``result.rate(name)``);
 * the irregularity of its firing: the coefficient of variation of the inter-spike intervals
   ``CV_i = sd(ISI_i) / mean(ISI_i)`` of each neuron with at least :data:`MIN_ISI_SPIKES` spikes,
   averaged over those neurons (1 for a Poisson process, 0 for a clock);
@@ -35,7 +35,7 @@ from .._html import CSS, esc, number, png_data_uri, table
 from .._plotting import new_figure
 from ..errors import ParameterTypeError
 from ..validation import check_number, must_be
-from .plots import _population_color, population_raster, rate_over_time
+from .plots import _population_color, _recorded_span, population_raster, rate_over_time
 
 __all__ = ["MIN_ISI_SPIKES", "RUNAWAY_HZ", "SYNCHRONY_BIN_MS", "SYNCHRONY_LIMIT", "SYNCHRONY_MIN_NEURONS",
            "PopulationStats", "population_stats", "simulation_problems", "simulation_report", "write_simulation_report"]
@@ -58,7 +58,8 @@ MAX_TRACES = 8
 class PopulationStats:
     """One population's firing over a run (see the module docstring for the definitions).
 
-    ``rates`` (Hz, one per neuron) over ``span_ms``; ``rate_mean``/``rate_std`` across neurons;
+    ``spikes``: the spikes recorded over ``span_ms``; ``rates`` (Hz, one per neuron, over the whole
+    run); ``rate_mean``/``rate_std`` across neurons;
     ``silent``: neurons without a spike; ``cvs``: the CV of ISI of each neuron with at least
     :data:`MIN_ISI_SPIKES` spikes and ``cv_isi`` their mean (None if no neuron has enough);
     ``synchrony``: Golomb's χ (None for fewer than 2 neurons or no spike).
@@ -105,14 +106,6 @@ def _check_result(result: Any, owner: str) -> None:
                                              "duration)", type(result).__name__, owner))
 
 
-def _span(result: Any) -> tuple[float, float]:
-    """The (start, end) in ms of the time the spikes were recorded for: the whole run, or its last window."""
-    end = float(result.duration)
-    window = getattr(result, "window", None)
-    start = max(0.0, end - float(window)) if window is not None else 0.0
-    return start, end
-
-
 def _cvs(times: np.ndarray, indices: np.ndarray, n: int) -> np.ndarray:
     """The CV of the inter-spike intervals of each neuron with at least MIN_ISI_SPIKES spikes."""
     order = np.lexsort((times, indices))
@@ -149,19 +142,22 @@ def _synchrony(times: np.ndarray, indices: np.ndarray, n: int, start: float, end
 def population_stats(result: Any) -> dict[str, PopulationStats]:
     """Rates (mean ± s.d. across neurons), CV of ISI and synchrony of every population whose spikes were recorded.
 
+    The rates are ``result.rate(name)`` (spike counts over the whole run); the CV of ISI and the
+    synchrony are computed on the recorded spikes (the last ``window`` ms of a windowed run).
+
     Examples
     --------
     >>> from neuronkit.spiking.simulation import Network, PoissonGroup
     >>> from neuronkit.spiking.sim_report import population_stats
     >>> res = Network(populations=[PoissonGroup(200, 50.0, name="drive")], seed=0).run(500.0)
     >>> s = population_stats(res)["drive"]
-    >>> s.n, s.spikes == len(res.spikes["drive"][0]), round(s.rate_mean) == round(1000 * s.spikes / 200 / 500)
+    >>> s.n, s.spikes == len(res.spikes["drive"][0]), s.rate_mean == 1000 * s.spikes / 200 / 500
     (200, True, True)
     >>> 0.8 < s.cv_isi < 1.1, s.synchrony < 0.2                 # Poisson: irregular, independent
     (True, True)
     """
     _check_result(result, "population_stats")
-    start, end = _span(result)
+    start, end = _recorded_span(result)
     out = {}
     for name, info in result.populations.items():
         if name not in result.spikes:
@@ -169,9 +165,8 @@ def population_stats(result: Any) -> dict[str, PopulationStats]:
         times, indices = (np.asarray(a) for a in result.spikes[name])
         times, indices = times.astype(np.float64), indices.astype(np.int64)
         n = int(info["n"])
-        span = end - start
-        rates = np.bincount(indices, minlength=n).astype(np.float64) * (1000.0 / span) if span > 0 else np.zeros(n)
-        out[name] = PopulationStats(name, str(info.get("kind", "")), n, int(times.size), span, rates,
+        rates = np.asarray(result.rate(name), dtype=np.float64)
+        out[name] = PopulationStats(name, str(info.get("kind", "")), n, int(times.size), end - start, rates,
                                     _cvs(times, indices, n), _synchrony(times, indices, n, start, end))
     return out
 
@@ -189,8 +184,8 @@ def simulation_problems(stats: Mapping[str, PopulationStats]) -> list[str]:
     >>> import numpy as np
     >>> from neuronkit.spiking.sim_report import PopulationStats, simulation_problems
     >>> quiet = PopulationStats("exc", "excitatory", 2, 0, 100.0, np.zeros(2), np.zeros(0), None)
-    >>> print(simulation_problems({"exc": quiet})[0][:66])
-    population exc is silent: none of its 2 neurons fired in 100 ms.
+    >>> print(simulation_problems({"exc": quiet})[0].split(". ")[0])
+    population exc is silent: none of its 2 neurons fired in 100 ms
     """
     problems = []
     for s in stats.values():
@@ -296,8 +291,10 @@ def _histograms(stats: Mapping[str, PopulationStats], result: Any) -> Any:
 
 
 def _traces(result: Any) -> list[str]:
+    """One figure per recorded population and variable: the first MAX_TRACES recorded neurons over time."""
     states = getattr(result, "states", None) or {}
     times = getattr(result, "state_times", None)
+    which = getattr(result, "recorded_neurons", None) or {}
     parts = []
     for name, variables in states.items():
         for variable, values in variables.items():
@@ -306,16 +303,35 @@ def _traces(result: Any) -> list[str]:
                 continue
             t = np.asarray(times, dtype=np.float64) if times is not None and len(times) == values.shape[0] \
                 else np.arange(values.shape[0], dtype=np.float64)
-            fig = new_figure(7.0, 2.6)
-            ax = fig.subplots()
+            indices = list(np.asarray(which.get(name, range(values.shape[1]))).tolist())
             shown = min(values.shape[1], MAX_TRACES)
+            fig = new_figure(7.0, 2.8)
+            ax = fig.subplots()
             for k in range(shown):
-                ax.plot(t, values[:, k], linewidth=0.8)
+                ax.plot(t, values[:, k], linewidth=0.8, label=f"{name}[{indices[k] if k < len(indices) else k}]")
             ax.set_xlabel("time (ms)")
-            ax.set_ylabel(variable)
+            ax.set_ylabel(f"{variable} (mV)" if variable == "v" else variable)
+            ax.legend(fontsize=7, loc="upper right", ncols=min(shown, 4))
             ax.set_title(f"{name}.{variable}: {shown} of {values.shape[1]} recorded neurons", fontsize=9)
-            parts.append(_figure(fig, f"{name}.{variable} over time for the first {shown} recorded neurons."))
+            parts.append(_figure(fig, f"{name}.{variable} over time for the first {shown} recorded neurons"
+                                 + (" (the membrane potential, reset after each spike)." if variable == "v" else ".")))
     return parts
+
+
+def _in_words(s: PopulationStats) -> str:
+    """What one population did, in a sentence for a learner."""
+    never = f" ({s.silent} of them never fired)" if 0 < s.silent < s.n else ""
+    text = f"{s.name}: its {s.n:,} neurons fired {s.rate_mean:.3g} spikes per second on average{never}"
+    if s.cv_isi is not None:
+        shape = ("regularly, like a clock" if s.cv_isi < 0.3 else "fairly regularly" if s.cv_isi < 0.7 else
+                 "irregularly, about as a Poisson process would" if s.cv_isi <= 1.3 else "in bursts")
+        text += (f"; they fired {shape} (CV of ISI {s.cv_isi:.2f}, over the {s.cvs.size:,} neurons with "
+                 f"{MIN_ISI_SPIKES} spikes or more)")
+    if s.synchrony is not None:
+        together = ("independently of each other" if s.synchrony < 0.2 else "partly together"
+                    if s.synchrony <= SYNCHRONY_LIMIT else "together, in synchrony")
+        text += f" and {together} (χ {s.synchrony:.2f})"
+    return text + "."
 
 
 def simulation_report(result: Any, *, network: Any = None, title: str | None = None, bin_ms: float = 10.0) -> str:
@@ -362,12 +378,14 @@ def simulation_report(result: Any, *, network: Any = None, title: str | None = N
     parts.append(table(["population", "kind", "neurons", "spikes", "mean rate (Hz)", "s.d. (Hz)", "silent",
                         "CV of ISI", "synchrony χ"], rows, numeric=range(2, 9), row_classes=classes))
     span = next(iter(stats.values())).span_ms if stats else duration
-    parts.append(f"<p class='nk-note'>Rates are spikes per neuron over the {span:g} ms recorded, in Hz, mean and "
-                 f"standard deviation across the neurons. CV of ISI: the standard deviation of a neuron's intervals "
-                 f"between spikes over their mean (1: as irregular as a Poisson process; 0: a clock), averaged over "
-                 f"the neurons with at least {MIN_ISI_SPIKES} spikes. Synchrony χ (Golomb): the variance of the "
-                 f"population's spike count in {SYNCHRONY_BIN_MS:g} ms bins over the mean variance of one neuron's — "
-                 "about 1/√N for independent neurons, 1 when all fire together.</p>")
+    parts.append(f"<p class='nk-note'>Rates are spikes per neuron over the whole run ({duration:g} ms), in Hz: mean "
+                 f"and standard deviation across the neurons. CV of ISI: the standard deviation of a neuron's "
+                 f"intervals between spikes over their mean (1: as irregular as a Poisson process; 0: a clock), "
+                 f"averaged over the neurons with at least {MIN_ISI_SPIKES} spikes. Synchrony χ (Golomb): the "
+                 f"variance of the population's spike count in {SYNCHRONY_BIN_MS:g} ms bins over the mean variance "
+                 "of one neuron's — about 1/√N for independent neurons, 1 when all fire together. CV and χ are "
+                 f"computed on the spikes recorded ({span:g} ms).</p>")
+    parts += [f"<p>{esc(_in_words(s))}</p>" for s in stats.values() if s.kind != "input" and s.spikes]
     if problems:
         parts += [f'<div class="problem"><b>Problem:</b> {esc(p)}</div>' for p in problems]
     elif stats:
