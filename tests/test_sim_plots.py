@@ -206,7 +206,7 @@ def test_report_holds_the_network_the_numbers_from_the_spikes_and_the_problems(t
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 4                           # raster, rates over time, histograms, the v traces
     assert all(base64.b64decode(image).startswith(b"\x89PNG") for image in images)
-    assert "exc.v over time for the first 3 recorded neurons (the membrane potential" in page
+    assert "exc.v over time for 3 of the 3 recorded neurons (the membrane potential" in page
     assert f"exc: its 3 neurons fired {rates.mean():.3g} spikes per second on average" in page
     path = write_simulation_report(result, tmp_path / "deep" / "run.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

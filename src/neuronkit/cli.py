@@ -1107,7 +1107,7 @@ def _simulation_network(args: argparse.Namespace) -> tuple[Any, dict[str, Any], 
                 net = network_from_config(config)
             except NeuronkitError as exc:  # e.g. a delay that is no whole number of steps of the new --dt
                 flag = f"--dt {args.dt:g}" if args.dt is not None else f"--seed {args.seed}"
-                raise UsageError(f"{flag}: {exc}") from None
+                raise UsageError(f"{flag}: {str(exc).removeprefix('config: ')}") from None
     if args.duration is not None:
         run_options["duration_ms"] = args.duration
     steps = run_options["duration_ms"] / net.dt

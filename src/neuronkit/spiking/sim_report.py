@@ -313,8 +313,9 @@ def _traces(result: Any) -> list[str]:
             ax.set_ylabel(f"{variable} (mV)" if variable == "v" else variable)
             ax.legend(fontsize=7, loc="upper right", ncols=min(shown, 4))
             ax.set_title(f"{name}.{variable}: {shown} of {values.shape[1]} recorded neurons", fontsize=9)
-            parts.append(_figure(fig, f"{name}.{variable} over time for the first {shown} recorded neurons"
-                                 + (" (the membrane potential, reset after each spike)." if variable == "v" else ".")))
+            what = " (the membrane potential, reset after each spike)." if variable == "v" else "."
+            parts.append(_figure(fig, f"{name}.{variable} over time for {shown} of the {values.shape[1]} recorded "
+                                 f"neurons{what}"))
     return parts
 
 
