@@ -23,6 +23,8 @@ One file per family:
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
 ``simulation.py``    recurrent networks in continuous time: populations, sparse
                      connections with delays, monitors, network files, CUBA
+``sim_report.py``    what a simulation did: rates, CV of ISI, synchrony, problems
+                     in words, the HTML report (``neuronkit simulate --report``)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -38,7 +40,7 @@ from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeur
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
 from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram
+from .plots import izhikevich_gallery, membrane_traces, population_raster, raster, rate_histogram, rate_over_time
 from .record import Recording, emit, record
 from .simulation import (
                          Connection,
@@ -64,4 +66,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "ConversionReport", "SpikeMaxPool2d", "activation_scales", "conversion_report", "convert",
            "PLASTICITY_RULES", "PlasticityRule", "get_rule",
            "Population", "PoissonGroup", "Connection", "Connectivity", "Network", "SimulationResult",
-           "cuba_network", "network_from_config", "load_network"]
+           "cuba_network", "network_from_config", "load_network",
+           "population_raster", "rate_over_time"]
