@@ -1,9 +1,10 @@
 """Recurrent spiking networks in continuous time: populations, sparse connections, delays, monitors.
 
 A :class:`Network` holds populations of leaky integrate-and-fire neurons (:class:`Population`), Poisson
-sources (:class:`PoissonGroup`) and connections between them (:class:`Connection`), and steps them forward with a fixed ``dt`` (milliseconds)
-on plain NumPy arrays (no :class:`~neuronkit.Tensor`, so no autodiff graph grows). It is the clock-driven
-scheme Brian2 uses, step for step, so the same network gives the same spikes in both
+sources (:class:`PoissonGroup`) and connections between them (:class:`Connection`), and steps them
+forward with a fixed ``dt`` (milliseconds) on plain NumPy arrays (no :class:`~neuronkit.Tensor`, so no
+autodiff graph grows). It is the clock-driven scheme Brian2 uses, step for step, so the same network
+gives the same spikes in both
 (``tests/test_simulation_brian2.py``).
 
 **The neuron (all potentials in mV, times in ms)**
@@ -475,6 +476,47 @@ class Network:
         if name not in self._connectivity:
             raise NameNotFoundError(_unknown("connection", name, list(self._connectivity)))
         return self._connectivity[name]
+
+    def get_state(self, name: str, var: str = "v") -> np.ndarray:
+        """A copy of state variable ``var`` (``"v"`` in mV, ``"g_<synapse>"``) of population ``name``, shape (n,).
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, Population
+        >>> net = Network([Population(3, v_init=-55.0, name="a")])
+        >>> net.get_state("a").tolist(), net.get_state("a", "g_e").tolist()
+        ([-55.0, -55.0, -55.0], [0.0, 0.0, 0.0])
+        """
+        block, offset, n, array = self._state_array(name, var, "get_state")
+        return array[offset:offset + n].copy()
+
+    def set_state(self, name: str, var: str, value: float | Sequence[float] | np.ndarray) -> None:
+        """Set state variable ``var`` of population ``name`` to ``value`` (one number, or one per neuron).
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, Population
+        >>> net = Network([Population(2, name="a")])
+        >>> net.set_state("a", "v", [-52.0, -58.0])
+        >>> net.get_state("a").tolist()
+        [-52.0, -58.0]
+        """
+        block, offset, n, array = self._state_array(name, var, "set_state")
+        values = np.asarray(value, dtype=np.float64)
+        if values.shape not in ((), (n,)) or not np.isfinite(values).all():
+            raise ParameterError(must_be("value", f"a finite number or {n} of them (one per neuron of {name!r})",
+                                         value, "Network.set_state"))
+        array[offset:offset + n] = values
+
+    def _state_array(self, name: str, var: str, method: str) -> tuple[_Block, int, int, np.ndarray]:
+        pop = self.population(name)
+        if not isinstance(pop, Population):
+            raise ParameterError(f"Network.{method}: {name!r} is a PoissonGroup, which has no state variables")
+        valid = ["v", *(f"g_{s}" for s in pop.synapses)]
+        if var not in valid:
+            raise NameNotFoundError(f"Network.{method}: " + _unknown("state variable", str(var), valid))
+        block, offset = self._where[name]
+        return block, offset, pop.n, block.v if var == "v" else block.g[var[2:]]
 
     def _build(self) -> None:
         rng, dt = self._rng, self.dt
