@@ -227,7 +227,7 @@ def test_window_keeps_the_last_milliseconds(tmp_path, capsys):
     (tmp_path / "small.toml").write_text(SMALL)
     code, out, _ = run(capsys, "simulate", tmp_path / "small.toml", "--window", 20, "--save-spikes",
                        tmp_path / "w.csv", "--quiet")
-    assert code == 0 and "spikes kept of the last 20 ms" in out
+    assert code == 0 and "; rates over the whole run, CV, synchrony and saved spikes over the last 20 ms" in out
     times = np.concatenate([t for t, _ in spikes_from_csv(tmp_path / "w.csv").values()])
     assert times.min() >= 80.0 and times.max() < 100.0
 

@@ -1216,7 +1216,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(cell.ljust(w) if k < 2 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths))))
     window = run_options.get("window")
-    recorded = f"; spikes kept of the last {min(window, result.duration):g} ms" if window is not None else ""
+    recorded = (f"; rates over the whole run, CV, synchrony and saved spikes over the last "
+                f"{min(window, result.duration):g} ms" if window is not None else "")
     print(f"simulated {result.duration:g} ms in {result.wall_time:.3g} s of wall time{recorded}")
     for problem in simulation_problems(stats):
         print(f"problem: {problem}")
