@@ -102,6 +102,33 @@ def test_rate_over_time_draws_each_populations_rate_in_hz():
     np.testing.assert_allclose(drive[0].get_ydata(), [3 / 4 / 0.01, 0.0, 0.0, 0.0])
 
 
+def test_pictures_of_a_real_windowed_run_show_the_recorded_time():
+    from neuronkit.spiking.simulation import Connection, Network, PoissonGroup, Population
+
+    drive = PoissonGroup(50, 80.0, name="drive")
+    exc = Population(30, v_rest=-60.0, v_reset=-65.0, name="exc")
+    inh = Population(10, v_rest=-60.0, v_reset=-65.0, name="inh")
+    net = Network([drive, exc, inh], [Connection(drive, exc, weight=3.0, in_degree=20),
+                                      Connection(drive, inh, weight=3.0, in_degree=20),
+                                      Connection(inh, exc, synapse="i", weight=-2.0, p=0.3)], seed=4)
+    res = net.run(120.0, window=40.0)
+    ax = population_raster(res).axes[0]
+    assert ax.get_xlim() == pytest.approx((80.0, 120.0))
+    exc_dots, inh_dots = ax.collections
+    t, i = res.spikes["exc"]
+    assert len(t) > 10 and t.min() >= 80.0
+    np.testing.assert_array_equal(exc_dots.get_offsets(), np.c_[t, i])
+    np.testing.assert_array_equal(inh_dots.get_offsets(), np.c_[res.spikes["inh"][0], res.spikes["inh"][1] + 30])
+    line = rate_over_time(res, populations=["exc"], bin_ms=10.0).axes[0].lines[0]
+    edges = np.arange(80.0, 120.1, 10.0)
+    np.testing.assert_allclose(line.get_xdata(), (edges[:-1] + edges[1:]) / 2)
+    np.testing.assert_allclose(line.get_ydata(), np.histogram(t, bins=edges)[0] / 30 / 0.01)
+    stats = population_stats(res)["exc"]                  # rates over the whole run, the rest over the window
+    assert (stats.spikes, stats.span_ms) == (len(t), pytest.approx(40.0))
+    np.testing.assert_allclose(stats.rates, res.rate("exc"))
+    assert stats.rates.sum() * 0.12 > len(t)               # more spikes in 120 ms than in the last 40
+
+
 def test_population_pictures_refuse_what_they_cannot_draw():
     result = small_result()
     with pytest.raises(ParameterError, match=r"population_raster populations must be names of the network's "
