@@ -22,7 +22,7 @@ import pytest
 
 from neuronkit.cli import main
 from neuronkit.errors import DataError
-from neuronkit.spiking.simulation import Network, cuba_network, load_network
+from neuronkit.spiking.simulation import Network, cuba_network, load_network, network_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -230,6 +230,22 @@ def test_window_keeps_the_last_milliseconds(tmp_path, capsys):
     assert code == 0 and "; rates over the whole run, CV, synchrony and saved spikes over the last 20 ms" in out
     times = np.concatenate([t for t, _ in spikes_from_csv(tmp_path / "w.csv").values()])
     assert times.min() >= 80.0 and times.max() < 100.0
+
+
+def test_seed_and_dt_rebuild_the_files_network(tmp_path, capsys):
+    (tmp_path / "small.toml").write_text(SMALL)
+    code, out, _ = run(capsys, "simulate", tmp_path / "small.toml", "--seed", 5, "--dt", 0.25, "--duration", 50,
+                       "--save-spikes", tmp_path / "s.csv", "--quiet")
+    assert code == 0
+    net, _ = load_network(tmp_path / "small.toml")
+    config = net.config()
+    config["network"].update(seed=5, dt=0.25)
+    expected = network_from_config(config).run(50.0)
+    saved = spikes_from_csv(tmp_path / "s.csv")
+    for name in ("drive", "exc", "inh"):
+        np.testing.assert_array_equal(saved[name][1], expected.spikes[name][1])
+        np.testing.assert_allclose(saved[name][0], expected.spikes[name][0], rtol=0, atol=1e-12)
+    assert np.all(np.isclose(saved["exc"][0] / 0.25, np.round(saved["exc"][0] / 0.25)))   # on the 0.25 ms grid
 
 
 def test_problems_are_named_in_plain_words(tmp_path, capsys):
