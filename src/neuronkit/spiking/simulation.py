@@ -865,7 +865,8 @@ class _Block:
             np.copyto(v, self.v_reset, where=self._mask)
 
     def threshold(self, fired_by: dict[str, np.ndarray]) -> None:
-        fired = np.flatnonzero(np.greater(self.v, self.v_threshold, out=self._mask))
+        np.greater(self.v, self.v_threshold, out=self._mask)
+        fired = self._mask.nonzero()[0]
         self._fired = fired
         if not fired.size:
             return
@@ -889,8 +890,7 @@ class _Block:
     def reset(self, step: int) -> None:
         fired = self._fired
         if fired.size:
-            np.put(self.v, fired, self.v_reset) if np.ndim(self.v_reset) == 0 else np.put(
-                self.v, fired, self.v_reset[fired])
+            self.v[fired] = self.v_reset if np.ndim(self.v_reset) == 0 else self.v_reset[fired]
             if self.max_ref > 0:
                 self.refractory_until[fired] = step + (self.ref_steps[0] if self.uniform_ref
                                                        else self.ref_steps[fired])
