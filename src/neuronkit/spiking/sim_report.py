@@ -13,10 +13,11 @@
   ``χ² = Var_b[(1/N) Σ_i c_i(b)] / ((1/N) Σ_i Var_b[c_i(b)])`` — about ``1/√N`` for independent
   neurons, 1 when all fire in the same bins.
 
+The CV and χ are computed on the spikes the monitors kept (the last ``window`` ms of a windowed run).
 :func:`simulation_problems` puts what went wrong in plain words (a silent population, runaway
 rates above :data:`RUNAWAY_HZ`, a synchronous population of at least :data:`SYNCHRONY_MIN_NEURONS`
-neurons), and :func:`simulation_report` builds a
-self-contained HTML page (figures embedded as PNG data URIs: nothing fetched, one file to send):
+neurons), and :func:`simulation_report` builds a self-contained HTML page (figures embedded as
+PNG data URIs: nothing fetched, one file to send):
 the network's populations and connections, the statistics, the problems, the raster, the rates
 over time, the rate and CV histograms, the recorded state traces and the run's wall time.
 :func:`write_simulation_report` writes it atomically. ``neuronkit simulate --report`` calls it.
