@@ -27,6 +27,7 @@ PUBLIC_MODULES = [
     "neuronkit.losses", "neuronkit.metrics", "neuronkit.optim", "neuronkit.training", "neuronkit.callbacks",
     "neuronkit.history", "neuronkit.data", "neuronkit.io", "neuronkit.estimators", "neuronkit.inspect",
     "neuronkit.neuron", "neuronkit.errors", "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
+    "neuronkit.spiking.plasticity", "neuronkit.spiking.simulation", "neuronkit.spiking.nir",
 ]
 
 

@@ -251,6 +251,9 @@ def _check_model_options(args: argparse.Namespace) -> None:
 
 
 def _check_train_options(args: argparse.Namespace) -> None:
+    if args.unsupervised_stdp or args.neurons is not None or args.plot is not None:
+        _check_unsupervised_options(args)
+        return
     _check_model_options(args)
     spiking = is_spiking_spec(args.model)
     if spiking and args.task == "regression":
@@ -513,6 +516,96 @@ def _notes(notes: list[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
+#: ``train --unsupervised-stdp``: the flags of the supervised networks it refuses (flag, was it given?)
+def _not_for_stdp(args: argparse.Namespace) -> list[str]:
+    given = {"--model": args.model is not None, "--hidden": args.hidden is not None, "--spiking": args.spiking,
+             "--steps": args.steps is not None, "--activation": args.activation != "relu",
+             "--optimizer": args.optimizer != "adam", "--lr": args.lr is not None,
+             "--batch-size": args.batch_size is not None, "--alpha": args.alpha != 0.0001,
+             "--dropout": args.dropout != 0.0, "--early-stopping": args.early_stopping,
+             "--clip-norm": args.clip_norm is not None, "--checkpoint": args.checkpoint is not None,
+             "--resume": args.resume is not None, "--force": args.force, "--target": args.target is not None,
+             "--task": args.task is not None, "--categorical": args.categorical is not None,
+             "--impute": args.impute is not None, "--text-column": args.text_column is not None,
+             "--min-count": args.min_count is not None, "--max-len": args.max_len is not None,
+             "--encoding": args.encoding is not None, "--color": args.color not in (None, "grayscale")}
+    return [flag for flag, was_given in given.items() if was_given]
+
+
+def _check_unsupervised_options(args: argparse.Namespace) -> None:
+    """``--unsupervised-stdp`` (with ``--neurons``, ``--epochs``, ``--plot``): image data, no flag of the
+    supervised networks."""
+    from .data import input_kind
+
+    if not args.unsupervised_stdp:
+        flag = "--neurons" if args.neurons is not None else "--plot"
+        raise UsageError(f"{flag} is for --unsupervised-stdp (the Diehl & Cook network learning without labels); "
+                         f"give --unsupervised-stdp, or leave {flag} out")
+    refused = _not_for_stdp(args)
+    if refused:
+        raise UsageError(f"--unsupervised-stdp trains a Diehl & Cook network (STDP, no labels, no gradients); "
+                         f"these options of the networks trained by gradient descent do not apply to it: "
+                         f"{', '.join(refused)}. Leave them out (its options: --neurons, --epochs, --plot, --seed, "
+                         "--test-size, --image-size, --out)")
+    if input_kind(args.data, model="images") != "images":
+        raise UsageError(f"--unsupervised-stdp learns from images (pixel values in [0, 1] set the spike rates); DATA "
+                         f"{args.data!r} is not an image dataset: give mnist5k, digits, or a folder of images in "
+                         "class sub-folders")
+    args.neurons = STDP_NEURONS if args.neurons is None else _option(check_int, args.neurons, "--neurons", low=1)
+    args.epochs = STDP_EPOCHS if args.epochs is None else _option(check_int, args.epochs, "--epochs", low=1)
+    _option(check_number, args.test_size, "--test-size", low=0.0, high=1.0, low_open=True, high_open=True)
+    _option(check_int, args.seed, "--seed", low=0)
+    options.check_data(args.data, None, folders=True)
+    if args.plot is not None:
+        options.check_output_file(args.plot, "--plot", example="fields.png")
+    if args.out is not None:
+        options.check_output_file(args.out, "--out", example="stdp.nkm")
+
+
+#: ``train --unsupervised-stdp`` defaults: the paper's smallest network, one pass over the images
+STDP_NEURONS = 100
+STDP_EPOCHS = 1
+
+
+def _train_unsupervised(args: argparse.Namespace) -> int:
+    """``train --unsupervised-stdp``: learn without labels, label the neurons on the training images, score the
+    held-out ones."""
+    import time
+
+    from .data import prepare_training
+    from .spiking.unsupervised import DiehlCook
+
+    data = prepare_training(args.data, test_size=args.test_size, seed=args.seed, max_bytes=args.max_csv_mb,
+                            kind="images", image_size=args.image_size, color="grayscale")
+    _notes(data.notes)
+    X_train = data.X_train.reshape(len(data.X_train), -1)
+    X_test = data.X_test.reshape(len(data.X_test), -1)
+    height, width = data.X_train.shape[2:]
+    net = DiehlCook(X_train.shape[1], args.neurons, image_shape=(height, width), seed=args.seed)
+    print(f"training on {data.name}: {len(X_train)} images of {height}x{width}, without labels: a Diehl & Cook "
+          f"network of {args.neurons} excitatory neurons learning by STDP, {args.epochs} "
+          f"epoch{'s' if args.epochs != 1 else ''}; {len(X_test)} images held out for testing", file=sys.stderr)
+    start = time.perf_counter()
+    net.fit(X_train, epochs=args.epochs, progress=sys.stderr.isatty())
+    learned = time.perf_counter() - start
+    net.assign_labels(X_train, data.y_train)
+    accuracy = net.score(X_test, data.y_test)
+    total = time.perf_counter() - start
+    silent = int(np.sum(net.labels_ < 0))
+    print(f"learned in {learned:.1f} s ({args.epochs * len(X_train)} presentations, {net.boosts_} shown again with "
+          f"boosted rates); neurons labelled on the training images ({silent} never fired)")
+    print(f"test: accuracy {accuracy:.4f} ({len(X_test)} images); total time {total:.1f} s")
+    if args.plot is not None:
+        from .spiking.plots import receptive_fields
+
+        receptive_fields(net, path=args.plot)
+        print(f"receptive fields saved to {args.plot}")
+    if args.out is not None:
+        net.save(args.out)
+        print(f"network saved to {args.out} (read it with neuronkit.spiking.unsupervised.DiehlCook.load)")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import re
 
@@ -520,6 +613,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .data import prepare_training
     from .io import save
 
+    if args.unsupervised_stdp:
+        return _train_unsupervised(args)
     kind = _data_kind(args)
     if kind != "table" and args.task == "regression":
         raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
@@ -1308,7 +1403,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", help="continue exactly from a checkpoint written by --checkpoint")
     p.add_argument("--force", action="store_true", help="with --resume: continue even if the checkpoint was made "
                    "with other settings (data split, network, learning rate)")
-    p.add_argument("--out", help="model file to write (default DATA.nkm)")
+    p.add_argument("--out", help="model file to write (default DATA.nkm; with --unsupervised-stdp only if given)")
+    p.add_argument("--unsupervised-stdp", action="store_true",
+                   help="learn from images without labels: a Diehl & Cook (2015) spiking network (Poisson inputs, "
+                        "STDP, lateral inhibition, adaptive thresholds); its neurons are then labelled on the "
+                        "training images and the held-out images classified")
+    p.add_argument("--neurons", type=int, default=None, metavar="N",
+                   help=f"with --unsupervised-stdp: excitatory neurons (default {STDP_NEURONS})")
+    p.add_argument("--plot", metavar="PNG", help="with --unsupervised-stdp: write the learned receptive fields here")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset, CSV, images or texts",

@@ -23,6 +23,9 @@ One file per family:
                      :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
 ``simulation.py``    recurrent networks in continuous time: populations, sparse
                      connections with delays, monitors, network files, CUBA
+``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
+                     Representation (:func:`~neuronkit.spiking.nir.to_nir`,
+                     :func:`~neuronkit.spiking.nir.from_nir`)
 ``sim_report.py``    what a simulation did: rates, CV of ISI, synchrony, problems
                      in words, the HTML report (``neuronkit simulate --report``)
 ==================  ==========================================================
@@ -39,19 +42,43 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
-from .plasticity import PLASTICITY_RULES, PlasticityRule, get_rule
-from .plots import izhikevich_gallery, membrane_traces, population_raster, raster, rate_histogram, rate_over_time
+from .nir import CubaLIF, from_nir, read_nir, to_nir, write_nir
+from .plasticity import (
+    PLASTICITY_RULES,
+    AdaptiveThreshold,
+    CombinedRule,
+    Hebbian,
+    LearnHistory,
+    Oja,
+    PairSTDP,
+    PlasticityRule,
+    RewardSTDP,
+    SynapticScaling,
+    TripletSTDP,
+    get_rule,
+    learn,
+)
+from .plots import (
+    izhikevich_gallery,
+    membrane_traces,
+    population_raster,
+    raster,
+    rate_histogram,
+    rate_over_time,
+    weight_change_map,
+    weight_trajectories,
+)
 from .record import Recording, emit, record
 from .simulation import (
-                         Connection,
-                         Connectivity,
-                         Network,
-                         PoissonGroup,
-                         Population,
-                         SimulationResult,
-                         cuba_network,
-                         load_network,
-                         network_from_config,
+    Connection,
+    Connectivity,
+    Network,
+    PoissonGroup,
+    Population,
+    SimulationResult,
+    cuba_network,
+    load_network,
+    network_from_config,
 )
 from .surrogates import SURROGATES, Surrogate, get_surrogate
 
@@ -67,4 +94,7 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "PLASTICITY_RULES", "PlasticityRule", "get_rule",
            "Population", "PoissonGroup", "Connection", "Connectivity", "Network", "SimulationResult",
            "cuba_network", "network_from_config", "load_network",
+           "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
+           "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
+           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir",
            "population_raster", "rate_over_time"]

@@ -6,11 +6,9 @@
   the rates are spread (silent and always-firing neurons counted)
 * :func:`izhikevich_gallery` — the five cell types of Izhikevich (2003) answering a step of current
 * :func:`population_raster` — a simulated network's spikes, one colour per population (excitatory
-  blue, inhibitory red, as in the published CUBA figure)
-* :func:`rate_over_time` — each population's firing rate (Hz) in bins over the run
-
-(these two take what :meth:`Network.run <neuronkit.spiking.simulation.Network.run>` returns; the
-others take arrays:)
+  blue, inhibitory red, as in the published CUBA figure), and :func:`rate_over_time` — each
+  population's firing rate (Hz) in bins over the run: these two take what
+  :meth:`Network.run <neuronkit.spiking.simulation.Network.run>` returns
 
 Each takes an array, time first — ``(T, neurons)`` for one sample, ``(T, batch, ...)`` for a batch
 (``sample=`` picks one; the trailing axes are the neurons, flattened) — or what a
@@ -29,6 +27,7 @@ backend alone; ``ax=`` draws into an axes of your own figure instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .record import record
 
 __all__ = ["MAX_TRACES", "izhikevich_gallery", "membrane_traces", "raster", "rate_histogram",
+           "CHANGE_COLOURS", "MAX_FIELDS", "weight_change_map", "weight_trajectories", "receptive_fields",
            "POPULATION_COLORS", "population_raster", "rate_over_time"]
 
 #: how many neurons :func:`membrane_traces` draws when ``neurons`` is not given (the first ones)
@@ -311,6 +311,228 @@ def izhikevich_gallery(*, current: float = 10.0, rest_ms: float = 20.0, duration
     axes[-1].plot(times, currents[:, 0, 0], color="#4477aa", linewidth=1.0)
     axes[-1].set_ylabel("I", fontsize=8)
     axes[-1].set_xlabel("time (ms)")
+    return finish_figure(fig, path)
+
+
+# ------------------------------------------------------------------ plasticity (neuronkit.spiking.plasticity)
+#: how many postsynaptic neurons :func:`weight_change_map` draws as images when ``neurons`` is not given
+MAX_FIELDS = 100
+#: the diverging colour map of weight changes: blue for depression, white for none, red for potentiation
+CHANGE_COLOURS = "RdBu_r"
+
+
+def _weight_change(before: Any, after: Any, layer: Any, owner: str) -> np.ndarray:
+    """Δw (n_post, n_pre) from a learn() history (``weight_change``) or from two weight matrices."""
+    if hasattr(before, "weight_change") and hasattr(before, "snapshots"):
+        if after is not None:
+            raise ParameterError(f"{owner}: give a learn() history alone, or the weights before and after; got a "
+                                 f"history and after={type(after).__name__}")
+        return np.asarray(before.weight_change(layer), dtype=np.float64)
+    if after is None:
+        raise ParameterError(f"{owner} needs the weights after learning: weight_change_map(before, after), or a "
+                             "history from learn()")
+    old = check_array(before.data if isinstance(before, Tensor) else before, "before", ndim=2, dtype=np.float64,
+                      owner=owner)
+    new = check_array(after.data if isinstance(after, Tensor) else after, "after", ndim=2, dtype=np.float64,
+                      owner=owner)
+    if old.shape != new.shape:
+        raise ShapeError(f"{owner}: before has shape {old.shape} but after has {new.shape}; give the same layer's "
+                         "weights (n_post, n_pre) twice")
+    return new - old
+
+
+def weight_change_map(before: Any, after: Any = None, *, layer: str | None = None, shape: Any = None,
+                      neurons: Any = None, path: str | Path | None = None) -> Any:
+    """The change of each weight, Δw = after - before, as an image (blue: depressed, red: potentiated).
+
+    ``before`` and ``after`` are weight matrices ``(n_post, n_pre)`` (rows are the postsynaptic
+    neurons, as ``SpikingDense.synapse.weight``), or ``before`` is the
+    :class:`~neuronkit.spiking.plasticity.LearnHistory` of :func:`~neuronkit.spiking.plasticity.learn`
+    (``layer`` picks the learning layer; default its first). The colour map is diverging and centred
+    at 0 (its limits are ±max|Δw|). Without ``shape``: one image, a row per postsynaptic neuron and
+    a column per input. With ``shape`` (e.g. ``(28, 28)``, whose product must be ``n_pre``): one
+    small image per postsynaptic neuron, its incoming changes laid out as the input image (the
+    first ``MAX_FIELDS`` = 100 neurons, or those listed in ``neurons``), with one colour bar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.plots import weight_change_map
+    >>> before = np.zeros((2, 4)); after = np.array([[0.5, 0.0, -0.25, 0.0], [0.0, 0.0, 0.0, 1.0]])
+    >>> fig = weight_change_map(before, after)
+    >>> image = fig.axes[0].images[0]
+    >>> image.get_array().tolist(), image.get_clim()
+    ([[0.5, 0.0, -0.25, 0.0], [0.0, 0.0, 0.0, 1.0]], (-1.0, 1.0))
+    >>> grid = weight_change_map(before, after, shape=(2, 2))        # each neuron's changes as a 2x2 image
+    >>> grid.axes[1].images[0].get_array().tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
+    owner = "weight_change_map"
+    change = _weight_change(before, after, layer, owner)
+    n_post, n_pre = change.shape
+    limit = float(np.abs(change).max()) if change.size else 0.0
+    limit = limit if limit > 0 else 1.0
+    changed = int(np.count_nonzero(change))
+    title = f"Δw: {changed} of {change.size} weights changed, max |Δw| = {float(np.abs(change).max()):.3g}"
+    if shape is None:
+        fig, ax = _axes(None, 6.0, 1.5 + 0.15 * min(n_post, 30), owner)
+        image = ax.imshow(change, cmap=CHANGE_COLOURS, vmin=-limit, vmax=limit, aspect="auto",
+                          interpolation="nearest")
+        ax.set_xlabel("presynaptic input")
+        ax.set_ylabel("postsynaptic neuron")
+        _integer_ticks(ax.yaxis)
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(image, ax=ax, label="Δw")
+        return finish_figure(fig, path)
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2 or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in shape):
+        raise ParameterTypeError(must_be("shape", "an image shape (height, width) such as (28, 28)", shape, owner))
+    shape = tuple(int(s) for s in shape)
+    if int(np.prod(shape)) != n_pre:
+        raise ShapeError(f"{owner}: shape {shape} holds {int(np.prod(shape))} values but each neuron has {n_pre} "
+                         "inputs; give the input's image shape")
+    if neurons is None:
+        chosen = list(range(min(n_post, MAX_FIELDS)))
+    else:
+        listed = [neurons] if isinstance(neurons, (int, np.integer)) and not isinstance(neurons, bool) else neurons
+        if not isinstance(listed, (list, tuple, range, np.ndarray)) or len(listed) == 0:
+            raise ParameterTypeError(must_be("neurons", "a neuron index or a non-empty list of them", neurons, owner))
+        chosen = [check_int(i, "neurons", low=0, high=n_post - 1, owner=f"{owner} ({n_post} neurons)")
+                  for i in listed]
+    cols = int(np.ceil(np.sqrt(len(chosen))))
+    rows = -(-len(chosen) // cols)
+    fig = new_figure(1.3 * cols + 1.0, 1.3 * rows + 0.6)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
+    image = None
+    for ax, i in zip(axes, chosen):
+        image = ax.imshow(change[i].reshape(shape), cmap=CHANGE_COLOURS, vmin=-limit, vmax=limit,
+                          interpolation="nearest")
+        ax.set_title(f"neuron {i}", fontsize=7)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(chosen):]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=9)
+    fig.colorbar(image, ax=list(axes), label="Δw", shrink=0.8)
+    return finish_figure(fig, path)
+
+
+def weight_trajectories(history: Any, *, layer: str | None = None, synapses: Any = None, count: int = 8,
+                        ax: Any = None, path: str | Path | None = None) -> Any:
+    """Chosen weights over the steps of :func:`~neuronkit.spiking.plasticity.learn`, from its snapshots.
+
+    ``synapses`` lists ``(post, pre)`` pairs; by default the ``count`` weights that changed the most.
+    The x axis is the time in ms (snapshot step × the rule's ``dt``); take snapshots with
+    ``learn(..., record_every=...)`` (without, only the first and last points exist).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.plasticity import LearnHistory
+    >>> from neuronkit.spiking.plots import weight_trajectories
+    >>> h = LearnHistory(rule={"type": "stdp"}, layers=("s",), dt=0.5, snapshot_steps=[0, 10, 20],
+    ...                  snapshots={"s": [np.zeros((1, 2)), np.array([[0.1, 0.0]]), np.array([[0.3, 0.0]])]},
+    ...                  before={"s": np.zeros((1, 2))}, after={"s": np.array([[0.3, 0.0]])})
+    >>> line = weight_trajectories(h, count=1).axes[0].lines[0]
+    >>> line.get_xdata().tolist(), line.get_ydata().tolist(), line.get_label()
+    ([0.0, 5.0, 10.0], [0.0, 0.1, 0.3], 'w[0, 0]')
+    """
+    owner = "weight_trajectories"
+    if not hasattr(history, "snapshots") or not hasattr(history, "snapshot_steps"):
+        raise ParameterTypeError(must_be("history", "the LearnHistory that learn() returns", type(history).__name__,
+                                         owner))
+    history.weight_change(layer)                                    # refuses a layer it did not learn
+    name = layer if layer is not None else history.layers[0]
+    stack = np.stack(history.snapshots[name])                       # (snapshots, n_post, n_pre)
+    n_post, n_pre = stack.shape[1:]
+    if synapses is None:
+        count = check_int(count, "count", low=1, owner=owner)
+        moved = np.abs(stack[-1] - stack[0]).ravel()
+        order = np.argsort(-moved, kind="stable")[:count]
+        pairs = [(int(k // n_pre), int(k % n_pre)) for k in order]
+    else:
+        if not isinstance(synapses, (list, tuple)) or not synapses:
+            raise ParameterTypeError(must_be("synapses", "a non-empty list of (post, pre) pairs", synapses, owner))
+        pairs = []
+        for pair in synapses:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ParameterTypeError(must_be("synapses", "a list of (post, pre) pairs", synapses, owner))
+            pairs.append((check_int(pair[0], "post", low=0, high=n_post - 1, owner=f"{owner} ({n_post} neurons)"),
+                          check_int(pair[1], "pre", low=0, high=n_pre - 1, owner=f"{owner} ({n_pre} inputs)")))
+    times = np.asarray(history.snapshot_steps, dtype=np.float64) * float(history.dt)
+    fig, ax = _axes(ax, 6.0, 3.0, owner)
+    for i, j in pairs:
+        ax.plot(times, stack[:, i, j], linewidth=1.0, marker="." if len(times) < 30 else None, label=f"w[{i}, {j}]")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("weight")
+    ax.set_title(f"{name}: {len(pairs)} weight{'s' if len(pairs) != 1 else ''} over {len(times)} snapshots",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    return finish_figure(fig, path)
+
+
+def receptive_fields(weights_or_model: Any, *, shape: tuple[int, int] | None = (28, 28), ncols: int | None = None,
+                     labels: Any = None, path: str | Path | None = None) -> Any:
+    """The learned input weights of each neuron as an image: a grid of tiles, one per neuron.
+
+    ``weights_or_model`` is a weight matrix ``(neurons, inputs)`` (rows are neurons, as in
+    :class:`~neuronkit.layers.Dense`), an array of images ``(neurons, H, W)``, or a network with a
+    ``receptive_fields()`` method (e.g. :class:`~neuronkit.spiking.unsupervised.DiehlCook`, whose
+    ``image_shape`` and neuron labels ``labels_`` are then used). ``shape`` is ``(H, W)`` of a tile
+    for a weight matrix (``H·W`` must equal the inputs). ``ncols`` tiles per row (default: about a
+    square grid). ``labels`` (one per neuron; -1 or ``None`` for none) go into the tiles' titles.
+    Every tile shares one grey scale from 0 (or the smallest weight, if negative) to the largest
+    weight, so a strong field looks strong; its pixels are the weights themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.plots import receptive_fields
+    >>> weights = np.arange(12.0).reshape(3, 4)                 # 3 neurons, 2x2 pixels each
+    >>> fig = receptive_fields(weights, shape=(2, 2), labels=[7, -1, 3])
+    >>> fig.axes[0].images[0].get_array().tolist(), [ax.get_title() for ax in fig.axes[:3]]
+    ([[0.0, 1.0], [2.0, 3.0]], ['0: 7', '1', '2: 3'])
+    """
+    owner = "receptive_fields"
+    if hasattr(weights_or_model, "receptive_fields") and callable(weights_or_model.receptive_fields):
+        model = weights_or_model
+        values = np.asarray(model.receptive_fields(), dtype=np.float64)
+        if labels is None and getattr(model, "labels_", None) is not None:
+            classes = getattr(model, "classes_", None)
+            labels = [None if label < 0 else (classes[label] if classes is not None else label)
+                      for label in np.asarray(model.labels_)]
+    else:
+        values = check_array(weights_or_model, "weights", ndim=(2, 3), dtype=np.float64, owner=owner)
+    if values.ndim == 2:
+        if shape is None or len(shape) != 2 or values.shape[1] != int(shape[0]) * int(shape[1]):
+            raise ShapeError(f"{owner}: shape must be (height, width) with height * width = the inputs per neuron "
+                             f"({values.shape[1]}, weights of shape {values.shape}); got shape={shape!r}")
+        values = values.reshape(len(values), int(shape[0]), int(shape[1]))
+    neurons = len(values)
+    if neurons == 0:
+        raise ShapeError(f"{owner}: no neurons to draw (weights of shape {values.shape})")
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != neurons:
+            raise ShapeError(f"{owner}: labels must hold one label per neuron ({neurons}); got {len(labels)}")
+    ncols = math.ceil(math.sqrt(neurons)) if ncols is None else check_int(ncols, "ncols", low=1, owner=owner)
+    nrows = math.ceil(neurons / ncols)
+    low, high = min(0.0, float(values.min())), float(values.max())
+    fig = new_figure(0.2 + 0.9 * ncols, 0.5 + 1.0 * nrows)
+    fig.set_layout_engine("none")  # a fixed grid: constrained layout takes seconds for 100 axes
+    grid = fig.subplots(nrows, ncols, squeeze=False,
+                        gridspec_kw={"left": 0.02, "right": 0.98, "bottom": 0.02, "top": 1 - 0.5 / (0.5 + nrows),
+                                     "wspace": 0.1, "hspace": 0.3})
+    for index, ax in enumerate(grid.ravel()):
+        ax.set_axis_off()
+        if index >= neurons:
+            continue
+        ax.imshow(values[index], cmap="gray_r", vmin=low, vmax=high if high > low else low + 1.0,
+                  interpolation="nearest")
+        label = None if labels is None else labels[index]
+        has_label = label is not None and not (isinstance(label, (int, np.integer)) and label < 0)
+        ax.set_title(f"{index}: {label}" if has_label else f"{index}", fontsize=7, pad=2)
+    fig.suptitle(f"receptive fields of {neurons} neurons (weights, 0 = white, {high:.3g} = black)", fontsize=9)
     return finish_figure(fig, path)
 
 
