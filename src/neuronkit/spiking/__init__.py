@@ -26,6 +26,8 @@ One file per family:
 ``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
                      Representation (:func:`~neuronkit.spiking.nir.to_nir`,
                      :func:`~neuronkit.spiking.nir.from_nir`)
+``sim_report.py``    what a simulation did: rates, CV of ISI, synchrony, problems
+                     in words, the HTML report (``neuronkit simulate --report``)
 ==================  ==========================================================
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
@@ -56,7 +58,16 @@ from .plasticity import (
     get_rule,
     learn,
 )
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, weight_change_map, weight_trajectories
+from .plots import (
+    izhikevich_gallery,
+    membrane_traces,
+    population_raster,
+    raster,
+    rate_histogram,
+    rate_over_time,
+    weight_change_map,
+    weight_trajectories,
+)
 from .record import Recording, emit, record
 from .simulation import (
     Connection,
@@ -85,4 +96,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "cuba_network", "network_from_config", "load_network",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
-           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir"]
+           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir",
+           "population_raster", "rate_over_time"]
