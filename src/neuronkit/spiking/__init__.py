@@ -26,6 +26,8 @@ One file per family:
 ``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
                      Representation (:func:`~neuronkit.spiking.nir.to_nir`,
                      :func:`~neuronkit.spiking.nir.from_nir`)
+``sim_report.py``    what a simulation did: rates, CV of ISI, synchrony, problems
+                     in words, the HTML report (``neuronkit simulate --report``)
 ==================  ==========================================================
 
 ``unsupervised.py`` holds :class:`~neuronkit.spiking.unsupervised.DiehlCook`, a reduced Diehl & Cook
@@ -62,8 +64,10 @@ from .plasticity import (
 from .plots import (
     izhikevich_gallery,
     membrane_traces,
+    population_raster,
     raster,
     rate_histogram,
+    rate_over_time,
     receptive_fields,
     weight_change_map,
     weight_trajectories,
@@ -98,4 +102,5 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
            "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir",
-           "DiehlCook", "DiehlCookSTDP", "receptive_fields"]
+           "DiehlCook", "DiehlCookSTDP", "receptive_fields",
+           "population_raster", "rate_over_time"]
