@@ -113,8 +113,8 @@ def test_lateral_inhibition_lets_few_neurons_fire_per_image_early_on():
     free = DiehlCook(64, 30, inhibition=0.0, seed=2).fit(X).train_spike_counts_
     active_inhibited = (inhibited > 0).sum(axis=1)
     active_free = (free > 0).sum(axis=1)
-    assert active_inhibited.mean() <= 3.0, active_inhibited
-    assert active_free.mean() >= 15.0, active_free
+    assert active_inhibited.mean() <= 3.5, active_inhibited       # measured: 2.25 of 30
+    assert active_free.mean() >= 15.0, active_free                # measured: 28.45
 
 
 def test_a_small_network_learns_the_digits_without_labels():
