@@ -594,7 +594,7 @@ def _train_unsupervised(args: argparse.Namespace) -> int:
     net.assign_labels(X_train, data.y_train)
     accuracy = net.score(X_test, data.y_test)
     total = time.perf_counter() - start
-    silent = int(np.sum(net.labels_ < 0))
+    silent = int(np.sum(np.asarray(net.labels_) < 0))
     print(f"learned in {learned:.1f} s ({args.epochs * len(X_train)} presentations, {net.boosts_} shown again with "
           f"boosted rates); neurons labelled on the training images ({silent} never fired)")
     print(f"test: accuracy {accuracy:.4f} ({len(X_test)} images); total time {total:.1f} s")
