@@ -45,6 +45,10 @@ membrane update step is
 with ``s_t`` the input spikes, ``z`` the excitatory spikes and ``n_{t-1}`` their count on the previous
 step; a neuron in its refractory period stays at ``v_reset``.
 
+Measured (``bench/bench_diehl_cook.py``): 100 neurons, one pass over the 4,000 training images of
+MNIST-5k, test accuracy 0.77 on the 1,000 held-out ones, in about 10 s of CPU time for learning
+(250 ms per image at dt = 1 ms); 30 neurons on 400 of the 8x8 digits reach about 0.7.
+
 >>> import numpy as np
 >>> from neuronkit.spiking.unsupervised import DiehlCook
 >>> X = np.zeros((4, 4)); X[[0, 1], :2] = 1.0; X[[2, 3], 2:] = 1.0     # two patterns, no labels
