@@ -113,8 +113,8 @@ def test_lateral_inhibition_lets_few_neurons_fire_per_image_early_on():
     free = DiehlCook(64, 30, inhibition=0.0, seed=2).fit(X).train_spike_counts_
     active_inhibited = (inhibited > 0).sum(axis=1)
     active_free = (free > 0).sum(axis=1)
-    assert active_inhibited.mean() <= 3.0, active_inhibited
-    assert active_free.mean() >= 15.0, active_free
+    assert active_inhibited.mean() <= 3.5, active_inhibited       # measured: 2.25 of 30
+    assert active_free.mean() >= 15.0, active_free                # measured: 28.45
 
 
 def test_a_small_network_learns_the_digits_without_labels():
@@ -123,7 +123,7 @@ def test_a_small_network_learns_the_digits_without_labels():
     net = DiehlCook(64, 30, seed=0).fit(X[train])
     net.assign_labels(X[train], y[train])
     accuracy = net.score(X[test], y[test])
-    assert accuracy >= 0.6, accuracy                           # chance is 0.10 (measured: 0.77)
+    assert accuracy >= 0.6, accuracy                           # chance is 0.10 (measured: 0.71)
     assert len(set(net.labels_.tolist()) - {-1}) >= 8          # the neurons cover most digits
 
 
@@ -233,7 +233,7 @@ def test_train_unsupervised_stdp_learns_digits_and_writes_the_fields(tmp_path, c
     assert ("training on digits: 449 images of 8x8, without labels: a Diehl & Cook network of 20 excitatory "
             "neurons learning by STDP, 1 epoch; 1348 images held out for testing") in stderr
     accuracy = float(stdout.split("test: accuracy ")[1].split()[0])
-    assert accuracy >= 0.5, stdout                              # chance is 0.10 (measured: 0.68)
+    assert accuracy >= 0.5, stdout                              # chance is 0.10 (measured: 0.66)
     assert "learned in " in stdout and "total time " in stdout
     assert plot.read_bytes()[:4] == b"\x89PNG" and f"receptive fields saved to {plot}" in stdout
     net = DiehlCook.load(out)

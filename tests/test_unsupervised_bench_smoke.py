@@ -2,7 +2,7 @@
 
 The full run (MNIST-5k, 100 neurons, the accuracy target of issue 14 item 2) is the script itself; this
 checks that it runs, reports what it says it reports, writes its JSON and its receptive-field picture,
-and that the quick network already classifies well above chance (measured: 0.35 on 100 test images;
+and that the quick network already classifies well above chance (measured: 0.69 on 100 test images;
 chance is 0.10).
 """
 
@@ -36,7 +36,7 @@ def quick(tmp_path_factory) -> tuple[dict, Path]:
 def test_the_quick_run_reports_accuracy_time_and_the_network(quick):
     results, out = quick
     assert (results["dataset"], results["n_train"], results["n_test"], results["neurons"]) == ("digits", 200, 100, 20)
-    assert 0.2 <= results["test_accuracy"] <= 1.0 and 0.0 <= results["train_accuracy"] <= 1.0
+    assert 0.45 <= results["test_accuracy"] <= 1.0 and 0.0 <= results["train_accuracy"] <= 1.0
     for key in ("fit", "label", "test"):
         assert results["seconds"][key] > 0 and results["cpu_seconds"][key] > 0
     assert results["seconds"]["total"] == pytest.approx(sum(results["seconds"][k] for k in ("fit", "label", "test")))
