@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("nir")
@@ -26,7 +27,10 @@ run = _lessons.run
 
 @pytest.fixture(scope="module")
 def ns() -> dict:
-    return run("11-plasticity-and-simulation.md")
+    # one BLAS thread: on a loaded machine OpenBLAS's second thread spins and bills the budget's CPU time
+    # for waiting (the page's matrices are small; it does not run faster with two)
+    with threadpool_limits(limits=1):
+        return run("11-plasticity-and-simulation.md")
 
 
 def test_lesson_11_runs_within_its_budget(ns):
@@ -154,15 +158,12 @@ def test_delays(ns):
 
 def test_diehl_cook_learns_digits_without_labels(ns):
     learner = ns["learner"]
-    assert learner.n_exc == 50 and learner.train_spike_counts_.shape == (1400, 50)
-    assert 0.6 <= ns["dc_accuracy"] <= 0.72                               # "about two held-out digits in three"
+    assert learner.n_exc == 30 and learner.train_spike_counts_.shape == (400, 30)
+    assert 0.72 <= ns["dc_accuracy"] <= 0.8                               # "about three held-out digits in four"
     per_digit = ns["per_digit"]
-    assert per_digit.sum() == np.sum(learner.labels_ >= 0) and ns["unclaimed"] == [8]   # "here the 8"
-    assert np.all(per_digit[[d for d in range(10) if d != 8]] >= 2)         # "several per digit"
-    predicted = learner.predict(ns["pixels"][1400:])
-    truth = ns["labels"][1400:]
-    assert not np.any(predicted == 8) and np.all(predicted[truth == 8] != 8)   # an 8 is never answered right
-    assert learner.receptive_fields().shape == (50, 8, 8)
+    assert per_digit.sum() == np.sum(learner.labels_ >= 0) == 30
+    assert per_digit.min() == 2 and per_digit.max() == 4                  # "two to four per digit"
+    assert learner.receptive_fields().shape == (30, 8, 8)
 
 
 def test_nir_export_conversion_and_round_trip(ns):
