@@ -40,7 +40,7 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
-from .nir import CubaLIF, from_nir, read_nir, to_nir, write_nir
+from .nir import from_nir, read_nir, to_nir, write_nir
 from .plasticity import (
     PLASTICITY_RULES,
     AdaptiveThreshold,
@@ -85,4 +85,4 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "cuba_network", "network_from_config", "load_network",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
-           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir"]
+           "from_nir", "read_nir", "to_nir", "write_nir"]
