@@ -322,6 +322,46 @@ def test_synaptic_messages_name_the_class_they_are_raised_for():
     assert repr(CurrentLIF(alpha=0.5, beta=0.25)) == "CurrentLIF(alpha=0.5, beta=0.25)"
 
 
+def test_lif_set_threshold_changes_the_spikes_and_the_config():
+    neuron = LIF(beta=0.5, name="n", **F64)
+    x = column(0.8, 0.8, 0.8, 0.8)                                  # membrane 0.8, 1.2: fires at t1 with θ = 1
+    np.testing.assert_array_equal(neuron(x).data.ravel(), [0, 1, 0, 0])
+    neuron.set_threshold(0.7)                                       # 0.8 > 0.7: fires at t0, then 0.4 + 0.8 - 1 ...
+    np.testing.assert_array_equal(neuron(x).data.ravel(), [1, 0, 1, 0])
+    assert neuron.config()["threshold"] == 0.7
+    neuron.set_threshold(np.array([0.7, 2.0]))                      # one per neuron
+    assert neuron.config()["threshold"] == [0.7, 2.0]
+    clone = layer_from_config(json.loads(json.dumps(neuron.config())))
+    np.testing.assert_array_equal(clone.threshold, [0.7, 2.0])
+    np.testing.assert_array_equal(clone(np.repeat(x, 2, axis=2)).data[:, 0], [[1, 0], [0, 0], [1, 0], [0, 0]])
+
+
+def test_lif_set_threshold_keeps_a_learnt_parameter_of_the_same_shape():
+    neuron = LIF(beta=0.9, threshold=[1.0, 1.0], learn_threshold=True)
+    parameter = neuron.threshold
+    neuron.set_threshold([0.5, 1.5])
+    assert neuron.threshold is parameter and list(neuron.parameters()) == [parameter]
+    np.testing.assert_array_equal(parameter.data, np.array([0.5, 1.5], dtype=np.float32))
+    neuron.set_threshold([0.5, 1.5, 2.5])                           # another shape: a new Parameter
+    assert isinstance(neuron.threshold, nk.Parameter) and neuron.threshold.shape == (3,)
+    clone = layer_from_config(neuron.config(), neuron.state_dict())  # what a model file holds loads back
+    assert clone.config() == neuron.config()
+    np.testing.assert_array_equal(clone.threshold.data, [0.5, 1.5, 2.5])
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (0.0, r"LIF threshold must be a finite number > 0; got 0"),
+    ([1.0, -1.0], r"LIF threshold must be a finite number > 0; got -1"),
+    (0.1, r"LIF v_rest must be below the threshold 0.1; got 0.2"),
+    ("1", r"LIF threshold must be a finite number > 0; got '1'"),
+])
+def test_lif_set_threshold_refuses_what_the_constructor_refuses(value, message):
+    neuron = LIF(beta=0.9, v_rest=0.2, v_reset=-1.0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        neuron.set_threshold(value)
+    assert neuron.threshold == 1.0 and neuron.config()["threshold"] == 1.0  # unchanged
+
+
 def test_registry_and_get_neuron():
     assert NEURONS.names()[:4] == ["lif", "li", "synaptic", "alif"]
     neuron = get_neuron("LIF", beta=0.8, reset="zero")

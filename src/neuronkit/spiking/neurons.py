@@ -300,10 +300,7 @@ class LIF(_Neuron):
         self._given = {"beta": _jsonable(beta), "tau": _jsonable(tau), "threshold": _jsonable(threshold)}
         self.v_rest = check_number(v_rest, "v_rest", owner=owner)
         self.v_reset = check_number(v_reset, "v_reset", owner=owner)
-        for potential in ("v_rest", "v_reset"):
-            if not np.all(getattr(self, potential) < np.asarray(theta)):
-                raise ParameterError(must_be(potential, f"below the threshold {_jsonable(theta)}",
-                                             getattr(self, potential), owner))
+        self._check_potentials(theta)
         self.reset = check_choice(reset, "reset", ("subtract", "zero", "none"), owner=owner)
         self.reset_delay = check_bool(reset_delay, "reset_delay", owner=owner)
         self.refractory = check_number(refractory, "refractory", low=0.0, owner=owner)
@@ -313,6 +310,41 @@ class LIF(_Neuron):
         self.truncation = _truncation(truncation, owner)
         self.beta = _held(decay, self.learn_beta, self._dtype)
         self.threshold = _held(theta, self.learn_threshold, self._dtype)
+
+    def _check_potentials(self, theta: Number) -> None:
+        """Refuse a threshold that ``v_rest`` or ``v_reset`` does not lie below."""
+        for potential in ("v_rest", "v_reset"):
+            if not np.all(getattr(self, potential) < np.asarray(theta)):
+                raise ParameterError(must_be(potential, f"below the threshold {_jsonable(theta)}",
+                                             getattr(self, potential), type(self).__name__))
+
+    def set_threshold(self, threshold: Any) -> None:
+        """Give the neurons new thresholds :math:`\\theta`: one number, or one per neuron ``(features,)``.
+
+        Checked as the constructor's ``threshold`` (> 0, above ``v_rest`` and ``v_reset``);
+        :meth:`config` then writes the new values, so a saved model keeps them. A learnt threshold
+        (``learn_threshold=True``) of the same shape is overwritten in place (an optimizer holding
+        the Parameter keeps it); of another shape it becomes a new Parameter. Homeostatic rules
+        (:func:`~neuronkit.spiking.learning.learn` with ``"intrinsic"``) store their thresholds
+        through it.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking import LIF
+        >>> neuron = LIF(beta=0.9)
+        >>> neuron.set_threshold([0.5, 1.5])
+        >>> neuron.threshold, neuron.config()["threshold"]
+        (array([0.5, 1.5], dtype=float32), [0.5, 1.5])
+        """
+        owner = type(self).__name__
+        theta = _constant(threshold, "threshold", owner, low=0.0, low_open=True)
+        self._check_potentials(theta)
+        held = self.threshold
+        if isinstance(held, Tensor) and held.data.shape == np.shape(theta):
+            held.data[...] = theta
+        else:
+            self.threshold = _held(theta, self.learn_threshold, self._dtype)
+        self._given["threshold"] = _jsonable(theta)
 
     @property
     def refractory_steps(self) -> int:

@@ -1052,18 +1052,6 @@ def _neuron_steps(layer: SpikingDense, name: str, rule: PlasticityRule, learns: 
     return _ModelSteps(layer.neuron, n, dtype)
 
 
-def _store_threshold(neuron: LIF, theta: np.ndarray) -> None:
-    """Give a LIF population the thresholds a rule moved (per neuron), its config following."""
-    if isinstance(neuron.threshold, Tensor):  # a learnt threshold: a Parameter of shape () or (n,)
-        if neuron.threshold.data.shape == theta.shape:
-            neuron.threshold.data[...] = theta
-            return
-        neuron.threshold = type(neuron.threshold)(theta.astype(neuron.dtype))
-    else:
-        neuron.threshold = theta.astype(neuron.dtype)
-    neuron._given["threshold"] = [float(v) for v in theta]  # config() writes what the neuron now holds
-
-
 def _reward(reward: Any, rule: PlasticityRule, samples: int, owner: str) -> Any:
     if reward is None:
         if rule.needs_reward:
@@ -1236,7 +1224,7 @@ def learn(model: Any, inputs: Any, rule: Any = "stdp", *, layers: Any = None, ep
     for stage in learning:
         neurons = stage.neurons
         if rule.neuron_params and isinstance(neurons, _LIFArrays):
-            _store_threshold(stage.layer.neuron, neurons.threshold)
+            stage.layer.neuron.set_threshold(neurons.threshold)  # config() then writes what the neuron holds
             history.neuron_params[stage.name] = {"threshold": neurons.threshold.copy()}
     history.after = {name: w.copy() for name, w in weights.items()}
     history.rates = {name: np.array(values) for name, values in rates.items()}
