@@ -124,6 +124,8 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.plasticity",
     "neuronkit.spiking.nir",
     "neuronkit.spiking.simulation",
+    "neuronkit.spiking.sim_report",
+    "neuronkit.spiking.unsupervised",
 ]
 
 

@@ -69,6 +69,17 @@ def test_additive_and_multiplicative_bounds(ns):
     assert round(multiplicative[-1], 4) == 0.8452 and multiplicative[-1] < 1.0
 
 
+def test_stdp_learns_the_first_spikes_of_a_repeating_pattern(ns):
+    change = ns["stdp_change"]
+    after = ns["stdp_history"].after[ns["stdp_history"].layers[0]][0]
+    assert np.allclose(after[:2], 0.52, atol=0.005) and 2 * after[0] > 1.0          # "0.52 each, 2 × 0.52 > 1"
+    assert np.allclose(after[2:4], 0.03, atol=0.005) and np.all(after[4:10] == 0.0)  # "keep 0.03", the rest 0
+    assert np.all(np.abs(change[10:]) < 0.1) and change[10:].min() < 0 < change[10:].max()   # noise: < 0.1, either way
+    assert (0.5, round(0.9 * 0.5 + 0.5, 2), round(0.9 * 0.95 + 0.5, 3)) == (0.5, 0.95, 1.355)
+    assert ns["latency_before"] == 2 and ns["latency_after"] == 0
+    assert len(ns["stdp_history"].snapshot_steps) == 51                # the trajectories: a snapshot every 100 ms
+
+
 def test_reward_modulated_stdp(ns):
     changes = ns["reward_changes"]
     expected = 0.01 * math.exp(-5 / 20) * math.exp(-25 / 200)
@@ -139,6 +150,19 @@ def test_delays(ns):
     assert onsets[0.0] == pytest.approx(1.1) and onsets[2.0] == pytest.approx(3.1)
     assert onsets[2.0] - onsets[0.0] == pytest.approx(2.0)
     assert "0.25 ms is not a multiple of dt (0.1 ms)" in ns["delay_refusal"]
+
+
+def test_diehl_cook_learns_digits_without_labels(ns):
+    learner = ns["learner"]
+    assert learner.n_exc == 50 and learner.train_spike_counts_.shape == (1400, 50)
+    assert 0.6 <= ns["dc_accuracy"] <= 0.72                               # "about two held-out digits in three"
+    per_digit = ns["per_digit"]
+    assert per_digit.sum() == np.sum(learner.labels_ >= 0) and ns["unclaimed"] == [8]   # "here the 8"
+    assert np.all(per_digit[[d for d in range(10) if d != 8]] >= 2)         # "several per digit"
+    predicted = learner.predict(ns["pixels"][1400:])
+    truth = ns["labels"][1400:]
+    assert not np.any(predicted == 8) and np.all(predicted[truth == 8] != 8)   # an 8 is never answered right
+    assert learner.receptive_fields().shape == (50, 8, 8)
 
 
 def test_nir_export_conversion_and_round_trip(ns):

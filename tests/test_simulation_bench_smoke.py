@@ -29,12 +29,12 @@ def test_bench_cuba_quick_reports_both_simulators(tmp_path):
     assert results["brian2_target"] == "numpy" and results["duration_ms"] == 20.0 and results["seeds"] == 1
     assert results["machine"]["cpu"] and len(results["load_before"]) == 3
     brian, ours = results["brian2"], results["neuronkit"]
-    for runs in (brian["seeds"], ours["seeds"], [brian["cold"], brian["warm"]]):
+    assert brian["cold"] is None and results["ratios"]["run neuronkit/brian2 (cold)"] is None  # numpy: no compiling
+    for runs in (brian["seeds"], ours["seeds"], [brian["warm"]]):
         for r in runs:
             assert r["run"] > 0 and r["build"] > 0 and r["run_again"] > 0
             assert 2.0 < r["rate"] < 20.0, r  # 20 ms from uniform potentials: some neurons fire, not all
             assert abs(r["synapses"] - 320_000) < 5 * 560  # binomial(4000 x 4000, 0.02): mean 320,000, sd 560
-    assert brian["cold"]["rate"] == brian["warm"]["rate"]  # the same seed, the same Brian2 network
     ratios = results["ratios"]
     assert ratios["run neuronkit/brian2 (warm)"] == pytest.approx(ours["median_run"] / brian["median_run"])
     assert ratios["mean rate neuronkit/brian2"] == pytest.approx(ours["mean_rate"] / brian["mean_rate"])

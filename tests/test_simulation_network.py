@@ -169,15 +169,14 @@ def test_a_window_keeps_only_the_last_window_ms_and_rates_still_cover_the_run():
 def test_a_windowed_spike_monitor_holds_bounded_memory():
     # the loop of Network.run, watched from inside: what the spike monitor holds after each chunk of steps
     net = Network([PoissonGroup(100, 100.0, name="in")], seed=0)
-    log = sim._SpikeLog(["in"], {}, window_steps=50)
-    counts = {"in": np.zeros(100, dtype=np.int64)}
+    log = sim._SpikeLog(net._sources, ["in"], window_steps=50)
     held = []
     for start in range(0, 20_000, 1000):
-        net._advance(start, 1000, log, sim._StateLog({}, 1000, None, np.dtype(np.float64)), counts)
+        net._advance(start, 1000, log.fired, sim._StateLog({}, 1000, None, np.dtype(np.float64)))
         log.compact(start + 1000)
         held.append(sum(c[0].size for c in log.chunks["in"]))
     # about 1000 spikes per chunk of 1000 steps (100 neurons, p = 0.01); only the chunk holding the window is kept
-    assert max(held) <= 1300 and counts["in"].sum() >= 18_000
+    assert max(held) <= 1300 and log.counts["in"].sum() >= 18_000
 
 
 def test_only_what_is_asked_is_recorded():
@@ -364,6 +363,8 @@ def test_bad_networks_are_refused_with_a_message():
     with pytest.raises(ParameterError, match=r"delay = 0\.25 ms is not a multiple of dt \(0\.1 ms\).*e\.g\. 0\.2"):
         two(delay=0.25)
     assert two(delay=0.3).connectivity("exc->inh").delay_steps == 3
+    with pytest.raises(ParameterError, match=r"delay = 1e-12 ms is shorter than dt"):
+        two(delay=1e-12)
     with pytest.raises(ParameterError, match=r"in_degree = 11 but each neuron can have at most 10 distinct inputs "
                                              r"from 'exc' \(10 neurons\)"):
         two(in_degree=11)
@@ -377,6 +378,9 @@ def test_bad_networks_are_refused_with_a_message():
         Network([Population(2, name="a"), Population(3, name="a")])
     with pytest.raises(ParameterError, match="post must be a Population; got the PoissonGroup 'in'"):
         Connection("a", PoissonGroup(2, 1.0, name="in"), weight=1.0)
+    for dtype in ("float16", "double-ish", np.int32):
+        with pytest.raises(ParameterError, match="Network dtype must be float32 or float64; got"):
+            Network([Population(2)], dtype=dtype)
     with pytest.raises(ParameterError, match="at most one spike per step"):
         Network([PoissonGroup(2, 20_000.0, name="in")])
     with pytest.raises(ParameterError, match="weight must be >= 0 \\(a conductance"):
@@ -391,6 +395,9 @@ def test_bad_runs_are_refused_with_a_message():
             net.run(duration)
     with pytest.raises(ParameterError, match="duration_ms = 1.05 ms is not a multiple of dt"):
         net.run(1.05)
+    with pytest.raises(ParameterError, match=r"duration_ms = 1e-12 ms is shorter than dt \(0\.1 ms\); use a whole "
+                                             r"number of steps, e\.g\. 0\.1 ms"):
+        net.run(1e-12)
     with pytest.raises(NameNotFoundError, match="spikes: unknown population 'exx'; valid: exc, inh; did you mean"):
         net.run(1.0, spikes=["exx"])
     with pytest.raises(NameNotFoundError, match=r"unknown state variable 'u'; valid: v, g_e, g_i"):
@@ -406,3 +413,47 @@ def test_bad_runs_are_refused_with_a_message():
         res.rate_over_time("exc")
     with pytest.raises(NameNotFoundError, match="unknown population 'ex'"):
         res.rate("ex")
+
+
+def test_progress_prints_the_simulated_time_to_stderr(capsys):
+    Network([Population(3, name="a")]).run(250.0, progress=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "simulated 100.0 ms (40%)" in err and "simulated 250.0 ms (100%)" in err
+
+
+def test_the_contract_signatures_hold():
+    # what the simcli and docs helpers build on (HELPERS.md, THE SIMULATION API)
+    import inspect
+
+    def keywords(fn):
+        return {name: p.default for name, p in inspect.signature(fn).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+
+    assert keywords(Population) == {"tau_m": 20.0, "v_rest": -49.0, "v_reset": -60.0, "v_threshold": -50.0,
+                                    "refractory": 5.0, "v_init": None, "synapses": None, "kind": "current",
+                                    "role": None, "name": None}
+    assert keywords(Connection)["delay"] == 0.0 and keywords(Connection)["allow_self"] is False
+    assert keywords(Network.run) == {"spikes": True, "states": None, "neurons": None, "window": None,
+                                     "progress": False}
+    assert keywords(Network)["dt"] == 0.1 and keywords(Network)["seed"] == 0
+    assert Population(2).synapses == {"e": {"tau": 5.0}, "i": {"tau": 10.0}}
+
+
+def test_populations_sharing_a_state_block_behave_as_when_alone():
+    # Populations of one kind share one state vector with per-neuron parameters; each must still follow
+    # its own tau_m, v_rest, v_reset, threshold and refractory period, exactly as when simulated alone.
+    def make(name):
+        return {"a": Population(3, tau_m=20.0, v_rest=-45.0, v_init=(-60.0, -50.0), refractory=5.0, name="a"),
+                "b": Population(4, tau_m=10.0, v_rest=-40.0, v_reset=-65.0, v_threshold=-48.0, refractory=2.0,
+                                v_init=-55.0, synapses={"x": {"tau": 3.0}}, name="b"),
+                "c": Population(2, kind="conductance", tau_m=15.0, v_rest=-44.0, v_init=-70.0, name="c")}[name]
+
+    together = Network([make("a"), make("b"), make("c")], seed=0).run(100.0, states={"b": ["v"], "c": ["v"]})
+    for name in ("a", "b", "c"):
+        alone = Network([make(name)], seed=0).run(100.0, states=None if name == "a" else {name: ["v"]})
+        if name == "a":  # its uniform v_init draws the same numbers first in both
+            np.testing.assert_array_equal(alone.spikes["a"][1], together.spikes["a"][1])
+        np.testing.assert_allclose(alone.spikes[name][0], together.spikes[name][0])
+        assert alone.spikes[name][0].size >= 4
+        if name != "a":
+            np.testing.assert_allclose(alone.states[name]["v"], together.states[name]["v"], rtol=0, atol=1e-12)

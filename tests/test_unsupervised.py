@@ -123,8 +123,8 @@ def test_a_small_network_learns_the_digits_without_labels():
     net = DiehlCook(64, 30, seed=0).fit(X[train])
     net.assign_labels(X[train], y[train])
     accuracy = net.score(X[test], y[test])
-    assert accuracy >= 0.45, accuracy                          # chance is 0.10
-    assert set(net.labels_.tolist()) >= set(range(8))          # the neurons cover most digits
+    assert accuracy >= 0.6, accuracy                           # chance is 0.10 (measured: 0.77)
+    assert len(set(net.labels_.tolist()) - {-1}) >= 8          # the neurons cover most digits
 
 
 def test_the_same_seed_gives_the_same_weights():
@@ -213,3 +213,44 @@ def test_the_receptive_field_grid_shows_each_neurons_weights_and_label():
     np.testing.assert_array_equal(flat.axes[0].images[0].get_array(), [[0.0, 1.0, 2.0]])
     with pytest.raises(ShapeError, match=r"height \* width = the inputs per neuron \(3"):
         receptive_fields(weights, shape=(2, 2))
+
+
+# ---------------------------------------------------------------- the command line
+
+def _cli(capsys, *args):
+    from neuronkit.cli import main
+
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_train_unsupervised_stdp_learns_digits_and_writes_the_fields(tmp_path, capsys):
+    plot, out = tmp_path / "fields.png", tmp_path / "dc.nkm"
+    code, stdout, stderr = _cli(capsys, "train", "digits", "--unsupervised-stdp", "--neurons", 20, "--test-size", 0.75,
+                                "--plot", plot, "--out", out)
+    assert code == 0, stderr
+    assert ("training on digits: 449 images of 8x8, without labels: a Diehl & Cook network of 20 excitatory "
+            "neurons learning by STDP, 1 epoch; 1348 images held out for testing") in stderr
+    accuracy = float(stdout.split("test: accuracy ")[1].split()[0])
+    assert accuracy >= 0.5, stdout                              # chance is 0.10 (measured: 0.68)
+    assert "learned in " in stdout and "total time " in stdout
+    assert plot.read_bytes()[:4] == b"\x89PNG" and f"receptive fields saved to {plot}" in stdout
+    net = DiehlCook.load(out)
+    assert net.n_exc == 20 and net.image_shape == (8, 8) and net.labels_ is not None
+    assert net.images_seen_ == 449
+
+
+@pytest.mark.parametrize("args, message", [
+    (["digits", "--unsupervised-stdp", "--spiking"], "do not apply to it: --spiking"),
+    (["digits", "--unsupervised-stdp", "--hidden", "10", "--lr", "0.1"], "do not apply to it: --hidden, --lr"),
+    (["digits", "--neurons", "10"], "--neurons is for --unsupervised-stdp"),
+    (["digits", "--plot", "f.png"], "--plot is for --unsupervised-stdp"),
+    (["iris", "--unsupervised-stdp"], "DATA 'iris' is not an image dataset"),
+    (["digits", "--unsupervised-stdp", "--neurons", "0"], "--neurons must be an integer >= 1; got 0"),
+    (["digits", "--unsupervised-stdp", "--image-size", "4x4"], "--image-size is for folders of images"),
+])
+def test_train_unsupervised_stdp_refuses_what_does_not_apply(capsys, args, message):
+    code, stdout, stderr = _cli(capsys, "train", *args)
+    assert code == 2 and message in stderr, stderr
+    assert stdout == ""

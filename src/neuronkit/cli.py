@@ -551,6 +551,9 @@ def _check_unsupervised_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--unsupervised-stdp learns from images (pixel values in [0, 1] set the spike rates); DATA "
                          f"{args.data!r} is not an image dataset: give mnist5k, digits, or a folder of images in "
                          "class sub-folders")
+    if args.image_size is not None and not Path(args.data).is_dir():
+        raise UsageError(f"--image-size is for folders of images; the dataset {args.data!r} has images of its own "
+                         "size. Leave --image-size out")
     args.neurons = STDP_NEURONS if args.neurons is None else _option(check_int, args.neurons, "--neurons", low=1)
     args.epochs = STDP_EPOCHS if args.epochs is None else _option(check_int, args.epochs, "--epochs", low=1)
     _option(check_number, args.test_size, "--test-size", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -591,7 +594,7 @@ def _train_unsupervised(args: argparse.Namespace) -> int:
     net.assign_labels(X_train, data.y_train)
     accuracy = net.score(X_test, data.y_test)
     total = time.perf_counter() - start
-    silent = int(np.sum(net.labels_ < 0))
+    silent = int(np.sum(np.asarray(net.labels_) < 0))
     print(f"learned in {learned:.1f} s ({args.epochs * len(X_train)} presentations, {net.boosts_} shown again with "
           f"boosted rates); neurons labelled on the training images ({silent} never fired)")
     print(f"test: accuracy {accuracy:.4f} ({len(X_test)} images); total time {total:.1f} s")
@@ -1117,6 +1120,219 @@ def cmd_neuron(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- simulate
+#: the networks ``neuronkit simulate`` runs by name, without a file
+BUILTIN_NETWORKS = {"cuba": "Brian2's CUBA benchmark (Vogels & Abbott 2005): 3200 excitatory and 800 inhibitory LIF "
+                            "neurons, 2% connectivity, exponential current synapses, 1000 ms at dt = 0.1 ms"}
+#: the simulated time of a built-in network when --duration is not given (ms)
+BUILTIN_DURATION = 1000.0
+#: the neurons whose state ``--record POP:VAR`` keeps when the file's [record] names none: the first ones
+RECORD_NEURONS = 10
+_SPIKE_FORMATS = (".csv", ".json")
+
+
+def _builtin_network(name: str) -> str | None:
+    key = name.strip().lower()
+    return key if key in BUILTIN_NETWORKS and not Path(name).exists() else None
+
+
+def _record_option(text: str) -> tuple[str, str]:
+    """``--record exc:v`` as (population, variable)."""
+    population, sep, variable = text.partition(":")
+    if not sep or not population.strip() or not variable.strip() or ":" in variable:
+        raise UsageError(f"--record must be POPULATION:VARIABLE, e.g. exc:v (the membrane potential of population "
+                         f"exc); got {text!r}")
+    return population.strip(), variable.strip()
+
+
+def _check_simulate_options(args: argparse.Namespace) -> None:
+    if _builtin_network(args.network) is None:
+        path = Path(args.network)
+        if not path.exists():
+            raise UsageError(f"NET {args.network!r} does not exist (in {Path.cwd()}); give a network file (.toml or "
+                             f".json, e.g. examples/cuba.toml) or a built-in network: {', '.join(BUILTIN_NETWORKS)}")
+        if path.is_dir():
+            raise UsageError(f"NET {args.network!r} is a folder; give a network file (.toml or .json)")
+        if path.suffix.lower() not in (".toml", ".json"):
+            raise UsageError(f"NET {args.network!r} must be a .toml or .json network file (or a built-in network: "
+                             f"{', '.join(BUILTIN_NETWORKS)}); got a {path.suffix or 'file without suffix'}")
+    for flag, value in (("--duration", args.duration), ("--dt", args.dt), ("--window", args.window)):
+        if value is not None:
+            _option(check_number, value, flag, low=0.0, low_open=True)
+    if args.seed is not None:
+        _option(check_int, args.seed, "--seed", low=0)
+    for text in args.record:
+        _record_option(text)
+    if args.report:
+        options.check_output_file(args.report, "--report", example="simulation.html")
+    if args.plot:
+        if Path(args.plot).suffix.lower() != ".png":
+            raise UsageError(f"--plot writes a PNG picture; give a file ending in .png, e.g. raster.png; got "
+                             f"{args.plot!r}")
+        options.check_output_file(args.plot, "--plot", example="raster.png")
+    if args.save_spikes:
+        if Path(args.save_spikes).suffix.lower() not in _SPIKE_FORMATS:
+            raise UsageError(f"--save-spikes writes .csv (population,neuron,time_ms per spike) or .json; give a file "
+                             f"ending in one of them, e.g. spikes.csv; got {args.save_spikes!r}")
+        options.check_output_file(args.save_spikes, "--save-spikes", example="spikes.csv")
+    if args.report or args.plot:
+        needs = options.missing_dependency_message(["matplotlib"], "simulate --report/--plot")
+        if needs:
+            raise MissingDependencyError(needs)
+
+
+def _simulation_network(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
+    """The network to run (the file's, or a built-in one, with --seed, --dt and --duration applied), the options
+    of its run (Network.run's keywords) and a name for it."""
+    from .spiking.simulation import cuba_network, load_network, network_from_config
+
+    builtin = _builtin_network(args.network)
+    if builtin is not None:
+        net = cuba_network(seed=0 if args.seed is None else args.seed, dt=0.1 if args.dt is None else args.dt)
+        run_options: dict[str, Any] = {"duration_ms": BUILTIN_DURATION}
+        name = builtin
+    else:
+        try:
+            net, run_options = load_network(args.network)
+        except NeuronkitError as exc:  # the file is part of the command: a mistake in it is a usage error
+            raise UsageError(str(exc)) from None
+        name = Path(args.network).name
+        if args.seed is not None or args.dt is not None:
+            config = net.config()
+            config["network"].update({k: v for k, v in (("seed", args.seed), ("dt", args.dt)) if v is not None})
+            config["network"]["duration"] = args.duration or run_options["duration_ms"]
+            try:
+                net = network_from_config(config)
+            except NeuronkitError as exc:  # e.g. a delay that is no whole number of steps of the new --dt
+                flag = f"--dt {args.dt:g}" if args.dt is not None else f"--seed {args.seed}"
+                raise UsageError(f"{flag}: {str(exc).removeprefix('config: ')}") from None
+    if args.duration is not None:
+        run_options["duration_ms"] = args.duration
+    steps = run_options["duration_ms"] / net.dt
+    if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+        raise UsageError(f"--duration {run_options['duration_ms']:g} ms is not a whole number of time steps of dt = "
+                         f"{net.dt:g} ms; give a multiple of dt, e.g. {round(steps) * net.dt:g}")
+    if args.window is not None:
+        run_options["window"] = args.window
+    return net, run_options, name
+
+
+def _state_variables(net: Any, population: str) -> list[str]:
+    """What ``--record`` can name for a population: ``v`` and one ``g_<synapse>`` per synapse type."""
+    pop = net.population(population)
+    return ["v", *(f"g_{synapse}" for synapse in getattr(pop, "synapses", {}))] if hasattr(pop, "synapses") else []
+
+
+def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, Any]) -> None:
+    """Add --record's states to the run options (for the first RECORD_NEURONS neurons unless the file names which);
+    a population or variable the network does not have is a usage error."""
+    import difflib
+
+    sizes = {str(pop.name): pop.n for pop in net.populations}
+    states = {name: list(variables) for name, variables in (run_options.get("states") or {}).items()}
+    neurons = {name: list(chosen) for name, chosen in (run_options.get("neurons") or {}).items()}
+    for text in args.record:
+        population, variable = _record_option(text)
+        if population not in sizes:
+            close = difflib.get_close_matches(population, list(sizes), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--record {text}: the network has no population {population!r} (populations: "
+                             f"{', '.join(sizes)}){hint}")
+        variables = _state_variables(net, population)
+        if variable not in variables:
+            listed = (f"its variables are {', '.join(variables)}" if variables else
+                      "it is a Poisson input, which has no state variables (its spikes are recorded)")
+            close = difflib.get_close_matches(variable, variables, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--record {text}: population {population!r} has no state variable {variable!r}; "
+                             f"{listed}{hint}")
+        if variable not in states.setdefault(population, []):
+            states[population].append(variable)
+        if population not in neurons and not (run_options.get("states") or {}).get(population):
+            neurons[population] = list(range(min(sizes[population], RECORD_NEURONS)))
+    if states:
+        run_options["states"], run_options["neurons"] = states, neurons
+
+
+def _spikes_text(result: Any, suffix: str) -> str:
+    """The recorded spikes as CSV (population,neuron,time_ms; by population, then time) or JSON."""
+    import csv
+    import io
+    import json
+
+    if suffix == ".json":
+        return json.dumps({"duration_ms": float(result.duration), "populations": {
+            name: {**{k: v for k, v in result.populations[name].items() if k in ("n", "kind")},
+                   "times_ms": np.asarray(times, dtype=np.float64).tolist(),
+                   "indices": np.asarray(indices).astype(int).tolist()}
+            for name, (times, indices) in result.spikes.items()}}) + "\n"
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["population", "neuron", "time_ms"])
+    for name, (times, indices) in result.spikes.items():
+        for t, i in zip(np.asarray(times, dtype=np.float64).tolist(), np.asarray(indices).tolist()):
+            writer.writerow([name, int(i), repr(t)])
+    return buf.getvalue()
+
+
+def _simulation_figure(result: Any, path: str) -> None:
+    """--plot: the raster above the rates over time, as the published CUBA figure, written atomically."""
+    import io
+
+    from ._plotting import new_figure
+    from .io import _atomic_write  # the bytes twin of atomic_write_text
+    from .spiking.plots import population_raster, rate_over_time
+
+    fig = new_figure(8.0, 6.0)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    population_raster(result, ax=top)
+    top.set_xlabel("")
+    rate_over_time(result, ax=bottom)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    _atomic_write(Path(path), buf.getvalue())
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .spiking.sim_report import population_stats, simulation_problems, write_simulation_report
+
+    net, run_options, name = _simulation_network(args)
+    _record_states(args, net, run_options)
+    sizes = [pop.n for pop in net.populations]
+    if not args.quiet:
+        print(f"simulating {name}: {len(sizes)} populations, {sum(sizes):,} neurons, {len(net.connections)} "
+              f"connections; {run_options['duration_ms']:g} ms at dt = {net.dt:g} ms, seed {net.seed}",
+              file=sys.stderr)
+    result = net.run(**run_options, progress=not args.quiet and sys.stderr.isatty())
+    stats = population_stats(result)
+    rows = [["population", "kind", "neurons", "spikes", "rate (Hz) ± s.d.", "CV ISI", "synchrony"]]
+    for s in stats.values():
+        rows.append([s.name, s.kind, str(s.n), str(s.spikes), f"{s.rate_mean:.4g} ± {s.rate_std:.3g}",
+                     "-" if s.cv_isi is None else f"{s.cv_isi:.3f}",
+                     "-" if s.synchrony is None else f"{s.synchrony:.3f}"])
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) if k < 2 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths))))
+    window = run_options.get("window")
+    recorded = (f"; rates over the whole run, CV, synchrony and saved spikes over the last "
+                f"{min(window, result.duration):g} ms" if window is not None else "")
+    print(f"simulated {result.duration:g} ms in {result.wall_time:.3g} s of wall time{recorded}")
+    for problem in simulation_problems(stats):
+        print(f"problem: {problem}")
+    if args.save_spikes:
+        from .io import atomic_write_text
+
+        atomic_write_text(args.save_spikes, _spikes_text(result, Path(args.save_spikes).suffix.lower()))
+        print(f"spikes written to {args.save_spikes}")
+    if args.plot:
+        _simulation_figure(result, args.plot)
+        print(f"raster and rates drawn in {args.plot}")
+    if args.report:
+        write_simulation_report(result, args.report, network=net, title=f"neuronkit simulate {name}")
+        print(f"report written to {args.report}")
+    return 0
+
+
 # ----------------------------------------------------------------------------- the parser
 def _add_text_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-column", metavar="COLUMN",
@@ -1247,6 +1463,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_neuron, check=_check_neuron_options)
 
     add_inspect_command(sub)
+
+    p = sub.add_parser("simulate", help="run a spiking network described in a TOML/JSON file (or cuba): rates, "
+                       "raster, report", description="Simulate a network of spiking populations (a .toml or .json "
+                       "file: [network], [[population]], [[connection]], [record]; or the built-in cuba) and print, "
+                       "per population, its neurons, spikes, mean rate ± s.d. across neurons, CV of the inter-spike "
+                       "intervals and synchrony; optionally write a raster picture, an HTML report and the spikes.")
+    p.add_argument("network", metavar="NET", help="a network file (.toml or .json, e.g. examples/cuba.toml) or a "
+                   f"built-in network: {', '.join(BUILTIN_NETWORKS)}")
+    p.add_argument("--duration", type=float, default=None, metavar="MS",
+                   help=f"simulated time in ms (default: the file's [network] duration; {BUILTIN_DURATION:g} for cuba)")
+    p.add_argument("--seed", type=int, default=None, help="random seed of connectivity, initial potentials and inputs "
+                   "(default: the file's, else 0)")
+    p.add_argument("--dt", type=float, default=None, metavar="MS", help="time step in ms (default: the file's)")
+    p.add_argument("--record", action="append", default=[], metavar="POP:VAR",
+                   help=f"also record a state variable, e.g. exc:v (the first {RECORD_NEURONS} neurons unless the "
+                   "file's [record] neurons names them); repeat for more")
+    p.add_argument("--window", type=float, default=None, metavar="MS",
+                   help="keep only the last MS ms of spikes and states (bounded memory for long runs)")
+    p.add_argument("--report", metavar="OUT.html", help="write a self-contained HTML report here")
+    p.add_argument("--plot", metavar="OUT.png", help="draw the raster (excitatory blue, inhibitory red) and the rates "
+                   "over time here")
+    p.add_argument("--save-spikes", metavar="OUT.csv|OUT.json",
+                   help="write every spike: CSV rows population,neuron,time_ms, or JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no header line")
+    p.set_defaults(func=_cmd_simulate, check=_check_simulate_options)
     return parser
 
 

@@ -31,7 +31,12 @@ One file per family:
 ``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
                      Representation (:func:`~neuronkit.spiking.nir.to_nir`,
                      :func:`~neuronkit.spiking.nir.from_nir`)
+``sim_report.py``    what a simulation did: rates, CV of ISI, synchrony, problems
+                     in words, the HTML report (``neuronkit simulate --report``)
 ==================  ==========================================================
+
+``unsupervised.py`` holds :class:`~neuronkit.spiking.unsupervised.DiehlCook`, a reduced Diehl & Cook
+(2015) network that learns digits without labels by STDP.
 
 Data are time-major inside a spiking network: ``(T, batch, ...)``.
 """
@@ -57,7 +62,17 @@ from .plasticity import (
     SynapticScaling,
     TripletSTDP,
 )
-from .plots import izhikevich_gallery, membrane_traces, raster, rate_histogram, weight_change_map, weight_trajectories
+from .plots import (
+    izhikevich_gallery,
+    membrane_traces,
+    population_raster,
+    raster,
+    rate_histogram,
+    rate_over_time,
+    receptive_fields,
+    weight_change_map,
+    weight_trajectories,
+)
 from .record import Recording, emit, record
 from .simulation import (
     Connection,
@@ -71,6 +86,7 @@ from .simulation import (
     network_from_config,
 )
 from .surrogates import SURROGATES, Surrogate, get_surrogate
+from .unsupervised import DiehlCook, DiehlCookSTDP
 
 __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "SURROGATES", "Surrogate", "get_surrogate",
@@ -86,4 +102,6 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "cuba_network", "network_from_config", "load_network",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
-           "from_nir", "read_nir", "to_nir", "write_nir"]
+           "from_nir", "read_nir", "to_nir", "write_nir",
+           "DiehlCook", "DiehlCookSTDP", "receptive_fields",
+           "population_raster", "rate_over_time"]

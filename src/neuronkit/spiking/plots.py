@@ -5,6 +5,10 @@
 * :func:`rate_histogram` — each neuron's firing rate (spikes per step, or Hz given ``dt``) and how
   the rates are spread (silent and always-firing neurons counted)
 * :func:`izhikevich_gallery` — the five cell types of Izhikevich (2003) answering a step of current
+* :func:`population_raster` — a simulated network's spikes, one colour per population (excitatory
+  blue, inhibitory red, as in the published CUBA figure), and :func:`rate_over_time` — each
+  population's firing rate (Hz) in bins over the run: these two take what
+  :meth:`Network.run <neuronkit.spiking.simulation.Network.run>` returns
 
 Each takes an array, time first — ``(T, neurons)`` for one sample, ``(T, batch, ...)`` for a batch
 (``sample=`` picks one; the trailing axes are the neurons, flattened) — or what a
@@ -38,7 +42,8 @@ from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .record import record
 
 __all__ = ["MAX_TRACES", "izhikevich_gallery", "membrane_traces", "raster", "rate_histogram",
-           "CHANGE_COLOURS", "MAX_FIELDS", "weight_change_map", "weight_trajectories", "receptive_fields"]
+           "CHANGE_COLOURS", "MAX_FIELDS", "weight_change_map", "weight_trajectories", "receptive_fields",
+           "POPULATION_COLORS", "population_raster", "rate_over_time"]
 
 #: how many neurons :func:`membrane_traces` draws when ``neurons`` is not given (the first ones)
 MAX_TRACES = 8
@@ -528,4 +533,143 @@ def receptive_fields(weights_or_model: Any, *, shape: tuple[int, int] | None = (
         has_label = label is not None and not (isinstance(label, (int, np.integer)) and label < 0)
         ax.set_title(f"{index}: {label}" if has_label else f"{index}", fontsize=7, pad=2)
     fig.suptitle(f"receptive fields of {neurons} neurons (weights, 0 = white, {high:.3g} = black)", fontsize=9)
+    return finish_figure(fig, path)
+
+
+# ---------------------------------------------------------------------------- populations of a simulation
+#: the colour of each kind of population in :func:`population_raster` and :func:`rate_over_time`: excitatory blue
+#: and inhibitory red, as in the published CUBA figure (Vogels & Abbott 2005; Brian2's ``examples/CUBA.py``)
+POPULATION_COLORS = {"excitatory": "tab:blue", "inhibitory": "tab:red", "input": "tab:gray"}
+
+
+def _chosen_populations(result: Any, populations: Any, owner: str) -> list[str]:
+    """The populations to draw, in the network's order: those named, or every recorded one that is not an input
+    (every recorded one if all are inputs)."""
+    recorded = [name for name in result.populations if name in result.spikes]
+    if populations is None:
+        chosen = [name for name in recorded if result.populations[name].get("kind") != "input"] or recorded
+        if not chosen:
+            raise ParameterError(f"{owner}: the result holds no spikes (none were recorded); run the network with "
+                                 "spikes=True")
+        return chosen
+    listed = [populations] if isinstance(populations, str) else populations
+    if not isinstance(listed, (list, tuple)) or not listed:
+        raise ParameterTypeError(must_be("populations", "a population name or a non-empty list of them", populations,
+                                         owner))
+    for name in listed:
+        if name not in result.populations:
+            raise ParameterError(must_be("populations", "names of the network's populations ("
+                                         + ", ".join(result.populations) + ")", name, owner))
+        if name not in result.spikes:
+            raise ParameterError(f"{owner}: the spikes of population {name!r} were not recorded (recorded: "
+                                 f"{', '.join(recorded) or 'none'}); run with spikes=True or name it in spikes=[...]")
+    return [name for name in result.populations if name in listed]
+
+
+def _recorded_span(result: Any) -> tuple[float, float]:
+    """(start, end) in ms of what the monitors hold: the run, or its last ``window`` ms."""
+    end = float(getattr(result, "t_start", 0.0)) + float(result.duration)
+    return float(getattr(result, "record_start", end - float(result.duration))), end
+
+
+def _population_color(result: Any, name: str, colors: Any, owner: str) -> Any:
+    """A population's colour: ``colors[name]``, else ``colors[kind]``, else the default of its kind."""
+    table = POPULATION_COLORS if colors is None else colors
+    if not isinstance(table, Mapping):
+        raise ParameterTypeError(must_be("colors", "a dict of population kind or name -> colour", colors, owner))
+    kind = result.populations[name].get("kind")
+    return table.get(name, table.get(kind, POPULATION_COLORS.get(kind, "black")))
+
+
+def population_raster(result: Any, *, populations: Any = None, colors: Mapping[str, Any] | None = None,
+                      max_neurons: int | None = None, ax: Any = None, path: str | Path | None = None) -> Any:
+    """Spike raster of a simulation: a dot at (time in ms, neuron) for every spike, one colour per population.
+
+    ``result`` is what :meth:`Network.run <neuronkit.spiking.simulation.Network.run>` returns: its
+    ``spikes[name]`` are ``(times_ms (k,), indices (k,))``. The populations are stacked from the
+    bottom in the network's order: population ``j``'s neuron ``i`` is drawn at ``y = i +`` the
+    neurons drawn below it (CUBA: excitatory 0..3199, inhibitory 3200..3999, as in Brian2's
+    figure). ``populations``: names to draw (default every recorded population but the inputs);
+    ``colors``: population kind or name -> colour (default :data:`POPULATION_COLORS`: excitatory
+    blue, inhibitory red); ``max_neurons``: draw only the first ``max_neurons`` of each population.
+    One scatter per population (``ax.collections[j]``), labelled ``"name (kind, n)"``.
+
+    Examples
+    --------
+    >>> from neuronkit.spiking.simulation import Connection, Network, PoissonGroup, Population
+    >>> from neuronkit.spiking.plots import population_raster
+    >>> drive = PoissonGroup(20, 100.0, name="drive")
+    >>> exc = Population(8, name="exc")
+    >>> net = Network(populations=[drive, exc], connections=[Connection(drive, exc, weight=4.0, p=0.5)], seed=1)
+    >>> res = net.run(50.0)
+    >>> fig = population_raster(res)
+    >>> dots = fig.axes[0].collections[0].get_offsets()        # (time, neuron) of every spike of exc
+    >>> len(dots) == len(res.spikes["exc"][0]), fig.axes[0].collections[0].get_label()
+    (True, 'exc (excitatory, 8)')
+    """
+    owner = "population_raster"
+    names = _chosen_populations(result, populations, owner)
+    if max_neurons is not None:
+        max_neurons = check_int(max_neurons, "max_neurons", low=1, owner=owner)
+    sizes = {name: int(result.populations[name]["n"]) for name in names}
+    shown = {name: sizes[name] if max_neurons is None else min(sizes[name], max_neurons) for name in names}
+    total = sum(shown.values())
+    fig, ax = _axes(ax, 7.0, 2.0 + min(total, 400) / 160.0, owner)
+    dot = 0.8 if total > 1000 else 3.0 if total > 100 else 12.0
+    offset, count = 0, 0
+    for name in names:
+        times, indices = (np.asarray(a) for a in result.spikes[name])
+        keep = indices < shown[name]
+        kind = result.populations[name].get("kind", "")
+        ax.scatter(times[keep].astype(np.float64), (indices[keep] + offset).astype(np.float64), s=dot, marker="o",
+                   linewidths=0, color=_population_color(result, name, colors, owner),
+                   label=f"{name} ({kind}, {sizes[name]})")
+        offset += shown[name]
+        count += int(keep.sum())
+    duration = float(result.duration)
+    ax.set_xlim(*_recorded_span(result))
+    ax.set_ylim(-0.5, total - 0.5)
+    _integer_ticks(ax.yaxis)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    ax.legend(fontsize=7, loc="upper right", markerscale=(30.0 / dot) ** 0.5, framealpha=0.8)
+    ax.set_title(f"{count} spike{'s' if count != 1 else ''} from {total} neurons over {duration:g} ms", fontsize=9)
+    return finish_figure(fig, path)
+
+
+def rate_over_time(result: Any, *, populations: Any = None, bin_ms: float = 10.0,
+                   colors: Mapping[str, Any] | None = None, ax: Any = None, path: str | Path | None = None) -> Any:
+    """The firing rate of each population over time: one line per population, in Hz per neuron.
+
+    Each line is ``result.rate_over_time(name, bin_ms=bin_ms)``: the spikes of the population in
+    each bin of ``bin_ms`` ms, divided by its neurons and the bin's length in seconds, drawn at the
+    bin centres. ``populations`` and ``colors`` as in :func:`population_raster` (default: every
+    recorded population but the inputs; excitatory blue, inhibitory red).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neuronkit.spiking.simulation import Network, PoissonGroup
+    >>> from neuronkit.spiking.plots import rate_over_time
+    >>> res = Network(populations=[PoissonGroup(100, 20.0, name="drive")], seed=0).run(200.0)
+    >>> line = rate_over_time(res, bin_ms=50.0).axes[0].lines[0]
+    >>> line.get_xdata().tolist()                                   # the bin centres (ms)
+    [25.0, 75.0, 125.0, 175.0]
+    >>> bool(np.allclose(line.get_ydata(), res.rate_over_time("drive", bin_ms=50.0)[1]))
+    True
+    """
+    owner = "rate_over_time"
+    names = _chosen_populations(result, populations, owner)
+    bin_ms = check_number(bin_ms, "bin_ms", low=0.0, low_open=True, owner=owner)
+    fig, ax = _axes(ax, 7.0, 2.6, owner)
+    for name in names:
+        centres, hz = result.rate_over_time(name, bin_ms=bin_ms)
+        ax.plot(np.asarray(centres, dtype=np.float64), np.asarray(hz, dtype=np.float64), linewidth=1.2,
+                color=_population_color(result, name, colors, owner), label=name)
+    ax.set_xlim(*_recorded_span(result))
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("rate (Hz per neuron)")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(f"population rates in bins of {bin_ms:g} ms", fontsize=9)
     return finish_figure(fig, path)

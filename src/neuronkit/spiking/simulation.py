@@ -413,6 +413,22 @@ class SimulationResult:
         widths = np.diff(edges)
         return (edges[:-1] + edges[1:]) / 2, counts / (info["n"] * widths / 1000.0)
 
+    def summary(self) -> dict[str, Any]:
+        """The run in a few JSON-able numbers: time span, wall time, and per population its size, kind and rate.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, Population
+        >>> res = Network([Population(2, v_rest=-45.0, v_init=-60.0, name="pair")]).run(50.0)
+        >>> res.summary()["populations"]
+        {'pair': {'n': 2, 'kind': 'excitatory', 'spikes': 4, 'mean_rate_hz': 40.0}}
+        """
+        return {"t_start_ms": self.t_start, "duration_ms": self.duration, "dt_ms": self.dt,
+                "wall_time_s": self.wall_time,
+                "populations": {name: {**info, "spikes": int(self.counts[name].sum()),
+                                       "mean_rate_hz": self.mean_rate(name)}
+                                for name, info in self.populations.items()}}
+
     def __repr__(self) -> str:
         rates = ", ".join(f"{k}: {self.mean_rate(k):.2f} Hz" for k in self.populations)
         return f"SimulationResult({self.duration:g} ms, {rates}; {self.wall_time:.2f} s)"
@@ -442,9 +458,12 @@ class Network:
     def __init__(self, populations: Sequence[Population | PoissonGroup], connections: Sequence[Connection] = (),
                  *, dt: float = 0.1, seed: int | np.random.Generator | None = 0, dtype: Any = np.float64) -> None:
         self.dt = check_number(dt, "dt", low=0.0, low_open=True, owner="Network")
-        if np.dtype(dtype) not in (np.float32, np.float64):
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            self.dtype = np.dtype(object)  # refused just below, with the value given
+        if self.dtype not in (np.float32, np.float64):
             raise ParameterError(must_be("dtype", "float32 or float64", dtype, "Network"))
-        self.dtype = np.dtype(dtype)
         self.seed = seed if isinstance(seed, int) or seed is None else None
         self._rng = make_rng(seed)
         self.populations = list(populations)
@@ -528,9 +547,14 @@ class Network:
         for block in self._blocks:
             for pop, offset in zip(block.populations, block.offsets):
                 self._where[str(pop.name)] = (block, offset)
-        self._sources = [_PoissonSource(p, dt) for p in self._poisson]
+        self._sources: list[_Block | _PoissonSource] = [*self._blocks, *(_PoissonSource(p, dt) for p in self._poisson)]
+        # population -> (the source that emits its spikes, its offset in that source's indices)
+        self._emitter: dict[str, tuple[_Block | _PoissonSource, int]] = {}
+        for source in self._sources:
+            for name, lo, _ in source.ranges:
+                self._emitter[name] = (source, lo)
         self._connectivity: dict[str, Connectivity] = {}
-        plans: dict[tuple[str, int, str, int], list[tuple[Connectivity, int]]] = {}
+        plans: dict[tuple[int, int, str, int], list[tuple[Connectivity, int, int]]] = {}
         for i, con in enumerate(self.connections):
             if not isinstance(con, Connection):
                 raise ParameterTypeError(f"Network connections[{i}] must be a Connection; got {type(con).__name__}")
@@ -550,18 +574,20 @@ class Network:
                                      "its own")
             conn = _draw(con, pre.n, post.n, pre is post, delay_steps, post.kind, rng, self.dtype, owner)
             self._connectivity[con_name] = conn
-            block, offset = self._where[str(post.name)]
-            key = (str(pre.name), self._blocks.index(block), con.synapse, delay_steps)
-            plans.setdefault(key, []).append((conn, offset))
-        # Connections with the same source, target block, synapse type and delay are merged into one
-        # projection: a spike then costs one gather and one scatter, whatever the number of connections.
-        self._projections: dict[str, list[_Projection]] = {}
-        for (pre_name, b, synapse, delay_steps), parts in plans.items():
-            block = self._blocks[b]
-            self._projections.setdefault(pre_name, []).append(
-                _Projection(parts, self._by_name[pre_name].n, block, synapse, delay_steps, self.dtype))
+            block, post_offset = self._where[str(post.name)]
+            source, pre_offset = self._emitter[str(pre.name)]
+            key = (self._sources.index(source), self._blocks.index(block), con.synapse, delay_steps)
+            plans.setdefault(key, []).append((conn, pre_offset, post_offset))
+        # Connections with the same source (a block of populations, or a Poisson group), target block,
+        # synapse type and delay are merged into one projection, whose rows are all the source's neurons:
+        # a step's spikes then cost one gather and one scatter per projection, whatever the number of
+        # populations and connections, and are never split by population inside the loop.
+        for (i, b, synapse, delay_steps), parts in plans.items():
+            source = self._sources[i]
+            source.projections.append(_Projection(parts, source.n, self._blocks[b], synapse, delay_steps,
+                                                  self.dtype))
         for block in self._blocks:
-            block.make_buffers(self._projections)
+            block.make_buffers([p for source in self._sources for p in source.projections])
         self._roles = self._infer_roles()
 
     def _resolve(self, con: Connection, end: Population | PoissonGroup | str, which: str,
@@ -632,16 +658,15 @@ class Network:
             window = check_number(window, "window", low=0.0, low_open=True, owner=owner)
             window_steps = max(1, min(steps, int(math.ceil(window / self.dt - _TOLERANCE))))
         check_bool(progress, "progress", owner=owner)
-        spike_log = _SpikeLog(spike_names, self._lif_offsets(), window_steps)
+        spike_log = _SpikeLog(self._sources, spike_names, window_steps)
         state_log = _StateLog(monitors, steps, window_steps, self.dtype)
-        counts = {str(p.name): np.zeros(p.n, dtype=np.int64) for p in self.populations}
         start_step, t_start = self._step, self.t
         wall = time.perf_counter()
         chunk = 1000
         done = 0
         while done < steps:
             todo = min(chunk, steps - done)
-            self._advance(self._step, todo, spike_log, state_log, counts)
+            self._advance(self._step, todo, spike_log.fired, state_log)
             self._step += todo
             done += todo
             spike_log.compact(self._step)
@@ -657,15 +682,10 @@ class Network:
         return SimulationResult(
             spikes=spike_log.result(self.dt, first),
             states=state_rows, state_times=np.arange(max(first, start_step), self._step) * self.dt,
-            recorded_neurons={name: idx for name, (idx, _) in monitors.items()}, counts=counts,
+            recorded_neurons={name: idx for name, (idx, _) in monitors.items()}, counts=spike_log.counts,
             populations={str(p.name): {"n": p.n, "kind": self._roles[str(p.name)]} for p in self.populations},
             t_start=t_start, duration=steps * self.dt, dt=self.dt, record_start=max(first, start_step) * self.dt,
             wall_time=wall)
-
-    def _lif_offsets(self) -> dict[str, tuple[_Block | None, int]]:
-        out: dict[str, tuple[_Block | None, int]] = {str(p.name): (None, 0) for p in self._poisson}
-        out.update(self._where)
-        return out
 
     def _spike_names(self, spikes: bool | Sequence[str]) -> list[str]:
         if spikes is True:
@@ -722,35 +742,33 @@ class Network:
             monitors[name] = (idx.astype(np.intp), list(dict.fromkeys(variables)))
         return monitors
 
-    def _advance(self, first_step: int, steps: int, spike_log: _SpikeLog, state_log: _StateLog,
-                 counts: dict[str, np.ndarray]) -> None:
-        """The inner loop: ``steps`` time steps from ``first_step``; kept small, everything preallocated."""
-        blocks, sources, projections = self._blocks, self._sources, self._projections
+    def _advance(self, first_step: int, steps: int, fired_log: list[list[tuple[int, np.ndarray]]],
+                 state_log: _StateLog) -> None:
+        """The inner loop: ``steps`` time steps from ``first_step``; kept small, everything preallocated.
+
+        Every population integrates, fires and resets (``_Block.step``) before any spike is delivered:
+        delivery only touches synaptic variables, so this is Brian2's order (groups, thresholds,
+        synapses, resets). Spikes are logged per source as (step, indices) and counted later.
+        """
+        blocks = self._blocks
+        emitters = [(source, source.projections, log) for source, log in zip(self._sources, fired_log)]
+        delayed = [block for block in blocks if block.pending]
         rng = self._rng
         record_states = state_log.record if state_log.active else None
-        record_spikes = spike_log.record if spike_log.active else None
-        fired_by: dict[str, np.ndarray] = {}
+        where = self._where
         for step in range(first_step, first_step + steps):
             if record_states is not None:
-                record_states(step, self._where)
+                record_states(step, where)
             for block in blocks:
-                block.integrate(step)
-            fired_by.clear()
-            for block in blocks:
-                block.threshold(fired_by)
-            for source in sources:
-                fired = source.draw(rng)
+                block.step(step, rng)
+            for source, projections, log in emitters:
+                fired = source.fired if source.is_block else source.step(step, rng)
                 if fired.size:
-                    fired_by[source.name] = fired
-            for name, fired in fired_by.items():
-                counts[name][fired] += 1
-                for projection in projections.get(name, ()):
-                    projection.send(fired, step)
-            for block in blocks:
+                    log.append((step, fired))
+                    for projection in projections:
+                        projection.send(fired, step)
+            for block in delayed:
                 block.receive(step)
-                block.reset(step)
-            if record_spikes is not None and fired_by:
-                record_spikes(step, fired_by)
 
     def config(self) -> dict[str, Any]:
         """The network as a JSON-able dict in the file format (:func:`network_from_config` rebuilds it)."""
@@ -778,7 +796,10 @@ class _Block:
         self.offsets = [int(o) for o in np.cumsum([0, *sizes[:-1]])]
         self.bounds = np.cumsum(sizes)[:-1]  # where each population after the first starts
         self.names = [str(p.name) for p in populations]
+        self.ranges = [(str(p.name), o, o + p.n) for p, o in zip(populations, self.offsets)]
         self.n = n = int(sum(sizes))
+        self.projections: list[_Projection] = []
+        self.is_block = True
         synapses = list(dict.fromkeys(s for p in populations for s in p.synapses))
         self.synapses = synapses
 
@@ -824,25 +845,42 @@ class _Block:
         self._tmp = np.empty(n, dtype=dtype)
         self._tmp2 = np.empty(n, dtype=dtype)
         self._mask = np.empty(n, dtype=bool)
-        self._fired = np.empty(0, dtype=np.intp)
+        self.fired: np.ndarray = np.empty(0, dtype=np.intp)
         self.pending: dict[str, np.ndarray] = {}  # synapse -> (delay slots, n) ring buffer of delayed input
         self.pending_used: dict[str, list[bool]] = {}
 
-    def make_buffers(self, projections: Mapping[str, list[_Projection]]) -> None:
-        for group in projections.values():
-            for proj in group:
-                if proj.block is self and proj.delay_steps > 0:
-                    slots = max(proj.delay_steps + 1, len(self.pending.get(proj.synapse, ())))
-                    self.pending[proj.synapse] = np.zeros((slots, self.n), dtype=self.dtype)
-                    self.pending_used[proj.synapse] = [False] * slots
+    def make_buffers(self, projections: list[_Projection]) -> None:
+        for proj in projections:
+            if proj.block is self and proj.delay_steps > 0:
+                slots = max(proj.delay_steps + 1, len(self.pending.get(proj.synapse, ())))
+                self.pending[proj.synapse] = np.zeros((slots, self.n), dtype=self.dtype)
+                self.pending_used[proj.synapse] = [False] * slots
+        # (g_s, c_s, d_s) for the step: no dict lookups in the loop
+        self._terms: list[tuple[np.ndarray, Any, Any]] = [(self.g[s], self.coupling.get(s), self.decay[s])
+                                                          for s in self.synapses]
+
+    def step(self, step: int, rng: np.random.Generator) -> np.ndarray:
+        """Integrate from t to t + dt (v held while refractory), find the spikes (``self.fired``), reset them."""
+        self.integrate(step)
+        mask = self._mask
+        np.greater(self.v, self.v_threshold, out=mask)
+        fired: np.ndarray = mask.nonzero()[0]
+        self.fired = fired
+        if fired.size:
+            self.v[fired] = self.v_reset if np.ndim(self.v_reset) == 0 else self.v_reset[fired]
+            if self.max_ref > 0:
+                self.refractory_until[fired] = step + (self.ref_steps[0] if self.uniform_ref
+                                                       else self.ref_steps[fired])
+                self.last_refractory = step + self.max_ref - 1
+        return fired
 
     def integrate(self, step: int) -> None:
         v, tmp = self.v, self._tmp
         if self.kind == "current":
             v *= self.decay_m
             v += self.v_rest_leak
-            for s, g in self.g.items():
-                np.multiply(g, self.coupling[s], out=tmp)
+            for g, c, _ in self._terms:
+                np.multiply(g, c, out=tmp)
                 v += tmp
         else:
             # exponential Euler: G = 1 + sum g, v_inf = (v_rest + sum g E) / G, v <- v_inf + (v - v_inf) e^{-G dt/tau}
@@ -858,25 +896,11 @@ class _Block:
             np.exp(big_g, out=big_g)
             v *= big_g
             v += drive
-        for s, g in self.g.items():
-            g *= self.decay[s]
+        for g, _, d in self._terms:
+            g *= d
         if step <= self.last_refractory:  # hold v at v_reset while refractory (not_refractory as in Brian2)
             np.less(step, self.refractory_until, out=self._mask)
             np.copyto(v, self.v_reset, where=self._mask)
-
-    def threshold(self, fired_by: dict[str, np.ndarray]) -> None:
-        np.greater(self.v, self.v_threshold, out=self._mask)
-        fired = self._mask.nonzero()[0]
-        self._fired = fired
-        if not fired.size:
-            return
-        if len(self.populations) == 1:
-            fired_by[self.names[0]] = fired
-            return
-        cuts = np.searchsorted(fired, self.bounds)
-        for name, offset, lo, hi in zip(self.names, self.offsets, [0, *cuts], [*cuts, fired.size]):
-            if hi > lo:
-                fired_by[name] = fired[lo:hi] - offset if offset else fired[lo:hi]
 
     def receive(self, step: int) -> None:
         for s, buffer in self.pending.items():
@@ -887,20 +911,14 @@ class _Block:
                 buffer[slot].fill(0.0)
                 used[slot] = False
 
-    def reset(self, step: int) -> None:
-        fired = self._fired
-        if fired.size:
-            self.v[fired] = self.v_reset if np.ndim(self.v_reset) == 0 else self.v_reset[fired]
-            if self.max_ref > 0:
-                self.refractory_until[fired] = step + (self.ref_steps[0] if self.uniform_ref
-                                                       else self.ref_steps[fired])
-                self.last_refractory = step + self.max_ref - 1
-            self._fired = np.empty(0, dtype=np.intp)
-
 
 class _PoissonSource:
     def __init__(self, group: PoissonGroup, dt: float) -> None:
         self.name, self.n = str(group.name), group.n
+        self.ranges = [(self.name, 0, self.n)]
+        self.projections: list[_Projection] = []
+        self.is_block = False
+        self.fired = np.empty(0, dtype=np.intp)
         prob = np.asarray(group.rate_hz, dtype=np.float64) * dt / 1000.0
         if (prob > 1).any():
             raise ParameterError(f"PoissonGroup {group.name!r}: rate_hz * dt / 1000 must be <= 1 (at most one spike "
@@ -909,7 +927,7 @@ class _PoissonSource:
         self.prob = float(prob) if prob.ndim == 0 else prob
         self.silent = bool(np.all(prob == 0))
 
-    def draw(self, rng: np.random.Generator) -> np.ndarray:
+    def step(self, step: int, rng: np.random.Generator) -> np.ndarray:
         if self.silent:
             return np.empty(0, dtype=np.intp)
         return np.flatnonzero(rng.random(self.n) < self.prob)
@@ -918,12 +936,13 @@ class _PoissonSource:
 class _Projection:
     """Merged connections from one source onto one synapse type of one block, with one delay."""
 
-    def __init__(self, parts: list[tuple[Connectivity, int]], n_pre: int, block: _Block, synapse: str,
+    def __init__(self, parts: list[tuple[Connectivity, int, int]], n_pre: int, block: _Block, synapse: str,
                  delay_steps: int, dtype: np.dtype) -> None:
         self.block, self.synapse, self.delay_steps = block, synapse, delay_steps
-        pre = np.concatenate([np.repeat(np.arange(n_pre), np.diff(c.indptr)) for c, _ in parts])
-        post = np.concatenate([c.indices.astype(np.intp) + offset for c, offset in parts])
-        weights = np.concatenate([c.weights for c, _ in parts]).astype(dtype)
+        pre = np.concatenate([np.repeat(np.arange(len(c.indptr) - 1) + pre_offset, np.diff(c.indptr))
+                              for c, pre_offset, _ in parts])
+        post = np.concatenate([c.indices.astype(np.intp) + post_offset for c, _, post_offset in parts])
+        weights = np.concatenate([c.weights for c, _, _ in parts]).astype(dtype)
         order = np.argsort(pre, kind="stable")
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(pre, minlength=n_pre))]).astype(np.intp)
         self.indices = post[order]
@@ -931,19 +950,23 @@ class _Projection:
         self.constant = bool(weights.size and (weights == weights[0]).all())
         self.weight: Any = self.weights[0] if self.constant else None
         self.target = block.g[synapse]
+        # each presynaptic neuron's targets (and weights) as a view: a step's spikes gather them with one
+        # list comprehension and one concatenate, without indexing indptr
+        bounds = self.indptr.tolist()
+        self.rows = [self.indices[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.weight_rows = None if self.constant else [self.weights[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     def send(self, fired: np.ndarray, step: int) -> None:
-        indptr = self.indptr
+        rows = self.rows
         if fired.size == 1:
             i = int(fired[0])
-            lo, hi = indptr[i], indptr[i + 1]
-            targets = self.indices[lo:hi]
-            weights: Any = self.weight if self.constant else self.weights[lo:hi]
+            targets = rows[i]
+            weights: Any = self.weight if self.weight_rows is None else self.weight_rows[i]
         else:
-            starts, ends = indptr[fired].tolist(), indptr[fired + 1].tolist()
-            targets = np.concatenate([self.indices[a:b] for a, b in zip(starts, ends)])
-            weights = self.weight if self.constant else np.concatenate(
-                [self.weights[a:b] for a, b in zip(starts, ends)])
+            which = fired.tolist()
+            targets = np.concatenate([rows[i] for i in which])
+            weights = self.weight if self.weight_rows is None else np.concatenate(
+                [self.weight_rows[i] for i in which])
         if not targets.size:
             return
         if self.delay_steps == 0:
@@ -956,31 +979,44 @@ class _Projection:
 
 
 class _SpikeLog:
-    """Spikes as growing chunks (step, index) per population; with a window, chunks older than it are dropped."""
+    """Spikes per source as (step, indices), folded every chunk of steps into counts and per-population chunks.
 
-    def __init__(self, names: list[str], where: Mapping[str, tuple[Any, int]], window_steps: int | None) -> None:
-        self.names = set(names)
-        self.order = names
-        self.active = bool(names)
-        self.window_steps = window_steps
-        self.pending: dict[str, list[tuple[int, np.ndarray]]] = {n: [] for n in names}
-        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in names}
+    Only the populations asked for keep their spikes; with a window, chunks older than it are dropped.
+    """
 
-    def record(self, step: int, fired_by: Mapping[str, np.ndarray]) -> None:
-        for name, fired in fired_by.items():
-            if name in self.names:
-                self.pending[name].append((step, fired))
+    def __init__(self, sources: list[_Block | _PoissonSource], names: list[str], window_steps: int | None) -> None:
+        self.sources, self.order, self.window_steps = sources, names, window_steps
+        self.fired: list[list[tuple[int, np.ndarray]]] = [[] for _ in sources]
+        self.source_counts = [np.zeros(source.n, dtype=np.int64) for source in sources]
+        self.chunks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in names}
+
+    @property
+    def counts(self) -> dict[str, np.ndarray]:
+        return {name: counts[lo:hi] for source, counts in zip(self.sources, self.source_counts)
+                for name, lo, hi in source.ranges}
 
     def compact(self, now: int) -> None:
-        """Fold the per-step entries into one chunk; drop chunks wholly before the window."""
-        for name, entries in self.pending.items():
-            if entries:
-                steps = np.concatenate([np.full(len(f), s, dtype=np.int64) for s, f in entries])
-                self.chunks[name].append((steps, np.concatenate([f for _, f in entries]).astype(np.int64)))
-                entries.clear()
-            if self.window_steps is not None:
-                first = now - self.window_steps
-                self.chunks[name] = [c for c in self.chunks[name] if c[0][-1] >= first]
+        """Fold the per-step entries into counts and chunks; drop chunks wholly before the window."""
+        for source, entries, counts in zip(self.sources, self.fired, self.source_counts):
+            if not entries:
+                continue
+            index = np.concatenate([f for _, f in entries])
+            steps = np.repeat(np.array([s for s, _ in entries], dtype=np.int64), [f.size for _, f in entries])
+            entries.clear()
+            counts += np.bincount(index, minlength=source.n)
+            for name, lo, hi in source.ranges:
+                if name not in self.chunks:
+                    continue
+                if len(source.ranges) == 1:
+                    self.chunks[name].append((steps, index.astype(np.int64)))
+                else:
+                    keep = (index >= lo) & (index < hi)
+                    if keep.any():
+                        self.chunks[name].append((steps[keep], index[keep].astype(np.int64) - lo))
+        if self.window_steps is not None:
+            first = now - self.window_steps
+            for name, chunks in self.chunks.items():
+                self.chunks[name] = [c for c in chunks if c[0][-1] >= first]
 
     def result(self, dt: float, first_step: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         out = {}
@@ -1078,9 +1114,9 @@ def _coupling(dt: float, tau_m: float, tau_s: float) -> float:
 def _whole_steps(value: float, dt: float, name: str, owner: str) -> int:
     """``value`` (ms) as a whole number of steps of ``dt``, or a refusal naming both."""
     steps = round(value / dt)
-    if abs(steps * dt - value) > _TOLERANCE * max(abs(value), dt):
-        hint = (f"shorter than dt ({dt:g} ms): the smallest delay is dt, or 0"
-                if name == "delay" and value < dt else f"not a multiple of dt ({dt:g} ms)")
+    if abs(steps * dt - value) > _TOLERANCE * max(abs(value), dt) or (value > 0 and steps == 0):
+        hint = (f"not a multiple of dt ({dt:g} ms)" if value > dt else f"shorter than dt ({dt:g} ms)"
+                + (": the smallest delay is dt, or 0" if name == "delay" else ""))
         raise ParameterError(f"{owner}: {name} = {value!r} ms is {hint}; use a whole number of steps, "
                              f"e.g. {max(steps, 1) * dt:g} ms")
     return int(steps)

@@ -28,9 +28,13 @@ average. Plasticity and threshold changes are off while labelling and predicting
 What is reduced (and why): the synapses are current-based and instantaneous (an input spike raises the
 membrane by ``input_gain · w`` mV; the paper's conductances with a 1 ms time constant act within about
 one step of 0.5-1 ms), inhibition is the effective all-to-all connection above, and the weights of one
-image are updated once, at its end, from the spikes of the whole presentation (the weights change by
-about 1% during one image; this lets the input of an image be drawn and weighted for all its steps at
-once, and keeps the loop over time to the 100 membranes). Each membrane update step is
+image are updated once, at its end, by the rule applied to the spikes of the whole presentation
+(:meth:`DiehlCookSTDP.presentation_dw`), not at each spike. A neuron that wins an image moves about a
+tenth of its weight (L1, measured on MNIST) towards it over the image's ~10 spikes; online, its later
+spikes would see part of that change already. Updating at the end lets the input of an image be drawn
+and weighted for all its steps at once, and keeps the loop over time to the membranes. The inputs are
+Bernoulli draws per step with probability ``rate · dt`` (a Poisson process cut into steps). Each
+membrane update step is
 
 .. math::
 
@@ -210,6 +214,10 @@ _RULE_KEYS = ("eta_pre", "eta_post", "x_tar", "mu", "tau_pre", "tau_post", "w_mi
 
 PLASTICITY_RULES.register("diehl_cook", DiehlCookSTDP)
 
+#: the potentiation rate of :class:`DiehlCook`'s default rule (the paper's 0.01 learns from 60,000 images;
+#: with 4,000, 0.02 gives 3 points more accuracy on MNIST-5k)
+DEFAULT_ETA_POST = 0.02
+
 #: the network's constants (besides the rule's), in the order of :meth:`DiehlCook.config`
 _NET_KEYS = ("n_input", "n_exc", "image_shape", "presentation_ms", "rest_ms", "dt", "max_rate_hz", "rate_boost_hz",
              "min_spikes", "max_boosts", "tau_m", "v_rest", "v_reset", "v_threshold", "refractory", "input_gain",
@@ -234,14 +242,21 @@ class DiehlCook:
         by fewer than ``min_spikes`` spikes is shown again with every rate raised by ``rate_boost_hz``.
     tau_m, v_rest, v_reset, v_threshold, refractory : the LIF neurons (ms, mV).
     input_gain : mV added to a membrane per unit of weight of an input spike (default
-        ``0.6 · 784 / n_input``, so the drive of an image does not depend on its number of pixels).
-    inhibition : mV taken from every other excitatory membrane by each excitatory spike.
+        ``0.6 · sqrt(784 / n_input)``: 0.6 for MNIST's 784 pixels, 2.1 for the 64 of the 8x8 digits;
+        measured best on each, as the weights of fewer inputs are as large but add up to less).
+    inhibition : mV taken from every other excitatory membrane by each excitatory spike (50: about
+        four times the gap from rest to threshold, so the first neuron to fire mostly silences the
+        others, as the paper's strong inhibition does; 20 loses 2 points of accuracy, 5 loses 10).
     theta_plus, tau_theta : the adaptive threshold's rise per spike (mV) and decay time constant (ms;
-        ``inf``: no decay).
+        ``inf``: no decay). The paper's 0.05 mV and 10^7 ms suit 60,000 images; with a few thousand,
+        thresholds that rise faster and forget within about 500 images (0.5 mV, 2·10^5 ms) share
+        the images among all the neurons sooner, and keep the thresholds within reach of the input
+        (with no decay they keep rising, more and more images need boosting, and accuracy falls).
     weight_sum : the sum of each neuron's incoming weights after each image (default
         ``78 · n_input / 784``).
     init_max : initial weights are uniform in ``[0, init_max]``, then normalised.
-    rule : the STDP rule (default :class:`DiehlCookSTDP` with ``dt``).
+    rule : the STDP rule (default :class:`DiehlCookSTDP` with ``dt`` and ``eta_post`` =
+        :data:`DEFAULT_ETA_POST`, twice the paper's, as the network learns from fewer images).
     seed : an int or a ``numpy.random.Generator`` for the initial weights and the Poisson inputs.
 
     Attributes
@@ -267,8 +282,8 @@ class DiehlCook:
                  presentation_ms: float = 250.0, rest_ms: float = 150.0, dt: float = 1.0,
                  max_rate_hz: float = 63.75, rate_boost_hz: float = 32.0, min_spikes: int = 5, max_boosts: int = 3,
                  tau_m: float = 100.0, v_rest: float = -65.0, v_reset: float = -65.0, v_threshold: float = -52.0,
-                 refractory: float = 5.0, input_gain: float | None = None, inhibition: float = 20.0,
-                 theta_plus: float = 0.05, tau_theta: float = 1e7, weight_sum: float | None = None,
+                 refractory: float = 5.0, input_gain: float | None = None, inhibition: float = 50.0,
+                 theta_plus: float = 0.5, tau_theta: float = 2e5, weight_sum: float | None = None,
                  init_max: float = 0.3, rule: DiehlCookSTDP | None = None,
                  seed: int | np.random.Generator | None = None) -> None:
         owner = "DiehlCook"
@@ -287,7 +302,7 @@ class DiehlCook:
         self.v_reset = check_number(v_reset, "v_reset", owner=owner)
         self.v_threshold = check_number(v_threshold, "v_threshold", owner=owner)
         self.refractory = check_number(refractory, "refractory", low=0.0, owner=owner)
-        self.input_gain = (0.6 * 784 / self.n_input if input_gain is None else
+        self.input_gain = (0.6 * math.sqrt(784 / self.n_input) if input_gain is None else
                            check_number(input_gain, "input_gain", low=0.0, low_open=True, owner=owner))
         self.inhibition = check_number(inhibition, "inhibition", low=0.0, owner=owner)
         self.theta_plus = check_number(theta_plus, "theta_plus", low=0.0, owner=owner)
@@ -296,7 +311,7 @@ class DiehlCook:
                            check_number(weight_sum, "weight_sum", low=0.0, low_open=True, owner=owner))
         self.init_max = check_number(init_max, "init_max", low=0.0, low_open=True, owner=owner)
         if rule is None:
-            rule = DiehlCookSTDP(dt=self.dt)
+            rule = DiehlCookSTDP(eta_post=DEFAULT_ETA_POST, dt=self.dt)
         elif not isinstance(rule, DiehlCookSTDP):
             raise ParameterError(f"DiehlCook rule must be a DiehlCookSTDP (the paper's rule); got {rule!r}")
         elif rule.dt != self.dt:
