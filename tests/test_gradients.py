@@ -279,6 +279,15 @@ CASES += [
         _threshold(3), variant="zero, scalar alpha"),
 ]
 
+CASES += [  # synaptic with the reset at the step of the spike (NIR's CubaLIF)
+    case("primitive", "synaptic", lambda current, alpha, beta, threshold: spiking_ops.synaptic(
+        current, alpha, beta, threshold, reset_delay=False, **_SPIKING)[0], 0.6 * smooth(6, 2, 3), _beta(3), _beta(3),
+        _threshold(3), variant="subtract, no reset delay"),
+    case("primitive", "synaptic", lambda current, alpha, beta, threshold: spiking_ops.synaptic(
+        current, alpha, beta, threshold, reset="zero", reset_delay=False, **_SPIKING)[0], 0.6 * smooth(7, 2, 3),
+        _beta(3), _beta(), _threshold(3), variant="zero, no reset delay, scalar beta"),
+]
+
 CASE_IDS = [c.id for c in CASES]
 
 

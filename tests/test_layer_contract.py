@@ -144,9 +144,6 @@ TABLE: dict[str, Row] = {
                     "tpool", False),
     "SpikeMaxPool2d": Row(partial(nk.spiking.SpikeMaxPool2d, 2, stride=(2, 1), name="spool"),
                           (_rng.random((5, 3, 2, 4, 6)) < 0.4).astype(np.float32), images(3, 2, 7), "spool", False),
-    "CubaLIF": Row(partial(nk.spiking.CubaLIF, alpha=0.6, tau_mem=[2.0, 3.0, 4.0, 5.0], threshold=0.5,
-                           learn_alpha=True, learn_beta=True, name="cuba"),
-                   _rng.standard_normal((6, 3, 4)).astype(np.float32), batch(1, 4)[0], "cuba", False),
 }
 
 

@@ -11,8 +11,8 @@ import neuronkit as nk
 from neuronkit.engine import Tensor
 from neuronkit.errors import NameNotFoundError, ParameterError, ParameterTypeError, ShapeError, UnknownNameError
 from neuronkit.spiking import LIF, RateEncoder, SpikingDense, Temporal
+from neuronkit.spiking.learning import PLASTICITY_RULES, _LIFArrays, get_rule, learn
 from neuronkit.spiking.plasticity import (
-    PLASTICITY_RULES,
     AdaptiveThreshold,
     CombinedRule,
     Hebbian,
@@ -21,9 +21,6 @@ from neuronkit.spiking.plasticity import (
     RewardSTDP,
     SynapticScaling,
     TripletSTDP,
-    _LIFArrays,
-    get_rule,
-    learn,
 )
 
 
@@ -485,3 +482,12 @@ def test_a_rule_moving_thresholds_needs_lif_neurons():
     with pytest.raises(ParameterError, match="the rule 'intrinsic' moves the neurons' threshold, which learn\\(\\) "
                                              "does for LIF neurons; layer 'adaptive' has ALIF"):
         learn(layer, np.zeros((3, 1, 4)), "intrinsic")
+
+
+def test_the_loop_and_the_rule_interface_are_learning_py_s_and_plasticity_re_exports_them():
+    from neuronkit.spiking import learning, plasticity
+
+    for name in ("learn", "LearnHistory", "PlasticityRule", "get_rule", "PLASTICITY_RULES"):
+        assert getattr(plasticity, name) is getattr(learning, name) is getattr(nk.spiking, name), name
+    assert learn.__module__ == "neuronkit.spiking.learning" and PairSTDP.__module__ == "neuronkit.spiking.plasticity"
+    assert PLASTICITY_RULES.get("stdp") is PairSTDP and isinstance(get_rule("oja"), Oja)

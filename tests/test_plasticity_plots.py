@@ -7,7 +7,8 @@ import pytest
 
 from neuronkit.errors import NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
 from neuronkit.spiking import LIF, SpikingDense
-from neuronkit.spiking.plasticity import Hebbian, learn
+from neuronkit.spiking.learning import learn
+from neuronkit.spiking.plasticity import Hebbian
 from neuronkit.spiking.plots import weight_change_map, weight_trajectories
 
 

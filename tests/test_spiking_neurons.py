@@ -121,6 +121,20 @@ def test_synaptic_traces(reset, mem, spikes):
     np.testing.assert_array_equal(out, spikes)
 
 
+@pytest.mark.parametrize(("reset", "mem", "spikes"), [
+    ("subtract", [1.0, 1.5, 1.75 - 1.5, 0.25 + 0.125], [0, 0, 1, 0]),   # reset at the spike: 1.75 - 1.5 at t2
+    ("zero", [1.0, 1.5, 0.0, 0.125], [0, 0, 1, 0]),                     # 0 at t2; t3 keeps its input 0.125
+    ("none", [1.0, 1.5, 1.75, 1.875], [0, 0, 1, 1]),
+])
+def test_synaptic_without_reset_delay_traces(reset, mem, spikes):
+    # syn: 1, 0.5, 0.25, 0.125; the membrane after the reset is recorded (the delayed zero reset gives 1.75, 0)
+    out, rec = run(Synaptic(alpha=0.5, beta=1.0, threshold=1.5, reset=reset, reset_delay=False, name="n", **F64),
+                   column(1, 0, 0, 0))
+    np.testing.assert_allclose(rec["syn"], [1.0, 0.5, 0.25, 0.125])
+    np.testing.assert_allclose(rec["mem"], mem)
+    np.testing.assert_array_equal(out, spikes)
+
+
 def test_alif_trace():
     # beta 0, rho 0.5, a = 1, constant 1.4: t0 spike (theta 1); b: 0, 1, 0.5, 0.25 -> thresholds 1, 2, 1.5, 1.25;
     # subtract removes the baseline 1: u = 1.4, 0.4, 1.4, 1.4 -> spikes at t0 and t3
@@ -184,6 +198,16 @@ def test_synaptic_fused_equals_plain_loop(reset):
     x = _rng.normal(0.3, 0.6, size=(10, 2, 3))
     compare_with_plain_loop(lambda: Synaptic(alpha=0.7, beta=[0.6, 0.8, 0.9], reset=reset, learn_alpha=True,
                                              learn_beta=True, learn_threshold=True, truncation=4, name="n", **F64),
+                            x, ("alpha", "beta", "threshold"))
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
+@pytest.mark.parametrize("truncation", [None, 3])
+def test_synaptic_without_reset_delay_fused_equals_plain_loop(reset, truncation):
+    x = _rng.normal(0.3, 0.6, size=(10, 2, 3))
+    compare_with_plain_loop(lambda: Synaptic(alpha=[0.5, 0.7, 0.9], beta=[0.6, 0.8, 0.9], threshold=[0.8, 1.0, 1.2],
+                                             reset=reset, reset_delay=False, learn_alpha=True, learn_beta=True,
+                                             learn_threshold=True, truncation=truncation, name="n", **F64),
                             x, ("alpha", "beta", "threshold"))
 
 
@@ -271,6 +295,71 @@ def test_config_round_trip(neuron):
     for key, value in vars(neuron).items():
         if isinstance(value, nk.Tensor):
             np.testing.assert_array_equal(getattr(clone, key).data, value.data)
+
+
+def test_synaptic_reset_delay_is_in_its_config_and_an_old_config_without_it_loads_as_delayed():
+    neuron = Synaptic(alpha=0.5, beta=[0.7, 0.9], reset="zero", reset_delay=False, name="cuba")
+    config = json.loads(json.dumps(neuron.config()))
+    assert config["reset_delay"] is False and layer_from_config(config).reset_delay is False
+    assert repr(neuron) == "Synaptic(alpha=0.5, beta=[0.699999988079071, 0.8999999761581421], reset='zero', " \
+                           "reset_delay=False)"
+    old = {key: value for key, value in config.items() if key != "reset_delay"}  # a file from before the option
+    clone = layer_from_config(old)
+    assert clone.reset_delay is True and clone.config() == {**config, "reset_delay": True}
+    x = np.full((3, 1, 2), 1.2, dtype=np.float32)  # fires at t0; the delayed zero reset drops t1's input
+    np.testing.assert_array_equal(clone(x).data[:, 0], [[1, 1], [0, 0], [1, 1]])
+    np.testing.assert_array_equal(neuron(x).data[:, 0], [[1, 1], [1, 1], [1, 1]])
+
+
+def test_synaptic_messages_name_the_class_they_are_raised_for():
+    class CurrentLIF(Synaptic):
+        pass
+
+    with pytest.raises(ValueError, match=r"^CurrentLIF needs exactly one of alpha .* and tau_syn"):
+        CurrentLIF(beta=0.9)
+    with pytest.raises(TypeError, match=r"^CurrentLIF reset_delay must be True or False; got 'no'"):
+        CurrentLIF(alpha=0.5, beta=0.9, reset_delay="no")
+    assert repr(CurrentLIF(alpha=0.5, beta=0.25)) == "CurrentLIF(alpha=0.5, beta=0.25)"
+
+
+def test_lif_set_threshold_changes_the_spikes_and_the_config():
+    neuron = LIF(beta=0.5, name="n", **F64)
+    x = column(0.8, 0.8, 0.8, 0.8)                                  # membrane 0.8, 1.2: fires at t1 with θ = 1
+    np.testing.assert_array_equal(neuron(x).data.ravel(), [0, 1, 0, 0])
+    neuron.set_threshold(0.7)                                       # 0.8 > 0.7: fires at t0, then 0.4 + 0.8 - 1 ...
+    np.testing.assert_array_equal(neuron(x).data.ravel(), [1, 0, 1, 0])
+    assert neuron.config()["threshold"] == 0.7
+    neuron.set_threshold(np.array([0.7, 2.0]))                      # one per neuron
+    assert neuron.config()["threshold"] == [0.7, 2.0]
+    clone = layer_from_config(json.loads(json.dumps(neuron.config())))
+    np.testing.assert_array_equal(clone.threshold, [0.7, 2.0])
+    np.testing.assert_array_equal(clone(np.repeat(x, 2, axis=2)).data[:, 0], [[1, 0], [0, 0], [1, 0], [0, 0]])
+
+
+def test_lif_set_threshold_keeps_a_learnt_parameter_of_the_same_shape():
+    neuron = LIF(beta=0.9, threshold=[1.0, 1.0], learn_threshold=True)
+    parameter = neuron.threshold
+    neuron.set_threshold([0.5, 1.5])
+    assert neuron.threshold is parameter and list(neuron.parameters()) == [parameter]
+    np.testing.assert_array_equal(parameter.data, np.array([0.5, 1.5], dtype=np.float32))
+    neuron.set_threshold([0.5, 1.5, 2.5])                           # another shape: a new Parameter
+    assert isinstance(neuron.threshold, nk.Parameter) and neuron.threshold.shape == (3,)
+    clone = layer_from_config(neuron.config(), neuron.state_dict())  # what a model file holds loads back
+    assert clone.config() == neuron.config()
+    np.testing.assert_array_equal(clone.threshold.data, [0.5, 1.5, 2.5])
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (0.0, r"LIF threshold must be a finite number > 0; got 0"),
+    ([1.0, -1.0], r"LIF threshold must be a finite number > 0; got -1"),
+    (0.1, r"LIF v_rest must be below the threshold 0.1; got 0.2"),
+    ("1", r"LIF threshold must be a finite number > 0; got '1'"),
+])
+def test_lif_set_threshold_refuses_what_the_constructor_refuses(value, message):
+    neuron = LIF(beta=0.9, v_rest=0.2, v_reset=-1.0)
+    with pytest.raises((ValueError, TypeError), match=message):
+        neuron.set_threshold(value)
+    assert neuron.threshold == 1.0 and neuron.config()["threshold"] == 1.0  # unchanged
 
 
 def test_registry_and_get_neuron():

@@ -383,17 +383,33 @@ def leaky_integrator(currents: Any, beta: Any, *, v_rest: float = 0.0, truncatio
 
 # ------------------------------------------------------------------ synaptic (current-based LIF)
 def synaptic(currents: Any, alpha: Any, beta: Any, threshold: Any, *, derivative: Derivative,
-             function: Derivative | None = None, reset: str = "subtract", truncation: int | None = None,
-             ) -> tuple[Tensor, np.ndarray, np.ndarray]:
+             function: Derivative | None = None, reset: str = "subtract", reset_delay: bool = True,
+             truncation: int | None = None) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """Current-based LIF (snnTorch's ``Synaptic``), fused: ``(spikes, synaptic currents, membranes)``.
 
-    With :math:`r_t = h_{t-1}` (the spike of the previous step, detached):
+    With :math:`r_t = h_{t-1}` (the spike of the previous step, detached; ``reset_delay=True``,
+    snnTorch's default):
 
     .. math::
         s^{syn}_t &= \\alpha\\, s^{syn}_{t-1} + I_t \\\\
         u_t &= \\beta u_{t-1} + s^{syn}_t - r_t \\theta \\quad\\text{(subtract)}, \\qquad
         (\\beta u_{t-1} + s^{syn}_t)(1 - r_t) \\quad\\text{(zero, as snnTorch's Synaptic)} \\\\
         h_t &= H(u_t - \\theta)
+
+    With ``reset_delay=False`` the spike of step t resets at step t (NIR's ``CubaLIF``, snnTorch's
+    ``Synaptic(reset_delay=False)``): :math:`p_t = \\beta u_{t-1} + s^{syn}_t`,
+    :math:`h_t = H(p_t - \\theta)`, :math:`u_t = p_t - h_t \\theta` (subtract) or
+    :math:`(1 - h_t)\\, p_t` (zero); the membranes returned are :math:`u_t` (after the reset).
+    The synaptic current is never reset; the state starts at 0.
+
+    The VJP (the reset's spike detached), with :math:`g_t` the gradient reaching :math:`h_t` times
+    ``derivative`` of :math:`p_t - \\theta` and :math:`k_t = 1 - h_t` (zero reset) or 1:
+    :math:`G_t = \\partial L / \\partial p_t = g_t + k_t \\beta G_{t+1}`,
+    :math:`S_t = \\partial L/\\partial s^{syn}_t = G_t + \\alpha S_{t+1}`,
+    :math:`\\partial L/\\partial I_t = S_t`, :math:`\\partial L/\\partial\\beta = \\sum_t G_t u_{t-1}`,
+    :math:`\\partial L/\\partial\\alpha = \\sum_t S_t s^{syn}_{t-1}` and
+    :math:`\\partial L/\\partial\\theta = -\\sum_t g_t - \\sum_t h_t \\beta G_{t+1}` (the last sum for
+    the subtract reset only). The delayed reset is the same with the reset's factor one step later.
 
     Examples
     --------
@@ -403,6 +419,9 @@ def synaptic(currents: Any, alpha: Any, beta: Any, threshold: Any, *, derivative
     >>> s, syn, u = synaptic(I, 0.5, 1.0, 2.0, derivative=np.ones_like)
     >>> syn.ravel(), u.ravel()                        # the current decays, the membrane keeps summing it
     (array([1.  , 0.5 , 0.25], dtype=float32), array([1.  , 1.5 , 1.75], dtype=float32))
+    >>> I = np.full((4, 1), 0.6, dtype=np.float32)    # alpha 0, beta 0.5: 0.6, 0.9, 1.05 fires and resets now
+    >>> synaptic(I, 0.0, 0.5, 1.0, derivative=np.ones_like, reset="zero", reset_delay=False)[2].ravel().round(4)
+    array([0.6, 0.9, 0. , 0.6], dtype=float32)
     """
     if reset not in ("subtract", "zero", "none"):
         raise ParameterError(f"synaptic: reset must be 'subtract', 'zero' or 'none'; got {reset!r}")
@@ -414,10 +433,12 @@ def synaptic(currents: Any, alpha: Any, beta: Any, threshold: Any, *, derivative
     theta_t, theta = _value(threshold, dtype)
     a = np.clip(alpha_v, 0, 1) if alpha_t is not None else alpha_v
     b = np.clip(beta_v, 0, 1) if beta_t is not None else beta_v
+    delay = bool(reset_delay)
     shape = current.shape[1:]
     syn = np.empty_like(current)
-    mem = np.empty_like(current)
+    mem = np.empty_like(current)  # the membrane compared with the threshold (p_t without delay)
     spk = np.empty_like(current)
+    post = np.empty_like(current) if not delay and reset != "none" else mem  # the state after the reset
     s: np.ndarray = np.zeros(shape, dtype=dtype)
     u: np.ndarray = np.zeros(shape, dtype=dtype)
     h = np.zeros(shape, dtype=dtype)
@@ -430,41 +451,55 @@ def synaptic(currents: Any, alpha: Any, beta: Any, threshold: Any, *, derivative
         m = mem[t]
         np.multiply(u, b, out=m)
         m += s
-        if reset == "subtract":
+        if delay and reset == "subtract":
             np.multiply(h, theta, out=tmp)
             m -= tmp
-        elif reset == "zero":
+        elif delay and reset == "zero":
             np.subtract(1, h, out=tmp)
             m *= tmp
-        u = m
         h = spk[t]
         np.greater(m, theta, out=above)  # into booleans, then one copy: 6 times faster than into floats
         np.copyto(h, above)
+        if delay or reset == "none":
+            u = m
+        else:  # the reset at the step of the spike
+            p = post[t]
+            if reset == "subtract":
+                np.multiply(h, theta, out=tmp)
+                np.subtract(m, tmp, out=p)
+            else:
+                np.subtract(1, h, out=tmp)
+                np.multiply(m, tmp, out=p)
+            u = p
     out = spk if function is None else np.asarray(function(mem - theta), dtype=dtype)
     parents = [p for p in (x, alpha_t, beta_t, theta_t) if p is not None]
 
     def vjp(g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         gd = np.asarray(derivative(mem - theta), dtype=dtype)
         gd *= g
-        keep: Any = None
-        if reset == "zero":  # u_t depends on u_{t-1} and s_t through the factor (1 - r_t)
+        keep: Any = None  # k: the zero reset's factor (1 - h) on the path from one step's membrane to the next
+        if reset == "zero":
             keep = np.ones_like(current)
             keep[1:] -= spk[:-1]
         Gm = gd.copy()
         _reverse(Gm, b if keep is None else keep * b, truncation)
-        into = Gm if keep is None else Gm * keep  # dL/ds_t through u_t
+        # dL/ds_t through the membrane: with the delayed zero reset, (1 - r_t) also multiplies s_t
+        into = Gm * keep if delay and keep is not None else Gm
         Gs = into.copy()
         _reverse(Gs, a, truncation)
         grads: dict[int, np.ndarray | None] = {id(x): Gs}
         if alpha_t is not None and alpha_t.requires_grad:
             grads[id(alpha_t)] = unbroadcast(Gs[1:] * syn[:-1], alpha_t.shape) * _clip_mask(alpha_t, alpha_v)
         if beta_t is not None and beta_t.requires_grad:
-            grads[id(beta_t)] = unbroadcast(into[1:] * mem[:-1], beta_t.shape) * _clip_mask(beta_t, beta_v)
+            grads[id(beta_t)] = unbroadcast(into[1:] * post[:-1], beta_t.shape) * _clip_mask(beta_t, beta_v)
         if theta_t is not None and theta_t.requires_grad:
             full = -gd
-            if reset == "subtract":
+            if reset == "subtract" and delay:
                 full[1:] -= Gm[1:] * spk[:-1]
+            elif reset == "subtract":
+                carried = Gm[:-1] - gd[:-1]  # the gradient reaching u_t from step t+1 (0 where truncated)
+                full[:-1] -= spk[:-1] * carried
             grads[id(theta_t)] = unbroadcast(full, theta_t.shape)
         return _gradients(parents, grads)
 
-    return make(out, tuple(parents), vjp, "synaptic"), syn, mem
+    return make(out, tuple(parents), vjp, "synaptic"), syn, post

@@ -19,8 +19,13 @@ One file per family:
                      and a neuron population), :class:`~neuronkit.spiking.layers.Temporal`
 ``conversion.py``    ANN -> SNN conversion of a trained ReLU network
                      (:func:`~neuronkit.spiking.conversion.convert`)
-``plasticity.py``    local learning rules (STDP, Hebbian, homeostasis) in
-                     :data:`~neuronkit.spiking.plasticity.PLASTICITY_RULES`
+``plasticity.py``    local learning rules (STDP, Hebbian, Oja, homeostasis), each
+                     registered in :data:`~neuronkit.spiking.learning.PLASTICITY_RULES`
+``learning.py``      applying them: the rule interface
+                     (:class:`~neuronkit.spiking.learning.PlasticityRule`), the registry
+                     (:func:`~neuronkit.spiking.learning.get_rule`) and the step loop
+                     :func:`~neuronkit.spiking.learning.learn` (its
+                     :class:`~neuronkit.spiking.learning.LearnHistory`)
 ``simulation.py``    recurrent networks in continuous time: populations, sparse
                      connections with delays, monitors, network files, CUBA
 ``nir.py``           export to and import from NIR, the Neuromorphic Intermediate
@@ -43,23 +48,19 @@ from .decoders import DECODERS, Decoder, get_decoder
 from .encoders import CurrentEncoder, DeltaEncoder, Encoder, LatencyEncoder, RateEncoder
 from .izhikevich import IZHIKEVICH_PRESETS, Izhikevich
 from .layers import SpikingConv2d, SpikingDense, SpikingExplanation, SpikingNeuronList, SpikingNeuronView, Temporal
+from .learning import PLASTICITY_RULES, LearnHistory, PlasticityRule, get_rule, learn
 from .losses import CountCrossEntropy, CountMSE, MembraneCrossEntropy, RateCrossEntropy, SpikeLoss
 from .neurons import ALIF, LI, LIF, NEURONS, SpikingNeuron, Synaptic, get_neuron
-from .nir import CubaLIF, from_nir, read_nir, to_nir, write_nir
+from .nir import from_nir, read_nir, to_nir, write_nir
 from .plasticity import (
-    PLASTICITY_RULES,
     AdaptiveThreshold,
     CombinedRule,
     Hebbian,
-    LearnHistory,
     Oja,
     PairSTDP,
-    PlasticityRule,
     RewardSTDP,
     SynapticScaling,
     TripletSTDP,
-    get_rule,
-    learn,
 )
 from .plots import (
     izhikevich_gallery,
@@ -101,6 +102,6 @@ __all__ = ["SpikingNeuron", "Recording", "emit", "record",
            "cuba_network", "network_from_config", "load_network",
            "AdaptiveThreshold", "CombinedRule", "Hebbian", "LearnHistory", "Oja", "PairSTDP", "RewardSTDP",
            "SynapticScaling", "TripletSTDP", "learn", "weight_change_map", "weight_trajectories",
-           "CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir",
+           "from_nir", "read_nir", "to_nir", "write_nir",
            "DiehlCook", "DiehlCookSTDP", "receptive_fields",
            "population_raster", "rate_over_time"]

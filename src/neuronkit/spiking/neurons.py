@@ -300,10 +300,7 @@ class LIF(_Neuron):
         self._given = {"beta": _jsonable(beta), "tau": _jsonable(tau), "threshold": _jsonable(threshold)}
         self.v_rest = check_number(v_rest, "v_rest", owner=owner)
         self.v_reset = check_number(v_reset, "v_reset", owner=owner)
-        for potential in ("v_rest", "v_reset"):
-            if not np.all(getattr(self, potential) < np.asarray(theta)):
-                raise ParameterError(must_be(potential, f"below the threshold {_jsonable(theta)}",
-                                             getattr(self, potential), owner))
+        self._check_potentials(theta)
         self.reset = check_choice(reset, "reset", ("subtract", "zero", "none"), owner=owner)
         self.reset_delay = check_bool(reset_delay, "reset_delay", owner=owner)
         self.refractory = check_number(refractory, "refractory", low=0.0, owner=owner)
@@ -313,6 +310,41 @@ class LIF(_Neuron):
         self.truncation = _truncation(truncation, owner)
         self.beta = _held(decay, self.learn_beta, self._dtype)
         self.threshold = _held(theta, self.learn_threshold, self._dtype)
+
+    def _check_potentials(self, theta: Number) -> None:
+        """Refuse a threshold that ``v_rest`` or ``v_reset`` does not lie below."""
+        for potential in ("v_rest", "v_reset"):
+            if not np.all(getattr(self, potential) < np.asarray(theta)):
+                raise ParameterError(must_be(potential, f"below the threshold {_jsonable(theta)}",
+                                             getattr(self, potential), type(self).__name__))
+
+    def set_threshold(self, threshold: Any) -> None:
+        """Give the neurons new thresholds :math:`\\theta`: one number, or one per neuron ``(features,)``.
+
+        Checked as the constructor's ``threshold`` (> 0, above ``v_rest`` and ``v_reset``);
+        :meth:`config` then writes the new values, so a saved model keeps them. A learnt threshold
+        (``learn_threshold=True``) of the same shape is overwritten in place (an optimizer holding
+        the Parameter keeps it); of another shape it becomes a new Parameter. Homeostatic rules
+        (:func:`~neuronkit.spiking.learning.learn` with ``"intrinsic"``) store their thresholds
+        through it.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking import LIF
+        >>> neuron = LIF(beta=0.9)
+        >>> neuron.set_threshold([0.5, 1.5])
+        >>> neuron.threshold, neuron.config()["threshold"]
+        (array([0.5, 1.5], dtype=float32), [0.5, 1.5])
+        """
+        owner = type(self).__name__
+        theta = _constant(threshold, "threshold", owner, low=0.0, low_open=True)
+        self._check_potentials(theta)
+        held = self.threshold
+        if isinstance(held, Tensor) and held.data.shape == np.shape(theta):
+            held.data[...] = theta
+        else:
+            self.threshold = _held(theta, self.learn_threshold, self._dtype)
+        self._given["threshold"] = _jsonable(theta)
 
     @property
     def refractory_steps(self) -> int:
@@ -454,9 +486,10 @@ class LI(_Neuron):
 # ---------------------------------------------------------------------------------- Synaptic
 @register_layer
 class Synaptic(_Neuron):
-    """Current-based LIF neurons (snnTorch's ``Synaptic``): a decaying synaptic current feeds the membrane.
+    """Current-based LIF neurons (snnTorch's ``Synaptic``, NIR's ``CubaLIF``): a synaptic current feeds the membrane.
 
-    With :math:`r_t = H(u_{t-1} - \\theta)` (detached):
+    With :math:`r_t = H(u_{t-1} - \\theta)` (the previous step's spike, detached from the graph:
+    ``reset_delay=True``, snnTorch's default):
 
     .. math::
         i^{syn}_t &= \\alpha\\, i^{syn}_{t-1} + I_t \\\\
@@ -464,9 +497,17 @@ class Synaptic(_Neuron):
         u_t &= (\\beta u_{t-1} + i^{syn}_t)(1 - r_t) &\\text{reset="zero" (as snnTorch's Synaptic)} \\\\
         s_t &= H(u_t - \\theta)
 
+    ``reset_delay=False``: the spike of step t resets at step t, :math:`p_t = \\beta u_{t-1} + i^{syn}_t`,
+    :math:`s_t = H(p_t - \\theta)`, :math:`u_t = p_t - s_t \\theta` (subtract) or :math:`(1 - s_t)\\, p_t`
+    (zero); the membrane recorded is the one after the reset. ``Synaptic(reset="zero",
+    reset_delay=False)`` is NIR's ``CubaLIF`` (with :math:`v_{leak} = v_{reset} = 0`) and snnTorch's
+    ``Synaptic(reset_mechanism="zero", reset_delay=False)``: what :func:`~neuronkit.spiking.nir.from_nir`
+    builds and :func:`~neuronkit.spiking.nir.to_nir` writes.
+
     ``alpha``/``tau_syn`` and ``beta``/``tau_mem``: exactly one of each pair (a decay in [0, 1] or a
-    time constant, decay = exp(-dt/tau)). The reset comes from the previous step (snnTorch's
-    default ``reset_delay=True``); resting and reset potentials are 0. State ``("syn", "mem")``.
+    time constant, decay = exp(-dt/tau)). Resting and reset potentials are 0; the synaptic current
+    is not reset. State ``("syn", "mem")``. ``forward`` runs the fused
+    :func:`neuronkit.engine.spiking.synaptic` and emits ``{"spikes", "syn", "mem"}``.
 
     Examples
     --------
@@ -481,16 +522,26 @@ class Synaptic(_Neuron):
     >>> rec["syn"]["syn"].ravel(), rec["syn"]["mem"].ravel(), spikes.data.ravel()
     (array([1.   , 0.5  , 0.25 , 0.125], dtype=float32), array([1.   , 1.5  , 1.75 , 0.375], dtype=float32), \
 array([0., 0., 1., 0.], dtype=float32))
+
+    A constant current of 0.6 with α = 0 and β = 0.5 and the reset at the spike: the membrane
+    reaches 0.6, 0.9, 1.05 (a spike, then 0), 0.6, ... (a delayed reset would hold it one step longer):
+
+    >>> cuba = Synaptic(alpha=0.0, beta=0.5, reset="zero", reset_delay=False, name="cuba")
+    >>> with record() as rec:
+    ...     spikes = cuba(np.full((5, 1, 1), 0.6, dtype=np.float32))
+    >>> spikes.data.ravel(), rec["cuba"]["mem"].ravel().round(4)
+    (array([0., 0., 1., 0., 0.], dtype=float32), array([0.6, 0.9, 0. , 0.6, 0.9], dtype=float32))
     """
 
     state_names = ("syn", "mem")
     _learnable = (("alpha", "learn_alpha"), ("beta", "learn_beta"), ("threshold", "learn_threshold"))
 
     def __init__(self, alpha: Any = None, beta: Any = None, *, tau_syn: Any = None, tau_mem: Any = None,
-                 dt: float = 1.0, threshold: Any = 1.0, reset: str = "subtract", learn_alpha: bool = False,
-                 learn_beta: bool = False, learn_threshold: bool = False, surrogate: Any = "fast_sigmoid",
-                 truncation: int | None = None, dtype: Any = np.float32, name: str | None = None) -> None:
-        owner = "Synaptic"
+                 dt: float = 1.0, threshold: Any = 1.0, reset: str = "subtract", reset_delay: bool = True,
+                 learn_alpha: bool = False, learn_beta: bool = False, learn_threshold: bool = False,
+                 surrogate: Any = "fast_sigmoid", truncation: int | None = None, dtype: Any = np.float32,
+                 name: str | None = None) -> None:
+        owner = type(self).__name__
         self._setup(dtype, name, owner)
         self.dt = check_number(dt, "dt", low=0.0, low_open=True, owner=owner)
         syn_decay = _decay(alpha, tau_syn, self.dt, "alpha", "tau_syn", owner)
@@ -499,6 +550,7 @@ array([0., 0., 1., 0.], dtype=float32))
         self._given = {"alpha": _jsonable(alpha), "beta": _jsonable(beta), "tau_syn": _jsonable(tau_syn),
                        "tau_mem": _jsonable(tau_mem), "threshold": _jsonable(threshold)}
         self.reset = check_choice(reset, "reset", ("subtract", "zero", "none"), owner=owner)
+        self.reset_delay = check_bool(reset_delay, "reset_delay", owner=owner)
         self.learn_alpha = check_bool(learn_alpha, "learn_alpha", owner=owner)
         self.learn_beta = check_bool(learn_beta, "learn_beta", owner=owner)
         self.learn_threshold = check_bool(learn_threshold, "learn_threshold", owner=owner)
@@ -517,7 +569,7 @@ array([0., 0., 1., 0.], dtype=float32))
         x = self._currents(currents)
         spikes, syn, mem = spiking_ops.synaptic(x, self.alpha, self.beta, self.threshold,
                                                 derivative=self.surrogate.derivative, reset=self.reset,
-                                                truncation=self.truncation)
+                                                reset_delay=self.reset_delay, truncation=self.truncation)
         emit(self, {"spikes": spikes.data, "syn": syn, "mem": mem})
         return spikes
 
@@ -525,24 +577,38 @@ array([0., 0., 1., 0.], dtype=float32))
         """One step of the equations above, on Tensors."""
         alpha, beta, theta = _clamped(self.alpha), _clamped(self.beta), self.threshold
         syn, mem = as_tensor(state["syn"]), as_tensor(state["mem"])
-        reset = _detached_step(mem - theta)                           # r_t = H(u_{t-1} - θ), detached
-        syn = alpha * syn + current                                   # i_t = α i_{t-1} + I_t
-        mem = beta * mem + syn                                        # β u_{t-1} + i_t
-        if self.reset == "subtract":
-            mem = mem - reset * theta                                 # - r_t θ
-        elif self.reset == "zero":
-            mem = mem * (1.0 - reset)                                 # (β u_{t-1} + i_t)(1 - r_t)
-        spikes = spiking_ops.spike(mem - theta, self.surrogate.derivative)  # s_t = H(u_t - θ)
+        if self.reset_delay:
+            reset = _detached_step(mem - theta)                       # r_t = H(u_{t-1} - θ), detached
+            syn = alpha * syn + current                               # i_t = α i_{t-1} + I_t
+            mem = beta * mem + syn                                    # β u_{t-1} + i_t
+            if self.reset == "subtract":
+                mem = mem - reset * theta                             # - r_t θ
+            elif self.reset == "zero":
+                mem = mem * (1.0 - reset)                             # (β u_{t-1} + i_t)(1 - r_t)
+            spikes = spiking_ops.spike(mem - theta, self.surrogate.derivative)  # s_t = H(u_t - θ)
+        else:
+            syn = alpha * syn + current                               # i_t = α i_{t-1} + I_t
+            mem = beta * mem + syn                                    # p_t = β u_{t-1} + i_t
+            spikes = spiking_ops.spike(mem - theta, self.surrogate.derivative)  # s_t = H(p_t - θ)
+            fired = Tensor(spikes.data.copy())                        # the reset, detached
+            if self.reset == "subtract":
+                mem = mem - fired * theta                             # u_t = p_t - s_t θ
+            elif self.reset == "zero":
+                mem = mem * (1.0 - fired)                             # u_t = (1 - s_t) p_t
         return spikes, {"syn": syn, "mem": mem}
 
     def config(self) -> dict[str, Any]:
-        return {"type": "Synaptic", **self._given, "dt": self.dt, "reset": self.reset,
-                "learn_alpha": self.learn_alpha, "learn_beta": self.learn_beta,
+        # a config without "reset_delay" (written before it existed) loads with the default, True
+        return {"type": type(self).__name__, **self._given, "dt": self.dt, "reset": self.reset,
+                "reset_delay": self.reset_delay, "learn_alpha": self.learn_alpha, "learn_beta": self.learn_beta,
                 "learn_threshold": self.learn_threshold, "surrogate": self.surrogate.config(),
                 "truncation": self.truncation, "dtype": str(self._dtype), "name": self.name}
 
     def __repr__(self) -> str:
-        return f"Synaptic(alpha={_jsonable(_value(self.alpha))!r}, beta={_jsonable(_value(self.beta))!r})"
+        options = "" if self.reset == "subtract" else f", reset={self.reset!r}"  # the default reset left out
+        options += "" if self.reset_delay else ", reset_delay=False"
+        return (f"{type(self).__name__}(alpha={_jsonable(_value(self.alpha))!r}, "
+                f"beta={_jsonable(_value(self.beta))!r}{options})")
 
 
 # ---------------------------------------------------------------------------------- ALIF

@@ -21,7 +21,7 @@ encoder first in the Sequential                nothing: a NIR graph starts at th
 ``LIF(reset="zero")``, β < 1                   ``LIF``
 ``LIF(reset="zero")``, β = 1                   ``IF``
 ``LI`` (β < 1 / β = 1)                         ``LI`` / ``I``
-:class:`CubaLIF` (``reset="zero"``)            ``CubaLIF``
+``Synaptic(reset="zero", reset_delay=False)``  ``CubaLIF``
 ``Temporal(Flatten())``                        ``Flatten`` (per sample: ``start_dim=0``)
 ``Temporal(AvgPool2d(...))``                   ``AvgPool2d``
 (import only) ``SumPool2d``                    ``AvgPool2d``, the window size folded into the next
@@ -61,7 +61,7 @@ input scale 1       ``r = tau / dt = 1 / (1 - β)``                       ``dt·
 ``v_reset``         ``v_reset``                                          ``v_reset``
 β = 1 (LIF, LI)     ``IF`` / ``I`` with ``r = 1 / dt``                   β = 1, ``dt·r`` folded into the weights
 α (synaptic decay)  ``tau_syn = dt / (1 - α)``, ``w_in = tau_syn / dt``  ``α = 1 - dt / tau_syn``
-β of CubaLIF        ``tau_mem = dt / (1 - β)``, ``r = tau_mem / dt``     ``β = 1 - dt / tau_mem`` (scale: below)
+β of Synaptic       ``tau_mem = dt / (1 - β)``, ``r = tau_mem / dt``     ``β = 1 - dt / tau_mem`` (scale: below)
 ==================  ===================================================  =============================================
 
 A CubaLIF node's input is scaled by :math:`(dt\,w_{in}/\tau_{syn})(dt\,R/\tau_{mem})`, 1 for the
@@ -87,9 +87,9 @@ delayed reset only shows the membrane one step longer), so both export. NIR has 
 (and no neuron without reset): ``to_nir`` refuses ``reset="subtract"`` and ``reset="none"`` with
 that reason, unless ``force=True`` (then a :class:`~neuronkit.errors.NeuronkitWarning`, and the
 graph has a zero reset: its spikes differ). Our :class:`~neuronkit.spiking.Synaptic` applies its
-zero reset one step late and drops that step's input (as snnTorch's ``Synaptic`` with its default
-``reset_delay=True``), which is not NIR's CubaLIF: export :class:`CubaLIF` (the same neuron with the
-reset at the step of the spike; ``from_nir`` builds it) or pass ``force=True``.
+zero reset one step late and drops that step's input by default (as snnTorch's ``Synaptic`` with its
+default ``reset_delay=True``), which is not NIR's CubaLIF: export ``Synaptic(reset="zero",
+reset_delay=False)`` (the reset at the step of the spike; what ``from_nir`` builds) or pass ``force=True``.
 
 snnTorch 1.0 and NIR
 --------------------
@@ -149,8 +149,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, as_tensor
-from ..engine import spiking as spiking_ops
+from ..engine import Tensor
 from ..errors import (
     MissingDependencyError,
     ModelFileError,
@@ -161,7 +160,7 @@ from ..errors import (
 )
 from ..init import float_dtype
 from ..io import _as_path, _atomic_write
-from ..layers.base import Module, label, register_layer
+from ..layers.base import Module, label
 from ..layers.dropout import Dropout
 from ..layers.pooling import AvgPool2d
 from ..layers.sequential import Sequential
@@ -169,9 +168,9 @@ from ..layers.shape import Flatten
 from ..validation import check_bool, check_choice, check_number, must_be
 from .encoders import Encoder
 from .layers import SpikingConv2d, SpikingDense, Temporal
-from .neurons import LI, LIF, SpikingNeuron, Synaptic, _clamped
+from .neurons import LI, LIF, SpikingNeuron, Synaptic
 
-__all__ = ["CubaLIF", "from_nir", "read_nir", "to_nir", "write_nir"]
+__all__ = ["from_nir", "read_nir", "to_nir", "write_nir"]
 
 _INSTALL = 'NIR export and import need the nir package; install it with: pip install "neuronkit[nir]"'
 
@@ -183,76 +182,6 @@ def _nir() -> Any:
     except ImportError as error:
         raise MissingDependencyError(_INSTALL) from error
     return nir
-
-
-# ---------------------------------------------------------------------------------- CubaLIF
-@register_layer
-class CubaLIF(Synaptic):
-    """Current-based LIF neurons as NIR defines them: :class:`~neuronkit.spiking.Synaptic` with the reset
-    at the step of the spike (snnTorch's ``Synaptic(reset_delay=False)``).
-
-    .. math::
-        i_t &= \\alpha\\, i_{t-1} + I_t \\\\
-        u_t &= \\beta u_{t-1} + i_t, \\qquad s_t = H(u_t - \\theta) \\\\
-        u_t &\\leftarrow u_t (1 - s_t) \\ \\text{(reset="zero")}, \\quad u_t - s_t \\theta
-              \\ \\text{("subtract")}, \\quad u_t \\ \\text{("none")}
-
-    (the spike :math:`s_t` of the reset detached from the graph; :math:`H(0) = 0`). The synaptic
-    current is not reset. Parameters as :class:`~neuronkit.spiking.Synaptic`, default
-    ``reset="zero"``; :func:`from_nir` builds it for NIR's ``CubaLIF`` nodes and :func:`to_nir` writes
-    it as one. ``forward`` runs :meth:`step` over time (the plain loop, no fused kernel) and emits
-    ``{"spikes", "syn", "mem"}``.
-
-    Examples
-    --------
-    A constant current of 0.6 with α = 0 and β = 0.5: the membrane reaches 0.6, 0.9, 1.05 (a spike,
-    then 0), 0.6, ...; a delayed reset (``Synaptic``) would hold it at 0 one step longer:
-
-    >>> import numpy as np
-    >>> from neuronkit.spiking import CubaLIF, record
-    >>> neuron = CubaLIF(alpha=0.0, beta=0.5, name="cuba")
-    >>> with record() as rec:
-    ...     spikes = neuron(np.full((5, 1, 1), 0.6, dtype=np.float32))
-    >>> spikes.data.ravel(), rec["cuba"]["mem"].ravel().round(4)
-    (array([0., 0., 1., 0., 0.], dtype=float32), array([0.6, 0.9, 0. , 0.6, 0.9], dtype=float32))
-    """
-
-    def __init__(self, alpha: Any = None, beta: Any = None, *, tau_syn: Any = None, tau_mem: Any = None,
-                 dt: float = 1.0, threshold: Any = 1.0, reset: str = "zero", learn_alpha: bool = False,
-                 learn_beta: bool = False, learn_threshold: bool = False, surrogate: Any = "fast_sigmoid",
-                 truncation: int | None = None, dtype: Any = np.float32, name: str | None = None) -> None:
-        super().__init__(alpha, beta, tau_syn=tau_syn, tau_mem=tau_mem, dt=dt, threshold=threshold, reset=reset,
-                         learn_alpha=learn_alpha, learn_beta=learn_beta, learn_threshold=learn_threshold,
-                         surrogate=surrogate, truncation=truncation, dtype=dtype, name=name)
-
-    def forward(self, currents: Any) -> Tensor:
-        """Spikes ``(T, batch, ...)`` for currents ``(T, batch, ...)``: :meth:`step` looped over time."""
-        return SpikingNeuron.forward(self, self._currents(currents))
-
-    def step(self, current: Any, state: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        """One step of the equations above, on Tensors."""
-        alpha, beta, theta = _clamped(self.alpha), _clamped(self.beta), self.threshold
-        syn = alpha * as_tensor(state["syn"]) + current                     # i_t = α i_{t-1} + I_t
-        mem = beta * as_tensor(state["mem"]) + syn                          # u_t = β u_{t-1} + i_t
-        spikes = spiking_ops.spike(mem - theta, self.surrogate.derivative)  # s_t = H(u_t - θ)
-        fired = Tensor(spikes.data.copy())                                  # the reset, detached
-        if self.reset == "zero":
-            mem = mem * (1.0 - fired)
-        elif self.reset == "subtract":
-            mem = mem - fired * theta
-        return spikes, {"syn": syn, "mem": mem}
-
-    def config(self) -> dict[str, Any]:
-        return {**super().config(), "type": "CubaLIF"}
-
-    def __repr__(self) -> str:
-        return f"CubaLIF(alpha={_plain(self.alpha)!r}, beta={_plain(self.beta)!r}, reset={self.reset!r})"
-
-
-def _plain(held: Any) -> Any:
-    """A neuron constant as a float or a list of floats (a learnt one's current value)."""
-    value = np.asarray(held.data if isinstance(held, Tensor) else held, dtype=np.float64)
-    return float(value) if value.ndim == 0 else value.tolist()
 
 
 # ---------------------------------------------------------------------------------- export
@@ -390,8 +319,8 @@ def _no_node(layer: Module) -> str:
     if "MaxPool" in kind:
         return "NIR has no max pooling node; use average pooling (AvgPool2d), which NIR has"
     if isinstance(inner, SpikingNeuron):
-        return f"NIR has no {kind} neuron; its neurons are LIF, IF, LI, I and CubaLIF"
-    return ("NIR graphs here take SpikingDense, SpikingConv2d, LIF/LI/CubaLIF neurons, and Flatten, "
+        return f"NIR has no {kind} neuron; its neurons are LIF, IF, LI, I and CubaLIF (our Synaptic)"
+    return ("NIR graphs here take SpikingDense, SpikingConv2d, LIF/LI/Synaptic neurons, and Flatten, "
             "AvgPool2d or Dropout in Temporal")
 
 
@@ -430,10 +359,10 @@ def _per_neuron(held: Any, shape: tuple[int, ...], what: str, where: str) -> np.
                              f"{shape}") from None
 
 
-def _reset_refused(neuron: Any, force: bool, where: str, why: str) -> None:
+def _reset_refused(neuron: Any, force: bool, where: str, why: str, fix: str = "reset='zero'") -> None:
     message = f"{where}: its {type(neuron).__name__} has reset={neuron.reset!r}, and {why}"
     if not force:
-        raise ParameterError(f"{message}; use reset='zero', or pass force=True to export it as a zero reset "
+        raise ParameterError(f"{message}; use {fix}, or pass force=True to export it as a zero reset "
                              "(its spikes then differ)")
     warnings.warn(f"{message}; exported as a zero reset (force=True): the graph's spikes differ from the model's",
                   NeuronkitWarning, stacklevel=4)
@@ -470,15 +399,16 @@ def _neuron_node(nir: Any, neuron: Any, shape: tuple[int, ...], dt: float, force
             return nir.I(r=np.full(shape, 1.0 / dt))
         tau = _decay_tau(beta, dt, "beta", where)
         return nir.LI(tau=tau, r=tau / dt, v_leak=np.full(shape, float(neuron.v_rest)))
-    if type(neuron) in (CubaLIF, Synaptic):
+    if type(neuron) is Synaptic:
         if neuron.reset != "zero":
             _reset_refused(neuron, force, where, "NIR's CubaLIF has no subtract reset (it sets the membrane to "
                            "v_reset at a spike)" if neuron.reset == "subtract" else
-                           "NIR's CubaLIF always resets (to v_reset at a spike)")
-        elif type(neuron) is Synaptic:
-            _reset_refused(neuron, force, where, "Synaptic's zero reset acts one step after the spike and drops "
-                           "that step's input, unlike NIR's CubaLIF (nk.spiking.CubaLIF is the same neuron with "
-                           "NIR's reset)")
+                           "NIR's CubaLIF always resets (to v_reset at a spike)",
+                           fix="reset='zero', reset_delay=False" if neuron.reset_delay else "reset='zero'")
+        elif neuron.reset_delay:
+            _reset_refused(neuron, force, where, "reset_delay=True: its reset acts one step after the spike and "
+                           "drops that step's input, unlike NIR's CubaLIF (which is Synaptic(reset='zero', "
+                           "reset_delay=False))", fix="reset_delay=False")
         tau_syn = _decay_tau(_per_neuron(neuron.alpha, shape, "alpha", where), dt, "alpha", where)
         tau_mem = _decay_tau(_per_neuron(neuron.beta, shape, "beta", where), dt, "beta", where)
         return nir.CubaLIF(tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem / dt, v_leak=np.zeros(shape),
@@ -499,7 +429,8 @@ def from_nir(graph: Any, *, dt: float | None = None, dtype: Any = np.float32) ->
     Nodes map as the module docstring's table says: a weight node (``Affine``, ``Linear``,
     ``Conv2d``) and the neuron node after it become one spiking layer (a weight node without one
     gets ``LI(beta=0)``, a neuron without memory); ``LIF``/``IF`` become ``LIF(reset="zero",
-    reset_delay=False)``, ``LI``/``I`` become ``LI``, ``CubaLIF`` becomes :class:`CubaLIF`, with
+    reset_delay=False)``, ``LI``/``I`` become ``LI``, ``CubaLIF`` becomes ``Synaptic(reset="zero",
+    reset_delay=False)``, with
     :math:`\\beta = 1 - dt/\\tau` and the input scale (:math:`dt\\,R/\\tau`, ...) folded into the
     weights; ``Flatten``, ``AvgPool2d`` and ``SumPool2d`` become Temporal layers.
 
@@ -694,13 +625,13 @@ def _neuron(key: str, node: Any, dt: float, dtype: np.dtype) -> tuple[SpikingNeu
     for name in ("v_leak", "v_reset"):
         if np.any(_arr(node, name) != 0.0):
             raise ParameterError(f"from_nir: node {key!r} (CubaLIF) has {name} = {_show(_arr(node, name))}; "
-                                 f"neuronkit's CubaLIF rests and resets at 0: only {name} = 0 maps")
+                                 f"neuronkit's Synaptic rests and resets at 0: only {name} = 0 maps")
     tau_syn, tau_mem = _arr(node, "tau_syn"), _arr(node, "tau_mem")
     alpha, beta = _decay(tau_syn, dt, "tau_syn", key), _decay(tau_mem, dt, "tau_mem", key)
     scale = (dt * _arr(node, "w_in") / tau_syn) * (dt * _arr(node, "r") / tau_mem)
-    return CubaLIF(alpha=_constant(alpha, "tau_syn", key), beta=_constant(beta, "tau_mem", key),
-                   threshold=_constant(_arr(node, "v_threshold"), "v_threshold", key), reset="zero",
-                   dtype=dtype), scale
+    return Synaptic(alpha=_constant(alpha, "tau_syn", key), beta=_constant(beta, "tau_mem", key),
+                    threshold=_constant(_arr(node, "v_threshold"), "v_threshold", key), reset="zero",
+                    reset_delay=False, dtype=dtype), scale
 
 
 def _weight_layer(key: str, node: Any, neuron: SpikingNeuron, scale: np.ndarray, pooled: float,
