@@ -121,6 +121,7 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.encoders", "neuronkit.spiking.decoders", "neuronkit.spiking.losses", "neuronkit.spiking.record",
     "neuronkit.spiking.izhikevich",
     "neuronkit.spiking.plots", "neuronkit.spiking.conversion", "neuronkit.engine.spiking",
+    "neuronkit.spiking.learning",
     "neuronkit.spiking.plasticity",
     "neuronkit.spiking.nir",
     "neuronkit.spiking.simulation",
