@@ -127,6 +127,7 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.simulation",
     "neuronkit.spiking.sim_report",
     "neuronkit.spiking.unsupervised",
+    "neuronkit.spiking.learning",
 ]
 
 

@@ -28,7 +28,7 @@ PUBLIC_MODULES = [
     "neuronkit.history", "neuronkit.data", "neuronkit.io", "neuronkit.estimators", "neuronkit.inspect",
     "neuronkit.neuron", "neuronkit.errors", "neuronkit.validation", "neuronkit.registry", "neuronkit.cli",
     "neuronkit.spiking.plasticity", "neuronkit.spiking.simulation", "neuronkit.spiking.nir",
-    "neuronkit.spiking.unsupervised",
+    "neuronkit.spiking.unsupervised", "neuronkit.spiking.learning",
 ]
 
 

@@ -159,7 +159,7 @@ def test_delays(ns):
 def test_diehl_cook_learns_digits_without_labels(ns):
     learner = ns["learner"]
     assert learner.n_exc == 30 and learner.train_spike_counts_.shape == (400, 30)
-    assert 0.72 <= ns["dc_accuracy"] <= 0.8                               # "about three held-out digits in four"
+    assert 0.66 <= ns["dc_accuracy"] <= 0.76                              # "about seven held-out digits in ten"
     per_digit = ns["per_digit"]
     assert per_digit.sum() == np.sum(learner.labels_ >= 0) == 30
     assert per_digit.min() == 2 and per_digit.max() == 4                  # "two to four per digit"
