@@ -127,7 +127,6 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.simulation",
     "neuronkit.spiking.sim_report",
     "neuronkit.spiking.unsupervised",
-    "neuronkit.spiking.learning",
 ]
 
 
