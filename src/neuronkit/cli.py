@@ -1280,7 +1280,7 @@ def _simulation_figure(result: Any, path: str) -> None:
     import io
 
     from ._plotting import new_figure
-    from .io import _atomic_write  # the bytes twin of atomic_write_text
+    from .io import atomic_write_bytes
     from .spiking.plots import population_raster, rate_over_time
 
     fig = new_figure(8.0, 6.0)
@@ -1290,7 +1290,7 @@ def _simulation_figure(result: Any, path: str) -> None:
     rate_over_time(result, ax=bottom)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    _atomic_write(Path(path), buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
