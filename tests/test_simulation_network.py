@@ -212,6 +212,30 @@ def test_conductance_synapses_pull_v_towards_their_reversal_potential():
     assert net.run(0.1).populations["drive"]["kind"] == "input"
 
 
+def test_state_variables_are_what_run_records_and_get_state_reads():
+    net = Network([PoissonGroup(4, 100.0, name="in"),
+                   Population(3, synapses={"ampa": {"tau": 2.0}, "nmda": {"tau": 80.0}, "gaba": {"tau": 8.0}},
+                              name="cur"),
+                   Population(2, kind="conductance", name="cond")],
+                  [Connection("in", "cur", synapse="nmda", weight=3.0, p=1.0),
+                   Connection("in", "cond", synapse="e", weight=0.1, p=1.0)], seed=0)
+    assert net.state_variables("cur") == ("v", "g_ampa", "g_nmda", "g_gaba")     # the synapses' order
+    assert net.state_variables("cond") == ("v", "g_e", "g_i")
+    assert net.state_variables("in") == ()
+    res = net.run(5.0, states={"cur": list(net.state_variables("cur")), "cond": list(net.state_variables("cond"))})
+    for name in ("cur", "cond"):
+        assert tuple(res.states[name]) == net.state_variables(name)
+        for var in net.state_variables(name):
+            assert res.states[name][var].shape == (50, net.population(name).n)
+            assert net.get_state(name, var).shape == (net.population(name).n,)
+    assert res.states["cur"]["g_nmda"][-1].min() > 0 and res.states["cur"]["g_ampa"].max() == 0.0
+    with pytest.raises(NameNotFoundError, match="unknown state variable 'g_gabba'; valid: v, g_ampa, g_nmda, g_gaba; "
+                                                "did you mean 'g_gaba'"):
+        net.run(1.0, states={"cur": ["g_gabba"]})
+    with pytest.raises(NameNotFoundError, match="unknown population 'con'; valid: in, cur, cond; did you mean"):
+        net.state_variables("con")
+
+
 def test_float32_networks_run_close_to_float64():
     r64 = cuba_network(seed=0, n=400).run(100.0, states={"exc": ["v"]}, neurons={"exc": [0]})
     r32 = cuba_network(seed=0, n=400, dtype=np.float32).run(100.0, states={"exc": ["v"]}, neurons={"exc": [0]})

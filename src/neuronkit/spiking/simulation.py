@@ -496,6 +496,26 @@ class Network:
             raise NameNotFoundError(_unknown("connection", name, list(self._connectivity)))
         return self._connectivity[name]
 
+    def state_variables(self, population: str) -> tuple[str, ...]:
+        """The state variables of ``population`` that :meth:`run` can record and :meth:`get_state` reads.
+
+        ``"v"`` (the membrane potential, mV) and one ``"g_<synapse>"`` per synapse type, in the order of
+        the population's ``synapses``: its synaptic current (mV) for ``kind="current"``, its conductance
+        relative to the leak for ``kind="conductance"``. A :class:`PoissonGroup` has none: ``()``.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, PoissonGroup, Population
+        >>> net = Network([PoissonGroup(5, 10.0, name="in"),
+        ...                Population(3, synapses={"ampa": {"tau": 2.0}, "gaba": {"tau": 8.0}}, name="a")])
+        >>> net.state_variables("a"), net.state_variables("in")
+        (('v', 'g_ampa', 'g_gaba'), ())
+        """
+        pop = self.population(population)
+        if not isinstance(pop, Population):
+            return ()
+        return ("v", *(f"g_{s}" for s in pop.synapses))
+
     def get_state(self, name: str, var: str = "v") -> np.ndarray:
         """A copy of state variable ``var`` (``"v"`` in mV, ``"g_<synapse>"``) of population ``name``, shape (n,).
 
@@ -531,7 +551,7 @@ class Network:
         pop = self.population(name)
         if not isinstance(pop, Population):
             raise ParameterError(f"Network.{method}: {name!r} is a PoissonGroup, which has no state variables")
-        valid = ["v", *(f"g_{s}" for s in pop.synapses)]
+        valid = list(self.state_variables(name))
         if var not in valid:
             raise NameNotFoundError(f"Network.{method}: " + _unknown("state variable", str(var), valid))
         block, offset = self._where[name]
@@ -721,7 +741,7 @@ class Network:
             if not isinstance(pop, Population):
                 raise ParameterError(f"Network.run states: {name!r} is a PoissonGroup, which has no state "
                                      "variables; record its spikes instead")
-            valid = ["v", *(f"g_{s}" for s in pop.synapses)]
+            valid = list(self.state_variables(name))
             if isinstance(variables, str):
                 variables = [variables]
             for var in variables:
