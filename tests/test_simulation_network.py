@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -439,10 +440,40 @@ def test_bad_runs_are_refused_with_a_message():
         res.rate("ex")
 
 
-def test_progress_prints_the_simulated_time_to_stderr(capsys):
-    Network([Population(3, name="a")]).run(250.0, progress=True)
+def test_progress_is_reported_once_per_chunk_of_steps_and_as_a_bar_on_stderr(capsys):
+    calls = []
+    net = Network([Population(3, v_rest=-45.0, v_init=-60.0, name="a")])
+    quiet = Network([Population(3, v_rest=-45.0, v_init=-60.0, name="a")]).run(250.0)
+    res = net.run(250.0, progress=lambda done, total: calls.append((done, total, net._step)))
+    assert sim.PROGRESS_STEPS == 1000
+    assert calls == [(1000, 2500, 1000), (2000, 2500, 2000), (2500, 2500, 2500)]     # after each chunk, not per step
+    np.testing.assert_array_equal(res.spikes["a"][0], quiet.spikes["a"][0])        # watching changes nothing
+    calls.clear()
+    net.run(100.0, progress=lambda done, total: calls.append((done, total)))         # steps of this run
+    assert calls == [(1000, 1000)]
+    assert capsys.readouterr() == ("", "")
+    net.run(250.0, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "simulated 100.0 ms (40%)" in err and "simulated 250.0 ms (100%)" in err
+    assert out == "" and err.startswith("\rsimulating:   0%|") and err.endswith("\n")
+    assert re.search(r"\rsimulating: 100%\|█+\| 250\.0/250\.0 ms \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ms/s\]\n$", err), err
+    for bad in ("yes", 1, None):
+        with pytest.raises(ParameterTypeError, match="Network.run progress must be True, False or a function "
+                                                     f"\\(steps_done, steps_total\\); got {bad!r}"):
+            net.run(1.0, progress=bad)
+
+
+def test_an_interrupted_run_leaves_its_bar_as_drawn_and_ends_the_line(capsys, monkeypatch):
+    net = Network([Population(3, name="a")])
+
+    def interrupt(self, *args):  # Ctrl-C during the first chunk
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Network, "_advance", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        net.run(250.0, progress=True)
+    bar, rest = capsys.readouterr().err.split("\n")
+    assert bar.startswith("\rsimulating:   0%|") and "0.0/250.0 ms" in bar and "100%" not in bar
+    assert rest.strip() == ""                                   # the line after the bar is left empty
 
 
 def test_the_contract_signatures_hold():
