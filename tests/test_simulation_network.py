@@ -180,6 +180,27 @@ def test_a_windowed_spike_monitor_holds_bounded_memory():
     assert max(held) <= 1300 and log.counts["in"].sum() >= 18_000
 
 
+def test_a_windowed_run_holds_the_same_memory_however_long_it_runs():
+    import tracemalloc
+
+    def peak(duration, window):  # the most memory Network.run held at once (NumPy's arrays are traced)
+        net = Network([PoissonGroup(200, 50.0, name="in"), Population(20, v_rest=-60.0, v_reset=-65.0, name="out")],
+                      [Connection("in", "out", weight=2.0, in_degree=25, delay=1.0)], dt=0.5, seed=0)
+        tracemalloc.start()
+        try:
+            res = net.run(duration, states={"out": ["v", "g_e"]}, window=window)
+            return tracemalloc.get_traced_memory()[1], res
+        finally:
+            tracemalloc.stop()
+
+    short, _ = peak(1000.0, 50.0)
+    long, res = peak(4000.0, 50.0)
+    unbounded, _ = peak(4000.0, None)
+    assert res.states["out"]["v"].shape == (100, 20) and res.rate("out").mean() > 5.0   # it fired all along
+    assert abs(long - short) < 0.1 * short and long < 2**20                              # 4x the time, same memory
+    assert unbounded > 4 * long          # 8000 rows of 2 x 20 states, ~40,000 spikes: what the window saves
+
+
 def test_only_what_is_asked_is_recorded():
     net = cuba_network(seed=0, n=200)
     res = net.run(20.0, spikes=["inh"])
