@@ -865,7 +865,7 @@ def atomic_write_bytes(path: PathLike, data: bytes | bytearray | memoryview) -> 
     renamed over ``path``: a reader sees the old file or the whole new one, never a part, and a crash
     mid-write leaves the old file as it was. Missing parent folders are made; a symbolic link is
     followed (its target is replaced); a file being replaced keeps its permissions. For pictures,
-    archives and other binary outputs (:func:`atomic_write_text` is the text twin).
+    archives and other binary outputs (``atomic_write_text`` is the text twin).
 
     Examples
     --------
