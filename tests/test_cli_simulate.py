@@ -191,6 +191,45 @@ def test_simulate_writes_a_report_and_a_picture(small_run):
     assert (folder / "out" / "raster.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_simulate_draws_a_progress_bar_on_a_terminal_only(tmp_path, small_run):
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    _, _, piped = small_run                                         # standard error a pipe: no bar
+    assert piped.splitlines() == ["simulating small.toml: 3 populations, 300 neurons, 4 connections; 100 ms at "
+                                  "dt = 0.1 ms, seed 3"]
+    (tmp_path / "small.toml").write_text(SMALL)
+    leader, follower = pty.openpty()                                # standard error a terminal: a tqdm bar
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))   # 24 rows, 100 columns
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
+    with subprocess.Popen([sys.executable, "-m", "neuronkit", "simulate", "small.toml", "--duration", "250"],
+                          cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=follower, text=True) as proc:
+        os.close(follower)
+        seen = b""
+        try:
+            while True:
+                ready, _, _ = select.select([leader], [], [], 120)
+                assert ready, "no output from the command on its terminal"
+                try:
+                    data = os.read(leader, 4096)
+                except OSError:                                     # EIO: the command closed the terminal
+                    break
+                if not data:
+                    break
+                seen += data
+        finally:
+            os.close(leader)
+        out = proc.stdout.read()
+        assert proc.wait(timeout=120) == 0, seen
+    err = seen.decode()
+    assert err.startswith("simulating small.toml: 3 populations")
+    assert re.search(r"\rsimulating: 100%\|█+\| 250\.0/250\.0 ms \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ms/s\]", err), err
+    assert "simulated 250 ms in" in out and "simulating" not in out
+
+
 def test_simulate_cuba_built_in_with_json_spikes(tmp_path):
     code, out, err = cli("simulate", "cuba", "--duration", 50, "--seed", 2, "--save-spikes", "s.json", "--quiet",
                          cwd=tmp_path)

@@ -205,6 +205,32 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch, fail_in, exc
     assert nk.load(path).out_features == 3
 
 
+def test_atomic_write_bytes_replaces_whole_keeps_the_old_file_on_a_crash_and_refuses_text(tmp_path, monkeypatch):
+    path = tmp_path / "figures" / "raster.png"
+    nkio.atomic_write_bytes(str(path), b"\x89PNG first")                # a str path; the folder is made
+    path.chmod(0o600)
+    nkio.atomic_write_bytes(path, memoryview(b"\x89PNG second"))
+    assert path.read_bytes() == b"\x89PNG second" and path.stat().st_mode & 0o777 == 0o600
+    link = tmp_path / "latest.png"
+    link.symlink_to(path)
+    nkio.atomic_write_bytes(link, bytearray(b"third"))                  # the link's target is replaced
+    assert link.is_symlink() and path.read_bytes() == b"third"
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nkio.os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        nkio.atomic_write_bytes(path, b"fourth")
+    monkeypatch.undo()
+    assert path.read_bytes() == b"third" and os.listdir(path.parent) == ["raster.png"]
+    with pytest.raises(nk.errors.ParameterTypeError, match="data must be bytes .*got str; for text use "
+                                                           "atomic_write_text"):
+        nkio.atomic_write_bytes(path, "text")
+    with pytest.raises(nk.errors.ParameterError, match="it is a directory"):
+        nkio.atomic_write_bytes(tmp_path, b"x")
+
+
 # ------------------------------------------------------------------ bad files
 
 def test_missing_file(tmp_path):

@@ -229,7 +229,7 @@ def test_report_holds_the_network_the_numbers_from_the_spikes_and_the_problems(t
                          str(int(np.sum(rates == 0)))]
     assert "population inh is silent: none of its 2 neurons fired in 100 ms." in page
     assert "0.25 s of wall time" in page and "at dt = 0.1 ms" in page
-    assert "in-degree 2" in page and "p = 0.02" in page and "-9 ± 0.5" in page and "τm 20 ms" in page
+    assert "in-degree 2" in page and "p = 0.02" in page and "-9 ± 0.5\u00a0mV" in page and "τm 20\u00a0ms" in page
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 4                           # raster, rates over time, histograms, the v traces
     assert all(base64.b64decode(image).startswith(b"\x89PNG") for image in images)
@@ -237,6 +237,49 @@ def test_report_holds_the_network_the_numbers_from_the_spikes_and_the_problems(t
     assert f"exc: its 3 neurons fired {rates.mean():.3g} spikes per second on average" in page
     path = write_simulation_report(result, tmp_path / "deep" / "run.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def network_cells(page, header):
+    """The rows of the report's table whose first header cell is ``header``: lists of cell texts."""
+    found = re.search(rf"<table><thead><tr><th>{header}</th>.*?</thead><tbody>(.*?)</tbody>", page, re.S)
+    assert found is not None, header
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1))]
+
+
+def test_report_gives_weights_delays_and_synapses_with_their_units():
+    from neuronkit.spiking.simulation import Connection, Network, PoissonGroup, Population
+
+    cond = Population(4, kind="conductance", v_init=(-65.0, -55.0), name="cond",
+                      synapses={"e": {"tau": 5.0, "reversal": 0.0}, "i": {"tau": 10.0, "reversal": -80.0}})
+    cur = Population(3, tau_m=10.0, v_init=-52.0, synapses={"ampa": {"tau": 2.0}}, name="cur")
+    net = Network([PoissonGroup(5, 200.0, name="drive"), cond, cur],
+                  [Connection("drive", "cond", weight=0.04, in_degree=2),
+                   Connection("drive", "cur", synapse="ampa", weight=(1.5, 0.25), p=1.0, delay=0.3),
+                   Connection("cond", "cond", synapse="i", weight=0.05, p=1.0, delay=1.5)], seed=0)
+    result = net.run(20.0, states={"cond": ["v", "g_e"], "cur": ["g_ampa"]})
+    page = simulation_report(result, network=net)
+    nbsp = "\u00a0"
+    assert network_cells(page, "connection") == [
+        ["drive-&gt;cond", "drive", "cond", "e", "in-degree 2", f"0.04{nbsp}× g_leak", "0"],
+        ["drive-&gt;cur", "drive", "cur", "ampa", "p = 1", f"1.5 ± 0.25{nbsp}mV", "0.3"],
+        ["cond-&gt;cond", "cond", "cond", "i", "p = 1", f"0.05{nbsp}× g_leak", "1.5"]]
+    assert "<th class=\"nk-num\">weight per spike</th><th class=\"nk-num\">delay (ms)</th>" in page
+    populations = network_cells(page, "population")
+    assert populations[0] == ["drive", "input", "5", f"Poisson input, 200{nbsp}Hz", "-", "-"]
+    assert populations[1][3:] == ["LIF, conductance synapses",
+                                  f"τm 20{nbsp}ms, refractory 5{nbsp}ms<br>rest -49{nbsp}mV, reset -60{nbsp}mV, "
+                                  f"threshold -50{nbsp}mV<br>starts uniform in -65…-55{nbsp}mV",
+                                  f"e: τ 5{nbsp}ms, E 0{nbsp}mV<br>i: τ 10{nbsp}ms, E -80{nbsp}mV"]
+    assert populations[2][3:] == ["LIF, current synapses",
+                                  f"τm 10{nbsp}ms, refractory 5{nbsp}ms<br>rest -49{nbsp}mV, reset -60{nbsp}mV, "
+                                  f"threshold -50{nbsp}mV<br>starts at -52{nbsp}mV", f"ampa: τ 2{nbsp}ms"]
+    assert ("Conductance synapses (× g_leak): g is a conductance relative to the target&#x27;s leak conductance"
+            in page and "Current synapses (mV): g is a current in mV" in page)
+    assert "cond.g_e over time for 4 of the 4 recorded neurons (the conductance of synapse e, relative to the " \
+           "leak conductance)." in page
+    assert "cur.g_ampa over time for 3 of the 3 recorded neurons (the current of synapse ampa, in mV)." in page
+    current_only = simulation_report(small_result(), network=cuba_like_config())
+    assert "Conductance synapses" not in current_only and "reversal potential" not in current_only
 
 
 def test_report_refuses_what_is_not_a_result():

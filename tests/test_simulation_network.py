@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -179,6 +180,27 @@ def test_a_windowed_spike_monitor_holds_bounded_memory():
     assert max(held) <= 1300 and log.counts["in"].sum() >= 18_000
 
 
+def test_a_windowed_run_holds_the_same_memory_however_long_it_runs():
+    import tracemalloc
+
+    def peak(duration, window):  # the most memory Network.run held at once (NumPy's arrays are traced)
+        net = Network([PoissonGroup(200, 50.0, name="in"), Population(20, v_rest=-60.0, v_reset=-65.0, name="out")],
+                      [Connection("in", "out", weight=2.0, in_degree=25, delay=1.0)], dt=0.5, seed=0)
+        tracemalloc.start()
+        try:
+            res = net.run(duration, states={"out": ["v", "g_e"]}, window=window)
+            return tracemalloc.get_traced_memory()[1], res
+        finally:
+            tracemalloc.stop()
+
+    short, _ = peak(1000.0, 50.0)
+    long, res = peak(4000.0, 50.0)
+    unbounded, _ = peak(4000.0, None)
+    assert res.states["out"]["v"].shape == (100, 20) and res.rate("out").mean() > 5.0   # it fired all along
+    assert abs(long - short) < 0.1 * short and long < 2**20                              # 4x the time, same memory
+    assert unbounded > 4 * long          # 8000 rows of 2 x 20 states, ~40,000 spikes: what the window saves
+
+
 def test_only_what_is_asked_is_recorded():
     net = cuba_network(seed=0, n=200)
     res = net.run(20.0, spikes=["inh"])
@@ -210,6 +232,30 @@ def test_conductance_synapses_pull_v_towards_their_reversal_potential():
     assert g == pytest.approx(g_inf, rel=1e-6)
     assert res.states["t"]["v"][-1, 0] == pytest.approx((-65.0 + g_inf * 0.0) / (1 + g_inf), abs=0.05)
     assert net.run(0.1).populations["drive"]["kind"] == "input"
+
+
+def test_state_variables_are_what_run_records_and_get_state_reads():
+    net = Network([PoissonGroup(4, 100.0, name="in"),
+                   Population(3, synapses={"ampa": {"tau": 2.0}, "nmda": {"tau": 80.0}, "gaba": {"tau": 8.0}},
+                              name="cur"),
+                   Population(2, kind="conductance", name="cond")],
+                  [Connection("in", "cur", synapse="nmda", weight=3.0, p=1.0),
+                   Connection("in", "cond", synapse="e", weight=0.1, p=1.0)], seed=0)
+    assert net.state_variables("cur") == ("v", "g_ampa", "g_nmda", "g_gaba")     # the synapses' order
+    assert net.state_variables("cond") == ("v", "g_e", "g_i")
+    assert net.state_variables("in") == ()
+    res = net.run(5.0, states={"cur": list(net.state_variables("cur")), "cond": list(net.state_variables("cond"))})
+    for name in ("cur", "cond"):
+        assert tuple(res.states[name]) == net.state_variables(name)
+        for var in net.state_variables(name):
+            assert res.states[name][var].shape == (50, net.population(name).n)
+            assert net.get_state(name, var).shape == (net.population(name).n,)
+    assert res.states["cur"]["g_nmda"][-1].min() > 0 and res.states["cur"]["g_ampa"].max() == 0.0
+    with pytest.raises(NameNotFoundError, match="unknown state variable 'g_gabba'; valid: v, g_ampa, g_nmda, g_gaba; "
+                                                "did you mean 'g_gaba'"):
+        net.run(1.0, states={"cur": ["g_gabba"]})
+    with pytest.raises(NameNotFoundError, match="unknown population 'con'; valid: in, cur, cond; did you mean"):
+        net.state_variables("con")
 
 
 def test_float32_networks_run_close_to_float64():
@@ -415,10 +461,40 @@ def test_bad_runs_are_refused_with_a_message():
         res.rate("ex")
 
 
-def test_progress_prints_the_simulated_time_to_stderr(capsys):
-    Network([Population(3, name="a")]).run(250.0, progress=True)
+def test_progress_is_reported_once_per_chunk_of_steps_and_as_a_bar_on_stderr(capsys):
+    calls = []
+    net = Network([Population(3, v_rest=-45.0, v_init=-60.0, name="a")])
+    quiet = Network([Population(3, v_rest=-45.0, v_init=-60.0, name="a")]).run(250.0)
+    res = net.run(250.0, progress=lambda done, total: calls.append((done, total, net._step)))
+    assert sim.PROGRESS_STEPS == 1000
+    assert calls == [(1000, 2500, 1000), (2000, 2500, 2000), (2500, 2500, 2500)]     # after each chunk, not per step
+    np.testing.assert_array_equal(res.spikes["a"][0], quiet.spikes["a"][0])        # watching changes nothing
+    calls.clear()
+    net.run(100.0, progress=lambda done, total: calls.append((done, total)))         # steps of this run
+    assert calls == [(1000, 1000)]
+    assert capsys.readouterr() == ("", "")
+    net.run(250.0, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "simulated 100.0 ms (40%)" in err and "simulated 250.0 ms (100%)" in err
+    assert out == "" and err.startswith("\rsimulating:   0%|") and err.endswith("\n")
+    assert re.search(r"\rsimulating: 100%\|█+\| 250\.0/250\.0 ms \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ms/s\]\n$", err), err
+    for bad in ("yes", 1, None):
+        with pytest.raises(ParameterTypeError, match="Network.run progress must be True, False or a function "
+                                                     f"\\(steps_done, steps_total\\); got {bad!r}"):
+            net.run(1.0, progress=bad)
+
+
+def test_an_interrupted_run_leaves_its_bar_as_drawn_and_ends_the_line(capsys, monkeypatch):
+    net = Network([Population(3, name="a")])
+
+    def interrupt(self, *args):  # Ctrl-C during the first chunk
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Network, "_advance", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        net.run(250.0, progress=True)
+    bar, rest = capsys.readouterr().err.split("\n")
+    assert bar.startswith("\rsimulating:   0%|") and "0.0/250.0 ms" in bar and "100%" not in bar
+    assert rest.strip() == ""                                   # the line after the bar is left empty
 
 
 def test_the_contract_signatures_hold():

@@ -1217,12 +1217,6 @@ def _simulation_network(args: argparse.Namespace) -> tuple[Any, dict[str, Any], 
     return net, run_options, name
 
 
-def _state_variables(net: Any, population: str) -> list[str]:
-    """What ``--record`` can name for a population: ``v`` and one ``g_<synapse>`` per synapse type."""
-    pop = net.population(population)
-    return ["v", *(f"g_{synapse}" for synapse in getattr(pop, "synapses", {}))] if hasattr(pop, "synapses") else []
-
-
 def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, Any]) -> None:
     """Add --record's states to the run options (for the first RECORD_NEURONS neurons unless the file names which);
     a population or variable the network does not have is a usage error."""
@@ -1238,7 +1232,7 @@ def _record_states(args: argparse.Namespace, net: Any, run_options: dict[str, An
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"--record {text}: the network has no population {population!r} (populations: "
                              f"{', '.join(sizes)}){hint}")
-        variables = _state_variables(net, population)
+        variables = list(net.state_variables(population))  # what Network.run accepts: one rule
         if variable not in variables:
             listed = (f"its variables are {', '.join(variables)}" if variables else
                       "it is a Poisson input, which has no state variables (its spikes are recorded)")
@@ -1280,7 +1274,7 @@ def _simulation_figure(result: Any, path: str) -> None:
     import io
 
     from ._plotting import new_figure
-    from .io import _atomic_write  # the bytes twin of atomic_write_text
+    from .io import atomic_write_bytes
     from .spiking.plots import population_raster, rate_over_time
 
     fig = new_figure(8.0, 6.0)
@@ -1290,7 +1284,7 @@ def _simulation_figure(result: Any, path: str) -> None:
     rate_over_time(result, ax=bottom)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    _atomic_write(Path(path), buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

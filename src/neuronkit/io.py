@@ -89,6 +89,7 @@ __all__ = [
     "FORMAT_VERSION", "KINDS", "MAX_FILE_BYTES", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "EstimatorFile",
     "ModelFileError", "ModelFileNotFoundError", "build_model", "build_network", "json_depth", "load", "load_arrays",
     "read_estimator_file", "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
+    "atomic_write_bytes",
 ]
 
 FORMAT = "neuronkit"
@@ -855,6 +856,33 @@ def _checksum(model_json: str, arrays: Mapping[str, np.ndarray]) -> str:
 def atomic_write_text(path: PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically: the old file survives a crash mid-write."""
     _atomic_write(_as_path(path), text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: PathLike, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` to ``path`` atomically, as model files are written (the module docstring says how).
+
+    The bytes go to a temporary file beside ``path`` (``.NAME.XXXXXXXX.tmp``), which is synced and then
+    renamed over ``path``: a reader sees the old file or the whole new one, never a part, and a crash
+    mid-write leaves the old file as it was. Missing parent folders are made; a symbolic link is
+    followed (its target is replaced); a file being replaced keeps its permissions. For pictures,
+    archives and other binary outputs (``atomic_write_text`` is the text twin).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from neuronkit.io import atomic_write_bytes
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "out" / "picture.png"
+    ...     atomic_write_bytes(path, b"\\x89PNG")
+    ...     atomic_write_bytes(path, b"\\x89PNG\\r\\n")     # replaces it whole
+    ...     path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
+    (b'\\x89PNG\\r\\n', ['picture.png'])
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ParameterTypeError(f"atomic_write_bytes data must be bytes (or a bytearray or memoryview); got "
+                                 f"{type(data).__name__}" + ("; for text use atomic_write_text, which writes UTF-8"
+                                                             if isinstance(data, str) else ""))
+    _atomic_write(_as_path(path), bytes(data))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

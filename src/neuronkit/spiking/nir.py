@@ -159,7 +159,7 @@ from ..errors import (
     ParameterTypeError,
 )
 from ..init import float_dtype
-from ..io import _as_path, _atomic_write
+from ..io import _as_path, atomic_write_bytes
 from ..layers.base import Module, label
 from ..layers.dropout import Dropout
 from ..layers.pooling import AvgPool2d
@@ -715,7 +715,7 @@ def write_nir(model: Any, path: Any, *, dt: float = 1.0, input_shape: Any = None
                                                                   pooling=pooling, force=force)
     buffer = _bytes_io.BytesIO()
     nir.write(buffer, graph)
-    _atomic_write(target, buffer.getvalue())
+    atomic_write_bytes(target, buffer.getvalue())
 
 
 def read_nir(path: Any) -> Any:

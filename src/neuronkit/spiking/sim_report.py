@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .._html import CSS, esc, number, png_data_uri, table
+from .._html import CSS, Raw, esc, number, png_data_uri, table
 from .._plotting import new_figure
 from ..errors import ParameterTypeError
 from ..validation import check_number, must_be
@@ -217,6 +217,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom
 .problem { border-left: 4px solid #cc3311; padding: 0.3em 0.8em; margin: 0.6em 0; background: #fff5f2; }
 .ok { border-left: 4px solid #228833; padding: 0.3em 0.8em; background: #f2fff4; }
 figure { margin: 1em 0; } figcaption { font-size: 0.85em; opacity: 0.8; }
+.nk-repr .nk-note { margin-bottom: 1em; }
 """
 
 
@@ -236,39 +237,87 @@ def _config(network: Any) -> dict[str, Any] | None:
                                      "simulation_report"))
 
 
-def _weight(value: Any) -> str:
+# the unit of a connection's weight and of the synaptic variables ``g_<synapse>``, by the target's ``kind``
+_WEIGHT_UNITS = {"current": "mV", "conductance": "× g_leak"}
+_NBSP = "\u00a0"  # between a number and its unit: "-80 mV" never breaks in two
+
+
+def _quantity(value: Any, unit: str) -> str:
+    return f"{number(value)}{_NBSP}{unit}"
+
+
+def _weight(value: Any, unit: str | None) -> str:
     if isinstance(value, (list, tuple)) and len(value) == 2:
-        return f"{number(value[0])} ± {number(value[1])}"
-    return number(value) if isinstance(value, (int, float)) else str(value)
+        text = f"{number(value[0])} ± {number(value[1])}"
+    else:
+        text = number(value) if isinstance(value, (int, float)) else str(value)
+    return f"{text}{_NBSP}{unit}" if unit else text
+
+
+def _kinds(config: Mapping[str, Any] | None) -> dict[str, str]:
+    """Each LIF population's synapse kind ("current" or "conductance") as the config says."""
+    return {str(p.get("name")): str(p.get("kind", "current")) for p in (config or {}).get("population", [])
+            if isinstance(p, Mapping) and "rate_hz" not in p and p.get("type", "lif") == "lif"}
+
+
+def _population_row(p: Mapping[str, Any], kind: str) -> list[Any]:
+    name = p.get("name", "")
+    if "rate_hz" in p:
+        rate = p["rate_hz"]
+        rate = (f"{number(min(rate))}–{number(max(rate))}" if isinstance(rate, (list, tuple)) and rate
+                else number(rate))
+        return [name, kind, p.get("n", ""), f"Poisson input, {rate}{_NBSP}Hz", "-", "-"]
+    v_init = p.get("v_init")
+    if v_init is None:
+        start = ""
+    elif isinstance(v_init, (list, tuple)):
+        start = f"starts uniform in {number(v_init[0])}…{_quantity(v_init[1], 'mV')}"
+    else:
+        start = f"starts at {_quantity(v_init, 'mV')}"
+    membrane = [f"τm {_quantity(p.get('tau_m'), 'ms')}, refractory {_quantity(p.get('refractory'), 'ms')}",
+                f"rest {_quantity(p.get('v_rest'), 'mV')}, reset {_quantity(p.get('v_reset'), 'mV')}, threshold "
+                f"{_quantity(p.get('v_threshold'), 'mV')}"] + ([start] if start else [])
+    lines = []
+    for key, syn in (p.get("synapses") or {}).items():
+        line = f"{key}: τ {_quantity(syn.get('tau'), 'ms')}"
+        if "reversal" in syn:
+            line += f", E {_quantity(syn['reversal'], 'mV')}"
+        lines.append(esc(line))
+    synapse_kind = p.get("kind", "current")
+    return [name, kind, p.get("n", ""), f"LIF, {synapse_kind} synapses", Raw("<br>".join(map(esc, membrane))),
+            Raw("<br>".join(lines)) if lines else "none"]
 
 
 def _network_tables(config: Mapping[str, Any], result: Any) -> list[str]:
-    """The populations (size, kind, parameters) and the connections (p or in-degree, weight, delay)."""
-    parts = []
+    """The populations (size, kind, membrane, synapses with their units) and the connections (p or in-degree,
+    weight with its unit, delay in ms), with a note on the units."""
     kinds = {name: info.get("kind", "") for name, info in result.populations.items()}
-    rows = []
-    for p in config.get("population", []):
-        name = p.get("name", "")
-        if "rate_hz" in p or "rate" in p:
-            model = f"Poisson input at {number(p.get('rate_hz', p.get('rate')))} Hz"
-        else:
-            synapses = p.get("synapses") or {}
-            syn = ", ".join(f"{key}: τ {number(s.get('tau'))} ms" + (f", E {number(s['reversal'])} mV"
-                                                                      if "reversal" in s else "")
-                            for key, s in synapses.items())
-            model = (f"{p.get('kind', 'current')} LIF: τm {number(p.get('tau_m'))} ms, rest {number(p.get('v_rest'))}, "
-                     f"reset {number(p.get('v_reset'))}, threshold {number(p.get('v_threshold'))} mV, refractory "
-                     f"{number(p.get('refractory'))} ms; synapses {syn or 'none'}")
-        rows.append([name, kinds.get(name, ""), p.get("n", ""), model])
-    parts.append(table(["population", "kind", "neurons", "model"], rows, numeric=[2]))
+    rows = [_population_row(p, kinds.get(p.get("name", ""), "")) for p in config.get("population", [])]
+    parts = [table(["population", "kind", "neurons", "model", "membrane", "synapses"], rows, numeric=[2])]
+    synapse_kinds = _kinds(config)
+    if synapse_kinds:
+        reversal = (" (a conductance synapse also has a reversal potential E, towards which it pulls v)"
+                    if "conductance" in synapse_kinds.values() else "")
+        parts.append("<p class='nk-note'>Membrane: τm, the membrane time constant; refractory, how long v is held at "
+                     "reset after a spike; a neuron fires when v crosses the threshold. Synapses: one synaptic "
+                     f"variable g per type, which decays with time constant τ{reversal}.</p>")
     rows = []
     for c in config.get("connection", []):
         how = f"in-degree {c['in_degree']}" if c.get("in_degree") is not None else f"p = {number(c.get('p'))}"
+        unit = _WEIGHT_UNITS.get(synapse_kinds.get(str(c.get("post")), ""))
         rows.append([c.get("name") or f"{c.get('pre')} → {c.get('post')}", c.get("pre", ""), c.get("post", ""),
-                     c.get("synapse", ""), how, _weight(c.get("weight")), number(c.get("delay", 0.0))])
+                     c.get("synapse", ""), how, _weight(c.get("weight"), unit), number(c.get("delay", 0.0))])
     if rows:
-        parts.append(table(["connection", "from", "to", "synapse", "connectivity", "weight", "delay (ms)"], rows,
-                           numeric=[5, 6]))
+        parts.append(table(["connection", "from", "to", "synapse", "connectivity", "weight per spike",
+                            "delay (ms)"], rows, numeric=[5, 6]))
+        notes = {"current": "Current synapses (mV): g is a current in mV, and v moves towards v_rest + g.",
+                 "conductance": "Conductance synapses (× g_leak): g is a conductance relative to the target's leak "
+                                "conductance (0.05 is 5% of it), and pulls v towards the synapse's reversal "
+                                "potential E."}
+        used = " ".join(notes[kind] for kind in _WEIGHT_UNITS if kind in synapse_kinds.values())
+        parts.append("<p class='nk-note'>Weight per spike: what one presynaptic spike adds to the synaptic variable "
+                     f"g of its targets (a ± b: drawn per synapse, mean a and s.d. b). {esc(used)} Delay: from the "
+                     "spike to its arrival, in ms (a whole number of time steps).</p>")
     return parts
 
 
@@ -291,7 +340,7 @@ def _histograms(stats: Mapping[str, PopulationStats], result: Any) -> Any:
     return fig
 
 
-def _traces(result: Any) -> list[str]:
+def _traces(result: Any, synapse_kinds: Mapping[str, str]) -> list[str]:
     """One figure per recorded population and variable: the first MAX_TRACES recorded neurons over time."""
     states = getattr(result, "states", None) or {}
     times = getattr(result, "state_times", None)
@@ -310,11 +359,22 @@ def _traces(result: Any) -> list[str]:
             ax = fig.subplots()
             for k in range(shown):
                 ax.plot(t, values[:, k], linewidth=0.8, label=f"{name}[{indices[k] if k < len(indices) else k}]")
+            kind = synapse_kinds.get(name)
+            synapse = variable[2:] if variable.startswith("g_") else None
+            if variable == "v":
+                unit, what = "mV", " (the membrane potential, reset after each spike)."
+            elif synapse is not None and kind == "conductance":
+                unit, what = _WEIGHT_UNITS[kind], (f" (the conductance of synapse {synapse}, relative to the leak "
+                                                   "conductance).")
+            elif synapse is not None and kind == "current":
+                unit, what = _WEIGHT_UNITS[kind], f" (the current of synapse {synapse}, in mV)."
+            else:
+                unit, what = None, "."
             ax.set_xlabel("time (ms)")
-            ax.set_ylabel(f"{variable} (mV)" if variable == "v" else variable)
-            ax.legend(fontsize=7, loc="upper right", ncols=min(shown, 4))
+            ax.set_ylabel(f"{variable} ({unit})" if unit else variable)
+            # beside the axes, not over the traces (a spike's reset reaches the top corners)
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
             ax.set_title(f"{name}.{variable}: {shown} of {values.shape[1]} recorded neurons", fontsize=9)
-            what = " (the membrane potential, reset after each spike)." if variable == "v" else "."
             parts.append(_figure(fig, f"{name}.{variable} over time for {shown} of the {values.shape[1]} recorded "
                                  f"neurons{what}"))
     return parts
@@ -404,7 +464,7 @@ def simulation_report(result: Any, *, network: Any = None, title: str | None = N
         parts.append(_figure(_histograms(stats, result),
                              "Left: how the neurons' rates spread; right: how irregular each neuron fires (CV of "
                              "ISI)."))
-    traces = _traces(result)
+    traces = _traces(result, _kinds(config))
     if traces:
         parts.append("<h2>Recorded states</h2>")
         parts += traces

@@ -109,7 +109,7 @@ import math
 import sys
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,12 +121,14 @@ from ..init import make_rng
 from ..validation import check_bool, check_choice, check_int, check_number, must_be
 
 __all__ = ["Connection", "Connectivity", "Network", "PoissonGroup", "Population", "SimulationResult",
-           "cuba_network", "load_network", "network_from_config"]
+           "cuba_network", "load_network", "network_from_config", "PROGRESS_STEPS"]
 
 _DEFAULT_SYNAPSES = {"current": {"e": {"tau": 5.0}, "i": {"tau": 10.0}},
                      "conductance": {"e": {"tau": 5.0, "reversal": 0.0}, "i": {"tau": 10.0, "reversal": -80.0}}}
 _ROLES = ("excitatory", "inhibitory")
 _TOLERANCE = 1e-9  # relative: how far a delay or duration may be from a whole number of steps
+#: :meth:`Network.run` advances this many steps between reports to ``progress`` (and folds its spike log)
+PROGRESS_STEPS = 1000
 
 
 # --------------------------------------------------------------------------------------------- populations
@@ -496,6 +498,26 @@ class Network:
             raise NameNotFoundError(_unknown("connection", name, list(self._connectivity)))
         return self._connectivity[name]
 
+    def state_variables(self, population: str) -> tuple[str, ...]:
+        """The state variables of ``population`` that :meth:`run` can record and :meth:`get_state` reads.
+
+        ``"v"`` (the membrane potential, mV) and one ``"g_<synapse>"`` per synapse type, in the order of
+        the population's ``synapses``: its synaptic current (mV) for ``kind="current"``, its conductance
+        relative to the leak for ``kind="conductance"``. A :class:`PoissonGroup` has none: ``()``.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, PoissonGroup, Population
+        >>> net = Network([PoissonGroup(5, 10.0, name="in"),
+        ...                Population(3, synapses={"ampa": {"tau": 2.0}, "gaba": {"tau": 8.0}}, name="a")])
+        >>> net.state_variables("a"), net.state_variables("in")
+        (('v', 'g_ampa', 'g_gaba'), ())
+        """
+        pop = self.population(population)
+        if not isinstance(pop, Population):
+            return ()
+        return ("v", *(f"g_{s}" for s in pop.synapses))
+
     def get_state(self, name: str, var: str = "v") -> np.ndarray:
         """A copy of state variable ``var`` (``"v"`` in mV, ``"g_<synapse>"``) of population ``name``, shape (n,).
 
@@ -531,7 +553,7 @@ class Network:
         pop = self.population(name)
         if not isinstance(pop, Population):
             raise ParameterError(f"Network.{method}: {name!r} is a PoissonGroup, which has no state variables")
-        valid = ["v", *(f"g_{s}" for s in pop.synapses)]
+        valid = list(self.state_variables(name))
         if var not in valid:
             raise NameNotFoundError(f"Network.{method}: " + _unknown("state variable", str(var), valid))
         block, offset = self._where[name]
@@ -640,13 +662,27 @@ class Network:
     def run(self, duration_ms: float, *, spikes: bool | Sequence[str] = True,
             states: Mapping[str, Sequence[str]] | None = None,
             neurons: Mapping[str, Sequence[int]] | None = None, window: float | None = None,
-            progress: bool = False) -> SimulationResult:
+            progress: bool | Callable[[int, int], object] = False) -> SimulationResult:
         """Advance the network by ``duration_ms`` (a whole number of steps) and return what was recorded.
 
         ``spikes``: ``True`` (every population), ``False``, or the names to record. ``states``: per population,
-        the variables to record (``"v"``, ``"g_e"``, ...) for ``neurons[name]`` (default: all of them).
-        ``window`` (ms): keep only the last ``window`` ms of spikes and states (bounded memory for long runs).
-        ``progress``: print the simulated time to stderr as it goes.
+        the variables to record (:meth:`state_variables`: ``"v"``, ``"g_e"``, ...) for ``neurons[name]``
+        (default: all of them). ``window`` (ms): keep only the last ``window`` ms of spikes and states
+        (bounded memory for long runs).
+
+        ``progress``: ``True`` draws a progress bar over the simulated time on standard error (tqdm; a
+        line of text without it), or give a function ``progress(steps_done, steps_total)`` (steps of this
+        run): it is called after every chunk of :data:`PROGRESS_STEPS` steps and at the end, never once per
+        step, so watching costs the run nothing.
+
+        Examples
+        --------
+        >>> from neuronkit.spiking.simulation import Network, Population
+        >>> net = Network([Population(3, name="a")])
+        >>> res = net.run(250.0, progress=lambda done, total: print(f"{done}/{total} steps"))
+        1000/2500 steps
+        2000/2500 steps
+        2500/2500 steps
         """
         owner = "Network.run"
         steps = _whole_steps(check_number(duration_ms, "duration_ms", low=0.0, low_open=True, owner=owner),
@@ -657,24 +693,28 @@ class Network:
         if window is not None:
             window = check_number(window, "window", low=0.0, low_open=True, owner=owner)
             window_steps = max(1, min(steps, int(math.ceil(window / self.dt - _TOLERANCE))))
-        check_bool(progress, "progress", owner=owner)
+        if not (isinstance(progress, bool) or callable(progress)):
+            raise ParameterTypeError(must_be("progress", "True, False or a function (steps_done, steps_total)",
+                                             progress, owner))
         spike_log = _SpikeLog(self._sources, spike_names, window_steps)
         state_log = _StateLog(monitors, steps, window_steps, self.dtype)
         start_step, t_start = self._step, self.t
+        bar = _ProgressBar(steps, self.dt) if progress is True else None
+        report = bar.update if bar is not None else progress if callable(progress) else None
         wall = time.perf_counter()
-        chunk = 1000
         done = 0
-        while done < steps:
-            todo = min(chunk, steps - done)
-            self._advance(self._step, todo, spike_log.fired, state_log)
-            self._step += todo
-            done += todo
-            spike_log.compact(self._step)
-            if progress:
-                print(f"\r  simulated {self._step * self.dt:.1f} ms ({100 * done / steps:.0f}%)", end="",
-                      file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
+        try:
+            while done < steps:
+                todo = min(PROGRESS_STEPS, steps - done)
+                self._advance(self._step, todo, spike_log.fired, state_log)
+                self._step += todo
+                done += todo
+                spike_log.compact(self._step)
+                if report is not None:
+                    report(done, steps)
+        finally:
+            if bar is not None:
+                bar.close(done == steps)
         wall = time.perf_counter() - wall
         self.t = self._step * self.dt
         first = self._step - (window_steps if window_steps is not None else steps)
@@ -721,7 +761,7 @@ class Network:
             if not isinstance(pop, Population):
                 raise ParameterError(f"Network.run states: {name!r} is a PoissonGroup, which has no state "
                                      "variables; record its spikes instead")
-            valid = ["v", *(f"g_{s}" for s in pop.synapses)]
+            valid = list(self.state_variables(name))
             if isinstance(variables, str):
                 variables = [variables]
             for var in variables:
@@ -910,6 +950,42 @@ class _Block:
                 self.g[s] += buffer[slot]
                 buffer[slot].fill(0.0)
                 used[slot] = False
+
+
+class _ProgressBar:
+    """``Network.run(progress=True)``: a tqdm bar over the simulated time (ms) on standard error.
+
+    Without tqdm (it ships with ``neuronkit[train]``) a line of text is rewritten instead. Its rate is
+    simulated milliseconds per second of wall time.
+    """
+
+    def __init__(self, steps: int, dt: float) -> None:
+        self.dt = dt
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # pragma: no cover - tqdm ships with neuronkit[train]
+            self.bar = None
+            return
+        self.bar = tqdm(total=steps * dt, unit="ms", desc="simulating", dynamic_ncols=True, leave=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} ms "
+                                   "[{elapsed}<{remaining}, {rate_fmt}]")
+
+    def update(self, done: int, steps: int) -> None:
+        if self.bar is not None:
+            self.bar.update(done * self.dt - self.bar.n)
+        else:
+            print(f"\r  simulated {done * self.dt:.1f} of {steps * self.dt:.1f} ms ({100 * done / steps:.0f}%)",
+                  end="", file=sys.stderr, flush=True)
+
+    def close(self, complete: bool) -> None:
+        if self.bar is None:
+            print(file=sys.stderr)
+        elif complete:
+            self.bar.close()
+        else:  # interrupted (Ctrl-C, an error): the bar stays as last drawn, then a new line
+            self.bar.fp.write("\n")
+            self.bar.leave = False
+            self.bar.close()
 
 
 class _PoissonSource:
