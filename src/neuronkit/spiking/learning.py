@@ -238,29 +238,22 @@ class _LIFArrays:
         mem, theta, R = state["mem"], self.threshold, self.R
         v_rest, v_reset = self.v_rest, self.v_reset
         count = state["count"]
-        if self.delay:
-            fired = state["spiked"]                                        # r_t: the previous step's spikes
+        fired = state["spiked"]                                            # r_t: the previous step's spikes
+        if self.delay:                                                     # the reset from the previous step
             if R:
                 count = np.where(fired > 0, R, count)
             if self.reset == "zero":
                 mem = mem * (1.0 - fired) + fired * v_reset
-            mem = v_rest + self.beta * (mem - v_rest) + current
-            if self.reset == "subtract":
-                mem = mem - fired * (theta - v_reset)
-            if R:
-                active = (count == 0).astype(self.dtype)
-                mem = mem * active + (1.0 - active) * v_reset
-            spikes = (mem - theta > 0).astype(self.dtype)
-            if R:
-                spikes *= active
-        else:
-            mem = v_rest + self.beta * (mem - v_rest) + current
-            if R:
-                active = (count == 0).astype(self.dtype)
-                mem = mem * active + (1.0 - active) * v_reset
-            spikes = (mem - theta > 0).astype(self.dtype)
-            if R:
-                spikes *= active
+        mem = v_rest + self.beta * (mem - v_rest) + current
+        if self.delay and self.reset == "subtract":
+            mem = mem - fired * (theta - v_reset)
+        if R:                                                              # refractory: held at v_reset
+            active = (count == 0).astype(self.dtype)
+            mem = mem * active + (1.0 - active) * v_reset
+        spikes = (mem - theta > 0).astype(self.dtype)
+        if R:
+            spikes *= active
+        if not self.delay:                                                 # the reset at the step of the spike
             if self.reset == "subtract":
                 mem = mem - spikes * (theta - v_reset)
             elif self.reset == "zero":
