@@ -522,3 +522,16 @@ class Checkpoint(Callback):
 
         save_checkpoint(self.path, state, state.callbacks)
         state.checkpoint_saved = self.path
+
+
+def __getattr__(name: str) -> Any:
+    """``nk.callbacks.Dashboard`` is :class:`neuronkit.dashboard.Dashboard`, imported on first use.
+
+    A re-export as a package ``__init__`` would make it: the dashboard stands on this module (its
+    callback subclasses :class:`Callback`), never the reverse, so importlib names it by string.
+    """
+    if name == "Dashboard":
+        import importlib
+
+        return importlib.import_module("neuronkit.dashboard").Dashboard
+    raise AttributeError(f"module 'neuronkit.callbacks' has no attribute {name!r}")

@@ -106,6 +106,11 @@ class TrainState:
     in_update: bool = False
     checkpoint_saved: Path | None = None
     notes: list[str] = field(default_factory=list)
+    # the data the loop trains and validates on (after any validation split), for observers such as the dashboard
+    X: Any = None
+    y: Any = None
+    X_val: Any = None
+    y_val: Any = None
     # running sums for the current epoch (part of the checkpoint for exact resume)
     epoch_loss_sum: float = 0.0
     epoch_count: float = 0.0
@@ -539,7 +544,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Loss | None = None, optimi
     clip = _clipper(clip_norm, clip_value, clip_grad_norm, clip_grad_value)
     state = TrainState(model=model, optimizer=opt, loss=loss_fn, history=history, epochs=epochs,
                        steps_per_epoch=math.ceil(len(X) / batch_size), seed=seed, batch_size=batch_size,
-                       callbacks=callback_list, settings=dict(settings or {}), initial_lr=initial_lr)
+                       callbacks=callback_list, settings=dict(settings or {}), initial_lr=initial_lr,
+                       X=X, y=y, X_val=X_val, y_val=y_val)
     with _checkpoint_locks(callback_list):
         if resume is not None:
             _resume(resume, state, callback_list, force=force)
