@@ -67,6 +67,8 @@ MAX_WIDTH = 1024
 SAMPLE_ROWS = 256
 #: seconds of training between two health points (``views.layer_health``)
 HEALTH_EVERY = 1.0
+#: live response maps recomputed at most this often per second of training (they cost the most)
+MAPS_PER_SECOND = 10.0
 #: a name an upload may have (after its directories are stripped): letters, digits, ``._-`` and spaces
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
@@ -304,6 +306,7 @@ class Session:
         self._lock = threading.RLock()  # runs: configure, control, upload
         self._views_lock = threading.Lock()  # the view cache and the health clock
         self._cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._maps: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (frame time, MAPS)
         self._points: tuple[str, Any] | None = None
         self._health_at = -math.inf
         self._prefix = secrets.token_hex(3)
@@ -391,6 +394,7 @@ class Session:
                 self._run_started = self.hub.started
                 self._run_no += 1
                 self._cache.clear()
+                self._maps.clear()
                 self._points = None
                 self._health_at = -math.inf
             return f"{self._prefix}-{self._run_no}"
@@ -611,31 +615,43 @@ class Session:
         X = self.hub.data.get("X")
         return None if X is None else np.asarray(X)[:SAMPLE_ROWS]
 
-    def _frame_views(self, frame: Frame, run: str, client: ClientView) -> dict[str, Any]:
-        """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample)."""
-        key = (run, frame.seq, id(frame), tuple(sorted(client.pages.items())), client.sample)
+    def _frame_views(self, frame: Frame, run: str, client: ClientView, *, live: bool = True) -> dict[str, Any]:
+        """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample).
+
+        Live, the response maps (the costliest part) are recomputed at most ``MAPS_PER_SECOND`` times a
+        second of training; in between, a frame reuses the newest maps of the same view. Every
+        ``HEALTH_EVERY`` seconds of training, the layers' health becomes a point of the health curves.
+        """
+        pages = tuple(sorted(client.pages.items()))
+        key = (run, frame.seq, id(frame), pages, client.sample)
         with self._views_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+            last_maps = self._maps.get((run, pages)) if live else None
         hub, info = self.hub, self.hub.info
         X = hub.data.get("X")
-        sample = self._sample_rows()
+        rows = self._sample_rows()
+        want_health = live and rows is not None and self.mode != "explore" and \
+            frame.time - self._health_at >= HEALTH_EVERY
         with hub.network_at(frame) as net:
-            graph = views.graph(net, info, pages=client.pages, X_sample=sample)
-            shown = {layer["name"]: layer["shown"] for layer in graph["layers"][1:]}
-            maps = views.response_maps(net, info, np.asarray(X), shown=shown) \
-                if info.get("is_2d") and X is not None and len(X) else None
-            x = None
+            graph = views.graph(net, info, pages=client.pages, X_sample=rows)
+            maps = None
+            if info.get("is_2d") and X is not None and len(X):
+                if last_maps is not None and 0 <= frame.time - last_maps[0] < 1.0 / MAPS_PER_SECOND:
+                    maps = last_maps[1]
+                else:
+                    shown = {layer["name"]: layer["shown"] for layer in graph["layers"][1:]}
+                    maps = views.response_maps(net, info, np.asarray(X), shown=shown)
+                    if live:
+                        with self._views_lock:
+                            self._maps[(run, pages)] = (frame.time, maps)
+            conv = raster = None
             if X is not None and len(X):
                 x = np.asarray(X)[min(client.sample, len(X) - 1)][None]
-            conv = views.conv_view(net, info, x) if x is not None else None
-            raster = views.raster(net, info, x) if x is not None else None
-            health = None
-            if sample is not None and frame.time - self._health_at >= HEALTH_EVERY and \
-                    frame is hub.latest() and self.mode != "explore":
-                health = views.layer_health(net, sample)
+                conv, raster = views.conv_view(net, info, x), views.raster(net, info, x)
+            health = views.layer_health(net, rows) if want_health else None
         out = {"graph": graph, "maps": maps, "conv": conv, "raster": raster}
         with self._views_lock:
             if health is not None and frame.time - self._health_at >= HEALTH_EVERY:
@@ -754,6 +770,6 @@ class Session:
         status.update({"step": frame.step, "epoch": frame.epoch, "seq": frame.seq, "elapsed": round(frame.time, 3)})
         message = {"type": "update", "run": run, "seq": frame.seq, "replay": True, "frame": k, "status": status,
                    "curves": _clean(cut)}
-        message.update(self._frame_views(frame, run, view))
+        message.update(self._frame_views(frame, run, view, live=False))
         return message
 
