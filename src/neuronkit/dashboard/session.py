@@ -253,8 +253,9 @@ class _Finish(Callback):
 
 
 class _SessionDashboard(Dashboard):
-    """The dashboard callback as a session uses it: the run's info and raw data, a frame at every step
-    while paused (so stepping shows each step), and the learning rate in effect."""
+    """The dashboard callback as a session uses it: the run's info and raw data, and a frame at every step
+    while paused (so stepping shows each step). The learning rate changes only through ``set_lr``
+    (the session's estimators keep a constant rate), so the session keeps the one in effect."""
 
     def __init__(self, hub: Hub, session: Session, data: _Data, config: RunConfig, estimator: Any) -> None:
         super().__init__(hub, quiet=True, open_browser=False, rate=hub.rate)
@@ -281,7 +282,6 @@ class _SessionDashboard(Dashboard):
                         copy_params=False)
         if hub.gate(state.optimizer):
             state.stop_training = True
-        self.session._lr = float(state.optimizer.lr)
 
 
 class Session:
@@ -349,7 +349,8 @@ class Session:
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
-            X = model.transform_inputs(X_raw) if hasattr(model, "transform_inputs") else X_raw
+            # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
+            X = model._network_inputs(model.scaler_.transform(X_raw)) if hasattr(model, "scaler_") else X_raw
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
@@ -508,6 +509,7 @@ class Session:
                 hub.resume()
             else:
                 hub.set_lr(body.get("lr"))
+                self._lr = float(body["lr"])  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
