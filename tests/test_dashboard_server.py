@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -243,3 +248,29 @@ def test_background_server_serves_a_hub_and_stops():
     time.sleep(0.05)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/api/hello", timeout=2)
+
+
+def test_serve_prints_the_url_and_stops_cleanly_on_ctrl_c(tmp_path):
+    src = str(Path(nk.__file__).resolve().parents[1])
+    code = ("from neuronkit.dashboard.session import Session; from neuronkit.dashboard.server import serve; "
+            f"serve(Session.train({{'n': 100, 'epochs': 100000}}, out={str(tmp_path / 'm.nkm')!r}), port=0, "
+            "open_browser=False)")
+    env = {**os.environ, "PYTHONPATH": src, "PYTHONWARNINGS": "error"}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("neuronkit dashboard: http://127.0.0.1:"), line
+        url = line.split(": ", 1)[1].strip()
+        base, token = url.split("/?token=")
+        hello = httpx.get(f"{base}/api/hello", headers={"X-Neuronkit-Token": token}, timeout=10)
+        assert hello.status_code == 200 and hello.json()["status"]["status"] in ("running", "finished")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert (tmp_path / "m.nkm").is_file() and (tmp_path / "m.nkreplay").is_file()  # the stopped run was saved
