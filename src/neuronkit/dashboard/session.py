@@ -447,7 +447,8 @@ class Session:
                 options["classes"] = cfg.classes
         ds = load_dataset(cfg.dataset, **options)
         X = np.asarray(ds.X, dtype=np.float32).reshape(len(ds.X), -1)
-        return _Data(cfg.dataset, X, np.asarray(ds.y), list(ds.feature_names), ds.classes, ds.task)
+        names = list(ds.feature_names or [f"x{i + 1}" for i in range(X.shape[1])])
+        return _Data(cfg.dataset, X, np.asarray(ds.y), names, ds.classes, ds.task)
 
     def _estimator(self, cfg: RunConfig, data: _Data) -> Any:
         from ..estimators import NeuralClassifier, NeuralRegressor
@@ -538,8 +539,9 @@ class Session:
                 hub.request_stop()
                 hub.resume()
             else:
-                hub.set_lr(body.get("lr"))
-                self._lr = float(body["lr"])  # in effect from the next batch boundary
+                lr = check_number(body.get("lr"), "lr", low=0.0, low_open=True, high=10.0)
+                hub.set_lr(lr)
+                self._lr = lr  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
@@ -707,7 +709,7 @@ class Session:
         new_points = len(hub.curves.epochs) > client.epochs or len(hub.curves.batches) > client.batches
         if not new_frame and not new_points and status_key == client.status:
             return None
-        curves = {"batches": [list(p) for p in hub.batches_since(client.batches)],
+        curves: dict[str, list[Any]] = {"batches": [list(p) for p in hub.batches_since(client.batches)],
                   "epochs": hub.epochs_since(client.epochs),
                   "grad_norms": [[s, n] for s, n in hub.grad_norms_since(client.grad_norms)],
                   "health": [[s, h] for s, h in hub.health_since(client.health)]}
