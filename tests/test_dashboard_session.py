@@ -308,6 +308,22 @@ def test_explore_a_model_file_with_its_replay_and_data(finished, tmp_path):
         session.configure({})
 
 
+def test_explore_a_bare_network_on_a_csv(tmp_path):
+    net = nk.mlp([2, 3, 2], activation="relu", output="softmax", seed=3)
+    nk.save(net, tmp_path / "net.nkm")
+    (tmp_path / "pts.csv").write_text("a,b,c\n0.1,0.2,0\n0.3,-0.1,1\n-0.5,0.5,1\n")
+    session = Session.explore(tmp_path / "net.nkm", tmp_path / "pts.csv")
+    hello = session.hello()
+    assert hello["info"]["feature_names"] == ["a", "b"] and hello["points"]["label"] == [0, 1, 1]
+    card = session.neuron("hidden1", 1, sample=2)
+    expected = net["hidden1"].neurons[1].explain(np.array([-0.5, 0.5], dtype=np.float32))
+    assert card["explanation"]["inputs"] == [-0.5, 0.5]
+    assert card["explanation"]["output"] == pytest.approx(float(expected.output), rel=1e-6)
+    assert hello["can"]["replay"] is False
+    with pytest.raises(ParameterError, match="records no replay"):
+        session.replay_index()
+
+
 def test_watch_serves_a_hub_someone_else_trains(tmp_path):
     hub = Hub(rate=1000.0)
     X = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32)

@@ -374,13 +374,25 @@ class Session:
         names: list[str] | None = None
         classes = getattr(model, "classes_", None)
         name = Path(str(spec)).stem if spec is not None else path.stem
-        if spec is not None:
+        if spec is not None and not hasattr(model, "scaler_"):  # a bare network: the data as it is
+            from ..data.csv import numeric_features
+            from ..data.sources import load_table
+
+            table, target, _ = load_table(spec)
+            target = target or table.header[-1]
+            X_raw = numeric_features(table, [c for c in table.header if c != target]).astype(np.float64)
+            X, y = X_raw.astype(np.float32), np.asarray(table.columns[target])
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)  # class indices
+            arrays = {"X": X, "y": y if y.dtype.kind in "iuf" else None, "X_raw": X_raw}
+            names = [c for c in table.header if c != target]
+        elif spec is not None:
             from ..data import prepare_evaluation
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
             # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
-            X = model._network_inputs(model.scaler_.transform(X_raw)) if hasattr(model, "scaler_") else X_raw
+            X = model._network_inputs(model.scaler_.transform(X_raw))
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
