@@ -12,7 +12,8 @@ runs it on a daemon thread (the :class:`~.callback.Dashboard` callback uses it).
 
 Routes: ``GET /``, ``GET /static/{path}``, ``GET /api/hello``, ``GET /api/neuron?layer=&index=&sample=&frame=``,
 ``POST /api/control``, ``POST /api/config``, ``POST /api/upload?name=F&target=COL`` (the CSV file as the
-raw body), ``GET /api/export``, ``GET /api/replay``, ``GET /api/replay/{k}``, ``WS /ws``.
+raw body), ``GET /api/export``, ``GET /api/replay``, ``GET /api/replay/{k}?sample=N&pages={"hidden1": 1}``
+(the view as the websocket's "view" message gives it), ``WS /ws``.
 """
 
 from __future__ import annotations
@@ -298,7 +299,13 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
     @_handler
     async def replay_frame(request: Request) -> Response:
         k = request.path_params["k"]
-        return JSONResponse(_clean(await _call(session.replay_frame, k, ClientView())))
+        view = ClientView()  # the page's view: ?sample=N&pages={"hidden1": 1} (JSON)
+        try:
+            pages = json.loads(request.query_params.get("pages") or "{}")
+        except ValueError:
+            raise ParameterError('pages must be JSON, e.g. {"hidden1": 1}') from None
+        view.set_view({"pages": pages, "sample": _int_param(request, "sample", 0)})
+        return JSONResponse(_clean(await _call(session.replay_frame, k, view)))
 
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()
