@@ -89,7 +89,7 @@ class Dashboard(Callback):
         self.host = host
         self.port = check_int(port, "port", low=0, high=65535)
         self.open_browser = check_bool(open_browser, "open_browser")
-        self.rate = check_number(rate, "rate", low=0.1, high=1000.0)
+        self.rate = check_number(rate, "rate", low=0.1, high=1e6)
         self.record = record
         self.info = info
         self.data = data
@@ -145,7 +145,7 @@ class Dashboard(Callback):
     def on_batch_end(self, state: Any, loss: float) -> None:
         hub = self.hub
         assert hub is not None
-        if hub.due():
+        if hub.due() or hub.paused:  # paused (or stepping): the page shows the weights it is held at
             hub.add_batch_loss(state.step, loss)
             hub.publish(step=state.step, epoch=state.epoch, params=state.model.state_dict(), loss=loss,
                         copy_params=False)

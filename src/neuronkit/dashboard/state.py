@@ -101,7 +101,7 @@ class Hub:
 
     def __init__(self, *, rate: float = 20.0, record: str | os.PathLike[str] | None = None, max_frames: int = 200,
                  max_record_bytes: int = 64 * 1024**2) -> None:
-        self.rate = check_number(rate, "rate", low=0.1, high=1000.0)
+        self.rate = check_number(rate, "rate", low=0.1, high=1e6)
         self.interval = 1.0 / self.rate
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -422,6 +422,7 @@ def read_replay(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
                                  f"time") from exc
         loss = m.get("loss")
         frames.append(Frame(k, step, epoch, t, params, float(loss) if isinstance(loss, (int, float)) else math.nan))
-    curves = info.get("curves") if isinstance(info.get("curves"), dict) else {}
-    run = info.get("run") if isinstance(info.get("run"), dict) else {}
+    curves, run = info.get("curves"), info.get("run")
+    curves = curves if isinstance(curves, dict) else {}
+    run = run if isinstance(run, dict) else {}
     return Replay(path, frames, curves, run)
