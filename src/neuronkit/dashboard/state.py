@@ -170,7 +170,7 @@ class Hub:
 
     def add_epoch(self, logs: Mapping[str, float], *, step: int) -> None:
         with self._lock:
-            row = {"epoch": len(self.curves.epochs) + 1, "step": int(step)}
+            row: dict[str, float] = {"epoch": len(self.curves.epochs) + 1, "step": int(step)}
             row.update({k: float(v) for k, v in logs.items() if isinstance(v, (int, float))})
             self.curves.epochs.append(row)
             self._changed.notify_all()
