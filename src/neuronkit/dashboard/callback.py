@@ -24,12 +24,23 @@ from .state import Hub
 
 
 def layer_of(param_name: str) -> str:
-    """``"hidden1.weight"`` -> ``"hidden1"`` (the layer a parameter belongs to)."""
+    """``"hidden1.weight"`` -> ``"hidden1"`` (the layer a parameter belongs to).
+
+    >>> layer_of("hidden1.weight"), layer_of("block1.attn.q.bias")
+    ('hidden1', 'block1.attn.q')
+    """
     return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
 
 
 def grad_norms(model: Any) -> dict[str, float]:
-    """The L2 norm of each layer's gradient (all its parameters together), for layers that have one."""
+    """The L2 norm of each layer's gradient (all its parameters together), for layers that have one.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.mlp([2, 1], seed=0)
+    >>> (net(nk.Tensor(np.array([[3.0, 4.0]]))).sum()).backward()   # dz/dw = x, dz/db = 1
+    >>> round(grad_norms(net)["output"], 6)                          # sqrt(3² + 4² + 1²)
+    5.09902
+    """
     sums: dict[str, float] = {}
     for name, p in model.named_parameters():
         g = getattr(p, "grad", None)
