@@ -24,6 +24,9 @@ from ..layers import Dense, Flatten
 from ..layers.conv_neurons import is_convolution
 from ..validation import check_int
 
+__all__ = ["conv_view", "encode_u8", "graph", "grid_points", "layer_health", "neuron_card", "neuron_map", "points",
+           "raster", "response_maps", "round_sig", "run_info"]
+
 
 def _layer_rows(model: Any) -> list[dict[str, Any]]:
     rows = []
@@ -47,7 +50,8 @@ def run_info(model: Any, data: Mapping[str, Any], *, dataset: str | None = None,
     and ``config`` (the settings the run was started with).
 
     >>> import numpy as np, neuronkit as nk
-    >>> info = run_info(nk.mlp([2, 3, 2], output="softmax", seed=0), {"X": np.zeros((5, 2)), "y": np.array([0, 1, 0, 1, 1])})
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> info = run_info(net, {"X": np.zeros((5, 2)), "y": np.array([0, 1, 0, 1, 1])})
     >>> info["task"], info["classes"], info["is_2d"], [r["name"] for r in info["layers"]]
     ('classification', ['0', '1'], True, ['hidden1', 'output'])
     """
@@ -308,7 +312,8 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
                "shown": shown, "labels": [names[i] if i < len(names) else f"x{i + 1}" for i in shown],
                "w": None, "b": None, "w_absmax": None,
                "mean_act": None if in_mean is None else round_sig(in_mean[shown]), "flags": None}]
-    prev_flat, prev_shown, prev_units = len(info.get("input_shape") or []) == 1, shown, n_in
+    prev_units: int | None = n_in
+    prev_flat, prev_shown = len(info.get("input_shape") or []) == 1, shown
     for k, (name, layer) in enumerate(net.layers.items()):
         shape = shapes[k]
         units = _unit_count(layer)
@@ -321,8 +326,10 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
                                  "labels": None, "w": None, "b": None, "w_absmax": None, "mean_act": None,
                                  "flags": None}
         W = _weight_matrix(layer)
+        weight = getattr(getattr(layer.synapse if is_spiking_layer(layer) else layer, "weight", None), "data", None)
+        if _has_neurons(layer) and isinstance(weight, np.ndarray) and weight.size:
+            entry["w_absmax"] = round_sig(np.max(np.abs(weight)))
         if W is not None:
-            entry["w_absmax"] = round_sig(np.max(np.abs(W))) if W.size else None
             if prev_flat and W.shape[1] == prev_units:
                 entry["w"] = round_sig(W[np.ix_(shown, prev_shown)])
         bias = getattr(layer, "bias", None)
@@ -336,7 +343,7 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
             flags = _flags(report, name, units)
             entry["flags"] = [flags[i] for i in shown]
         layers.append(entry)
-        prev_flat, prev_shown, prev_units = flat and units is not None, shown, units
+        prev_flat, prev_shown, prev_units = flat, shown, units
     return {"page_size": page_size, "layers": layers}
 
 
@@ -482,7 +489,15 @@ def response_maps(net: Any, info: Mapping[str, Any], X_train: Any, *, shown: Map
 def neuron_map(net: Any, info: Mapping[str, Any], X_train: Any, layer: str, index: int, *,
                grid: int = 64) -> dict[str, Any] | None:
     """One neuron's response map (``grid``·``grid``, as in :func:`response_maps`), or None when the inputs are
-    not 2-D or the layer's neurons do not give one value per point (a convolution)."""
+    not 2-D or the layer's neurons do not give one value per point (a convolution).
+
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    >>> m = neuron_map(net, {"is_2d": True}, X, "hidden1", 2, grid=8)
+    >>> m["grid"], m["extent"], len(base64.b64decode(m["data"]))
+    (8, [-0.1, 1.1, -0.2, 2.2], 64)
+    """
     if not info.get("is_2d"):
         return None
     X = np.asarray(X_train, dtype=np.float64).reshape(len(X_train), -1)
