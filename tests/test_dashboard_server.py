@@ -9,13 +9,12 @@ import socket
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
+from starlette.testclient import TestClient, WebSocketDenialResponse  # on httpx2 (the test extra): no warning
 
 import neuronkit as nk
 from neuronkit.dashboard import Hub
@@ -23,13 +22,6 @@ from neuronkit.dashboard.server import BackgroundServer, PortInUseError, allowed
 from neuronkit.dashboard.session import Session, UploadLimits
 from neuronkit.data import prepare_training
 from neuronkit.errors import NeuronkitError
-
-with warnings.catch_warnings():
-    # Starlette 1.10's TestClient asks for httpx2 and warns once, at import, when it falls back to httpx (what the
-    # test extra installs today); only that named warning, only around this import
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated",
-                            category=StarletteDeprecationWarning)
-    from starlette.testclient import TestClient, WebSocketDenialResponse
 
 TOKEN = "t" * 10 + "0123456789abcdef"
 AUTH = {"X-Neuronkit-Token": TOKEN}
