@@ -10,7 +10,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.dashboard import Dashboard, Hub, read_replay
-from neuronkit.dashboard.callback import grad_norms
+from neuronkit.dashboard.publisher import grad_norms
 from neuronkit.errors import ModelFileError, ParameterError
 
 
@@ -201,3 +201,26 @@ def test_callbacks_module_exposes_the_dashboard() -> None:
     assert nk.callbacks.Dashboard is Dashboard
     with pytest.raises(AttributeError, match="Nothing"):
         nk.callbacks.Nothing  # noqa: B018
+
+
+def test_a_rate_set_while_paused_holds_for_the_next_stepped_batch() -> None:
+    X, y = _data(64)
+    hub = Hub(rate=1e4)
+    hub.pause()
+    rates: list[float] = []
+
+    class Rate(nk.callbacks.Callback):
+        def on_after_backward(self, state):  # the rate the coming update uses
+            rates.append(state.optimizer.lr)
+
+    thread = threading.Thread(target=lambda: nk.fit(
+        nk.mlp([2, 3, 2], output="softmax", seed=0), X, y, epochs=20, batch_size=16, progress=False, lr=0.01,
+        callbacks=[Dashboard(hub), Rate()], seed=0), daemon=True)
+    thread.start()
+    _wait(lambda: hub.status == "paused")
+    hub.set_lr(0.5)
+    hub.step(1)
+    _wait(lambda: len(rates) == 2)
+    hub.request_stop()
+    thread.join(10)
+    assert rates == [0.01, 0.5]

@@ -4,7 +4,8 @@
 
 ==================  ==========================================================================
 :mod:`.state`       the hub the training thread publishes frames to and the server reads
-:mod:`.callback`    :class:`Dashboard`, the callback (also ``nk.callbacks.Dashboard``)
+:mod:`.publisher`   the callback hooks that publish a run to a hub
+:mod:`.callback`    :class:`Dashboard`, the callback users add (also ``nk.callbacks.Dashboard``)
 :mod:`.views`       what the page shows, computed from a frame (graph, maps, neuron cards)
 :mod:`.session`     runs started from the page: dataset, hidden sizes, activation, controls
 :mod:`.server`      the Starlette app (token, Host/Origin checks, websocket) and uvicorn
@@ -14,8 +15,9 @@
 from __future__ import annotations
 
 from .callback import Dashboard
+from .publisher import Publisher
 from .session import RunConfig, Session, UploadLimits  # the server (starlette, uvicorn) stays a lazy import
 from .state import REPLAY_SUFFIX, Frame, Hub, Recorder, Replay, read_replay
 
 __all__ = ["Dashboard", "Frame", "Hub", "REPLAY_SUFFIX", "Recorder", "Replay", "read_replay", "RunConfig", "Session",
-           "UploadLimits"]
+           "UploadLimits", "Publisher"]

@@ -50,6 +50,7 @@ from ..errors import DataError, ParameterError, ParameterTypeError
 from ..io import load, save
 from ..validation import check_choice, check_int, check_number, must_be
 from . import views
+from .publisher import Publisher
 from .state import REPLAY_SUFFIX, Frame, Hub, Replay, read_replay
 
 __all__ = ["ClientView", "RunConfig", "Session", "UploadLimits", "UploadTooLarge"]
@@ -263,32 +264,18 @@ class _Finish(Callback):
             state.stop_training = True
 
 
-def _grad_norms(model: Any) -> dict[str, float]:
-    """Each layer's gradient L2 norm (as :func:`.callback.grad_norms`; not imported from there, because the
-    callback module imports the server, which imports this one)."""
-    sums: dict[str, float] = {}
-    for name, p in model.named_parameters():
-        g = getattr(p, "grad", None)
-        if g is not None:
-            layer = name.rsplit(".", 1)[0]
-            sums[layer] = sums.get(layer, 0.0) + float(np.vdot(g, g))
-    return {k: math.sqrt(v) for k, v in sums.items()}
-
-
-class _Publisher(Callback):
-    """What :class:`~.callback.Dashboard` does for a run the page started, plus: the run's info and raw data,
-    and a frame at every step while paused (so stepping shows each step). The learning rate changes only
-    through ``set_lr`` (the session's estimators keep a constant rate), so the session keeps the one in effect.
+class _Publisher(Publisher):
+    """A run the page started: its info says the dataset, feature names, classes and settings, and its data
+    keeps the unscaled inputs (the cards show both). The learning rate changes only through ``set_lr`` (the
+    session's estimators keep a constant rate), so the session keeps the one in effect.
     """
 
     def __init__(self, hub: Hub, session: Session, data: _Data, config: RunConfig, estimator: Any) -> None:
-        self.hub, self.session, self.run_data, self.config, self.estimator = hub, session, data, config, estimator
+        super().__init__(hub)
+        self.session, self.run_data, self.config, self.estimator = session, data, config, estimator
         self.attached = threading.Event()
 
-    def _publish(self, state: Any, *, epoch: int, loss: float = math.nan) -> None:
-        self.hub.publish(step=state.step, epoch=epoch, params=state.model.state_dict(), loss=loss, copy_params=False)
-
-    def on_train_begin(self, state: Any) -> None:
+    def describe(self, state: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         d = self.run_data
         X_raw = self.estimator.scaler_.inverse_transform(np.asarray(state.X, dtype=np.float64))
         classes = None if d.classes is None else [str(c) for c in d.classes]
@@ -296,37 +283,11 @@ class _Publisher(Callback):
         info = views.run_info(state.model, data, dataset=d.name, feature_names=d.feature_names, classes=classes,
                               task=d.task, config=self.config.to_dict())
         self.session._lr = float(state.optimizer.lr)
-        self.hub.attach(state.model, info=info, data=data, total_steps=state.total_steps)
-        self._publish(state, epoch=state.epoch)
+        return info, data
+
+    def on_train_begin(self, state: Any) -> None:
+        super().on_train_begin(state)
         self.attached.set()
-
-    def on_after_backward(self, state: Any) -> None:
-        if self.hub.due():
-            self.hub.add_grad_norms(state.step + 1, _grad_norms(state.model))
-
-    def on_batch_end(self, state: Any, loss: float) -> None:
-        hub = self.hub
-        if hub.due() or hub.paused:
-            hub.add_batch_loss(state.step, loss)
-            self._publish(state, epoch=state.epoch, loss=loss)
-        if hub.gate(state.optimizer):
-            state.stop_training = True
-
-    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
-        self.hub.add_epoch(logs, step=state.step)
-        self._publish(state, epoch=state.epoch + 1, loss=logs.get("loss", math.nan))
-
-    def on_train_end(self, state: Any) -> None:
-        self._publish(state, epoch=state.epoch)
-        if state.failed:  # a stopping rule found training failing (divergence, a non-finite loss): fit raises next
-            self.hub.end("failed", f"failed: {state.failed}")
-        else:
-            self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
-
-    def on_train_abort(self, state: Any, exc: BaseException) -> None:
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        self.hub.end("stopped" if interrupted else "failed",
-                     "stopped (interrupted)" if interrupted else f"failed: {exc}")
 
 
 class Session:

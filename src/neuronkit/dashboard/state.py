@@ -202,9 +202,7 @@ class Hub:
         passes), applies a new learning rate; returns True if training should stop."""
         with self._lock:
             c = self._controls
-            if c.lr is not None and optimizer is not None and hasattr(optimizer, "lr"):
-                optimizer.lr = c.lr
-                c.lr = None
+            self._apply_lr(optimizer)
             while c.paused and not c.stop:
                 if c.steps > 0:
                     c.steps -= 1
@@ -213,11 +211,18 @@ class Hub:
                     self.status = "paused"
                     self._changed.notify_all()
                 self._changed.wait(0.25)
+                self._apply_lr(optimizer)  # a rate set while paused holds for the very next (stepped) batch
             else:
                 if self.status == "paused" and not c.stop:
                     self.status = "running"
                     self._changed.notify_all()
             return c.stop
+
+    def _apply_lr(self, optimizer: Any) -> None:
+        c = self._controls
+        if c.lr is not None and optimizer is not None and hasattr(optimizer, "lr"):
+            optimizer.lr = c.lr
+            c.lr = None
 
     def end(self, status: str, message: str = "") -> None:
         """The run ended ("finished", "stopped" or "failed"): say so and write the recording."""
