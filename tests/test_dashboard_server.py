@@ -178,7 +178,8 @@ def test_export_and_replay(client, session, tmp_path):
     assert frame["replay"] is True and frame["status"]["step"] == 0 and frame["curves"]["epochs"] == []
     assert client.get(f"/api/replay/{len(index['frames'])}", headers=AUTH).status_code == 400
     paged = client.get('/api/replay/1?sample=3&pages={"hidden1": 0}', headers=AUTH).json()
-    assert paged["graph"]["layers"][1]["shown"] == list(range(6)) and paged["status"]["step"] == 5
+    assert paged["graph"]["layers"][1]["shown"] == list(range(6))
+    assert paged["status"]["step"] == index["frames"][1]["step"] > 0
     assert client.get("/api/replay/1?pages=[", headers=AUTH).status_code == 400
 
 

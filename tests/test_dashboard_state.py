@@ -64,11 +64,30 @@ def test_frame_weights_match_the_step_they_name() -> None:
 
 def test_publishing_is_limited_to_the_rate() -> None:
     X, y = _data(256)
-    hub = Hub(rate=0.5)  # one frame per two seconds at most: only the forced ones (begin, epoch ends, end)
+    hub = Hub(rate=0.5)  # one frame per two seconds at most: only the forced ones (begin, end)
     nk.fit(nk.mlp([2, 4, 2], output="softmax", seed=0), X, y, epochs=3, batch_size=8, progress=False,
            callbacks=[Dashboard(hub)], seed=0)
-    # the forced frames only: begin, 3 epoch ends, end
-    assert hub.latest().seq == 4
+    assert hub.latest().seq == 1 and hub.latest().step == 96
+    assert [row["step"] for row in hub.epochs_since(0)] == [32, 64, 96]  # every epoch's logs, frame or not
+
+
+def test_short_epochs_leave_batch_losses_and_gradient_norms_their_turn() -> None:
+    X, y = _data(64)
+    hub = Hub(rate=100.0)  # epochs of two batches take far less than 10 ms
+    nk.fit(nk.mlp([2, 4, 2], output="softmax", seed=0), X, y, epochs=400, batch_size=32, progress=False,
+           callbacks=[Dashboard(hub)], seed=0)
+    assert len(hub.batches_since(0)) > 0 and len(hub.grad_norms_since(0)) > 0
+
+
+def test_the_last_frame_holds_the_weights_early_stopping_restored() -> None:
+    X, y = _data(128)
+    net = nk.mlp([2, 4, 2], output="softmax", seed=0)
+    hub = Hub(rate=1e4)
+    history = nk.fit(net, X, y, epochs=200, batch_size=16, progress=False, lr=0.5, validation_split=0.25,
+                     early_stopping=2, callbacks=[Dashboard(hub)], seed=0)
+    assert history.early_stopping is not None
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(hub.latest().params[name], value)
 
 
 def test_grad_norms_are_per_layer_l2_norms() -> None:

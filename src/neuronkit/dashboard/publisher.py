@@ -115,15 +115,22 @@ class Publisher(Callback):
             state.stop_training = True
 
     def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
-        self._hub().add_epoch(logs, step=state.step)
-        self._publish(state, epoch=state.epoch + 1, loss=logs.get("loss", math.nan))
+        hub = self._hub()
+        hub.add_epoch(logs, step=state.step)
+        # in turn, like a batch's frame: forcing one at every epoch end would, when epochs are shorter than
+        # 1/rate, take every turn from the batches (no batch losses, no gradient norms on the page)
+        if hub.due():
+            self._publish(state, epoch=state.epoch + 1, loss=logs.get("loss", math.nan))
 
     def on_train_end(self, state: Any) -> None:
-        self._publish(state, epoch=state.epoch)
         if state.failed:  # a stopping rule found training failing (divergence, a non-finite loss): fit raises next
+            self._publish(state, epoch=state.epoch)
             self._hub().end("failed", f"failed: {state.failed}")
-        else:
-            self._hub().end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
+
+    def on_train_complete(self, state: Any) -> None:
+        # after every on_train_end: the last frame holds the weights fit returns (early stopping's restored ones)
+        self._publish(state, epoch=state.epoch)
+        self._hub().end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
 
     def on_train_abort(self, state: Any, exc: BaseException) -> None:
         if self.hub is not None:
