@@ -117,11 +117,11 @@ def update_rate(window: float, rate: float) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- D2
 def watched_ratio(repeats: int, epochs: int, n: int) -> dict[str, Any]:
     """The same fit timed unwatched and watched (a Chromium page connected), alternating; medians."""
+    from neuronkit.dashboard.server import BackgroundServer
     from playwright.sync_api import sync_playwright
 
     import neuronkit as nk
     from neuronkit.dashboard import Dashboard, Hub
-    from neuronkit.dashboard.server import BackgroundServer
     from neuronkit.datasets import moons
 
     data = moons(n, noise=0.2, seed=0)
