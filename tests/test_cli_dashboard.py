@@ -190,6 +190,10 @@ def tiny_model(tmp_path_factory) -> Path:
     (["dashboard", "--lr", "0"], "--lr must be a finite number > 0; got 0.0"),
     (["dashboard", "--epochs", "0"], "--epochs must be an integer >= 1; got 0"),
     (["dashboard", "--host", " "], "--host is empty; give an address to listen on"),
+    (["dashboard", "--dataset", "mnist"], "--dataset must be one of 'moons', 'xor', 'spirals', 'blobs', 'iris', "
+                                          "'wine', 'breast_cancer', 'digits'; got 'mnist'"),
+    (["dashboard", "--activation", "softsign"], "--activation must be one of 'relu', 'tanh',"),
+    (["dashboard", "--hidden", "4,2000"], "--hidden must be an integer in [1, 1024]; got 2000"),
     (["dashboard", "missing.nkm"], "MODEL 'missing.nkm' does not exist"),
     (["dashboard", "digits"], "to train on the dataset 'digits' from the page, run: neuronkit dashboard --dataset "
                               "digits"),
@@ -201,7 +205,7 @@ def tiny_model(tmp_path_factory) -> Path:
     (["train", "iris", "--no-browser", "--host", "0.0.0.0"], "--host and --no-browser are options of --dashboard"),
     (["train", "digits", "--dashboard", "--unsupervised-stdp"], "--dashboard watches networks trained by gradient "
                                                                 "descent; --unsupervised-stdp learns without it"),
-], ids=["port-high", "port-negative", "lr", "epochs", "host", "model-missing", "dataset-as-model", "run-options",
+], ids=["port-high", "port-negative", "lr", "epochs", "host", "dataset", "activation", "width", "model-missing", "dataset-as-model", "run-options",
         "run-option", "data-missing", "train-port", "train-host", "train-stdp"])
 def test_usage_errors_exit_2_with_one_line(capsys, tmp_path, monkeypatch, tiny_model, args, message):
     monkeypatch.chdir(tmp_path)

@@ -1469,8 +1469,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=None, help="learning rate (default 0.03)")
     p.add_argument("--epochs", type=int, default=None, help="epochs of the run (default 300)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--out", default=None, help="write the trained model here when the dashboard stops (and the "
-                   "replay beside it, .nkreplay)")
+    p.add_argument("--out", default=None, help="write the trained model here when a run ends, and its replay beside "
+                   "it (.nkreplay; default dashboard.nkm)")
     p.add_argument("--rate", type=float, default=None, help="updates sent to the page per second at most (default 20)")
     p.set_defaults(func=cmd_dashboard, check=_check_dashboard_options, needs=("sklearn", "safetensors"))
 
@@ -1617,6 +1617,13 @@ def _check_dashboard_options(args: argparse.Namespace) -> None:
             _option(check_int, args.seed, "--seed", low=0)
         if args.out is not None:
             options.check_output_file(args.out, "--out")
+        from .dashboard.session import RunConfig
+
+        try:  # the settings a page could also give (RunConfig's ranges and choices)
+            RunConfig.from_dict(_dashboard_config(args) or {})
+        except ParameterError as exc:
+            message = re.sub(r"^RunConfig (\w+)", lambda m: "--" + m.group(1), str(exc))
+            raise UsageError(message.replace(" (upload a CSV file for upload:NAME)", "")) from None
         return
     path = Path(args.model)
     if not path.is_file():
@@ -1652,11 +1659,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if args.model is not None:
         session = Session.explore(args.model, args.data)
     else:
-        config = _dashboard_config(args)
-        try:
-            session = Session.train(config, rate=args.rate or 20.0, out=args.out, limits=None)
-        except ParameterError as exc:  # a setting the run cannot take: the words of the flags
-            raise UsageError(options.in_flags(str(exc))) from None
+        where = {} if args.out is None else {"out": args.out}
+        session = Session.train(_dashboard_config(args), rate=args.rate or 20.0, **where)
     try:
         server.serve(session, host=args.host, port=args.port, open_browser=not args.no_browser, quiet=False)
     except KeyboardInterrupt:  # Ctrl-C: the server has stopped; close the session below
