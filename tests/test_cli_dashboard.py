@@ -205,8 +205,8 @@ def tiny_model(tmp_path_factory) -> Path:
     (["train", "iris", "--no-browser", "--host", "0.0.0.0"], "--host and --no-browser are options of --dashboard"),
     (["train", "digits", "--dashboard", "--unsupervised-stdp"], "--dashboard watches networks trained by gradient "
                                                                 "descent; --unsupervised-stdp learns without it"),
-], ids=["port-high", "port-negative", "lr", "epochs", "host", "dataset", "activation", "width", "model-missing", "dataset-as-model", "run-options",
-        "run-option", "data-missing", "train-port", "train-host", "train-stdp"])
+], ids=["port-high", "port-negative", "lr", "epochs", "host", "dataset", "activation", "width", "model-missing",
+        "dataset-as-model", "run-options", "run-option", "data-missing", "train-port", "train-host", "train-stdp"])
 def test_usage_errors_exit_2_with_one_line(capsys, tmp_path, monkeypatch, tiny_model, args, message):
     monkeypatch.chdir(tmp_path)
     assert main([a.format(model=tiny_model) for a in args]) == 2
