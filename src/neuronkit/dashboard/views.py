@@ -47,7 +47,8 @@ def run_info(model: Any, data: Mapping[str, Any], *, dataset: str | None = None,
     and ``config`` (the settings the run was started with).
 
     >>> import numpy as np, neuronkit as nk
-    >>> info = run_info(nk.mlp([2, 3, 2], output="softmax", seed=0), {"X": np.zeros((5, 2)), "y": np.array([0, 1, 0, 1, 1])})
+    >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
+    >>> info = run_info(net, {"X": np.zeros((5, 2)), "y": np.array([0, 1, 0, 1, 1])})
     >>> info["task"], info["classes"], info["is_2d"], [r["name"] for r in info["layers"]]
     ('classification', ['0', '1'], True, ['hidden1', 'output'])
     """
@@ -308,7 +309,8 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
                "shown": shown, "labels": [names[i] if i < len(names) else f"x{i + 1}" for i in shown],
                "w": None, "b": None, "w_absmax": None,
                "mean_act": None if in_mean is None else round_sig(in_mean[shown]), "flags": None}]
-    prev_flat, prev_shown, prev_units = len(info.get("input_shape") or []) == 1, shown, n_in
+    prev_units: int | None = n_in
+    prev_flat, prev_shown = len(info.get("input_shape") or []) == 1, shown
     for k, (name, layer) in enumerate(net.layers.items()):
         shape = shapes[k]
         units = _unit_count(layer)
@@ -336,7 +338,7 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
             flags = _flags(report, name, units)
             entry["flags"] = [flags[i] for i in shown]
         layers.append(entry)
-        prev_flat, prev_shown, prev_units = flat and units is not None, shown, units
+        prev_flat, prev_shown, prev_units = flat, shown, units
     return {"page_size": page_size, "layers": layers}
 
 
