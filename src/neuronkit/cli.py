@@ -1592,13 +1592,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_server_options(args: argparse.Namespace) -> None:
-    """``--port`` and ``--host`` (a warning, not an error, for a host other than this machine)."""
+def _check_server_options(args: argparse.Namespace, *, warn: bool = True) -> None:
+    """``--port`` and ``--host`` (with ``warn``, a warning for a host other than this machine; ``serve`` gives
+    its own)."""
     args.host = DASHBOARD_HOST if args.host is None else args.host
     args.port = DASHBOARD_PORT if args.port is None else _option(check_int, args.port, "--port", low=0, high=65535)
     if not args.host.strip():
         raise UsageError("--host is empty; give an address to listen on, e.g. 127.0.0.1 (this machine only)")
-    if not is_loopback(args.host):
+    if warn and not is_loopback(args.host):
         print(f"warning: --host {args.host} lets anyone who can reach this machine on the network open the "
               "dashboard (the token in the URL still guards it); leave --host out to keep it on this machine",
               file=sys.stderr)
@@ -1606,7 +1607,7 @@ def _check_server_options(args: argparse.Namespace) -> None:
 
 def _check_dashboard_options(args: argparse.Namespace) -> None:
     _check_dashboard_installed("dashboard")
-    _check_server_options(args)
+    _check_server_options(args, warn=False)
     if args.model is None:
         for flag, value in (("--lr", args.lr), ("--rate", args.rate)):
             if value is not None:
@@ -1656,6 +1657,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from .dashboard import server
     from .dashboard.session import Session
 
+    server.bind(args.host, args.port).close()  # a busy port says so before a session starts (and trains)
     if args.model is not None:
         session = Session.explore(args.model, args.data)
     else:
