@@ -276,9 +276,12 @@ function render() {
   const msg = state.pending;
   state.pending = null;
   if (msg) {
+    const fresh = msg !== state.lastDrawn; // a redraw at a new size keeps the newer status from a control
     state.lastDrawn = msg;
-    state.status = isObj(msg.status) ? msg.status : state.status;
-    renderStatus(msg);
+    if (fresh) {
+      state.status = isObj(msg.status) ? msg.status : state.status;
+      renderStatus(msg);
+    }
     const drawn = graph.render(msg.graph, msg.maps);
     $("graph-empty").hidden = drawn;
     renderDecision(msg.maps);
@@ -302,16 +305,16 @@ function setStatusText(status, text) {
 
 function renderStatus(msg) {
   const st = isObj(msg.status) ? msg.status : {};
-  const status = st.status || "idle";
+  const status = st.paused && st.status === "running" ? "paused" : st.status || "idle";
   const parts = [];
-  const name = msg.replay ? `Replay (${status})` : status.charAt(0).toUpperCase() + status.slice(1);
+  const name = msg.replay ? "Replay" : status.charAt(0).toUpperCase() + status.slice(1);
   parts.push(name);
   if (Number.isFinite(st.epoch)) parts.push(`epoch ${st.epoch}`);
-  if (Number.isFinite(st.step)) parts.push(st.total_steps ? `step ${st.step} / ${st.total_steps}` : `step ${st.step}`);
+  if (Number.isFinite(st.step)) parts.push(st.total_steps ? `step ${st.step}/${st.total_steps}` : `step ${st.step}`);
   if (Number.isFinite(st.elapsed)) parts.push(fmtTime(st.elapsed));
   if (!msg.replay && state.rateTimes.length > 1) {
     const span = (state.rateTimes[state.rateTimes.length - 1] - state.rateTimes[0]) / 1000;
-    if (span > 0.5) parts.push(`${((state.rateTimes.length - 1) / span).toFixed(1)} updates/s`);
+    if (span > 0.5) parts.push(`${((state.rateTimes.length - 1) / span).toFixed(1)} upd/s`);
   }
   if (st.message) parts.push(st.message);
   setStatusText(msg.replay ? "paused" : status, parts.join(" · "));
@@ -500,7 +503,6 @@ function drawCurves() {
 function openCard(layer, index) {
   state.selected = { layer, index };
   graph.select(layer, index);
-  $("card-empty").hidden = true;
   fetchCard(true);
 }
 
@@ -508,7 +510,8 @@ function closeCard() {
   state.selected = null;
   if (graph) graph.select(null, null);
   $("card").hidden = true;
-  $("card-empty").hidden = false;
+  $("card-panel").hidden = true;
+  document.body.classList.remove("card-open");
 }
 
 async function fetchCard(reveal = false) {
@@ -524,6 +527,8 @@ async function fetchCard(reveal = false) {
     if (state.selected !== sel) return;
     card.show(data, state.hello && state.hello.info);
     $("card").hidden = false;
+    $("card-panel").hidden = false;
+    document.body.classList.add("card-open");
     $("card").dataset.layer = sel.layer;
     $("card").dataset.index = String(sel.index);
     if (reveal) $("card").scrollIntoView({ block: "nearest" });
@@ -591,6 +596,10 @@ async function loadReplayFrame(k) {
       state.replay.k = want;
       if (isObj(msg)) {
         msg.replay = true;
+        // the header shows the recorded frame's own step, epoch and time (from the replay index)
+        const f = isObj(state.replay.frames[want]) ? state.replay.frames[want] : {};
+        msg.status = { ...(isObj(msg.status) ? msg.status : {}), ...(Number.isFinite(f.step) ? { step: f.step } : {}),
+          ...(Number.isFinite(f.epoch) ? { epoch: f.epoch } : {}), ...(Number.isFinite(f.time) ? { elapsed: f.time } : {}) };
         state.curves = emptyCurves();
         appendCurves(msg.curves);
         state.curvesDirty = true;
@@ -633,7 +642,14 @@ function leaveReplay() {
 async function control(body) {
   try {
     const res = await postJSON("/api/control", body);
-    if (isObj(res) && isObj(res.status)) { state.status = { ...state.status, ...res.status }; applyCan(); }
+    // the run may not publish a frame for a while (paused): show the control's effect now
+    const st = isObj(res) && isObj(res.status) ? res.status : isObj(res) && typeof res.status === "string" ? res : null;
+    const next = { ...(state.status || {}), ...(st || {}) };
+    if (body.action === "pause" || body.action === "step") next.paused = true;
+    if (body.action === "resume") { next.paused = false; if (next.status === "paused") next.status = "running"; }
+    state.status = next;
+    renderStatus({ status: next, replay: state.replay.active });
+    applyCan();
   } catch (err) {
     recordError(err, `control ${body.action}`);
   }
@@ -743,11 +759,20 @@ function wire() {
   $("sample-next").addEventListener("click", () => setSample(state.view.sample + 1));
   $("card-sample").addEventListener("change", () => setSample($("card-sample").value));
   document.querySelector(".errorbar-close").addEventListener("click", () => { $("errorbar").hidden = true; });
-  window.addEventListener("resize", () => {
+  // redraw at the new size (the graph's overlay is positioned in pixels) when the window or the layout changes
+  const redraw = () => {
     state.curvesDirty = true;
     if (state.lastDrawn && !state.pending) state.pending = state.lastDrawn;
     scheduleRender();
-  });
+  };
+  window.addEventListener("resize", redraw);
+  if ("ResizeObserver" in window) {
+    let lastWidth = 0;
+    new ResizeObserver((entries) => {
+      const w = Math.round(entries[0].contentRect.width);
+      if (w !== lastWidth) { lastWidth = w; redraw(); }
+    }).observe(document.querySelector("#maps .stage"));
+  }
   setInterval(() => { if (state.can.replay && !state.replay.active && state.mode !== "explore") refreshReplayIndex(); }, REPLAY_POLL_MS);
 }
 
