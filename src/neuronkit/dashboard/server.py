@@ -178,7 +178,8 @@ class _Guard:
             name, _, value = part.strip().partition("=")
             if name == COOKIE:
                 given.append(value)
-        return any(secrets.compare_digest(g.encode(), self.token.encode()) for g in given)
+        # every token given must be right (a wrong ?token= is refused even with a good cookie)
+        return bool(given) and all(secrets.compare_digest(g.encode(), self.token.encode()) for g in given)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):

@@ -50,7 +50,6 @@ from ..errors import DataError, ParameterError, ParameterTypeError
 from ..io import load, save
 from ..validation import check_choice, check_int, check_number, must_be
 from . import views
-from .callback import Dashboard
 from .state import REPLAY_SUFFIX, Frame, Hub, Replay, read_replay
 
 __all__ = ["ClientView", "RunConfig", "Session", "UploadLimits", "UploadTooLarge"]
@@ -252,36 +251,67 @@ class _Finish(Callback):
             state.stop_training = True
 
 
-class _SessionDashboard(Dashboard):
-    """The dashboard callback as a session uses it: the run's info and raw data, a frame at every step
-    while paused (so stepping shows each step), and the learning rate in effect."""
+def _grad_norms(model: Any) -> dict[str, float]:
+    """Each layer's gradient L2 norm (as :func:`.callback.grad_norms`; not imported from there, because the
+    callback module imports the server, which imports this one)."""
+    sums: dict[str, float] = {}
+    for name, p in model.named_parameters():
+        g = getattr(p, "grad", None)
+        if g is not None:
+            layer = name.rsplit(".", 1)[0]
+            sums[layer] = sums.get(layer, 0.0) + float(np.vdot(g, g))
+    return {k: math.sqrt(v) for k, v in sums.items()}
+
+
+class _Publisher(Callback):
+    """What :class:`~.callback.Dashboard` does for a run the page started, plus: the run's info and raw data,
+    and a frame at every step while paused (so stepping shows each step). The learning rate changes only
+    through ``set_lr`` (the session's estimators keep a constant rate), so the session keeps the one in effect.
+    """
 
     def __init__(self, hub: Hub, session: Session, data: _Data, config: RunConfig, estimator: Any) -> None:
-        super().__init__(hub, quiet=True, open_browser=False, rate=hub.rate)
-        self.session, self.run_data, self.config, self.estimator = session, data, config, estimator
+        self.hub, self.session, self.run_data, self.config, self.estimator = hub, session, data, config, estimator
         self.attached = threading.Event()
+
+    def _publish(self, state: Any, *, epoch: int, loss: float = math.nan) -> None:
+        self.hub.publish(step=state.step, epoch=epoch, params=state.model.state_dict(), loss=loss, copy_params=False)
 
     def on_train_begin(self, state: Any) -> None:
         d = self.run_data
         X_raw = self.estimator.scaler_.inverse_transform(np.asarray(state.X, dtype=np.float64))
         classes = None if d.classes is None else [str(c) for c in d.classes]
-        self.data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
-        self.info = views.run_info(state.model, self.data, dataset=d.name, feature_names=d.feature_names,
-                                   classes=classes, task=d.task, config=self.config.to_dict())
+        data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
+        info = views.run_info(state.model, data, dataset=d.name, feature_names=d.feature_names, classes=classes,
+                              task=d.task, config=self.config.to_dict())
         self.session._lr = float(state.optimizer.lr)
-        super().on_train_begin(state)
+        self.hub.attach(state.model, info=info, data=data, total_steps=state.total_steps)
+        self._publish(state, epoch=state.epoch)
         self.attached.set()
+
+    def on_after_backward(self, state: Any) -> None:
+        if self.hub.due():
+            self.hub.add_grad_norms(state.step + 1, _grad_norms(state.model))
 
     def on_batch_end(self, state: Any, loss: float) -> None:
         hub = self.hub
-        assert hub is not None
         if hub.due() or hub.paused:
             hub.add_batch_loss(state.step, loss)
-            hub.publish(step=state.step, epoch=state.epoch, params=state.model.state_dict(), loss=loss,
-                        copy_params=False)
+            self._publish(state, epoch=state.epoch, loss=loss)
         if hub.gate(state.optimizer):
             state.stop_training = True
-        self.session._lr = float(state.optimizer.lr)
+
+    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+        self.hub.add_epoch(logs, step=state.step)
+        self._publish(state, epoch=state.epoch + 1, loss=logs.get("loss", math.nan))
+
+    def on_train_end(self, state: Any) -> None:
+        self._publish(state, epoch=state.epoch)
+        self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
+
+    def on_train_abort(self, state: Any, exc: BaseException) -> None:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        self.hub.end("stopped" if interrupted else "failed",
+                     "stopped (interrupted)" if interrupted else f"failed: {exc}")
 
 
 class Session:
@@ -349,7 +379,8 @@ class Session:
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
-            X = model.transform_inputs(X_raw) if hasattr(model, "transform_inputs") else X_raw
+            # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
+            X = model._network_inputs(model.scaler_.transform(X_raw)) if hasattr(model, "scaler_") else X_raw
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
@@ -436,7 +467,7 @@ class Session:
             raise DataError(f"validation {cfg.validation} holds out fewer than 2 of the {len(data.y)} rows of "
                             f"{data.name}; raise validation, or set it to 0")
         est = self._estimator(cfg, data)
-        callback = _SessionDashboard(self.hub, self, data, cfg, est)
+        callback = _Publisher(self.hub, self, data, cfg, est)
         self.config, self.estimator, self.error = cfg, est, None
         self._thread = threading.Thread(target=self._run, args=(est, data, callback), name="neuronkit-dashboard-train",
                                         daemon=True)
@@ -447,7 +478,7 @@ class Session:
         if self.error is not None and not callback.attached.is_set():
             raise ParameterError(f"the run could not start: {self.error}")
 
-    def _run(self, est: Any, data: _Data, callback: _SessionDashboard) -> None:
+    def _run(self, est: Any, data: _Data, callback: _Publisher) -> None:
         try:
             est.fit(data.X, data.y, callbacks=[callback, _Finish()])
         except Exception as exc:  # the page shows it; the server goes on
@@ -508,6 +539,7 @@ class Session:
                 hub.resume()
             else:
                 hub.set_lr(body.get("lr"))
+                self._lr = float(body["lr"])  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
