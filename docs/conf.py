@@ -127,6 +127,8 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.simulation",
     "neuronkit.spiking.sim_report",
     "neuronkit.spiking.unsupervised",
+    "neuronkit.dashboard", "neuronkit.dashboard.state", "neuronkit.dashboard.callback", "neuronkit.dashboard.views",
+    "neuronkit.dashboard.session", "neuronkit.dashboard.server",
 ]
 
 
