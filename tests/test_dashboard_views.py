@@ -277,6 +277,8 @@ def test_conv_net_graph_card_and_filters():
     kinds = [(lay["kind"], lay["units"]) for lay in g["layers"]]
     assert kinds == [("Input", 36), ("Conv2d", 3), ("MaxPool2d", 3), ("Flatten", 27), ("Dense", 2)]
     assert g["layers"][1]["w"] is None and np.shape(g["layers"][4]["w"]) == (2, 16)
+    assert g["layers"][1]["w_absmax"] == round_sig(np.abs(net["conv1"].weight.data).max())
+    assert g["layers"][2]["w_absmax"] is None and g["layers"][2]["flags"] is None
     fmap_mean = net["conv1"].neurons[1].feature_map(X.astype(np.float32)).mean()
     assert g["layers"][1]["mean_act"][1] == pytest.approx(fmap_mean, rel=1e-3)
 

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 from .callback import Dashboard
+from .session import RunConfig, Session, UploadLimits  # the server (starlette, uvicorn) stays a lazy import
 from .state import REPLAY_SUFFIX, Frame, Hub, Recorder, Replay, read_replay
 
-__all__ = ["Dashboard", "Frame", "Hub", "REPLAY_SUFFIX", "Recorder", "Replay", "read_replay"]
+__all__ = ["Dashboard", "Frame", "Hub", "REPLAY_SUFFIX", "Recorder", "Replay", "read_replay", "RunConfig", "Session",
+           "UploadLimits"]

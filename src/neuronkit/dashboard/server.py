@@ -178,7 +178,8 @@ class _Guard:
             name, _, value = part.strip().partition("=")
             if name == COOKIE:
                 given.append(value)
-        return any(secrets.compare_digest(g.encode(), self.token.encode()) for g in given)
+        # every token given must be right (a wrong ?token= is refused even with a good cookie)
+        return bool(given) and all(secrets.compare_digest(g.encode(), self.token.encode()) for g in given)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -198,7 +199,7 @@ class _Guard:
             await ws.close(code=1008, reason=refusal[:120])
 
 
-async def _read_body(request: Request, limit: int, what: str, error: type[Exception]) -> bytes:
+async def _read_body(request: Request, limit: int, what: str, error: Callable[[str], Exception]) -> bytes:
     """The request body, refused (``error``) as soon as it passes ``limit`` bytes."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
@@ -315,8 +316,10 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
                     left = interval - (time.monotonic() - started)
                     await asyncio.wait([reader], timeout=max(left, 0.005))
             finally:
+                if reader.done() and not reader.cancelled():
+                    reader.exception()  # retrieved: the page went away (WebSocketDisconnect)
                 reader.cancel()
-        except (WebSocketDisconnect, RuntimeError, asyncio.CancelledError):
+        except (WebSocketDisconnect, RuntimeError):  # the page went away (a send after the close: RuntimeError)
             return
         except Exception:  # a bug: logged; the page reconnects
             log.exception("dashboard: the websocket failed")

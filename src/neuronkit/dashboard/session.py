@@ -50,7 +50,6 @@ from ..errors import DataError, ParameterError, ParameterTypeError
 from ..io import load, save
 from ..validation import check_choice, check_int, check_number, must_be
 from . import views
-from .callback import Dashboard
 from .state import REPLAY_SUFFIX, Frame, Hub, Replay, read_replay
 
 __all__ = ["ClientView", "RunConfig", "Session", "UploadLimits", "UploadTooLarge"]
@@ -67,6 +66,8 @@ MAX_WIDTH = 1024
 SAMPLE_ROWS = 256
 #: seconds of training between two health points (``views.layer_health``)
 HEALTH_EVERY = 1.0
+#: live response maps recomputed at most this often per second of training (they cost the most)
+MAPS_PER_SECOND = 10.0
 #: a name an upload may have (after its directories are stripped): letters, digits, ``._-`` and spaces
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
@@ -250,36 +251,67 @@ class _Finish(Callback):
             state.stop_training = True
 
 
-class _SessionDashboard(Dashboard):
-    """The dashboard callback as a session uses it: the run's info and raw data, a frame at every step
-    while paused (so stepping shows each step), and the learning rate in effect."""
+def _grad_norms(model: Any) -> dict[str, float]:
+    """Each layer's gradient L2 norm (as :func:`.callback.grad_norms`; not imported from there, because the
+    callback module imports the server, which imports this one)."""
+    sums: dict[str, float] = {}
+    for name, p in model.named_parameters():
+        g = getattr(p, "grad", None)
+        if g is not None:
+            layer = name.rsplit(".", 1)[0]
+            sums[layer] = sums.get(layer, 0.0) + float(np.vdot(g, g))
+    return {k: math.sqrt(v) for k, v in sums.items()}
+
+
+class _Publisher(Callback):
+    """What :class:`~.callback.Dashboard` does for a run the page started, plus: the run's info and raw data,
+    and a frame at every step while paused (so stepping shows each step). The learning rate changes only
+    through ``set_lr`` (the session's estimators keep a constant rate), so the session keeps the one in effect.
+    """
 
     def __init__(self, hub: Hub, session: Session, data: _Data, config: RunConfig, estimator: Any) -> None:
-        super().__init__(hub, quiet=True, open_browser=False, rate=hub.rate)
-        self.session, self.run_data, self.config, self.estimator = session, data, config, estimator
+        self.hub, self.session, self.run_data, self.config, self.estimator = hub, session, data, config, estimator
         self.attached = threading.Event()
+
+    def _publish(self, state: Any, *, epoch: int, loss: float = math.nan) -> None:
+        self.hub.publish(step=state.step, epoch=epoch, params=state.model.state_dict(), loss=loss, copy_params=False)
 
     def on_train_begin(self, state: Any) -> None:
         d = self.run_data
         X_raw = self.estimator.scaler_.inverse_transform(np.asarray(state.X, dtype=np.float64))
         classes = None if d.classes is None else [str(c) for c in d.classes]
-        self.data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
-        self.info = views.run_info(state.model, self.data, dataset=d.name, feature_names=d.feature_names,
-                                   classes=classes, task=d.task, config=self.config.to_dict())
+        data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
+        info = views.run_info(state.model, data, dataset=d.name, feature_names=d.feature_names, classes=classes,
+                              task=d.task, config=self.config.to_dict())
         self.session._lr = float(state.optimizer.lr)
-        super().on_train_begin(state)
+        self.hub.attach(state.model, info=info, data=data, total_steps=state.total_steps)
+        self._publish(state, epoch=state.epoch)
         self.attached.set()
+
+    def on_after_backward(self, state: Any) -> None:
+        if self.hub.due():
+            self.hub.add_grad_norms(state.step + 1, _grad_norms(state.model))
 
     def on_batch_end(self, state: Any, loss: float) -> None:
         hub = self.hub
-        assert hub is not None
         if hub.due() or hub.paused:
             hub.add_batch_loss(state.step, loss)
-            hub.publish(step=state.step, epoch=state.epoch, params=state.model.state_dict(), loss=loss,
-                        copy_params=False)
+            self._publish(state, epoch=state.epoch, loss=loss)
         if hub.gate(state.optimizer):
             state.stop_training = True
-        self.session._lr = float(state.optimizer.lr)
+
+    def on_epoch_end(self, state: Any, logs: dict[str, float]) -> None:
+        self.hub.add_epoch(logs, step=state.step)
+        self._publish(state, epoch=state.epoch + 1, loss=logs.get("loss", math.nan))
+
+    def on_train_end(self, state: Any) -> None:
+        self._publish(state, epoch=state.epoch)
+        self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
+
+    def on_train_abort(self, state: Any, exc: BaseException) -> None:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        self.hub.end("stopped" if interrupted else "failed",
+                     "stopped (interrupted)" if interrupted else f"failed: {exc}")
 
 
 class Session:
@@ -304,6 +336,7 @@ class Session:
         self._lock = threading.RLock()  # runs: configure, control, upload
         self._views_lock = threading.Lock()  # the view cache and the health clock
         self._cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._maps: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (frame time, MAPS)
         self._points: tuple[str, Any] | None = None
         self._health_at = -math.inf
         self._prefix = secrets.token_hex(3)
@@ -341,12 +374,25 @@ class Session:
         names: list[str] | None = None
         classes = getattr(model, "classes_", None)
         name = Path(str(spec)).stem if spec is not None else path.stem
-        if spec is not None:
+        if spec is not None and not hasattr(model, "scaler_"):  # a bare network: the data as it is
+            from ..data.csv import numeric_features
+            from ..data.sources import load_table
+
+            table, target, _ = load_table(spec)
+            target = target or table.header[-1]
+            X_raw = numeric_features(table, [c for c in table.header if c != target]).astype(np.float64)
+            X, y = X_raw.astype(np.float32), np.asarray(table.columns[target])
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)  # class indices
+            arrays = {"X": X, "y": y if y.dtype.kind in "iuf" else None, "X_raw": X_raw}
+            names = [c for c in table.header if c != target]
+        elif spec is not None:
             from ..data import prepare_evaluation
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
-            X = model.transform_inputs(X_raw) if hasattr(model, "transform_inputs") else X_raw
+            # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
+            X = model._network_inputs(model.scaler_.transform(X_raw))
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
@@ -391,6 +437,7 @@ class Session:
                 self._run_started = self.hub.started
                 self._run_no += 1
                 self._cache.clear()
+                self._maps.clear()
                 self._points = None
                 self._health_at = -math.inf
             return f"{self._prefix}-{self._run_no}"
@@ -412,7 +459,8 @@ class Session:
                 options["classes"] = cfg.classes
         ds = load_dataset(cfg.dataset, **options)
         X = np.asarray(ds.X, dtype=np.float32).reshape(len(ds.X), -1)
-        return _Data(cfg.dataset, X, np.asarray(ds.y), list(ds.feature_names), ds.classes, ds.task)
+        names = list(ds.feature_names or [f"x{i + 1}" for i in range(X.shape[1])])
+        return _Data(cfg.dataset, X, np.asarray(ds.y), names, ds.classes, ds.task)
 
     def _estimator(self, cfg: RunConfig, data: _Data) -> Any:
         from ..estimators import NeuralClassifier, NeuralRegressor
@@ -432,7 +480,7 @@ class Session:
             raise DataError(f"validation {cfg.validation} holds out fewer than 2 of the {len(data.y)} rows of "
                             f"{data.name}; raise validation, or set it to 0")
         est = self._estimator(cfg, data)
-        callback = _SessionDashboard(self.hub, self, data, cfg, est)
+        callback = _Publisher(self.hub, self, data, cfg, est)
         self.config, self.estimator, self.error = cfg, est, None
         self._thread = threading.Thread(target=self._run, args=(est, data, callback), name="neuronkit-dashboard-train",
                                         daemon=True)
@@ -443,7 +491,7 @@ class Session:
         if self.error is not None and not callback.attached.is_set():
             raise ParameterError(f"the run could not start: {self.error}")
 
-    def _run(self, est: Any, data: _Data, callback: _SessionDashboard) -> None:
+    def _run(self, est: Any, data: _Data, callback: _Publisher) -> None:
         try:
             est.fit(data.X, data.y, callbacks=[callback, _Finish()])
         except Exception as exc:  # the page shows it; the server goes on
@@ -503,7 +551,9 @@ class Session:
                 hub.request_stop()
                 hub.resume()
             else:
-                hub.set_lr(body.get("lr"))
+                lr = check_number(body.get("lr"), "lr", low=0.0, low_open=True, high=10.0)
+                hub.set_lr(lr)
+                self._lr = lr  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
@@ -611,31 +661,43 @@ class Session:
         X = self.hub.data.get("X")
         return None if X is None else np.asarray(X)[:SAMPLE_ROWS]
 
-    def _frame_views(self, frame: Frame, run: str, client: ClientView) -> dict[str, Any]:
-        """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample)."""
-        key = (run, frame.seq, id(frame), tuple(sorted(client.pages.items())), client.sample)
+    def _frame_views(self, frame: Frame, run: str, client: ClientView, *, live: bool = True) -> dict[str, Any]:
+        """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample).
+
+        Live, the response maps (the costliest part) are recomputed at most ``MAPS_PER_SECOND`` times a
+        second of training; in between, a frame reuses the newest maps of the same view. Every
+        ``HEALTH_EVERY`` seconds of training, the layers' health becomes a point of the health curves.
+        """
+        pages = tuple(sorted(client.pages.items()))
+        key = (run, frame.seq, id(frame), pages, client.sample)
         with self._views_lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+            last_maps = self._maps.get((run, pages)) if live else None
         hub, info = self.hub, self.hub.info
         X = hub.data.get("X")
-        sample = self._sample_rows()
+        rows = self._sample_rows()
+        want_health = live and rows is not None and self.mode != "explore" and \
+            frame.time - self._health_at >= HEALTH_EVERY
         with hub.network_at(frame) as net:
-            graph = views.graph(net, info, pages=client.pages, X_sample=sample)
-            shown = {layer["name"]: layer["shown"] for layer in graph["layers"][1:]}
-            maps = views.response_maps(net, info, np.asarray(X), shown=shown) \
-                if info.get("is_2d") and X is not None and len(X) else None
-            x = None
+            graph = views.graph(net, info, pages=client.pages, X_sample=rows)
+            maps = None
+            if info.get("is_2d") and X is not None and len(X):
+                if last_maps is not None and 0 <= frame.time - last_maps[0] < 1.0 / MAPS_PER_SECOND:
+                    maps = last_maps[1]
+                else:
+                    shown = {layer["name"]: layer["shown"] for layer in graph["layers"][1:]}
+                    maps = views.response_maps(net, info, np.asarray(X), shown=shown)
+                    if live:
+                        with self._views_lock:
+                            self._maps[(run, pages)] = (frame.time, maps)
+            conv = raster = None
             if X is not None and len(X):
                 x = np.asarray(X)[min(client.sample, len(X) - 1)][None]
-            conv = views.conv_view(net, info, x) if x is not None else None
-            raster = views.raster(net, info, x) if x is not None else None
-            health = None
-            if sample is not None and frame.time - self._health_at >= HEALTH_EVERY and \
-                    frame is hub.latest() and self.mode != "explore":
-                health = views.layer_health(net, sample)
+                conv, raster = views.conv_view(net, info, x), views.raster(net, info, x)
+            health = views.layer_health(net, rows) if want_health else None
         out = {"graph": graph, "maps": maps, "conv": conv, "raster": raster}
         with self._views_lock:
             if health is not None and frame.time - self._health_at >= HEALTH_EVERY:
@@ -659,7 +721,7 @@ class Session:
         new_points = len(hub.curves.epochs) > client.epochs or len(hub.curves.batches) > client.batches
         if not new_frame and not new_points and status_key == client.status:
             return None
-        curves = {"batches": [list(p) for p in hub.batches_since(client.batches)],
+        curves: dict[str, list[Any]] = {"batches": [list(p) for p in hub.batches_since(client.batches)],
                   "epochs": hub.epochs_since(client.epochs),
                   "grad_norms": [[s, n] for s, n in hub.grad_norms_since(client.grad_norms)],
                   "health": [[s, h] for s, h in hub.health_since(client.health)]}
@@ -754,6 +816,6 @@ class Session:
         status.update({"step": frame.step, "epoch": frame.epoch, "seq": frame.seq, "elapsed": round(frame.time, 3)})
         message = {"type": "update", "run": run, "seq": frame.seq, "replay": True, "frame": k, "status": status,
                    "curves": _clean(cut)}
-        message.update(self._frame_views(frame, run, view))
+        message.update(self._frame_views(frame, run, view, live=False))
         return message
 

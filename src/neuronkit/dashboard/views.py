@@ -24,6 +24,9 @@ from ..layers import Dense, Flatten
 from ..layers.conv_neurons import is_convolution
 from ..validation import check_int
 
+__all__ = ["conv_view", "encode_u8", "graph", "grid_points", "layer_health", "neuron_card", "neuron_map", "points",
+           "raster", "response_maps", "round_sig", "run_info"]
+
 
 def _layer_rows(model: Any) -> list[dict[str, Any]]:
     rows = []
@@ -323,8 +326,10 @@ def graph(net: Any, info: Mapping[str, Any], *, pages: Mapping[str, int] | None 
                                  "labels": None, "w": None, "b": None, "w_absmax": None, "mean_act": None,
                                  "flags": None}
         W = _weight_matrix(layer)
+        weight = getattr(getattr(layer.synapse if is_spiking_layer(layer) else layer, "weight", None), "data", None)
+        if _has_neurons(layer) and isinstance(weight, np.ndarray) and weight.size:
+            entry["w_absmax"] = round_sig(np.max(np.abs(weight)))
         if W is not None:
-            entry["w_absmax"] = round_sig(np.max(np.abs(W))) if W.size else None
             if prev_flat and W.shape[1] == prev_units:
                 entry["w"] = round_sig(W[np.ix_(shown, prev_shown)])
         bias = getattr(layer, "bias", None)
@@ -484,7 +489,15 @@ def response_maps(net: Any, info: Mapping[str, Any], X_train: Any, *, shown: Map
 def neuron_map(net: Any, info: Mapping[str, Any], X_train: Any, layer: str, index: int, *,
                grid: int = 64) -> dict[str, Any] | None:
     """One neuron's response map (``grid``·``grid``, as in :func:`response_maps`), or None when the inputs are
-    not 2-D or the layer's neurons do not give one value per point (a convolution)."""
+    not 2-D or the layer's neurons do not give one value per point (a convolution).
+
+    >>> import neuronkit as nk
+    >>> net = nk.mlp([2, 3, 1], seed=0)
+    >>> X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    >>> m = neuron_map(net, {"is_2d": True}, X, "hidden1", 2, grid=8)
+    >>> m["grid"], m["extent"], len(base64.b64decode(m["data"]))
+    (8, [-0.1, 1.1, -0.2, 2.2], 64)
+    """
     if not info.get("is_2d"):
         return None
     X = np.asarray(X_train, dtype=np.float64).reshape(len(X_train), -1)
