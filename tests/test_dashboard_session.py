@@ -227,6 +227,20 @@ def test_configure_starts_a_new_run_and_refuses_bad_settings(tmp_path):
         session.close()
 
 
+def test_a_diverging_run_fails_with_its_reason(tmp_path):
+    session = Session.train({**SMALL, "lr": 10.0, "activation": "relu", "hidden": [64, 64], "epochs": 50},
+                            rate=1000.0, out=tmp_path / "d.nkm")
+    try:
+        session._thread.join()
+        status = session.update(ClientView())["status"]
+        assert status["status"] == "failed" and "diverged" in status["message"] and "diverged" in session.error
+        with pytest.raises(ParameterError, match="the last run failed"):
+            session.export()
+        assert not (tmp_path / "d.nkm").exists()
+    finally:
+        session.close()
+
+
 # ------------------------------------------------------------------ uploads
 def test_upload_of_three_classes_trains_on_them(tmp_path):
     session = Session.train({**SMALL, "epochs": 2}, rate=1000.0, out=tmp_path / "u.nkm")
@@ -306,6 +320,22 @@ def test_explore_a_model_file_with_its_replay_and_data(finished, tmp_path):
         session.control({"action": "pause"})
     with pytest.raises(ParameterError, match="explores a saved model"):
         session.configure({})
+
+
+def test_explore_a_bare_network_on_a_csv(tmp_path):
+    net = nk.mlp([2, 3, 2], activation="relu", output="softmax", seed=3)
+    nk.save(net, tmp_path / "net.nkm")
+    (tmp_path / "pts.csv").write_text("a,b,c\n0.1,0.2,0\n0.3,-0.1,1\n-0.5,0.5,1\n")
+    session = Session.explore(tmp_path / "net.nkm", tmp_path / "pts.csv")
+    hello = session.hello()
+    assert hello["info"]["feature_names"] == ["a", "b"] and hello["points"]["label"] == [0, 1, 1]
+    card = session.neuron("hidden1", 1, sample=2)
+    expected = net["hidden1"].neurons[1].explain(np.array([-0.5, 0.5], dtype=np.float32))
+    assert card["explanation"]["inputs"] == [-0.5, 0.5]
+    assert card["explanation"]["output"] == pytest.approx(float(expected.output), rel=1e-6)
+    assert hello["can"]["replay"] is False
+    with pytest.raises(ParameterError, match="records no replay"):
+        session.replay_index()
 
 
 def test_watch_serves_a_hub_someone_else_trains(tmp_path):

@@ -199,7 +199,7 @@ class _Guard:
             await ws.close(code=1008, reason=refusal[:120])
 
 
-async def _read_body(request: Request, limit: int, what: str, error: type[Exception]) -> bytes:
+async def _read_body(request: Request, limit: int, what: str, error: Callable[[str], Exception]) -> bytes:
     """The request body, refused (``error``) as soon as it passes ``limit`` bytes."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
@@ -316,8 +316,10 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
                     left = interval - (time.monotonic() - started)
                     await asyncio.wait([reader], timeout=max(left, 0.005))
             finally:
+                if reader.done() and not reader.cancelled():
+                    reader.exception()  # retrieved: the page went away (WebSocketDisconnect)
                 reader.cancel()
-        except (WebSocketDisconnect, RuntimeError, asyncio.CancelledError):
+        except (WebSocketDisconnect, RuntimeError):  # the page went away (a send after the close: RuntimeError)
             return
         except Exception:  # a bug: logged; the page reconnects
             log.exception("dashboard: the websocket failed")

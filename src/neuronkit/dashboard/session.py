@@ -68,6 +68,8 @@ SAMPLE_ROWS = 256
 HEALTH_EVERY = 1.0
 #: live response maps recomputed at most this often per second of training (they cost the most)
 MAPS_PER_SECOND = 10.0
+#: live graphs' mean activations and health flags (a forward pass and the health rules) at most this often
+STATS_PER_SECOND = 4.0
 #: a name an upload may have (after its directories are stripped): letters, digits, ``._-`` and spaces
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
@@ -306,7 +308,10 @@ class _Publisher(Callback):
 
     def on_train_end(self, state: Any) -> None:
         self._publish(state, epoch=state.epoch)
-        self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
+        if state.failed:  # a stopping rule found training failing (divergence, a non-finite loss): fit raises next
+            self.hub.end("failed", f"failed: {state.failed}")
+        else:
+            self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
 
     def on_train_abort(self, state: Any, exc: BaseException) -> None:
         interrupted = isinstance(exc, KeyboardInterrupt)
@@ -337,6 +342,7 @@ class Session:
         self._views_lock = threading.Lock()  # the view cache and the health clock
         self._cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._maps: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (frame time, MAPS)
+        self._stats: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (time, {layer: (mean, flags)})
         self._points: tuple[str, Any] | None = None
         self._health_at = -math.inf
         self._prefix = secrets.token_hex(3)
@@ -374,13 +380,25 @@ class Session:
         names: list[str] | None = None
         classes = getattr(model, "classes_", None)
         name = Path(str(spec)).stem if spec is not None else path.stem
-        if spec is not None:
+        if spec is not None and not hasattr(model, "scaler_"):  # a bare network: the data as it is
+            from ..data.csv import numeric_features
+            from ..data.sources import load_table
+
+            table, target, _ = load_table(spec)
+            target = target or table.header[-1]
+            X_raw = numeric_features(table, [c for c in table.header if c != target]).astype(np.float64)
+            X, y = X_raw.astype(np.float32), np.asarray(table.columns[target])
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)  # class indices
+            arrays = {"X": X, "y": y if y.dtype.kind in "iuf" else None, "X_raw": X_raw}
+            names = [c for c in table.header if c != target]
+        elif spec is not None:
             from ..data import prepare_evaluation
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
             # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
-            X = model._network_inputs(model.scaler_.transform(X_raw)) if hasattr(model, "scaler_") else X_raw
+            X = model._network_inputs(model.scaler_.transform(X_raw))
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
@@ -426,6 +444,7 @@ class Session:
                 self._run_no += 1
                 self._cache.clear()
                 self._maps.clear()
+                self._stats.clear()
                 self._points = None
                 self._health_at = -math.inf
             return f"{self._prefix}-{self._run_no}"
@@ -447,7 +466,8 @@ class Session:
                 options["classes"] = cfg.classes
         ds = load_dataset(cfg.dataset, **options)
         X = np.asarray(ds.X, dtype=np.float32).reshape(len(ds.X), -1)
-        return _Data(cfg.dataset, X, np.asarray(ds.y), list(ds.feature_names), ds.classes, ds.task)
+        names = list(ds.feature_names or [f"x{i + 1}" for i in range(X.shape[1])])
+        return _Data(cfg.dataset, X, np.asarray(ds.y), names, ds.classes, ds.task)
 
     def _estimator(self, cfg: RunConfig, data: _Data) -> Any:
         from ..estimators import NeuralClassifier, NeuralRegressor
@@ -483,7 +503,7 @@ class Session:
             est.fit(data.X, data.y, callbacks=[callback, _Finish()])
         except Exception as exc:  # the page shows it; the server goes on
             self.error = str(exc)
-            if self.hub.status in ("running", "paused", "idle"):
+            if self.hub.status != "failed":
                 self.hub.end("failed", f"failed: {exc}")
             return
         if isinstance(data.feature_names, list) and data.X.ndim == 2:
@@ -538,8 +558,9 @@ class Session:
                 hub.request_stop()
                 hub.resume()
             else:
-                hub.set_lr(body.get("lr"))
-                self._lr = float(body["lr"])  # in effect from the next batch boundary
+                lr = check_number(body.get("lr"), "lr", low=0.0, low_open=True, high=10.0)
+                hub.set_lr(lr)
+                self._lr = lr  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
@@ -651,7 +672,8 @@ class Session:
         """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample).
 
         Live, the response maps (the costliest part) are recomputed at most ``MAPS_PER_SECOND`` times a
-        second of training; in between, a frame reuses the newest maps of the same view. Every
+        second of training, the graph's mean activations and flags at most ``STATS_PER_SECOND`` times; in
+        between, a frame reuses the newest ones of the same view (its weights are always its own). Every
         ``HEALTH_EVERY`` seconds of training, the layers' health becomes a point of the health curves.
         """
         pages = tuple(sorted(client.pages.items()))
@@ -667,8 +689,18 @@ class Session:
         rows = self._sample_rows()
         want_health = live and rows is not None and self.mode != "explore" and \
             frame.time - self._health_at >= HEALTH_EVERY
+        with self._views_lock:
+            last_stats = self._stats.get((run, pages)) if live else None
+        fresh_stats = last_stats is not None and 0 <= frame.time - last_stats[0] < 1.0 / STATS_PER_SECOND
         with hub.network_at(frame) as net:
-            graph = views.graph(net, info, pages=client.pages, X_sample=rows)
+            graph = views.graph(net, info, pages=client.pages, X_sample=None if fresh_stats else rows)
+            if fresh_stats and last_stats is not None:  # weights of this frame, activity statistics a moment old
+                for layer in graph["layers"]:
+                    layer["mean_act"], layer["flags"] = last_stats[1].get(layer["name"], (None, None))
+            elif live:
+                stats = {layer["name"]: (layer["mean_act"], layer["flags"]) for layer in graph["layers"]}
+                with self._views_lock:
+                    self._stats[(run, pages)] = (frame.time, stats)
             maps = None
             if info.get("is_2d") and X is not None and len(X):
                 if last_maps is not None and 0 <= frame.time - last_maps[0] < 1.0 / MAPS_PER_SECOND:
@@ -707,7 +739,7 @@ class Session:
         new_points = len(hub.curves.epochs) > client.epochs or len(hub.curves.batches) > client.batches
         if not new_frame and not new_points and status_key == client.status:
             return None
-        curves = {"batches": [list(p) for p in hub.batches_since(client.batches)],
+        curves: dict[str, list[Any]] = {"batches": [list(p) for p in hub.batches_since(client.batches)],
                   "epochs": hub.epochs_since(client.epochs),
                   "grad_norms": [[s, n] for s, n in hub.grad_norms_since(client.grad_norms)],
                   "health": [[s, h] for s, h in hub.health_since(client.health)]}
@@ -746,8 +778,11 @@ class Session:
         dataset = str(self.hub.info.get("dataset") or "model").removeprefix("upload:")
         filename = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', dataset) or 'model'}.nkm"
         if self.mode == "train":
-            if self.running or self.estimator is None or not hasattr(self.estimator, "history_"):
+            if self.running:
                 raise ParameterError("the model is still training: stop the run (or let it finish), then export")
+            if self.estimator is None or not hasattr(self.estimator, "history_"):
+                raise ParameterError(f"the last run failed ({self.error}); there is no trained model to export: "
+                                     "change the settings (a lower learning rate?) and start again")
             obj: Any = self.estimator
         else:
             frame = self.hub.latest()
