@@ -147,6 +147,12 @@ function applyHello(h) {
     closeCard();
     graph.clear();
   }
+  if (newRun) {
+    $("decision-panel").hidden = true;
+    $("decision-legend").replaceChildren();
+    $("graph-empty").hidden = false;
+    renderExtras(null, null);
+  }
   document.body.classList.toggle("explore", state.mode === "explore");
   $("mode").textContent = state.mode || "";
   fillOptions(h);
@@ -242,13 +248,24 @@ function onUpdate(msg) {
     state.view.pages = {};
     closeCard();
     graph.clear();
+    $("decision-panel").hidden = true;
+    $("decision-legend").replaceChildren();
+    renderExtras(null, null);
     refetchHello();
   }
   if (state.replay.active) return; // live frames wait: the page shows a recorded one; Live reconnects
   if (Number.isFinite(msg.seq)) nk.lastSeq = msg.seq;
   appendCurves(msg.curves);
-  state.pending = msg;
+  state.pending = mergeViews(state.pending, msg);
   scheduleRender();
+}
+
+/** An update without views (graph null: no new frame, only status or curves) keeps the undrawn views of `older`. */
+function mergeViews(older, msg) {
+  if (!older || msg.graph) return msg;
+  const out = { ...msg };
+  for (const k of ["graph", "maps", "conv", "raster"]) if (out[k] === null || out[k] === undefined) out[k] = older[k];
+  return out;
 }
 
 function appendCurves(c) {
@@ -282,10 +299,13 @@ function render() {
       state.status = isObj(msg.status) ? msg.status : state.status;
       renderStatus(msg);
     }
-    const drawn = graph.render(msg.graph, msg.maps);
-    $("graph-empty").hidden = drawn;
-    renderDecision(msg.maps);
-    renderExtras(msg.conv, msg.raster);
+    if (msg.graph) {
+      // maps may be skipped on some frames (the server computes them less often): keep the last pictures
+      const is2d = Boolean(state.hello && isObj(state.hello.info) && state.hello.info.is_2d);
+      if (graph.render(msg.graph, msg.maps, is2d)) $("graph-empty").hidden = true;
+      if (msg.maps) renderDecision(msg.maps);
+      if (msg.conv || msg.raster) renderExtras(msg.conv, msg.raster);
+    }
     applyCan();
     maybeRefreshCard(msg);
   }
@@ -658,7 +678,7 @@ async function control(body) {
 function parseHidden(text) {
   const t = text.trim();
   if (!t) return [];
-  const parts = t.split(/[\s,;x]+/).filter(Boolean);
+  const parts = t.split(/[\s,;]+/).filter(Boolean);
   const sizes = parts.map(Number);
   if (!sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error(`hidden sizes must be positive whole numbers separated by commas, e.g. "8,8"; got "${text}"`);
@@ -688,14 +708,26 @@ async function applySettings(e) {
     err.textContent = ex.message;
     return;
   }
+  await startRun(err, config);
+}
+
+/** POST the settings (/api/config): the server stops the current run and starts a new one. */
+async function startRun(errBox, config = null) {
+  let body = config;
+  try {
+    body = body || readConfig();
+  } catch (ex) {
+    errBox.textContent = ex.message;
+    return;
+  }
   const btn = $("btn-apply");
   btn.disabled = true;
   try {
-    const hello = await postJSON("/api/config", config);
+    const hello = await postJSON("/api/config", body);
     if (state.replay.active) leaveReplay();
     applyHello(hello);
   } catch (ex) {
-    if (ex instanceof HttpError && ex.status < 500) err.textContent = ex.message; else recordError(ex, "settings");
+    if (ex instanceof HttpError && ex.status < 500) errBox.textContent = ex.message; else recordError(ex, "settings");
   } finally {
     btn.disabled = !state.can.configure;
   }
@@ -721,12 +753,15 @@ async function upload() {
     const body = await file.arrayBuffer();
     const res = await request(`/api/upload?${q}`, { method: "POST", headers: { "Content-Type": "text/csv" }, body });
     const ds = isObj(res) && res.dataset ? res.dataset : `upload:${file.name}`;
-    const rows = isObj(res) && Number.isFinite(res.n_train) ? ` (${res.n_train + (res.n_val || 0)} rows)` : "";
-    note.textContent = `Training on ${file.name}${rows}.`;
+    const facts = isObj(res) ? [Number.isFinite(res.rows) ? `${res.rows} rows` : null,
+      Number.isFinite(res.features) ? `${res.features} features` : null, res.task || null,
+      Array.isArray(res.classes) ? `${res.classes.length} classes` : null].filter(Boolean) : [];
+    note.textContent = `${file.name}: ${facts.join(", ")}${isObj(res) && arr(res.notes).length ? `. ${arr(res.notes).join(" ")}` : ""}`;
     fillSelect($("dataset"), [...[...$("dataset").options].map((o) => o.value)], ds);
+    $("dataset").value = ds;
     toggleGenerated();
-    if (state.replay.active) leaveReplay();
-    refetchHello();
+    // the upload registers the data set; a run on it starts with the current settings
+    await startRun(errBox);
   } catch (ex) {
     note.textContent = "";
     if (ex instanceof HttpError && ex.status < 500) errBox.textContent = ex.message; else recordError(ex, "upload");

@@ -23,14 +23,14 @@ export class GraphView {
     return `${Math.round(width / 8)}#${withMaps ? 1 : 0}#${parts.join(";")}`;
   }
 
-  render(graph, maps) {
+  render(graph, maps, is2d = false) {
     if (!graph || !Array.isArray(graph.layers) || !graph.layers.length) return false;
     const width = Math.max(320, this.svg.clientWidth || this.svg.parentElement.clientWidth || 600);
-    const withMaps = Boolean(maps && maps.neurons);
+    const withMaps = is2d || Boolean(maps && maps.neurons);
     const key = this.structureKey(graph, withMaps, width);
     if (key !== this.key) { this.build(graph, withMaps, width); this.key = key; }
     this.restyle(graph);
-    if (withMaps) this.paintMaps(maps);
+    if (maps && maps.neurons) this.paintMaps(maps);
     return true;
   }
 
@@ -42,8 +42,8 @@ export class GraphView {
     this.lines = [];
     const maxShown = Math.max(1, ...layers.map((l) => arr(l.shown).length));
     const hasInputLabels = layers[0] && arr(layers[0].labels).length > 0;
-    const left = hasInputLabels ? 84 : 36;
-    const right = 36;
+    const left = hasInputLabels ? 84 : 60;
+    const right = 72; // room for the last layer's centred label ("Dense · 10 · softmax")
     const top = 62;
     const rowH = withMaps ? Math.max(44, Math.min(52, 560 / maxShown)) : Math.max(24, Math.min(34, 520 / maxShown));
     const height = top + maxShown * rowH + 12;
