@@ -216,7 +216,7 @@ function applyCan() {
   const status = st.status || "idle";
   const live = !state.replay.active;
   const active = status === "running" || status === "paused";
-  $("btn-start").disabled = !can.control || active;
+  $("btn-start").disabled = !can.control || active || (state.mode !== null && state.mode !== "train");
   $("btn-start").textContent = status === "idle" ? "Start" : "Restart";
   $("btn-pause").disabled = !can.control || !active;
   const paused = Boolean(st.paused) || status === "paused";
@@ -226,6 +226,10 @@ function applyCan() {
   $("btn-stop").disabled = !can.control || !active;
   $("lr").disabled = !can.control;
   for (const node of $("settings").elements) node.disabled = !can.configure;
+  // a watched or explored run is not configured from the page: its settings would only be clutter
+  $("settings").hidden = !can.configure;
+  document.querySelector(".upload").hidden = !can.configure;
+  document.querySelector(".timeline-bar").hidden = !can.replay;
   $("upload").disabled = !can.configure;
   $("upload-target").disabled = !can.configure;
   const exp = $("btn-export");
@@ -332,7 +336,7 @@ function renderStatus(msg) {
   if (Number.isFinite(st.epoch)) parts.push(`epoch ${st.epoch}`);
   if (Number.isFinite(st.step)) parts.push(st.total_steps ? `step ${st.step}/${st.total_steps}` : `step ${st.step}`);
   if (Number.isFinite(st.elapsed)) parts.push(fmtTime(st.elapsed));
-  if (!msg.replay && state.rateTimes.length > 1) {
+  if (!msg.replay && status === "running" && state.rateTimes.length > 1) {
     const span = (state.rateTimes[state.rateTimes.length - 1] - state.rateTimes[0]) / 1000;
     if (span > 0.5) parts.push(`${((state.rateTimes.length - 1) / span).toFixed(1)} upd/s`);
   }
@@ -438,7 +442,7 @@ function renderExtras(conv, raster) {
       const fc = block.querySelectorAll("[data-kind=filters] canvas");
       arr(v && v.filters).forEach((f, i) => fc[i] && paintMatrix(fc[i], f.data, f.shape));
       const mc = block.querySelectorAll("[data-kind=maps] canvas");
-      arr(v && v.maps).forEach((f, i) => mc[i] && paintMatrix(mc[i], f.data, f.shape, { symmetric: false }));
+      arr(v && v.maps).forEach((f, i) => mc[i] && paintMatrix(mc[i], f.data, f.shape, { sequential: true }));
     }
   }
   const rbox = $("raster");

@@ -71,7 +71,14 @@ export class GraphView {
       const title = svg("text", { class: "layer-label", x, y: 14 });
       title.textContent = layer.name;
       const sub = svg("text", { class: "layer-sub", x, y: 28 });
-      sub.textContent = [layer.kind !== "Input" ? layer.kind : null, `${layer.units}`, layer.activation].filter(Boolean).join(" · ");
+      // "40 · tanh" for Dense layers; other kinds say what they are ("Conv2d · 4 · relu")
+      const gap = layers.length > 1 ? span / (layers.length - 1) : span;
+      const parts = [layer.kind !== "Input" && layer.kind !== "Dense" ? layer.kind : null, `${layer.units}`, layer.activation];
+      sub.textContent = parts.filter(Boolean).join(" · ");
+      if (gap < 96) sub.textContent = `${layer.units}`;
+      const tip = svg("title");
+      tip.textContent = [layer.name, layer.kind, `${layer.units} units`, layer.activation].filter(Boolean).join(" · ");
+      title.append(tip);
       gLab.append(title, sub);
       if ((layer.pages || 1) > 1) this.addPager(layer, x);
 
