@@ -158,9 +158,21 @@ function applyHello(h) {
   fillOptions(h);
   fillConfig(isObj(h.config) ? h.config : null);
   fillRunInfo(h);
+  const lim = isObj(h.limits) ? h.limits : {};
+  const facts = [Number.isFinite(lim.upload_bytes) ? `${fmtBytes(lim.upload_bytes)}` : null,
+    Number.isFinite(lim.upload_rows) ? `${lim.upload_rows.toLocaleString("en")} rows` : null,
+    Number.isFinite(lim.upload_columns) ? `${lim.upload_columns} columns` : null].filter(Boolean);
+  if (!$("upload-note").textContent || $("upload-note").dataset.limits === "1") {
+    $("upload-note").textContent = facts.length ? `Up to ${facts.join(", ")}; a header row; the target is the last column unless named.` : "";
+    $("upload-note").dataset.limits = "1";
+  }
   applyCan();
   if (state.can.replay) refreshReplayIndex();
   scheduleRender();
+}
+
+function fmtBytes(n) {
+  return n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))} MB` : n >= 1e3 ? `${Number((n / 1e3).toPrecision(3))} kB` : `${n} bytes`;
 }
 
 function fillSelect(select, values, current) {
@@ -470,8 +482,10 @@ function drawRaster(canvas, r) {
   const steps = Math.max(1, Number(r.steps) || 1);
   const units = Math.max(1, Number(r.units) || 0, ...spikes.map((s) => (Array.isArray(s) ? s[1] + 1 : 0)));
   ctx.fillStyle = "#1f2933";
-  const dw = Math.max(1.5, w / steps - 0.5); const dh = Math.max(1.5, h / units - 0.5);
-  for (const s of spikes) if (Array.isArray(s)) ctx.fillRect((s[0] / steps) * w, (s[1] / units) * h, dw, dh);
+  // one short tick per spike: time across, neuron down
+  const cw = w / steps; const ch = h / units;
+  const dw = Math.max(1.5, Math.min(3, cw * 0.6)); const dh = Math.max(1.5, Math.min(8, ch * 0.8));
+  for (const s of spikes) if (Array.isArray(s)) ctx.fillRect(s[0] * cw + (cw - dw) / 2, s[1] * ch + (ch - dh) / 2, dw, dh);
   ctx.fillStyle = "#66717d"; ctx.font = "11px system-ui, sans-serif";
   ctx.fillText(`${steps} steps · ${units} neurons · ${spikes.length} spikes`, 4, h - 4);
 }
@@ -498,13 +512,13 @@ function drawCurves() {
   drawChart(charts.loss, [
     { name: "train", color: "#2563eb", points: col("loss") },
     { name: "validation", color: "#e8710a", dash: [5, 3], points: col("val_loss") },
-  ], { empty: "waiting for the first epoch" });
+  ], { empty: "waiting for the first epoch", integerX: true });
   const mk = metricKey(epochs);
   $("metric-title").textContent = mk ? `${label(mk)} per epoch` : "Metric per epoch";
   drawChart(charts.metric, mk ? [
     { name: "train", color: "#2563eb", points: col(mk) },
     { name: "validation", color: "#e8710a", dash: [5, 3], points: col(`val_${mk}`) },
-  ] : [], { empty: "waiting for the first epoch" });
+  ] : [], { empty: "waiting for the first epoch", integerX: true });
   const layers = [];
   for (const [, norms] of c.grad_norms) if (isObj(norms)) for (const k of Object.keys(norms)) if (!layers.includes(k)) layers.push(k);
   drawChart(charts.grad, layers.map((layer, i) => ({
@@ -750,6 +764,16 @@ async function upload() {
   const note = $("upload-note");
   errBox.textContent = "";
   note.textContent = `Uploading ${file.name}…`;
+  note.dataset.limits = "0";
+  const limits = state.hello && isObj(state.hello.limits) ? state.hello.limits : {};
+  if (Number.isFinite(limits.upload_bytes) && file.size > limits.upload_bytes) {
+    // refused here, before sending: the same rule and words as the server's 413
+    note.textContent = "";
+    errBox.textContent = `the uploaded file is ${file.size.toLocaleString("en")} bytes; the dashboard accepts CSV files up to ` +
+      `${limits.upload_bytes.toLocaleString("en")} bytes (start it with a larger limit, or sample the rows)`;
+    input.value = "";
+    return;
+  }
   const q = new URLSearchParams({ name: file.name });
   const target = $("upload-target").value.trim();
   if (target) q.set("target", target);

@@ -35,7 +35,8 @@ function decimate(points, x0, x1, width) {
 
 /**
  * Draw `series` ([{name, color, dash, points: [[x, y], ...]}]) onto `canvas`.
- * Options: logY, xLabel, yMin, yMax, empty (text when there is nothing to draw).
+ * Options: logY, integerX (epochs: whole-number ticks only), xLabel, yMin, yMax, empty (text when there is
+ * nothing to draw).
  */
 export function drawChart(canvas, series, opts = {}) {
   const dpr = window.devicePixelRatio || 1;
@@ -89,7 +90,7 @@ export function drawChart(canvas, series, opts = {}) {
   ctx.beginPath(); ctx.moveTo(left + 0.5, top); ctx.lineTo(left + 0.5, top + h); ctx.lineTo(left + w, top + h + 0.5); ctx.stroke();
   ctx.textAlign = "center"; ctx.textBaseline = "top";
   for (const t of niceTicks(x0, x1, 5)) {
-    if (t < x0 || t > x1) continue;
+    if (t < x0 || t > x1 || (opts.integerX && !Number.isInteger(t))) continue;
     ctx.fillText(fmt(t, 4), X(t), top + h + 4);
   }
 
