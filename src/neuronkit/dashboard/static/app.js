@@ -172,7 +172,8 @@ function applyHello(h) {
 }
 
 function fmtBytes(n) {
-  return n >= 1e6 ? `${Number((n / 1e6).toPrecision(3))} MB` : n >= 1e3 ? `${Number((n / 1e3).toPrecision(3))} kB` : `${n} bytes`;
+  const MiB = 1024 * 1024;
+  return n >= MiB ? `${Number((n / MiB).toPrecision(3))} MiB` : n >= 1024 ? `${Number((n / 1024).toPrecision(3))} KiB` : `${n} bytes`;
 }
 
 function fillSelect(select, values, current) {

@@ -68,7 +68,8 @@ export function drawChart(canvas, series, opts = {}) {
   }
   if (opts.yMin !== undefined) y0 = Math.min(y0, opts.yMin);
   if (opts.yMax !== undefined) y1 = Math.max(y1, opts.yMax);
-  if (y1 - y0 < 1e-12) { y0 -= logY ? 0.5 : Math.abs(y0) * 0.1 + 0.5; y1 += logY ? 0.5 : Math.abs(y1) * 0.1 + 0.5; }
+  if (y1 - y0 < 1e-12 && opts.yMin !== undefined && !logY) { y0 = opts.yMin; y1 = y1 > y0 ? y0 + (y1 - y0) * 1.2 : y0 + 1; }
+  else if (y1 - y0 < 1e-12) { y0 -= logY ? 0.5 : Math.abs(y0) * 0.1 + 0.5; y1 += logY ? 0.5 : Math.abs(y1) * 0.1 + 0.5; }
   else { const pad = (y1 - y0) * 0.06; y1 += pad; if (opts.yMin === undefined) y0 -= pad; }
   if (x1 - x0 < 1e-12) { const pad = Math.max(1, Math.abs(x0) * 0.05); x0 -= pad; x1 += pad; }
 
