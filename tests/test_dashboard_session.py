@@ -227,6 +227,20 @@ def test_configure_starts_a_new_run_and_refuses_bad_settings(tmp_path):
         session.close()
 
 
+def test_a_diverging_run_fails_with_its_reason(tmp_path):
+    session = Session.train({**SMALL, "lr": 10.0, "activation": "relu", "hidden": [64, 64], "epochs": 50},
+                            rate=1000.0, out=tmp_path / "d.nkm")
+    try:
+        session._thread.join()
+        status = session.update(ClientView())["status"]
+        assert status["status"] == "failed" and "diverged" in status["message"] and "diverged" in session.error
+        with pytest.raises(ParameterError, match="the last run failed"):
+            session.export()
+        assert not (tmp_path / "d.nkm").exists()
+    finally:
+        session.close()
+
+
 # ------------------------------------------------------------------ uploads
 def test_upload_of_three_classes_trains_on_them(tmp_path):
     session = Session.train({**SMALL, "epochs": 2}, rate=1000.0, out=tmp_path / "u.nkm")

@@ -1,4 +1,6 @@
-"""Watch neurons learn: a live dashboard in the browser (``neuronkit dashboard``; ``pip install "neuronkit[dashboard]"``).
+"""Watch neurons learn: a live dashboard in the browser.
+
+``neuronkit dashboard`` on the command line; ``pip install "neuronkit[dashboard]"``.
 
 ==================  ==========================================================================
 :mod:`.state`       the hub the training thread publishes frames to and the server reads

@@ -24,12 +24,23 @@ from .state import Hub
 
 
 def layer_of(param_name: str) -> str:
-    """``"hidden1.weight"`` -> ``"hidden1"`` (the layer a parameter belongs to)."""
+    """``"hidden1.weight"`` -> ``"hidden1"`` (the layer a parameter belongs to).
+
+    >>> layer_of("hidden1.weight"), layer_of("block1.attn.q.bias")
+    ('hidden1', 'block1.attn.q')
+    """
     return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
 
 
 def grad_norms(model: Any) -> dict[str, float]:
-    """The L2 norm of each layer's gradient (all its parameters together), for layers that have one."""
+    """The L2 norm of each layer's gradient (all its parameters together), for layers that have one.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.mlp([2, 1], seed=0)
+    >>> (net(nk.Tensor(np.array([[3.0, 4.0]]))).sum()).backward()   # dz/dw = x, dz/db = 1
+    >>> round(grad_norms(net)["output"], 6)                          # sqrt(3² + 4² + 1²)
+    5.09902
+    """
     sums: dict[str, float] = {}
     for name, p in model.named_parameters():
         g = getattr(p, "grad", None)
@@ -89,7 +100,7 @@ class Dashboard(Callback):
         self.host = host
         self.port = check_int(port, "port", low=0, high=65535)
         self.open_browser = check_bool(open_browser, "open_browser")
-        self.rate = check_number(rate, "rate", low=0.1, high=1000.0)
+        self.rate = check_number(rate, "rate", low=0.1, high=1e6)
         self.record = record
         self.info = info
         self.data = data
@@ -145,7 +156,7 @@ class Dashboard(Callback):
     def on_batch_end(self, state: Any, loss: float) -> None:
         hub = self.hub
         assert hub is not None
-        if hub.due():
+        if hub.due() or hub.paused:  # paused (or stepping): the page shows the weights it is held at
             hub.add_batch_loss(state.step, loss)
             hub.publish(step=state.step, epoch=state.epoch, params=state.model.state_dict(), loss=loss,
                         copy_params=False)

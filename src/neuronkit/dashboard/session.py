@@ -68,6 +68,8 @@ SAMPLE_ROWS = 256
 HEALTH_EVERY = 1.0
 #: live response maps recomputed at most this often per second of training (they cost the most)
 MAPS_PER_SECOND = 10.0
+#: live graphs' mean activations and health flags (a forward pass and the health rules) at most this often
+STATS_PER_SECOND = 4.0
 #: a name an upload may have (after its directories are stripped): letters, digits, ``._-`` and spaces
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
@@ -93,6 +95,10 @@ class RunConfig:
     ``10 * noise``); ``classes`` is the number of arms of ``spirals`` and of clusters of ``blobs``;
     ``validation`` the fraction of rows held out (0: none); ``l2`` the penalty (the estimators'
     ``alpha``).
+
+    >>> cfg = RunConfig.from_dict({"dataset": "spirals", "classes": 4, "hidden": [16, 16]})
+    >>> cfg.dataset, cfg.classes, cfg.hidden, cfg.to_dict()["hidden"]
+    ('spirals', 4, (16, 16), [16, 16])
     """
 
     dataset: str = "moons"
@@ -157,7 +163,13 @@ class RunConfig:
 
 @dataclass
 class ClientView:
-    """What one page (one websocket) has: curve points already sent, the frame, its view of wide layers."""
+    """What one page (one websocket) has: curve points already sent, the frame, its view of wide layers.
+
+    >>> view = ClientView()
+    >>> view.set_view({"type": "view", "pages": {"hidden1": 2}, "sample": 12})
+    >>> view.pages, view.sample
+    ({'hidden1': 2}, 12)
+    """
 
     run: str | None = None
     seq: int = -1
@@ -306,7 +318,10 @@ class _Publisher(Callback):
 
     def on_train_end(self, state: Any) -> None:
         self._publish(state, epoch=state.epoch)
-        self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
+        if state.failed:  # a stopping rule found training failing (divergence, a non-finite loss): fit raises next
+            self.hub.end("failed", f"failed: {state.failed}")
+        else:
+            self.hub.end("stopped" if state.stop_training and state.epoch < state.epochs else "finished")
 
     def on_train_abort(self, state: Any, exc: BaseException) -> None:
         interrupted = isinstance(exc, KeyboardInterrupt)
@@ -317,7 +332,22 @@ class _Publisher(Callback):
 class Session:
     """The dashboard's state for the routes: a hub, a mode, and (train mode) the runs started from the page.
 
-    Use the constructors :meth:`train`, :meth:`explore` and :meth:`watch`.
+    Use the constructors :meth:`train`, :meth:`explore` and :meth:`watch`. Serving a hub that ``nk.fit``
+    publishes to:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> from neuronkit.dashboard import Dashboard
+    >>> hub = Hub(rate=1000.0)
+    >>> X = np.random.default_rng(0).normal(size=(64, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> _ = nk.fit(nk.mlp([2, 4, 2], output="softmax", seed=0), X, y, epochs=2, batch_size=16, progress=False,
+    ...            callbacks=[Dashboard(hub)])
+    >>> session, page = Session.watch(hub), ClientView()
+    >>> update = session.update(page)
+    >>> update["status"]["status"], update["status"]["step"], [layer["units"] for layer in update["graph"]["layers"]]
+    ('finished', 8, [2, 4, 2])
+    >>> session.update(page) is None  # the page has everything
+    True
     """
 
     def __init__(self, hub: Hub, mode: str) -> None:
@@ -337,6 +367,7 @@ class Session:
         self._views_lock = threading.Lock()  # the view cache and the health clock
         self._cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self._maps: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (frame time, MAPS)
+        self._stats: dict[tuple[Any, ...], tuple[float, Any]] = {}  # (run, pages) -> (time, {layer: (mean, flags)})
         self._points: tuple[str, Any] | None = None
         self._health_at = -math.inf
         self._prefix = secrets.token_hex(3)
@@ -438,6 +469,7 @@ class Session:
                 self._run_no += 1
                 self._cache.clear()
                 self._maps.clear()
+                self._stats.clear()
                 self._points = None
                 self._health_at = -math.inf
             return f"{self._prefix}-{self._run_no}"
@@ -496,7 +528,7 @@ class Session:
             est.fit(data.X, data.y, callbacks=[callback, _Finish()])
         except Exception as exc:  # the page shows it; the server goes on
             self.error = str(exc)
-            if self.hub.status in ("running", "paused", "idle"):
+            if self.hub.status != "failed":
                 self.hub.end("failed", f"failed: {exc}")
             return
         if isinstance(data.feature_names, list) and data.X.ndim == 2:
@@ -665,7 +697,8 @@ class Session:
         """GRAPH, MAPS, CONV and RASTER for one frame and one view (cached by frame, pages and sample).
 
         Live, the response maps (the costliest part) are recomputed at most ``MAPS_PER_SECOND`` times a
-        second of training; in between, a frame reuses the newest maps of the same view. Every
+        second of training, the graph's mean activations and flags at most ``STATS_PER_SECOND`` times; in
+        between, a frame reuses the newest ones of the same view (its weights are always its own). Every
         ``HEALTH_EVERY`` seconds of training, the layers' health becomes a point of the health curves.
         """
         pages = tuple(sorted(client.pages.items()))
@@ -681,8 +714,18 @@ class Session:
         rows = self._sample_rows()
         want_health = live and rows is not None and self.mode != "explore" and \
             frame.time - self._health_at >= HEALTH_EVERY
+        with self._views_lock:
+            last_stats = self._stats.get((run, pages)) if live else None
+        fresh_stats = last_stats is not None and 0 <= frame.time - last_stats[0] < 1.0 / STATS_PER_SECOND
         with hub.network_at(frame) as net:
-            graph = views.graph(net, info, pages=client.pages, X_sample=rows)
+            graph = views.graph(net, info, pages=client.pages, X_sample=None if fresh_stats else rows)
+            if fresh_stats and last_stats is not None:  # weights of this frame, activity statistics a moment old
+                for layer in graph["layers"]:
+                    layer["mean_act"], layer["flags"] = last_stats[1].get(layer["name"], (None, None))
+            elif live:
+                stats = {layer["name"]: (layer["mean_act"], layer["flags"]) for layer in graph["layers"]}
+                with self._views_lock:
+                    self._stats[(run, pages)] = (frame.time, stats)
             maps = None
             if info.get("is_2d") and X is not None and len(X):
                 if last_maps is not None and 0 <= frame.time - last_maps[0] < 1.0 / MAPS_PER_SECOND:
@@ -760,8 +803,11 @@ class Session:
         dataset = str(self.hub.info.get("dataset") or "model").removeprefix("upload:")
         filename = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', dataset) or 'model'}.nkm"
         if self.mode == "train":
-            if self.running or self.estimator is None or not hasattr(self.estimator, "history_"):
+            if self.running:
                 raise ParameterError("the model is still training: stop the run (or let it finish), then export")
+            if self.estimator is None or not hasattr(self.estimator, "history_"):
+                raise ParameterError(f"the last run failed ({self.error}); there is no trained model to export: "
+                                     "change the settings (a lower learning rate?) and start again")
             obj: Any = self.estimator
         else:
             frame = self.hub.latest()

@@ -43,6 +43,7 @@ from ..validation import check_int, check_number
 
 #: what a replay file says it is (``info["format"]``)
 REPLAY_FORMAT = "neuronkit-replay"
+#: the file name suffix of a recorded run, written beside the model (``digits.nkm`` -> ``digits.nkreplay``)
 REPLAY_SUFFIX = ".nkreplay"
 #: statuses of a run, as the page shows them
 STATUSES = ("idle", "running", "paused", "finished", "stopped", "failed")
@@ -97,11 +98,24 @@ class Hub:
         recording interval doubles, so a long run stays covered from start to end.
     max_record_bytes : int
         Upper bound on the replay file's parameter bytes (frames are dropped to stay under it).
+
+    Examples
+    --------
+    The server pauses, steps and changes the learning rate; the training thread obeys at its next
+    batch boundary (:meth:`gate`):
+
+    >>> hub = Hub(rate=10.0)
+    >>> hub.step(2)          # pause, but let two batches through
+    >>> hub.gate(), hub.gate(), hub.paused
+    (False, False, True)
+    >>> hub.request_stop()
+    >>> hub.gate()           # a stop request ends the wait
+    True
     """
 
     def __init__(self, *, rate: float = 20.0, record: str | os.PathLike[str] | None = None, max_frames: int = 200,
                  max_record_bytes: int = 64 * 1024**2) -> None:
-        self.rate = check_number(rate, "rate", low=0.1, high=1000.0)
+        self.rate = check_number(rate, "rate", low=0.1, high=1e6)
         self.interval = 1.0 / self.rate
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -170,7 +184,7 @@ class Hub:
 
     def add_epoch(self, logs: Mapping[str, float], *, step: int) -> None:
         with self._lock:
-            row = {"epoch": len(self.curves.epochs) + 1, "step": int(step)}
+            row: dict[str, float] = {"epoch": len(self.curves.epochs) + 1, "step": int(step)}
             row.update({k: float(v) for k, v in logs.items() if isinstance(v, (int, float))})
             self.curves.epochs.append(row)
             self._changed.notify_all()
@@ -321,7 +335,21 @@ class Hub:
 
 
 class Recorder:
-    """A bounded sample of frames for replay, written to a ``.nkreplay`` file (atomic; no pickle)."""
+    """A bounded sample of frames for replay, written to a ``.nkreplay`` file (atomic; no pickle).
+
+    Examples
+    --------
+    Offered 100 frames with room for 10, it keeps a thinned sample from start to end:
+
+    >>> import numpy as np, os, tempfile
+    >>> rec = Recorder(os.path.join(tempfile.mkdtemp(), "run.nkreplay"), max_frames=10)
+    >>> for k in range(100):
+    ...     rec.offer(Frame(k, k, 0, k / 10, {"w": np.full(2, float(k))}))
+    >>> [f.step for f in rec.frames]
+    [0, 16, 32, 48, 64, 80, 96]
+    >>> read_replay(rec.write({"epochs": []}, {})).frames[1].params["w"]
+    array([16., 16.])
+    """
 
     def __init__(self, path: str | os.PathLike[str], *, max_frames: int = 200, max_bytes: int = 64 * 1024**2) -> None:
         self.path = Path(path)
@@ -399,7 +427,20 @@ class Replay:
 
 
 def read_replay(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Replay:
-    """Read a ``.nkreplay`` file written by :class:`Recorder` (validated; refused naming the file)."""
+    """Read a ``.nkreplay`` file written by :class:`Recorder` (validated; refused naming the file).
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from neuronkit.io import save_arrays
+    >>> path = os.path.join(tempfile.mkdtemp(), "other.nka")
+    >>> save_arrays(path, {"w": np.ones(2)}, {"note": "a checkpoint"})
+    >>> try:
+    ...     read_replay(path)
+    ... except ValueError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    it is a neuronkit arrays file but not a recorded run (format None); replay files are written by the
+    dashboard (*.nkreplay)
+    """
     path = Path(path)
     arrays, info = load_arrays(path, max_bytes=max_bytes)
     if info.get("format") != REPLAY_FORMAT:
@@ -422,6 +463,7 @@ def read_replay(path: str | os.PathLike[str], *, max_bytes: int | None = None) -
                                  f"time") from exc
         loss = m.get("loss")
         frames.append(Frame(k, step, epoch, t, params, float(loss) if isinstance(loss, (int, float)) else math.nan))
-    curves = info.get("curves") if isinstance(info.get("curves"), dict) else {}
-    run = info.get("run") if isinstance(info.get("run"), dict) else {}
+    curves, run = info.get("curves"), info.get("run")
+    curves = curves if isinstance(curves, dict) else {}
+    run = run if isinstance(run, dict) else {}
     return Replay(path, frames, curves, run)
