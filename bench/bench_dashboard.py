@@ -16,7 +16,7 @@
 The machine (CPU, cores, versions) and the load average before and after are written with the results;
 other processes on the cores slow both sides and Chromium's drawing especially.
 
-    python bench/bench_dashboard.py [--quick] [--repeats N] [--window S] [--json FILE]
+    python bench/bench_dashboard.py [--quick] [--repeats N] [--window S] [--rate R] [--epochs N] [--json FILE]
 
 ``--quick`` checks that the script works (a 3 s window, 1 repeat of 3 epochs); it writes nothing
 unless ``--json`` is given. The full run writes ``bench/results/dashboard.json``.
@@ -115,11 +115,11 @@ def update_rate(window: float, rate: float) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- D2
 def watched_ratio(repeats: int, epochs: int, n: int) -> dict[str, Any]:
     """The same fit timed unwatched and watched (a Chromium page connected), alternating; medians."""
-    from neuronkit.dashboard.server import BackgroundServer
     from playwright.sync_api import sync_playwright
 
     import neuronkit as nk
     from neuronkit.dashboard import Dashboard, Hub
+    from neuronkit.dashboard.server import BackgroundServer
     from neuronkit.datasets import moons
 
     data = moons(n, noise=0.2, seed=0)
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="timed runs of each side in D2 (default 3)")
     parser.add_argument("--window", type=float, default=None, help="seconds the page's updates are counted (10)")
     parser.add_argument("--rate", type=float, default=20.0, help="the server's update rate (default 20 a second)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs of each D2 fit (default 30)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here (default "
                         "bench/results/dashboard.json; nothing with --quick)")
     args = parser.parse_args(argv)
@@ -181,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     d1 = results["updates"] = update_rate(window, args.rate)
     print(f"D1 updates reaching the page: {d1['per_second']:.1f}/s over {d1['seconds']:.1f} s "
           f"(target >= {UPDATE_TARGET:g}: {'met' if d1['met'] else 'NOT met'})", flush=True)
-    d2 = results["watched"] = watched_ratio(repeats, 3 if args.quick else 30, 400 if args.quick else 2000)
-    print(f"D2 {d2['workload']}: unwatched {d2['median']['unwatched']:.2f} s, watched {d2['median']['watched']:.2f} s "
+    epochs = args.epochs or (3 if args.quick else 30)
+    d2 = results["watched"] = watched_ratio(repeats, epochs, 400 if args.quick else 2000)
+    print(f"D2 {d2['workload']}: unwatched {d2['median']['unwatched']:.3f} s, watched {d2['median']['watched']:.3f} s "
           f"(medians of {repeats}); speed ratio {d2['speed_ratio']:.2f} (target >= {RATIO_TARGET:g}: "
           f"{'met' if d2['met'] else 'NOT met'}); {d2['page_updates_while_watched']} updates drawn", flush=True)
     results["load_after"] = load_average()

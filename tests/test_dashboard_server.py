@@ -185,6 +185,19 @@ def test_export_and_replay(client, session, tmp_path):
     frame = client.get("/api/replay/0", headers=AUTH).json()
     assert frame["replay"] is True and frame["status"]["step"] == 0 and frame["curves"]["epochs"] == []
     assert client.get(f"/api/replay/{len(index['frames'])}", headers=AUTH).status_code == 400
+    paged = client.get('/api/replay/1?sample=3&pages={"hidden1": 0}', headers=AUTH).json()
+    assert paged["graph"]["layers"][1]["shown"] == list(range(6)) and paged["status"]["step"] == 5
+    assert client.get("/api/replay/1?pages=[", headers=AUTH).status_code == 400
+
+
+def test_a_bug_is_a_500_without_a_traceback(client, session, monkeypatch):
+    def broken():
+        raise KeyError("secret internals")
+
+    monkeypatch.setattr(session, "hello", broken)
+    response = client.get("/api/hello", headers=AUTH)
+    assert response.status_code == 500 and response.json() == {
+        "error": "internal error (KeyError); see the dashboard's terminal"}
 
 
 # ------------------------------------------------------------------ the websocket

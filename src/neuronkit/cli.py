@@ -1684,7 +1684,9 @@ def _train_dashboard(args: argparse.Namespace, data: Any, est: Any, out: Path) -
         """The run as the command line knows it: the dataset's name, feature names, classes, unscaled rows."""
 
         def on_train_begin(self, state: Any) -> None:
-            raw = data.X_train if len(data.X_train) == len(state.X) else None  # --early-stopping holds rows out
+            raw = data.X_train if len(data.X_train) == len(state.X) else None
+            if raw is None and np.ndim(state.X) == 2:  # --early-stopping held rows out: unscale those fit trains on
+                raw = est.scaler_.inverse_transform(np.asarray(state.X, dtype=np.float64))
             self.data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": raw}
             classes = getattr(est, "classes_", None)
             self.info = run_info(state.model, self.data, dataset=data.name,

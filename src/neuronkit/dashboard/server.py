@@ -12,7 +12,8 @@ runs it on a daemon thread (the :class:`~.callback.Dashboard` callback uses it).
 
 Routes: ``GET /``, ``GET /static/{path}``, ``GET /api/hello``, ``GET /api/neuron?layer=&index=&sample=&frame=``,
 ``POST /api/control``, ``POST /api/config``, ``POST /api/upload?name=F&target=COL`` (the CSV file as the
-raw body), ``GET /api/export``, ``GET /api/replay``, ``GET /api/replay/{k}``, ``WS /ws``.
+raw body), ``GET /api/export``, ``GET /api/replay``, ``GET /api/replay/{k}?sample=N&pages={"hidden1": 1}``
+(the view as the websocket's "view" message gives it), ``WS /ws``.
 """
 
 from __future__ import annotations
@@ -240,7 +241,15 @@ def _int_param(request: Request, name: str, default: int | None = None, *, requi
 def create_app(session: Session, *, token: str, hosts: Iterable[str],
                static_dir: str | Path | None = None) -> Starlette:
     """The dashboard's Starlette app for ``session``, guarded by ``token`` and the allowed ``hosts``
-    (``Host`` header values, e.g. ``{"127.0.0.1:8765"}``; see :func:`allowed_hosts`)."""
+    (``Host`` header values, e.g. ``{"127.0.0.1:8765"}``; see :func:`allowed_hosts`).
+
+    ``static_dir``: where the page's files are (the package's ``static/`` by default).
+
+    >>> from neuronkit.dashboard import Hub
+    >>> app = create_app(Session.watch(Hub()), token="x" * 32, hosts=allowed_hosts("127.0.0.1", 8765))
+    >>> [route.path for route in app.routes][:4]
+    ['/', '/api/hello', '/api/neuron', '/api/control']
+    """
     if not isinstance(token, str) or len(token) < 16:
         raise ParameterError("token must be a string of at least 16 characters (secrets.token_urlsafe(24))")
     static = Path(static_dir) if static_dir is not None else STATIC_DIR
@@ -298,7 +307,13 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
     @_handler
     async def replay_frame(request: Request) -> Response:
         k = request.path_params["k"]
-        return JSONResponse(_clean(await _call(session.replay_frame, k, ClientView())))
+        view = ClientView()  # the page's view: ?sample=N&pages={"hidden1": 1} (JSON)
+        try:
+            pages = json.loads(request.query_params.get("pages") or "{}")
+        except ValueError:
+            raise ParameterError('pages must be JSON, e.g. {"hidden1": 1}') from None
+        view.set_view({"pages": pages, "sample": _int_param(request, "sample", 0)})
+        return JSONResponse(_clean(await _call(session.replay_frame, k, view)))
 
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()
@@ -403,7 +418,17 @@ def serve(session: Session, *, host: str = "127.0.0.1", port: int = 8765, open_b
 
     Prints ``neuronkit dashboard: http://127.0.0.1:PORT/?token=...``; warns when ``host`` is not a loopback
     address; opens the page in the browser unless ``open_browser=False``. A busy port raises
-    :class:`PortInUseError` before anything starts.
+    :class:`PortInUseError` before anything starts:
+
+    >>> import socket
+    >>> from neuronkit.dashboard import Hub
+    >>> taken = socket.socket(); taken.bind(("127.0.0.1", 0)); taken.listen(1)
+    >>> try:
+    ...     serve(Session.watch(Hub()), port=taken.getsockname()[1], open_browser=False)
+    ... except PortInUseError as exc:
+    ...     print("in use (another dashboard?); pass --port N" in str(exc))
+    True
+    >>> taken.close()
     """
     open_browser, quiet = check_bool(open_browser, "open_browser"), check_bool(quiet, "quiet")
     sock = bind(host, port)
@@ -433,7 +458,17 @@ class BackgroundServer:
     """The dashboard served on a daemon thread: ``start()`` (returns once it listens), ``url``, ``stop()``.
 
     ``hub_or_session``: a :class:`Session`, or a :class:`~.state.Hub` that a run publishes to (served as
-    :meth:`Session.watch`).
+    :meth:`Session.watch`). ``port=0`` takes a free port (``.port`` tells which, once started).
+
+    >>> import httpx
+    >>> from neuronkit.dashboard import Hub
+    >>> server = BackgroundServer(Hub(), port=0).start()
+    >>> base = server.url.split("/?")[0]
+    >>> httpx.get(base + "/api/hello", headers={"X-Neuronkit-Token": server.token}).json()["mode"]
+    'watch'
+    >>> httpx.get(base + "/api/hello").status_code  # no token
+    403
+    >>> server.stop()
     """
 
     def __init__(self, hub_or_session: Hub | Session, *, host: str = "127.0.0.1", port: int = 8765) -> None:

@@ -95,6 +95,10 @@ class RunConfig:
     ``10 * noise``); ``classes`` is the number of arms of ``spirals`` and of clusters of ``blobs``;
     ``validation`` the fraction of rows held out (0: none); ``l2`` the penalty (the estimators'
     ``alpha``).
+
+    >>> cfg = RunConfig.from_dict({"dataset": "spirals", "classes": 4, "hidden": [16, 16]})
+    >>> cfg.dataset, cfg.classes, cfg.hidden, cfg.to_dict()["hidden"]
+    ('spirals', 4, (16, 16), [16, 16])
     """
 
     dataset: str = "moons"
@@ -159,7 +163,13 @@ class RunConfig:
 
 @dataclass
 class ClientView:
-    """What one page (one websocket) has: curve points already sent, the frame, its view of wide layers."""
+    """What one page (one websocket) has: curve points already sent, the frame, its view of wide layers.
+
+    >>> view = ClientView()
+    >>> view.set_view({"type": "view", "pages": {"hidden1": 2}, "sample": 12})
+    >>> view.pages, view.sample
+    ({'hidden1': 2}, 12)
+    """
 
     run: str | None = None
     seq: int = -1
@@ -322,7 +332,22 @@ class _Publisher(Callback):
 class Session:
     """The dashboard's state for the routes: a hub, a mode, and (train mode) the runs started from the page.
 
-    Use the constructors :meth:`train`, :meth:`explore` and :meth:`watch`.
+    Use the constructors :meth:`train`, :meth:`explore` and :meth:`watch`. Serving a hub that ``nk.fit``
+    publishes to:
+
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> from neuronkit.dashboard import Dashboard
+    >>> hub = Hub(rate=1000.0)
+    >>> X = np.random.default_rng(0).normal(size=(64, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> _ = nk.fit(nk.mlp([2, 4, 2], output="softmax", seed=0), X, y, epochs=2, batch_size=16, progress=False,
+    ...            callbacks=[Dashboard(hub)])
+    >>> session, page = Session.watch(hub), ClientView()
+    >>> update = session.update(page)
+    >>> update["status"]["status"], update["status"]["step"], [layer["units"] for layer in update["graph"]["layers"]]
+    ('finished', 8, [2, 4, 2])
+    >>> session.update(page) is None  # the page has everything
+    True
     """
 
     def __init__(self, hub: Hub, mode: str) -> None:

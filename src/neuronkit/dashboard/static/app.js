@@ -147,14 +147,33 @@ function applyHello(h) {
     closeCard();
     graph.clear();
   }
+  if (newRun) {
+    $("decision-panel").hidden = true;
+    $("decision-legend").replaceChildren();
+    $("graph-empty").hidden = false;
+    renderExtras(null, null);
+  }
   document.body.classList.toggle("explore", state.mode === "explore");
   $("mode").textContent = state.mode || "";
   fillOptions(h);
   fillConfig(isObj(h.config) ? h.config : null);
   fillRunInfo(h);
+  const lim = isObj(h.limits) ? h.limits : {};
+  const facts = [Number.isFinite(lim.upload_bytes) ? `${fmtBytes(lim.upload_bytes)}` : null,
+    Number.isFinite(lim.upload_rows) ? `${lim.upload_rows.toLocaleString("en")} rows` : null,
+    Number.isFinite(lim.upload_columns) ? `${lim.upload_columns} columns` : null].filter(Boolean);
+  if (!$("upload-note").textContent || $("upload-note").dataset.limits === "1") {
+    $("upload-note").textContent = facts.length ? `Up to ${facts.join(", ")}; a header row; the target is the last column unless named.` : "";
+    $("upload-note").dataset.limits = "1";
+  }
   applyCan();
   if (state.can.replay) refreshReplayIndex();
   scheduleRender();
+}
+
+function fmtBytes(n) {
+  const MiB = 1024 * 1024;
+  return n >= MiB ? `${Number((n / MiB).toPrecision(3))} MiB` : n >= 1024 ? `${Number((n / 1024).toPrecision(3))} KiB` : `${n} bytes`;
 }
 
 function fillSelect(select, values, current) {
@@ -210,7 +229,7 @@ function applyCan() {
   const status = st.status || "idle";
   const live = !state.replay.active;
   const active = status === "running" || status === "paused";
-  $("btn-start").disabled = !can.control || active;
+  $("btn-start").disabled = !can.control || active || (state.mode !== null && state.mode !== "train");
   $("btn-start").textContent = status === "idle" ? "Start" : "Restart";
   $("btn-pause").disabled = !can.control || !active;
   const paused = Boolean(st.paused) || status === "paused";
@@ -220,6 +239,10 @@ function applyCan() {
   $("btn-stop").disabled = !can.control || !active;
   $("lr").disabled = !can.control;
   for (const node of $("settings").elements) node.disabled = !can.configure;
+  // a watched or explored run is not configured from the page: its settings would only be clutter
+  $("settings").hidden = !can.configure;
+  document.querySelector(".upload").hidden = !can.configure;
+  document.querySelector(".timeline-bar").hidden = !can.replay;
   $("upload").disabled = !can.configure;
   $("upload-target").disabled = !can.configure;
   const exp = $("btn-export");
@@ -242,13 +265,24 @@ function onUpdate(msg) {
     state.view.pages = {};
     closeCard();
     graph.clear();
+    $("decision-panel").hidden = true;
+    $("decision-legend").replaceChildren();
+    renderExtras(null, null);
     refetchHello();
   }
   if (state.replay.active) return; // live frames wait: the page shows a recorded one; Live reconnects
   if (Number.isFinite(msg.seq)) nk.lastSeq = msg.seq;
   appendCurves(msg.curves);
-  state.pending = msg;
+  state.pending = mergeViews(state.pending, msg);
   scheduleRender();
+}
+
+/** An update without views (graph null: no new frame, only status or curves) keeps the undrawn views of `older`. */
+function mergeViews(older, msg) {
+  if (!older || msg.graph) return msg;
+  const out = { ...msg };
+  for (const k of ["graph", "maps", "conv", "raster"]) if (out[k] === null || out[k] === undefined) out[k] = older[k];
+  return out;
 }
 
 function appendCurves(c) {
@@ -282,10 +316,13 @@ function render() {
       state.status = isObj(msg.status) ? msg.status : state.status;
       renderStatus(msg);
     }
-    const drawn = graph.render(msg.graph, msg.maps);
-    $("graph-empty").hidden = drawn;
-    renderDecision(msg.maps);
-    renderExtras(msg.conv, msg.raster);
+    if (msg.graph) {
+      // maps may be skipped on some frames (the server computes them less often): keep the last pictures
+      const is2d = Boolean(state.hello && isObj(state.hello.info) && state.hello.info.is_2d);
+      if (graph.render(msg.graph, msg.maps, is2d)) $("graph-empty").hidden = true;
+      if (msg.maps) renderDecision(msg.maps);
+      if (msg.conv || msg.raster) renderExtras(msg.conv, msg.raster);
+    }
     applyCan();
     maybeRefreshCard(msg);
   }
@@ -312,7 +349,7 @@ function renderStatus(msg) {
   if (Number.isFinite(st.epoch)) parts.push(`epoch ${st.epoch}`);
   if (Number.isFinite(st.step)) parts.push(st.total_steps ? `step ${st.step}/${st.total_steps}` : `step ${st.step}`);
   if (Number.isFinite(st.elapsed)) parts.push(fmtTime(st.elapsed));
-  if (!msg.replay && state.rateTimes.length > 1) {
+  if (!msg.replay && status === "running" && state.rateTimes.length > 1) {
     const span = (state.rateTimes[state.rateTimes.length - 1] - state.rateTimes[0]) / 1000;
     if (span > 0.5) parts.push(`${((state.rateTimes.length - 1) / span).toFixed(1)} upd/s`);
   }
@@ -418,7 +455,7 @@ function renderExtras(conv, raster) {
       const fc = block.querySelectorAll("[data-kind=filters] canvas");
       arr(v && v.filters).forEach((f, i) => fc[i] && paintMatrix(fc[i], f.data, f.shape));
       const mc = block.querySelectorAll("[data-kind=maps] canvas");
-      arr(v && v.maps).forEach((f, i) => mc[i] && paintMatrix(mc[i], f.data, f.shape, { symmetric: false }));
+      arr(v && v.maps).forEach((f, i) => mc[i] && paintMatrix(mc[i], f.data, f.shape, { sequential: true }));
     }
   }
   const rbox = $("raster");
@@ -446,8 +483,10 @@ function drawRaster(canvas, r) {
   const steps = Math.max(1, Number(r.steps) || 1);
   const units = Math.max(1, Number(r.units) || 0, ...spikes.map((s) => (Array.isArray(s) ? s[1] + 1 : 0)));
   ctx.fillStyle = "#1f2933";
-  const dw = Math.max(1.5, w / steps - 0.5); const dh = Math.max(1.5, h / units - 0.5);
-  for (const s of spikes) if (Array.isArray(s)) ctx.fillRect((s[0] / steps) * w, (s[1] / units) * h, dw, dh);
+  // one short tick per spike: time across, neuron down
+  const cw = w / steps; const ch = h / units;
+  const dw = Math.max(1.5, Math.min(3, cw * 0.6)); const dh = Math.max(1.5, Math.min(8, ch * 0.8));
+  for (const s of spikes) if (Array.isArray(s)) ctx.fillRect(s[0] * cw + (cw - dw) / 2, s[1] * ch + (ch - dh) / 2, dw, dh);
   ctx.fillStyle = "#66717d"; ctx.font = "11px system-ui, sans-serif";
   ctx.fillText(`${steps} steps · ${units} neurons · ${spikes.length} spikes`, 4, h - 4);
 }
@@ -474,13 +513,13 @@ function drawCurves() {
   drawChart(charts.loss, [
     { name: "train", color: "#2563eb", points: col("loss") },
     { name: "validation", color: "#e8710a", dash: [5, 3], points: col("val_loss") },
-  ], { empty: "waiting for the first epoch" });
+  ], { empty: "waiting for the first epoch", integerX: true });
   const mk = metricKey(epochs);
   $("metric-title").textContent = mk ? `${label(mk)} per epoch` : "Metric per epoch";
   drawChart(charts.metric, mk ? [
     { name: "train", color: "#2563eb", points: col(mk) },
     { name: "validation", color: "#e8710a", dash: [5, 3], points: col(`val_${mk}`) },
-  ] : [], { empty: "waiting for the first epoch" });
+  ] : [], { empty: "waiting for the first epoch", integerX: true });
   const layers = [];
   for (const [, norms] of c.grad_norms) if (isObj(norms)) for (const k of Object.keys(norms)) if (!layers.includes(k)) layers.push(k);
   drawChart(charts.grad, layers.map((layer, i) => ({
@@ -658,7 +697,7 @@ async function control(body) {
 function parseHidden(text) {
   const t = text.trim();
   if (!t) return [];
-  const parts = t.split(/[\s,;x]+/).filter(Boolean);
+  const parts = t.split(/[\s,;]+/).filter(Boolean);
   const sizes = parts.map(Number);
   if (!sizes.every((n) => Number.isInteger(n) && n > 0)) {
     throw new Error(`hidden sizes must be positive whole numbers separated by commas, e.g. "8,8"; got "${text}"`);
@@ -688,14 +727,26 @@ async function applySettings(e) {
     err.textContent = ex.message;
     return;
   }
+  await startRun(err, config);
+}
+
+/** POST the settings (/api/config): the server stops the current run and starts a new one. */
+async function startRun(errBox, config = null) {
+  let body = config;
+  try {
+    body = body || readConfig();
+  } catch (ex) {
+    errBox.textContent = ex.message;
+    return;
+  }
   const btn = $("btn-apply");
   btn.disabled = true;
   try {
-    const hello = await postJSON("/api/config", config);
+    const hello = await postJSON("/api/config", body);
     if (state.replay.active) leaveReplay();
     applyHello(hello);
   } catch (ex) {
-    if (ex instanceof HttpError && ex.status < 500) err.textContent = ex.message; else recordError(ex, "settings");
+    if (ex instanceof HttpError && ex.status < 500) errBox.textContent = ex.message; else recordError(ex, "settings");
   } finally {
     btn.disabled = !state.can.configure;
   }
@@ -714,6 +765,16 @@ async function upload() {
   const note = $("upload-note");
   errBox.textContent = "";
   note.textContent = `Uploading ${file.name}…`;
+  note.dataset.limits = "0";
+  const limits = state.hello && isObj(state.hello.limits) ? state.hello.limits : {};
+  if (Number.isFinite(limits.upload_bytes) && file.size > limits.upload_bytes) {
+    // refused here, before sending: the same rule and words as the server's 413
+    note.textContent = "";
+    errBox.textContent = `the uploaded file is ${file.size.toLocaleString("en")} bytes; the dashboard accepts CSV files up to ` +
+      `${limits.upload_bytes.toLocaleString("en")} bytes (start it with a larger limit, or sample the rows)`;
+    input.value = "";
+    return;
+  }
   const q = new URLSearchParams({ name: file.name });
   const target = $("upload-target").value.trim();
   if (target) q.set("target", target);
@@ -721,12 +782,15 @@ async function upload() {
     const body = await file.arrayBuffer();
     const res = await request(`/api/upload?${q}`, { method: "POST", headers: { "Content-Type": "text/csv" }, body });
     const ds = isObj(res) && res.dataset ? res.dataset : `upload:${file.name}`;
-    const rows = isObj(res) && Number.isFinite(res.n_train) ? ` (${res.n_train + (res.n_val || 0)} rows)` : "";
-    note.textContent = `Training on ${file.name}${rows}.`;
+    const facts = isObj(res) ? [Number.isFinite(res.rows) ? `${res.rows} rows` : null,
+      Number.isFinite(res.features) ? `${res.features} features` : null, res.task || null,
+      Array.isArray(res.classes) ? `${res.classes.length} classes` : null].filter(Boolean) : [];
+    note.textContent = `${file.name}: ${facts.join(", ")}${isObj(res) && arr(res.notes).length ? `. ${arr(res.notes).join(" ")}` : ""}`;
     fillSelect($("dataset"), [...[...$("dataset").options].map((o) => o.value)], ds);
+    $("dataset").value = ds;
     toggleGenerated();
-    if (state.replay.active) leaveReplay();
-    refetchHello();
+    // the upload registers the data set; a run on it starts with the current settings
+    await startRun(errBox);
   } catch (ex) {
     note.textContent = "";
     if (ex instanceof HttpError && ex.status < 500) errBox.textContent = ex.message; else recordError(ex, "upload");

@@ -66,8 +66,9 @@ export class CardView {
     const image = isObj(card.weights_image) ? card.weights_image : null;
     canvas.hidden = !(image && paintMatrix(canvas, values, image.shape));
     if (!canvas.hidden) { canvas.style.width = "160px"; canvas.style.height = `${Math.round(160 * canvas.height / canvas.width)}px`; }
-    const names = card.layer && info && arr(info.layers).length && arr(info.layers)[0].name === card.layer
-      ? arr(info.feature_names) : [];
+    // weights from the inputs (the first Dense, possibly after Flatten) are named by the features
+    const features = arr(info && info.feature_names);
+    const names = values.length && values.length === features.length ? features : [];
     const rows = values.map((v, i) => ({ name: names[i] !== undefined ? names[i] : `w${i}`, value: v }));
     const shown = rows.length > MAX_BARS ? [...rows].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, MAX_BARS) : rows;
     bars(this.$("#card-weights"), shown, rows.length > MAX_BARS ? `largest ${MAX_BARS} of ${rows.length} by |w|` : "");
@@ -115,7 +116,7 @@ export class CardView {
     }
     const fwrap = this.$("#card-fmap-wrap");
     const f = isObj(card.feature_map) ? card.feature_map : null;
-    fwrap.hidden = !(f && paintMatrix(this.$("#card-fmap"), f.data, f.shape, { symmetric: false }));
+    fwrap.hidden = !(f && paintMatrix(this.$("#card-fmap"), f.data, f.shape, { sequential: true }));
     if (!fwrap.hidden) { const c = this.$("#card-fmap"); c.style.width = "160px"; c.style.height = `${Math.round(160 * c.height / c.width)}px`; }
   }
 }

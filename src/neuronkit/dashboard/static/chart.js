@@ -35,7 +35,8 @@ function decimate(points, x0, x1, width) {
 
 /**
  * Draw `series` ([{name, color, dash, points: [[x, y], ...]}]) onto `canvas`.
- * Options: logY, xLabel, yMin, yMax, empty (text when there is nothing to draw).
+ * Options: logY, integerX (epochs: whole-number ticks only), xLabel, yMin, yMax, empty (text when there is
+ * nothing to draw).
  */
 export function drawChart(canvas, series, opts = {}) {
   const dpr = window.devicePixelRatio || 1;
@@ -67,9 +68,10 @@ export function drawChart(canvas, series, opts = {}) {
   }
   if (opts.yMin !== undefined) y0 = Math.min(y0, opts.yMin);
   if (opts.yMax !== undefined) y1 = Math.max(y1, opts.yMax);
-  if (y1 - y0 < 1e-12) { y0 -= logY ? 0.5 : Math.abs(y0) * 0.1 + 0.5; y1 += logY ? 0.5 : Math.abs(y1) * 0.1 + 0.5; }
+  if (y1 - y0 < 1e-12 && opts.yMin !== undefined && !logY) { y0 = opts.yMin; y1 = y1 > y0 ? y0 + (y1 - y0) * 1.2 : y0 + 1; }
+  else if (y1 - y0 < 1e-12) { y0 -= logY ? 0.5 : Math.abs(y0) * 0.1 + 0.5; y1 += logY ? 0.5 : Math.abs(y1) * 0.1 + 0.5; }
   else { const pad = (y1 - y0) * 0.06; y1 += pad; if (opts.yMin === undefined) y0 -= pad; }
-  if (x1 - x0 < 1e-12) { x0 -= 0.5; x1 += 0.5; }
+  if (x1 - x0 < 1e-12) { const pad = Math.max(1, Math.abs(x0) * 0.05); x0 -= pad; x1 += pad; }
 
   const left = 46; const right = 8; const top = 18; const bottom = 20;
   const w = cssW - left - right; const h = cssH - top - bottom;
@@ -89,8 +91,8 @@ export function drawChart(canvas, series, opts = {}) {
   ctx.beginPath(); ctx.moveTo(left + 0.5, top); ctx.lineTo(left + 0.5, top + h); ctx.lineTo(left + w, top + h + 0.5); ctx.stroke();
   ctx.textAlign = "center"; ctx.textBaseline = "top";
   for (const t of niceTicks(x0, x1, 5)) {
-    if (t < x0 || t > x1) continue;
-    ctx.fillText(fmt(t, 4), X(t), top + h + 4);
+    if (t < x0 || t > x1 || (opts.integerX && !Number.isInteger(t))) continue;
+    ctx.fillText(fmt(t, 6), X(t), top + h + 4);
   }
 
   ctx.save();

@@ -23,14 +23,14 @@ export class GraphView {
     return `${Math.round(width / 8)}#${withMaps ? 1 : 0}#${parts.join(";")}`;
   }
 
-  render(graph, maps) {
+  render(graph, maps, is2d = false) {
     if (!graph || !Array.isArray(graph.layers) || !graph.layers.length) return false;
     const width = Math.max(320, this.svg.clientWidth || this.svg.parentElement.clientWidth || 600);
-    const withMaps = Boolean(maps && maps.neurons);
+    const withMaps = is2d || Boolean(maps && maps.neurons);
     const key = this.structureKey(graph, withMaps, width);
     if (key !== this.key) { this.build(graph, withMaps, width); this.key = key; }
     this.restyle(graph);
-    if (withMaps) this.paintMaps(maps);
+    if (maps && maps.neurons) this.paintMaps(maps);
     return true;
   }
 
@@ -42,8 +42,8 @@ export class GraphView {
     this.lines = [];
     const maxShown = Math.max(1, ...layers.map((l) => arr(l.shown).length));
     const hasInputLabels = layers[0] && arr(layers[0].labels).length > 0;
-    const left = hasInputLabels ? 84 : 36;
-    const right = 36;
+    const left = hasInputLabels ? 84 : 60;
+    const right = 72; // room for the last layer's centred label ("Dense · 10 · softmax")
     const top = 62;
     const rowH = withMaps ? Math.max(44, Math.min(52, 560 / maxShown)) : Math.max(24, Math.min(34, 520 / maxShown));
     const height = top + maxShown * rowH + 12;
@@ -71,7 +71,14 @@ export class GraphView {
       const title = svg("text", { class: "layer-label", x, y: 14 });
       title.textContent = layer.name;
       const sub = svg("text", { class: "layer-sub", x, y: 28 });
-      sub.textContent = [layer.kind !== "Input" ? layer.kind : null, `${layer.units}`, layer.activation].filter(Boolean).join(" · ");
+      // "40 · tanh" for Dense layers; other kinds say what they are ("Conv2d · 4 · relu")
+      const gap = layers.length > 1 ? span / (layers.length - 1) : span;
+      const parts = [layer.kind !== "Input" && layer.kind !== "Dense" ? layer.kind : null, `${layer.units}`, layer.activation];
+      sub.textContent = parts.filter(Boolean).join(" · ");
+      if (gap < 96) sub.textContent = `${layer.units}`;
+      const tip = svg("title");
+      tip.textContent = [layer.name, layer.kind, `${layer.units} units`, layer.activation].filter(Boolean).join(" · ");
+      title.append(tip);
       gLab.append(title, sub);
       if ((layer.pages || 1) > 1) this.addPager(layer, x);
 

@@ -80,8 +80,9 @@ export function paintBytes(canvas, bytes, grid, lut) {
   ctx.putImageData(img, 0, 0);
 }
 
-/** Paint a small float matrix (flat or nested) with the diverging map; returns false when it cannot. */
-export function paintMatrix(canvas, data, shape, { symmetric = true, gray = false } = {}) {
+/** Paint a small float matrix (flat or nested): diverging around 0 (weights), white to blue for values >= 0
+ * (`sequential`, activations) or gray (`gray`, input images); returns false when the shape does not fit. */
+export function paintMatrix(canvas, data, shape, { gray = false, sequential = false } = {}) {
   const flat = flatten(data);
   let [h, w] = Array.isArray(shape) && shape.length >= 2 ? shape.slice(-2) : [0, 0];
   if (!h || !w) {
@@ -99,8 +100,9 @@ export function paintMatrix(canvas, data, shape, { symmetric = true, gray = fals
   for (let i = 0; i < h * w; i++) {
     const v = flat[i];
     let c;
-    if (gray) { const g = hi > lo ? 255 * (v - lo) / (hi - lo) : 128; c = [g, g, g]; }
-    else c = diverging(symmetric ? v / scale : (2 * (v - lo)) / ((hi - lo) || 1) - 1);
+    if (gray) { const g = hi > lo ? 255 * (1 - (v - lo) / (hi - lo)) : 128; c = [g, g, g]; } // ink dark on paper
+    else if (sequential && lo >= 0) c = diverging(hi > 0 ? v / hi : 0); // activations >= 0: white to blue
+    else c = diverging(v / scale);
     img.data[i * 4] = c[0]; img.data[i * 4 + 1] = c[1]; img.data[i * 4 + 2] = c[2]; img.data[i * 4 + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
