@@ -127,6 +127,8 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.simulation",
     "neuronkit.spiking.sim_report",
     "neuronkit.spiking.unsupervised",
+    "neuronkit.dashboard", "neuronkit.dashboard.state", "neuronkit.dashboard.callback", "neuronkit.dashboard.views",
+    "neuronkit.dashboard.session", "neuronkit.dashboard.server",
 ]
 
 
@@ -190,7 +192,7 @@ def _api_table() -> dict[str, dict[str, list]]:
 autosummary_context = {"api": _api_table()}
 
 # --- nitpicky (-n): references that cannot resolve ----------------------------------------------
-# Only genuinely external types: the standard library, SciPy, pandas, matplotlib, tqdm, safetensors,
+# Only genuinely external types: the standard library, SciPy, pandas, matplotlib, tqdm, safetensors, Starlette,
 # and the NumPy and scikit-learn objects that the inventories above do not list (those they list
 # must resolve). Every neuronkit name must resolve.
 _LINKED = "|".join(re.escape(name) for name in _linked_names())
@@ -199,7 +201,7 @@ nitpick_ignore_regex = [
     # NumPy documents its sized scalar aliases as attributes (numpy.float32 is numpy.single), so the
     # :class: reference autodoc makes for ``DEFAULT_DTYPE = np.float32`` ("alias of float32") has no class
     (r"py:class", r"numpy\.(float32|float64|int64)"),
-    (r"py:.*", r"(scipy|pandas|pd|matplotlib|tqdm|safetensors)(\..*)?"),
+    (r"py:.*", r"(scipy|pandas|pd|matplotlib|tqdm|safetensors|starlette|uvicorn)(\..*)?"),  # the dashboard's server
     (r"py:.*", r"(typing|collections\.abc|collections|pathlib|os|io|types|argparse|threading|contextlib|"
                r"contextvars|enum|dataclasses|abc|json|csv|logging|warnings)(\..*)?"),
     (r"py:.*", rf"({'|'.join(n for n in dir(builtins) if not n.startswith('_'))})"),  # builtins: int, ValueError, …
@@ -276,10 +278,14 @@ def _resolve_neuronkit(app, env, node, contnode):
         for module in (node.get("py:module") or "",):
             if module and f"{module}.{target}" in sys.modules:
                 candidates = [module]
-    if len(candidates) > 1:  # prefer the reader's context: same class, then same module, then the shallowest
+    if len(candidates) > 1:  # prefer the reader's context: same class, same module, in the module, the shallowest
         cls, module = node.get("py:class"), node.get("py:module")
-        for prefix in (f"{module}.{cls}." if cls and module else None, f"{module}." if module else None):
-            near = [c for c in candidates if prefix and c.startswith(prefix) and c.count(".") == prefix.count(".")]
+        # (a class's summary line in its module's table has no class context: `run` is then the module's
+        # one Network.run, not another module's Replay.run)
+        for prefix, exact in ((f"{module}.{cls}." if cls and module else None, True),
+                              (f"{module}." if module else None, True), (f"{module}." if module else None, False)):
+            near = [c for c in candidates if prefix and c.startswith(prefix)
+                    and (not exact or c.count(".") == prefix.count("."))]
             if len(near) == 1:
                 candidates = near
                 break

@@ -251,6 +251,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
 
 
 def _check_train_options(args: argparse.Namespace) -> None:
+    _check_train_dashboard_options(args)
     if args.unsupervised_stdp or args.neurons is not None or args.plot is not None:
         _check_unsupervised_options(args)
         return
@@ -285,6 +286,23 @@ def _check_train_options(args: argparse.Namespace) -> None:
         if other and Path(out).absolute() == Path(other).absolute():
             raise UsageError(f"--out and {flag} are the same file ({other}); the model would overwrite the "
                              "checkpoint. Give --out another path")
+
+
+def _check_train_dashboard_options(args: argparse.Namespace) -> None:
+    """``--host``, ``--port`` and ``--no-browser`` only with ``--dashboard``; not with ``--unsupervised-stdp``."""
+    if not args.dashboard:
+        given = [flag for flag, value in (("--host", args.host is not None), ("--port", args.port is not None),
+                                          ("--no-browser", args.no_browser)) if value]
+        if given:
+            raise UsageError(f"{' and '.join(given)} {'is an option' if len(given) == 1 else 'are options'} of "
+                             f"--dashboard; add --dashboard to watch the training in the browser, or leave "
+                             f"{' and '.join(given)} out")
+        return
+    if args.unsupervised_stdp:
+        raise UsageError("--dashboard watches networks trained by gradient descent; --unsupervised-stdp learns "
+                         "without it. Leave out --dashboard")
+    _check_dashboard_installed("train --dashboard")
+    _check_server_options(args)
 
 
 def _check_data_options(args: argparse.Namespace) -> None:
@@ -610,11 +628,7 @@ def _train_unsupervised(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    import re
-
-    from .callbacks import Divergence, ProgressBar, TerminateOnNaN
     from .data import prepare_training
-    from .io import save
 
     if args.unsupervised_stdp:
         return _train_unsupervised(args)
@@ -645,6 +659,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         model += (f" (spiking: {_spec_steps(est.architecture)} time steps, loss {est.loss or 'rate_cross_entropy'})")
     print(f"training on {data.name}: {what}, {classes}{model}; {len(data.X_test)} samples held out for testing",
           file=sys.stderr)
+    out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
+    background, watch = _train_dashboard(args, data, est, out) if args.dashboard else (None, None)
+    try:
+        _fit_and_save(args, data, est, out, [] if watch is None else [watch])
+    except BaseException:
+        if background is not None:
+            background.stop()
+        raise
+    return 0 if background is None else _wait_for_ctrl_c(background)
+
+
+def _fit_and_save(args: argparse.Namespace, data: Any, est: Any, out: Path, extra: list[Any]) -> None:
+    """``train``'s fit (a progress bar, divergence advice), the test metrics, the model file and the report."""
+    import re
+
+    from .callbacks import Divergence, ProgressBar, TerminateOnNaN
+    from .io import save
+
     with warnings.catch_warnings():
         # the estimator also puts "not converged" in its notes, printed below in the CLI's words (--epochs)
         warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum iterations")
@@ -652,7 +684,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         # advice names --lr and --clip-norm; main() puts what remains of Python's names in the flags' words
         bar = ProgressBar(log_every=0 if sys.stderr.isatty() else 25)
         nan_stop = TerminateOnNaN(lr_name="--lr", clip_name="--clip-norm")
-        est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr")],
+        est.fit(data.X_train, data.y_train, callbacks=[bar, nan_stop, Divergence(lr_name="--lr"), *extra],
                 checkpoint=args.checkpoint, resume=args.resume, force=args.force,
                 settings={"--test-size": args.test_size, "--target": data.record["target"],
                           "--task": data.task, "--categorical": args.categorical, "--impute": args.impute,
@@ -663,7 +695,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
-    out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
     save(est, out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
@@ -673,7 +704,6 @@ def cmd_train(args: argparse.Namespace) -> int:
                  "(--early-stopping holds out 10% of the training rows)", diagnosis))
     print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
-    return 0
 
 
 def _load_estimator(path: str, command: str) -> Any:
@@ -1334,6 +1364,16 @@ def _add_text_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", help="text CSV files: the encoding, e.g. latin-1 (default UTF-8)")
 
 
+def _add_server_options(p: argparse.ArgumentParser, prefix: str) -> None:
+    """``--host``, ``--port``, ``--no-browser`` (``dashboard`` and ``train --dashboard``)."""
+    p.add_argument("--host", default=None, help=f"{prefix}the address to listen on (default 127.0.0.1: this "
+                   "machine only; any other lets the network reach the page, still behind the token)")
+    p.add_argument("--port", type=int, default=None, help=f"{prefix}the port (default {DASHBOARD_PORT}; 0 "
+                   "picks a free one)")
+    p.add_argument("--no-browser", action="store_true", help=f"{prefix}do not open the page in the browser (the URL "
+                   "is printed)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuronkit", description="Build, train and understand neural networks "
                                      "one neuron at a time.")
@@ -1408,7 +1448,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--neurons", type=int, default=None, metavar="N",
                    help=f"with --unsupervised-stdp: excitatory neurons (default {STDP_NEURONS})")
     p.add_argument("--plot", metavar="PNG", help="with --unsupervised-stdp: write the learned receptive fields here")
+    p.add_argument("--dashboard", action="store_true", help="watch the training live in the browser (the page stays "
+                   "open after training until Ctrl-C; a replay is written beside the model, OUT.nkreplay)")
+    _add_server_options(p, "with --dashboard: ")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
+
+    p = sub.add_parser("dashboard", help="watch neurons learn: a live dashboard in the browser (train from the "
+                       "page, or explore a trained model)", description="Serve the dashboard on this machine and open "
+                       "it in the browser. Without MODEL: a network trains on a bundled or generated dataset (moons by "
+                       "default) and the page controls it (start, pause, step, learning rate, dataset, hidden layers, "
+                       "CSV upload). With MODEL: explore the trained model on DATA (default: the data it was trained "
+                       "on). The URL printed carries a per-run token. Ctrl-C stops it.")
+    p.add_argument("model", metavar="MODEL", nargs="?", help="a model file (.nkm) to explore instead of training")
+    p.add_argument("data", metavar="DATA", nargs="?", help="with MODEL: a bundled dataset name or a CSV path")
+    _add_server_options(p, "")
+    p.add_argument("--dataset", default=None, help="the dataset of the run: moons (the default), xor, spirals, blobs, "
+                   "iris, wine, breast_cancer, digits")
+    p.add_argument("--hidden", type=_hidden, default=None, help="hidden layer widths, e.g. 8,8 (the default)")
+    p.add_argument("--activation", type=_activation, default=None, help="hidden activation (default tanh)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default 0.03)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs of the run (default 300)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--out", default=None, help="write the trained model here when a run ends, and its replay beside "
+                   "it (.nkreplay; default dashboard.nkm)")
+    p.add_argument("--rate", type=float, default=None, help="updates sent to the page per second at most (default 20)")
+    p.set_defaults(func=cmd_dashboard, check=_check_dashboard_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("evaluate", help="metrics of a saved model on a dataset, CSV, images or texts",
                        description="Score a saved model: features and target are taken by the names stored in the "
@@ -1483,6 +1547,179 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar and no header line")
     p.set_defaults(func=_cmd_simulate, check=_check_simulate_options)
     return parser
+
+
+# ----------------------------------------------------------------------------- dashboard
+#: what ``neuronkit dashboard`` and ``train --dashboard`` need beyond the train extra (the [dashboard] extra)
+DASHBOARD_MODULES = ("starlette", "uvicorn")
+DASHBOARD_HOST = "127.0.0.1"
+DASHBOARD_PORT = 8765
+#: ``neuronkit dashboard`` options that set up a training run: not with MODEL (a trained model is explored)
+_RUN_FLAGS = (("--dataset", "dataset"), ("--hidden", "hidden"), ("--activation", "activation"), ("--lr", "lr"),
+              ("--epochs", "epochs"), ("--seed", "seed"), ("--out", "out"), ("--rate", "rate"))
+
+
+def _check_dashboard_installed(command: str) -> None:
+    """Starlette and uvicorn are installed, else the error naming ``pip install "neuronkit[dashboard]"``."""
+    import importlib.util
+
+    def installed(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a broken install, or an import blocker: not usable
+            return False
+
+    missing = [m for m in DASHBOARD_MODULES if not installed(m)]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise MissingDependencyError(f"neuronkit {command} needs {' and '.join(missing)}, which {verb} not installed; "
+                                     'install it with: pip install "neuronkit[dashboard]"')
+
+
+def is_loopback(host: str) -> bool:
+    """Is ``host`` this machine only (127.x.x.x, ::1, localhost)?
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, True, False)
+    """
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost: it may resolve to anything
+        return False
+
+
+def _check_server_options(args: argparse.Namespace, *, warn: bool = True) -> None:
+    """``--port`` and ``--host`` (with ``warn``, a warning for a host other than this machine; ``serve`` gives
+    its own)."""
+    args.host = DASHBOARD_HOST if args.host is None else args.host
+    args.port = DASHBOARD_PORT if args.port is None else _option(check_int, args.port, "--port", low=0, high=65535)
+    if not args.host.strip():
+        raise UsageError("--host is empty; give an address to listen on, e.g. 127.0.0.1 (this machine only)")
+    if warn and not is_loopback(args.host):
+        print(f"warning: --host {args.host} lets anyone who can reach this machine on the network open the "
+              "dashboard (the token in the URL still guards it); leave --host out to keep it on this machine",
+              file=sys.stderr)
+
+
+def _check_dashboard_options(args: argparse.Namespace) -> None:
+    _check_dashboard_installed("dashboard")
+    _check_server_options(args, warn=False)
+    if args.model is None:
+        for flag, value in (("--lr", args.lr), ("--rate", args.rate)):
+            if value is not None:
+                _option(check_number, value, flag, low=0.0, low_open=True)
+        if args.epochs is not None:
+            _option(check_int, args.epochs, "--epochs", low=1)
+        if args.seed is not None:
+            _option(check_int, args.seed, "--seed", low=0)
+        if args.out is not None:
+            options.check_output_file(args.out, "--out")
+        from .dashboard.session import RunConfig
+
+        try:  # the settings a page could also give (RunConfig's ranges and choices)
+            RunConfig.from_dict(_dashboard_config(args) or {})
+        except ParameterError as exc:
+            message = re.sub(r"^RunConfig (\w+)", lambda m: "--" + m.group(1), str(exc))
+            raise UsageError(message.replace(" (upload a CSV file for upload:NAME)", "")) from None
+        return
+    path = Path(args.model)
+    if not path.is_file():
+        from .data.datasets import DATASETS
+
+        where = "is a folder" if path.is_dir() else f"does not exist (in {Path.cwd()})"
+        hint = (f"; to train on the dataset {args.model!r} from the page, run: neuronkit dashboard --dataset "
+                f"{args.model}" if args.model in DATASETS and not path.exists() else "")
+        raise UsageError(f"MODEL {args.model!r} {where}; give a model file written by 'neuronkit train' or nk.save"
+                         f"{hint}")
+    given = [flag for flag, key in _RUN_FLAGS if getattr(args, key) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} {'sets' if len(given) == 1 else 'set'} up a training run; with MODEL "
+                         f"the dashboard explores the trained model {args.model!r}. Leave {' and '.join(given)} out, "
+                         "or leave out MODEL to train from the page")
+    if args.data is not None:
+        options.check_data(args.data, None)
+
+
+def _dashboard_config(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The run's settings (a RunConfig dict) from the options given; None for the default run."""
+    config = {key: getattr(args, key) for key in ("dataset", "activation", "lr", "epochs", "seed")
+              if getattr(args, key) is not None}
+    if args.hidden is not None:
+        config["hidden"] = list(args.hidden)
+    return config or None
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard import server
+    from .dashboard.session import Session
+
+    server.bind(args.host, args.port).close()  # a busy port says so before a session starts (and trains)
+    if args.model is not None:
+        session = Session.explore(args.model, args.data)
+    else:
+        where = {} if args.out is None else {"out": args.out}
+        session = Session.train(_dashboard_config(args), rate=args.rate or 20.0, **where)
+    try:
+        server.serve(session, host=args.host, port=args.port, open_browser=not args.no_browser, quiet=False)
+    except KeyboardInterrupt:  # Ctrl-C: the server has stopped; close the session below
+        pass
+    finally:
+        session.close()
+    print("dashboard stopped", file=sys.stderr)
+    return 0
+
+
+def _train_dashboard(args: argparse.Namespace, data: Any, est: Any, out: Path) -> tuple[Any, Any]:
+    """``train --dashboard``: start the server (a busy port fails here, before training) and return it with the
+    callback that publishes the run to it (the replay written beside the model, OUT.nkreplay)."""
+    from .dashboard import REPLAY_SUFFIX, Dashboard, Hub
+    from .dashboard.server import BackgroundServer
+    from .dashboard.views import run_info
+
+    class CommandLineDashboard(Dashboard):
+        """The run as the command line knows it: the dataset's name, feature names, classes, unscaled rows."""
+
+        def on_train_begin(self, state: Any) -> None:
+            raw = data.X_train if len(data.X_train) == len(state.X) else None
+            if raw is None and np.ndim(state.X) == 2:  # --early-stopping held rows out: unscale those fit trains on
+                raw = est.scaler_.inverse_transform(np.asarray(state.X, dtype=np.float64))
+            self.data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": raw}
+            classes = getattr(est, "classes_", None)
+            self.info = run_info(state.model, self.data, dataset=data.name,
+                                 feature_names=list(data.feature_names) if data.kind == "table" else None,
+                                 classes=None if classes is None else [str(c) for c in classes], task=data.task,
+                                 config={"command": "neuronkit train", "data": args.data, "epochs": args.epochs,
+                                         "lr": args.lr, "optimizer": args.optimizer, "seed": args.seed})
+            super().on_train_begin(state)
+
+    hub = Hub(record=out.with_suffix(REPLAY_SUFFIX))  # digits.nkm -> digits.nkreplay
+    background = BackgroundServer(hub, host=args.host, port=args.port)
+    background.start()
+    print(f"dashboard: {background.url}", file=sys.stderr)
+    if not args.no_browser:
+        background.open_browser()
+    return background, CommandLineDashboard(hub)
+
+
+def _wait_for_ctrl_c(background: Any) -> int:
+    """After ``train --dashboard``: keep the page open until Ctrl-C (the model is already saved)."""
+    import time
+
+    sys.stdout.flush()  # the results first, also through a pipe
+    print(f"dashboard still open at {background.url}; press Ctrl-C to stop", file=sys.stderr)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.stop()
+    print("dashboard stopped", file=sys.stderr)
+    return 0
 
 
 # ----------------------------------------------------------------------------- running
