@@ -74,7 +74,8 @@ def in_flags(message: str) -> str:
 # ----------------------------------------------------------------------------- optional dependencies
 #: importable name -> the extra of neuronkit that installs it
 EXTRAS: dict[str, str] = {"sklearn": "train", "scipy": "train", "tqdm": "train", "safetensors": "train",
-                          "matplotlib": "plot", "starlette": "dashboard", "uvicorn": "dashboard", "wsproto": "dashboard"}
+                          "matplotlib": "plot", "starlette": "dashboard", "uvicorn": "dashboard",
+                          "wsproto": "dashboard"}
 _PACKAGES = {"sklearn": "scikit-learn"}
 
 
