@@ -86,6 +86,10 @@ def round_sig(x: Any, digits: int = 4) -> Any:
     >>> round_sig(np.array([[1.23456, 0.0], [np.inf, 2e-9]]))
     [[1.235, 0.0], [None, 2e-09]]
     """
+    if isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, bool) and \
+            isinstance(digits, int) and 1 <= digits <= 15:  # one number (most calls): the decimal rounding at once
+        v = float(x)
+        return (float(f"{v:.{digits}g}") + 0.0) if math.isfinite(v) else None
     digits = check_int(digits, "digits", low=1, high=15)
     a = np.asarray(x, dtype=np.float64)
     finite = np.isfinite(a)
