@@ -246,7 +246,10 @@ function applyCan() {
   $("upload").disabled = !can.configure;
   $("upload-target").disabled = !can.configure;
   const exp = $("btn-export");
-  if (can.export) { exp.setAttribute("href", "/api/export"); exp.removeAttribute("aria-disabled"); exp.removeAttribute("tabindex"); }
+  // the server exports a run's model once its thread has ended (stop it, or let it finish)
+  const exportable = can.export && !(state.mode === "train" && active);
+  exp.title = can.export && !exportable ? "Stop the run (or let it finish) to export its model" : "";
+  if (exportable) { exp.setAttribute("href", "/api/export"); exp.removeAttribute("aria-disabled"); exp.removeAttribute("tabindex"); }
   else { exp.removeAttribute("href"); exp.setAttribute("aria-disabled", "true"); exp.setAttribute("tabindex", "-1"); }
   $("timeline").disabled = !can.replay || state.replay.frames.length === 0;
   $("btn-live").disabled = live;
@@ -270,7 +273,11 @@ function onUpdate(msg) {
     renderExtras(null, null);
     refetchHello();
   }
-  if (state.replay.active) return; // live frames wait: the page shows a recorded one; Live reconnects
+  if (state.replay.active) {
+    // live frames wait (the page shows a recorded one; Live reconnects), but the controls follow the live run
+    if (isObj(msg.status)) { state.status = msg.status; applyCan(); }
+    return;
+  }
   if (Number.isFinite(msg.seq)) nk.lastSeq = msg.seq;
   appendCurves(msg.curves);
   state.pending = mergeViews(state.pending, msg);
@@ -313,7 +320,7 @@ function render() {
     const fresh = msg !== state.lastDrawn; // a redraw at a new size keeps the newer status from a control
     state.lastDrawn = msg;
     if (fresh) {
-      state.status = isObj(msg.status) ? msg.status : state.status;
+      if (!msg.replay && isObj(msg.status)) state.status = msg.status; // a recorded frame's status is history
       renderStatus(msg);
     }
     if (msg.graph) {
