@@ -4,7 +4,7 @@
 import { drawChart } from "./chart.js";
 import { CardView } from "./card.js";
 import { GraphView } from "./graph.js";
-import { arr, b64bytes, classColor, diverging, divergingLut, el, fmt, fmtTime, isObj, paintBytes, paintMatrix, rgb } from "./util.js";
+import { arr, b64bytes, classColor, divergingLut, el, fmt, fmtTime, isObj, paintBytes, paintMatrix, plotPoints, rgb } from "./util.js";
 
 const GENERATED = new Set(["moons", "xor", "spirals", "blobs", "circles"]);
 const CARD_REFRESH_MS = 500; // the open card follows new frames at most ~2 per second
@@ -29,7 +29,7 @@ const state = {
   lastDrawn: null,
   replay: { active: false, frames: [], k: null, inflight: false, want: null },
   selected: null, // {layer, index}
-  card: { inflight: false, seq: null, at: 0 },
+  card: { inflight: false, seq: null, at: 0, timer: null },
   rateTimes: [],
 };
 
@@ -155,6 +155,7 @@ function applyHello(h) {
   }
   document.body.classList.toggle("explore", state.mode === "explore");
   $("mode").textContent = state.mode || "";
+  $("btn-live").textContent = state.mode === "explore" ? "Latest" : "Live";
   fillOptions(h);
   fillConfig(isObj(h.config) ? h.config : null);
   fillRunInfo(h);
@@ -419,21 +420,7 @@ function renderDecision(maps) {
 
 function drawPoints(ctx, size, extent, out, lo, hi, dpr) {
   const pts = state.hello && isObj(state.hello.points) ? state.hello.points : null;
-  if (!pts || !Array.isArray(extent) || extent.length < 4) return;
-  const [x0, x1, y0, y1] = extent;
-  const xs = arr(pts.x); const ys = arr(pts.y); const labels = arr(pts.label);
-  const scale = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-  ctx.lineWidth = 1 * dpr;
-  ctx.strokeStyle = "rgba(255,255,255,0.95)";
-  const r = 3.2 * dpr;
-  for (let i = 0; i < xs.length; i++) {
-    const px = ((xs[i] - x0) / (x1 - x0)) * size;
-    const py = ((y1 - ys[i]) / (y1 - y0)) * size;
-    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
-    const lab = labels[i];
-    ctx.fillStyle = out.kind === "classes" ? rgb(classColor(Number(lab) || 0)) : rgb(diverging(Number(lab) / scale));
-    ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
-  }
+  plotPoints(ctx, size, extent, pts, out.kind === "classes", Math.max(Math.abs(lo), Math.abs(hi)) || 1, dpr);
 }
 
 // ------------------------------------------------------------------ conv filters, feature maps, spike raster
@@ -571,7 +558,7 @@ async function fetchCard(reveal = false) {
   try {
     const data = await request(`/api/neuron?${q}`);
     if (state.selected !== sel) return;
-    card.show(data, state.hello && state.hello.info);
+    card.show(data, state.hello && state.hello.info, state.hello && state.hello.points);
     $("card").hidden = false;
     $("card-panel").hidden = false;
     document.body.classList.add("card-open");
@@ -586,11 +573,14 @@ async function fetchCard(reveal = false) {
 }
 
 function maybeRefreshCard(msg) {
-  if (!state.selected || state.card.inflight || msg.replay) return;
+  if (!state.selected || state.card.inflight || state.card.timer || msg.replay) return;
   if (msg.seq === state.card.seq) return;
-  const wait = CARD_REFRESH_MS - (performance.now() - state.card.at);
-  if (wait > 0) { setTimeout(() => { if (!state.card.inflight && nk.lastSeq !== state.card.seq && !state.replay.active) fetchCard(); }, wait); return; }
-  fetchCard();
+  // one timer at a time: the card follows new frames at most every CARD_REFRESH_MS
+  const wait = Math.max(0, CARD_REFRESH_MS - (performance.now() - state.card.at));
+  state.card.timer = setTimeout(() => {
+    state.card.timer = null;
+    if (state.selected && !state.card.inflight && nk.lastSeq !== state.card.seq && !state.replay.active) fetchCard();
+  }, wait);
 }
 
 function setSample(v) {
