@@ -144,6 +144,8 @@ function applyHello(h) {
     state.curves = emptyCurves();
     state.curvesDirty = true;
     state.view.pages = {};
+    state.pending = null;
+    state.lastDrawn = null;
     closeCard();
     graph.clear();
   }
@@ -267,6 +269,8 @@ function onUpdate(msg) {
     nk.run = msg.run;
     state.curves = emptyCurves();
     state.view.pages = {};
+    state.pending = null; // views of the old run are not drawn, nor merged into the new run's
+    state.lastDrawn = null;
     closeCard();
     graph.clear();
     $("decision-panel").hidden = true;
@@ -297,7 +301,8 @@ function appendCurves(c) {
   if (!isObj(c)) return;
   for (const key of ["batches", "epochs", "grad_norms", "health"]) {
     const pts = arr(c[key]);
-    if (pts.length) { state.curves[key].push(...pts); state.curvesDirty = true; }
+    // concat, not push(...pts): a long run's first message can hold more points than a call takes arguments
+    if (pts.length) { state.curves[key] = state.curves[key].concat(pts); state.curvesDirty = true; }
   }
 }
 
@@ -431,7 +436,7 @@ function renderExtras(conv, raster) {
   const cbox = $("conv");
   if (!hasConv) cbox.replaceChildren();
   else {
-    const key = Object.entries(conv).map(([l, v]) => `${l}:${arr(v && v.filters).map((f) => f.index)}:${arr(v && v.maps).map((f) => f.index)}`).join(";");
+    const key = `${state.view.sample}|` + Object.entries(conv).map(([l, v]) => `${l}:${arr(v && v.filters).map((f) => f.index)}:${arr(v && v.maps).map((f) => f.index)}`).join(";");
     if (cbox.dataset.key !== key) {
       cbox.dataset.key = key;
       cbox.replaceChildren(el("h2", { text: "Convolutions" }));
@@ -607,7 +612,9 @@ async function refreshReplayIndex() {
     updateTimelineLabel();
     applyCan();
   } catch (err) {
-    if (!(err instanceof HttpError && err.status === 404)) recordError(err, "replay");
+    // a refused index (nothing recorded yet, no recorder) leaves the timeline empty; anything else is a fault
+    if (err instanceof HttpError && err.status < 500) { state.replay.frames = []; updateTimelineLabel(); applyCan(); }
+    else recordError(err, "replay");
   }
 }
 
@@ -834,7 +841,10 @@ function wire() {
       if (w !== lastWidth) { lastWidth = w; redraw(); }
     }).observe(document.querySelector("#maps .stage"));
   }
-  setInterval(() => { if (state.can.replay && !state.replay.active && state.mode !== "explore") refreshReplayIndex(); }, REPLAY_POLL_MS);
+  // new recorded frames while a run trains (not while the server is unreachable: the websocket says so)
+  setInterval(() => {
+    if (nk.connected && state.can.replay && !state.replay.active && state.mode !== "explore") refreshReplayIndex();
+  }, REPLAY_POLL_MS);
 }
 
 function start() {
