@@ -27,7 +27,8 @@ const CATEGORICAL = [
   [237, 201, 72], [176, 122, 161], [255, 157, 167], [156, 117, 95], [186, 176, 172],
 ];
 
-export function classColor(k) {
+export function classColor(index) {
+  const k = Number.isFinite(index) ? Math.abs(Math.round(index)) : 0; // never undefined, whatever arrives
   if (k < CATEGORICAL.length) return CATEGORICAL[k];
   const h = (k * 137.508) % 360;
   return hslToRgb(h, 0.55, 0.55);
