@@ -332,7 +332,8 @@ function render() {
     if (msg.graph) {
       // maps may be skipped on some frames (the server computes them less often): keep the last pictures
       const is2d = Boolean(state.hello && isObj(state.hello.info) && state.hello.info.is_2d);
-      if (graph.render(msg.graph, msg.maps, is2d)) $("graph-empty").hidden = true;
+      const info = state.hello && isObj(state.hello.info) ? state.hello.info : {};
+      if (graph.render(msg.graph, msg.maps, is2d, arr(info.classes))) $("graph-empty").hidden = true;
       if (msg.maps) renderDecision(msg.maps);
       if (msg.conv || msg.raster) renderExtras(msg.conv, msg.raster);
     }
@@ -827,6 +828,9 @@ function wire() {
   $("sample-next").addEventListener("click", () => setSample(state.view.sample + 1));
   $("card-sample").addEventListener("change", () => setSample($("card-sample").value));
   document.querySelector(".errorbar-close").addEventListener("click", () => { $("errorbar").hidden = true; });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && state.selected) closeCard();
+  });
   // redraw at the new size (the graph's overlay is positioned in pixels) when the window or the layout changes
   const redraw = () => {
     state.curvesDirty = true;
