@@ -175,3 +175,63 @@ def test_the_page_sends_only_what_the_contract_names():
     assert "window.__nk = nk" in app
     assert set(re.findall(r"(\w+): (?:false|null|0|\[\])", app.split("const nk = ", 1)[1].split("};", 1)[0])) == {
         "connected", "updates", "lastSeq", "run", "errors"}
+
+
+def _run_node(tmp_path: Path, script: str) -> str:
+    """Run ``script`` (an ES module) beside a copy of the page's modules; its stdout."""
+    node = shutil.which("node")
+    assert node is not None
+    for path in _modules():
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"type": "module"}', encoding="utf-8")
+    (tmp_path / "check.mjs").write_text(script, encoding="utf-8")
+    done = subprocess.run([node, str(tmp_path / "check.mjs")], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_page_helpers_agree_with_python(tmp_path):
+    import base64
+    import json
+
+    numbers = [0.0, 1234.5678, -0.000012345, 0.1 + 0.2, 3.0, 123456.0, -2.5, 0.98765432]
+    raw = bytes([0, 1, 2, 127, 128, 255])
+    out = json.loads(_run_node(tmp_path, f"""
+import * as u from "./util.js";
+const lut = u.divergingLut(-2, 2);
+console.log(JSON.stringify({{
+  fmt: {json.dumps(numbers)}.map((v) => u.fmt(v)),
+  missing: [u.fmt(null), u.fmt(undefined)],
+  b64: Array.from(u.b64bytes({json.dumps(base64.b64encode(raw).decode())})),
+  ends: [u.diverging(-1), u.diverging(0), u.diverging(1), u.diverging(-7), u.diverging(0.5)],
+  lut: [Array.from(lut.slice(0, 4)), Array.from(lut.slice(127 * 4, 129 * 4)), Array.from(lut.slice(255 * 4))],
+  flat: u.flatten([[1, 2], [3, [4, 5]]]),
+  time: [u.fmtTime(5), u.fmtTime(65), u.fmtTime(3725)],
+}}));
+"""))
+    # 4 significant digits, as Python's format "g" gives them
+    assert [float(s) for s in out["fmt"]] == [float(f"{v:.4g}") for v in numbers]
+    assert out["missing"] == ["—", "—"]
+    assert out["b64"] == list(raw)
+    neg, mid, pos, clipped, half = out["ends"]
+    assert (neg, mid, pos) == ([232, 113, 10], [247, 247, 247], [47, 111, 222])  # orange, white, blue
+    assert clipped == neg
+    assert half == [(m + p) / 2 for m, p in zip(mid, pos)]
+    first, middle, last = out["lut"]
+    assert first == [*neg, 255] and last == [*pos, 255]
+    # bytes 127 and 128 straddle 0 on [-2, 2]: both all but white
+    assert all(abs(c - 247) <= 1 for k, c in enumerate(middle) if k % 4 != 3)  # (bytes: rounded)
+    assert out["flat"] == [1, 2, 3, 4, 5]
+    assert out["time"] == ["0:05", "1:05", "1:02:05"]
+
+
+def test_chart_and_graph_modules_import_without_a_browser(tmp_path):
+    # importing must not touch the DOM (the page's modules only do so when called)
+    out = _run_node(tmp_path, """
+import { drawChart } from "./chart.js";
+import { GraphView } from "./graph.js";
+import { CardView, bars } from "./card.js";
+console.log([typeof drawChart, typeof GraphView, typeof CardView, typeof bars].join(","));
+""")
+    assert out.strip() == "function,function,function,function"

@@ -4,7 +4,7 @@
 import { drawChart } from "./chart.js";
 import { CardView } from "./card.js";
 import { GraphView } from "./graph.js";
-import { arr, b64bytes, classColor, diverging, divergingLut, el, fmt, fmtTime, isObj, paintBytes, paintMatrix, rgb } from "./util.js";
+import { arr, b64bytes, classColor, divergingLut, el, fmt, fmtTime, isObj, paintBytes, paintMatrix, plotPoints, rgb } from "./util.js";
 
 const GENERATED = new Set(["moons", "xor", "spirals", "blobs", "circles"]);
 const CARD_REFRESH_MS = 500; // the open card follows new frames at most ~2 per second
@@ -29,7 +29,7 @@ const state = {
   lastDrawn: null,
   replay: { active: false, frames: [], k: null, inflight: false, want: null },
   selected: null, // {layer, index}
-  card: { inflight: false, seq: null, at: 0 },
+  card: { inflight: false, seq: null, at: 0, timer: null },
   rateTimes: [],
 };
 
@@ -144,6 +144,8 @@ function applyHello(h) {
     state.curves = emptyCurves();
     state.curvesDirty = true;
     state.view.pages = {};
+    state.pending = null;
+    state.lastDrawn = null;
     closeCard();
     graph.clear();
   }
@@ -155,6 +157,7 @@ function applyHello(h) {
   }
   document.body.classList.toggle("explore", state.mode === "explore");
   $("mode").textContent = state.mode || "";
+  $("btn-live").textContent = state.mode === "explore" ? "Latest" : "Live";
   fillOptions(h);
   fillConfig(isObj(h.config) ? h.config : null);
   fillRunInfo(h);
@@ -246,7 +249,10 @@ function applyCan() {
   $("upload").disabled = !can.configure;
   $("upload-target").disabled = !can.configure;
   const exp = $("btn-export");
-  if (can.export) { exp.setAttribute("href", "/api/export"); exp.removeAttribute("aria-disabled"); exp.removeAttribute("tabindex"); }
+  // the server exports a run's model once its thread has ended (stop it, or let it finish)
+  const exportable = can.export && !(state.mode === "train" && active);
+  exp.title = can.export && !exportable ? "Stop the run (or let it finish) to export its model" : "";
+  if (exportable) { exp.setAttribute("href", "/api/export"); exp.removeAttribute("aria-disabled"); exp.removeAttribute("tabindex"); }
   else { exp.removeAttribute("href"); exp.setAttribute("aria-disabled", "true"); exp.setAttribute("tabindex", "-1"); }
   $("timeline").disabled = !can.replay || state.replay.frames.length === 0;
   $("btn-live").disabled = live;
@@ -263,6 +269,8 @@ function onUpdate(msg) {
     nk.run = msg.run;
     state.curves = emptyCurves();
     state.view.pages = {};
+    state.pending = null; // views of the old run are not drawn, nor merged into the new run's
+    state.lastDrawn = null;
     closeCard();
     graph.clear();
     $("decision-panel").hidden = true;
@@ -270,7 +278,11 @@ function onUpdate(msg) {
     renderExtras(null, null);
     refetchHello();
   }
-  if (state.replay.active) return; // live frames wait: the page shows a recorded one; Live reconnects
+  if (state.replay.active) {
+    // live frames wait (the page shows a recorded one; Live reconnects), but the controls follow the live run
+    if (isObj(msg.status)) { state.status = msg.status; applyCan(); }
+    return;
+  }
   if (Number.isFinite(msg.seq)) nk.lastSeq = msg.seq;
   appendCurves(msg.curves);
   state.pending = mergeViews(state.pending, msg);
@@ -289,7 +301,8 @@ function appendCurves(c) {
   if (!isObj(c)) return;
   for (const key of ["batches", "epochs", "grad_norms", "health"]) {
     const pts = arr(c[key]);
-    if (pts.length) { state.curves[key].push(...pts); state.curvesDirty = true; }
+    // concat, not push(...pts): a long run's first message can hold more points than a call takes arguments
+    if (pts.length) { state.curves[key] = state.curves[key].concat(pts); state.curvesDirty = true; }
   }
 }
 
@@ -313,13 +326,14 @@ function render() {
     const fresh = msg !== state.lastDrawn; // a redraw at a new size keeps the newer status from a control
     state.lastDrawn = msg;
     if (fresh) {
-      state.status = isObj(msg.status) ? msg.status : state.status;
+      if (!msg.replay && isObj(msg.status)) state.status = msg.status; // a recorded frame's status is history
       renderStatus(msg);
     }
     if (msg.graph) {
       // maps may be skipped on some frames (the server computes them less often): keep the last pictures
       const is2d = Boolean(state.hello && isObj(state.hello.info) && state.hello.info.is_2d);
-      if (graph.render(msg.graph, msg.maps, is2d)) $("graph-empty").hidden = true;
+      const info = state.hello && isObj(state.hello.info) ? state.hello.info : {};
+      if (graph.render(msg.graph, msg.maps, is2d, arr(info.classes))) $("graph-empty").hidden = true;
       if (msg.maps) renderDecision(msg.maps);
       if (msg.conv || msg.raster) renderExtras(msg.conv, msg.raster);
     }
@@ -412,21 +426,7 @@ function renderDecision(maps) {
 
 function drawPoints(ctx, size, extent, out, lo, hi, dpr) {
   const pts = state.hello && isObj(state.hello.points) ? state.hello.points : null;
-  if (!pts || !Array.isArray(extent) || extent.length < 4) return;
-  const [x0, x1, y0, y1] = extent;
-  const xs = arr(pts.x); const ys = arr(pts.y); const labels = arr(pts.label);
-  const scale = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-  ctx.lineWidth = 1 * dpr;
-  ctx.strokeStyle = "rgba(255,255,255,0.95)";
-  const r = 3.2 * dpr;
-  for (let i = 0; i < xs.length; i++) {
-    const px = ((xs[i] - x0) / (x1 - x0)) * size;
-    const py = ((y1 - ys[i]) / (y1 - y0)) * size;
-    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
-    const lab = labels[i];
-    ctx.fillStyle = out.kind === "classes" ? rgb(classColor(Number(lab) || 0)) : rgb(diverging(Number(lab) / scale));
-    ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
-  }
+  plotPoints(ctx, size, extent, pts, out.kind === "classes", Math.max(Math.abs(lo), Math.abs(hi)) || 1, dpr);
 }
 
 // ------------------------------------------------------------------ conv filters, feature maps, spike raster
@@ -437,7 +437,7 @@ function renderExtras(conv, raster) {
   const cbox = $("conv");
   if (!hasConv) cbox.replaceChildren();
   else {
-    const key = Object.entries(conv).map(([l, v]) => `${l}:${arr(v && v.filters).map((f) => f.index)}:${arr(v && v.maps).map((f) => f.index)}`).join(";");
+    const key = `${state.view.sample}|` + Object.entries(conv).map(([l, v]) => `${l}:${arr(v && v.filters).map((f) => f.index)}:${arr(v && v.maps).map((f) => f.index)}`).join(";");
     if (cbox.dataset.key !== key) {
       cbox.dataset.key = key;
       cbox.replaceChildren(el("h2", { text: "Convolutions" }));
@@ -564,7 +564,7 @@ async function fetchCard(reveal = false) {
   try {
     const data = await request(`/api/neuron?${q}`);
     if (state.selected !== sel) return;
-    card.show(data, state.hello && state.hello.info);
+    card.show(data, state.hello && state.hello.info, state.hello && state.hello.points);
     $("card").hidden = false;
     $("card-panel").hidden = false;
     document.body.classList.add("card-open");
@@ -579,11 +579,14 @@ async function fetchCard(reveal = false) {
 }
 
 function maybeRefreshCard(msg) {
-  if (!state.selected || state.card.inflight || msg.replay) return;
+  if (!state.selected || state.card.inflight || state.card.timer || msg.replay) return;
   if (msg.seq === state.card.seq) return;
-  const wait = CARD_REFRESH_MS - (performance.now() - state.card.at);
-  if (wait > 0) { setTimeout(() => { if (!state.card.inflight && nk.lastSeq !== state.card.seq && !state.replay.active) fetchCard(); }, wait); return; }
-  fetchCard();
+  // one timer at a time: the card follows new frames at most every CARD_REFRESH_MS
+  const wait = Math.max(0, CARD_REFRESH_MS - (performance.now() - state.card.at));
+  state.card.timer = setTimeout(() => {
+    state.card.timer = null;
+    if (state.selected && !state.card.inflight && nk.lastSeq !== state.card.seq && !state.replay.active) fetchCard();
+  }, wait);
 }
 
 function setSample(v) {
@@ -610,7 +613,9 @@ async function refreshReplayIndex() {
     updateTimelineLabel();
     applyCan();
   } catch (err) {
-    if (!(err instanceof HttpError && err.status === 404)) recordError(err, "replay");
+    // a refused index (nothing recorded yet, no recorder) leaves the timeline empty; anything else is a fault
+    if (err instanceof HttpError && err.status < 500) { state.replay.frames = []; updateTimelineLabel(); applyCan(); }
+    else recordError(err, "replay");
   }
 }
 
@@ -823,6 +828,9 @@ function wire() {
   $("sample-next").addEventListener("click", () => setSample(state.view.sample + 1));
   $("card-sample").addEventListener("change", () => setSample($("card-sample").value));
   document.querySelector(".errorbar-close").addEventListener("click", () => { $("errorbar").hidden = true; });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && state.selected) closeCard();
+  });
   // redraw at the new size (the graph's overlay is positioned in pixels) when the window or the layout changes
   const redraw = () => {
     state.curvesDirty = true;
@@ -837,7 +845,10 @@ function wire() {
       if (w !== lastWidth) { lastWidth = w; redraw(); }
     }).observe(document.querySelector("#maps .stage"));
   }
-  setInterval(() => { if (state.can.replay && !state.replay.active && state.mode !== "explore") refreshReplayIndex(); }, REPLAY_POLL_MS);
+  // new recorded frames while a run trains (not while the server is unreachable: the websocket says so)
+  setInterval(() => {
+    if (nk.connected && state.can.replay && !state.replay.active && state.mode !== "explore") refreshReplayIndex();
+  }, REPLAY_POLL_MS);
 }
 
 function start() {

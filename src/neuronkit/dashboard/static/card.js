@@ -1,6 +1,6 @@
 // The neuron card: one neuron's numbers on one sample, its weights, health, top samples and attributions.
 
-import { arr, b64bytes, divergingLut, el, flatten, fmt, isObj, paintBytes, paintMatrix } from "./util.js";
+import { arr, b64bytes, divergingLut, el, flatten, fmt, isObj, paintBytes, paintMatrix, plotPoints } from "./util.js";
 
 const MAX_BARS = 48;
 
@@ -22,8 +22,9 @@ export class CardView {
     }
   }
 
-  /** Show `card` (GET /api/neuron); `info` is hello.info (feature names, input shape, classes). */
-  show(card, info) {
+  /** Show `card` (GET /api/neuron); `info` is hello.info (feature names, input shape, classes), `points`
+   * hello.points (drawn over the neuron's response map). */
+  show(card, info, points = null) {
     const ex = isObj(card.explanation) ? card.explanation : {};
     this.field("name", card.name || `${card.layer}[${card.index}]`);
     this.field("activation", card.activation || "—");
@@ -46,7 +47,7 @@ export class CardView {
     this.weights(card, info);
     this.tops(arr(card.top), info);
     this.attributions(card.attributions);
-    this.maps(card);
+    this.maps(card, info, points);
   }
 
   flags(health) {
@@ -103,16 +104,27 @@ export class CardView {
     bars(this.$("#card-attr"), shown, rows.length > MAX_BARS ? `largest ${MAX_BARS} of ${rows.length}` : "");
   }
 
-  maps(card) {
+  maps(card, info, points) {
     const wrap = this.$("#card-map-wrap");
     const m = isObj(card.map) ? card.map : null;
     const bytes = m ? b64bytes(m.data) : new Uint8Array(0);
     const grid = m ? m.grid || Math.round(Math.sqrt(bytes.length)) : 0;
     wrap.hidden = !(m && grid && bytes.length >= grid * grid);
     if (!wrap.hidden) {
+      // the map at grid resolution, scaled smoothly onto a 200 px canvas, the training points on top
+      this.mapGrid = this.mapGrid || document.createElement("canvas");
+      paintBytes(this.mapGrid, bytes, grid, divergingLut(m.min, m.max));
       const c = this.$("#card-map");
-      paintBytes(c, bytes, grid, divergingLut(m.min, m.max));
+      const dpr = window.devicePixelRatio || 1;
+      const size = Math.round(200 * dpr);
+      if (c.width !== size) { c.width = size; c.height = size; }
       c.style.width = "200px"; c.style.height = "200px"; c.style.imageRendering = "auto";
+      const ctx = c.getContext("2d");
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(this.mapGrid, 0, 0, size, size);
+      const classes = Array.isArray(info && info.classes);
+      // dark rings: the map itself is orange and blue, like the first two classes
+      plotPoints(ctx, size, m.extent, points, classes, 0, dpr * 0.75, "rgba(31,41,51,0.75)");
     }
     const fwrap = this.$("#card-fmap-wrap");
     const f = isObj(card.feature_map) ? card.feature_map : null;

@@ -23,11 +23,14 @@ export class GraphView {
     return `${Math.round(width / 8)}#${withMaps ? 1 : 0}#${parts.join(";")}`;
   }
 
-  render(graph, maps, is2d = false) {
+  /** Draw `graph` (GRAPH), painting `maps` (MAPS) when given; `is2d` keeps room for maps on frames without
+   * them; `outputLabels` names the output neurons (the class names). Returns false when there is nothing to draw. */
+  render(graph, maps, is2d = false, outputLabels = null) {
+    this.outputLabels = Array.isArray(outputLabels) ? outputLabels : null;
     if (!graph || !Array.isArray(graph.layers) || !graph.layers.length) return false;
     const width = Math.max(320, this.svg.clientWidth || this.svg.parentElement.clientWidth || 600);
     const withMaps = is2d || Boolean(maps && maps.neurons);
-    const key = this.structureKey(graph, withMaps, width);
+    const key = `${this.structureKey(graph, withMaps, width)}#${this.outputLabels ? this.outputLabels.join("|") : ""}`;
     if (key !== this.key) { this.build(graph, withMaps, width); this.key = key; }
     this.restyle(graph);
     if (maps && maps.neurons) this.paintMaps(maps);
@@ -119,6 +122,13 @@ export class GraphView {
         if (li === 0 && label !== undefined) {
           const tx = svg("text", { class: "input-label", x: p.x - p.r - 6, y: p.y });
           tx.textContent = String(label);
+          gLab.append(tx);
+        }
+        const outName = li === layers.length - 1 && li > 0 && this.outputLabels && this.outputLabels.length === layer.units
+          ? this.outputLabels[p.index] : undefined;
+        if (outName !== undefined) {
+          const tx = svg("text", { class: "output-label", x: p.x + p.r + 6, y: p.y });
+          tx.textContent = String(outName).slice(0, 12);
           gLab.append(tx);
         }
         let map = null;

@@ -27,7 +27,8 @@ const CATEGORICAL = [
   [237, 201, 72], [176, 122, 161], [255, 157, 167], [156, 117, 95], [186, 176, 172],
 ];
 
-export function classColor(k) {
+export function classColor(index) {
+  const k = Number.isFinite(index) ? Math.abs(Math.round(index)) : 0; // never undefined, whatever arrives
   if (k < CATEGORICAL.length) return CATEGORICAL[k];
   const h = (k * 137.508) % 360;
   return hslToRgb(h, 0.55, 0.55);
@@ -156,3 +157,26 @@ export function svg(tag, attrs = {}) {
 
 export const isObj = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
 export const arr = (x) => (Array.isArray(x) ? x : []);
+
+/**
+ * Training points over a response map drawn on a `size` x `size` canvas: `extent` = [xmin, xmax, ymin, ymax]
+ * (network input coordinates, row 0 at ymax); points = {x, y, label}; classes get the categorical palette,
+ * values the diverging map scaled by `scale` (0: by the largest |label|); `outline` rings each point.
+ */
+export function plotPoints(ctx, size, extent, points, classes, scale, dpr = 1, outline = "rgba(255,255,255,0.95)") {
+  if (!points || !Array.isArray(extent) || extent.length < 4) return;
+  const [x0, x1, y0, y1] = extent;
+  const xs = arr(points.x); const ys = arr(points.y); const labels = arr(points.label);
+  const vscale = scale || labels.reduce((m, v) => Math.max(m, Math.abs(Number(v)) || 0), 0) || 1;
+  ctx.lineWidth = dpr;
+  ctx.strokeStyle = outline;
+  const r = 3.2 * dpr;
+  for (let i = 0; i < xs.length; i++) {
+    const px = ((xs[i] - x0) / (x1 - x0)) * size;
+    const py = ((y1 - ys[i]) / (y1 - y0)) * size;
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    const lab = Number(labels[i]);
+    ctx.fillStyle = classes ? rgb(classColor(Number.isFinite(lab) ? lab : 0)) : rgb(diverging(lab / vscale));
+    ctx.beginPath(); ctx.arc(px, py, r, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+  }
+}
