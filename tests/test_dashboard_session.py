@@ -354,3 +354,26 @@ def test_watch_serves_a_hub_someone_else_trains(tmp_path):
     np.testing.assert_allclose(nk.load(path)(X).data, net(X).data, rtol=1e-6)
     with pytest.raises(ParameterError, match="watches a run started elsewhere"):
         session.upload("x.csv", b"a,b\n1,2\n")
+
+
+def test_watching_a_convolutional_and_a_spiking_network_sends_filters_maps_and_rasters():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(32, 1, 6, 6)).astype(np.float32)
+    y = (X[:, 0, :3].mean(axis=(1, 2)) > X[:, 0, 3:].mean(axis=(1, 2))).astype(np.int64)
+    net = nk.build("conv(4,3,relu),flatten,dense(out,softmax)", input_shape=(1, 6, 6), outputs=2, seed=0)
+    hub = Hub(rate=1e4)
+    nk.fit(net, X, y, epochs=1, batch_size=16, progress=False, callbacks=[Dashboard(hub)], seed=0)
+    update = Session.watch(hub).update(ClientView())
+    conv = update["conv"]["conv1"]
+    assert len(conv["filters"]) == 4 and conv["maps"][0]["shape"] == [4, 4]
+    # the first feature map is filter 0 applied to sample 0: relu(w * x + b) at the top-left corner
+    w, b = net["conv1"].weight.data[0, 0], net["conv1"].bias.data[0]
+    assert conv["maps"][0]["data"][0] == pytest.approx(max(0.0, float((w * X[0, 0, :3, :3]).sum() + b)), abs=1e-3)
+
+    Xs = rng.uniform(size=(32, 2)).astype(np.float32)
+    snn = nk.build("rate(5),dense(3,lif),dense(out,lif)", (2,), outputs=2, seed=0)
+    hub = Hub(rate=1e4)
+    nk.fit(snn, Xs, (Xs[:, 0] > 0.5).astype(np.int64), epochs=1, batch_size=16, progress=False,
+           callbacks=[Dashboard(hub)], seed=0)
+    update = Session.watch(hub).update(ClientView())
+    assert update["raster"]["spiking1"]["steps"] == 5

@@ -699,7 +699,7 @@ class Session:
                             self._maps[(run, pages)] = (frame.time, maps)
             conv = raster = None
             if X is not None and len(X):
-                x = np.asarray(X)[min(client.sample, len(X) - 1)][None]
+                x = np.asarray(X)[min(client.sample, len(X) - 1)]  # one sample; the views add the batch axis
                 conv, raster = views.conv_view(net, info, x), views.raster(net, info, x)
             health = views.layer_health(net, rows) if want_health else None
         out = {"graph": graph, "maps": maps, "conv": conv, "raster": raster}
