@@ -377,3 +377,14 @@ def test_spiking_network_response_maps_stay_in_the_encoders_range():
     with nk.engine.eval_mode():  # the encoder's evaluation draws (the views never draw training spikes)
         rates = net.infer(grid_points(maps["extent"], 8)).mean(axis=0)
     assert np.array_equal(argmax, np.argmax(rates, axis=1))
+
+
+def test_maps_quantised_together_equal_one_by_one():
+    from neuronkit.dashboard.views import _u8_map, _u8_maps
+
+    values = np.random.default_rng(0).normal(size=(400, 12))
+    values[:, 3] = 1.0  # a constant map: all zeros
+    values[5, 7] = np.nan
+    indices = [0, 3, 7, 11]
+    assert _u8_maps(values, indices) == [{"index": i, **_u8_map(values[:, i])} for i in indices]
+    assert _u8_maps(values, []) == []

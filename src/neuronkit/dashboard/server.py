@@ -406,9 +406,11 @@ def _uvicorn_server(app: Starlette) -> Any:
     except ImportError:  # pragma: no cover
         raise MissingDependencyError('the dashboard needs uvicorn; install it with: '
                                      'pip install "neuronkit[dashboard]"') from None
-    # wsproto and h11 import cleanly with warnings as errors; no lifespan events are used
+    # wsproto and h11 import cleanly with warnings as errors; no lifespan events are used. No per-message deflate:
+    # the page is on this machine, and compressing every update (in the training process) cost watched training
+    # about a fifth of the server's time
     config = uvicorn.Config(app, ws="wsproto", http="h11", lifespan="off", log_level="warning",
-                            timeout_graceful_shutdown=3)
+                            timeout_graceful_shutdown=3, ws_per_message_deflate=False)
     return uvicorn.Server(config)
 
 

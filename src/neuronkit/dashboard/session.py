@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import one_blas_thread
 from ..callbacks import Callback
 from ..errors import DataError, ParameterError, ParameterTypeError
 from ..io import load, save
@@ -68,7 +69,7 @@ SAMPLE_ROWS = 256
 #: seconds of training between two health points (``views.layer_health``)
 HEALTH_EVERY = 1.0
 #: live response maps recomputed at most this often per second of training (they cost the most)
-MAPS_PER_SECOND = 10.0
+MAPS_PER_SECOND = 5.0
 #: live graphs' mean activations and health flags (a forward pass and the health rules) at most this often
 STATS_PER_SECOND = 4.0
 #: a name an upload may have (after its directories are stripped): letters, digits, ``._-`` and spaces
@@ -678,7 +679,7 @@ class Session:
         with self._views_lock:
             last_stats = self._stats.get((run, pages)) if live else None
         fresh_stats = last_stats is not None and 0 <= frame.time - last_stats[0] < 1.0 / STATS_PER_SECOND
-        with hub.network_at(frame) as net:
+        with hub.network_at(frame) as net, one_blas_thread():  # see neuronkit._blas: the page and training
             graph = views.graph(net, info, pages=client.pages, X_sample=None if fresh_stats else rows)
             if fresh_stats and last_stats is not None:  # weights of this frame, activity statistics a moment old
                 for layer in graph["layers"]:
@@ -753,7 +754,7 @@ class Session:
         f = self.hub.latest() if frame is None else self._replay_frames()[self._check_k(frame)]
         if f is None:
             raise ParameterError("no network yet: the run has not started")
-        with self.hub.network_at(f) as net:
+        with self.hub.network_at(f) as net, one_blas_thread():
             return _clean(views.neuron_card(net, self.hub.info, self.hub.data, layer, index, sample=sample,
                                             step=f.step))
 

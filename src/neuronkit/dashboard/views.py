@@ -417,6 +417,21 @@ def _per_sample(step: _Step) -> np.ndarray:
     return out.reshape(len(out), -1)
 
 
+def _u8_maps(values: np.ndarray, indices: list[int]) -> list[dict[str, Any]]:
+    """:func:`_u8_map` of the columns ``indices`` of ``values`` (N, units), quantised together (one pass)."""
+    if not indices:
+        return []
+    cols = values[:, indices].T  # (k, N)
+    vmin, vmax = cols.min(axis=1), cols.max(axis=1)
+    span = vmax - vmin
+    flat = ~(np.isfinite(span) & (span > 0))
+    scale = np.where(flat, 0.0, 255.0 / np.where(flat, 1.0, span))
+    scaled = np.nan_to_num((cols - vmin[:, None]) * scale[:, None], nan=0.0, posinf=255.0, neginf=0.0)
+    q = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return [{"index": int(i), "min": round_sig(float(lo)), "max": round_sig(float(hi)),
+             "data": base64.b64encode(row.tobytes()).decode("ascii")} for i, lo, hi, row in zip(indices, vmin, vmax, q)]
+
+
 def _u8_map(values: np.ndarray) -> dict[str, Any]:
     vmin, vmax = float(np.min(values)), float(np.max(values))
     return {"min": round_sig(vmin), "max": round_sig(vmax), "data": encode_u8(values, vmin, vmax)}
@@ -484,7 +499,7 @@ def response_maps(net: Any, info: Mapping[str, Any], X_train: Any, *, shown: Map
         wanted = (shown or {}).get(name)
         indices = list(range(min(16, values.shape[1]))) if wanted is None else \
             [i for i in (int(v) for v in wanted) if 0 <= i < values.shape[1]]
-        neurons[name] = [{"index": i, **_u8_map(values[:, i])} for i in indices]
+        neurons[name] = _u8_maps(values, indices)
     last = list(steps.values())[-1]
     return {"grid": grid, "extent": [round_sig(v, 6) for v in extent], "neurons": neurons,
             "output": _output_map(net, info, _per_sample(last))}

@@ -59,7 +59,6 @@ MNIST-5k, test accuracy 0.77 on the 1,000 held-out ones, in about 10 s of CPU ti
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -67,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import one_blas_thread
 from ..errors import DataError, ModelFileError, NotFittedError, ParameterError, ShapeError
 from ..init import make_rng
 from ..validation import check_array, check_bool, check_consistent_length, check_int, check_number
@@ -459,7 +459,7 @@ class DiehlCook:
         counts = np.zeros((epochs * len(pixels), self.n_exc), dtype=np.int64)
         self.boosts_ = 0
         try:
-            with _one_blas_thread():
+            with one_blas_thread():
                 for epoch in range(epochs):
                     for i, image in enumerate(pixels):
                         counts[epoch * len(pixels) + i] = self._present(image)
@@ -492,7 +492,7 @@ class DiehlCook:
         batch_size = check_int(batch_size, "batch_size", low=1, owner="DiehlCook.spike_counts")
         rng = self.rng if seed is None else make_rng(seed)
         counts = np.zeros((len(pixels), self.n_exc), dtype=np.int64)
-        with _one_blas_thread():
+        with one_blas_thread():
             for start in range(0, len(pixels), batch_size):
                 todo = np.arange(start, min(start + batch_size, len(pixels)))
                 for boost in range(self.max_boosts + 1):
@@ -718,20 +718,6 @@ def _counts(counts: Any, n: int, n_exc: int) -> np.ndarray:
         raise ShapeError(f"DiehlCook counts must be (images, n_exc) = ({n}, {n_exc}), one row per image of X; got "
                          f"shape {counts.shape}")
     return counts
-
-
-def _one_blas_thread() -> Any:
-    """A context in which NumPy's BLAS runs on one thread (threadpoolctl, when installed; else nothing changes).
-
-    The products here are small and many (one image's input, a few hundred steps of a batch): a second
-    BLAS thread only spins between them, and on a busy machine waits for a core. Measured with
-    ``train mnist5k --unsupervised-stdp`` on 2 busy cores: 472 s of learning with the default
-    threads, 31 s with one."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _progress_bar(total: int) -> Any:
