@@ -27,6 +27,8 @@ import neuronkit as nk
 from neuronkit.cli import main
 from neuronkit.dashboard import read_replay
 
+from ._blocker import BLOCKER
+
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 URL = re.compile(r"(http://[^\s/]+:(\d+)/\S*token=([\w-]+))")
 
@@ -225,19 +227,6 @@ def test_usage_errors_exit_2_with_one_line(capsys, tmp_path, monkeypatch, tiny_m
     assert list(tmp_path.iterdir()) == []
 
 
-BLOCKER = """
-import sys
-blocked = set(sys.argv[1].split(","))
-
-class Blocker:  # as if these packages were not installed
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in blocked:
-            raise ModuleNotFoundError(f"No module named {name.split('.')[0]!r}", name=name.split(".")[0])
-
-sys.meta_path.insert(0, Blocker())
-from neuronkit.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
 
 
 @pytest.mark.parametrize("blocked, args, fragment", [

@@ -24,6 +24,8 @@ import neuronkit as nk
 from neuronkit import cli, errors
 from neuronkit.cli import main
 
+from ._blocker import BLOCKER
+
 pytest.importorskip("sklearn")
 
 SRC = str(Path(nk.__file__).parent.parent)  # this checkout's sources, for the subprocesses
@@ -236,19 +238,6 @@ def test_inspect_passes_feature_names_when_the_report_takes_them(iris_model, tmp
 
 
 # ----------------------------------------------------------------------------- 8. missing extras
-BLOCKER = """
-import sys
-blocked = set(sys.argv[1].split(","))
-
-class Blocker:  # as if these packages were not installed
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in blocked:
-            raise ModuleNotFoundError(f"No module named {name.split('.')[0]!r}", name=name.split(".")[0])
-
-sys.meta_path.insert(0, Blocker())
-from neuronkit.cli import main
-sys.exit(main(sys.argv[2:]))
-"""
 
 
 @pytest.mark.parametrize("blocked, args, fragment", [

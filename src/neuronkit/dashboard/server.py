@@ -36,8 +36,8 @@ from urllib.parse import parse_qs, quote
 
 from ..errors import MissingDependencyError, NeuronkitError, ParameterError
 from ..validation import check_bool, check_int
-from .session import ClientView, Session, UploadTooLarge, _clean
-from .state import Hub
+from .session import ClientView, Session, UploadTooLarge
+from .state import Hub, json_safe
 
 try:
     from starlette.applications import Starlette
@@ -115,7 +115,7 @@ def _json_text(message: Any) -> str:
     try:
         return json.dumps(message, allow_nan=False, separators=(",", ":"))
     except ValueError:  # a NaN somewhere: null instead (JSON has no NaN)
-        return json.dumps(_clean(message), allow_nan=False, separators=(",", ":"))
+        return json.dumps(json_safe(message), allow_nan=False, separators=(",", ":"))
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -313,7 +313,7 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
         except ValueError:
             raise ParameterError('pages must be JSON, e.g. {"hidden1": 1}') from None
         view.set_view({"pages": pages, "sample": _int_param(request, "sample", 0)})
-        return JSONResponse(_clean(await _call(session.replay_frame, k, view)))
+        return JSONResponse(json_safe(await _call(session.replay_frame, k, view)))
 
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()

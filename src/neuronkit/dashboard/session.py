@@ -52,7 +52,7 @@ from ..io import load, save
 from ..validation import check_choice, check_int, check_number, must_be
 from . import views
 from .publisher import Publisher
-from .state import REPLAY_SUFFIX, Frame, Hub, Replay, read_replay
+from .state import REPLAY_SUFFIX, Frame, Hub, Replay, json_safe, read_replay
 
 __all__ = ["ClientView", "RunConfig", "Session", "UploadLimits", "UploadTooLarge"]
 
@@ -199,19 +199,6 @@ class ClientView:
         sample = check_int(message.get("sample", self.sample), "sample", low=0, high=10**9)
         if clean != self.pages or sample != self.sample:
             self.pages, self.sample, self.dirty = clean, sample, True
-
-
-def _clean(value: Any) -> Any:
-    """JSON-ready: NaN and infinities become None, tuples lists, NumPy scalars Python numbers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
 
 
 def safe_upload_name(filename: Any) -> str:
@@ -618,14 +605,14 @@ class Session:
         status["lr"] = self._lr
         if self.error and status["status"] == "failed":
             status["message"] = status["message"] or self.error
-        return _clean(status)
+        return json_safe(status)
 
     def hello(self) -> dict[str, Any]:
         """The first message a page gets (and gets again from ``/api/hello`` when the run changes)."""
         run = self.run_id
         hub = self.hub
         frame = hub.latest()
-        return _clean({
+        return json_safe({
             "type": "hello", "mode": self.mode, "run": run, "info": hub.info,
             "config": None if self.config is None else self.config.to_dict(),
             "options": {"datasets": [*DATASETS, *self._uploads], "activations": list(ACTIVATIONS),
@@ -736,7 +723,7 @@ class Session:
         client.health += len(curves["health"])
         client.status = status_key
         message: dict[str, Any] = {"type": "update", "run": run, "seq": None if frame is None else frame.seq,
-                                   "replay": False, "status": status, "curves": _clean(curves)}
+                                   "replay": False, "status": status, "curves": json_safe(curves)}
         if frame is not None and new_frame:
             message.update(self._frame_views(frame, run, client))
             client.seq, client.dirty = frame.seq, False
@@ -755,7 +742,7 @@ class Session:
         if f is None:
             raise ParameterError("no network yet: the run has not started")
         with self.hub.network_at(f) as net, one_blas_thread():
-            return _clean(views.neuron_card(net, self.hub.info, self.hub.data, layer, index, sample=sample,
+            return json_safe(views.neuron_card(net, self.hub.info, self.hub.data, layer, index, sample=sample,
                                             step=f.step))
 
     def export(self) -> tuple[bytes, str]:
@@ -823,7 +810,7 @@ class Session:
         status = self.status()
         status.update({"step": frame.step, "epoch": frame.epoch, "seq": frame.seq, "elapsed": round(frame.time, 3)})
         message = {"type": "update", "run": run, "seq": frame.seq, "replay": True, "frame": k, "status": status,
-                   "curves": _clean(cut)}
+                   "curves": json_safe(cut)}
         message.update(self._frame_views(frame, run, view, live=False))
         return message
 

@@ -400,7 +400,7 @@ class Recorder:
             for name, value in f.params.items():
                 arrays[f"frame{k:05d}/{name}"] = value
         save_arrays(self.path, arrays, {"format": REPLAY_FORMAT, "version": 1, "frames": meta,
-                                        "curves": _json_safe(curves), "run": _json_safe(info)})
+                                        "curves": json_safe(curves), "run": json_safe(info)})
         return self.path
 
 
@@ -408,16 +408,20 @@ def _json_float(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _json_safe(value: Any) -> Any:
-    """Curves and run info as JSON (NaN and infinities become null)."""
+def json_safe(value: Any) -> Any:
+    """``value`` ready for strict JSON: NaN and infinities become None, tuples lists, NumPy scalars Python numbers.
+
+    >>> json_safe({"loss": float("nan"), "step": np.int64(3), "xy": (1.5, float("inf"))})
+    {'loss': None, 'step': 3, 'xy': [1.5, None]}
+    """
     if isinstance(value, float):
         return _json_float(value)
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.generic):
-        return _json_safe(value.item())
+        return json_safe(value.item())
     return value
 
 
