@@ -93,6 +93,9 @@ class Publisher(Callback):
         return self.hub
 
     def _publish(self, state: Any, *, epoch: int, loss: float = math.nan) -> None:
+        lr = getattr(state.optimizer, "lr", None)
+        if isinstance(lr, (int, float)):
+            self._hub().lr = float(lr)  # schedules change it too
         self._hub().publish(step=state.step, epoch=epoch, params=state.model.state_dict(), loss=loss,
                             copy_params=False)
 

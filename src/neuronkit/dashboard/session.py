@@ -270,7 +270,6 @@ class _Publisher(Publisher):
         data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
         info = views.run_info(state.model, data, dataset=d.name, feature_names=d.feature_names, classes=classes,
                               task=d.task, config=self.config.to_dict())
-        self.session._lr = float(state.optimizer.lr)
         return info, data
 
     def on_train_begin(self, state: Any) -> None:
@@ -309,7 +308,6 @@ class Session:
         self.model_path: Path | None = None
         self.replay: Replay | None = None  # explore: the replay file beside the model
         self.error: str | None = None  # why the last run failed
-        self._lr: float | None = None
         self._thread: threading.Thread | None = None
         self._uploads: dict[str, _Upload] = {}
         self._lock = threading.RLock()  # runs: configure, control, upload
@@ -533,8 +531,7 @@ class Session:
                 hub.resume()
             else:
                 lr = check_number(body.get("lr"), "lr", low=0.0, low_open=True, high=10.0)
-                hub.set_lr(lr)
-                self._lr = lr  # in effect from the next batch boundary
+                hub.set_lr(lr)  # in effect from the next batch boundary
         return {"ok": True, "action": action, "status": self.status()}
 
     def upload(self, filename: str, data: bytes, target: str | None = None) -> dict[str, Any]:
@@ -602,7 +599,7 @@ class Session:
     # ------------------------------------------------------------------ messages
     def status(self) -> dict[str, Any]:
         status = self.hub.snapshot_status()
-        status["lr"] = self._lr
+        status["lr"] = self.hub.lr
         if self.error and status["status"] == "failed":
             status["message"] = status["message"] or self.error
         return json_safe(status)

@@ -132,6 +132,7 @@ class Hub:
         self.data: dict[str, Any] = {}  # arrays the views read: X, y, X_val, y_val (network inputs), X_raw
         self.started = time.perf_counter()
         self.total_steps = 0
+        self.lr: float | None = None  # the optimiser's learning rate as last published (or as just requested)
         self.recorder = Recorder(record, max_frames=max_frames, max_bytes=max_record_bytes) if record else None
 
     # ------------------------------------------------------------------ training side
@@ -258,7 +259,7 @@ class Hub:
     def set_lr(self, lr: float) -> None:
         lr = check_number(lr, "lr", low=0.0, low_open=True, high=10.0)
         with self._lock:
-            self._controls.lr = float(lr)
+            self._controls.lr = self.lr = float(lr)
             self._changed.notify_all()
 
     def request_stop(self) -> None:
