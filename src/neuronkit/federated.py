@@ -425,7 +425,7 @@ def _client_data(model: Module, clients: Sequence[Any], loss_fn: Loss, owner: st
     if isinstance(clients, (str, bytes)) or not isinstance(clients, Sequence) or not len(clients):
         raise ParameterError(f"{owner}: clients must be a non-empty list of Client or (X, y) pairs (see "
                              f"split_clients); got {clients!r:.80}")
-    out = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     for i, client in enumerate(clients):
         if isinstance(client, Client):
             X, y = client.X, client.y
@@ -437,7 +437,11 @@ def _client_data(model: Module, clients: Sequence[Any], loss_fn: Loss, owner: st
         if len(np.asarray(y)) == 0 or len(np.asarray(X)) == 0:
             raise DataError(f"{owner}: clients[{i}] is empty (no samples); every client needs at least one: drop it "
                             "or split the data again with fewer clients")
-        X, y = _prepare_xy(model, X, y, loss_fn, f"{owner} clients[{i}]")
+        try:
+            X, y = _prepare_xy(model, X, y, loss_fn, f"{owner} clients[{i}]")
+        except ShapeError as error:  # the first layer's own message, naming the client
+            message = str(error)
+            raise ShapeError(message if f"clients[{i}]" in message else f"{owner} clients[{i}]: {message}") from None
         if out and X.shape[1:] != out[0][0].shape[1:]:
             raise ShapeError(f"{owner}: clients[{i}] has samples of shape {X.shape[1:]}, clients[0] of shape "
                              f"{out[0][0].shape[1:]}; every client must hold the same features")
