@@ -270,3 +270,25 @@ def test_bad_fedavg_inputs_are_refused():
         fedavg(lambda: 3, clients)
     with pytest.raises(ParameterError, match="validation_data must be"):
         fedavg(net, clients, validation_data=(X,))
+
+
+# ----------------------------------------------------------------------------- accuracy (small version of the bench)
+def test_on_digits_iid_fedavg_is_close_to_centralised_training_and_by_class_is_worse():
+    # bench_federated.py at reduced size: one split, 30 epochs against 30 rounds of 5 of 10 clients x 2 local epochs
+    ds = nk.datasets.load("digits")
+    X, y = (ds.X / np.float32(16)).astype(np.float32), ds.y
+    train, test = nk.data.split_indices(len(y), 0.2, labels=y, seed=0)
+    start = nk.mlp([64, 64, 10], output="softmax", seed=0)
+    central = copy_model(start)
+    nk.fit(central, X[train], y[train], epochs=30, batch_size=32, optimizer="sgd", lr=0.1, seed=0, progress=False)
+    central_accuracy = nk.training.evaluate(central, X[test], y[test])["accuracy"]
+    runs = {}
+    for how, options in (("iid", {}), ("by_class", {"classes_per_client": 2})):
+        clients = split_clients(X[train], y[train], 10, how=how, seed=0, **options)
+        runs[how] = fedavg(start, clients, rounds=30, fraction=0.5, local_epochs=2, batch_size=32, lr=0.1,
+                           validation_data=(X[test], y[test]), seed=0)[1]
+    assert central_accuracy > 0.95
+    assert runs["iid"]["val_accuracy"][-1] >= central_accuracy - 0.03
+    assert runs["by_class"]["val_accuracy"][-1] <= runs["iid"]["val_accuracy"][-1] - 0.03
+    # clients with different classes pull their local models further apart
+    assert np.mean(runs["by_class"]["divergence"]) > 2 * np.mean(runs["iid"]["divergence"])
