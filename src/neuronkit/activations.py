@@ -609,7 +609,7 @@ def available() -> list[str]:
     --------
     >>> import neuronkit as nk
     >>> nk.activations.available()[:5]
-    ['dynamic', 'elu', 'gelu', 'identity', 'learnable_elu']
+    ['dynamic', 'elu', 'gelu', 'identity', 'leaky_relu']
     """
     return sorted(ACTIVATIONS)
 

@@ -73,7 +73,8 @@ class Swish(Activation):
     At β = 2 and z = 1, f = 1·σ(2):
 
     >>> import neuronkit as nk
-    >>> swish = nk.adaptive_activations.Swish(init=2.0)
+    >>> from neuronkit.adaptive_activations import Swish
+    >>> swish = Swish(init=2.0)
     >>> swish.build(1, "float64")
     >>> swish(nk.Tensor([1.0], dtype="float64")).data.round(6)
     array([0.880797])
@@ -123,7 +124,8 @@ class LearnableELU(Activation):
     --------
     >>> import numpy as np
     >>> import neuronkit as nk
-    >>> elu = nk.adaptive_activations.LearnableELU(init=0.5)
+    >>> from neuronkit.adaptive_activations import LearnableELU
+    >>> elu = LearnableELU(init=0.5)
     >>> elu(nk.Tensor([-np.log(2.0), 3.0], dtype="float64")).data
     array([-0.25,  3.  ])
     """
@@ -174,7 +176,8 @@ class ThresholdReLU(Activation):
     Examples
     --------
     >>> import neuronkit as nk
-    >>> act = nk.adaptive_activations.ThresholdReLU(init=0.5)
+    >>> from neuronkit.adaptive_activations import ThresholdReLU
+    >>> act = ThresholdReLU(init=0.5)
     >>> act(nk.Tensor([-1.0, 0.25, 2.0])).data
     array([0.5, 0.5, 2. ], dtype=float32)
     """
@@ -236,7 +239,8 @@ class DynamicActivation(Activation):
     At the start every basis function has weight 1/4: at z = 0, (0 + 0 + 0.5 + 0) / 4:
 
     >>> import neuronkit as nk
-    >>> dyn = nk.adaptive_activations.DynamicActivation()
+    >>> from neuronkit.adaptive_activations import DynamicActivation
+    >>> dyn = DynamicActivation()
     >>> dyn(nk.Tensor([0.0])).data
     array([0.125], dtype=float32)
     >>> dyn.describe_neuron(0)
@@ -355,9 +359,10 @@ class Rational(Activation):
     At the start it is leaky ReLU to within about 0.01:
 
     >>> import neuronkit as nk
-    >>> pau = nk.adaptive_activations.Rational()
+    >>> from neuronkit.adaptive_activations import Rational
+    >>> pau = Rational()
     >>> pau(nk.Tensor([-2.0, 0.0, 2.0], dtype="float64")).data.round(2)
-    array([-0.02,  0.06,  2.02])
+    array([-0.02,  0.06,  2.  ])
     """
 
     name, family = "rational", "relu"
