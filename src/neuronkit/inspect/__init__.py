@@ -55,6 +55,7 @@ from .plots import (
     plot_top_activating,
     plot_top_patches,
     plot_weights,
+    plot_activation_timeline,
 )
 from .report import ReportFiles, write_report
 from .specialisation import (
@@ -88,4 +89,5 @@ __all__ = [
     "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
     "SpikingLayerHealth",
+    "plot_activation_timeline",
 ]
