@@ -579,19 +579,21 @@ class ActivationTimeline(Callback):
 
     def on_batch_end(self, state, loss: float) -> None:
         if state.step % self.every == 0:
-            self._record(state)
+            self._record(state, on_grid=True)
 
     def on_train_end(self, state) -> None:
         if not self.steps or self.steps[-1] != state.step:
             self._record(state)
         state.history.activation_timeline = self.to_dict()
 
-    def _record(self, state) -> None:
+    def _record(self, state, *, on_grid: bool = False) -> None:
         if len(self.steps) >= self.max_points:  # full: keep every other sample, sample half as often
             self.steps = self.steps[::2]
             self.epochs = self.epochs[::2]
             self.parameters = {k: v[::2] for k, v in self.parameters.items()}
             self.every *= 2
+            if on_grid and state.step % self.every:  # not a sample at the new spacing
+                return
         per_epoch = max(int(getattr(state, "steps_per_epoch", 0) or 0), 1)
         self.steps.append(int(state.step))
         self.epochs.append(round(state.step / per_epoch, 6))
