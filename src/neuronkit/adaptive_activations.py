@@ -286,6 +286,7 @@ class DynamicActivation(Activation):
 
     def forward(self, z: Tensor) -> Tensor:
         _per_neuron(self, z)
+        assert self.logits is not None  # built just above
         w = ops.softmax(self.logits, axis=-1)  # (neurons, K)
         out: Tensor | None = None
         for k, g in enumerate(self.functions):

@@ -217,8 +217,10 @@ def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: 
     >>> from neuronkit.adaptive_activations import Swish
     >>> swish = Swish(init=2.0)
     >>> swish.build(1, np.float64)
-    >>> print(explain_neuron(np.array([1.0]), 0.0, swish, np.array([1.0])).__str__().splitlines()[-3:-1])
-    ['  4. activation   swish(z) = z * sigmoid(2 * z) = 1 * sigmoid(2 * 1) = 0.880797078', '                  (learnt: swish β=2)']
+    >>> for line in str(explain_neuron(np.array([1.0]), 0.0, swish, np.array([1.0]))).splitlines()[-3:-1]:
+    ...     print(line)
+      4. activation   swish(z) = z * sigmoid(2 * z) = 1 * sigmoid(2 * 1) = 0.880797078
+                      (learnt: swish β=2)
     """
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)

@@ -45,6 +45,7 @@ from .health import (
 )
 from .plots import (
     plot_activation_histograms,
+    plot_activation_timeline,
     plot_attention,
     plot_attributions,
     plot_feature_maps,
@@ -55,7 +56,6 @@ from .plots import (
     plot_top_activating,
     plot_top_patches,
     plot_weights,
-    plot_activation_timeline,
 )
 from .report import ReportFiles, write_report
 from .specialisation import (

@@ -666,7 +666,7 @@ def plot_activation_timeline(source: Any, layer: str | None = None, *, path: str
     layers = list(record.get("activations", {}))
     if layer is None:
         layer = layers[0] if layers else None
-    if layer not in layers:
+    if layer is None or layer not in layers:
         raise UnknownNameError(f"plot_activation_timeline: no recorded layer {layer!r}; recorded: "
                                f"{', '.join(layers) or 'none'}", kind="layer", name=layer, valid=tuple(layers))
     config = record["activations"][layer]

@@ -71,8 +71,10 @@ class Summary:
 
     >>> net = nk.mlp([2, 2, 1], activation="dynamic", seed=0)
     >>> net["hidden1"].activation.logits.data[0] = [0.0, 2.0, 0.0, -9.0]
-    >>> print(net.summary().notes()[0])
-    hidden1's learnt activations: [0] dynamic: 79% tanh, 11% relu, 11% sigmoid; [1] dynamic: 25% relu, 25% tanh, 25% sigmoid, 25% identity
+    >>> for part in net.summary().notes()[0].split("; ["):
+    ...     print(part)
+    hidden1's learnt activations: [0] dynamic: 79% tanh, 11% relu, 11% sigmoid
+    1] dynamic: 25% relu, 25% tanh, 25% sigmoid, 25% identity
     """
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
