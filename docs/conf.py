@@ -130,6 +130,7 @@ PUBLIC_MODULES = [
     "neuronkit.dashboard", "neuronkit.dashboard.state", "neuronkit.dashboard.callback", "neuronkit.dashboard.views",
     "neuronkit.dashboard.session", "neuronkit.dashboard.server",
     "neuronkit.federated",
+    "neuronkit.adaptive_activations",
 ]
 
 

@@ -224,7 +224,7 @@ def test_prelu_has_one_learnable_slope_per_neuron():
 
 
 def test_activation_names_and_aliases_resolve():
-    assert get_activation("swish").name == "silu"
+    assert get_activation("swish").name == "swish" and get_activation("SiLU").name == "silu"
     assert get_activation("Leaky-ReLU").name == "leaky_relu"
     assert get_activation(None).name == "identity"
     assert get_activation({"name": "elu", "alpha": 0.3}).alpha == 0.3

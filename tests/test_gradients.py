@@ -288,6 +288,33 @@ CASES += [  # synaptic with the reset at the step of the spike (NIR's CubaLIF)
         _beta(3), _beta(), _threshold(3), variant="zero, no reset delay, scalar beta"),
 ]
 
+
+def learnable(name: str, *attributes: str, **options):
+    """A learnable activation with its parameters (set as ``attributes``, one per neuron) as checked inputs."""
+    def fn(z, *parameters):
+        act = get_activation(name, **options)
+        for attribute, parameter in zip(attributes, parameters):
+            setattr(act, attribute, parameter)
+        return act(z)
+    return fn
+
+
+CASES += [  # adaptive activations (issue 16): inputs and per-neuron parameters both checked
+    case("activation", "swish", learnable("swish", "beta"), 2 * smooth(3, 4), np.array([1.0, 2.0, 0.05, -0.7])),
+    case("activation", "learnable_elu", learnable("learnable_elu", "alpha"), off_kink(3, 4),
+         np.array([1.0, 0.3, 1.7, 0.05])),
+    case("activation", "threshold_relu", learnable("threshold_relu", "threshold"), off_kink(3, 4),
+         np.array([0.0, 0.1, -0.1, 0.05])),
+    case("activation", "dynamic", learnable("dynamic", "logits"), 2 * smooth(3, 4), smooth(4, 4)),
+    case("activation", "dynamic", learnable("dynamic", "logits", basis=["elu", "gelu"]), 2 * smooth(3, 4),
+         smooth(4, 2), variant="basis elu gelu"),
+    case("activation", "rational", learnable("rational", "a", "b"), off_kink(3, 4),
+         np.array([0.06, 0.5, 1.0, 0.8, 0.3, 0.04]), np.array([0.3, 1.6, -0.2, 0.07])),
+    case("activation", "rational", learnable("rational", "a", "b", numerator=3, denominator=2, per_neuron=True),
+         off_kink(3, 4), 0.5 * smooth(4, 4), np.array([[0.3, 0.2], [-0.4, 0.5], [0.6, -0.3], [0.2, 0.9]]),
+         variant="(3, 2) per neuron"),
+]
+
 CASE_IDS = [c.id for c in CASES]
 
 

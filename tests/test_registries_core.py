@@ -57,7 +57,8 @@ def test_an_unknown_name_lists_the_valid_names_and_suggests_the_closest(registry
 def test_the_public_names_over_the_registries_still_work():
     assert activations.available() == sorted(activations.ACTIVATIONS.names())
     assert "relu" in activations.ACTIVATIONS and activations.ACTIVATIONS["ReLU"] is activations.ReLU
-    assert activations.ALIASES["swish"] == "silu" and activations.ACTIVATIONS.canonical("swish") == "silu"
+    assert activations.ALIASES["logistic"] == "sigmoid" and activations.ACTIVATIONS.canonical("logistic") == "sigmoid"
+    assert activations.ACTIVATIONS.canonical("swish") == "swish"  # the learnable-β swish (issue 16), not silu
     assert losses.LOSSES["mse"] is losses.MSE and losses.available() == sorted(losses.LOSSES)
     assert dict(init.INITIALIZERS.items())["orthogonal"] is init.orthogonal
     assert metrics.canonical_name("Acc") == "accuracy" and metrics.get_metric("mean-squared-error") is metrics.mse

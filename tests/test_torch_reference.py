@@ -56,6 +56,9 @@ TORCH_ACTIVATIONS = {
     "softplus": F.softplus,
     "softsign": F.softsign,
     "softmax": lambda x: F.softmax(x, dim=-1),
+    # learnable per neuron (issue 16): compared with torch autograd on the same formula, parameters included,
+    # in tests/test_adaptive_activations.py
+    "swish": None, "learnable_elu": None, "threshold_relu": None, "dynamic": None, "rational": None,
 }
 TORCH_MODULES = {
     "identity": nn.Identity, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,

@@ -109,6 +109,25 @@ class Activation:
     def build(self, num_neurons: int, dtype: Any) -> None:
         """Called by a layer before use; learnable activations create their parameters here."""
 
+    def neuron_formula(self, index: int) -> str:
+        """The formula of neuron ``index`` with its own learnt parameters filled in (``formula`` if it has none).
+
+        >>> get_activation("relu").neuron_formula(3)
+        'max(0, z)'
+        """
+        return self.formula
+
+    def describe_neuron(self, index: int) -> str | None:
+        """What neuron ``index``'s learnable activation has become, in words; None for a fixed activation.
+
+        Adaptive activations (:mod:`neuronkit.adaptive_activations`) say it: ``"swish β=6.3 (≈ relu)"``,
+        ``"dynamic: 71% tanh, 20% relu"``. ``summary()`` and the neuron's explanation show it.
+
+        >>> get_activation("tanh").describe_neuron(0) is None
+        True
+        """
+        return None
+
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
         return f"{type(self).__name__}({opts})"
@@ -409,7 +428,7 @@ class GELU(Activation):
 
 
 class SiLU(Activation):
-    r"""SiLU / swish: f(z) = z * sigmoid(z).
+    r"""SiLU (swish with β = 1): f(z) = z * sigmoid(z). ``"swish"`` is the learnable-β version.
 
     .. math:: f(z) = z\,\sigma(z), \qquad f'(z) = \sigma(z)\,(1 + z\,(1 - \sigma(z)))
 
@@ -549,10 +568,10 @@ class Lambda(Activation):
 
 
 #: every activation class by name (a :class:`~neuronkit.registry.Registry`)
-ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
+ACTIVATIONS: Registry[type[Activation]] = Registry("activation", providers=("neuronkit.adaptive_activations",))
 #: the built-in aliases (alias -> name); other spellings (case, "-", "_") need none
 ALIASES = {"linear": "identity", "none": "identity", "threshold": "step", "heaviside": "step",
-           "swish": "silu", "logistic": "sigmoid"}
+           "logistic": "sigmoid"}
 
 
 def register(name: str, cls: type[Activation], *, aliases: tuple[str, ...] = (), replace: bool = False) -> None:
@@ -568,10 +587,10 @@ def register(name: str, cls: type[Activation], *, aliases: tuple[str, ...] = (),
     ...     def forward(self, z):
     ...         return z
     >>> try:
-    ...     register("swish", MyReLU)
+    ...     register("logistic", MyReLU)
     ... except ValueError as error:
     ...     print(error)
-    the activation name 'swish' is already taken by 'silu'; pass replace=True to replace it
+    the activation name 'logistic' is already taken by 'sigmoid'; pass replace=True to replace it
     """
     if not (isinstance(cls, type) and issubclass(cls, Activation)):
         raise ParameterTypeError(must_be("cls", "an Activation subclass", cls, "activations.register"))
@@ -590,7 +609,7 @@ def available() -> list[str]:
     --------
     >>> import neuronkit as nk
     >>> nk.activations.available()[:5]
-    ['elu', 'gelu', 'identity', 'leaky_relu', 'prelu']
+    ['dynamic', 'elu', 'gelu', 'identity', 'leaky_relu']
     """
     return sorted(ACTIVATIONS)
 
@@ -600,8 +619,8 @@ def get_activation(spec: str | Activation | Callable[[Tensor], Tensor] | dict | 
 
     A dict is a saved config: ``{"name": "elu", "alpha": 0.3}``.
 
-    >>> get_activation("swish").name
-    'silu'
+    >>> get_activation("logistic").name
+    'sigmoid'
     >>> get_activation({"name": "Leaky-ReLU", "negative_slope": 0.2}).negative_slope
     0.2
     """

@@ -524,6 +524,101 @@ class Checkpoint(Callback):
         state.checkpoint_saved = self.path
 
 
+class ActivationTimeline(Callback):
+    """Records every neuron's learnable activation parameters over training, sampled and bounded.
+
+    Every ``every`` optimiser steps (and at the start and the end) it copies each layer's activation
+    parameters (``hidden1.activation.beta``, a dynamic activation's ``logits``, …). At most
+    ``max_points`` samples are kept: when full, every other one is dropped and the interval doubles,
+    so the record spans the whole run at an even spacing. At the end of training the record goes to
+    ``history.activation_timeline`` (a dict, saved with the history in estimator files and
+    checkpoints); :func:`neuronkit.inspect.plot_activation_timeline` draws it.
+
+    Record layout (JSON): ``steps`` (optimiser step of each sample), ``epochs`` (epochs done, as a
+    fraction), ``activations`` (layer name -> its activation's config), and ``parameters``
+    (``"layer.activation.name"`` -> one nested list per sample, the parameter's values then).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.random.default_rng(0).standard_normal((32, 2)); y = X[:, 0] * X[:, 1]
+    >>> timeline = nk.callbacks.ActivationTimeline(every=2, max_points=4)
+    >>> history = nk.fit(nk.mlp([2, 3, 1], activation="swish", seed=0), X, y, epochs=3, batch_size=8,
+    ...                  progress=False, seed=0, callbacks=[timeline])
+    >>> history.activation_timeline["steps"], len(history.activation_timeline["parameters"]["hidden1.activation.beta"])
+    ([0, 4, 8, 12], 4)
+    """
+
+    def __init__(self, every: int = 1, *, max_points: int = 200) -> None:
+        self.every = check_int(every, "every", low=1, owner="ActivationTimeline")
+        self.max_points = check_int(max_points, "max_points", low=2, owner="ActivationTimeline")
+        self.steps: list[int] = []
+        self.epochs: list[float] = []
+        self.parameters: dict[str, list[Any]] = {}
+        self.activations: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _tracked(model: Any) -> list[tuple[str, Any]]:
+        """(layer name, activation) for each layer whose activation has parameters."""
+        layers = getattr(model, "layers", {})
+        items = layers.items() if isinstance(layers, dict) else []
+        return [(name, layer.activation) for name, layer in items
+                if getattr(getattr(layer, "activation", None), "named_parameters", None) is not None
+                and layer.activation.named_parameters()]
+
+    def on_train_begin(self, state) -> None:
+        tracked = self._tracked(state.model)
+        if not tracked:
+            raise ParameterError("ActivationTimeline records learnable activations, and this model has none; use "
+                                 "e.g. activation='swish', 'dynamic', 'learnable_elu', 'threshold_relu', 'rational' "
+                                 "or 'prelu'")
+        self.activations = {name: activation.config() for name, activation in tracked}
+        if not self.steps or self.steps[-1] != state.step:  # a resumed run already holds this sample
+            self._record(state)
+
+    def on_batch_end(self, state, loss: float) -> None:
+        if state.step % self.every == 0:
+            self._record(state, on_grid=True)
+
+    def on_train_end(self, state) -> None:
+        if not self.steps or self.steps[-1] != state.step:
+            self._record(state)
+        state.history.activation_timeline = self.to_dict()
+
+    def _record(self, state, *, on_grid: bool = False) -> None:
+        if len(self.steps) >= self.max_points:  # full: keep every other sample, sample half as often
+            self.steps = self.steps[::2]
+            self.epochs = self.epochs[::2]
+            self.parameters = {k: v[::2] for k, v in self.parameters.items()}
+            self.every *= 2
+            if on_grid and state.step % self.every:  # not a sample at the new spacing
+                return
+        per_epoch = max(int(getattr(state, "steps_per_epoch", 0) or 0), 1)
+        self.steps.append(int(state.step))
+        self.epochs.append(round(state.step / per_epoch, 6))
+        for layer, activation in self._tracked(state.model):
+            for name, parameter in activation.named_parameters():
+                self.parameters.setdefault(f"{layer}.activation.{name}", []).append(
+                    np.asarray(parameter.data, dtype=np.float64).tolist())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record (JSON-serialisable), as ``history.activation_timeline`` holds it."""
+        return {"steps": list(self.steps), "epochs": list(self.epochs), "every": self.every,
+                "max_points": self.max_points, "activations": dict(self.activations),
+                "parameters": {k: list(v) for k, v in self.parameters.items()}}
+
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return self.to_dict(), {}
+
+    def load_state_dict(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.steps = [int(s) for s in meta["steps"]]
+        self.epochs = [float(e) for e in meta["epochs"]]
+        self.every = int(meta["every"])
+        self.activations = dict(meta["activations"])
+        self.parameters = {k: list(v) for k, v in meta["parameters"].items()}
+
+
 def __getattr__(name: str) -> Any:
     """``nk.callbacks.Dashboard`` is :class:`neuronkit.dashboard.Dashboard`, imported on first use.
 

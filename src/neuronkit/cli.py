@@ -1418,7 +1418,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"default {SPIKING_HIDDEN[0]}), spikes out, rate cross-entropy loss (= --model snn)")
     p.add_argument("--steps", type=int, default=None, metavar="T",
                    help=f"with --spiking: the time steps T of the rate coding (default {SPIKING_STEPS})")
-    p.add_argument("--activation", type=_activation, default="relu", help="hidden activation (default relu)")
+    p.add_argument("--activation", type=_activation, default="relu",
+                   help="hidden activation (default relu); any activation name, e.g. tanh, swish, dynamic")
     p.add_argument("--optimizer", default="adam", choices=["adam", "adamw", "sgd", "rmsprop"])
     p.add_argument("--lr", type=float, default=None,
                    help=f"learning rate (default {OTHER_DEFAULTS['lr']}; {SPIKING_DEFAULTS['lr']} for spiking "

@@ -53,6 +53,8 @@ class History:
         self.interrupted = False
         self.failed: str | None = None
         self.early_stopping: dict[str, Any] | None = None
+        #: what :class:`~neuronkit.callbacks.ActivationTimeline` recorded (its ``to_dict()``), or None
+        self.activation_timeline: dict[str, Any] | None = None
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         self.epochs.append(epoch)
@@ -83,7 +85,8 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         return {"epochs": self.epochs, "history": self.history, "notes": self.notes,
                 "baseline_loss": self.baseline_loss, "start_loss": self.start_loss, "interrupted": self.interrupted,
-                "failed": self.failed, "early_stopping": self.early_stopping}
+                "failed": self.failed, "early_stopping": self.early_stopping,
+                "activation_timeline": self.activation_timeline}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
@@ -128,6 +131,8 @@ class History:
                                 **{k: _integer(stop.get(k), f"history 'early_stopping'.{k}")
                                    for k in ("best_epoch", "stopped_epoch")},
                                 "restored": bool(stop.get("restored", False))}
+        timeline = data.get("activation_timeline")
+        h.activation_timeline = None if timeline is None else _timeline(timeline)
         return h
 
     def diagnosis(self) -> str:
@@ -236,6 +241,33 @@ class History:
         under = self._underfitting(loss)
         return head + (under or (f"The training loss stopped falling too ({loss[b]:.4g} -> {loss[s]:.4g}): "
                                  "no sign of over-fitting; more neurons or layers may learn more."))
+
+
+def _timeline(value: Any) -> dict[str, Any]:
+    """An activation timeline (``ActivationTimeline.to_dict()``), its entries checked."""
+    where = "history 'activation_timeline'"
+    if not isinstance(value, dict) or not isinstance(value.get("parameters"), dict) \
+            or not isinstance(value.get("activations"), dict):
+        raise ModelFileError(f"{where} must be a JSON object with 'steps', 'epochs', 'activations' and 'parameters' "
+                             f"(ActivationTimeline.to_dict()); got {type(value).__name__}")
+    steps = [_integer(s, f"{where}.steps[{i}]") for i, s in enumerate(_list(value, "steps"))]
+    epochs = [_number(e, f"{where}.epochs[{i}]") for i, e in enumerate(_list(value, "epochs"))]
+    if len(epochs) != len(steps):
+        raise ModelFileError(f"{where} has {len(steps)} steps but {len(epochs)} epochs")
+    parameters = {}
+    for key, samples in value["parameters"].items():
+        if not isinstance(samples, list) or len(samples) != len(steps):
+            raise ModelFileError(f"{where} parameter {key!r} must be a list of {len(steps)} samples (one per step)")
+        try:
+            arrays = [np.asarray(sample, dtype=np.float64) for sample in samples]
+        except (TypeError, ValueError):
+            raise ModelFileError(f"{where} parameter {key!r} must hold lists of numbers") from None
+        if any(a.shape != arrays[0].shape for a in arrays):
+            raise ModelFileError(f"{where} parameter {key!r} changes shape between samples")
+        parameters[str(key)] = [a.tolist() for a in arrays]
+    return {"steps": steps, "epochs": epochs, "every": _integer(value.get("every", 1), f"{where}.every"),
+            "max_points": _integer(value.get("max_points", len(steps)), f"{where}.max_points"),
+            "activations": dict(value["activations"]), "parameters": parameters}
 
 
 def _list(data: dict[str, Any], key: str) -> list[Any]:

@@ -79,6 +79,8 @@ class Explanation:
     raw_inputs: tuple[float, ...] | None = None
     #: a name per input (feature names), shown next to each xᵢ
     input_names: tuple[str, ...] | None = None
+    #: what a learnable activation has become for this neuron (``"dynamic: 71% tanh, 20% relu"``), or None
+    drift: str | None = None
 
     def annotated(self, *, top: int | None = None, raw: Any = None, names: Any = None) -> Explanation:
         """The same explanation, shown with only the ``top`` largest products ``|wᵢ·xᵢ|`` (a "… N more" line
@@ -119,7 +121,7 @@ class Explanation:
                 "z": self.z, "activation": self.activation, "formula": self.formula, "output": self.output,
                 "layer_z": None if self.layer_z is None else list(self.layer_z),
                 "raw_inputs": None if self.raw_inputs is None else list(self.raw_inputs),
-                "input_names": None if self.input_names is None else list(self.input_names)}
+                "input_names": None if self.input_names is None else list(self.input_names), "drift": self.drift}
 
     def __str__(self) -> str:
         f = lambda v: _fmt(v, self.digits)  # noqa: E731
@@ -150,6 +152,8 @@ class Explanation:
         lines.append(f"  3. add bias     z = {f(self.weighted_sum)} + {f(self.bias)} = {f(self.z)}"
                      "   (the activation potential)")
         lines.append(f"  4. activation   {self._activation_step(f)}")
+        if self.drift is not None:
+            lines.append(f"{' ' * 18}(learnt: {self.drift})")
         lines.append(f"  5. output       {f(self.output)}")
         return "\n".join(lines)
 
@@ -207,6 +211,16 @@ def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: 
     >>> e = explain_neuron(np.array([0.8, 0.6]), 0.2, ReLU(), np.array([0.5, 0.3]))
     >>> e.z, e.output
     (0.78, 0.78)
+
+    A learnable activation shows this neuron's own parameters and what it has become (``drift``):
+
+    >>> from neuronkit.adaptive_activations import Swish
+    >>> swish = Swish(init=2.0)
+    >>> swish.build(1, np.float64)
+    >>> for line in str(explain_neuron(np.array([1.0]), 0.0, swish, np.array([1.0]))).splitlines()[-3:-1]:
+    ...     print(line)
+      4. activation   swish(z) = z * sigmoid(2 * z) = 1 * sigmoid(2 * 1) = 0.880797078
+                      (learnt: swish β=2)
     """
     dtype = np.asarray(weights).dtype
     w = np.asarray(weights, dtype=dtype)
@@ -229,8 +243,10 @@ def explain_neuron(weights: np.ndarray, bias: float, activation: Activation, x: 
     digits = 7 if dtype == np.float32 else 10
     return Explanation(label=label, inputs=tuple(float(v) for v in x), weights=tuple(float(v) for v in w),
                        products=tuple(float(v) for v in products), weighted_sum=float(weighted_sum), bias=float(b),
-                       z=float(z), activation=activation.name, formula=activation.formula, output=float(out),
-                       digits=digits, layer_z=None if layer_z is None else tuple(float(v) for v in layer_z))
+                       z=float(z), activation=activation.name, formula=activation.neuron_formula(index),
+                       output=float(out), digits=digits,
+                       layer_z=None if layer_z is None else tuple(float(v) for v in layer_z),
+                       drift=activation.describe_neuron(index))
 
 
 class Neuron:

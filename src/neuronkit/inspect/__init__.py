@@ -45,6 +45,7 @@ from .health import (
 )
 from .plots import (
     plot_activation_histograms,
+    plot_activation_timeline,
     plot_attention,
     plot_attributions,
     plot_feature_maps,
@@ -88,4 +89,5 @@ __all__ = [
     "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
     "SpikingLayerHealth",
+    "plot_activation_timeline",
 ]

@@ -624,3 +624,80 @@ def plot_attention(model: Any, ids: Any, *, vocabulary: Any = None, layer: str |
     if im is not None:
         fig.colorbar(im, ax=list(axes), shrink=0.8)
     return finish_figure(fig, path)
+
+
+# ------------------------------------------------------------------------------ learnable activations
+def _timeline_of(source: Any) -> dict[str, Any]:
+    """The record of an ActivationTimeline: from itself, a History, a fitted estimator or the dict."""
+    hist = getattr(source, "history_", source)
+    if hasattr(hist, "activation_timeline"):
+        hist = hist.activation_timeline
+    elif hasattr(hist, "to_dict") and hasattr(hist, "max_points"):
+        hist = hist.to_dict()
+    if not isinstance(hist, dict) or not isinstance(hist.get("parameters"), dict) or not hist.get("steps"):
+        raise ParameterError("plot_activation_timeline needs what an ActivationTimeline recorded: the callback, "
+                             "a History (or estimator) trained with callbacks=[nk.callbacks.ActivationTimeline()], "
+                             f"or its dict; got {type(source).__name__} without one")
+    return hist
+
+
+def plot_activation_timeline(source: Any, layer: str | None = None, *, path: str | Path | None = None) -> Any:
+    """How each neuron's learnable activation parameters moved during training, one panel per quantity.
+
+    ``source``: an :class:`~neuronkit.callbacks.ActivationTimeline`, a :class:`~neuronkit.History` that holds
+    one's record (``history.activation_timeline``), a fitted estimator or the record itself. ``layer``: which
+    layer (default: the first recorded). A per-neuron parameter (swish's β, ELU's α, the threshold θ) is one
+    panel with a line per neuron; a dynamic activation gets a panel per basis function showing each neuron's
+    mixture weight (softmax of its logits); a rational one a panel per coefficient. The x axis is in epochs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neuronkit as nk
+    >>> X = np.random.default_rng(0).standard_normal((32, 2)); y = X[:, 0] * X[:, 1]
+    >>> timeline = nk.callbacks.ActivationTimeline(every=2)
+    >>> _ = nk.fit(nk.mlp([2, 3, 1], activation="dynamic", seed=0), X, y, epochs=2, batch_size=8,
+    ...            progress=False, seed=0, callbacks=[timeline])
+    >>> fig = nk.inspect.plot_activation_timeline(timeline, layer="hidden1")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['hidden1: weight of relu', 'hidden1: weight of tanh', 'hidden1: weight of sigmoid', 'hidden1: weight of identity']
+    """
+    record = _timeline_of(source)
+    layers = list(record.get("activations", {}))
+    if layer is None:
+        layer = layers[0] if layers else None
+    if layer is None or layer not in layers:
+        raise UnknownNameError(f"plot_activation_timeline: no recorded layer {layer!r}; recorded: "
+                               f"{', '.join(layers) or 'none'}", kind="layer", name=layer, valid=tuple(layers))
+    config = record["activations"][layer]
+    x = np.asarray(record["epochs"], dtype=np.float64)
+    panels: list[tuple[str, np.ndarray, str]] = []  # (title, values (samples, lines), line label)
+    for key, samples in record["parameters"].items():
+        if not key.startswith(f"{layer}.activation."):
+            continue
+        name = key[len(layer) + len(".activation."):]
+        values = np.asarray(samples, dtype=np.float64)
+        if name == "logits" and values.ndim == 3:  # a dynamic activation: mixture weights per basis function
+            weights = np.exp(values - values.max(axis=-1, keepdims=True))
+            weights /= weights.sum(axis=-1, keepdims=True)
+            basis = list(config.get("basis", [])) or [str(k) for k in range(values.shape[-1])]
+            panels += [(f"{layer}: weight of {basis[k]}", weights[:, :, k], "neuron ")
+                       for k in range(values.shape[-1])]
+        elif values.ndim == 3:  # per neuron, several coefficients: a panel per coefficient
+            panels += [(f"{layer}: {name}[{k}]", values[:, :, k], "neuron ") for k in range(values.shape[-1])]
+        else:  # one value per neuron, or a layer's shared coefficients (a rational activation's a_j, b_k)
+            shared = {"numerator": "a", "denominator": "b"}.get(name) if config.get("name") == "rational" else None
+            panels.append((f"{layer}: {name}", values.reshape(len(values), -1), shared or "neuron "))
+    rows, cols = _grid(len(panels))
+    fig = new_figure(3.4 * cols, 2.6 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, (title, values, label) in zip(axes, panels):
+        for j in range(values.shape[1]):
+            ax.plot(x, values[:, j], lw=1.0, label=f"{label}{j}" if values.shape[1] <= 10 else None)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("epoch")
+    for ax in axes[len(panels):]:
+        fig.delaxes(ax)
+    if panels and panels[0][1].shape[1] <= 10:
+        axes[0].legend(fontsize=7)
+    return finish_figure(fig, path)

@@ -65,6 +65,16 @@ class Summary:
     hidden1  Dense  3        relu                     9
     output   Dense  1        identity                 4
     total parameters: 13
+
+    A layer of learnable activations (:mod:`neuronkit.adaptive_activations`) also gets, in its row's
+    ``activation_drift`` and in a note, what each neuron's activation has become:
+
+    >>> net = nk.mlp([2, 2, 1], activation="dynamic", seed=0)
+    >>> net["hidden1"].activation.logits.data[0] = [0.0, 2.0, 0.0, -9.0]
+    >>> for part in net.summary().notes()[0].split("; ["):
+    ...     print(part)
+    hidden1's learnt activations: [0] dynamic: 79% tanh, 11% relu, 11% sigmoid
+    1] dynamic: 25% relu, 25% tanh, 25% sigmoid, 25% identity
     """
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
@@ -99,6 +109,12 @@ outputs (23x fewer)"]
                 notes.append(f"parameter sharing: {r['layer']}'s {r['parameters']:,} parameters stand for the "
                              f"{r['dense_equivalent']:,} of a Dense layer with the same inputs and outputs "
                              f"({r['dense_equivalent'] / r['parameters']:,.0f}x fewer)")
+        for r in self.rows:
+            drift = r.get("activation_drift")
+            if drift:
+                shown = "; ".join(f"[{i}] {text}" for i, text in enumerate(drift[:MAX_DRIFT_SHOWN]))
+                more = f"; … {len(drift) - MAX_DRIFT_SHOWN} more" if len(drift) > MAX_DRIFT_SHOWN else ""
+                notes.append(f"{r['layer']}'s learnt activations: {shown}{more}")
         if any(r.get("convolution") and "dense_equivalent" not in r for r in self.rows):
             notes.append("convolution layers: summary(input_shape=(C, H, W)) compares each with a Dense layer of "
                          "the same inputs and outputs")
@@ -138,6 +154,18 @@ outputs (23x fewer)"]
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
     return "" if shape is None else " × ".join(map(str, shape))
+
+
+#: the neurons whose learnt activation a summary's notes name, per layer (the row keeps them all)
+MAX_DRIFT_SHOWN = 8
+
+
+def _activation_drift(activation: Any, neurons: Any) -> list[str] | None:
+    """What each neuron's learnable activation has become (``Activation.describe_neuron``), or None."""
+    if not isinstance(activation, Activation) or not isinstance(neurons, int) or not activation.named_parameters():
+        return None
+    drift = [activation.describe_neuron(i) for i in range(neurons)]
+    return None if any(text is None for text in drift) else [str(text) for text in drift]
 
 
 @register_layer
@@ -389,6 +417,9 @@ class Sequential(Module):
             row = {"layer": name, "kind": kind, "neurons": neurons,
                    "activation": act.name if act is not None else type(model).__name__ if isinstance(model, Module)
                    else "-", "parameters": layer.num_parameters()}
+            drift = _activation_drift(act, neurons)
+            if drift is not None:
+                row["activation_drift"] = drift
             encoder_steps = getattr(layer, "steps", None)
             if layer.name_prefix == "encoder" and isinstance(encoder_steps, int):
                 steps = encoder_steps
