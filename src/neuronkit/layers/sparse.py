@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, is_grad_enabled, ops, where
+from ..engine import Tensor, ops, where
 from ..errors import ShapeError
 from ..validation import check_int, check_number
 from .base import (
@@ -92,18 +92,19 @@ class KWinners(Module):
         self.k = check_int(k, "k", low=1, owner="KWinners")
         self.name = check_name(name, "KWinners")
 
-    def _per_sample(self, sample_shape: tuple[int, ...]) -> int:
-        """The values of one sample of ``sample_shape`` (refused when fewer than k)."""
+    def _per_sample(self, sample_shape: tuple[int, ...], input_shape: tuple[int, ...] | None = None) -> int:
+        """The values of one sample of ``sample_shape`` (refused when fewer than k); ``input_shape`` for messages."""
         per_sample = int(np.prod(sample_shape))
         if per_sample < self.k:
             raise ShapeError(f"layer {label(self)!r} keeps the k={self.k} largest values of each sample, but the "
-                             f"layer before it gives {describe_shape(sample_shape)} per sample: use "
+                             f"layer before it gives {describe_shape(sample_shape)} per sample"
+                             + ("" if input_shape is None else f" (input shape {input_shape})") + ": use "
                              f"k <= {per_sample}, or a wider layer before it")
         return per_sample
 
     def _mask(self, x: np.ndarray) -> np.ndarray:
         """The winners as a bool array of x's shape."""
-        per_sample = self._per_sample(x.shape[1:] if x.ndim > 1 else x.shape)
+        per_sample = self._per_sample(x.shape[1:] if x.ndim > 1 else x.shape, x.shape)
         return winners(x.reshape(-1, per_sample), self.k).reshape(x.shape)
 
     def forward(self, x: Any) -> Tensor:
@@ -151,7 +152,7 @@ class ActivityL1(Module):
     λ·sign(a)/N. Put it after the layer whose activity should be sparse
     (``dense(64,relu),activity_l1(1e-3),dense(out)``). ``fit`` adds it the way it adds a Dense
     layer's ``l1``/``l2`` (through :meth:`~neuronkit.layers.Module.own_penalty`): each training
-    forward pass (training mode, gradients recorded) keeps its penalty, which the step adds to
+    forward pass (in training mode) keeps its penalty, which the step adds to
     the loss before ``backward()``. Prediction and evaluation add nothing.
 
     Parameters
@@ -178,7 +179,7 @@ class ActivityL1(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = layer_input(self, x, None, None)
-        if self.weight and self.in_training and is_grad_enabled():
+        if self.weight and self.in_training:
             n = x.shape[0] if x.ndim > 1 else 1
             self._penalty = ops.absolute(x).sum() * (self.weight / n)
         return x
