@@ -233,3 +233,70 @@ def test_training_with_the_penalty_makes_activity_sparser():
         nk.fit(net, X, y, epochs=30, lr=0.01, seed=0, progress=False)
         activity[weight] = float(np.abs(net["hidden1"].infer(np.asarray(X, np.float32))).sum(axis=1).mean())
     assert activity[0.05] < 0.5 * activity[0.0]
+
+
+# ------------------------------------------------------------------ sparsity statistics in health
+X_HAND = np.array([[1.0, 2.0], [-1.0, 3.0], [-1.0, -1.0], [2.0, -5.0]])
+
+
+def hand_set(*between: nk.Module, output: str = "identity") -> nk.Sequential:
+    """hidden1 = relu(x1, x2, -x1-x2); hidden2 = relu(sum, -h1); output Dense(2, 4).
+
+    On X_HAND hidden1 gives [1, 2, 0], [0, 3, 0], [0, 0, 2], [2, 0, 3]: 2, 1, 1, 2 of 3 active;
+    hidden2 gives [3, 0], [3, 0], [2, 0], [5, 0]: 1 of 2 active on every sample.
+    """
+    h1 = nk.Dense(2, 3, activation="relu", seed=0, dtype=np.float64)
+    h1.weight.data[:] = [[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]
+    h2 = nk.Dense(3, 2, activation="relu", seed=0, dtype=np.float64)
+    h2.weight.data[:] = [[1.0, 1.0, 1.0], [-1.0, 0.0, 0.0]]
+    return nk.Sequential(h1, *between, h2, nk.Dense(2, 4, activation=output, seed=1, dtype=np.float64))
+
+
+def test_health_counts_active_neurons_and_skipped_multiply_adds_by_hand():
+    report = nk.inspect.health(hand_set(), X_HAND)
+    assert list(report.sparsity) == ["hidden1", "hidden2"]  # the output layer feeds nothing
+    s1, s2 = report.sparsity["hidden1"], report.sparsity["hidden2"]
+    assert (s1.feeds, s1.neurons, s1.fan_out) == ("hidden2", 3, 2)
+    np.testing.assert_array_equal(s1.counts, [0, 2, 2, 0])
+    assert s1.active_share == pytest.approx(6 / 12)
+    assert (s1.min_share, s1.quantile(0.5), s1.max_share) == (pytest.approx(1 / 3), pytest.approx(1 / 3),
+                                                               pytest.approx(2 / 3))
+    assert s1.skipped_macs == pytest.approx((1 + 2 + 2 + 1) / 4 * 2)  # inactive inputs × hidden2's 2 neurons
+    assert s1.dense_macs == 6
+    np.testing.assert_array_equal(s2.counts, [0, 4, 0])
+    assert (s2.active_share, s2.skipped_macs, s2.dense_macs) == (0.5, 4.0, 8)
+
+
+def test_health_sees_the_winners_of_a_kwta_layer():
+    s1 = nk.inspect.health(hand_set(KWinners(1)), X_HAND).sparsity["hidden1"]
+    assert s1.feeds == "hidden2"
+    np.testing.assert_array_equal(s1.counts, [0, 4, 0, 0])  # one winner (positive on every sample) of three
+    assert s1.skipped_macs == pytest.approx(2 * 2)
+
+
+def test_sparsity_in_the_text_and_json_of_the_report():
+    report = nk.inspect.health(hand_set(), X_HAND)
+    text = str(report)
+    assert "sparsity: the share of each hidden layer's neurons active" in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("hidden1  hidden2"))
+    assert row.split() == ["hidden1", "hidden2", "3", "50.0%", "33.3%", "33.3%", "66.7%", "3.0", "6"]
+    assert "in all: 7.0 of 14 multiply-adds per sample skipped (50.0%)" in text
+    entry = report.to_dict()["sparsity"]["hidden1"]
+    assert entry["active_count_histogram"] == [0, 2, 2, 0]
+    assert entry["skipped_macs_per_sample"] == pytest.approx(3.0)
+    assert entry["active_share_mean"] == pytest.approx(0.5)
+
+
+def test_sparsity_in_the_html_report(tmp_path):
+    files = nk.inspect.write_report(hand_set(output="softmax"), X_HAND, np.array([0, 1, 2, 3]),
+                                    out_dir=tmp_path)
+    html = files.html.read_text(encoding="utf-8")
+    assert "<h3>Sparsity</h3>" in html
+    assert "33%: 2, 67%: 2" in html  # the distribution of hidden1's active share
+    assert "3.0 of 6" in html
+
+
+def test_no_sparsity_rows_without_a_hidden_dense_read_by_a_dense():
+    net = nk.Sequential(nk.Dense(2, 3, seed=0))
+    report = nk.inspect.health(net, X_HAND)
+    assert report.sparsity == {} and "sparsity:" not in str(report)
