@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -300,3 +303,40 @@ def test_no_sparsity_rows_without_a_hidden_dense_read_by_a_dense():
     net = nk.Sequential(nk.Dense(2, 3, seed=0))
     report = nk.inspect.health(net, X_HAND)
     assert report.sparsity == {} and "sparsity:" not in str(report)
+
+
+# ------------------------------------------------------------------ train --sparsity
+def cli(*args, cwd):
+    proc = subprocess.run([sys.executable, "-m", "neuronkit.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_train_sparsity_puts_an_activity_penalty_after_each_hidden_layer(tmp_path):
+    code, out, err = cli("train", "iris", "--hidden", "8,6", "--epochs", "3", "--sparsity", "0.01", "--out",
+                         "m.nkm", cwd=tmp_path)
+    assert code == 0, err
+    net = nk.load(tmp_path / "m.nkm").network_
+    assert [type(layer).__name__ for layer in net] == ["Dense", "ActivityL1", "Dense", "ActivityL1", "Dense"]
+    assert [layer.weight for layer in net if isinstance(layer, ActivityL1)] == [0.01, 0.01]
+    assert net["hidden1"].init == "glorot_normal" and net["hidden2"].out_features == 6
+
+
+def test_train_sparsity_with_a_spec():
+    from neuronkit.cli import _with_activity_l1
+
+    spec = _with_activity_l1("conv(4,3,relu),maxpool(2),flatten,dense(16,relu),dense(out)", 0.5)
+    net = nk.build(spec, (1, 8, 8), outputs=3, seed=0)
+    assert [type(layer).__name__ for layer in net] == ["Conv2d", "MaxPool2d", "Flatten", "ActivityL1", "Dense",
+                                                       "ActivityL1", "Dense"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--sparsity", "-0.5"], "--sparsity must be a finite number >= 0; got -0.5"),
+    (["--sparsity", "0.1", "--spiking"], "--sparsity penalises the outputs of the hidden layers"),
+    (["--sparsity", "0.1", "--model", "dense(out)"], "has no such layer read by another one"),
+])
+def test_train_sparsity_bad_values_are_usage_errors(tmp_path, args, message):
+    code, _, err = cli("train", "iris", "--epochs", "1", *args, cwd=tmp_path)
+    assert code == 2
+    assert message in err
