@@ -315,6 +315,23 @@ CASES += [  # adaptive activations (issue 16): inputs and per-neuron parameters 
          variant="(3, 2) per neuron"),
 ]
 
+
+def _kwta(x):
+    return nk.layers.KWinners(5)(x)
+
+
+def _activity_l1(x):
+    """ActivityL1's output plus the penalty it keeps (0.3 · mean over the batch of Σ|x|)."""
+    layer = nk.layers.ActivityL1(0.3)
+    return layer(x) + layer.own_penalty()
+
+
+CASES += [  # sparse neurons (layers/sparse.py): distinct values keep the winners fixed; |x| >= 0.2 keeps off |x|'s kink
+    case("layer", "kwta", _kwta, distinct(4, 9)),
+    case("layer", "kwta", _kwta, distinct(3, 2, 4), variant="per-sample values of any shape"),
+    case("layer", "activity_l1", _activity_l1, off_kink(4, 6)),
+]
+
 CASE_IDS = [c.id for c in CASES]
 
 

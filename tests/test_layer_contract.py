@@ -146,6 +146,12 @@ TABLE: dict[str, Row] = {
                           (_rng.random((5, 3, 2, 4, 6)) < 0.4).astype(np.float32), images(3, 2, 7), "spool", False),
 }
 
+TABLE.update({  # sparse neurons (layers/sparse.py)
+    "KWinners": Row(lambda: nk.layers.KWinners(3, name="kwta"), batch(4, 7), batch(4, 2), "kwta", False),
+    "ActivityL1": Row(lambda: nk.layers.ActivityL1(0.01, name="sparse"), batch(4, 5), np.float32(1.0), "sparse",
+                      False),
+})
+
 
 def missing_from_table() -> set[str]:
     return set(base.LAYERS.names()) - set(TABLE)

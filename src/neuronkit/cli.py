@@ -274,6 +274,8 @@ def _check_train_options(args: argparse.Namespace) -> None:
     _option(check_int, args.seed, "--seed", low=0)
     if args.clip_norm is not None:
         _option(check_number, args.clip_norm, "--clip-norm", low=0.0, low_open=True)
+    if args.sparsity is not None:
+        _check_sparsity(args, spiking)
     options.check_data(args.data, args.target, text_column=args.text_column, folders=True)
     out = args.out or f"{Path(args.data).stem}.nkm"  # cmd_train's default: DATA.nkm here
     options.check_output_file(out, "--out" if args.out else "the default --out")
@@ -468,6 +470,8 @@ def _estimator_for(dataset: Any, args: argparse.Namespace) -> Any:
               "batch_size": args.batch_size, "random_state": args.seed, "alpha": args.alpha,
               "early_stopping": args.early_stopping, "clip_norm": args.clip_norm}
     architecture = args.model or DEFAULT_MODELS.get(dataset.kind)
+    if args.sparsity:  # the activity penalty is a layer (activity_l1) of the architecture
+        architecture = _with_activity_l1(architecture or _mlp_spec(args), args.sparsity)
     if architecture is None:
         return cls(hidden_layer_sizes=args.hidden or (100,), activation=args.activation, dropout=args.dropout,
                    **common)
@@ -540,7 +544,8 @@ def _not_for_stdp(args: argparse.Namespace) -> list[str]:
              "--steps": args.steps is not None, "--activation": args.activation != "relu",
              "--optimizer": args.optimizer != "adam", "--lr": args.lr is not None,
              "--batch-size": args.batch_size is not None, "--alpha": args.alpha != 0.0001,
-             "--dropout": args.dropout != 0.0, "--early-stopping": args.early_stopping,
+             "--dropout": args.dropout != 0.0, "--sparsity": args.sparsity is not None,
+             "--early-stopping": args.early_stopping,
              "--clip-norm": args.clip_norm is not None, "--checkpoint": args.checkpoint is not None,
              "--resume": args.resume is not None, "--force": args.force, "--target": args.target is not None,
              "--task": args.task is not None, "--categorical": args.categorical is not None,
@@ -1432,6 +1437,10 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{SPIKING_DEFAULTS['batch_size']} for spiking networks)")
     p.add_argument("--alpha", type=float, default=0.0001, help="L2 penalty, as in scikit-learn (default 1e-4)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer (default 0)")
+    p.add_argument("--sparsity", type=float, default=None, metavar="WEIGHT",
+                   help="an activity sparsity (L1) penalty on the hidden layers: WEIGHT times the mean over the "
+                        "batch of the sum of their |outputs| is added to the loss (an activity_l1 layer where each "
+                        "hidden layer's outputs are read; default: none)")
     p.add_argument("--early-stopping", action="store_true", help="hold out 10%% for validation and stop early")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--test-size", type=float, default=0.2, help="fraction held out for testing (default 0.2)")
@@ -1807,5 +1816,82 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+# ---------------------------------------------------------------- train --sparsity
+#: the spec tokens of layers with weights: --sparsity penalises what each one after the first reads
+_WEIGHT_TOKENS = ("dense", "conv", "conv1d", "conv2d")
+
+
+def _check_sparsity(args: argparse.Namespace, spiking: bool) -> None:
+    """``--sparsity``: a number >= 0, for a network of dense or convolution layers with a hidden one."""
+    from .layers.spec import parse_spec
+
+    _option(check_number, args.sparsity, "--sparsity", low=0.0)
+    if spiking:
+        raise UsageError("--sparsity penalises the outputs of the hidden layers of a network trained by gradient "
+                         "descent on real-valued activity; spiking neurons give spikes (0 or 1). Leave --sparsity out")
+    if args.model is not None:
+        try:
+            tokens = [layer["layer"] for layer in parse_spec(args.model)]
+        except NeuronkitError:
+            return  # the spec's own message comes when the network is built
+        if sum(token in _WEIGHT_TOKENS for token in tokens) < 2:
+            raise UsageError(f"--sparsity penalises the outputs of hidden dense or conv layers; --model "
+                             f"{args.model!r} has no such layer read by another one. Leave --sparsity out, or use "
+                             "a network with a hidden layer, e.g. 'dense(64,relu),dense(out)'")
+
+
+def _mlp_spec(args: argparse.Namespace) -> str:
+    """The perceptron of --hidden, --activation and --dropout as a spec (the estimators' MLP: Glorot-normal)."""
+    hidden = []
+    for width in args.hidden or (100,):
+        hidden.append(f"dense({width},{args.activation},init=glorot_normal)")
+        if args.dropout:
+            hidden.append(f"dropout({args.dropout!r})")
+    return ",".join([*hidden, "dense(out,init=glorot_normal)"])
+
+
+def _with_activity_l1(spec: str, weight: float) -> str:
+    """``spec`` with ``activity_l1(weight)`` before every dense or conv layer but the first (what each one reads).
+
+    >>> _with_activity_l1("dense(64,relu),dropout(0.2),dense(out)", 0.001)
+    'dense(out_features=64,activation=relu),dropout(p=0.2),activity_l1(weight=0.001),dense(out_features=out)'
+    """
+    from .layers.spec import parse_spec
+
+    layers, seen = [], 0
+    for layer in parse_spec(spec):
+        if layer["layer"] in _WEIGHT_TOKENS:
+            if seen:
+                layers.append({"layer": "activity_l1", "weight": weight})
+            seen += 1
+        layers.append(layer)
+    return ",".join(_spec_layer(layer) for layer in layers)
+
+
+def _spec_layer(layer: dict[str, Any]) -> str:
+    """One layer of parse_spec's form as a one-line spec token, options by name: ``dense(out_features=64)``."""
+    options = {key: value for key, value in layer.items() if key != "layer"}
+    if not options:
+        return str(layer["layer"])
+    return f"{layer['layer']}(" + ",".join(f"{key}={_spec_value(value)}" for key, value in options.items()) + ")"
+
+
+def _spec_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ",".join(_spec_value(v) for v in value) + ")"
+    if isinstance(value, dict):
+        options = {k: v for k, v in value.items() if k != "name"}
+        return f"{value['name']}(" + ",".join(f"{k}={_spec_value(v)}" for k, v in options.items()) + ")"
+    text = str(value)
+    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) else repr(text)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+

@@ -660,6 +660,8 @@ class HealthReport:
         #: text models: per Embedding layer, the token ids (padding aside) that no text of X holds: their rows
         #: never get a gradient from this data and keep their initial vectors
         self.unused_embeddings: dict[str, np.ndarray] = {}
+        #: per hidden Dense layer read by another Dense layer: how sparse its activity is (:func:`health` fills it)
+        self.sparsity: dict[str, SparsityStats] = {}
 
     def _names(self, attr: str) -> list[str]:
         return [name for lh in self.layers.values() if getattr(lh, attr) is not None
@@ -766,7 +768,8 @@ class HealthReport:
                 "layers": {name: lh.to_dict() for name, lh in self.layers.items()},
                 "gradients": None if self.gradients is None else self.gradients.to_dict(),
                 "problems": [p.to_dict() for p in self.problems],
-                "unused_embeddings": {k: v.tolist() for k, v in self.unused_embeddings.items()}}
+                "unused_embeddings": {k: v.tolist() for k, v in self.unused_embeddings.items()},
+                "sparsity": {name: stats.to_dict() for name, stats in self.sparsity.items()}}
 
     def to_json(self, path: Any = None, *, indent: int = 1) -> str:
         """The report as JSON text (also written to ``path`` if given)."""
@@ -801,6 +804,7 @@ class HealthReport:
         if len(self.spiking_layers) < len(self.layers):
             lines.append("  (firing = mean fraction of samples with z > 0; excitatory = mean fraction of weights > 0)")
         lines += self._spiking_lines()
+        lines += sparsity_lines(self.sparsity)
         if any(lh.unit == "filter" for lh in self.layers.values()):
             lines.append("  (a filter's statistics run over every position of every sample)")
         for name, ids in self.unused_embeddings.items():
@@ -1326,6 +1330,7 @@ def health(model: Any, X: Any, y: Any = None, *, thresholds: Thresholds | dict[s
             layers[name].grad_norm = value
         gradients = GradientHealth(norms)
     report = HealthReport(layers, gradients, t, len(X))
+    report.sparsity = sparsity_stats(m, X, batch_size)
     if m.is_text:
         first: Any = m.network[0]
         seen = np.zeros(first.num_embeddings, bool)
@@ -1521,3 +1526,151 @@ class HealthMonitor(Callback):
             if self.warn:
                 warnings.warn(f"epoch {state.epoch + 1}: {what}. Remedy: {problem.remedy}", NeuronHealthWarning,
                               stacklevel=2)
+
+
+# ------------------------------------------------------------------------------ sparsity
+@dataclass
+class SparsityStats:
+    """How sparse a hidden Dense layer's activity is, as the next Dense layer reads it, over the samples.
+
+    ``feeds`` is the Dense layer that reads the activity (the next one, after whatever sits
+    between: a :class:`~neuronkit.layers.KWinners`, dropout, an activation); ``neurons`` the values
+    it reads per sample and ``fan_out`` its neurons (each value it reads takes part in
+    ``fan_out`` multiply-adds). A neuron is **active** on a sample when the value it passes on
+    is not exactly 0 (a ReLU at or below 0, a k-winners loser are inactive). ``counts[j]`` is
+    the number of samples on which exactly ``j`` neurons are active (the distribution, j = 0 …
+    ``neurons``). A sparse implementation skips the multiply-adds of the inactive inputs:
+    ``skipped_macs`` = mean over the samples of (inactive values × ``fan_out``), out of
+    ``dense_macs`` = ``neurons × fan_out`` per sample.
+
+    Examples
+    --------
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.build("dense(6,relu),kwta(2),dense(3)", (4,), seed=0)
+    >>> s = nk.inspect.health(net, np.random.default_rng(0).normal(size=(10, 4))).sparsity["hidden1"]
+    >>> s.feeds, s.max_share <= 2 / 6, s.dense_macs
+    ('output', True, 18)
+    """
+
+    name: str
+    feeds: str
+    neurons: int
+    fan_out: int
+    counts: np.ndarray
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def shares(self) -> np.ndarray:
+        """The share of neurons active for each possible count j: j / neurons (the x axis of ``counts``)."""
+        return np.arange(self.neurons + 1) / self.neurons
+
+    @property
+    def active_share(self) -> float:
+        """The mean over the samples of the share of neurons active on a sample."""
+        n = self.n_samples
+        return float(self.counts @ self.shares / n) if n else math.nan
+
+    def quantile(self, q: float) -> float:
+        """The share of active neurons below which a fraction ``q`` of the samples lie (the lower one at a step)."""
+        n = self.n_samples
+        if not n:
+            return math.nan
+        j = int(np.searchsorted(np.cumsum(self.counts), q * n, side="left"))
+        return float(self.shares[min(j, self.neurons)])
+
+    @property
+    def min_share(self) -> float:
+        nonzero = np.flatnonzero(self.counts)
+        return float(self.shares[nonzero[0]]) if nonzero.size else math.nan
+
+    @property
+    def max_share(self) -> float:
+        nonzero = np.flatnonzero(self.counts)
+        return float(self.shares[nonzero[-1]]) if nonzero.size else math.nan
+
+    @property
+    def dense_macs(self) -> int:
+        """The multiply-adds per sample of the next layer on these values, every one computed."""
+        return self.neurons * self.fan_out
+
+    @property
+    def skipped_macs(self) -> float:
+        """The multiply-adds per sample (mean over the samples) a sparse implementation skips: inactive × fan-out."""
+        n = self.n_samples
+        inactive = (self.neurons - np.arange(self.neurons + 1)) @ self.counts / n if n else math.nan
+        return float(inactive * self.fan_out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feeds": self.feeds, "neurons": self.neurons, "fan_out": self.fan_out,
+                "active_share_mean": _finite_or_none(self.active_share),
+                "active_share_min": _finite_or_none(self.min_share),
+                "active_share_median": _finite_or_none(self.quantile(0.5)),
+                "active_share_max": _finite_or_none(self.max_share),
+                "active_count_histogram": self.counts.astype(int).tolist(),
+                "skipped_macs_per_sample": _finite_or_none(self.skipped_macs),
+                "dense_macs_per_sample": self.dense_macs}
+
+
+def sparsity_stats(m: InspectedModel, X: np.ndarray, batch_size: int = 1024) -> dict[str, SparsityStats]:
+    """Per hidden Dense layer followed (later) by another Dense layer: its :class:`SparsityStats` over X.
+
+    The activity counted is the next Dense layer's input (in eval mode), streamed in batches.
+    Layers whose activity feeds a convolution, or nothing (the output layer), are left out.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> from neuronkit.inspect._model import InspectedModel
+    >>> net = nk.mlp([2, 4, 3], seed=0)
+    >>> stats = sparsity_stats(InspectedModel(net), np.ones((5, 2)))
+    >>> list(stats), stats["hidden1"].n_samples
+    (['hidden1'], 5)
+    """
+    units = m.unit_layers()
+    pairs = [(name, following) for (name, layer), (following, reader) in zip(units, units[1:])
+             if isinstance(layer, Dense) and isinstance(reader, Dense)]
+    if not pairs or len(X) == 0:
+        return {}
+    readers: dict[str, Any] = dict(units)
+    counts = {name: np.zeros(readers[following].in_features + 1, dtype=np.int64) for name, following in pairs}
+    for rows in batch_indices(len(X), batch_size, shuffle=False):
+        records = {rec.name: rec for rec in m.records(X[rows])}
+        for name, following in pairs:
+            values = records[following].input.data
+            active = (values.reshape(len(values), -1) != 0).sum(axis=1)
+            counts[name] += np.bincount(active, minlength=len(counts[name]))
+    return {name: SparsityStats(name=name, feeds=following, neurons=readers[following].in_features,
+                                fan_out=readers[following].out_features, counts=counts[name])
+            for name, following in pairs}
+
+
+def sparsity_lines(sparsity: dict[str, SparsityStats]) -> list[str]:
+    """The text of the sparsity statistics (a table, one row per layer), as a health report prints them.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> net = nk.build("dense(4,relu),kwta(1),dense(2)", (3,), seed=0)
+    >>> print(sparsity_lines(nk.inspect.health(net, np.ones((3, 3))).sparsity)[-1])
+    skipped = the next layer's multiply-adds on inactive (zero) inputs per sample, which a sparse implementation \
+would not do, out of all its multiply-adds on them
+    """
+    if not sparsity:
+        return []
+    header = ("layer", "feeds", "neurons", "active mean", "min", "median", "max", "skipped MACs/sample", "of")
+    rows: list[tuple[str, ...]] = [header]
+    for s in sparsity.values():
+        rows.append((s.name, s.feeds, str(s.neurons), f"{s.active_share:.1%}", f"{s.min_share:.1%}",
+                     f"{s.quantile(0.5):.1%}", f"{s.max_share:.1%}", f"{s.skipped_macs:,.1f}", f"{s.dense_macs:,}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["sparsity: the share of each hidden layer's neurons active (output not 0) per sample, as the next Dense "
+             "layer reads them"]
+    for k, row in enumerate(rows):
+        lines.append("  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if k == 0:
+            lines.append("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
+    skipped = sum(s.skipped_macs for s in sparsity.values())
+    total = sum(s.dense_macs for s in sparsity.values())
+    lines.append(f"  in all: {skipped:,.1f} of {total:,} multiply-adds per sample skipped ({skipped / total:.1%})")
+    lines.append("skipped = the next layer's multiply-adds on inactive (zero) inputs per sample, which a sparse "
+                 "implementation would not do, out of all its multiply-adds on them")
+    return lines

@@ -446,6 +446,7 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
     parts += _problems_html(report, "No dead, saturated or duplicate neurons and no vanishing or exploding gradients "
                                     "found.")
     parts.append(f"<pre>{_esc(report)}</pre>")
+    parts += _sparsity_html(report)
     for name in ("learning_curves", "gradients", "activations", "weights"):
         if name in files.images:
             parts.append(_img(files.images[name], _CAPTIONS[name]))
@@ -505,3 +506,23 @@ def _problems_html(report: Any, none_found: str) -> list[str]:
         blocks.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
                       f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
     return blocks
+
+
+def _sparsity_html(report: Any) -> list[str]:
+    """The sparsity statistics of a health report as a table with the distribution of active shares (none: [])."""
+    sparsity = getattr(report, "sparsity", {})
+    if not sparsity:
+        return []
+    rows = []
+    for st in sparsity.values():
+        seen = np.flatnonzero(st.counts)
+        spread = ", ".join(f"{st.shares[j]:.0%}: {int(st.counts[j])}" for j in seen[:12]) + (" …" if len(seen) > 12
+                                                                                            else "")
+        rows.append([st.name, st.feeds, st.neurons, f"{st.active_share:.1%}", f"{st.quantile(0.5):.1%}", spread,
+                     f"{st.skipped_macs:,.1f} of {st.dense_macs:,}"])
+    return ["<h3>Sparsity</h3>",
+            "<p>Share of each hidden layer's neurons active (output not 0) per sample, as the next Dense layer reads "
+            "them, and the multiply-adds per sample a sparse implementation would skip there (inactive inputs × the "
+            "next layer's neurons).</p>",
+            _table(["layer", "feeds", "neurons", "active (mean)", "median", "samples by share active",
+                    "skipped MACs/sample"], rows, "sparsity")]

@@ -23,6 +23,8 @@ One file per family of layers:
 ``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
                     :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
 ``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
+``sparse.py``       :class:`KWinners` (k-winners-take-all), :class:`ActivityL1`
+                    (an activity sparsity penalty)
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -55,6 +57,7 @@ from .norm import BatchNorm, BatchNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
 from .shape import Activation, Flatten, Transpose
+from .sparse import ActivityL1, KWinners
 from .spec import ARCHITECTURES, build, parse_spec, spec_of
 
 __all__ = [
@@ -69,4 +72,5 @@ __all__ = [
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
     "ConvExplanation", "ConvNeuronList", "ConvNeuronView",
+    "ActivityL1", "KWinners",
 ]

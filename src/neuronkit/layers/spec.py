@@ -56,6 +56,8 @@ layer each builds (chosen by the shape of its input, per sample):
   mask -> (D,).
 - ``attention(num_heads)``: MultiHeadSelfAttention on (L, D).
 - ``encoder(num_heads, dim_feedforward)``: TransformerEncoderBlock on (L, D).
+- ``kwta(k)``: KWinners, k-winners-take-all (per sample, the k largest values pass).
+- ``activity_l1(weight)``: ActivityL1, an activity sparsity penalty on the layer before it.
 
 The same spec as JSON is a list of objects, one per layer, with the token under ``"layer"``
 and the options by name: ``[{"layer": "conv", "out_channels": 32, "kernel_size": 3,
@@ -241,6 +243,8 @@ for _token, _aliases in [
     (_Token("encoder", {2: "TransformerEncoderBlock"}, ("num_heads", "dim_feedforward"), 1,
             _infer_last_axis("d_model"), ("d_model",), simplify=_simplify_encoder, layout="sequence",
             gives="sequence"), ("transformerencoderblock",)),
+    (_Token("kwta", {None: "KWinners"}, ("k",), 1), ("kwinners",)),
+    (_Token("activity_l1", {None: "ActivityL1"}, ("weight",), 1), ("activityl1",)),
 ]:
     _TOKENS.register(_token.name, _token, aliases=_aliases)
 
