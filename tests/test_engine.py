@@ -417,3 +417,11 @@ def test_dense_activations_are_feature_major_and_inference_matches_training_forw
         forward = net(x).data
     np.testing.assert_allclose(net.infer(x), forward, rtol=1e-6)
     np.testing.assert_allclose(forward.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_gradcheck_perturbs_fortran_ordered_inputs():
+    # a Fortran-ordered input (e.g. a layer's array output) must be perturbed in place, not in a reshaped copy
+    x = np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))
+    assert nk.gradcheck(lambda t: (t * t * t).sum(), x)
+    with pytest.raises(nk.GradcheckError):
+        nk.gradcheck(lambda t: nk.Tensor(t.data * 2.0, requires_grad=True).sum() + t.sum(), x)

@@ -47,7 +47,8 @@ def gradcheck(
     >>> nk.gradcheck(lambda x: nk.engine.softmax(x), np.array([[0.5, -1.0, 2.0]]))
     True
     """
-    leaves = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64), requires_grad=True)
+    leaves = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C"),
+                     requires_grad=True)
               for x in inputs]
     probe = fn(*leaves)
     if not isinstance(probe, Tensor):
