@@ -18,6 +18,7 @@ import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
 from neuronkit.engine import PRIMITIVES, conv, ops, pool
 from neuronkit.engine import attention as attn
+from neuronkit.engine import indexing
 from neuronkit.engine import spiking as spiking_ops
 from neuronkit.losses import LOSSES, get_loss
 from neuronkit.spiking.surrogates import get_surrogate as get_spike_surrogate
@@ -286,6 +287,16 @@ CASES += [  # synaptic with the reset at the step of the spike (NIR's CubaLIF)
     case("primitive", "synaptic", lambda current, alpha, beta, threshold: spiking_ops.synaptic(
         current, alpha, beta, threshold, reset="zero", reset_delay=False, **_SPIKING)[0], 0.6 * smooth(7, 2, 3),
         _beta(3), _beta(), _threshold(3), variant="zero, no reset delay, scalar beta"),
+]
+
+CASES += [  # row gather and scatter (engine/indexing.py), what a Mixture of Experts runs each expert on
+    case("primitive", "index_select", lambda a: indexing.index_select(a, [3, 0, 3, 1]), smooth(4, 3),
+         variant="repeated rows"),
+    case("primitive", "index_select", lambda a: indexing.index_select(a, [2, 0]), smooth(3, 2, 2), variant="3-d"),
+    case("primitive", "index_add", lambda b, v: indexing.index_add(b, [0, 2, 0], v), smooth(4, 3), smooth(3, 3),
+         variant="repeated rows"),
+    case("primitive", "index_add", lambda b, v: indexing.index_add(b, [1], v), smooth(2, 2, 2), smooth(1, 2, 2),
+         variant="3-d"),
 ]
 
 CASE_IDS = [c.id for c in CASES]
