@@ -16,9 +16,8 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, conv, ops, pool
+from neuronkit.engine import PRIMITIVES, conv, indexing, ops, pool
 from neuronkit.engine import attention as attn
-from neuronkit.engine import indexing
 from neuronkit.engine import spiking as spiking_ops
 from neuronkit.losses import LOSSES, get_loss
 from neuronkit.spiking.surrogates import get_surrogate as get_spike_surrogate

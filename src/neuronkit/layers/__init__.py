@@ -23,6 +23,7 @@ One file per family of layers:
 ``embedding.py``    :class:`Embedding`, :class:`PositionalEmbedding`,
                     :class:`SequenceMeanPool`, :class:`SequenceMaxPool`
 ``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
+``moe.py``          :class:`MoE` (Mixture of Experts)
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -51,6 +52,7 @@ from .conv_neurons import ConvExplanation, ConvNeuronList, ConvNeuronView
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
+from .moe import MoE
 from .norm import BatchNorm, BatchNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
@@ -69,4 +71,5 @@ __all__ = [
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
     "ConvExplanation", "ConvNeuronList", "ConvNeuronView",
+    "MoE",
 ]

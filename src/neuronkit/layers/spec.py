@@ -56,6 +56,8 @@ layer each builds (chosen by the shape of its input, per sample):
   mask -> (D,).
 - ``attention(num_heads)``: MultiHeadSelfAttention on (L, D).
 - ``encoder(num_heads, dim_feedforward)``: TransformerEncoderBlock on (L, D).
+- ``moe(out_features, activation)``: MoE (Mixture of Experts) on (F,), with its options by name:
+  ``moe(64, experts=4, k=2)``, ``expert=32`` for MLP experts; the activation defaults to relu.
 
 The same spec as JSON is a list of objects, one per layer, with the token under ``"layer"``
 and the options by name: ``[{"layer": "conv", "out_channels": 32, "kernel_size": 3,
@@ -243,6 +245,10 @@ for _token, _aliases in [
             gives="sequence"), ("transformerencoderblock",)),
 ]:
     _TOKENS.register(_token.name, _token, aliases=_aliases)
+
+# a Mixture of Experts in place of a dense layer: moe(64, experts=4, k=2) (its activation defaults to relu)
+_TOKENS.register("moe", _Token("moe", {1: "MoE"}, ("out_features", "activation"), 1, _infer_dense, ("in_features",),
+                               gives="vector"), aliases=("mixtureofexperts",))
 
 
 # ------------------------------------------------------------ spiking networks
