@@ -17,6 +17,8 @@ attribute              saliency, gradient × input, integrated gradients, occlus
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
                        ablation, class selectivity; a filter's top image patches
                        (receptive fields), the words that excite a text neuron
+routing                an MoE layer's routing: where samples go, load per batch
+                       and per class, each expert's specialisation
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -57,6 +59,7 @@ from .plots import (
     plot_weights,
 )
 from .report import ReportFiles, write_report
+from .routing import Routing, routing
 from .specialisation import (
     AblationReport,
     AblationRow,
@@ -88,4 +91,5 @@ __all__ = [
     "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
     "SpikingLayerHealth",
+    "Routing", "routing",
 ]
