@@ -36,6 +36,13 @@ class Routing:
     class's assignments each expert gets (rows sum to 1), None without y; ``selectivity``: the class
     selectivity of each expert's gate probability (neurons ``{layer}_gate[i]``), None without y;
     ``top``: per expert, the samples its gate probability is highest on.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> from neuronkit.inspect.routing import routing        # nk.inspect.routing
+    >>> net = nk.build("dense(4,relu),moe(4,experts=3,k=2),dense(out)", input_shape=(2,), outputs=2, seed=0)
+    >>> r = routing(net, np.random.default_rng(0).standard_normal((20, 2)))
+    >>> r.experts.shape, r.gates.shape, float(r.load.sum())
+    ((20, 2), (20, 2), 1.0)
     """
 
     layer: str
