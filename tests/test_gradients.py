@@ -16,7 +16,7 @@ import pytest
 
 import neuronkit as nk
 from neuronkit.activations import ACTIVATIONS, get_activation
-from neuronkit.engine import PRIMITIVES, conv, ops, pool
+from neuronkit.engine import PRIMITIVES, conv, indexing, ops, pool
 from neuronkit.engine import attention as attn
 from neuronkit.engine import spiking as spiking_ops
 from neuronkit.losses import LOSSES, get_loss
@@ -330,6 +330,16 @@ CASES += [  # sparse neurons (layers/sparse.py): distinct values keep the winner
     case("layer", "kwta", _kwta, distinct(4, 9)),
     case("layer", "kwta", _kwta, distinct(3, 2, 4), variant="per-sample values of any shape"),
     case("layer", "activity_l1", _activity_l1, off_kink(4, 6)),
+]
+
+CASES += [  # row gather and scatter (engine/indexing.py), what a Mixture of Experts runs each expert on
+    case("primitive", "index_select", lambda a: indexing.index_select(a, [3, 0, 3, 1]), smooth(4, 3),
+         variant="repeated rows"),
+    case("primitive", "index_select", lambda a: indexing.index_select(a, [2, 0]), smooth(3, 2, 2), variant="3-d"),
+    case("primitive", "index_add", lambda b, v: indexing.index_add(b, [0, 2, 0], v), smooth(4, 3), smooth(3, 3),
+         variant="repeated rows"),
+    case("primitive", "index_add", lambda b, v: indexing.index_add(b, [1], v), smooth(2, 2, 2), smooth(1, 2, 2),
+         variant="3-d"),
 ]
 
 CASE_IDS = [c.id for c in CASES]

@@ -144,6 +144,9 @@ TABLE: dict[str, Row] = {
                     "tpool", False),
     "SpikeMaxPool2d": Row(partial(nk.spiking.SpikeMaxPool2d, 2, stride=(2, 1), name="spool"),
                           (_rng.random((5, 3, 2, 4, 6)) < 0.4).astype(np.float32), images(3, 2, 7), "spool", False),
+    # noisy gating and capacity in training only: mode dependent
+    "MoE": Row(lambda: nk.layers.MoE(5, 3, experts=3, k=2, expert=(4,), activation="prelu", capacity_factor=0.5,
+                                     seed=10, name="moe"), batch(6, 5), batch(6, 4), "moe", True),
 }
 
 TABLE.update({  # sparse neurons (layers/sparse.py)

@@ -58,3 +58,9 @@ PRIMITIVES.update({
     "leaky_integrator": spiking_ops.leaky_integrator,
     "synaptic": spiking_ops.synaptic,
 })
+
+# row gather and scatter (engine/indexing.py): what a Mixture of Experts runs each expert on
+from . import indexing  # noqa: E402
+
+__all__ += ["indexing"]
+PRIMITIVES.update({"index_select": indexing.index_select, "index_add": indexing.index_add})

@@ -17,6 +17,8 @@ attribute              saliency, gradient × input, integrated gradients, occlus
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
                        ablation, class selectivity; a filter's top image patches
                        (receptive fields), the words that excite a text neuron
+routing                an MoE layer's routing: where samples go, load per batch
+                       and per class, each expert's specialisation
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -58,6 +60,7 @@ from .plots import (
     plot_weights,
 )
 from .report import ReportFiles, write_report
+from .routing import Routing, routing
 from .specialisation import (
     AblationReport,
     AblationRow,
@@ -90,4 +93,5 @@ __all__ = [
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
     "SpikingLayerHealth",
     "plot_activation_timeline",
+    "Routing", "routing",
 ]

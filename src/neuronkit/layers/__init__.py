@@ -25,6 +25,7 @@ One file per family of layers:
 ``attention.py``    :class:`MultiHeadSelfAttention`, :class:`TransformerEncoderBlock`
 ``sparse.py``       :class:`KWinners` (k-winners-take-all), :class:`ActivityL1`
                     (an activity sparsity penalty)
+``moe.py``          :class:`MoE` (Mixture of Experts)
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -53,6 +54,7 @@ from .conv_neurons import ConvExplanation, ConvNeuronList, ConvNeuronView
 from .dense import Dense, NeuronList, NeuronView
 from .dropout import Dropout
 from .embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
+from .moe import MoE
 from .norm import BatchNorm, BatchNorm2d, LayerNorm
 from .pooling import AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .sequential import Sequential, Summary, mlp
@@ -73,4 +75,5 @@ __all__ = [
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
     "ConvExplanation", "ConvNeuronList", "ConvNeuronView",
     "ActivityL1", "KWinners",
+    "MoE",
 ]

@@ -58,6 +58,8 @@ layer each builds (chosen by the shape of its input, per sample):
 - ``encoder(num_heads, dim_feedforward)``: TransformerEncoderBlock on (L, D).
 - ``kwta(k)``: KWinners, k-winners-take-all (per sample, the k largest values pass).
 - ``activity_l1(weight)``: ActivityL1, an activity sparsity penalty on the layer before it.
+- ``moe(out_features, activation)``: MoE (Mixture of Experts) on (F,), with its options by name:
+  ``moe(64, experts=4, k=2)``, ``expert=32`` for MLP experts; the activation defaults to relu.
 
 The same spec as JSON is a list of objects, one per layer, with the token under ``"layer"``
 and the options by name: ``[{"layer": "conv", "out_channels": 32, "kernel_size": 3,
@@ -247,6 +249,10 @@ for _token, _aliases in [
     (_Token("activity_l1", {None: "ActivityL1"}, ("weight",), 1), ("activityl1",)),
 ]:
     _TOKENS.register(_token.name, _token, aliases=_aliases)
+
+# a Mixture of Experts in place of a dense layer: moe(64, experts=4, k=2) (its activation defaults to relu)
+_TOKENS.register("moe", _Token("moe", {1: "MoE"}, ("out_features", "activation"), 1, _infer_dense, ("in_features",),
+                               gives="vector"), aliases=("mixtureofexperts",))
 
 
 # ------------------------------------------------------------ spiking networks
