@@ -43,6 +43,8 @@ from .layers import (
 )
 from .layers.attention import MultiHeadSelfAttention, TransformerEncoderBlock
 from .layers.embedding import Embedding, PositionalEmbedding, SequenceMaxPool, SequenceMeanPool
+from .layers.moe import MoE
+from .layers.sparse import ActivityL1, KWinners
 from .losses import get_loss
 from .neuron import Explanation, Neuron
 
@@ -60,6 +62,7 @@ _LAZY = {
     "io": "neuronkit.io", "save": "neuronkit.io", "load": "neuronkit.io",
     "inspect": "neuronkit.inspect",
     "spiking": "neuronkit.spiking",
+    "federated": "neuronkit.federated",
 }
 
 
@@ -87,4 +90,5 @@ __all__ = [
     "Transpose",
     "Embedding", "PositionalEmbedding", "SequenceMaxPool", "SequenceMeanPool",
     "MultiHeadSelfAttention", "TransformerEncoderBlock",
+    "MoE", "KWinners", "ActivityL1",
 ]
