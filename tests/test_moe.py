@@ -246,3 +246,13 @@ def test_a_small_moe_learns_digits():
     assert accuracy >= 0.93
     used = routing(net, X[test]).load
     assert used.max() < 0.9  # the balance loss keeps more than one expert in use
+
+
+def test_a_first_moe_layer_fixes_the_networks_input_width():
+    net = nk.build("moe(16,experts=4,k=1),dense(out,softmax)", input_shape=(8,), outputs=3, seed=0)
+    assert net.in_features == 8
+    X = np.random.default_rng(0).normal(size=(5, 8)).astype(np.float32)
+    trace = nk.inspect.trace(net, X[0])  # inspection runs in eval mode: no gate noise
+    with nk.eval_mode():
+        expected = net.infer(X[:1])[0, 2]
+    assert trace["output[2]"].output == pytest.approx(expected, rel=1e-5)

@@ -178,6 +178,8 @@ class MoE(Module):
            [-3.]], dtype=float32)
     """
 
+    takes_vectors = True  # a first MoE layer fixes the network's number of input features
+
     name_prefix = "moe"
 
     def __init__(self, in_features: int, out_features: int, *, experts: int = 4, k: int = 2, expert: Any = "dense",

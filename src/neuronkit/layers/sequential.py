@@ -262,7 +262,8 @@ class Sequential(Module):
         for layer in self.layers.values():
             if type(layer).__name__ in _ANY_WIDTH:
                 continue
-            return _width_in(layer) if isinstance(layer, _VECTOR_LAYERS) else None
+            vector = isinstance(layer, _VECTOR_LAYERS) or getattr(layer, "takes_vectors", False)
+            return _width_in(layer) if vector else None
         return None
 
     @property
@@ -557,7 +558,8 @@ def _relu_then_max_pool(layer: Module, following: Module) -> bool:
 
 
 _ANY_WIDTH = ("Dropout", "Activation")
-#: layers whose width is the network's number of input features when they come first
+#: layers whose width is the network's number of input features when they come first (a layer defined
+#: elsewhere says so with a class attribute ``takes_vectors = True``, e.g. MoE)
 _VECTOR_LAYERS = (Dense, BatchNorm, LayerNorm)
 
 
