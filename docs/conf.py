@@ -129,6 +129,7 @@ PUBLIC_MODULES = [
     "neuronkit.spiking.unsupervised",
     "neuronkit.dashboard", "neuronkit.dashboard.state", "neuronkit.dashboard.callback", "neuronkit.dashboard.views",
     "neuronkit.dashboard.session", "neuronkit.dashboard.server",
+    "neuronkit.continual",
 ]
 
 

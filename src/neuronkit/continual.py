@@ -60,8 +60,8 @@ from .layers import Module, mlp
 from .training import fit, outputs
 from .validation import check_array, check_choice, check_class_indices, check_int, check_number, must_be
 
-__all__ = ["EWC", "ContinualResult", "Task", "TaskHead", "accuracy_on", "fisher_information", "multihead_mlp", "neuron_change",
-           "neuron_importance", "permuted_digits", "plot_accuracy_matrix", "plot_neuron_change",
+__all__ = ["EWC", "ContinualResult", "Task", "TaskHead", "accuracy_on", "fisher_information", "multihead_mlp",
+           "neuron_change", "neuron_importance", "permuted_digits", "plot_accuracy_matrix", "plot_neuron_change",
            "plot_task_accuracy", "split_digits", "train_sequence"]
 
 FISHER_KINDS = ("true", "empirical")
@@ -145,7 +145,7 @@ class TaskHead(Module):
 
     def logits(self, x: Any) -> Tensor:
         """The head's logits, shape (N, classes)."""
-        return self.network.logits(x)[:, self.block]  # type: ignore[operator]
+        return self.network.logits(x)[:, self.block]
 
     def forward(self, x: Any) -> Tensor:
         return softmax(self.logits(x), axis=-1)
@@ -300,7 +300,8 @@ def fisher_information(model: Module, X: Any, y: Any = None, *, kind: str = "tru
                                  "which takes the expectation over the model's own predictions)")
         y = check_class_indices(np.asarray(y), n_classes, owner="fisher_information")
         if len(y) != len(X):
-            raise ShapeError(f"fisher_information: X has {len(X)} samples but y has {len(y)}; give one label per sample")
+            raise ShapeError(f"fisher_information: X has {len(X)} samples but y has {len(y)}; give one label per "
+                             "sample")
     index = np.arange(len(X))
     if samples is not None:
         samples = check_int(samples, "samples", low=1, owner="fisher_information")
@@ -323,7 +324,7 @@ def fisher_information(model: Module, X: Any, y: Any = None, *, kind: str = "tru
             for c, weight in weights.items():
                 for _, p in named:
                     p.grad = None
-                log_p = log_softmax(model.logits(xb), axis=-1)  # type: ignore[operator]
+                log_p = log_softmax(model.logits(xb), axis=-1)
                 log_p[0, c].backward()
                 for name, p in named:
                     if p.grad is not None:
@@ -427,10 +428,13 @@ class EWC(Callback):
         """∂Ω/∂θ for each parameter, in the parameter's dtype (empty before any task is consolidated)."""
         if not self.anchors or self.lam == 0:
             return []
-        out = []
+        out: list[tuple[Parameter, np.ndarray]] = []
         for n, p in self._params.items():
-            g = sum(anchor.fisher[n] * (p.data.astype(np.float64) - anchor.values[n]) for anchor in self.anchors)
-            out.append((p, (self.lam * g).astype(p.dtype)))  # type: ignore[union-attr]
+            theta = p.data.astype(np.float64)
+            g = np.zeros(p.shape)
+            for anchor in self.anchors:
+                g += anchor.fisher[n] * (theta - anchor.values[n])
+            out.append((p, (self.lam * g).astype(p.dtype)))  # type: ignore[arg-type]
         return out
 
     def penalty(self) -> Tensor:
@@ -551,7 +555,7 @@ class ContinualResult:
         """
         task = check_int(task, "task", low=0, high=len(self.change) - 1, owner="most_changed")
         k = check_int(k, "k", low=1, owner="most_changed")
-        rows = []
+        rows: list[dict[str, Any]] = []
         for layer, moved in self.change[task].items():
             earlier = [imp[layer] for imp in self.importance[:task] if layer in imp]
             for j, value in enumerate(moved):
@@ -562,7 +566,7 @@ class ContinualResult:
 
     def summary(self, k: int = 5) -> str:
         """The matrix, average accuracy, forgetting and the most-changed neurons of each later task, as text."""
-        width = max(len(n) for n in self.task_names) + 2
+        width = max(5, *(len(n) for n in self.task_names)) + 2
         lines = [f"strategy: {self.strategy}", "accuracy (row: after training on; column: tested on)",
                  " " * width + "".join(n.rjust(width) for n in self.task_names)]
         for name, row in zip(self.task_names, self.accuracy):
