@@ -750,12 +750,12 @@ def plot_neuron_change(results: Mapping[str, ContinualResult], *, task: int = 1,
     >>> moved = [{"hidden1": np.array([2.0, 2.0])}, {"hidden1": np.array([0.1, 1.0])}]
     >>> r = ContinualResult("ewc", ["A", "B"], np.eye(2), moved, imp)
     >>> plot_neuron_change({"EWC": r}).axes[0].get_xlabel()
-    'importance for earlier tasks (Fisher, summed over incoming weights)'
+    'importance for earlier tasks (Σ Fisher of incoming weights)'
     """
     if not isinstance(results, Mapping) or not results:
         raise ParameterTypeError(must_be("results", "a non-empty dict of name -> ContinualResult", results,
                                          "plot_neuron_change"))
-    fig = new_figure(4.5, 3.5)
+    fig = new_figure(5.5, 3.8)
     ax = fig.add_subplot()
     for label, r in results.items():
         t = check_int(task, "task", low=1, high=len(r.change) - 1, owner="plot_neuron_change")
@@ -764,7 +764,7 @@ def plot_neuron_change(results: Mapping[str, ContinualResult], *, task: int = 1,
         earlier = sum(imp[layer] for imp in r.importance[:t])
         ax.scatter(earlier, r.change[t][layer], s=12, alpha=0.7, label=label)
     ax.set_xscale("symlog", linthresh=1e-4)
-    ax.set_xlabel("importance for earlier tasks (Fisher, summed over incoming weights)")
+    ax.set_xlabel("importance for earlier tasks (Σ Fisher of incoming weights)")
     ax.set_ylabel(f"change while learning task {task + 1}")
     ax.set_title(f"neurons of {layer}")
     ax.legend()
