@@ -19,9 +19,9 @@ task, λ in :data:`LAMBDAS` (every value reported: λ was not tuned on held-out 
 Reported (``bench/results/continual.json``): per scenario and strategy the accuracy matrix (mean and per
 seed), average accuracy, forgetting, backward transfer, the wall time, and for the first seed the neurons that
 moved most during the later tasks with their importance for the earlier ones. Figures in ``bench/results/``:
-``continual_<scenario>.png`` (accuracy on each task after each task, naive against EWC),
-``continual_matrices.png`` (the accuracy matrices) and ``continual_neurons.png`` (split digits: each hidden
-neuron's importance for task 1 against how far it moved while task 2 was learnt).
+``continual_<scenario>.png`` (accuracy on each task after each task, naive against EWC) and
+``continual_matrices.png`` (the accuracy matrices), both the mean over seeds, and ``continual_neurons.png``
+(split digits, seed 0: each hidden neuron's importance for task 1 against how far it moved during task 2).
 
     python bench/bench_continual.py [--quick] [--seeds 3] [--epochs 20] [--json FILE]
 

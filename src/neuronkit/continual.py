@@ -731,7 +731,8 @@ def plot_task_accuracy(results: Mapping[str, ContinualResult], *, path: str | Pa
         for label, r in results.items():
             ax.plot(range(j, T), r.accuracy[j:, j], marker="o", label=label)
         ax.set_title(f"tested on {first.task_names[j]}")
-        ax.set_xticks(range(T), [f"after {k + 1}" for k in range(T)])
+        ax.set_xticks(range(T), [str(k + 1) for k in range(T)])
+        ax.set_xlabel("after task")
         ax.set_ylim(0.0, 1.02)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("test accuracy")
