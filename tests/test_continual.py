@@ -352,3 +352,30 @@ def test_consolidating_a_model_that_does_not_share_the_network_s_parameters_is_r
         cl.EWC(net).consolidate(X, y, model=other)
     with pytest.raises(ShapeError, match="X has 3 samples but y has 2"):
         cl.fisher_information(net, X, [0, 1], kind="empirical")
+
+
+# ----------------------------------------------------------------------------- the benchmark script
+def test_the_benchmark_s_quick_run_reports_every_scenario_and_writes_its_figures(tmp_path):
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import bench_continual
+    finally:
+        sys.path.remove(str(bench))
+    out = bench_continual.run(["--quick", "--json", str(tmp_path / "c.json"), "--figures", str(tmp_path)])
+    assert set(out["scenarios"]) == {"split", "permuted", "class-incremental"}
+    for name, entry in out["scenarios"].items():
+        assert set(entry) == {"naive", "ewc λ=100"}
+        naive = entry["naive"]
+        matrix = np.array(naive["accuracy"])
+        assert matrix.shape == ((3, 3) if name == "permuted" else (2, 2))
+        assert naive["average_accuracy"] == pytest.approx(matrix[-1].mean())
+    # class-incremental: after the second task, fine-tuning has lost the first classes (2 epochs already)
+    assert out["scenarios"]["class-incremental"]["naive"]["accuracy"][1][0] < 0.1
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "continual_class-incremental.png", "continual_matrices.png", "continual_neurons.png",
+        "continual_permuted.png", "continual_split.png"]
+    assert (tmp_path / "c.json").exists()
