@@ -379,3 +379,39 @@ def test_the_benchmark_s_quick_run_reports_every_scenario_and_writes_its_figures
         "continual_class-incremental.png", "continual_matrices.png", "continual_neurons.png",
         "continual_permuted.png", "continual_split.png"]
     assert (tmp_path / "c.json").exists()
+
+
+class _StopAt(nk.callbacks.Callback):
+    """Raises KeyboardInterrupt, as Ctrl-C would, after step ``step``."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_batch_end(self, state, loss):
+        if state.step == self.step:
+            raise KeyboardInterrupt
+
+
+def test_the_penalty_survives_a_checkpoint_and_an_exact_resume(tmp_path):
+    net, ewc, X, y = _consolidated(lam=20.0)
+    start = net.state_dict()
+    copy = cl.EWC(net)
+    copy.load_state_dict(*ewc.state_dict())
+    assert copy.value() == ewc.value() and copy.lam == 20.0 and [a.name for a in copy.anchors] == ["A"]
+    options = dict(epochs=4, batch_size=2, optimizer="sgd", lr=0.05, seed=0, progress=False, metrics=None)
+    nk.fit(net, X, y, callbacks=[ewc], **options)
+    straight, straight_penalties = net.state_dict(), list(ewc.penalties)
+    net.load_state_dict(start)
+    ewc.penalties.clear()
+    with pytest.raises(nk.errors.TrainingInterrupted):          # Ctrl-C after 3 of the 8 steps: saved
+        nk.fit(net, X, y, callbacks=[ewc, _StopAt(3)], checkpoint=tmp_path / "run.ckpt", **options)
+    net.load_state_dict(start)                                    # the checkpoint brings the weights back
+    fresh = cl.EWC(net)                                           # and the consolidated task
+    nk.fit(net, X, y, callbacks=[fresh, _StopAt(-1)], resume=tmp_path / "run.ckpt", **options)
+    for name, value in straight.items():
+        np.testing.assert_allclose(net.state_dict()[name], value, rtol=1e-12)
+    assert len(fresh.anchors) == 1 and fresh.anchors[0].name == "A"
+    assert len(straight_penalties) == 4 and fresh.penalties == pytest.approx(straight_penalties, rel=1e-12)
+    other = cl.EWC(nk.mlp([2, 2], output="softmax", seed=0))
+    with pytest.raises(ParameterError, match="the saved penalty is over parameters"):
+        other.load_state_dict(*ewc.state_dict())

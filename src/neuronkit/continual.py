@@ -446,6 +446,39 @@ class EWC(Callback):
                 total = total + (diff * diff * Tensor(anchor.fisher[n].astype(p.dtype))).sum()
         return total * (0.5 * self.lam)
 
+    def state_dict(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The consolidated tasks and the penalty record, for a checkpoint: (JSON-able dict, arrays).
+
+        A resumed ``fit`` (``resume=``) then keeps the same penalty though the ``EWC`` given to it is new.
+        """
+        meta = {"lam": self.lam, "kind": self.kind, "anchors": [a.name for a in self.anchors],
+                "parameters": list(self._params), "penalties": list(self.penalties)}
+        arrays = {}
+        for t, anchor in enumerate(self.anchors):
+            for n in self._params:
+                arrays[f"{t}.values.{n}"] = anchor.values[n]
+                arrays[f"{t}.fisher.{n}"] = anchor.fisher[n]
+        return meta, arrays
+
+    def load_state_dict(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_dict` gave (the network's parameters must have the same names and shapes)."""
+        if list(meta.get("parameters", [])) != list(self._params):
+            raise ParameterError(f"EWC.load_state_dict: the saved penalty is over parameters {meta.get('parameters')}; "
+                                 f"this network has {list(self._params)}")
+        anchors = []
+        for t, name in enumerate(meta["anchors"]):
+            values, fisher = {}, {}
+            for n, p in self._params.items():
+                values[n] = np.asarray(arrays[f"{t}.values.{n}"], dtype=np.float64)
+                fisher[n] = np.asarray(arrays[f"{t}.fisher.{n}"], dtype=np.float64)
+                if values[n].shape != p.shape or fisher[n].shape != p.shape:
+                    raise ShapeError(f"EWC.load_state_dict: task {name!r} stores {n} with shape {values[n].shape}; "
+                                     f"the parameter has {p.shape}")
+            anchors.append(_Anchor(str(name), values, fisher))
+        self.lam = check_number(meta["lam"], "lam", low=0.0, owner="EWC.load_state_dict")
+        self.anchors = anchors
+        self.penalties = [float(v) for v in meta.get("penalties", [])]
+
     def on_after_backward(self, state: Any) -> None:
         for p, g in self.gradients():
             p.grad = g if p.grad is None else p.grad + g
