@@ -377,3 +377,22 @@ def test_watching_a_convolutional_and_a_spiking_network_sends_filters_maps_and_r
            callbacks=[Dashboard(hub)], seed=0)
     update = Session.watch(hub).update(ClientView())
     assert update["raster"]["spiking1"]["steps"] == 5
+
+
+def test_a_learnt_activation_run_shows_what_each_neuron_drifted_to(tmp_path):
+    session = Session.train({"activation": "dynamic", "epochs": 400, "hidden": [4], "n": 200}, out=None)
+    try:
+        deadline = time.monotonic() + 60
+        while session.hub.status == "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert session.hub.status == "finished" and session.hub.recorder is None
+        update = session.update(ClientView())
+        # the activation's own parameters count for their layer in the gradient norms
+        assert {name for _, norms in update["curves"]["grad_norms"] for name in norms} == {"hidden1", "output"}
+        card = session.neuron("hidden1", 0, sample=0)
+        with session.hub.network_at() as net:
+            described = net["hidden1"].activation.describe_neuron(0)
+        assert f"(learnt: {described})" in card["explanation"]["text"]
+    finally:
+        session.close()
+    assert list(tmp_path.iterdir()) == []

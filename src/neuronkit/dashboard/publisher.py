@@ -22,12 +22,14 @@ from .state import Hub
 
 
 def layer_of(param_name: str) -> str:
-    """``"hidden1.weight"`` -> ``"hidden1"`` (the layer a parameter belongs to).
+    """``"hidden1.weight"`` -> ``"hidden1"``: the network's layer a parameter belongs to (the page draws those).
 
-    >>> layer_of("hidden1.weight"), layer_of("block1.attn.q.bias")
-    ('hidden1', 'block1.attn.q')
+    A learnable activation's parameters and a block's inner layers count for their layer:
+
+    >>> layer_of("hidden1.weight"), layer_of("hidden1.activation.beta"), layer_of("block1.attn.q.bias")
+    ('hidden1', 'hidden1', 'block1')
     """
-    return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
+    return param_name.split(".", 1)[0]
 
 
 def grad_norms(model: Any) -> dict[str, float]:

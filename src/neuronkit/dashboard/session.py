@@ -60,7 +60,9 @@ __all__ = ["ClientView", "RunConfig", "Session", "UploadLimits", "UploadTooLarge
 DATASETS = ("moons", "xor", "spirals", "blobs", "iris", "wine", "breast_cancer", "digits")
 GENERATED = ("moons", "xor", "spirals", "blobs")
 #: activations offered for hidden layers (names of the activation registry)
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "identity")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "identity",
+               # learnt per neuron while the page watches (the card says what each one drifted to)
+               "prelu", "swish", "learnable_elu", "threshold_relu", "dynamic", "rational")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 MAX_HIDDEN_LAYERS = 10
 MAX_WIDTH = 1024
@@ -324,11 +326,16 @@ class Session:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def train(cls, config: RunConfig | Mapping[str, Any] | None = None, *, rate: float = 20.0,
-              out: str | os.PathLike[str] = Path("dashboard.nkm"), limits: UploadLimits = UploadLimits()) -> Session:
-        """A session whose runs the page starts; the first run (``config``, by default moons) starts now."""
-        out = Path(out)
-        session = cls(Hub(rate=rate, record=out.with_suffix(REPLAY_SUFFIX)), "train")
-        session.out, session.limits = out, limits
+              out: str | os.PathLike[str] | None = Path("dashboard.nkm"),
+              limits: UploadLimits = UploadLimits()) -> Session:
+        """A session whose runs the page starts; the first run (``config``, by default moons) starts now.
+
+        When a run ends its model is saved to ``out`` and its recording beside it (``.nkreplay``);
+        ``out=None`` saves nothing and records no replay.
+        """
+        path = None if out is None else Path(out)
+        session = cls(Hub(rate=rate, record=None if path is None else path.with_suffix(REPLAY_SUFFIX)), "train")
+        session.out, session.limits = path, limits
         cfg = config if isinstance(config, RunConfig) else RunConfig.from_dict(config or {})
         session._start(cfg)
         return session
