@@ -58,7 +58,7 @@ def test_run_config_defaults_and_overrides():
 
 @pytest.mark.parametrize("body, names", [
     ({"activaton": "relu"}, ["'activaton'", "activation"]),
-    ({"activation": "swish"}, ["activation", "'relu'", "'swish'"]),
+    ({"activation": "softmax"}, ["activation", "'relu'", "'softmax'"]),
     ({"dataset": "mnist"}, ["dataset", "'moons'", "'mnist'"]),
     ({"dataset": "upload:pets"}, ["dataset", "upload:NAME"]),
     ({"hidden": []}, ["hidden", "[]"]),

@@ -22,10 +22,10 @@ turns those into HTTP 400 (413 for :class:`UploadTooLarge`).
 >>> cfg = RunConfig.from_dict({"dataset": "xor", "hidden": [4]})
 >>> cfg.dataset, cfg.hidden, cfg.activation
 ('xor', (4,), 'tanh')
->>> RunConfig.from_dict({"activation": "swish"})  # doctest: +ELLIPSIS
+>>> RunConfig.from_dict({"activation": "softmax"})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-neuronkit.errors.ParameterError: RunConfig activation must be one of 'relu', 'tanh', ...; got 'swish'
+neuronkit.errors.ParameterError: RunConfig activation must be one of 'relu', 'tanh', ...; got 'softmax'
 """
 
 from __future__ import annotations
