@@ -131,6 +131,7 @@ PUBLIC_MODULES = [
     "neuronkit.dashboard.session", "neuronkit.dashboard.server",
     "neuronkit.federated",
     "neuronkit.adaptive_activations",
+    "neuronkit.continual",
 ]
 
 
