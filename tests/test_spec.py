@@ -158,9 +158,9 @@ def test_parse_values_keywords_tuples_and_spacing():
 
 
 def test_token_names_ignore_case_and_separators_and_bare_activations_are_layers():
-    assert nk.layers.parse_spec("Seq-Mean-Pool,GAP,TANH,activation(gelu),Swish") == [
+    assert nk.layers.parse_spec("Seq-Mean-Pool,GAP,TANH,activation(gelu),Logistic") == [
         {"layer": "seqmeanpool"}, {"layer": "globalavgpool"}, {"layer": "activation", "activation": "tanh"},
-        {"layer": "activation", "activation": "gelu"}, {"layer": "activation", "activation": "silu"}]
+        {"layer": "activation", "activation": "gelu"}, {"layer": "activation", "activation": "sigmoid"}]
 
 
 # (spec, error type, the message's start): every error names the position and what is valid

@@ -62,7 +62,7 @@ _LAZY = {
     "io": "neuronkit.io", "save": "neuronkit.io", "load": "neuronkit.io",
     "inspect": "neuronkit.inspect",
     "spiking": "neuronkit.spiking",
-    "federated": "neuronkit.federated",
+    "federated": "neuronkit.federated", "continual": "neuronkit.continual",
 }
 
 

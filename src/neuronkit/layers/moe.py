@@ -225,8 +225,8 @@ class MoE(Module):
     @property
     def activation(self) -> Activation:
         """The experts' output activation (expert 0's; every expert has the same kind)."""
-        last = self.experts[0]
-        return last.activation if isinstance(last, Dense) else list(last)[-1].activation  # type: ignore[attr-defined]
+        last: Any = self.experts[0]
+        return last.activation if isinstance(last, Dense) else list(last)[-1].activation
 
     def capacity(self, batch: int) -> int:
         r"""How many assignments an expert takes from a training batch of ``batch`` samples: ⌈factor·N·k/E⌉.
