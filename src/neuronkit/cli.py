@@ -1854,9 +1854,9 @@ def _with_activity_l1(spec: str, weight: float) -> str:
     """``spec`` with ``activity_l1(weight)`` before every dense or conv layer but the first (what each one reads).
 
     >>> _with_activity_l1("dense(64,relu),dropout(0.2),dense(out)", 0.001)
-    'dense(out_features=64,activation=relu),dropout(p=0.2),activity_l1(weight=0.001),dense(out_features=out)'
+    'dense(64,relu),dropout(0.2),activity_l1(0.001),dense(out)'
     """
-    from .layers.spec import parse_spec
+    from .layers.spec import format_layer, parse_spec
 
     layers, seen = [], 0
     for layer in parse_spec(spec):
@@ -1865,31 +1865,7 @@ def _with_activity_l1(spec: str, weight: float) -> str:
                 layers.append({"layer": "activity_l1", "weight": weight})
             seen += 1
         layers.append(layer)
-    return ",".join(_spec_layer(layer) for layer in layers)
-
-
-def _spec_layer(layer: dict[str, Any]) -> str:
-    """One layer of parse_spec's form as a one-line spec token, options by name: ``dense(out_features=64)``."""
-    options = {key: value for key, value in layer.items() if key != "layer"}
-    if not options:
-        return str(layer["layer"])
-    return f"{layer['layer']}(" + ",".join(f"{key}={_spec_value(value)}" for key, value in options.items()) + ")"
-
-
-def _spec_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "none"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, tuple):
-        return "(" + ",".join(_spec_value(v) for v in value) + ")"
-    if isinstance(value, dict):
-        options = {k: v for k, v in value.items() if k != "name"}
-        return f"{value['name']}(" + ",".join(f"{k}={_spec_value(v)}" for k, v in options.items()) + ")"
-    text = str(value)
-    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) else repr(text)
+    return ",".join(format_layer(layer) for layer in layers)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,6 +40,7 @@ from .health import (
     LayerHealth,
     NeuronHealthWarning,
     Problem,
+    SparsityStats,
     SpikingLayerHealth,
     Thresholds,
     health,
@@ -91,7 +92,7 @@ __all__ = [
     "top_activating", "trace", "write_report",
     "TopPatches", "TopWords", "receptive_field", "top_patches", "top_words", "attention_weights",
     "plot_attention", "plot_feature_maps", "plot_filters", "plot_image_attributions", "plot_top_patches",
-    "SpikingLayerHealth",
+    "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
 ]

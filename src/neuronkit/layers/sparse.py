@@ -65,7 +65,7 @@ class KWinners(Module):
     .. math:: y_{ni} = x_{ni}\,[\,x_{ni} \text{ is among the } k \text{ largest of } x_{n\cdot}\,]
 
     The gradient flows to the winners only (∂y/∂x is 1 on them, 0 elsewhere). Ties at the
-    k-th place go to the lower index (see :func:`winners`), so the winners are the same on
+    k-th place go to the lower index (see ``neuronkit.layers.sparse.winners``), so the winners are the same on
     every machine. The same in training and in evaluation (no boosting).
 
     Parameters

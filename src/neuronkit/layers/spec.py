@@ -924,6 +924,17 @@ def _short(value: Any) -> Any:
     return value
 
 
+def format_layer(layer: dict[str, Any]) -> str:
+    """One layer in :func:`parse_spec`'s form written back as a spec token, its leading options by position.
+
+    >>> format_layer({"layer": "dense", "out_features": 64, "activation": "relu"})
+    'dense(64,relu)'
+    >>> ",".join(format_layer(layer) for layer in parse_spec("dense(64, relu), dropout(p=0.2), kwta(8)"))
+    'dense(64,relu),dropout(0.2),kwta(8)'
+    """
+    return _format(str(layer["layer"]), {key: value for key, value in layer.items() if key != "layer"})
+
+
 def _format(token: str, options: dict[str, Any]) -> str:
     entry = _TOKENS.get(token) if token in _TOKENS else None
     positional = list(entry.positional[:entry.written]) if entry is not None else []
