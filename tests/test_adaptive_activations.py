@@ -296,3 +296,20 @@ def test_summary_and_explanation_show_the_drift():
     fixed = nk.mlp([2, 2, 1], seed=0)
     assert all("activation_drift" not in r for r in fixed.summary().rows)
     assert fixed["hidden1"].neurons[0].explain([1.0, 1.0]).drift is None
+
+
+def test_the_timeline_finds_learnable_activations_in_a_bare_layer_and_inside_an_moe():
+    X = np.random.default_rng(0).standard_normal((16, 3)).astype(np.float32)
+    layer = nk.Dense(3, 1, activation="swish", seed=0)
+    timeline = nk.callbacks.ActivationTimeline()
+    nk.fit(layer, X, X[:, :1], epochs=1, progress=False, callbacks=[timeline])
+    assert timeline.to_dict()["parameters"].keys() == {"Dense.activation.beta"}
+    net = nk.build("moe(4,swish,experts=2,k=1),dense(out)", (3,), outputs=2, output="softmax", seed=0)
+    timeline = nk.callbacks.ActivationTimeline()
+    nk.fit(net, X, (X[:, 0] > 0).astype(np.int64), epochs=2, progress=False, callbacks=[timeline])
+    recorded = timeline.to_dict()["parameters"]
+    assert set(recorded) == {name for name, _ in net.named_parameters() if name.endswith(".beta")}
+    last = {name: value[-1] for name, value in recorded.items()}
+    params = dict(net.named_parameters())
+    for name, value in last.items():
+        np.testing.assert_allclose(value, params[name].data, rtol=1e-6)

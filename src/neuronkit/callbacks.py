@@ -559,13 +559,19 @@ class ActivationTimeline(Callback):
         self.activations: dict[str, dict[str, Any]] = {}
 
     @staticmethod
-    def _tracked(model: Any) -> list[tuple[str, Any]]:
-        """(layer name, activation) for each layer whose activation has parameters."""
-        layers = getattr(model, "layers", {})
-        items = layers.items() if isinstance(layers, dict) else []
-        return [(name, layer.activation) for name, layer in items
-                if getattr(getattr(layer, "activation", None), "named_parameters", None) is not None
-                and layer.activation.named_parameters()]
+    def _tracked(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
+        """(layer name, activation) for each layer, at any depth, whose activation has parameters: a network's
+        layers, a bare layer (named by its own name) and the layers inside one (an MoE's experts:
+        ``moe1.expert0``)."""
+        found: list[tuple[str, Any]] = []
+        activation = vars(model).get("activation")
+        if getattr(activation, "named_parameters", None) is not None and activation.named_parameters():
+            found.append((prefix.rstrip(".") or str(getattr(model, "name", None) or type(model).__name__), activation))
+        members = model.layers.items() if isinstance(vars(model).get("layers"), dict) else model._members()
+        for key, value in members:
+            if hasattr(value, "_members") and value is not activation:  # a Module (an activation is not one)
+                found.extend(ActivationTimeline._tracked(value, f"{prefix}{key}."))
+        return found
 
     def on_train_begin(self, state) -> None:
         tracked = self._tracked(state.model)
