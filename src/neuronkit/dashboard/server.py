@@ -23,6 +23,7 @@ import errno
 import ipaddress
 import json
 import logging
+import math
 import secrets
 import socket
 import sys
@@ -54,6 +55,8 @@ except ImportError:  # pragma: no cover - the [dashboard] extra is installed in 
 __all__ = ["BackgroundServer", "PortInUseError", "allowed_hosts", "create_app", "serve"]
 
 log = logging.getLogger("neuronkit.dashboard")
+#: how often a websocket looks for a new frame (a cheap check in the event loop; the frame is built only when new)
+_POLL_SECONDS = 0.01
 
 #: where the page's files are (packaged in the wheel)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -323,13 +326,21 @@ def create_app(session: Session, *, token: str, hosts: Iterable[str],
             await websocket.send_text(_json_text(await _call(session.hello)))
             reader = asyncio.ensure_future(_read_views(websocket, client))
             try:
+                sent = asked = -math.inf
                 while not reader.done():
-                    started = time.monotonic()
-                    message = await _call(session.update, client)
-                    if message is not None:
-                        await websocket.send_text(_json_text(message))
-                    left = interval - (time.monotonic() - started)
-                    await asyncio.wait([reader], timeout=max(left, 0.005))
+                    # a new frame goes out as soon as it is published (at most `rate` a second); anything else
+                    # (status, curves, a new view) at the latest after one interval. A fixed poll every interval
+                    # beat against the publisher's own interval and halved the rate at times.
+                    now = time.monotonic()
+                    frame = session.hub.latest()
+                    fresh = frame is not None and frame.seq != client.seq
+                    if (fresh and now - sent >= interval) or client.dirty or now - asked >= interval:
+                        asked = now
+                        message = await _call(session.update, client)
+                        if message is not None:
+                            await websocket.send_text(_json_text(message))
+                            sent = now
+                    await asyncio.wait([reader], timeout=_POLL_SECONDS)
             finally:
                 if reader.done() and not reader.cancelled():
                     reader.exception()  # retrieved: the page went away (WebSocketDisconnect)
