@@ -3,8 +3,8 @@
 A second OpenBLAS thread only helps large products. Between small ones it spins, and on a busy
 machine it takes a core from whatever else runs: the dashboard's page in the browser, or the
 training thread the dashboard's views run beside. Measured on 2 cores (Intel Xeon): with the
-dashboard's views on one BLAS thread, a watched moons fit runs at 0.82x the unwatched speed
-against 0.67x with the default threads; ``train mnist5k --unsupervised-stdp`` on 2 busy cores
+dashboard's views on one BLAS thread, a watched moons fit runs at 0.84x the unwatched speed
+(bench/bench_dashboard.py) against 0.63x with the default threads; ``train mnist5k --unsupervised-stdp`` on 2 busy cores
 took 31 s of learning with one thread against 472 s with the default.
 """
 
