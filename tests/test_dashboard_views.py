@@ -388,3 +388,19 @@ def test_maps_quantised_together_equal_one_by_one():
     indices = [0, 3, 7, 11]
     assert _u8_maps(values, indices) == [{"index": i, **_u8_map(values[:, i])} for i in indices]
     assert _u8_maps(values, []) == []
+
+
+def test_flat_pixels_named_as_an_image_give_weight_images_on_the_first_layer_only():
+    from neuronkit.dashboard.views import neuron_card, run_info
+
+    X = np.random.default_rng(0).uniform(size=(20, 64)).astype(np.float32)
+    y = np.arange(20) % 3
+    net = nk.mlp([64, 5, 3], output="softmax", seed=0)
+    data = {"X": X, "y": y}
+    plain = run_info(net, data)
+    assert plain["image_shape"] is None and neuron_card(net, plain, data, "hidden1", 0)["weights_image"] is None
+    info = run_info(net, data, image_shape=(1, 8, 8))
+    card = neuron_card(net, info, data, "hidden1", 2, sample=4)
+    assert card["weights_image"] == {"shape": [8, 8]} and len(card["weights"]) == 64
+    assert card["top"][0]["image"] == pytest.approx(X[card["top"][0]["index"]].tolist(), abs=1e-3)
+    assert neuron_card(net, info, data, "output", 0)["weights_image"] is None  # 5 inputs: not the image

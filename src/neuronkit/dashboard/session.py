@@ -254,6 +254,10 @@ class _Finish(Callback):
             state.stop_training = True
 
 
+#: the bundled datasets whose flat features are an image's pixels (cards draw weights and samples as images)
+_IMAGE_SHAPES = {"digits": (1, 8, 8)}
+
+
 class _Publisher(Publisher):
     """A run the page started: its info says the dataset, feature names, classes and settings, and its data
     keeps the unscaled inputs (the cards show both). The learning rate changes only through ``set_lr`` (the
@@ -271,7 +275,7 @@ class _Publisher(Publisher):
         classes = None if d.classes is None else [str(c) for c in d.classes]
         data = {"X": state.X, "y": state.y, "X_val": state.X_val, "y_val": state.y_val, "X_raw": X_raw}
         info = views.run_info(state.model, data, dataset=d.name, feature_names=d.feature_names, classes=classes,
-                              task=d.task, config=self.config.to_dict())
+                              task=d.task, config=self.config.to_dict(), image_shape=_IMAGE_SHAPES.get(d.name))
         return info, data
 
     def on_train_begin(self, state: Any) -> None:

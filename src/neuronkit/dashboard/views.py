@@ -40,14 +40,15 @@ def _layer_rows(model: Any) -> list[dict[str, Any]]:
 
 def run_info(model: Any, data: Mapping[str, Any], *, dataset: str | None = None,
              feature_names: list[str] | None = None, classes: list[Any] | None = None, task: str | None = None,
-             config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+             config: Mapping[str, Any] | None = None, image_shape: Any = None) -> dict[str, Any]:
     """The run as the page's header and side panel describe it (JSON-ready).
 
     Keys: ``dataset``, ``task`` ("classification" or "regression"), ``n_train``, ``n_val``,
     ``n_features``, ``feature_names``, ``classes`` (names, or None for regression),
     ``input_shape`` (the shape of one sample, e.g. [1, 8, 8] for images), ``is_2d`` (two
-    features: the page draws response maps), ``layers`` (name, kind, in, units, activation)
-    and ``config`` (the settings the run was started with).
+    features: the page draws response maps), ``layers`` (name, kind, in, units, activation),
+    ``config`` (the settings the run was started with) and ``image_shape`` ((C, H, W) when flat
+    inputs are the pixels of an image, e.g. [1, 8, 8] for digits: cards then draw weights as images).
 
     >>> import numpy as np, neuronkit as nk
     >>> net = nk.mlp([2, 3, 2], output="softmax", seed=0)
@@ -70,7 +71,8 @@ def run_info(model: Any, data: Mapping[str, Any], *, dataset: str | None = None,
             "n_val": 0 if X_val is None else int(len(X_val)), "n_features": n_features,
             "feature_names": [str(f) for f in feature_names], "classes": None if classes is None else
             [str(c) for c in classes], "input_shape": shape, "is_2d": shape == [2], "layers": _layer_rows(model),
-            "config": dict(config or {})}
+            "config": dict(config or {}),
+            "image_shape": None if image_shape is None else [int(v) for v in image_shape]}
 
 
 # ------------------------------------------------------------------------------ small helpers (public, tested)
@@ -577,8 +579,18 @@ def _label(info: Mapping[str, Any], y: Any, row: int) -> Any:
     return round_sig(value)
 
 
+def _image_shape(info: Mapping[str, Any]) -> list[int] | None:
+    """(C, H, W) of one sample as an image: the input shape, or for flat images (digits' 64 pixels) the
+    ``image_shape`` the run's info names."""
+    for key in ("input_shape", "image_shape"):
+        shape = info.get(key) or []
+        if len(shape) == 3:
+            return [int(v) for v in shape]
+    return None
+
+
 def _is_image(info: Mapping[str, Any]) -> bool:
-    return len(info.get("input_shape") or []) == 3
+    return _image_shape(info) is not None
 
 
 def _weights_image(net: Any, info: Mapping[str, Any], name: str, layer: Any) -> dict[str, Any] | None:
@@ -587,13 +599,18 @@ def _weights_image(net: Any, info: Mapping[str, Any], name: str, layer: Any) -> 
     if _is_conv(layer):
         kernel = (layer.synapse if is_spiking_layer(layer) else layer).weight.data[0]
         return {"shape": [int(kernel.shape[0] * kernel.shape[1]), int(kernel.shape[-1])]} if kernel.ndim == 3 else None
-    if not _is_image(info):
+    image = _image_shape(info)
+    if image is None:
         return None
     before = list(net.layers)[:list(net.layers).index(name)]
-    if not before or not all(isinstance(net[b], Flatten) or getattr(net[b], "makes_time_axis", False)
-                             or type(net[b]).__name__ == "Dropout" for b in before):
+    flat_input = len(info.get("input_shape") or []) != 3  # the pixels come flat: the first layer reads them
+    if (not before and not flat_input) or not all(
+            isinstance(net[b], Flatten) or getattr(net[b], "makes_time_axis", False)
+            or type(net[b]).__name__ == "Dropout" for b in before):
         return None
-    c, h, w = (int(s) for s in info["input_shape"])
+    c, h, w = image
+    if getattr(layer, "in_features", c * h * w) != c * h * w:
+        return None
     return {"shape": [c * h, w]}
 
 

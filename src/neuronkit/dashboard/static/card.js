@@ -78,7 +78,7 @@ export class CardView {
   tops(top, info) {
     const box = this.$("#card-top");
     box.replaceChildren();
-    const shape = arr(info && info.input_shape);
+    const shape = arr(info && (arr(info.input_shape).length === 3 ? info.input_shape : info.image_shape));
     const classes = arr(info && info.classes);
     for (const t of top) {
       if (!isObj(t)) continue;
