@@ -7,30 +7,20 @@ stale fails before the docs build shows wrong text.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
+
+from ._lessons import run_on_one_blas_thread
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("nir")
 
-# the runner of lessons 5-10 (imported by path: the tests are not a package)
-_spec = importlib.util.spec_from_file_location("_lessons_2", Path(__file__).with_name("test_lessons_2.py"))
-_lessons = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_lessons)
-run = _lessons.run
-
 
 @pytest.fixture(scope="module")
 def ns() -> dict:
-    # one BLAS thread: on a loaded machine OpenBLAS's second thread spins and bills the budget's CPU time
-    # for waiting (the page's matrices are small; it does not run faster with two)
-    with threadpool_limits(limits=1):
-        return run("11-plasticity-and-simulation.md")
+    return run_on_one_blas_thread("11-plasticity-and-simulation.md")
 
 
 def test_lesson_11_runs_within_its_budget(ns):

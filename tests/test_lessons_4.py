@@ -8,30 +8,23 @@ own functions, so a page that goes stale fails before the docs build shows wrong
 from __future__ import annotations
 
 import base64
-import importlib.util
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
+
+from ._lessons import run_on_one_blas_thread
 
 pytest.importorskip("matplotlib")
 
-# the runner of lessons 5-10 (imported by path: the tests are not a package)
-_spec = importlib.util.spec_from_file_location("_lessons_2", Path(__file__).with_name("test_lessons_2.py"))
-_lessons = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_lessons)
-run = _lessons.run
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "lessons" / "12-dashboard.md"
 
 
 @pytest.fixture(scope="module")
 def ns() -> dict:
-    # one BLAS thread: on a loaded machine OpenBLAS's second thread spins and bills the budget's CPU time
-    with threadpool_limits(limits=1):
-        return run("12-dashboard.md")
+    return run_on_one_blas_thread("12-dashboard.md")
 
 
 def test_lesson_12_runs_within_its_budget(ns):

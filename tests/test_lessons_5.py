@@ -8,27 +8,17 @@ build shows wrong text.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
+
+from ._lessons import run_on_one_blas_thread
 
 pytest.importorskip("matplotlib")
-
-# the runner of lessons 5-10 (imported by path: the tests are not a package)
-_spec = importlib.util.spec_from_file_location("_lessons_2", Path(__file__).with_name("test_lessons_2.py"))
-_lessons = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_lessons)
-run = _lessons.run
 
 
 @pytest.fixture(scope="module")
 def ns() -> dict:
-    # one BLAS thread: on a loaded machine OpenBLAS's second thread spins and bills the budget's CPU time
-    with threadpool_limits(limits=1):
-        return run("13-neurons-that-change.md")
+    return run_on_one_blas_thread("13-neurons-that-change.md")
 
 
 def test_lesson_13_runs_within_its_budget(ns):
