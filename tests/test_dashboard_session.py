@@ -396,3 +396,22 @@ def test_a_learnt_activation_run_shows_what_each_neuron_drifted_to(tmp_path):
     finally:
         session.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_exploring_a_convolutional_model_on_its_images(tmp_path, capsys):
+    from neuronkit.cli import main
+
+    path = tmp_path / "conv.nkm"
+    assert main(["train", "digits", "--model", "conv(4,3,relu),flatten,dense(out)", "--epochs", "3",
+                 "--out", str(path)]) == 0
+    est = nk.load(path)
+    session = Session.explore(path, "digits")
+    update = session.update(ClientView())
+    assert [f["index"] for f in update["conv"]["conv1"]["filters"]] == [0, 1, 2, 3]
+    # the epochs the model file keeps are the page's curves
+    assert [row["loss"] for row in update["curves"]["epochs"]] == pytest.approx(est.loss_curve_)
+    card = session.neuron("conv1", 2, sample=5)
+    images = nk.datasets.load("digits", images=True).X
+    x = est._network_inputs(est.scaler_.transform(est._architecture_inputs(images[5:6], first=False)[0]))
+    expected = est.network_["conv1"].neurons[2].explain(x[0], at=tuple(card["explanation"]["position"]))
+    assert card["explanation"]["z"] == pytest.approx(expected.z, rel=1e-5)

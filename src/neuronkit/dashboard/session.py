@@ -380,8 +380,10 @@ class Session:
 
             ev = prepare_evaluation(model, spec, training_data=record or None, all_rows=True, model_path=path)
             X_raw = np.asarray(ev.X, dtype=np.float64)
-            # the estimator's scaling without sklearn's name check (the rows are already in the model's order)
-            X = model._network_inputs(model.scaler_.transform(X_raw))
+            # the estimator's scaling without sklearn's name check (the rows are already in the model's order);
+            # an architecture network's images or token ids go through its own flattening first
+            flat = model._architecture_inputs(X_raw, first=False)[0] if hasattr(model, "input_shape_") else X_raw
+            X = model._network_inputs(model.scaler_.transform(np.asarray(flat, dtype=np.float64)))
             y = np.asarray(ev.y)
             if classes is not None:
                 index = {c: i for i, c in enumerate(np.asarray(classes).tolist())}
@@ -398,6 +400,13 @@ class Session:
                                   task="classification" if classes is not None else "regression",
                                   config={"model": path.name}) if arrays else {"dataset": name, "layers": []}
         hub.data = arrays
+        history = getattr(getattr(model, "history_", None), "history", None)
+        if isinstance(history, dict) and history.get("loss"):  # the training curves the model file keeps
+            steps = max(int(getattr(model, "t_", 0) or 0), 0)
+            n = len(history["loss"])
+            for i in range(n):
+                hub.add_epoch({k: v[i] for k, v in history.items() if isinstance(v, list) and i < len(v)},
+                              step=round(steps * (i + 1) / n))
         hub.publish(step=int(getattr(model, "t_", 0) or 0), epoch=int(getattr(model, "n_iter_", 0) or 0),
                     params=network.state_dict())
         hub.status = "finished"
