@@ -1177,22 +1177,22 @@ def _check_layout(path: Path, data: bytes, header: dict[str, Any], header_end: i
         raise _corrupted(path, f"it has {len(data) - header_end - data_end} unexpected bytes after its data")
 
 
-def export_onnx(obj: Any, path: PathLike, *, input_shape: Any = None) -> None:
+def export_onnx(obj: Any, path: PathLike, *, input_shape: Any = None) -> Any:
     """Write ``obj`` (a network, or a fitted estimator with its preprocessing) as an ONNX model file at ``path``.
 
     The model is built by :func:`neuronkit.export.onnx.to_onnx` (which says what the file takes and gives;
     needs the ``onnx`` package: ``pip install "neuronkit[onnx]"``) and written atomically. ``path``
-    must be a file in an existing folder. Spiking models go to NIR
-    (:func:`neuronkit.spiking.nir.write_nir`).
+    must be a file in an existing folder. Returns the ``onnx.ModelProto`` written. Spiking models go to
+    NIR (:func:`neuronkit.spiking.nir.write_nir`).
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> import neuronkit as nk
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     nk.io.export_onnx(nk.mlp([4, 8, 3], seed=0), pathlib.Path(tmp) / "net.onnx")
-    ...     (pathlib.Path(tmp) / "net.onnx").stat().st_size > 100
-    True
+    ...     model = nk.io.export_onnx(nk.mlp([4, 8, 3], seed=0), pathlib.Path(tmp) / "net.onnx")
+    ...     (pathlib.Path(tmp) / "net.onnx").stat().st_size > 100, model.graph.input[0].name
+    (True, 'input')
     """
     target = _as_path(path)
     if target.is_dir():
@@ -1209,4 +1209,6 @@ def export_onnx(obj: Any, path: PathLike, *, input_shape: Any = None) -> None:
                                      '"neuronkit[onnx]"') from None
     from .export.onnx import to_onnx
 
-    atomic_write_bytes(target, to_onnx(obj, input_shape=input_shape).SerializeToString())
+    model = to_onnx(obj, input_shape=input_shape)
+    atomic_write_bytes(target, model.SerializeToString())
+    return model
