@@ -111,8 +111,8 @@ LAYER_CASES = {
     "MoE": lambda: (nk.Sequential(nk.layers.MoE(4, 3, experts=4, k=2, seed=0),
                                   nk.layers.MoE(3, 2, experts=3, k=1, expert=(5,), activation="tanh", seed=1)),
                     floats(9, 4)),
-    "Sequential": lambda: (nk.Sequential(nk.Sequential(nk.Dense(4, 5, seed=0), nk.LayerNorm(5)), nk.Dense(5, 2, seed=1)),
-                           floats(6, 4)),
+    "Sequential": lambda: (nk.Sequential(nk.Sequential(nk.Dense(4, 5, seed=0), nk.LayerNorm(5)),
+                                         nk.Dense(5, 2, seed=1)), floats(6, 4)),
 }
 
 

@@ -209,8 +209,8 @@ def _model(g: Graph, inputs: list[onnx.ValueInfoProto],
         g.nodes.append(helper.make_node("Identity", [tensor], [name]))
         out_infos.append(helper.make_tensor_value_info(name, element, ["N", *(f"{name}_{i}" for i in range(1, rank))]))
     graph = helper.make_graph(g.nodes, "neuronkit", inputs, out_infos, g.initializers)
-    model = helper.make_model(graph, producer_name="neuronkit", ir_version=IR_VERSION,
-                              opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)]
+    model = helper.make_model(graph, producer_name="neuronkit", ir_version=IR_VERSION, opset_imports=opsets)
     onnx.checker.check_model(model, full_check=True)
     return model
 
