@@ -80,8 +80,9 @@ IR_VERSION = 10
 
 #: a tensor in the graph: its name and its rank (batch axis included)
 Flow = tuple[str, int]
-#: layer type name -> writer(graph, layer, flow, mask) -> flow; ``mask`` is the (N, L) bool mask tensor or None
 LayerWriter = Callable[[Graph, Any, Flow, "str | None"], Flow]
+#: layer type name -> writer(graph, layer, flow, mask) -> flow; ``mask`` is the (N, L) bool mask tensor or None.
+#: A new layer type: one writer here (tests/test_onnx_export.py fails until it has one and a case)
 LAYER_WRITERS: dict[str, LayerWriter] = {}
 
 _NIR = "spiking models go to NIR: neuronkit.spiking.nir.write_nir(network, path)"

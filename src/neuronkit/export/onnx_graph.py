@@ -9,7 +9,7 @@ standard operators) on a tensor whose neurons lie along one axis.
 >>> from neuronkit.export.onnx_graph import Graph
 >>> g = Graph(np.float32)
 >>> g.op("Relu", g.const(np.array([-1.0, 2.0], np.float32), "x"))
-'Relu_1'
+'Relu_2'
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Graph:
     >>> g = Graph(np.float32)
     >>> y = g.op("Add", g.scalar(1.0), g.scalar(2.0))
     >>> [n.op_type for n in g.nodes], y
-    (['Add'], 'Add_1')
+    (['Add'], 'Add_3')
     """
 
     def __init__(self, dtype: Any) -> None:
@@ -80,8 +80,8 @@ class Graph:
         return self.const(values, hint)
 
 
-#: activation name -> writer(graph, activation, x, axis, rank) -> output name
 ActivationWriter = Callable[[Graph, Activation, str, int, int], str]
+#: activation name -> writer(graph, activation, x, axis, rank) -> output name; a new activation: one writer here
 ACTIVATION_WRITERS: dict[str, ActivationWriter] = {}
 
 
@@ -101,7 +101,9 @@ def activation(g: Graph, act: Activation, x: str, *, axis: int = -1, rank: int =
     >>> import numpy as np
     >>> from neuronkit.activations import get_activation
     >>> g = Graph(np.float32)
-    >>> _ = activation(g, get_activation("swish"), "x")
+    >>> swish = get_activation("swish")
+    >>> swish.build(3, np.float32)  # one β per neuron (a layer builds its activation)
+    >>> _ = activation(g, swish, "x")
     >>> [n.op_type for n in g.nodes]
     ['Mul', 'Sigmoid', 'Mul']
     """
