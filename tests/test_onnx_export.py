@@ -360,3 +360,13 @@ def test_regressor_prediction(tmp_path, capsys):
     assert [i.name for i in onnx_model.get_inputs()] == names
     (got,) = onnx_model.run(["prediction"], {name: X[:, [j]] for j, name in enumerate(names)})
     assert relative_error(got, np.array(values, dtype=float)) <= TOLERANCE
+
+
+def test_cli_refuses_a_spiking_model_naming_nir(tmp_path, capsys):
+    model = tmp_path / "snn.nkm"
+    assert main(["train", "iris", "--spiking", "--steps", "4", "--hidden", "8", "--epochs", "1", "--out",
+                 str(model)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(model), str(tmp_path / "snn.onnx")]) == 1
+    assert "spiking models go to NIR: neuronkit.spiking.nir.write_nir" in capsys.readouterr().err
+    assert not (tmp_path / "snn.onnx").exists()
