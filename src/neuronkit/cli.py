@@ -1532,6 +1532,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_inspect_command(sub)
 
+    p = sub.add_parser("export", help="write a saved model as an ONNX model (for onnxruntime and other runtimes)",
+                       description="Export a model file (from 'neuronkit train' or nk.save) to ONNX: the network, and "
+                       "for a trained model its input preprocessing (scaler, imputation, one-hot columns), so that "
+                       "the ONNX model takes the same raw columns as 'neuronkit predict'. A text model takes token "
+                       "ids (the tokenizer stays in Python). Spiking models go to NIR.")
+    p.add_argument("model", metavar="MODEL", help="a model file (.nkm)")
+    p.add_argument("out", metavar="OUT", help="the ONNX file to write (e.g. model.onnx), in an existing folder")
+    p.set_defaults(func=cmd_export, check=_check_export_options, needs=("safetensors",))
+
     p = sub.add_parser("simulate", help="run a spiking network described in a TOML/JSON file (or cuba): rates, "
                        "raster, report", description="Simulate a network of spiking populations (a .toml or .json "
                        "file: [network], [[population]], [[connection]], [record]; or the built-in cuba) and print, "
@@ -1871,3 +1880,41 @@ def _with_activity_l1(spec: str, weight: float) -> str:
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
+
+
+# ----------------------------------------------------------------------------- export
+def _check_export_options(args: argparse.Namespace) -> None:
+    """onnx installed, MODEL a file, OUT a file in an existing folder."""
+    if options.missing_dependency_message(["onnx"], "export") is not None:
+        raise MissingDependencyError('neuronkit export needs onnx, which is not installed; install it with: pip '
+                                     'install "neuronkit[onnx]"')
+    model = Path(args.model)
+    if not model.is_file():
+        where = "is a folder" if model.is_dir() else f"does not exist (in {Path.cwd()})"
+        raise UsageError(f"MODEL {args.model!r} {where}; give a model file written by 'neuronkit train' or nk.save")
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"OUT {args.out!r} is a folder; give the path of a file to write, e.g. {out / 'model.onnx'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"OUT {args.out!r}: the folder {str(out.parent)!r} does not exist; create it first, or give "
+                         "a path in an existing folder")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .io import export_onnx, load
+
+    model = export_onnx(load(args.model), args.out)
+    print(f"ONNX model written to {args.out} (opset {model.opset_import[0].version})")
+    for what, values in (("inputs", model.graph.input), ("outputs", model.graph.output)):
+        shown = ", ".join(f"{v.name} {_onnx_type(v)}" for v in values)
+        print(f"{what}: {shown}")
+    return 0
+
+
+def _onnx_type(value: Any) -> str:
+    """``float32 [N, 4]``: a graph input's or output's element type and shape."""
+    from onnx import helper
+
+    tensor = value.type.tensor_type
+    dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
+    return f"{helper.tensor_dtype_to_np_dtype(tensor.elem_type).name.replace('object', 'string')} [{dims}]"

@@ -90,6 +90,7 @@ __all__ = [
     "ModelFileError", "ModelFileNotFoundError", "build_model", "build_network", "json_depth", "load", "load_arrays",
     "read_estimator_file", "read_model_file", "register_kind", "save", "save_arrays", "write_model_file",
     "atomic_write_bytes",
+    "export_onnx",
 ]
 
 FORMAT = "neuronkit"
@@ -1174,3 +1175,40 @@ def _check_layout(path: Path, data: bytes, header: dict[str, Any], header_end: i
         raise _truncated(path, header_end + data_end, len(data))
     if header_end + data_end < len(data):
         raise _corrupted(path, f"it has {len(data) - header_end - data_end} unexpected bytes after its data")
+
+
+def export_onnx(obj: Any, path: PathLike, *, input_shape: Any = None) -> Any:
+    """Write ``obj`` (a network, or a fitted estimator with its preprocessing) as an ONNX model file at ``path``.
+
+    The model is built by :func:`neuronkit.export.onnx.to_onnx` (which says what the file takes and gives;
+    needs the ``onnx`` package: ``pip install "neuronkit[onnx]"``) and written atomically. ``path``
+    must be a file in an existing folder. Returns the ``onnx.ModelProto`` written. Spiking models go to
+    NIR (:func:`neuronkit.spiking.nir.write_nir`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import neuronkit as nk
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     model = nk.io.export_onnx(nk.mlp([4, 8, 3], seed=0), pathlib.Path(tmp) / "net.onnx")
+    ...     (pathlib.Path(tmp) / "net.onnx").stat().st_size > 100, model.graph.input[0].name
+    (True, 'input')
+    """
+    target = _as_path(path)
+    if target.is_dir():
+        raise ParameterError(f"cannot write the ONNX model to {target}: it is a folder; give the path of a file, "
+                             f"e.g. {target / 'model.onnx'}")
+    if not target.parent.is_dir():
+        where = "is a file" if target.parent.exists() else "does not exist"
+        raise ParameterError(f"cannot write the ONNX model to {target}: the folder {target.parent} {where}; create "
+                             "the folder first, or give a path in an existing one")
+    try:
+        importlib.import_module("onnx")
+    except ImportError:
+        raise MissingDependencyError('ONNX export needs the onnx package; install it with: pip install '
+                                     '"neuronkit[onnx]"') from None
+    from .export.onnx import to_onnx
+
+    model = to_onnx(obj, input_shape=input_shape)
+    atomic_write_bytes(target, model.SerializeToString())
+    return model
