@@ -75,7 +75,7 @@ def in_flags(message: str) -> str:
 #: importable name -> the extra of neuronkit that installs it
 EXTRAS: dict[str, str] = {"sklearn": "train", "scipy": "train", "tqdm": "train", "safetensors": "train",
                           "matplotlib": "plot", "starlette": "dashboard", "uvicorn": "dashboard",
-                          "wsproto": "dashboard"}
+                          "wsproto": "dashboard", "onnx": "onnx", "optuna": "tune", "mpi4py": "mpi"}
 _PACKAGES = {"sklearn": "scikit-learn"}
 
 
