@@ -129,7 +129,7 @@ def _fingerprint(*arrays: Any) -> list[int]:
             continue
         a = np.ascontiguousarray(a)
         shape = list(a.shape[:_MAX_DIMS]) + [-1] * (_MAX_DIMS - min(a.ndim, _MAX_DIMS))
-        row += [a.ndim, *shape, zlib.crc32(a.view(np.uint8).reshape(-1)) if a.size else 0]
+        row += [a.ndim, *shape, zlib.crc32(a.tobytes()) if a.size else 0]
     return row
 
 
@@ -184,9 +184,11 @@ class DataParallel(Callback):
         if dp.is_root:
             nk.save(net, "digits.nkm")
 
+    With a global batch of 256 and 2 ranks, rank 1 trains on the batch's samples 128..255:
+
     >>> import neuronkit as nk
-    >>> nk.distributed.DataParallel.shard_batch.__doc__.split(".")[0]
-    "This rank's slice of the global batch ``indices``"
+    >>> nk.distributed.shard_bounds(256, rank=1, size=2)
+    (128, 256)
     """
 
     def __init__(self, comm: Any = None) -> None:
