@@ -133,6 +133,7 @@ PUBLIC_MODULES = [
     "neuronkit.adaptive_activations",
     "neuronkit.continual",
     "neuronkit.export.onnx",
+    "neuronkit.distributed",
 ]
 
 

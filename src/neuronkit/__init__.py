@@ -63,6 +63,7 @@ _LAZY = {
     "inspect": "neuronkit.inspect",
     "spiking": "neuronkit.spiking",
     "federated": "neuronkit.federated", "continual": "neuronkit.continual",
+    "distributed": "neuronkit.distributed",
 }
 
 

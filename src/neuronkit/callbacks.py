@@ -6,6 +6,7 @@ A callback overrides any of these hooks; ``state`` is the running
 
     on_train_begin(state)
     on_epoch_begin(state)
+    shard_batch(state, indices)     # -> the samples of the global batch this process trains on (data parallel)
     on_after_backward(state)        # gradients are in p.grad, before the update
     on_batch_end(state, loss)       # after the optimiser step
     on_epoch_end(state, logs)       # logs: {"loss": …, "val_loss": …, "accuracy": …}
@@ -67,6 +68,8 @@ class Callback:
 
     def on_train_begin(self, state) -> None: ...
     def on_epoch_begin(self, state) -> None: ...
+    def shard_batch(self, state, indices: np.ndarray) -> np.ndarray:
+        return indices
     def on_after_backward(self, state) -> None: ...
     def on_batch_end(self, state, loss: float) -> None: ...
     def on_epoch_end(self, state, logs: dict[str, float]) -> None: ...

@@ -637,6 +637,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.unsupervised_stdp:
         return _train_unsupervised(args)
+    if args.distributed and getattr(args, "data_parallel", None) is None:
+        return cmd_train_distributed(args)
     kind = _data_kind(args)
     if kind != "table" and args.task == "regression":
         raise UsageError(f"--task regression: image and text models here are classifiers; DATA {args.data!r} holds "
@@ -667,7 +669,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(f"{Path(data.name).stem}.nkm")
     background, watch = _train_dashboard(args, data, est, out) if args.dashboard else (None, None)
     try:
-        _fit_and_save(args, data, est, out, [] if watch is None else [watch])
+        _fit_and_save(args, data, est, out, ([] if watch is None else [watch]) + _data_parallel(args))
     except BaseException:
         if background is not None:
             background.stop()
@@ -700,7 +702,8 @@ def _fit_and_save(args: argparse.Namespace, data: Any, est: Any, out: Path, extr
         est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
     test_metrics = _metrics(est, data.X_test, data.y_test)
     est.training_data_ = {**data.record, "test_metrics": test_metrics}
-    save(est, out)
+    if all(dp.is_root for dp in _data_parallel(args)):  # with --distributed, rank 0 alone writes the model
+        save(est, out)
     print(f"epochs run: {est.n_iter_}; final training loss {est.loss_curve_[-1]:.4g}")
     for note in est.history_.notes:
         print(note.replace("Raise max_iter", "Raise --epochs"))
@@ -709,6 +712,35 @@ def _fit_and_save(args: argparse.Namespace, data: Any, est: Any, out: Path, extr
                  "(--early-stopping holds out 10% of the training rows)", diagnosis))
     print(f"test: {_format_metrics(test_metrics)}")
     print(f"model saved to {out}")
+
+
+# ----------------------------------------------------------------------------- train --distributed
+def cmd_train_distributed(args: argparse.Namespace) -> int:
+    """``train --distributed``: this process is one of mpirun's ranks; all train on shards of the same batches.
+
+    Rank 0 alone prints, writes the checkpoint and the model; the other ranks run ``train`` with
+    their output discarded and no checkpoint (they read ``--resume``'s, like rank 0).
+    """
+    import contextlib
+
+    from .distributed import DataParallel, require_several_ranks
+
+    if args.dashboard:
+        raise UsageError("--distributed and --dashboard cannot be combined: the dashboard watches one process; "
+                         "leave out --dashboard")
+    comm = require_several_ranks(command=f"mpirun -n 2 neuronkit train {args.data} --distributed")
+    args.data_parallel = DataParallel(comm)
+    if args.data_parallel.is_root:
+        return cmd_train(args)
+    args.checkpoint = None
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        return cmd_train(args)
+
+
+def _data_parallel(args: argparse.Namespace) -> list[Any]:
+    """The DataParallel callback of ``train --distributed`` (none without it)."""
+    dp = getattr(args, "data_parallel", None)
+    return [] if dp is None else [dp]
 
 
 def _load_estimator(path: str, command: str) -> Any:
@@ -1461,6 +1493,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dashboard", action="store_true", help="watch the training live in the browser (the page stays "
                    "open after training until Ctrl-C; a replay is written beside the model, OUT.nkreplay)")
     _add_server_options(p, "with --dashboard: ")
+    p.add_argument("--distributed", action="store_true", help="data-parallel training over MPI: start several "
+                   "processes with mpirun -n 2 neuronkit train DATA --distributed (needs neuronkit[mpi])")
     p.set_defaults(func=cmd_train, check=_check_train_options, needs=("sklearn", "safetensors"))
 
     p = sub.add_parser("dashboard", help="watch neurons learn: a live dashboard in the browser (train from the "

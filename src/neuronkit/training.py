@@ -115,6 +115,9 @@ class TrainState:
     epoch_loss_sum: float = 0.0
     epoch_count: float = 0.0
     epoch_outputs: list[np.ndarray] = field(default_factory=list)
+    # the current batch's weight (samples, or the sum of their sample weights); a data-parallel callback sets the
+    # global batch's in on_after_backward, with the global batch's loss in last_loss
+    batch_weight: float = 0.0
 
     @property
     def total_steps(self) -> int:
@@ -569,6 +572,7 @@ def _run(state: TrainState, X: np.ndarray, y: np.ndarray, weights: np.ndarray | 
     """The loop: epochs of batches, the callbacks called at each point, until done, stopped or failed."""
     model, loss_fn, history, callback_list = state.model, state.loss, state.history, state.callbacks
     train_step = _Step(model, loss_fn, state.optimizer, callback_list, clip)
+    shards = [c for c in callback_list if overrides(c, "shard_batch")]  # data parallel: this process's share
     metric_names = _metric_names(metrics, loss_fn)
     model.train()
     for c in callback_list:
@@ -582,6 +586,8 @@ def _run(state: TrainState, X: np.ndarray, y: np.ndarray, weights: np.ndarray | 
                 batches = batch_indices(len(X), state.batch_size, shuffle=shuffle, seed=state.seed,
                                         epoch=state.epoch)
                 for idx in batches[state.batch_in_epoch:]:
+                    for c in shards:
+                        idx = c.shard_batch(state, idx)
                     train_step(state, X[idx], y[idx], None if weights is None else weights[idx],
                                keep_outputs=bool(metric_names))
                     if state.stop_training:
@@ -694,8 +700,10 @@ class _Step:
         # layers that give their penalty's gradient directly skip the graph; others (custom layers) use it
         self.direct = [m for m in penalised if type(m).own_penalty_gradients is not Module.own_penalty_gradients]
         self.in_graph = [m for m in penalised if m not in self.direct]
-        # only callbacks that define these per-step hooks are called on the hot path
-        self.after_backward = [c for c in callbacks if overrides(c, "on_after_backward")]
+        # only callbacks that define these per-step hooks are called on the hot path; a data-parallel callback
+        # (one that shards batches) combines the gradients first, so that every other one sees the global batch's
+        self.after_backward = sorted((c for c in callbacks if overrides(c, "on_after_backward")),
+                                     key=lambda c: not overrides(c, "shard_batch"))
         self.batch_end = [c for c in callbacks if overrides(c, "on_batch_end")]
 
     def __call__(self, state: TrainState, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None, *,
@@ -716,7 +724,7 @@ class _Step:
         for m in self.direct:  # the regularisation gradient, added directly (no graph nodes)
             for p, g in m.own_penalty_gradients():
                 p.grad = g if p.grad is None else p.grad + g
-        state.last_loss = float(batch_loss.data)
+        state.last_loss, state.batch_weight = float(batch_loss.data), weight
         for c in self.after_backward:
             c.on_after_backward(state)
         if state.stop_training:
@@ -725,8 +733,8 @@ class _Step:
         if self.clip is not None:
             self.clip(self.params)
         self.optimizer.step()
-        state.epoch_loss_sum += state.last_loss * weight
-        state.epoch_count += weight
+        state.epoch_loss_sum += state.last_loss * state.batch_weight
+        state.epoch_count += state.batch_weight
         if keep_outputs:
             state.epoch_outputs.append(self.loss_fn.decode(out.data))
         state.step += 1
