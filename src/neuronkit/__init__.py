@@ -63,6 +63,7 @@ _LAZY = {
     "inspect": "neuronkit.inspect",
     "spiking": "neuronkit.spiking",
     "federated": "neuronkit.federated", "continual": "neuronkit.continual",
+    "tune": "neuronkit.tune",  # a callable module: nk.tune(data, ...) runs the search
 }
 
 
