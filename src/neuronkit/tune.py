@@ -64,6 +64,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 import types
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -335,11 +336,15 @@ def open_storage(storage: Any) -> Any:
             "the path of a journal file")
     if "://" in text:
         connect = {"connect_args": {"timeout": 60}} if text.startswith("sqlite") else {}
-        try:
-            return optuna.storages.RDBStorage(text, engine_kwargs=connect)
-        except Exception as exc:  # whatever SQLAlchemy or the database driver raises (URL, driver, file, server)
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ParameterError(f"storage {text!r} cannot be opened: {reason}; {hint}") from exc
+        for attempt in range(5):
+            try:
+                return optuna.storages.RDBStorage(text, engine_kwargs=connect)
+            except Exception as exc:  # whatever SQLAlchemy or the database driver raises (URL, driver, file, server)
+                if attempt < 4 and _schema_race(exc):
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ParameterError(f"storage {text!r} cannot be opened: {reason}; {hint}") from exc
     from optuna.storages.journal import JournalFileBackend
 
     path = Path(text)
@@ -350,6 +355,13 @@ def open_storage(storage: Any) -> Any:
         return optuna.storages.JournalStorage(JournalFileBackend(text))
     except OSError as exc:
         raise ParameterError(f"storage {text!r} cannot be opened: {exc}; {hint}") from exc
+
+
+def _schema_race(exc: BaseException) -> bool:
+    """Did opening a new database fail because another worker was creating its tables at the same moment?"""
+    text = str(exc)
+    return type(exc).__name__ in ("IntegrityError", "OperationalError") and any(
+        words in text for words in ("UNIQUE constraint failed", "already exists", "database is locked"))
 
 
 @contextmanager
@@ -460,8 +472,8 @@ class TuneResult:
     >>> result = nk.tune(nk.datasets.load("iris"), trials=2, epochs=2, seed=0, space={"layers": 1, "units": 4})
     >>> [row["state"] for row in result.trials], result.best_params["units"]
     (['COMPLETE', 'COMPLETE'], (4,))
-    >>> print(result.table().splitlines()[0].split())
-    ['#', 'state', 'value', 'score', 'unhealthy', 'epochs', 'hidden', 'activation', 'lr', 'batch', 'l2', 'dropout', 'optimizer']
+    >>> result.table().splitlines()[0].split()[:6]
+    ['#', 'state', 'value', 'score', 'unhealthy', 'epochs']
     """
 
     study: Any
@@ -584,7 +596,7 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
         Share of the samples held out to score the trials (stratified for classes).
     sampler, pruner : optional
         Optuna objects replacing ``TPESampler(seed=seed)`` and ``MedianPruner(n_startup_trials=3,
-        n_warmup_steps=1)``.
+        n_warmup_steps=2)`` (no trial is pruned before its second epoch).
     verbose : bool
         Let Optuna log a line per trial.
 
@@ -661,7 +673,7 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
             direction=direction, load_if_exists=True,
             sampler=sampler if sampler is not None else optuna.samplers.TPESampler(seed=seed),
             pruner=pruner if pruner is not None else optuna.pruners.MedianPruner(n_startup_trials=3,
-                                                                                 n_warmup_steps=1))
+                                                                                 n_warmup_steps=2))
         _check_study(study, record, direction)
         study.optimize(objective, n_trials=trials, timeout=timeout, n_jobs=n_jobs, catch=(TrainingError,),
                        gc_after_trial=False)
