@@ -132,6 +132,7 @@ PUBLIC_MODULES = [
     "neuronkit.federated",
     "neuronkit.adaptive_activations",
     "neuronkit.continual",
+    "neuronkit.tune",
 ]
 
 
