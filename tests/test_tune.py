@@ -129,6 +129,31 @@ def test_minimize_scores_the_validation_loss():
         r["value"] for r in result.trials if r["state"] == "COMPLETE")
 
 
+def test_regression_is_scored_by_r2():
+    result = nk.tune("diabetes", trials=2, epochs=4, seed=0, space={"layers": 1, "units": 8, "lr": 0.01})
+    assert result.task == "regression" and isinstance(result.best_model, nk.NeuralRegressor)
+    X_val, y_val = result.split["validation"]
+    prediction = result.best_model.predict(X_val)
+    r2 = 1 - np.sum((y_val - prediction) ** 2) / np.sum((y_val - y_val.mean()) ** 2)
+    assert result.best_score == pytest.approx(r2, rel=1e-6)
+
+
+def test_a_diverging_trial_fails_and_the_search_goes_on():
+    space = {"layers": 2, "units": 64, "lr": [10.0, 0.01], "optimizer": "sgd", "activation": "relu"}
+    result = nk.tune("iris", trials=3, epochs=5, seed=0, space=space)
+    states = {r["lr"]: r["state"] for r in result.trials}
+    assert states == {10.0: "FAIL", 0.01: "COMPLETE"}
+    failed = next(r for r in result.trials if r["state"] == "FAIL")
+    assert failed["note"].startswith("training diverged at epoch") and "FAIL" in result.table()
+    assert result.best_params["lr"] == 0.01
+
+
+def test_threads_of_one_process_share_the_study():
+    result = nk.tune("iris", trials=4, epochs=3, seed=0, n_jobs=2, space={"layers": 1, "units": 8})
+    assert sorted(r["number"] for r in result.trials) == [0, 1, 2, 3]
+    assert all(r["state"] in ("COMPLETE", "PRUNED") for r in result.trials)
+
+
 def test_search_space_forms():
     space = SearchSpace({"lr": (0.001, 0.1), "units": {"low": 8, "high": 8}, "dropout": {"low": 0.0, "high": 0.3},
                          "batch_size": [32], "activation": ("relu", "swish"), "l2": {"low": 1e-5, "high": 1e-3,

@@ -649,7 +649,10 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
         est = _estimator(task, config, epochs, random_state)
         reporter = _ReportEpochs(trial, lambda: _measure(est, X_val, y_val, direction))
         try:
-            est.fit(X_train, y_train, callbacks=[reporter])
+            # a configuration that diverges overflows on the way; the estimator's divergence checks stop it
+            # and name it (a failed trial in the table), so NumPy's warnings would only repeat that
+            with np.errstate(over="ignore", invalid="ignore"):
+                est.fit(X_train, y_train, callbacks=[reporter])
         except TrainingError as exc:  # a diverging configuration: a failed trial, named in the table
             trial.set_user_attr("note", str(exc).split(";")[0])
             raise
@@ -657,8 +660,9 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
             trial.set_user_attr("score", reporter.last)
             trial.set_user_attr("note", f"pruned after epoch {reporter.pruned_at}")
             raise optuna.TrialPruned(f"pruned after epoch {reporter.pruned_at}")
-        score = _measure(est, X_val, y_val, direction)
-        share, dead, saturated = health_share(est, X_val)
+        with np.errstate(over="ignore", invalid="ignore"):  # a network on the edge of diverging: its score says so
+            score = _measure(est, X_val, y_val, direction)
+            share, dead, saturated = health_share(est, X_val)
         for key, value in (("score", score), ("unhealthy", share), ("dead", dead), ("saturated", saturated)):
             trial.set_user_attr(key, value)
         return score - health_weight * share if direction == "maximize" else score + health_weight * share
