@@ -134,7 +134,7 @@ PUBLIC_MODULES = [
     "neuronkit.continual",
     "neuronkit.export.onnx",
     "neuronkit.distributed",
-    "neuronkit.tune",
+    "neuronkit.tuning",
 ]
 
 

@@ -1914,7 +1914,7 @@ def _with_activity_l1(spec: str, weight: float) -> str:
 
 # ----------------------------------------------------------------------------- tune
 def _add_tune_command(sub: Any) -> None:
-    """``neuronkit tune DATA``: its parser (an Optuna study, :mod:`neuronkit.tune`)."""
+    """``neuronkit tune DATA``: its parser (an Optuna study, :mod:`neuronkit.tuning`)."""
     p = sub.add_parser("tune", help="search architectures and training settings with Optuna (several workers can "
                        "share one study)", description="Run an Optuna study over hidden layers, activation, learning "
                        "rate, batch size, L2, dropout and optimiser, scored by the validation score minus "
@@ -1959,7 +1959,7 @@ def _tune_space(text: str | None) -> dict[str, Any] | None:
 
 
 def _check_tune_options(args: argparse.Namespace) -> None:
-    from .tune import SearchSpace
+    from .tuning import SearchSpace
 
     _option(check_int, args.trials, "--trials", low=1)
     if args.timeout is not None:
@@ -1983,7 +1983,7 @@ def _check_tune_options(args: argparse.Namespace) -> None:
 def cmd_tune(args: argparse.Namespace) -> int:
     from .data import prepare_training
     from .io import save
-    from .tune import tune
+    from .tuning import tune
 
     data = prepare_training(args.data, target=args.target, seed=args.seed or 0, max_bytes=None)
     _notes(data.notes)

@@ -63,9 +63,7 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import time
-import types
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -98,7 +96,7 @@ class Dimension:
 
     Examples
     --------
-    >>> from neuronkit.tune import PARAMETERS
+    >>> from neuronkit.tuning import PARAMETERS
     >>> PARAMETERS.get("lr").kind, PARAMETERS.get("lr").log, PARAMETERS.get("lr").check(0.01, "lr")
     ('float', True, 0.01)
     """
@@ -175,7 +173,7 @@ class SearchSpace:
 
     Examples
     --------
-    >>> from neuronkit.tune import SearchSpace
+    >>> from neuronkit.tuning import SearchSpace
     >>> space = SearchSpace({"lr": {"low": 0.001, "high": 0.1}, "activation": ["relu", "tanh"], "layers": 2})
     >>> space.entries["lr"], space.entries["activation"], space.entries["layers"]
     (('range', 0.001, 0.1, True), ('choice', ('relu', 'tanh')), ('fixed', 2))
@@ -248,7 +246,7 @@ units, activation, lr, batch_size, l2, dropout, optimizer
         """One configuration drawn through an Optuna trial; ``units`` is a tuple, one width per layer.
 
         >>> import optuna
-        >>> from neuronkit.tune import SearchSpace
+        >>> from neuronkit.tuning import SearchSpace
         >>> trial = optuna.trial.FixedTrial({"layers": 2, "units_1": 8, "units_2": 4, "lr": 0.01})
         >>> SearchSpace({"activation": "tanh", "batch_size": 32, "l2": 0.0, "dropout": 0.0, "optimizer": "adam"}
         ...             ).suggest(trial)["units"]
@@ -273,7 +271,7 @@ units, activation, lr, batch_size, l2, dropout, optimizer
     def to_dict(self) -> dict[str, Any]:
         """The space as JSON-ready data (what a study records, and ``SearchSpace(...)`` takes back).
 
-        >>> from neuronkit.tune import SearchSpace
+        >>> from neuronkit.tuning import SearchSpace
         >>> SearchSpace({"dropout": 0.1}).to_dict()["dropout"], SearchSpace().to_dict()["lr"]
         (0.1, {'low': 0.0001, 'high': 0.1, 'log': True})
         """
@@ -315,7 +313,7 @@ def open_storage(storage: Any) -> Any:
     :class:`~neuronkit.errors.ParameterError` naming it.
 
     >>> import tempfile, os
-    >>> from neuronkit.tune import open_storage
+    >>> from neuronkit.tuning import open_storage
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     type(open_storage(os.path.join(folder, "study.log"))).__name__
     'JournalStorage'
@@ -409,7 +407,7 @@ def health_share(model: Any, X: Any) -> tuple[float, int, int]:
     A neuron both dead and saturated counts once.
 
     >>> import numpy as np, neuronkit as nk
-    >>> from neuronkit.tune import health_share
+    >>> from neuronkit.tuning import health_share
     >>> net = nk.mlp([2, 4, 2], output="softmax", seed=0)
     >>> net["hidden1"].bias.data[1] = -100.0      # potentials always negative: a dead ReLU
     >>> health_share(net, np.random.default_rng(0).normal(size=(50, 2)))
@@ -693,17 +691,3 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
                       best_score=float(best.user_attrs["score"]), best_unhealthy=float(best.user_attrs["unhealthy"]),
                       best_model=model, task=task, direction=direction, health_weight=health_weight,
                       split={"train": (X_train, y_train), "validation": (X_val, y_val)})
-
-
-class _CallableModule(types.ModuleType):
-    """``neuronkit.tune`` is both this module and its function: ``nk.tune(data, ...)`` calls :func:`tune`.
-
-    (Importing the submodule sets ``neuronkit.tune`` to the module, whatever the package's lazy
-    names say; a callable module keeps ``nk.tune(...)`` working either way.)
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> TuneResult:
-        return tune(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
