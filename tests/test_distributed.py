@@ -25,7 +25,9 @@ from neuronkit.federated import fedavg
 from ._blocker import BLOCKER
 
 SRC = str(Path(nk.__file__).resolve().parents[1])
-MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2"]
+# the Open MPI wheel puts mpirun beside this Python (a pyenv shim may not exist yet on a fresh machine)
+_BESIDE = Path(sys.executable).with_name("mpirun")
+MPIRUN = [str(_BESIDE) if _BESIDE.exists() else "mpirun", "--allow-run-as-root", "--oversubscribe", "-n", "2"]
 
 DATA = """
 import json, sys
@@ -46,7 +48,7 @@ def env() -> dict[str, str]:
 
 
 def mpirun(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess:
-    if shutil.which("mpirun") is None:
+    if shutil.which(MPIRUN[0]) is None:
         raise RuntimeError("mpirun is not on PATH: install neuronkit[mpi] (mpi4py and the Open MPI wheel)")
     path = tmp_path / "script.py"
     path.write_text(DATA + textwrap.dedent(script))
