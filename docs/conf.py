@@ -132,8 +132,12 @@ PUBLIC_MODULES = [
     "neuronkit.federated",
     "neuronkit.adaptive_activations",
     "neuronkit.continual",
+<<<<<<< HEAD
     "neuronkit.export.onnx",
     "neuronkit.distributed",
+=======
+    "neuronkit.tune",
+>>>>>>> tune
 ]
 
 

@@ -64,6 +64,7 @@ _LAZY = {
     "spiking": "neuronkit.spiking",
     "federated": "neuronkit.federated", "continual": "neuronkit.continual",
     "distributed": "neuronkit.distributed",
+    "tune": "neuronkit.tune",  # a callable module: nk.tune(data, ...) runs the search
 }
 
 

@@ -1599,6 +1599,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write every spike: CSV rows population,neuron,time_ms, or JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no header line")
     p.set_defaults(func=_cmd_simulate, check=_check_simulate_options)
+    _add_tune_command(sub)
     return parser
 
 
@@ -1909,6 +1910,98 @@ def _with_activity_l1(spec: str, weight: float) -> str:
             seen += 1
         layers.append(layer)
     return ",".join(format_layer(layer) for layer in layers)
+
+
+# ----------------------------------------------------------------------------- tune
+def _add_tune_command(sub: Any) -> None:
+    """``neuronkit tune DATA``: its parser (an Optuna study, :mod:`neuronkit.tune`)."""
+    p = sub.add_parser("tune", help="search architectures and training settings with Optuna (several workers can "
+                       "share one study)", description="Run an Optuna study over hidden layers, activation, learning "
+                       "rate, batch size, L2, dropout and optimiser, scored by the validation score minus "
+                       "--health-weight times the share of dead or saturated neurons; prints the trials and the "
+                       "best. Start the same command in several processes or machines with one --storage and "
+                       "--study-name to share the study.")
+    p.add_argument("data", metavar="DATA", help="a bundled dataset (iris, wine, digits, ...) or a CSV file")
+    p.add_argument("--target", help="CSV: the target column (default: the last column)")
+    p.add_argument("--trials", type=int, default=20, metavar="N", help="trials this process runs (default 20)")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="start no trial after S seconds")
+    p.add_argument("--storage", metavar="URL", help="the shared study: a database URL (sqlite:///tune.db) or a "
+                   "journal file path (default: in memory, this process only)")
+    p.add_argument("--study-name", metavar="NAME", help="the study to create or join in --storage (default "
+                   "neuronkit)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the sampler, the split and the networks: a "
+                   "single-worker study repeats (give each worker its own)")
+    p.add_argument("--health-weight", type=float, default=0.1, metavar="W", help="objective = validation score - "
+                   "W x share of dead or saturated neurons (default 0.1)")
+    p.add_argument("--epochs", type=int, default=30, metavar="N", help="epochs per trial (default 30)")
+    p.add_argument("--space", metavar="JSON", help="the search space to change, as JSON or a .json file, e.g. "
+                   '\'{"layers": 2, "activation": ["relu", "swish"], "lr": {"low": 0.001, "high": 0.1}}\'')
+    p.add_argument("--out", help="write the best model here (a model file, as neuronkit train writes)")
+    p.set_defaults(func=cmd_tune, check=_check_tune_options, needs=("sklearn", "safetensors", "optuna"))
+
+
+def _tune_space(text: str | None) -> dict[str, Any] | None:
+    """``--space``: JSON text, or the path of a .json file holding it; an object of parameter -> value."""
+    import json
+
+    if text is None:
+        return None
+    source = Path(text) if text.strip().endswith(".json") and not text.lstrip().startswith("{") else None
+    try:
+        space = json.loads(source.read_text(encoding="utf-8") if source is not None else text)
+    except OSError as exc:
+        raise UsageError(f"--space {text!r} cannot be read: {exc.strerror or exc}; give JSON or a .json file") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--space is not valid JSON ({exc}); give e.g. '{{\"layers\": 2, \"lr\": 0.01}}'") from None
+    if not isinstance(space, dict):
+        raise UsageError(f"--space must be a JSON object of parameter -> value; got {type(space).__name__}")
+    return space
+
+
+def _check_tune_options(args: argparse.Namespace) -> None:
+    from .tune import SearchSpace
+
+    _option(check_int, args.trials, "--trials", low=1)
+    if args.timeout is not None:
+        _option(check_number, args.timeout, "--timeout", low=0.0, low_open=True)
+    _option(check_int, args.epochs, "--epochs", low=1)
+    _option(check_number, args.health_weight, "--health-weight", low=0.0)
+    if args.seed is not None:
+        _option(check_int, args.seed, "--seed", low=0)
+    if args.study_name is not None and not args.study_name.strip():
+        raise UsageError("--study-name is empty; give the name of the study, e.g. --study-name iris-search")
+    args.space = _tune_space(args.space)
+    try:
+        SearchSpace(args.space)
+    except ParameterError as exc:
+        raise UsageError(f"--space: {exc}") from None
+    options.check_data(args.data, args.target)
+    if args.out:
+        options.check_output_file(args.out, "--out")
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from .data import prepare_training
+    from .io import save
+    from .tune import tune
+
+    data = prepare_training(args.data, target=args.target, seed=args.seed or 0, max_bytes=None)
+    _notes(data.notes)
+    print(f"tuning on {data.name}: {len(data.X_train)} samples ({len(data.X_test)} more held out for testing), "
+          f"{args.trials} trials of {args.epochs} epochs", file=sys.stderr)
+    result = tune((data.X_train, data.y_train), task=data.task, space=args.space, trials=args.trials,
+                  timeout=args.timeout, storage=args.storage, study_name=args.study_name, seed=args.seed,
+                  health_weight=args.health_weight, epochs=args.epochs)
+    print(result)
+    est = result.best_model
+    est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+    test_metrics = _metrics(est, data.X_test, data.y_test)
+    print(f"test (best model): {_format_metrics(test_metrics)}")
+    if args.out:
+        est.training_data_ = {**data.record, "test_metrics": test_metrics}
+        save(est, args.out)
+        print(f"best model saved to {args.out}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
