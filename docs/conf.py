@@ -132,12 +132,9 @@ PUBLIC_MODULES = [
     "neuronkit.federated",
     "neuronkit.adaptive_activations",
     "neuronkit.continual",
-<<<<<<< HEAD
     "neuronkit.export.onnx",
     "neuronkit.distributed",
-=======
     "neuronkit.tune",
->>>>>>> tune
 ]
 
 
