@@ -207,7 +207,10 @@ nitpick_ignore_regex = [
     # NumPy documents its sized scalar aliases as attributes (numpy.float32 is numpy.single), so the
     # :class: reference autodoc makes for ``DEFAULT_DTYPE = np.float32`` ("alias of float32") has no class
     (r"py:class", r"numpy\.(float32|float64|int64)"),
-    (r"py:.*", r"(scipy|pandas|pd|matplotlib|tqdm|safetensors|starlette|uvicorn)(\..*)?"),  # the dashboard's server
+    # outside libraries: the dashboard's server, ONNX export, tuning
+    (r"py:.*", r"(scipy|pandas|pd|matplotlib|tqdm|safetensors|starlette|uvicorn|onnx|optuna)(\..*)?"),
+    # the ONNX graph builder is internal: LAYER_WRITERS' type names it
+    (r"py:.*", r"neuronkit\.export\.onnx_graph\..*"),
     (r"py:.*", r"(typing|collections\.abc|collections|pathlib|os|io|types|argparse|threading|contextlib|"
                r"contextvars|enum|dataclasses|abc|json|csv|logging|warnings)(\..*)?"),
     (r"py:.*", rf"({'|'.join(n for n in dir(builtins) if not n.startswith('_'))})"),  # builtins: int, ValueError, …

@@ -223,3 +223,12 @@ def test_the_data_helpers_live_in_data_and_inspect_cli_does_not_import_cli():
     assert not hasattr(cli, "load_data") and not hasattr(cli, "targets_for")
     assert nk.data.load_data("moons").name == "moons"
     json.dumps(nk.data.get_scaler("standard").to_dict())
+
+
+def test_the_cli_module_runs_as_a_script():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "neuronkit.cli", "export", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and "usage: neuronkit export" in proc.stdout, proc.stderr

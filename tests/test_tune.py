@@ -260,3 +260,15 @@ def test_cli_saves_the_best_model(tmp_path, capsys):
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         accuracy = float(np.mean(model.predict(data.X_test) == data.y_test))
     assert f"test (best model): accuracy {accuracy:.4f}" in printed
+
+
+def test_workers_with_their_own_seeds_join_one_study(tmp_path):
+    from neuronkit.datasets import moons
+
+    ds = moons(120, noise=0.2, seed=0)
+    storage = str(tmp_path / "study.log")
+    first = nk.tune((ds.X, ds.y), trials=1, epochs=2, seed=0, storage=storage, study_name="s")
+    second = nk.tune((ds.X, ds.y), trials=1, epochs=2, seed=1, storage=storage, study_name="s")
+    assert len(second.study.trials) == 2
+    # both held out the same samples
+    np.testing.assert_array_equal(first.split["validation"][0], second.split["validation"][0])

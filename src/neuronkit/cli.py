@@ -1985,7 +1985,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from .io import save
     from .tuning import tune
 
-    data = prepare_training(args.data, target=args.target, seed=args.seed or 0, max_bytes=None)
+    # the test rows are the same for every worker of a study, whatever its --seed (which seeds its sampler)
+    data = prepare_training(args.data, target=args.target, seed=0, max_bytes=None)
     _notes(data.notes)
     print(f"tuning on {data.name}: {len(data.X_train)} samples ({len(data.X_test)} more held out for testing), "
           f"{args.trials} trials of {args.epochs} epochs", file=sys.stderr)
@@ -2003,9 +2004,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"best model saved to {args.out}")
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
 
 
 
@@ -2045,3 +2043,7 @@ def _onnx_type(value: Any) -> str:
     tensor = value.type.tensor_type
     dims = ", ".join(d.dim_param or str(d.dim_value) for d in tensor.shape.dim)
     return f"{helper.tensor_dtype_to_np_dtype(tensor.elem_type).name.replace('object', 'string')} [{dims}]"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -45,9 +45,10 @@ started with the same storage and name joins the same study (``load_if_exists``)
 checksum, the task, the validation split, ``epochs``, ``health_weight`` and the space in
 the study; a worker started with other values is refused (its results would not compare).
 
-**Reproducibility.** ``seed`` seeds Optuna's TPE sampler, the validation split and every
-trial's network, so that a single-worker study gives the same trials twice. Several workers
-with one seed would propose the same first trials: give each its own seed, or none.
+**Reproducibility.** ``seed`` seeds Optuna's TPE sampler and every trial's network, so that a
+single-worker study gives the same trials twice. The validation split is the same for every
+worker whatever its seed (seed 0). Several workers with one seed would propose the same first
+trials: give each its own seed, or none.
 
 Optuna's own log lines are quiet unless ``verbose=True``. Requires ``optuna`` (``pip install
 "neuronkit[tune]"``); importing this module does not.
@@ -631,7 +632,7 @@ def tune(data: Any, *, space: Mapping[str, Any] | None = None, trials: int | Non
     from .checkpoints import data_checksum
     from .data import train_test_split
 
-    split_seed = 0 if seed is None else seed  # every worker must hold out the same samples
+    split_seed = 0  # every worker holds out the same samples, whatever its seed (which seeds its sampler and nets)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=validation_fraction,
                                                       stratify=task == "classification", seed=split_seed)
     record = {"task": task, "data sha256": data_checksum(X, y), "validation_fraction": validation_fraction,

@@ -10,7 +10,7 @@ What the exported model takes and gives:
 ==========================  ==================================================================
 model                       inputs → outputs
 ==========================  ==================================================================
-network (``Sequential``)    ``input`` (N, *sample shape), float (token ids: int64) → ``output``
+network (``Sequential``)    ``input`` (N, then one sample's shape), float (token ids: int64) → ``output``
 estimator, table columns    one input per column the model was trained on, named as the column,
 (``neuronkit train`` CSV)   shape (N, 1): float for numbers (NaN = missing, filled as at
                             training when trained with ``--impute``), string for one-hot text
