@@ -59,10 +59,10 @@ import numpy as np
 from .callbacks import Callback, Checkpoint, HistoryLogger
 from .data.batches import batch_indices
 from .errors import DataError, MissingDependencyError, ParameterError, ParameterTypeError, ShapeError, UsageError
-from .federated import FederatedHistory, _client_data, client_seed, copy_model
+from .federated import FederatedHistory, _client_data, _validation, client_seed, copy_model
 from .layers.base import Module
 from .losses import Loss, get_loss
-from .training import _prepare_xy, default_loss, evaluate, fit
+from .training import default_loss, evaluate, fit
 from .validation import check_bool, check_int, check_number
 
 __all__ = ["DataParallel", "fedavg_mpi", "launched_by_mpirun", "require_several_ranks", "shard_bounds", "world"]
@@ -376,13 +376,7 @@ def fedavg_mpi(model: Module | Callable[[], Module], X: Any, y: Any, *, comm: An
                 return str(tuple(int(d) for d in t[1:t[0]]))
             raise ShapeError(f"{owner}: rank {r}'s samples have shape {shape(table[r])}, rank 0's {shape(table[0])}; "
                              "every client must hold the same features")
-    validation = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ParameterError(f"{owner}: validation_data must be (X_val, y_val); got "
-                                 f"{type(validation_data).__name__}")
-        validation = _prepare_xy(global_model, validation_data[0], validation_data[1], loss_fn,
-                                 f"{owner} validation_data")
+    validation = _validation(global_model, validation_data, loss_fn, owner)
     state = global_model.state_dict()
     floats = [key for key, v in state.items() if np.issubdtype(v.dtype, np.floating)]
     names = {name for name, _ in global_model.named_parameters()}

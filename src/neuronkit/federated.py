@@ -306,6 +306,15 @@ def client_seed(seed: int, round_index: int, client: int, n_clients: int) -> int
 
 
 # ----------------------------------------------------------------------------- FedAvg
+
+def _validation(model: Module, validation_data: Any, loss_fn: Any, owner: str) -> Any:
+    """``(X_val, y_val)`` checked and converted for ``model`` (None when not given)."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ParameterError(f"{owner}: validation_data must be (X_val, y_val); got {type(validation_data).__name__}")
+    return _prepare_xy(model, validation_data[0], validation_data[1], loss_fn, f"{owner} validation_data")
+
 def fedavg(model: Module | Callable[[], Module], clients: Sequence[Any], *, rounds: int = 10, fraction: float = 1.0,
            local_epochs: int = 1, batch_size: int = 32, lr: float | None = None, optimizer: Any = "sgd",
            loss: str | Loss | None = None, weighted: bool = True, validation_data: tuple[Any, Any] | None = None,
@@ -379,13 +388,7 @@ def fedavg(model: Module | Callable[[], Module], clients: Sequence[Any], *, roun
                                  f"{type(model).__name__}")
     loss_fn = default_loss(global_model) if loss is None else get_loss(loss)
     data = _client_data(global_model, clients, loss_fn, owner)
-    validation = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ParameterError(f"{owner}: validation_data must be (X_val, y_val); got "
-                                 f"{type(validation_data).__name__}")
-        validation = _prepare_xy(global_model, validation_data[0], validation_data[1], loss_fn,
-                                 f"{owner} validation_data")
+    validation = _validation(global_model, validation_data, loss_fn, owner)
     k = len(data)
     m = max(int(math.floor(fraction * k + 1e-9)), 1)
     names = [name for name, _ in global_model.named_parameters()]
