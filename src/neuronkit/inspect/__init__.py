@@ -19,6 +19,8 @@ top_activating, ...    what a neuron learned: top samples, activation maximisati
                        (receptive fields), the words that excite a text neuron
 routing                an MoE layer's routing: where samples go, load per batch
                        and per class, each expert's specialisation
+cost                   multiply-adds, parameter memory and energy per neuron, layer
+                       and prediction (an order of magnitude; spiking: SynOps)
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -80,6 +82,7 @@ from .specialisation import (
     top_patches,
     top_words,
 )
+from .cost import COUNTERS, ENERGY_PJ, Cost, Count, LayerCost, cost, register_cost
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
@@ -95,4 +98,5 @@ __all__ = [
     "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
+    "COUNTERS", "ENERGY_PJ", "Cost", "Count", "LayerCost", "cost", "register_cost",
 ]
