@@ -33,6 +33,7 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .cost import COUNTERS, ENERGY_PJ, Cost, Count, LayerCost, cost, register_cost
 from .health import (
     CHECKS,
     REMEDIES,
@@ -82,7 +83,6 @@ from .specialisation import (
     top_patches,
     top_words,
 )
-from .cost import COUNTERS, ENERGY_PJ, Cost, Count, LayerCost, cost, register_cost
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [

@@ -50,8 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ParameterError
-from ..init import float_dtype
+from ..errors import ParameterError, ParameterTypeError
 from ..layers import (
     Activation,
     ActivityL1,
@@ -376,12 +375,17 @@ def _conv(layer: Conv1d | Conv2d, shape: tuple[int, ...], steps: int) -> Count:
                  per_neuron_parameters=np.full(n, fan_in + (layer.bias is not None), dtype=np.int64))
 
 
+def _window(layer: Any) -> int:
+    k = layer.kernel_size  # an int (the same along every axis) or a pair
+    return math.prod(k) if isinstance(k, tuple) else int(k) ** int(getattr(layer, "dims", 2))
+
+
 def _max_pool(layer: Any, shape: tuple[int, ...], steps: int) -> Count:
-    return Count(ops=math.prod(layer.output_shape(shape)) * (math.prod(layer.kernel_size) - 1))
+    return Count(ops=math.prod(layer.output_shape(shape)) * (_window(layer) - 1))
 
 
 def _avg_pool(layer: Any, shape: tuple[int, ...], steps: int) -> Count:
-    return Count(ops=math.prod(layer.output_shape(shape)) * math.prod(layer.kernel_size))
+    return Count(ops=math.prod(layer.output_shape(shape)) * _window(layer))
 
 
 def _per_value(ops: int = 0, macs: int = 0) -> Callable[[Any, tuple[int, ...], int], Count]:
@@ -537,8 +541,7 @@ def cost(model: Any, input_shape: Any = None, *, dtype: Any = None, X: Any = Non
     m = InspectedModel(model, spiking=True)
     shape = given = _input_shape(m, input_shape)
     net = m.network
-    dt = net.parameters()[0].dtype if dtype is None and net.parameters() else float_dtype(
-        "float32" if dtype is None else dtype, owner="cost")
+    dt = _memory_dtype(net, dtype)
     words = _words(np.dtype(dt))
     steps = 1
     measured: dict[str, float] | None = None
@@ -561,7 +564,7 @@ def cost(model: Any, input_shape: Any = None, *, dtype: Any = None, X: Any = Non
         neurons = int(getattr(layer, "out_features", 0) or getattr(layer, "out_channels", 0) or 0)
         per_params = c.per_neuron_parameters
         if is_spiking_layer(layer):
-            per_params = _per_neuron_parameters(layer.synapse)
+            per_params = _per_neuron_parameters(vars(layer)["synapse"])
         synops = c.synops if measured is None or name not in measured else measured[name]
         layers[name] = LayerCost(
             name=name, kind=type(layer).__name__, neurons=neurons, macs=int(c.macs), ops=int(c.ops),
@@ -573,6 +576,20 @@ def cost(model: Any, input_shape: Any = None, *, dtype: Any = None, X: Any = Non
             ops_per_neuron=c.per_neuron_ops, parameters_per_neuron=per_params)
         shape = layer.output_shape(shape)
     return Cost(layers, given, np.dtype(dt), notes)
+
+
+def _memory_dtype(net: Sequential, dtype: Any) -> np.dtype:
+    if dtype is None:
+        params = net.parameters()
+        return np.dtype(params[0].dtype) if params else np.dtype(np.float32)
+    try:
+        found = np.dtype(dtype)
+    except TypeError:
+        raise ParameterTypeError(f"cost dtype must be a float type (float16, float32, float64); got {dtype!r}") \
+            from None
+    if found.kind != "f":
+        raise ParameterError(f"cost dtype must be a float type (float16, float32, float64); got {found}")
+    return found
 
 
 def _per_neuron_parameters(synapse: Any) -> np.ndarray:
