@@ -19,6 +19,8 @@ top_activating, ...    what a neuron learned: top samples, activation maximisati
                        (receptive fields), the words that excite a text neuron
 routing                an MoE layer's routing: where samples go, load per batch
                        and per class, each expert's specialisation
+cost                   multiply-adds, parameter memory and energy per neuron, layer
+                       and prediction (an order of magnitude; spiking: SynOps)
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -31,6 +33,7 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .cost import COUNTERS, ENERGY_PJ, Cost, Count, LayerCost, cost, register_cost
 from .health import (
     CHECKS,
     REMEDIES,
@@ -95,4 +98,5 @@ __all__ = [
     "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
+    "COUNTERS", "ENERGY_PJ", "Cost", "Count", "LayerCost", "cost", "register_cost",
 ]
