@@ -14,6 +14,7 @@ backprop               the chain-rule terms of one neuron's weight gradients
 health, HealthMonitor  dead, saturated, duplicate, frozen neurons; vanishing/exploding
                        gradients; a report with remedies (a function and a callback)
 attribute              saliency, gradient × input, integrated gradients, occlusion
+kernel_shap, ...       SHAP values against a background set: KernelSHAP, GradientSHAP
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
                        ablation, class selectivity; a filter's top image patches
                        (receptive fields), the words that excite a text neuron
@@ -81,6 +82,7 @@ from .specialisation import (
     top_words,
 )
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
+from .shap import ShapValues, gradient_shap, kernel_shap
 
 __all__ = [
     "ATTRIBUTIONS", "CHECKS", "REMEDIES", "AblationReport", "AblationRow", "Attribution", "Backprop",
@@ -95,4 +97,5 @@ __all__ = [
     "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
+    "ShapValues", "kernel_shap", "gradient_shap",
 ]
