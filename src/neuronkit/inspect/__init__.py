@@ -63,6 +63,7 @@ from .plots import (
 )
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
+from .shap import ShapValues, gradient_shap, kernel_shap
 from .specialisation import (
     AblationReport,
     AblationRow,
@@ -82,7 +83,6 @@ from .specialisation import (
     top_words,
 )
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
-from .shap import ShapValues, gradient_shap, kernel_shap
 
 __all__ = [
     "ATTRIBUTIONS", "CHECKS", "REMEDIES", "AblationReport", "AblationRow", "Attribution", "Backprop",
