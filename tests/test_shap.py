@@ -276,3 +276,13 @@ def test_gradient_shap_refuses_negative_noise_and_both_refuse_text(data):
     for fn in (ni.kernel_shap, ni.gradient_shap):
         with pytest.raises(ValueError, match="token ids .* use nk.inspect.attribute"):
             fn(text, ids, ids)
+
+
+def test_one_feature_gets_the_whole_difference():
+    net = nk.Sequential(nk.Dense(1, 4, activation="tanh", seed=0, dtype=np.float64),
+                        nk.Dense(4, 1, activation="identity", seed=1, dtype=np.float64))
+    x, B = np.array([[1.5]]), np.array([[0.0], [-1.0], [2.0]])
+    expected = np.asarray(net(x).data)[0, 0] - np.asarray(net(B).data)[:, 0].mean()
+    np.testing.assert_allclose(ni.kernel_shap(net, x, B), [[expected]], rtol=1e-12)
+    gs = ni.gradient_shap(net, x, B, n_samples=3000, seed=0)
+    assert abs(gs[0, 0] - expected) <= 5 * gs.stderr[0, 0]
