@@ -14,6 +14,7 @@ backprop               the chain-rule terms of one neuron's weight gradients
 health, HealthMonitor  dead, saturated, duplicate, frozen neurons; vanishing/exploding
                        gradients; a report with remedies (a function and a callback)
 attribute              saliency, gradient × input, integrated gradients, occlusion
+kernel_shap, ...       SHAP values against a background set: KernelSHAP, GradientSHAP
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
                        ablation, class selectivity; a filter's top image patches
                        (receptive fields), the words that excite a text neuron
@@ -65,6 +66,7 @@ from .plots import (
 )
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
+from .shap import ShapValues, gradient_shap, kernel_shap
 from .specialisation import (
     AblationReport,
     AblationRow,
@@ -99,4 +101,5 @@ __all__ = [
     "plot_activation_timeline",
     "Routing", "routing",
     "COUNTERS", "ENERGY_PJ", "Cost", "Count", "LayerCost", "cost", "register_cost",
+    "ShapValues", "kernel_shap", "gradient_shap",
 ]
