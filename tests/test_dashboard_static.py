@@ -20,7 +20,7 @@ HOOK_IDS = ["graph", "card", "card-steps", "status", "btn-start", "btn-pause", "
             "activation", "btn-apply", "upload", "upload-target", "upload-error", "timeline", "btn-live", "btn-export",
             "maps", "decision", "curves"]
 #: the card's fields ([data-field=NAME] inside #card)
-CARD_FIELDS = ["name", "bias", "z", "output", "weighted_sum", "activation", "firing_rate"]
+CARD_FIELDS = ["name", "bias", "z", "output", "weighted_sum", "activation", "firing_rate", "cost"]
 #: what the contract says each hook is
 HOOK_TAGS = {"graph": ("svg", None), "upload": ("input", "file"), "timeline": ("input", "range"), "lr": ("input", None),
              "decision": ("canvas", None), "card-steps": ("pre", None), "dataset": ("select", None),

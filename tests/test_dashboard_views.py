@@ -404,3 +404,15 @@ def test_flat_pixels_named_as_an_image_give_weight_images_on_the_first_layer_onl
     assert card["weights_image"] == {"shape": [8, 8]} and len(card["weights"]) == 64
     assert card["top"][0]["image"] == pytest.approx(X[card["top"][0]["index"]].tolist(), abs=1e-3)
     assert neuron_card(net, info, data, "output", 0)["weights_image"] is None  # 5 inputs: not the image
+
+
+def test_the_card_says_what_the_neuron_costs_per_prediction():
+    from neuronkit.dashboard.views import neuron_card, run_info
+
+    X = np.random.default_rng(0).normal(size=(10, 4))
+    y = np.arange(10) % 3
+    net = nk.mlp([4, 8, 3], output="softmax", seed=0)
+    card = neuron_card(net, run_info(net, {"X": X, "y": y}), {"X": X, "y": y}, "hidden1", 2)
+    # 4 multiply-adds and 5 parameters (4 weights, a bias) read from SRAM: 4·(3.7 + 0.9) + 2·0.9 + 5·5 pJ
+    assert card["cost"] == {"macs": 4, "ops": 2, "parameters": 5, "bytes": 20,
+                            "energy_pj": pytest.approx(4 * 4.6 + 2 * 0.9 + 5 * 5.0)}

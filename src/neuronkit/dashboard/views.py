@@ -19,6 +19,7 @@ from ..engine import Tensor, eval_mode, no_grad
 from ..errors import ParameterError
 from ..inspect import attribute
 from ..inspect._model import UNIT_TYPES, channels_last, is_spiking_layer, preserved_grads
+from ..inspect.cost import cost
 from ..inspect.health import health as inspect_health
 from ..layers import Dense, Flatten
 from ..layers.conv_neurons import is_convolution
@@ -771,7 +772,19 @@ def neuron_card(net: Any, info: Mapping[str, Any], data: Mapping[str, Any], laye
             "explanation": explanation, "health": health, "firing_rate": firing, "top": top,
             "attributions": _attributions(net, info, name, lay, index, x, x_in),
             "map": None if is_conv else neuron_map(net, info, X, name, index),
-            "feature_map": _feature_map(steps_one[-1], index) if is_conv else None}
+            "feature_map": _feature_map(steps_one[-1], index) if is_conv else None,
+            "cost": _neuron_cost(net, x.shape, f"{name}[{index}]")}
+
+
+def _neuron_cost(net: Any, sample_shape: tuple[int, ...], neuron: str) -> dict[str, Any] | None:
+    """The neuron's multiply-adds, parameters, bytes and energy per prediction (``nk.inspect.cost``), or None for a
+    network with a layer kind that has no counting rule."""
+    try:
+        found = cost(net, input_shape=tuple(int(s) for s in sample_shape)).neuron(neuron)
+    except ParameterError:
+        return None
+    return {key: found[key] if key != "energy_pj" else round_sig(found[key]) for key in
+            ("macs", "ops", "parameters", "bytes", "energy_pj")}
 
 
 # ------------------------------------------------------------------------------ filters and spikes

@@ -33,6 +33,8 @@ export class CardView {
     this.field("z", ex.z);
     this.field("output", ex.output);
     this.field("firing_rate", card.firing_rate);
+    const cost = isObj(card.cost) ? card.cost : null;  // per prediction: nk.inspect.cost (Horowitz 2014, 45 nm)
+    this.field("cost", cost ? `${cost.macs} multiply-adds · ${cost.parameters} parameters · ~${fmt(cost.energy_pj, 3)} pJ` : null);
     this.$("#card-steps").textContent = typeof ex.text === "string" && ex.text ? ex.text : (ex.formula || "");
 
     const sample = isObj(card.sample) ? card.sample : {};
