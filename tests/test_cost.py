@@ -129,3 +129,13 @@ def test_bad_input_is_refused():
     with pytest.raises(ParameterError, match="float type"):
         cost(nk.mlp([2, 2], seed=0), dtype="int8")
     assert math.isfinite(cost(nk.mlp([2, 2], seed=0), dtype="float16").energy_pj)
+
+
+def test_the_html_report_shows_the_cost_per_prediction(tmp_path):
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    y = np.arange(40) % 3
+    net = nk.mlp([4, 8, 3], output="softmax", seed=0)
+    files = nk.inspect.write_report(net, X, y, out_dir=tmp_path)
+    html = files.html.read_text()
+    assert "Cost per prediction" in html and "Horowitz" in html
+    assert str(cost(net)).splitlines()[0] in html.replace("&#x27;", "'").replace("&quot;", '"')

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ParameterError, ParameterTypeError
 from ..validation import check_int, must_be
 from ._model import InspectedModel
+from .cost import cost
 
 
 @dataclass
@@ -447,6 +448,7 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
                                     "found.")
     parts.append(f"<pre>{_esc(report)}</pre>")
     parts += _sparsity_html(report)
+    parts += _cost_html(net, X)
     for name in ("learning_curves", "gradients", "activations", "weights"):
         if name in files.images:
             parts.append(_img(files.images[name], _CAPTIONS[name]))
@@ -506,6 +508,19 @@ def _problems_html(report: Any, none_found: str) -> list[str]:
         blocks.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
                       f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
     return blocks
+
+
+def _cost_html(net: Any, X: np.ndarray) -> list[str]:
+    """What one prediction costs, layer by layer (:func:`~neuronkit.inspect.cost.cost`); [] when a layer kind has no
+    counting rule."""
+    try:
+        found = cost(net, input_shape=tuple(int(s) for s in np.asarray(X).shape[1:]))
+    except ParameterError:
+        return []
+    return ["<h3>Cost per prediction</h3>",
+            "<p>Multiply-adds, parameters and an order-of-magnitude energy per prediction (Horowitz, ISSCC 2014, "
+            "45 nm figures; weights read from SRAM, or from DRAM in the last column).</p>",
+            f"<pre>{_esc(found)}</pre>"]
 
 
 def _sparsity_html(report: Any) -> list[str]:
