@@ -80,6 +80,14 @@ from .specialisation import (
     top_patches,
     top_words,
 )
+from .conductance import (
+    Contributions,
+    LayerAttribution,
+    contributions,
+    internal_influence,
+    layer_conductance,
+    neuron_conductance,
+)
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
@@ -95,4 +103,6 @@ __all__ = [
     "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
+    "Contributions", "LayerAttribution", "contributions", "internal_influence", "layer_conductance",
+    "neuron_conductance",
 ]
