@@ -31,6 +31,14 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .conductance import (
+    Contributions,
+    LayerAttribution,
+    contributions,
+    internal_influence,
+    layer_conductance,
+    neuron_conductance,
+)
 from .health import (
     CHECKS,
     REMEDIES,
@@ -60,6 +68,7 @@ from .plots import (
     plot_top_patches,
     plot_weights,
 )
+from .relevance import LRP_RULES, deeplift, lrp
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
 from .specialisation import (
@@ -80,14 +89,6 @@ from .specialisation import (
     top_patches,
     top_words,
 )
-from .conductance import (
-    Contributions,
-    LayerAttribution,
-    contributions,
-    internal_influence,
-    layer_conductance,
-    neuron_conductance,
-)
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
@@ -105,4 +106,5 @@ __all__ = [
     "Routing", "routing",
     "Contributions", "LayerAttribution", "contributions", "internal_influence", "layer_conductance",
     "neuron_conductance",
+    "LRP_RULES", "deeplift", "lrp",
 ]
