@@ -123,8 +123,8 @@ def test_neuron_conductance_and_internal_influence_match_captum():
     model = _torch(net, "tanh")
     x, b = torch.from_numpy(X), torch.from_numpy(BASE)
     ours = nk.inspect.neuron_conductance(net, X, "hidden2[3]", target=0, baseline=BASE, steps=400)
-    ref = captum_attr.NeuronConductance(model, model[3]).attribute(x, neuron_selector=3, baselines=b, target=0, method="gausslegendre",
-                                                                    n_steps=400)
+    ref = captum_attr.NeuronConductance(model, model[3]).attribute(x, neuron_selector=3, baselines=b, target=0,
+                                                                    method="gausslegendre", n_steps=400)
     np.testing.assert_allclose(ours, ref.detach().numpy(), atol=2e-3 * np.abs(ours).max())
     ours_ii = nk.inspect.internal_influence(net, X, layer="hidden2", target=0, baseline=BASE, steps=400)
     ref_ii = captum_attr.InternalInfluence(model, model[3]).attribute(x, baselines=b, target=0, n_steps=400)
@@ -168,7 +168,8 @@ def test_deeplift_summation_to_delta_and_captum(activation):
     np.testing.assert_allclose(d.sum(axis=1), logits, atol=1e-10)
     np.testing.assert_allclose(d.delta, 0.0, atol=1e-10)
     model = _torch(net, activation)
-    ref = captum_attr.DeepLift(model).attribute(torch.from_numpy(X).requires_grad_(), baselines=torch.from_numpy(BASE), target=2)
+    ref = captum_attr.DeepLift(model).attribute(torch.from_numpy(X).requires_grad_(), baselines=torch.from_numpy(BASE),
+                                                target=2)
     np.testing.assert_allclose(d, ref.detach().numpy(), atol=1e-9)
 
 
