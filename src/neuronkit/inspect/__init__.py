@@ -34,6 +34,14 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .conductance import (
+    Contributions,
+    LayerAttribution,
+    contributions,
+    internal_influence,
+    layer_conductance,
+    neuron_conductance,
+)
 from .cost import COUNTERS, ENERGY_PJ, Cost, Count, LayerCost, cost, register_cost
 from .health import (
     CHECKS,
@@ -64,6 +72,7 @@ from .plots import (
     plot_top_patches,
     plot_weights,
 )
+from .relevance import LRP_RULES, deeplift, lrp
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
 from .shap import ShapValues, gradient_shap, kernel_shap
@@ -102,4 +111,7 @@ __all__ = [
     "Routing", "routing",
     "COUNTERS", "ENERGY_PJ", "Cost", "Count", "LayerCost", "cost", "register_cost",
     "ShapValues", "kernel_shap", "gradient_shap",
+    "Contributions", "LayerAttribution", "contributions", "internal_influence", "layer_conductance",
+    "neuron_conductance",
+    "LRP_RULES", "deeplift", "lrp",
 ]

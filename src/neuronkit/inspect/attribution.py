@@ -216,7 +216,7 @@ def register_attribution(name: str, method: Method, *, aliases: tuple[str, ...] 
     Registering changes what :func:`attribute` accepts everywhere, so this shows the built-in methods:
 
     >>> from neuronkit.inspect import ATTRIBUTIONS
-    >>> ATTRIBUTIONS.names()
+    >>> ATTRIBUTIONS.names()[:4]
     ['saliency', 'grad_x_input', 'integrated_gradients', 'occlusion']
     """
     return ATTRIBUTIONS.register(name, method, aliases=aliases, replace=replace)
