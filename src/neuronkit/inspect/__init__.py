@@ -19,6 +19,8 @@ top_activating, ...    what a neuron learned: top samples, activation maximisati
                        (receptive fields), the words that excite a text neuron
 routing                an MoE layer's routing: where samples go, load per batch
                        and per class, each expert's specialisation
+probe_layers, ...      what a layer represents: linear probes per layer, polysemanticity
+                       per neuron, a sparse autoencoder's features, concept vectors (TCAV)
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -80,6 +82,7 @@ from .specialisation import (
     top_patches,
     top_words,
 )
+from .probes import Polysemanticity, ProbeRow, Probes, polysemanticity, polysemanticity_scores, probe_layers
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
@@ -95,4 +98,5 @@ __all__ = [
     "SpikingLayerHealth", "SparsityStats",
     "plot_activation_timeline",
     "Routing", "routing",
+    "ProbeRow", "Probes", "Polysemanticity", "probe_layers", "polysemanticity", "polysemanticity_scores",
 ]
