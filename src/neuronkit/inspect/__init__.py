@@ -62,8 +62,10 @@ from .plots import (
     plot_top_patches,
     plot_weights,
 )
+from .probes import Polysemanticity, ProbeRow, Probes, polysemanticity, polysemanticity_scores, probe_layers
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
+from .sae import SAEFeatures, SparseAutoencoder, feature_network, sae_features, train_sae
 from .specialisation import (
     AblationReport,
     AblationRow,
@@ -82,7 +84,6 @@ from .specialisation import (
     top_patches,
     top_words,
 )
-from .probes import Polysemanticity, ProbeRow, Probes, polysemanticity, polysemanticity_scores, probe_layers
 from .trace import Backprop, LayerTrace, NeuronTrace, Trace, backprop, explain, trace
 
 __all__ = [
@@ -99,4 +100,5 @@ __all__ = [
     "plot_activation_timeline",
     "Routing", "routing",
     "ProbeRow", "Probes", "Polysemanticity", "probe_layers", "polysemanticity", "polysemanticity_scores",
+    "SAEFeatures", "SparseAutoencoder", "feature_network", "sae_features", "train_sae",
 ]
