@@ -33,6 +33,7 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .concepts import ConceptVector, TCAVResult, concept_vector, tcav
 from .health import (
     CHECKS,
     REMEDIES,
@@ -101,4 +102,5 @@ __all__ = [
     "Routing", "routing",
     "ProbeRow", "Probes", "Polysemanticity", "probe_layers", "polysemanticity", "polysemanticity_scores",
     "SAEFeatures", "SparseAutoencoder", "feature_network", "sae_features", "train_sae",
+    "ConceptVector", "TCAVResult", "concept_vector", "tcav",
 ]
