@@ -11,10 +11,10 @@
     unit's top-k activating samples (only samples on which it is active, value > 0, count).
     H = 0: one class only (monosemantic for the labels); H = log2(C): all C classes alike.
     ``effective_classes`` = 2^H.
-  - **input clusters**: k-means (k = 2 .. ``max_clusters``, ``n_init=10``) on those samples'
-    inputs; the k with the largest mean silhouette is kept if that silhouette is at least
-    ``min_silhouette`` (default 0.25), otherwise the inputs form 1 cluster. More clusters:
-    the unit responds to several different-looking inputs.
+  - **input clusters**: the inputs X are split once into K clusters by k-means
+    (``n_init=10``; K = 2 .. ``max_clusters`` chosen by the largest mean silhouette); a unit's
+    count is the number of those clusters that hold at least ``min_share`` (default 0.1) of its
+    top-k samples. 1: its top samples look alike; more: it responds to different-looking inputs.
 
   A unit active on no sample (dead) has entropy NaN and 0 clusters.
 
@@ -239,20 +239,23 @@ class Polysemanticity:
         return {name: self[name] for name in self.units}
 
 
-def _n_clusters(points: np.ndarray, max_clusters: int, min_silhouette: float, seed: int) -> int:
+def input_clusters(points: np.ndarray, max_clusters: int, seed: int) -> np.ndarray:
+    """k-means cluster labels of the rows of ``points``, K in 2..max_clusters chosen by the mean silhouette
+    (on at most 2,000 rows); all 0 when there are fewer than 3 distinct rows."""
     sk = sklearn_parts()
     distinct = len(np.unique(points, axis=0))
-    best, best_score = 1, min_silhouette
+    best, best_score = np.zeros(len(points), dtype=int), -np.inf
     for c in range(2, min(max_clusters, distinct - 1) + 1):
         km = sk.cluster.KMeans(n_clusters=c, n_init=10, random_state=seed).fit(points)
-        score = float(sk.metrics.silhouette_score(points, km.labels_))
-        if score >= best_score + (1e-12 if best > 1 else 0.0):
-            best, best_score = c, score
+        score = float(sk.metrics.silhouette_score(points, km.labels_, sample_size=min(len(points), 2000),
+                                                  random_state=seed))
+        if score > best_score:
+            best, best_score = km.labels_.astype(int), score
     return best
 
 
 def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: int = 20, max_clusters: int = 5,
-                           min_silhouette: float = 0.25, seed: int = 0, units: list[str] | None = None
+                           min_share: float = 0.1, seed: int = 0, units: list[str] | None = None
                            ) -> Polysemanticity:
     """Class entropy and input clusters of each unit's top-``k`` activating samples (see the module docstring).
 
@@ -270,13 +273,13 @@ def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: i
     labels, classes = _labels(y, len(acts))
     k = check_int(k, "k", low=1)
     max_clusters = check_int(max_clusters, "max_clusters", low=2)
-    min_silhouette = check_number(min_silhouette, "min_silhouette", low=-1.0, high=1.0)
+    min_share = check_number(min_share, "min_share", low=0.0, high=1.0, low_open=True)
     seed = check_int(seed, "seed", low=0)
-    points = None
+    points = groups = None
     if inputs is not None:
         points = check_array(inputs, "inputs", ndim=None, dtype=np.float64)
         check_consistent_length(acts, points, names=("activations", "inputs"))
-        points = points.reshape(len(points), -1)
+        groups = input_clusters(points.reshape(len(points), -1), max_clusters, seed)
     n_units = acts.shape[1]
     names = units if units is not None else [f"unit[{i}]" for i in range(n_units)]
     entropy = np.full(n_units, np.nan)
@@ -291,13 +294,14 @@ def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: i
         p = np.bincount(labels[top], minlength=len(classes)) / len(top)
         p = p[p > 0]
         entropy[j] = float(-(p * np.log2(p)).sum()) + 0.0
-        if points is not None:
-            clusters[j] = _n_clusters(points[top], max_clusters, min_silhouette, seed)
+        if groups is not None:
+            share = np.bincount(groups[top]) / len(top)
+            clusters[j] = int((share >= min_share - 1e-12).sum())
     return Polysemanticity(names, entropy, np.exp2(entropy), clusters, n_active, classes, k)
 
 
 def polysemanticity(model: Any, X: Any, y: Any, *, layer: str | None = None, k: int = 20, max_clusters: int = 5,
-                    min_silhouette: float = 0.25, seed: int = 0, batch_size: int = 1024) -> Polysemanticity:
+                    min_share: float = 0.1, seed: int = 0, batch_size: int = 1024) -> Polysemanticity:
     """The polysemanticity of every neuron of a Dense ``layer`` (default: the first hidden layer) over X, y.
 
     Class entropy and input clusters (in the model's input space) among each neuron's
@@ -314,5 +318,5 @@ def polysemanticity(model: Any, X: Any, y: Any, *, layer: str | None = None, k: 
     X = m.check_X(X)
     name = dense_layer(m, layer)
     acts = dense_values(m, X, name, check_int(batch_size, "batch_size", low=1))
-    return polysemanticity_scores(acts, y, inputs=X, k=k, max_clusters=max_clusters, min_silhouette=min_silhouette,
+    return polysemanticity_scores(acts, y, inputs=X, k=k, max_clusters=max_clusters, min_share=min_share,
                                   seed=seed, units=m.neuron_names(name))
