@@ -23,7 +23,7 @@ from neuronkit.inspect import (
     train_sae,
 )
 from neuronkit.inspect._model import InspectedModel
-from neuronkit.inspect.concepts import layer_gradients
+from neuronkit.inspect.concepts import _layer_gradients
 
 
 def identity_net(d: int, n_out: int = 2, activation: str = "identity") -> nk.Sequential:
@@ -180,7 +180,7 @@ def planted_net() -> nk.Sequential:
 def test_layer_gradients_match_finite_differences():
     net = nk.mlp([3, 4, 4, 2], output="softmax", seed=2, dtype=np.float64)
     X = np.random.default_rng(0).normal(size=(5, 3))
-    grads = layer_gradients(InspectedModel(net), X, "hidden1", 1)
+    grads = _layer_gradients(InspectedModel(net), X, "hidden1", 1)
     h = np.maximum(X @ net["hidden1"].weight.data.T + net["hidden1"].bias.data, 0.0)
 
     def logit(hh):

@@ -35,7 +35,7 @@ from ..engine import Tensor
 from ..errors import DataError, ParameterError
 from ..validation import check_int, check_number
 from ._model import InspectedModel, eval_mode, forward, grad_of, preserved_grads
-from .probes import dense_layer, dense_values, sklearn_parts
+from .probes import _dense_layer, _dense_values, _sklearn
 
 #: the fewest examples a concept (and each random set) may have
 MIN_EXAMPLES = 10
@@ -56,7 +56,15 @@ class ConceptVector:
 class TCAVResult:
     """TCAV of a concept for one output: ``score`` (mean over the concept's CAVs), ``scores`` (one per random
     counterpart), ``random_scores`` (the null: random against random), ``p_value``, ``significant``
-    (p < ``alpha``), ``sensitivities`` (S(x) per sample of X along the first CAV), and the settings."""
+    (p < ``alpha``), ``sensitivities`` (S(x) per sample of X along the first CAV), and the settings.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> rng = np.random.default_rng(1)
+    >>> r = nk.inspect.tcav(nk.mlp([2, 3, 2], seed=0), rng.normal(size=(12, 2)), rng.normal(size=(10, 2)),
+    ...                     target=0)
+    >>> 0.0 <= r.score <= 1.0, sorted(r.to_dict())[:3]
+    (True, ['alpha', 'layer', 'n_examples'])
+    """
 
     layer: str
     target: int
@@ -120,16 +128,16 @@ def concept_vector(model: Any, concept: Any, negatives: Any, *, layer: str | Non
     >>> round(float(cav.vector[0]), 3), cav.accuracy     # the concept is "more of feature 0"
     (1.0, 1.0)
     """
-    sk = sklearn_parts()
+    sk = _sklearn()
     m = InspectedModel(model)
-    name = dense_layer(m, layer)
+    name = _dense_layer(m, layer)
     minimum = check_int(min_examples, "min_examples", low=2)
-    pos = dense_values(m, _examples(m, concept, "concept", minimum), name)
-    neg = dense_values(m, _examples(m, negatives, "negatives", minimum), name)
+    pos = _dense_values(m, _examples(m, concept, "concept", minimum), name)
+    neg = _dense_values(m, _examples(m, negatives, "negatives", minimum), name)
     return _cav(sk, pos, neg, name, check_number(C, "C", low=0.0, low_open=True))
 
 
-def layer_gradients(m: InspectedModel, X: np.ndarray, layer: str, target: int) -> np.ndarray:
+def _layer_gradients(m: InspectedModel, X: np.ndarray, layer: str, target: int) -> np.ndarray:
     """∇_h z_target per sample of X (n, width): the gradient of the output's potential for class ``target`` with
     respect to ``layer``'s outputs h."""
     pos = list(m.network.layers).index(layer)
@@ -171,9 +179,9 @@ def tcav(model: Any, X: Any, concept: Any, *, target: Any, layer: str | None = N
     >>> len(r.scores), len(r.random_scores)
     (20, 20)
     """
-    sk = sklearn_parts()
+    sk = _sklearn()
     m = InspectedModel(model)
-    name = dense_layer(m, layer)
+    name = _dense_layer(m, layer)
     if name == list(m.network.layers)[-1]:
         raise ParameterError(f"layer {name!r} is the output layer; a concept vector lives in a hidden layer: "
                              f"{', '.join(n for n, _ in m.dense_layers()[:-1]) or 'none here'}")
@@ -195,10 +203,10 @@ def tcav(model: Any, X: Any, concept: Any, *, target: Any, layer: str | None = N
     if len(pool) < len(concept_X):
         raise DataError(f"the random pool has {len(pool)} samples; each random set is as large as the concept set "
                         f"({len(concept_X)}): give a pool of at least that many")
-    pos = dense_values(m, concept_X, name)
-    pool_acts = dense_values(m, pool, name)
+    pos = _dense_values(m, concept_X, name)
+    pool_acts = _dense_values(m, pool, name)
     sets = [pool_acts[rng.choice(len(pool), size=len(pos), replace=False)] for _ in range(n_random + 1)]
-    grads = layer_gradients(m, X, name, target)
+    grads = _layer_gradients(m, X, name, target)
 
     def score(cav: ConceptVector) -> float:
         return float(np.mean(grads @ cav.vector > 0))

@@ -39,7 +39,7 @@ from ._model import InspectedModel, plain
 from .specialisation import _neuron_values
 
 
-def sklearn_parts() -> Any:
+def _sklearn() -> Any:
     """The scikit-learn module (imported on first use), or a MissingDependencyError saying how to install it."""
     try:
         import sklearn.cluster
@@ -55,7 +55,7 @@ def sklearn_parts() -> Any:
     return sklearn
 
 
-def dense_layer(m: InspectedModel, name: Any, default: int | None = 0) -> str:
+def _dense_layer(m: InspectedModel, name: Any, default: int | None = 0) -> str:
     """``name`` checked to be a Dense layer of the network (None: the ``default``-th Dense layer).
 
     An unknown name lists the layers there are; a layer without neurons lists the Dense ones.
@@ -70,7 +70,7 @@ def dense_layer(m: InspectedModel, name: Any, default: int | None = 0) -> str:
     return str(name)
 
 
-def dense_values(m: InspectedModel, X: np.ndarray, name: str, batch_size: int = 1024) -> np.ndarray:
+def _dense_values(m: InspectedModel, X: np.ndarray, name: str, batch_size: int = 1024) -> np.ndarray:
     """A Dense layer's outputs over X, (n_samples, width) float64."""
     return _neuron_values(m, X, name, None, False, batch_size)
 
@@ -104,7 +104,14 @@ class ProbeRow:
 @dataclass
 class Probes:
     """Linear probes per layer (``rows``, input first), the ``chance`` accuracy (the most frequent class in the
-    held-out part), the sizes of the two parts and the ``seed`` of the split."""
+    held-out part), the sizes of the two parts and the ``seed`` of the split.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 1] > 0).astype(int)
+    >>> probes = nk.inspect.probe_layers(nk.mlp([2, 3, 2], seed=0), X, y)
+    >>> probes["input"].width, probes.n_test
+    (2, 12)
+    """
 
     rows: list[ProbeRow]
     chance: float
@@ -134,9 +141,9 @@ class Probes:
         return self.render()
 
 
-def fit_probe(train: np.ndarray, y_train: np.ndarray, *, C: float = 1.0, max_iter: int = 1000) -> tuple[Any, bool]:
+def _fit_probe(train: np.ndarray, y_train: np.ndarray, *, C: float = 1.0, max_iter: int = 1000) -> tuple[Any, bool]:
     """A standardise + logistic-regression pipeline fitted on (train, y_train), and whether it converged."""
-    sk = sklearn_parts()
+    sk = _sklearn()
     probe = sk.pipeline.make_pipeline(sk.preprocessing.StandardScaler(),
                                       sk.linear_model.LogisticRegression(C=C, max_iter=max_iter))
     with warnings.catch_warnings(record=True) as caught:
@@ -165,7 +172,7 @@ def probe_layers(model: Any, X: Any, y: Any, *, layers: Any = None, test_size: f
     >>> [row.layer for row in probes.rows]
     ['input', 'hidden1', 'output']
     """
-    sk = sklearn_parts()
+    sk = _sklearn()
     m = InspectedModel(model)
     X = m.check_X(X)
     labels, classes = _labels(y, len(X))
@@ -178,7 +185,7 @@ def probe_layers(model: Any, X: Any, y: Any, *, layers: Any = None, test_size: f
     batch_size = check_int(batch_size, "batch_size", low=1)
     dense = [name for name, _ in m.dense_layers()]
     names = dense if layers is None else [layers] if isinstance(layers, str) else list(layers)
-    names = [dense_layer(m, name, None) for name in names]
+    names = [_dense_layer(m, name, None) for name in names]
     idx = np.arange(len(X))
     try:
         train, test = sk.model_selection.train_test_split(idx, test_size=test_size, random_state=seed,
@@ -191,8 +198,8 @@ def probe_layers(model: Any, X: Any, y: Any, *, layers: Any = None, test_size: f
         if name == "input":
             values = m.to_network_input(X).reshape(len(X), -1)
         else:
-            values = dense_values(m, X, name, batch_size)
-        probe, converged = fit_probe(values[train], labels[train], C=C, max_iter=max_iter)
+            values = _dense_values(m, X, name, batch_size)
+        probe, converged = _fit_probe(values[train], labels[train], C=C, max_iter=max_iter)
         rows.append(ProbeRow(name, values.shape[1], float(probe.score(values[train], labels[train])),
                              float(probe.score(values[test], labels[test])), converged))
     chance = float(np.bincount(labels[test]).max() / len(test))
@@ -204,7 +211,13 @@ def probe_layers(model: Any, X: Any, y: Any, *, layers: Any = None, test_size: f
 class Polysemanticity:
     """Per unit: ``units`` (names), ``entropy`` (bits, NaN for a dead unit), ``effective_classes`` (2^entropy),
     ``clusters`` (input clusters among its top samples, 0 for a dead unit), ``n_active`` (how many of its top-k
-    samples it is active on), ``classes`` and the ``k`` used. See the module docstring for the definitions."""
+    samples it is active on), ``classes`` and the ``k`` used. See the module docstring for the definitions.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> s = nk.inspect.polysemanticity_scores(np.array([[1.0, 0.0], [1.0, 0.0]]), [0, 1], k=2)
+    >>> s["unit[0]"]["entropy"], s.summary()["alive"]
+    (1.0, 0.5)
+    """
 
     units: list[str]
     entropy: np.ndarray
@@ -239,10 +252,10 @@ class Polysemanticity:
         return {name: self[name] for name in self.units}
 
 
-def input_clusters(points: np.ndarray, max_clusters: int, seed: int) -> np.ndarray:
+def _input_clusters(points: np.ndarray, max_clusters: int, seed: int) -> np.ndarray:
     """k-means cluster labels of the rows of ``points``, K in 2..max_clusters chosen by the mean silhouette
     (on at most 2,000 rows); all 0 when there are fewer than 3 distinct rows."""
-    sk = sklearn_parts()
+    sk = _sklearn()
     distinct = len(np.unique(points, axis=0))
     best, best_score = np.zeros(len(points), dtype=int), -np.inf
     for c in range(2, min(max_clusters, distinct - 1) + 1):
@@ -279,7 +292,7 @@ def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: i
     if inputs is not None:
         points = check_array(inputs, "inputs", ndim=None, dtype=np.float64)
         check_consistent_length(acts, points, names=("activations", "inputs"))
-        groups = input_clusters(points.reshape(len(points), -1), max_clusters, seed)
+        groups = _input_clusters(points.reshape(len(points), -1), max_clusters, seed)
     n_units = acts.shape[1]
     names = units if units is not None else [f"unit[{i}]" for i in range(n_units)]
     entropy = np.full(n_units, np.nan)
@@ -316,7 +329,7 @@ def polysemanticity(model: Any, X: Any, y: Any, *, layer: str | None = None, k: 
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    name = dense_layer(m, layer)
-    acts = dense_values(m, X, name, check_int(batch_size, "batch_size", low=1))
+    name = _dense_layer(m, layer)
+    acts = _dense_values(m, X, name, check_int(batch_size, "batch_size", low=1))
     return polysemanticity_scores(acts, y, inputs=X, k=k, max_clusters=max_clusters, min_share=min_share,
                                   seed=seed, units=m.neuron_names(name))

@@ -42,7 +42,8 @@ from ..init import make_rng
 from ..layers import Dense, Sequential
 from ..validation import check_array, check_bool, check_int, check_number
 from ._model import InspectedModel
-from .probes import Polysemanticity, dense_layer, dense_values, polysemanticity_scores
+from ._model import width as layer_width
+from .probes import Polysemanticity, _dense_layer, _dense_values, polysemanticity_scores
 from .specialisation import Selectivity, class_selectivity, top_activating
 
 
@@ -204,8 +205,8 @@ def train_sae(model: Any, X: Any, *, layer: str | None = None, n_features: int |
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    name = dense_layer(m, layer)
-    acts = dense_values(m, X, name)
+    name = _dense_layer(m, layer)
+    acts = _dense_values(m, X, name)
     width = acts.shape[1] * 4 if n_features is None else n_features
     sae = SparseAutoencoder(acts.shape[1], width, tied=tied, l1=l1, seed=seed)
     return sae.fit(acts, epochs=epochs, batch_size=batch_size, lr=lr, resample_every=resample_every)
@@ -225,16 +226,17 @@ def feature_network(model: Any, layer: str, sae: SparseAutoencoder) -> Sequentia
     ['hidden1', 'sae']
     """
     m = InspectedModel(model)
-    name = dense_layer(m, layer)
+    name = _dense_layer(m, layer)
     if not isinstance(sae, SparseAutoencoder):
         raise ParameterError(f"sae must be a SparseAutoencoder (nk.inspect.train_sae); got {type(sae).__name__}")
-    width = m.network.layers[name].out_features  # type: ignore[union-attr]
+    width = layer_width(m.network.layers[name])
     if sae.in_features != width:
         raise ParameterError(f"the autoencoder reads {sae.in_features} values but layer {name!r} has {width} "
                              f"neurons; train it on this layer's activations")
     stop = list(m.network.layers).index(name) + 1
     head = Dense(width, sae.n_features, activation="relu", dtype=np.float64, seed=0)
     head.weight.data[:] = sae.W_enc.data
+    assert head.bias is not None  # a Dense layer has a bias unless asked not to
     head.bias.data[:] = sae.b_enc.data - sae.W_enc.data @ sae.b_dec.data
     kept = list(m.network.layers.items())[:stop]
     return Sequential(*kept, ("sae", head))
@@ -249,6 +251,13 @@ class SAEFeatures:
     ``features`` / ``neurons``: their :class:`Polysemanticity`; ``top``: the top-``k``
     sample indices of each feature; ``network``: :func:`feature_network`; ``losses``: the
     autoencoder's losses over X.
+
+    >>> import numpy as np, neuronkit as nk
+    >>> X = np.random.default_rng(0).normal(size=(30, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> net = nk.mlp([2, 3, 2], seed=0)
+    >>> report = nk.inspect.sae_features(net, X, y, nk.inspect.train_sae(net, X, epochs=2), k=5)
+    >>> report.layer, len(report.features.units), len(report.neurons.units)
+    ('hidden1', 12, 3)
     """
 
     layer: str
@@ -312,11 +321,11 @@ def sae_features(model: Any, X: Any, y: Any, sae: SparseAutoencoder, *, layer: s
     """
     m = InspectedModel(model)
     X = m.check_X(X)
-    name = dense_layer(m, layer)
+    name = _dense_layer(m, layer)
     net = feature_network(model, name, sae)
     Xn = m.to_network_input(X)
     labels = np.asarray(y) if m.classes is None else np.asarray(m.classes)[m.encode_targets(y, len(X))]
-    acts = dense_values(m, X, name)
+    acts = _dense_values(m, X, name)
     feats = sae.encode(acts)
     names = [f"sae[{j}]" for j in range(sae.n_features)]
     selectivity = class_selectivity(net, Xn, labels, layer="sae")
