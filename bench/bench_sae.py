@@ -33,7 +33,7 @@ import numpy as np
 RESULTS = C.BENCH_DIR / "results"
 EPOCHS = 30
 SEEDS = 3
-L1S = (1e-3, 1e-2, 3e-2)
+L1S = (0.01, 0.1, 0.3, 1.0, 3.0)
 FEATURES_PER_NEURON = 4
 SAE_EPOCHS = 200
 TOP_K = 20
