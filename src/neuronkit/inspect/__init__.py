@@ -22,6 +22,8 @@ routing                an MoE layer's routing: where samples go, load per batch
                        and per class, each expert's specialisation
 cost                   multiply-adds, parameter memory and energy per neuron, layer
                        and prediction (an order of magnitude; spiking: SynOps)
+probe_layers, ...      what a layer represents: linear probes per layer, polysemanticity
+                       per neuron, a sparse autoencoder's features, concept vectors (TCAV)
 plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
 =====================  ==============================================================
 
@@ -34,6 +36,7 @@ plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML
 from __future__ import annotations
 
 from .attribution import ATTRIBUTIONS, Attribution, attribute, register_attribution
+from .concepts import ConceptVector, TCAVResult, concept_vector, tcav
 from .conductance import (
     Contributions,
     LayerAttribution,
@@ -72,9 +75,11 @@ from .plots import (
     plot_top_patches,
     plot_weights,
 )
+from .probes import Polysemanticity, ProbeRow, Probes, polysemanticity, polysemanticity_scores, probe_layers
 from .relevance import LRP_RULES, deeplift, lrp
 from .report import ReportFiles, write_report
 from .routing import Routing, routing
+from .sae import SAEFeatures, SparseAutoencoder, feature_network, sae_features, train_sae
 from .shap import ShapValues, gradient_shap, kernel_shap
 from .specialisation import (
     AblationReport,
@@ -114,4 +119,7 @@ __all__ = [
     "Contributions", "LayerAttribution", "contributions", "internal_influence", "layer_conductance",
     "neuron_conductance",
     "LRP_RULES", "deeplift", "lrp",
+    "ProbeRow", "Probes", "Polysemanticity", "probe_layers", "polysemanticity", "polysemanticity_scores",
+    "SAEFeatures", "SparseAutoencoder", "feature_network", "sae_features", "train_sae",
+    "ConceptVector", "TCAVResult", "concept_vector", "tcav",
 ]
