@@ -77,9 +77,9 @@ def test_moe_counts_only_the_active_experts():
 def test_totals_are_sums_and_energy_is_counts_times_the_table():
     net = nk.Sequential(nk.Conv2d(1, 3, 3, seed=0), nk.MaxPool2d(2), nk.Flatten(), nk.Dense(12, 4, seed=1))
     c = cost(net, (1, 6, 6), dtype="float64")
-    for key in ("macs", "ops", "parameters", "parameters_read", "bytes"):
+    for key in ("macs", "ops", "parameters", "parameters_read", "memory_bytes"):
         assert getattr(c, key) == sum(getattr(lc, key) for lc in c.layers.values())
-    assert c.bytes == 8 * c.parameters
+    assert c.memory_bytes == 8 * c.parameters
     words = 2 * c.parameters_read  # float64: two 32-bit words a parameter
     assert c.energy_pj == pytest.approx(c.macs * (3.7 + 0.9) + c.ops * 0.9 + words * 5.0)
     assert c.energy_dram_pj == pytest.approx(c.macs * (3.7 + 0.9) + c.ops * 0.9 + words * 640.0)

@@ -144,7 +144,7 @@ class LayerCost:
 
     >>> import neuronkit as nk
     >>> lc = cost(nk.mlp([4, 8, 3], seed=0)).layers["output"]
-    >>> lc.macs, lc.ops, lc.parameters, lc.bytes
+    >>> lc.macs, lc.ops, lc.parameters, lc.memory_bytes
     (24, 3, 27, 108)
     """
 
@@ -155,7 +155,7 @@ class LayerCost:
     ops: int
     parameters: int
     parameters_read: int
-    bytes: int
+    memory_bytes: int
     words_per_parameter: float
     synops: float = 0.0
     synops_measured: bool = True
@@ -215,7 +215,7 @@ class LayerCost:
         2
         """
         out: dict[str, Any] = {k: getattr(self, k) for k in (
-            "name", "kind", "neurons", "macs", "ops", "parameters", "parameters_read", "bytes", "synops",
+            "name", "kind", "neurons", "macs", "ops", "parameters", "parameters_read", "memory_bytes", "synops",
             "synops_measured")}
         out.update(compute_pj=self.compute_pj, energy_pj=self.energy_pj, energy_dram_pj=self.energy_dram_pj)
         for key in ("macs_per_neuron", "ops_per_neuron", "parameters_per_neuron"):
@@ -268,9 +268,9 @@ class Cost:
         return int(self._total("parameters_read"))
 
     @property
-    def bytes(self) -> int:
+    def memory_bytes(self) -> int:
         """The parameters' memory in bytes at the cost's dtype."""
-        return int(self._total("bytes"))
+        return int(self._total("memory_bytes"))
 
     @property
     def energy_pj(self) -> float:
@@ -318,17 +318,17 @@ class Cost:
         return {"input_shape": list(self.input_shape), "dtype": self.dtype.name,
                 "layers": [lc.to_dict() for lc in self.layers.values()],
                 "total": {"macs": self.macs, "ops": self.ops, "synops": self.synops, "parameters": self.parameters,
-                          "parameters_read": self.parameters_read, "bytes": self.bytes,
+                          "parameters_read": self.parameters_read, "memory_bytes": self.memory_bytes,
                           "energy_pj": self.energy_pj, "energy_dram_pj": self.energy_dram_pj},
                 "notes": list(self.notes)}
 
     def __str__(self) -> str:
         header = ("layer", "kind", "MACs", "other ops", "SynOps", "params", "read", "bytes", "energy (SRAM)")
         rows = [header] + [(lc.name, lc.kind, f"{lc.macs:,}", f"{lc.ops:,}", f"{lc.synops:,.0f}",
-                            f"{lc.parameters:,}", f"{lc.parameters_read:,}", f"{lc.bytes:,}",
+                            f"{lc.parameters:,}", f"{lc.parameters_read:,}", f"{lc.memory_bytes:,}",
                             _energy_text(lc.energy_pj)) for lc in self.layers.values()]
         rows.append(("total", "", f"{self.macs:,}", f"{self.ops:,}", f"{self.synops:,.0f}", f"{self.parameters:,}",
-                     f"{self.parameters_read:,}", f"{self.bytes:,}", _energy_text(self.energy_pj)))
+                     f"{self.parameters_read:,}", f"{self.memory_bytes:,}", _energy_text(self.energy_pj)))
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
                  for r in rows]
@@ -568,7 +568,7 @@ def cost(model: Any, input_shape: Any = None, *, dtype: Any = None, X: Any = Non
         synops = c.synops if measured is None or name not in measured else measured[name]
         layers[name] = LayerCost(
             name=name, kind=type(layer).__name__, neurons=neurons, macs=int(c.macs), ops=int(c.ops),
-            parameters=params, parameters_read=int(read), bytes=params * np.dtype(dt).itemsize,
+            parameters=params, parameters_read=int(read), memory_bytes=params * np.dtype(dt).itemsize,
             words_per_parameter=words, synops=float(synops),
             synops_measured=not is_spiking_layer(layer) or measured is not None,
             macs_per_neuron=c.per_neuron_macs if c.per_neuron_macs is not None else
