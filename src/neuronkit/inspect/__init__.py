@@ -15,6 +15,8 @@ health, HealthMonitor  dead, saturated, duplicate, frozen neurons; vanishing/exp
                        gradients; a report with remedies (a function and a callback)
 attribute              saliency, gradient × input, integrated gradients, occlusion
 kernel_shap, ...       SHAP values against a background set: KernelSHAP, GradientSHAP
+conductance, ...       how much each neuron contributes (conductance, internal influence,
+                       a contribution table); DeepLIFT and LRP with conservation checks
 top_activating, ...    what a neuron learned: top samples, activation maximisation,
                        ablation, class selectivity; a filter's top image patches
                        (receptive fields), the words that excite a text neuron
