@@ -366,6 +366,22 @@ def _text_baseline(baseline: Any, embedding: Any, E: np.ndarray) -> np.ndarray:
     return _baseline(baseline, E)
 
 
+
+def _objective_for(m: InspectedModel, X: np.ndarray, *, neuron: Any, target: Any, kind: str,
+                  batch_size: int) -> tuple[Objective, np.ndarray | None, str | None]:
+    """What an attribution explains: a hidden ``neuron`` ("hidden1[3]") or the output ``target`` of each sample
+    of ``X`` (the predicted class by default); returns the objective, the targets and the neuron's stable name."""
+    if neuron is not None:
+        if target is not None:
+            raise ParameterError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
+        layer_name, _, index = m.neuron(neuron)
+        return Objective(m, m.layer_index(layer_name), index, kind == "potential"), None, f"{layer_name}[{index}]"
+    last = len(m.network.layers) - 1
+    obj = Objective(m, last, None, kind == "potential")
+    if obj.potential and m.network[last].__class__.__name__ != "Dense":
+        obj.potential = False
+    return obj, _targets(m, obj, X, target, batch_size), None
+
 def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = None, neuron: str | None = None,
               output: str = "potential", baseline: Any = None, steps: int = 50,
               batch_size: int = 1024) -> Attribution:
@@ -414,19 +430,8 @@ def attribute(model: Any, X: Any, method: str = "saliency", *, target: Any = Non
         first = m.network[0]
         with no_grad():
             X = np.asarray(first.infer(ids), dtype=np.float64)
-    if neuron is not None:
-        if target is not None:
-            raise ParameterError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
-        layer_name, _, index = m.neuron(neuron)
-        obj = Objective(m, m.layer_index(layer_name), index, kind == "potential")
-        targets = None
-        neuron = f"{layer_name}[{index}]"
-    else:
-        last = len(m.network.layers) - 1
-        obj = Objective(m, last, None, kind == "potential")
-        if obj.potential and m.network[last].__class__.__name__ != "Dense":
-            obj.potential = False
-        targets = _targets(m, obj, X if ids is None else ids, target, batch_size)
+    obj, targets, neuron = _objective_for(m, X if ids is None else ids, neuron=neuron, target=target, kind=kind,
+                                         batch_size=batch_size)
     base = _baseline(baseline, X) if ids is None else _text_baseline(baseline, m.network[0], X)
     method_fn = ATTRIBUTIONS.get(key)
     n, shape = len(X), X.shape[1:]

@@ -60,7 +60,7 @@ from ..errors import ParameterError, ShapeError
 from ..init import make_rng
 from ..validation import check_int, check_number
 from ._model import InspectedModel
-from .attribution import Attribution, Objective, _targets, output_kind
+from .attribution import Attribution, Objective, _objective_for, output_kind
 
 __all__ = ["ShapValues", "gradient_shap", "kernel_shap"]
 
@@ -113,19 +113,7 @@ def _prepare(model: Any, X: Any, background: Any, target: Any, neuron: str | Non
     if B.shape[1:] != X.shape[1:]:
         raise ShapeError(f"background rows must have the shape of one sample of X, {X.shape[1:]}; got "
                          f"{B.shape[1:]}")
-    if neuron is not None:
-        if target is not None:
-            raise ParameterError("give either target= (an output neuron) or neuron= (a hidden neuron), not both")
-        layer_name, _, index = m.neuron(neuron)
-        obj = Objective(m, m.layer_index(layer_name), index, kind == "potential")
-        targets = None
-        neuron = f"{layer_name}[{index}]"
-    else:
-        last = len(m.network.layers) - 1
-        obj = Objective(m, last, None, kind == "potential")
-        if obj.potential and m.network[last].__class__.__name__ != "Dense":
-            obj.potential = False
-        targets = _targets(m, obj, X, target, batch_size)
+    obj, targets, neuron = _objective_for(m, X, neuron=neuron, target=target, kind=kind, batch_size=batch_size)
     obj.sample_shape = None if m.flat else X.shape[1:]
     return m, obj, X.reshape(len(X), -1), B.reshape(len(B), -1), targets, neuron, kind
 
