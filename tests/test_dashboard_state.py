@@ -126,7 +126,8 @@ def test_pause_holds_training_and_step_runs_exactly_n_batches() -> None:
     hub.pause()
     thread, _ = _train_in_thread(hub)
     thread.start()
-    _wait(lambda: hub.status == "paused")
+    # paused from the start: the first batch runs, its frame is published, and the gate holds after it
+    _wait(lambda: hub.status == "paused" and hub.latest() is not None and hub.latest().step == 1)
     first = hub.latest().step
     time.sleep(0.1)
     assert hub.latest().step == first  # held
