@@ -237,6 +237,17 @@ def emit(results: dict[str, Any], path: Path | None) -> None:
         path.write_text(json.dumps(results, indent=1, default=float))
 
 
+def finish(out: dict[str, Any], started: float, load_before: Any, path: Path | None) -> dict[str, Any]:
+    """Close a run's results: total seconds, the load average before and after, the machine; log and emit them."""
+    out["seconds_total"] = time.perf_counter() - started
+    out["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    out["machine"] = machine_info()
+    log(f"total {out['seconds_total']:.0f} s; load average {load_before[0]:.1f} -> "
+        f"{out['load_average']['after'][0]:.1f}")
+    emit(out, path)
+    return out
+
+
 def log(*args: Any) -> None:
     print(*args, flush=True)
 

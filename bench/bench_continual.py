@@ -125,13 +125,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     if figures is not None:
         _matrices(out.pop("_matrices"), figures / "continual_matrices.png")
         out["figures"].append(str(figures / "continual_matrices.png"))
-    out["seconds_total"] = time.perf_counter() - started
-    out["load_average"] = {"before": load_before, "after": os.getloadavg()}
-    out["machine"] = C.machine_info()
-    C.log(f"total {out['seconds_total']:.0f} s; load average {load_before[0]:.1f} -> "
-          f"{out['load_average']['after'][0]:.1f}")
-    C.emit(out, json_path)
-    return out
+    return C.finish(out, started, load_before, json_path)
 
 
 def _matrices(rows: list[tuple[str, Any, Any]], path: Path) -> None:

@@ -91,13 +91,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                       f"{f['alive']:.2f}  ({seconds:.1f} s)")
         out["runs"].append(run_out)
     out["mean"] = _means(out["runs"])
-    out["seconds_total"] = time.perf_counter() - started
-    out["load_average"] = {"before": load_before, "after": os.getloadavg()}
-    out["machine"] = C.machine_info()
-    C.log(f"total {out['seconds_total']:.0f} s; load average {load_before[0]:.1f} -> "
-          f"{out['load_average']['after'][0]:.1f}")
-    C.emit(out, json_path)
-    return out
+    return C.finish(out, started, load_before, json_path)
 
 
 def _means(runs: list[dict[str, Any]]) -> dict[str, Any]:

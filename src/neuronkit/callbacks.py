@@ -560,6 +560,7 @@ class ActivationTimeline(Callback):
         self.epochs: list[float] = []
         self.parameters: dict[str, list[Any]] = {}
         self.activations: dict[str, dict[str, Any]] = {}
+        self._layers: list[tuple[str, Any]] = []  # (layer name, learnable activation), found at train begin
 
     @staticmethod
     def _tracked(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -577,7 +578,7 @@ class ActivationTimeline(Callback):
         return found
 
     def on_train_begin(self, state) -> None:
-        tracked = self._tracked(state.model)
+        tracked = self._layers = self._tracked(state.model)  # found once: fit does not change the model's layers
         if not tracked:
             raise ParameterError("ActivationTimeline records learnable activations, and this model has none; use "
                                  "e.g. activation='swish', 'dynamic', 'learnable_elu', 'threshold_relu', 'rational' "
@@ -606,7 +607,7 @@ class ActivationTimeline(Callback):
         per_epoch = max(int(getattr(state, "steps_per_epoch", 0) or 0), 1)
         self.steps.append(int(state.step))
         self.epochs.append(round(state.step / per_epoch, 6))
-        for layer, activation in self._tracked(state.model):
+        for layer, activation in self._layers:
             for name, parameter in activation.named_parameters():
                 self.parameters.setdefault(f"{layer}.activation.{name}", []).append(
                     np.asarray(parameter.data, dtype=np.float64).tolist())
