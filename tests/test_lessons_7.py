@@ -189,6 +189,19 @@ def test_when_the_methods_agree(ns):
     assert 0.25 <= across.min() and across.max() <= 0.35                              # "about 0.3"
     assert agreement[3, [0, 1, 2, 4, 5, 6, 7]].max() < 0.5                            # z⁺ stands apart
     assert np.all(np.asarray(every["LRP-z⁺"]) >= 0)                                   # only positive evidence
+    on_blank = ns["on_blank"]
+    assert round(float((~ns["ink"]).mean()), 2) == 0.55
+    for name in ("integrated gradients", "DeepLIFT", "LRP-ε", "LRP-z⁺", "GradientSHAP, blank"):
+        assert on_blank[name] == 0.0                                                  # "exactly 0 %"
+    assert [round(100 * on_blank[name]) for name in ("GradientSHAP, 20 digits", "KernelSHAP, 20 digits")] == [47, 48]
+    assert round(100 * on_blank["KernelSHAP, blank"]) == 5                            # "5 % … the estimate's error"
+    # the exact Shapley value of a pixel that is blank in the image and in the background is 0: with 2^k
+    # coalitions enumerated (a small model, k = 6 features, two of them 0 in x and b) KernelSHAP gives 0 there
+    nk = ns["nk"]
+    small = nk.mlp([6, 5, 3], output="softmax", seed=1, dtype=np.float64)
+    x = np.array([[0.5, 0.0, 1.0, 0.0, 0.3, 0.9]])
+    exact = nk.inspect.kernel_shap(small, x, np.zeros((1, 6)), target=0)
+    assert exact.exact and np.abs(exact[0, [1, 3]]).max() < 1e-12
 
 
 # ------------------------------------------------------------------ 3. what a neuron represents
