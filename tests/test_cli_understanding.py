@@ -296,8 +296,8 @@ def test_method_arithmetic_is_the_default_view(iris, capsys):
     (["iris.nkm", *INPUT, "--method", "conductance", "--neuron", "hidden1[8]"], 2,
      "--neuron hidden1[8]: layer 'hidden1' has 8 neurons (hidden1[0] to hidden1[7]); got index 8"),
     (["iris.nkm", *INPUT, "--method", "internal_influence", "--layer", "hidden2"], 2,
-     "--layer hidden2: --method internal_influence compares the neurons of a hidden Dense layer and the model has no "
-     "layer 'hidden2'; its hidden Dense layers: hidden1 (all its layers: hidden1, output)"),
+     "--layer hidden2: --method internal_influence reads a hidden Dense layer, and the model has no layer 'hidden2'; "
+     "its hidden Dense layers: hidden1 (all its layers: hidden1, output)"),
     (["iris.nkm", *INPUT, "--method", "conductance", "--layer", "output"], 2,
      "layer 'output' is the output layer; its hidden Dense layers: hidden1"),
     (["two-outputs.nkm", "--input", "1,2,3", "--method", "saliency"], 2,

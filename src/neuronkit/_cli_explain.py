@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cli_options import check_hidden_layer
 from .errors import UsageError
 from .inspect.attribution import COMPLETENESS_FLOOR, COMPLETENESS_RTOL
 
@@ -292,7 +293,7 @@ def _shap_view(name: str) -> Callable[[Context], None]:
 
 
 def _layer_of(ctx: Context) -> str:
-    return ctx.args.layer or hidden_layers(ctx.model)[0]
+    return ctx.args.layer or hidden_layers(ctx.model, ctx.args)[0]
 
 
 def _contributions(ctx: Context) -> None:
@@ -397,28 +398,10 @@ def check_method_options(args: argparse.Namespace) -> None:
                          f"neuron (--neuron {args.neuron}); give one of them")
 
 
-def hidden_layers(model: Any) -> list[str]:
-    """The hidden Dense layers of a model (every Dense layer but the last layer)."""
-    from .layers import Dense
-
-    net = getattr(model, "network_", model)
-    layers = list(net.layers.items())
-    return [name for name, layer in layers[:-1] if isinstance(layer, Dense)]
-
-
-def check_layer(model: Any, args: argparse.Namespace, model_path: str) -> None:
-    """``--layer`` (or the default, the first hidden Dense layer) exists for conductance and internal influence."""
-    hidden = hidden_layers(model)
-    layers = list(getattr(model, "network_", model).layers)
-    if not hidden:
-        raise UsageError(f"--method {args.method} follows the neurons of a hidden Dense layer; {model_path} has none "
-                         f"(its layers: {', '.join(layers)}). Use --method integrated_gradients")
-    if args.layer is not None and args.layer not in hidden:
-        what = f"the model has no layer {args.layer!r}" if args.layer not in layers else \
-            f"layer {args.layer!r} is {'the output layer' if args.layer == layers[-1] else 'not a Dense layer'}"
-        raise UsageError(f"--layer {args.layer}: --method {args.method} compares the neurons of a hidden Dense layer "
-                         f"and {what}; its hidden Dense layers: {', '.join(hidden)} (all its layers: "
-                         f"{', '.join(layers)})")
+def hidden_layers(model: Any, args: argparse.Namespace) -> list[str]:
+    """The hidden Dense layers of a model; ``--layer`` must be one of them (a usage error naming them)."""
+    return check_hidden_layer(model, args.layer, reader=f"--method {args.method} reads",
+                              fix="use --method integrated_gradients")
 
 
 def check_neuron(model: Any, args: argparse.Namespace, layer: str, index: int) -> str:
@@ -427,7 +410,11 @@ def check_neuron(model: Any, args: argparse.Namespace, layer: str, index: int) -
 
     net = getattr(model, "network_", model)
     hidden = args.method == "conductance"
-    usable = hidden_layers(model) if hidden else [n for n, lay in net.layers.items() if isinstance(lay, Dense)]
+    if hidden:
+        usable = check_hidden_layer(model, None, reader=f"--method {args.method} reads",
+                                    fix="use --method integrated_gradients")
+    else:
+        usable = [name for name, module in net.layers.items() if isinstance(module, Dense)]
     kind = "a hidden Dense layer's neuron (the output is --target)" if hidden else "a Dense layer's neuron"
     if layer not in usable:
         what = f"the model has no layer {layer!r}" if layer not in net.layers else \
@@ -508,7 +495,7 @@ def context(model: Any, sample: Sample, args: argparse.Namespace, *, neuron: tup
     """What ``--method`` explains of ``sample``, every flag checked against the model (before anything is printed)."""
     check_input(sample.kind, args)
     if args.method in ("conductance", "internal_influence") and neuron is None:
-        check_layer(model, args, args.model)
+        hidden_layers(model, args)
     name = None if neuron is None else check_neuron(model, args, *neuron)
     through = neuron if name is not None and args.method == "conductance" else None
     explained = None if through is not None else name

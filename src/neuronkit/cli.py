@@ -1142,48 +1142,49 @@ def _explain_spiking(est: Any, args: argparse.Namespace, raw: Any) -> int:
     return 0
 
 
+def _method_sample(est: Any, args: argparse.Namespace, kind: str) -> tuple[Any, list[str]]:
+    """The sample ``explain --method`` explains (``--input``, or sample N of ``--data``) and the lines that show it
+    and the prediction (printed once every flag has been checked)."""
+    if args.data is not None:
+        data, index = _sample_of(est, args)
+        X = data.X[index:index + 1]
+        shown = data.X[index] if kind == "text" else f"an image of shape {tuple(data.X.shape[1:])}"
+        lines = [f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}",
+                 f"prediction: {est.predict(X)[0]}"]
+        if kind == "text":
+            ids = est.transform_inputs(list(X))[0]
+            words = [None if i == 0 else est.tokenizer_.vocabulary[int(i)] for i in ids]  # id 0 pads
+            return explain_methods.Sample(X, kind, words=words), lines
+        return explain_methods.Sample(X, kind, raw=np.asarray(X, dtype=np.float64)), lines
+    if kind != "table":
+        raise UsageError(f"{args.model} is {'a text' if kind == 'text' else 'an image'} model (its inputs: "
+                         f"{tuple(est.input_shape_)}); --input gives the features of a table model. Pick a "
+                         "sample instead: --data DATA --input-index N")
+    x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
+    n_in = getattr(est, "n_features_in_", getattr(est, "network_", est).in_features)
+    names = _feature_names(est)
+    if x.size != n_in:
+        which = f" ({', '.join(names)})" if names and len(names) <= 20 else ""
+        raise UsageError(f"--input has {x.size} values but the model takes {n_in} features{which}; give one "
+                         "value per feature, in order")
+    X = x[None, :]
+    scaled = est.transform_inputs(X)[0] if hasattr(est, "transform_inputs") else x
+    lines = [f"prediction: {est.predict(X)[0]}"] if hasattr(est, "predict") else []
+    lines.append(_input_text(est, x, np.asarray(scaled, dtype=np.float64)))
+    return explain_methods.Sample(X, kind, names=names, raw=x), lines
+
+
 def _explain_by_method(est: Any, args: argparse.Namespace) -> int:
     """``explain … --method M`` (every method but ``arithmetic``): the sample and the prediction, then the method's
     view (:mod:`neuronkit._cli_explain`). Every flag is checked against the model before anything is printed."""
-    net = getattr(est, "network_", est)
-    if getattr(next(iter(net)), "makes_time_axis", False):
+    if getattr(next(iter(getattr(est, "network_", est))), "makes_time_axis", False):
         raise UsageError(f"--method {args.method} follows values through Dense and convolution neurons; "
                          f"{args.model} is a spiking network, whose neurons are explained by their membrane over "
                          "time: leave out --method (a neuron's arithmetic, step by step)")
     kind = "text" if hasattr(est, "tokenizer_") else "images" if hasattr(est, "input_shape_") else "table"
     explain_methods.check_input(kind, args)
     neuron = _neuron_spec(args.neuron) if args.neuron else None
-    lines: list[str] = []
-    if args.data is not None:
-        data, index = _sample_of(est, args)
-        X = data.X[index:index + 1]
-        shown = data.X[index] if kind == "text" else f"an image of shape {tuple(data.X.shape[1:])}"
-        lines.append(f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}")
-        if kind == "text":
-            ids = est.transform_inputs(list(X))[0]
-            words = [None if i == 0 else est.tokenizer_.vocabulary[int(i)] for i in ids]  # id 0 pads
-            sample = explain_methods.Sample(X, kind, words=words)
-        else:
-            sample = explain_methods.Sample(X, kind, raw=np.asarray(X, dtype=np.float64))
-        lines.append(f"prediction: {est.predict(X)[0]}")
-    else:
-        if kind != "table":
-            raise UsageError(f"{args.model} is {'a text' if kind == 'text' else 'an image'} model (its inputs: "
-                             f"{tuple(est.input_shape_)}); --input gives the features of a table model. Pick a "
-                             "sample instead: --data DATA --input-index N")
-        x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
-        n_in = getattr(est, "n_features_in_", net.in_features)
-        names = _feature_names(est)
-        if x.size != n_in:
-            which = f" ({', '.join(names)})" if names and len(names) <= 20 else ""
-            raise UsageError(f"--input has {x.size} values but the model takes {n_in} features{which}; give one "
-                             "value per feature, in order")
-        X = x[None, :]
-        if hasattr(est, "predict"):
-            lines.append(f"prediction: {est.predict(X)[0]}")
-        scaled = est.transform_inputs(X)[0] if hasattr(est, "transform_inputs") else x
-        lines.append(_input_text(est, x, np.asarray(scaled, dtype=np.float64)))
-        sample = explain_methods.Sample(X, kind, names=names, raw=x)
+    sample, lines = _method_sample(est, args, kind)
     ctx = explain_methods.context(est, sample, args, neuron=neuron, top=None if args.full else TOP_PRODUCTS)
     print("\n".join(lines))
     return explain_methods.show(ctx)

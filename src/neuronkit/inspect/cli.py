@@ -111,25 +111,6 @@ def _check_feature_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--seed must be an integer >= 0; got {args.seed}")
 
 
-def _check_layer(model: Any, layer: str | None) -> None:
-    """``--layer`` (None: the default, the first) is a hidden Dense layer of the model; else a usage error naming
-    them."""
-    from ..layers import Dense
-
-    net = getattr(model, "network_", model)
-    names = list(net.layers)
-    hidden = [name for name in names[:-1] if isinstance(net.layers[name], Dense)]
-    if layer is None and not hidden:
-        raise UsageError(f"--features sae reads the activations of a hidden Dense layer, and the model has none (its "
-                         f"layers: {', '.join(names)}); leave out --features")
-    if layer is not None and layer not in hidden:
-        what = f"the model has no layer {layer!r}" if layer not in names else \
-            f"layer {layer!r} is {'the output layer' if layer == names[-1] else 'not a Dense layer'}"
-        raise UsageError(f"--layer {layer}: the autoencoder and the contributions read a hidden Dense layer, and {what}"
-                         f"; its hidden Dense layers: {', '.join(hidden) or 'none'} (all its layers: "
-                         f"{', '.join(names)})")
-
-
 def _feature_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keywords of write_report that --features, --layer, --sae-width, --sae-l1 and --seed give (only those
     given: the report's own defaults stand for the rest)."""
@@ -180,7 +161,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     model_path = Path(args.model)
     model = load(model_path)
     if args.layer is not None or args.features == "sae":
-        _check_layer(model, args.layer)
+        options.check_hidden_layer(model, args.layer, reader="the autoencoder and the contributions read",
+                                   fix="leave out --features sae")
     data = prepare_evaluation(model, args.data, training_data=getattr(model, "training_data_", None),
                               target=args.target, all_rows=args.all_rows, unknown=args.unknown_category,
                               max_bytes=args.max_csv_mb, model_path=model_path)
