@@ -62,6 +62,7 @@ def models(tmp_path_factory):
         layer.bias.data[:] = 0.0  # bias-free: LRP conserves relevance exactly
     nk.save(net, folder / "nobias.nkm")
     nk.save(nk.mlp([3, 4, 2], output="identity", seed=0), folder / "two-outputs.nkm")
+    nk.save(nk.mlp([4, 3], output="softmax", seed=0), folder / "no-hidden.nkm")
     return folder
 
 
@@ -281,6 +282,13 @@ def test_method_arithmetic_is_the_default_view(iris, capsys):
      "--steps must be an integer >= 1; got 0"),
     (["iris.nkm", *INPUT, "--method", "kernel_shap", "--background-size", "0"], 2,
      "--background-size must be an integer >= 1; got 0"),
+    (["iris.nkm", *INPUT, "--method", "gradient_shap", "--seed", "-1"], 2, "--seed must be an integer >= 0; got -1"),
+    (["iris.nkm", "--input", "1,2", "--method", "saliency"], 2,
+     "--input has 2 values but the model takes 4 features (sepal length (cm), sepal width (cm), petal length (cm), "
+     "petal width (cm)); give one value per feature, in order"),
+    (["no-hidden.nkm", "--input", "1,2,3,4", "--method", "conductance"], 2,
+     "--method conductance reads a hidden Dense layer, and the model has none (its layers: output); use --method "
+     "integrated_gradients"),
     (["iris.nkm", *INPUT, "--method", "kernel_shap", "--background", "irsi"], 2,
      "DATA 'irsi' is neither a dataset name"),
     (["iris.nkm", *INPUT, "--method", "conductance", "--target", "daisy"], 2,
@@ -396,9 +404,14 @@ def test_inspect_passes_the_sae_flags_to_write_report_and_prints_its_features(ir
      "--layer hidden7: the autoencoder and the contributions read a hidden Dense layer, and the model has no layer "
      "'hidden7'; its hidden Dense layers: hidden1 (all its layers: hidden1, output)"),
     (["--layer", "output"], "layer 'output' is the output layer; its hidden Dense layers: hidden1"),
+    (["--features", "sae", "MODEL=no-hidden.nkm"], "the autoencoder and the contributions read a hidden Dense layer, "
+                                                   "and the model has none (its layers: output); leave out --features "
+                                                   "sae"),
 ])
-def test_inspect_feature_refusals(iris, tmp_path, capsys, args, message):
-    path, _, _ = iris
+def test_inspect_feature_refusals(iris, models, tmp_path, capsys, args, message):
+    path = iris[0]
+    if args[-1].startswith("MODEL="):
+        path, args = models / args[-1][6:], args[:-1]
     code, out, err = run(capsys, "inspect", path, "iris", *args, "--out", tmp_path / "report")
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "report").exists()

@@ -448,17 +448,12 @@ def target_index(model: Any, sample: Sample, text: str | None, model_path: str) 
                              f"output index to explain (0 to {n_out - 1})")
         last = m.records(m.check_X(sample.X))[-1]
         return int(np.argmax((last.z if last.z is not None else last.output).data[0]))
-    if classes is not None and text in classes and n_out == len(classes):
+    if classes is not None and text in classes:
         return classes.index(text)
-    if classes is not None and n_out == 1 and text == classes[-1]:  # one output: the logit of the second class
-        return 0
     if text.strip().lstrip("+").isdigit() and int(text) < n_out:
         return int(text)
     valid = f"output indices 0 to {n_out - 1}"
-    if classes is not None and n_out == len(classes):
-        valid = f"its classes {', '.join(classes)} (or {valid})"
-    elif classes is not None:  # one output for two classes: its logit is the evidence for the second
-        valid = f"output index 0 (the logit of class {classes[-1]} against {classes[0]})"
+    valid = valid if classes is None else f"its classes {', '.join(classes)} (or {valid})"
     raise UsageError(f"--target {text}: {model_path} has no such output; give {valid}")
 
 
@@ -470,12 +465,9 @@ def about(model: Any, target: int | None, neuron: str | None) -> str:
         return f"the potential z of {neuron}"
     m = InspectedModel(model)
     last = list(m.network.layers)[-1]
+    if m.classes is not None:  # an estimator's classifier: one output per class
+        return f"the logit of class {m.classes[target]} ({last}[{target}])"
     if m.is_classifier:
-        classes = m.classes
-        if classes is not None and len(classes) == (m.network.out_features or 1):
-            return f"the logit of class {classes[target]} ({last}[{target}])"
-        if classes is not None:
-            return f"the logit of {last}[{target}] (the evidence for class {classes[-1]} against {classes[0]})"
         return f"the logit of {last}[{target}]"
     return f"the potential z of {last}[{target}]"
 

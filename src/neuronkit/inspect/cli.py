@@ -162,7 +162,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     model = load(model_path)
     if args.layer is not None or args.features == "sae":
         options.check_hidden_layer(model, args.layer, reader="the autoencoder and the contributions read",
-                                   fix="leave out --features sae")
+                                   fix="leave out --features sae" if args.features else "leave out --layer")
     data = prepare_evaluation(model, args.data, training_data=getattr(model, "training_data_", None),
                               target=args.target, all_rows=args.all_rows, unknown=args.unknown_category,
                               max_bytes=args.max_csv_mb, model_path=model_path)
