@@ -134,6 +134,28 @@ def check_data(data: str, target: str | None, *, text_column: str | None = None,
                          f"file or folder (no such file in {Path.cwd()}){hint}")
 
 
+# ----------------------------------------------------------------------------- --layer
+def check_hidden_layer(model: object, layer: str | None, *, reader: str, fix: str) -> list[str]:
+    """The hidden Dense layers of ``model`` (a network or an estimator); ``layer`` (None: the default, the first)
+    must be one of them, else a usage error saying what ``reader`` ("--method conductance reads") needs (and,
+    when there is none, the ``fix``)."""
+    from .layers import Dense
+
+    net = getattr(model, "network_", model)
+    layers = dict(getattr(net, "layers", {}))
+    names = list(layers)
+    hidden = [name for name in names[:-1] if isinstance(layers[name], Dense)]
+    if not hidden:
+        raise UsageError(f"{reader} a hidden Dense layer, and the model has none (its layers: {', '.join(names)}); "
+                         f"{fix}")
+    if layer is not None and layer not in hidden:
+        what = f"the model has no layer {layer!r}" if layer not in layers else \
+            f"layer {layer!r} is {'the output layer' if layer == names[-1] else 'not a Dense layer'}"
+        raise UsageError(f"--layer {layer}: {reader} a hidden Dense layer, and {what}; its hidden Dense layers: "
+                         f"{', '.join(hidden)} (all its layers: {', '.join(names)})")
+    return hidden
+
+
 # ----------------------------------------------------------------------------- output paths
 def _first_existing(path: Path) -> Path:
     while not (path.exists() or path.is_symlink()) and path.parent != path:

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _cli_explain as explain_methods
 from . import _cli_options as options
 from ._version import __version__
 from .errors import MissingDependencyError, NeuronkitError, ParameterError, TrainingInterrupted, UsageError
@@ -337,6 +338,13 @@ def _check_explain_options(args: argparse.Namespace) -> None:
         _at(args.at)
     if args.neuron:
         _neuron_spec(args.neuron)
+    explain_methods.check_method_options(args)
+    for flag, value, low in (("--steps", args.steps, 1), ("--background-size", args.background_size, 1),
+                             ("--seed", args.seed, 0)):
+        if value is not None:
+            _option(check_int, value, flag, low=low)
+    if args.background is not None:
+        options.check_data(args.background, None)
 
 
 def _check_neuron_options(args: argparse.Namespace) -> None:
@@ -999,10 +1007,9 @@ def _sample_neuron(spec: str, net: Any) -> tuple[str, int]:
     return layer, idx
 
 
-def _explain_sample(est: Any, args: argparse.Namespace) -> int:
-    """``explain MODEL --data DATA --input-index N``: sample N of DATA (as ``evaluate --all-rows`` reads it)
-    through an image or text model, and the arithmetic of one neuron of its dense layers on the values
-    that reach it."""
+def _sample_of(est: Any, args: argparse.Namespace) -> tuple[Any, int]:
+    """``--data DATA --input-index N`` of an image or text model: DATA's rows (as ``evaluate --all-rows`` reads
+    them) and N."""
     from .data import prepare_evaluation
 
     if not hasattr(est, "input_shape_"):
@@ -1014,6 +1021,14 @@ def _explain_sample(est: Any, args: argparse.Namespace) -> int:
     index = 0 if args.input_index is None else args.input_index
     if index >= n:
         raise UsageError(f"--input-index {index}: {data.name} has {n} samples (0 to {n - 1})")
+    return data, index
+
+
+def _explain_sample(est: Any, args: argparse.Namespace) -> int:
+    """``explain MODEL --data DATA --input-index N``: sample N of DATA (as ``evaluate --all-rows`` reads it)
+    through an image or text model, and the arithmetic of one neuron of its dense layers on the values
+    that reach it."""
+    data, index = _sample_of(est, args)
     net = est.network_
     if getattr(est, "spiking", False):
         shown = f"an image of shape {tuple(data.X.shape[1:])}" if data.X.ndim > 2 else \
@@ -1127,10 +1142,60 @@ def _explain_spiking(est: Any, args: argparse.Namespace, raw: Any) -> int:
     return 0
 
 
+def _method_sample(est: Any, args: argparse.Namespace, kind: str) -> tuple[Any, list[str]]:
+    """The sample ``explain --method`` explains (``--input``, or sample N of ``--data``) and the lines that show it
+    and the prediction (printed once every flag has been checked)."""
+    if args.data is not None:
+        data, index = _sample_of(est, args)
+        X = data.X[index:index + 1]
+        shown = data.X[index] if kind == "text" else f"an image of shape {tuple(data.X.shape[1:])}"
+        lines = [f"sample {index} of {data.name}: {shown!s:.200}; label {data.y[index]}",
+                 f"prediction: {est.predict(X)[0]}"]
+        if kind == "text":
+            ids = est.transform_inputs(list(X))[0]
+            words = [None if i == 0 else est.tokenizer_.vocabulary[int(i)] for i in ids]  # id 0 pads
+            return explain_methods.Sample(X, kind, words=words), lines
+        return explain_methods.Sample(X, kind, raw=np.asarray(X, dtype=np.float64)), lines
+    if kind != "table":
+        raise UsageError(f"{args.model} is {'a text' if kind == 'text' else 'an image'} model (its inputs: "
+                         f"{tuple(est.input_shape_)}); --input gives the features of a table model. Pick a "
+                         "sample instead: --data DATA --input-index N")
+    x = np.asarray(_floats(args.input, "--input"), dtype=np.float64)
+    n_in = getattr(est, "n_features_in_", getattr(est, "network_", est).in_features)
+    names = _feature_names(est)
+    if x.size != n_in:
+        which = f" ({', '.join(names)})" if names and len(names) <= 20 else ""
+        raise UsageError(f"--input has {x.size} values but the model takes {n_in} features{which}; give one "
+                         "value per feature, in order")
+    X = x[None, :]
+    scaled = est.transform_inputs(X)[0] if hasattr(est, "transform_inputs") else x
+    lines = [f"prediction: {est.predict(X)[0]}"] if hasattr(est, "predict") else []
+    lines.append(_input_text(est, x, np.asarray(scaled, dtype=np.float64)))
+    return explain_methods.Sample(X, kind, names=names, raw=x), lines
+
+
+def _explain_by_method(est: Any, args: argparse.Namespace) -> int:
+    """``explain … --method M`` (every method but ``arithmetic``): the sample and the prediction, then the method's
+    view (:mod:`neuronkit._cli_explain`). Every flag is checked against the model before anything is printed."""
+    if getattr(next(iter(getattr(est, "network_", est))), "makes_time_axis", False):
+        raise UsageError(f"--method {args.method} follows values through Dense and convolution neurons; "
+                         f"{args.model} is a spiking network, whose neurons are explained by their membrane over "
+                         "time: leave out --method (a neuron's arithmetic, step by step)")
+    kind = "text" if hasattr(est, "tokenizer_") else "images" if hasattr(est, "input_shape_") else "table"
+    explain_methods.check_input(kind, args)
+    neuron = _neuron_spec(args.neuron) if args.neuron else None
+    sample, lines = _method_sample(est, args, kind)
+    ctx = explain_methods.context(est, sample, args, neuron=neuron, top=None if args.full else TOP_PRODUCTS)
+    print("\n".join(lines))
+    return explain_methods.show(ctx)
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .engine import eval_mode, no_grad
 
     est = SavedEstimator.read(args.model)
+    if args.method != "arithmetic":
+        return _explain_by_method(est, args)
     if args.data is not None:
         return _explain_sample(est, args)
     net = getattr(est, "network_", est)
@@ -1543,18 +1608,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL")
     p.set_defaults(func=cmd_summary, needs=("safetensors",))
 
-    p = sub.add_parser("explain", help="one neuron's arithmetic on one input")
+    p = sub.add_parser("explain", help="one neuron's arithmetic on one input, or what conductance, attribution "
+                       "or SHAP say about it", description="Explain one input: by default one neuron's arithmetic "
+                       "(w·x + b, then the activation), step by step; with --method, which neurons (conductance, "
+                       "internal_influence) or which features (integrated_gradients, deeplift, lrp, gradient_shap, "
+                       "kernel_shap, saliency, gradient_x_input, occlusion) carried the output, sorted by size, with "
+                       "the check each method passes.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--input", help="feature values, comma-separated (unscaled, as in the data)")
     p.add_argument("--data", metavar="DATA", help="image and text models: the data to take a sample of (a dataset, "
                    "an image folder, a CSV file of texts)")
     p.add_argument("--input-index", type=int, metavar="N", help="with --data: the sample to explain (default 0)")
     p.add_argument("--neuron", help="LAYER[INDEX] or LAYER:INDEX, e.g. hidden1[3] (default: the predicted output "
-                   "neuron); with --data also a convolution neuron, e.g. conv1[2]")
+                   "neuron); with --data also a convolution neuron, e.g. conv1[2]; with --method conductance the "
+                   "hidden neuron the output flows through, with an attribution method a neuron to explain instead "
+                   "of an output")
     p.add_argument("--at", metavar="I,J", help="with --data and a convolution neuron: the output position to "
                    "explain (default: where its output is largest)")
-    p.add_argument("--full", action="store_true", help=f"list every product wi·xi (default: the {TOP_PRODUCTS} "
-                   "largest)")
+    p.add_argument("--full", action="store_true", help=f"list every product wi·xi, or every feature, pixel or "
+                   f"token of a method (default: the {TOP_PRODUCTS} largest)")
+    p.add_argument("--method", choices=list(explain_methods.METHODS), default="arithmetic",
+                   help="what to show: a neuron's arithmetic (the default); conductance of --neuron (a hidden "
+                   "neuron, split over the features) or of each neuron of --layer; internal_influence of each neuron "
+                   "of --layer; or each feature's share by an attribution method")
+    p.add_argument("--target", metavar="T", help="with --method: the output explained, a class label as predict "
+                   "prints it or an output index (default: the predicted class; the only output)")
+    p.add_argument("--layer", metavar="L", help="conductance without --neuron, internal_influence: the hidden Dense "
+                   "layer whose neurons are compared (default: the first)")
+    p.add_argument("--rule", choices=["epsilon", "zplus"], help="lrp: the rule of every Dense layer (default epsilon)")
+    p.add_argument("--background", metavar="DATA", help="gradient_shap, kernel_shap: the data standing in for "
+                   "absent features, a dataset name or a CSV file (default: the dataset the model was trained on)")
+    p.add_argument("--background-size", type=int, metavar="N", help="gradient_shap, kernel_shap: the background "
+                   f"rows drawn from it (default {explain_methods.BACKGROUND_SIZE})")
+    p.add_argument("--seed", type=int, default=None, help="gradient_shap, kernel_shap: the seed of the background "
+                   "rows and of the draws (default 0)")
+    p.add_argument("--steps", type=int, metavar="N", help="integrated_gradients, conductance, internal_influence: "
+                   f"intervals along the path from the baseline (default {explain_methods.DEFAULT_STEPS})")
     p.set_defaults(func=cmd_explain, check=_check_explain_options, needs=("safetensors",))
 
     p = sub.add_parser("neuron", help="a single neuron's arithmetic, step by step (for learners)")

@@ -66,6 +66,16 @@ def add_inspect_command(subparsers: Any) -> None:
                    help="draw samples as HEIGHTxWIDTH images (default: 8x8 for 64 features)")
     p.add_argument("--dt", type=float, default=None, metavar="MS",
                    help="spiking models: the milliseconds one time step stands for (rates also in Hz, times in ms)")
+    p.add_argument("--features", choices=["sae"], default=None,
+                   help="sae: train a sparse autoencoder on --layer's activations and add its features, ranked by "
+                        "class selectivity and compared with the layer's neurons (printed and in the report)")
+    p.add_argument("--layer", metavar="L", help="the hidden Dense layer of the autoencoder and of the contributions "
+                   "(default: the first)")
+    p.add_argument("--sae-width", type=int, default=None, metavar="N",
+                   help="with --features sae: the autoencoder's features (default 4 x the layer's neurons)")
+    p.add_argument("--sae-l1", type=float, default=None, metavar="W",
+                   help="with --features sae: the weight of the L1 penalty on the features (default 0.001)")
+    p.add_argument("--seed", type=int, default=None, help="the seed of the autoencoder and of any sampling (default 0)")
     p.set_defaults(func=cmd_inspect, check=check_inspect_options, needs=("matplotlib", "safetensors"))
 
 
@@ -80,6 +90,33 @@ def check_inspect_options(args: argparse.Namespace) -> None:
     if args.dt is not None and not (args.dt > 0 and np.isfinite(args.dt)):
         raise UsageError(f"--dt is the milliseconds of one time step of a spiking model: a number > 0, e.g. 1; got "
                          f"{args.dt:g}")
+    _check_feature_options(args)
+
+
+def _check_feature_options(args: argparse.Namespace) -> None:
+    """``--sae-width`` and ``--sae-l1`` go with ``--features sae``: a width >= 1 and a weight >= 0."""
+    given = [f"{flag} {value:g}" for flag, value in (("--sae-width", args.sae_width), ("--sae-l1", args.sae_l1))
+             if value is not None]
+    if given and args.features != "sae":
+        verb = "set" if len(given) > 1 else "sets"
+        raise UsageError(f"{' and '.join(given)} {verb} the sparse autoencoder of --features sae; add --features "
+                         f"sae, or leave out {' and '.join(given)}")
+    if args.sae_width is not None and args.sae_width < 1:
+        raise UsageError(f"--sae-width is the number of the autoencoder's features: an integer >= 1, e.g. 32 (default "
+                         f"4 x the layer's neurons); got {args.sae_width}")
+    if args.sae_l1 is not None and not (args.sae_l1 >= 0 and np.isfinite(args.sae_l1)):
+        raise UsageError(f"--sae-l1 is the weight of the autoencoder's L1 penalty: a finite number >= 0, e.g. 0.001; "
+                         f"got {args.sae_l1:g}")
+    if args.seed is not None and args.seed < 0:
+        raise UsageError(f"--seed must be an integer >= 0; got {args.seed}")
+
+
+def _feature_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keywords of write_report that --features, --layer, --sae-width, --sae-l1 and --seed give (only those
+    given: the report's own defaults stand for the rest)."""
+    given = {"features": args.features, "layer": args.layer, "sae_width": args.sae_width, "sae_l1": args.sae_l1,
+             "seed": args.seed}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _check_image_shape(image_shape: tuple[int, int] | None, n_features: int) -> None:
@@ -123,6 +160,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     model_path = Path(args.model)
     model = load(model_path)
+    if args.layer is not None or args.features == "sae":
+        options.check_hidden_layer(model, args.layer, reader="the autoencoder and the contributions read",
+                                   fix="leave out --features sae" if args.features else "leave out --layer")
     data = prepare_evaluation(model, args.data, training_data=getattr(model, "training_data_", None),
                               target=args.target, all_rows=args.all_rows, unknown=args.unknown_category,
                               max_bytes=args.max_csv_mb, model_path=model_path)
@@ -141,6 +181,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             raise UsageError("--dt gives the time steps of a spiking model in ms; this model has no time steps: leave "
                              "--dt out")
         report_options["dt"] = args.dt
+    report_options.update(_feature_options(args))
     names = getattr(model, "feature_names_in_", None)  # the model's features, in its order
     names = getattr(data, "feature_names", None) if names is None else names
     if names is not None:
@@ -149,6 +190,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(files.health)
     for note in files.notes:
         print(note)
+    if args.features == "sae":
+        print(files.sae)  # the ranked features and the neuron-vs-feature comparison
     print(f"wrote {files.html} and {len(files.images)} pictures ({', '.join(p.name for p in files.images.values())}) "
           f"to {files.folder}/", file=sys.stdout)
     return 0
