@@ -113,9 +113,14 @@ def register_cost(kind: type, fn: CountFn) -> None:
     COUNTERS[kind] = fn
 
 
-def counter(layer: Any) -> CountFn | None:
-    """The counting rule of ``layer``'s class or of its nearest registered base class; None if there is none."""
-    for klass in type(layer).__mro__:
+def counter(kind: type) -> CountFn | None:
+    """The counting rule of layer class ``kind`` or of its nearest registered base class; None if there is none.
+
+    >>> import neuronkit as nk
+    >>> counter(nk.Dense) is COUNTERS[nk.Dense], counter(nk.Module)
+    (True, None)
+    """
+    for klass in kind.__mro__:
         if klass is Module:
             break
         if klass in COUNTERS:
@@ -132,7 +137,7 @@ def count_layer(layer: Any, in_shape: tuple[int, ...], steps: int = 1) -> Count:
     >>> count_layer(nk.Conv2d(1, 4, 3, seed=0), (1, 5, 5)).macs       # 4 filters · 3·3 outputs · 3·3·1
     324
     """
-    fn = counter(layer)
+    fn = counter(type(layer))
     if fn is None:
         known = sorted(k.__name__ for k in COUNTERS)
         raise ParameterError(f"no counting rule for layer {getattr(layer, 'name', None)!r} of kind "
@@ -171,7 +176,7 @@ def network_counts(net: Any, in_shape: tuple[int, ...], *, steps: int | None = N
     shape = in_shape
     for name, layer in net.layers.items():
         out = layer.output_shape(shape)  # first: a shape that does not fit is refused by the layer, by name
-        if strict or counter(layer) is not None:
+        if strict or counter(type(layer)) is not None:
             c = count_layer(layer, shape, steps)
             c.read = layer.num_parameters() if c.read is None else c.read
             counts[name] = c
