@@ -528,9 +528,8 @@ class Sequential(Module):
                          "parameters": 0})
         counts = {} if counted is None else network_counts(self, counted, strict=False)
         dtype = parameter_dtype(self)
-        if rows:
-            rows[0]["memory_bytes"] = 0
-            rows[0].update({"macs": 0, "energy_pj": 0.0} if counts else {})
+        if rows:  # the input neurons hold nothing and compute nothing
+            rows[0].update(_cost_of(0, Count() if counts else None, dtype))
         steps = None  # after an encoder, the time steps T: spiking layers give (T, ...) per sample
         for name, layer in self.layers.items():
             in_shape = shape
