@@ -84,7 +84,8 @@ def test_image_folder_train_evaluate_predict_summary(images, image_model, capsys
     assert code == 0, err
     assert f"architecture: {SMALL_CNN} = {SMALL_CNN.replace('out', '3,softmax')}" in out
     assert "input shape: (1, 12, 12): 12x12 images, grayscale (1 channel)" in out
-    assert "total parameters: 343" in out  # conv 4·9+4 = 40; dense (4·5·5)·3+3 = 303
+    assert "total parameters: 343 (1.4 KB as float32)" in out  # conv 4·9+4 = 40; dense (4·5·5)·3+3 = 303
+    assert "per prediction: 3,900 MACs" in out  # conv 4 filters · 10·10 positions · 3·3; dense 100·3
 
 
 def test_image_folder_with_resizing_and_colour(images, tmp_path, capsys):

@@ -195,8 +195,11 @@ def test_summary_shows_what_a_dense_layer_would_need():
     text = str(summary)
     lines = text.splitlines()
     assert lines[0].split() == ["layer", "kind", "neurons", "activation", "output", "shape", "parameters", "dense",
-                                "equivalent"]
-    assert lines[3].split()[:2] == [conv1["layer"], "Conv2d"] and lines[3].split()[-2:] == ["160", "8,490,560"]
+                                "equivalent", "memory", "MACs"]
+    # conv1: 160 float32 parameters; 16 filters x 26·26 positions x 3·3 weights
+    assert lines[3].split()[:2] == [conv1["layer"], "Conv2d"]
+    assert lines[3].split()[-5:] == ["160", "8,490,560", "640", "bytes", f"{16 * 26 * 26 * 9:,}"]
+    assert summary.macs == 16 * 26 * 26 * 9 + 32 * 11 * 11 * 16 * 9 + 800 * 10
     assert (f"parameter sharing: {conv1['layer']}'s 160 parameters stand for the 8,490,560 of a Dense layer with "
             "the same inputs and outputs (53,066x fewer)") in text
     assert summary.total_parameters == net.num_parameters()
@@ -206,9 +209,10 @@ def test_summary_shows_what_a_dense_layer_would_need():
     assert "summary(input_shape=" in str(net.summary())
 
 
-def test_mlp_summaries_are_unchanged():
+def test_mlp_summaries_have_no_convolution_columns():
     net = nk.mlp([4, 8, 3], seed=0)
-    assert str(net.summary()).splitlines()[0].split() == ["layer", "kind", "neurons", "activation", "parameters"]
+    assert str(net.summary()).splitlines()[0].split() == ["layer", "kind", "neurons", "activation", "parameters",
+                                                          "memory", "MACs"]
     assert [r["layer"] for r in net.summary(input_shape=(4,)).rows] == ["input", "hidden1", "output"]
 
 

@@ -74,15 +74,16 @@ def test_network_table_has_a_row_per_layer_with_neurons_and_parameters() -> None
     doc = parse(net._repr_html_())
     assert len(doc.tables) == 1
     rows = body_rows(doc.tables[0])
-    assert rows == [["input", "Input", "4", "(pass-through)", "0"],
-                    ["hidden1", "Dense", "8", "relu", "40"],
-                    ["dropout1", "Dropout", "", "-", "0"],
-                    ["output", "Dense", "3", "softmax", "27"],
-                    ["total", "", "", "", "67"]]
+    assert rows == [["input", "Input", "4", "(pass-through)", "0", "0 bytes", "0"],  # memory in float32, MACs
+                    ["hidden1", "Dense", "8", "relu", "40", "160 bytes", "32"],
+                    ["dropout1", "Dropout", "", "-", "0", "0 bytes", "0"],
+                    ["output", "Dense", "3", "softmax", "27", "108 bytes", "24"],
+                    ["total", "", "", "", "67", "268 bytes", "56"]]
     assert net.num_parameters() == 67
     assert doc.tables[0][-1][0] == "nk-total"
     assert "<script" not in net._repr_html_() and "javascript" not in net._repr_html_().lower()
     assert "Sequential: 3 layers" in "".join(doc.text)
+    assert "per prediction: 56 MACs, ~612 pJ" in "".join(doc.text)  # 56·4.6 + 22 adds·0.9 + 67 reads·5 = 612.4
     # the summary object displays the same table
     assert body_rows(parse(net.summary()._repr_html_()).tables[0]) == rows
 
@@ -127,7 +128,8 @@ def test_estimator_keeps_sklearns_display_and_adds_the_network_once_fitted() -> 
     html = clf._repr_html_()
     assert html.startswith(unfitted[:40]) and "sk-estimator" in html  # still scikit-learn's first
     rows = body_rows(parse(html).tables[-1])
-    assert rows[1] == ["hidden1", "Dense", "4", "relu", "16"] and rows[-1][-1] == "26"
+    assert rows[1] == ["hidden1", "Dense", "4", "relu", "16", "64 bytes", "12"]
+    assert rows[-1][-3:] == ["26", "104 bytes", "20"]  # parameters, float32 memory, MACs 3·4 + 4·2
     assert body_rows(parse(clf._repr_mimebundle_()["text/html"]).tables[-1]) == rows  # Jupyter's other route
     with sklearn.config_context(display="text"):  # scikit-learn's switch still turns the HTML off
         assert not hasattr(clf, "_repr_html_")

@@ -138,13 +138,13 @@ def png_data_uri(figure: Any) -> str:
 
 
 # ---------------------------------------------------------------------------- networks and layers
-def summary_html(rows: Sequence[dict[str, Any]], total: int, title: str = "network") -> str:
-    """A network's summary (rows as :class:`~neuronkit.layers.sequential.Summary` holds them)."""
-    body = [[r["layer"], r["kind"], r["neurons"], r["activation"], f"{r['parameters']:,}"] for r in rows]
-    body.append(["total", "", "", "", f"{total:,}"])
-    classes: list[str | None] = [None] * len(rows) + ["nk-total"]
-    header = ["layer", "kind", "neurons", "activation", "parameters"]
-    return block(title, table(header, body, numeric=[2, 4], row_classes=classes))
+def summary_html(header: Sequence[str], body: Sequence[Sequence[Cell]], total: Sequence[Cell], *,
+                 numeric: Sequence[int] = (), notes: Sequence[str] = (), title: str = "network") -> str:
+    """A network's summary: a row per layer, the total row, then the notes (cells as
+    :class:`~neuronkit.layers.sequential.Summary` gives them)."""
+    classes: list[str | None] = [None] * len(body) + ["nk-total"]
+    return block(title, table(header, [*body, total], numeric=numeric, row_classes=classes),
+                 *(paragraph(note, "nk-note") for note in notes))
 
 
 def _weights_preview(weights: Any, digits: int = 4, shown: int = 6) -> str:

@@ -26,6 +26,9 @@ One file per family of layers:
 ``sparse.py``       :class:`KWinners` (k-winners-take-all), :class:`ActivityL1`
                     (an activity sparsity penalty)
 ``moe.py``          :class:`MoE` (Mixture of Experts)
+``counting.py``     what each layer kind costs per prediction (MACs, other
+                    operations, parameters read) and the energy table, for
+                    ``summary()`` and :func:`neuronkit.inspect.cost`
 =================  ==========================================================
 
 A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
@@ -33,7 +36,8 @@ A new layer: a file here, ``@register_layer`` on the class, ``config()`` (and
 ``self.in_training`` (never ``self.training``) if it behaves differently in
 training, checks its input with ``layer_input``, and passes
 ``tests/test_layer_contract.py`` (add its factory to the table there; the test
-fails until you do). Re-export it below.
+fails until you do), and gets a counting rule (``register_cost`` in ``counting.py``)
+so that ``summary()`` can count its multiply-adds. Re-export it below.
 
 ``Parameter`` is the engine's; it is re-exported here for code that imported it from the layers.
 """

@@ -68,6 +68,7 @@ from .base import (
     layer_input,
     register_layer,
 )
+from .counting import Count, count_layer, register_cost
 from .dense import Dense
 from .sequential import Sequential
 
@@ -365,3 +366,18 @@ class MoE(Module):
         expert = "'dense'" if self.expert == "dense" else str(self.expert)
         return (f"MoE({self.in_features}, {self.out_features}, experts={self.n_experts}, k={self.k}, expert={expert}"
                 f"{', name=' + repr(self.name) if self.name else ''})")
+
+
+def _count(layer: MoE, shape: tuple[int, ...], steps: int) -> Count:
+    """Per sample: the gate, the top-k choice (one comparison per expert), a softmax over k (3 ops each), then
+    k experts whose outputs are mixed by their gate weights (k MACs per output); prediction uses no noise."""
+    rows = math.prod(shape) // layer.in_features
+    expert = count_layer(layer.experts[0], (layer.in_features,), steps)
+    k, n = layer.k, layer.n_experts
+    macs = rows * (layer.in_features * n + k * expert.macs + k * layer.out_features)
+    ops = rows * (n + 3 * k + k * expert.ops)
+    read = layer.gate.num_parameters() + k * layer.experts[0].num_parameters()
+    return Count(macs=macs, ops=ops, read=read)
+
+
+register_cost(MoE, _count)

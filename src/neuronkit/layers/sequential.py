@@ -42,6 +42,17 @@ from .base import (
 )
 from .conv import Conv1d, Conv2d
 from .conv_neurons import dense_equivalent_parameters, is_convolution
+from .counting import (
+    Count,
+    bytes_text,
+    compute_pj,
+    energy_text,
+    network_counts,
+    parameter_dtype,
+    read_pj,
+    register_cost,
+    words_per_parameter,
+)
 from .dense import Dense
 from .dropout import Dropout
 from .norm import BatchNorm, LayerNorm
@@ -53,19 +64,29 @@ __all__ = ["Sequential", "Summary", "mlp"]
 class Summary:
     """A network's table: one row per layer (input neurons first). ``str()`` gives the text.
 
-    Built with an input shape (``net.summary(input_shape=(1, 28, 28))``), each row also holds the
-    layer's per-sample ``output_shape``, and each convolution row its ``dense_equivalent``: the
-    parameters a Dense layer with the same inputs and outputs would need (parameter sharing, in numbers).
+    Each row holds the layer's parameters and their memory (``memory_bytes``, at the network's
+    dtype). When one sample's shape is known (a network of feature vectors, or
+    ``net.summary(input_shape=(1, 28, 28))``), each row also holds what one prediction costs, as
+    :func:`neuronkit.inspect.cost` counts it (``neuronkit.layers.counting``): the multiply-adds
+    ``macs``, a spiking layer's synaptic operations ``synops`` (the upper bound where every input
+    spikes at every step) and the energy ``energy_pj`` (weights read from SRAM, 45 nm, Horowitz
+    2014: an order of magnitude). A layer kind without a counting rule has none of the three (a
+    blank, not 0), and the totals are then not given. Built with an input shape, each row also
+    holds the layer's per-sample ``output_shape``, and each convolution row its
+    ``dense_equivalent``: the parameters a Dense layer with the same inputs and outputs would need
+    (parameter sharing, in numbers).
 
     >>> import neuronkit as nk
     >>> print(nk.mlp([2, 3, 1], seed=0).summary())
-    layer    kind   neurons  activation      parameters
-    ---------------------------------------------------
-    input    Input  2        (pass-through)           0
-    hidden1  Dense  3        relu                     9
-    output   Dense  1        identity                 4
-    total parameters: 13
+    layer    kind   neurons  activation      parameters    memory  MACs
+    -------------------------------------------------------------------
+    input    Input  2        (pass-through)           0   0 bytes     0
+    hidden1  Dense  3        relu                     9  36 bytes     6
+    output   Dense  1        identity                 4  16 bytes     3
+    total parameters: 13 (52 bytes as float32)
+    per prediction: 9 MACs, ~113 pJ with the weights in SRAM (45 nm estimate, Horowitz 2014)
 
+    (2·3 + 3·1 MACs; 9·4.6 pJ, 7 bias and ReLU additions at 0.9 pJ, 13 weights read at 5 pJ.)
     A layer of learnable activations (:mod:`neuronkit.adaptive_activations`) also gets, in its row's
     ``activation_drift`` and in a note, what each neuron's activation has become:
 
@@ -77,12 +98,45 @@ class Summary:
     1] dynamic: 25% relu, 25% tanh, 25% sigmoid, 25% identity
     """
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], *, dtype: Any = None) -> None:
         self.rows = rows
         self.total_parameters = sum(r["parameters"] for r in rows)
+        #: the parameters' dtype the memory is counted at (None: not known)
+        self.dtype = None if dtype is None else np.dtype(dtype)
+
+    @property
+    def memory_bytes(self) -> int:
+        """All parameters' memory in bytes."""
+        return sum(r.get("memory_bytes", 0) for r in self.rows)
+
+    def _total(self, key: str) -> Any:
+        """The sum of ``key`` over the rows, or None when a row lacks it (a shape or a counting rule unknown)."""
+        return sum(r[key] for r in self.rows) if self.rows and all(key in r for r in self.rows) else None
+
+    @property
+    def macs(self) -> int | None:
+        """The multiply-adds of one prediction; None when they are not known.
+
+        >>> import neuronkit as nk
+        >>> nk.mlp([4, 8, 3], seed=0).summary().macs      # 4·8 + 8·3
+        56
+        """
+        total = self._total("macs")
+        return None if total is None else int(total)
+
+    @property
+    def synops(self) -> float:
+        """A spiking network's synaptic operations per prediction (an upper bound); 0 without spiking layers."""
+        return float(sum(r.get("synops", 0.0) for r in self.rows))
+
+    @property
+    def energy_pj(self) -> float | None:
+        """The energy of one prediction in pJ, weights in SRAM (an order of magnitude); None when not known."""
+        total = self._total("energy_pj")
+        return None if total is None else float(total)
 
     def _columns(self) -> list[tuple[str, Any]]:
-        """(header, cell of a row) for each column: output shapes and the dense comparison only when known."""
+        """(header, cell of a row) for each column: output shapes, the dense comparison and MACs only when known."""
         columns: list[tuple[str, Any]] = [("layer", lambda r: r["layer"]), ("kind", lambda r: r["kind"]),
                                           ("neurons", lambda r: str(r["neurons"])),
                                           ("activation", lambda r: r["activation"])]
@@ -92,10 +146,30 @@ class Summary:
         if any("dense_equivalent" in r for r in self.rows):
             columns.append(("dense equivalent", lambda r: f"{r['dense_equivalent']:,}"
                             if "dense_equivalent" in r else ""))
+        if any("memory_bytes" in r for r in self.rows):
+            columns.append(("memory", lambda r: bytes_text(r["memory_bytes"]) if "memory_bytes" in r else ""))
+        if any("macs" in r for r in self.rows):
+            columns.append(("MACs", _macs_text))
         return columns
 
+    def totals(self) -> list[str]:
+        """The total lines: parameters and their memory; MACs and energy per prediction when known.
+
+        >>> import neuronkit as nk
+        >>> nk.mlp([4, 8, 3], seed=0).summary().totals()[0]      # 67 float32 parameters, 4 bytes each
+        'total parameters: 67 (268 bytes as float32)'
+        """
+        memory = f" ({bytes_text(self.memory_bytes)} as {self.dtype})" if self.dtype is not None else ""
+        lines = [f"total parameters: {self.total_parameters:,}{memory}"]
+        macs, energy = self.macs, self.energy_pj
+        if macs is not None and energy is not None:
+            synops = f" and ≤{self.synops:,.0f} SynOps" if self.synops else ""
+            lines.append(f"per prediction: {macs:,} MACs{synops}, ~{energy_text(energy)} with the weights in SRAM "
+                         "(45 nm estimate, Horowitz 2014)")
+        return lines
+
     def notes(self) -> list[str]:
-        """The lines under the table: what each convolution's sharing saves (or how to see it).
+        """The lines under the table: what each convolution's sharing saves (or how to see it), what is not counted.
 
         >>> import neuronkit as nk
         >>> net = nk.Sequential(nk.Conv2d(1, 4, 3, seed=0), nk.Flatten())
@@ -115,41 +189,84 @@ outputs (23x fewer)"]
                 shown = "; ".join(f"[{i}] {text}" for i, text in enumerate(drift[:MAX_DRIFT_SHOWN]))
                 more = f"; … {len(drift) - MAX_DRIFT_SHOWN} more" if len(drift) > MAX_DRIFT_SHOWN else ""
                 notes.append(f"{r['layer']}'s learnt activations: {shown}{more}")
+        if self.synops:
+            notes.append("SynOps: synaptic operations (one addition each) if every input spiked at every step, an "
+                         "upper bound; nk.inspect.cost(net, X=X) counts them from the spikes")
+        counted = any("macs" in r for r in self.rows)
+        uncounted = [r for r in self.rows if "macs" not in r]
+        if counted and uncounted:
+            kinds = ", ".join(f"{r['layer']} ({r['kind']})" for r in uncounted)
+            notes.append(f"per prediction: not counted, no counting rule for {kinds}; teach one with "
+                         "nk.inspect.register_cost(kind, fn)")
         if any(r.get("convolution") and "dense_equivalent" not in r for r in self.rows):
             notes.append("convolution layers: summary(input_shape=(C, H, W)) compares each with a Dense layer of "
-                         "the same inputs and outputs")
+                         "the same inputs and outputs, and counts the multiply-adds per prediction")
+        elif not counted:
+            notes.append("per prediction: give summary(input_shape=...) one sample's shape to count the multiply-adds "
+                         "and the energy")
         return notes
 
-    def __str__(self) -> str:
+    def _table(self) -> tuple[list[str], list[list[str]], list[str], list[int]]:
+        """The header, a row of cells per layer, the total row and the numeric columns' indices."""
         columns = self._columns()
-        table = [tuple(name for name, _ in columns)] + [tuple(cell(r) for _, cell in columns) for r in self.rows]
-        widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-        numeric = {i for i, (name, _) in enumerate(columns) if name in ("parameters", "dense equivalent")}
-        lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+        names = [name for name, _ in columns]
+        body = [[cell(r) for _, cell in columns] for r in self.rows]
+        total = ["total"] + [""] * (len(columns) - 1)
+        total[names.index("parameters")] = f"{self.total_parameters:,}"
+        if "memory" in names:
+            total[names.index("memory")] = bytes_text(self.memory_bytes)
+        if "MACs" in names and self.macs is not None:
+            total[names.index("MACs")] = _macs_text({"macs": self.macs, "synops": self.synops})
+        numeric = [i for i, name in enumerate(names) if name == "neurons" or name in _RIGHT_ALIGNED]
+        return names, body, total, numeric
+
+    def __str__(self) -> str:
+        names, body, _, _ = self._table()
+        table = [names] + body
+        widths = [max(len(row[i]) for row in table) for i in range(len(names))]
+        right = [i for i, name in enumerate(names) if name in _RIGHT_ALIGNED]
+        lines = ["  ".join(cell.rjust(w) if i in right else cell.ljust(w)
                            for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in table]
         lines.insert(1, "-" * max(len(line) for line in lines))
-        lines.append(f"total parameters: {self.total_parameters:,}")
-        return "\n".join(lines + self.notes())
+        return "\n".join(lines + self.totals() + self.notes())
 
     __repr__ = __str__
 
-    def _repr_html_(self) -> str:
-        """The table as HTML, for Jupyter.
+    def _repr_html_(self, title: str = "network") -> str:
+        """The table as HTML, for Jupyter: a total row, then the cost per prediction and the notes.
 
         >>> "<table" in mlp([2, 3, 1], seed=0).summary()._repr_html_()
         True
         """
-        columns = self._columns()
-        if len(columns) == 5:  # the plain table
-            return _html.summary_html(self.rows, self.total_parameters)
-        names = [name for name, _ in columns]
-        body = [[cell(r) for _, cell in columns] for r in self.rows]
-        body.append(["total"] + [""] * (len(columns) - 1))
-        body[-1][names.index("parameters")] = f"{self.total_parameters:,}"
-        numeric = [i for i, name in enumerate(names) if name in ("neurons", "parameters", "dense equivalent")]
-        parts = [_html.table(names, body, numeric=numeric, row_classes=[None] * len(self.rows) + ["nk-total"])]
-        parts += [_html.paragraph(note, "nk-note") for note in self.notes()]
-        return _html.block("network", *parts)
+        names, body, total, numeric = self._table()
+        return _html.summary_html(names, body, total, numeric=numeric, notes=self.totals()[1:] + self.notes(),
+                                  title=title)
+
+
+#: the summary's columns of numbers right-aligned in the text (the HTML aligns the neurons too)
+_RIGHT_ALIGNED = ("parameters", "dense equivalent", "memory", "MACs")
+
+
+def _macs_text(row: dict[str, Any]) -> str:
+    """A row's multiply-adds: ``1,234``; a spiking layer's synaptic operations ``≤1,234 SynOps``; blank if unknown."""
+    if "macs" not in row:
+        return ""
+    synops = row.get("synops", 0.0)
+    if not synops:
+        return f"{row['macs']:,}"
+    return (f"{row['macs']:,} + " if row["macs"] else "") + f"≤{synops:,.0f} SynOps"
+
+
+def _cost_of(parameters: int, count: Count | None, dtype: np.dtype) -> dict[str, Any]:
+    """A summary row's cost: the parameters' memory; with a count, the MACs (SynOps) and the energy (SRAM reads)."""
+    cost: dict[str, Any] = {"memory_bytes": parameters * dtype.itemsize}
+    if count is not None:
+        cost["macs"] = int(count.macs)
+        if count.synops:
+            cost["synops"] = float(count.synops)
+        words = (count.read or 0) * words_per_parameter(dtype)
+        cost["energy_pj"] = float(compute_pj(count.macs, count.ops, count.synops) + read_pj(words))
+    return cost
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
@@ -384,11 +501,13 @@ class Sequential(Module):
 
     # ---- description
     def summary(self, input_shape: Any = None) -> Summary:
-        """The layers as a table: name, kind, neurons, activation, parameters (see :class:`Summary`).
+        """The layers as a table: name, kind, neurons, activation, parameters, memory, MACs (see :class:`Summary`).
 
-        With ``input_shape`` (one sample's, e.g. ``(1, 28, 28)``), each row also shows the layer's
-        output shape, and each convolution the parameters a Dense layer with the same inputs and
-        outputs would need: what sharing one filter over all positions saves.
+        The multiply-adds and the energy per prediction need one sample's shape: a network of
+        feature vectors knows it; for images and token ids give ``input_shape`` (one sample's, e.g.
+        ``(1, 28, 28)``). With it, each row also shows the layer's output shape, and each
+        convolution the parameters a Dense layer with the same inputs and outputs would need: what
+        sharing one filter over all positions saves.
 
         >>> import neuronkit as nk
         >>> net = nk.Sequential(nk.Conv2d(1, 8, 3, seed=0), nk.MaxPool2d(2), nk.Flatten(), nk.Dense(1352, 10, seed=1))
@@ -397,14 +516,20 @@ class Sequential(Module):
 ('flatten1', (1352,), None), ('output', (10,), None)]
         """
         rows: list[dict[str, Any]] = []
-        shape = None
+        shape = counted = None  # the shape shown after each layer; the one the counting starts from
+        width = self.in_features
         if input_shape is not None:
-            shape = check_in_shape(input_shape, "summary")
+            shape = counted = check_in_shape(input_shape, "summary")
             rows.append({"layer": "input", "kind": "Input", "neurons": math.prod(shape),
                          "activation": "(pass-through)", "parameters": 0, "output_shape": shape})
-        elif self.in_features is not None and not any(is_convolution(layer) for layer in self.layers.values()):
-            rows.append({"layer": "input", "kind": "Input", "neurons": self.in_features,
-                         "activation": "(pass-through)", "parameters": 0})
+        elif width is not None and not any(is_convolution(layer) for layer in self.layers.values()):
+            counted = (width,)
+            rows.append({"layer": "input", "kind": "Input", "neurons": width, "activation": "(pass-through)",
+                         "parameters": 0})
+        counts = {} if counted is None else network_counts(self, counted, strict=False)
+        dtype = parameter_dtype(self)
+        if rows:  # the input neurons hold nothing and compute nothing
+            rows[0].update(_cost_of(0, Count() if counts else None, dtype))
         steps = None  # after an encoder, the time steps T: spiking layers give (T, ...) per sample
         for name, layer in self.layers.items():
             in_shape = shape
@@ -415,9 +540,10 @@ class Sequential(Module):
             model = getattr(layer, "neuron", None)  # a spiking layer's neuron model, shown where an activation is
             inner = vars(layer).get("layer")  # Temporal(MaxPool2d): a layer applied at each time step
             kind = type(layer).__name__ + (f"({type(inner).__name__})" if isinstance(inner, Module) else "")
+            params = layer.num_parameters()
             row = {"layer": name, "kind": kind, "neurons": neurons,
                    "activation": act.name if act is not None else type(model).__name__ if isinstance(model, Module)
-                   else "-", "parameters": layer.num_parameters()}
+                   else "-", "parameters": params, **_cost_of(params, counts.get(name), dtype)}
             drift = _activation_drift(act, neurons)
             if drift is not None:
                 row["activation_drift"] = drift
@@ -431,7 +557,7 @@ class Sequential(Module):
                 if in_shape is not None:
                     row["dense_equivalent"] = dense_equivalent_parameters(layer, in_shape)
             rows.append(row)
-        return Summary(rows)
+        return Summary(rows, dtype=dtype)
 
     def config(self) -> dict[str, Any]:
         return {"type": "Sequential", "layers": [layer.config() for layer in self.layers.values()]}
@@ -472,8 +598,17 @@ class Sequential(Module):
         >>> "<td>hidden1</td>" in mlp([2, 3, 1], seed=0)._repr_html_()
         True
         """
-        summary = self.summary()
-        return _html.summary_html(summary.rows, summary.total_parameters, f"Sequential: {len(self)} layers")
+        return self.summary()._repr_html_(f"Sequential: {len(self)} layers")
+
+
+def _count(net: Sequential, shape: tuple[int, ...], steps: int) -> Count:
+    """A network used as a layer (an MoE expert): its layers' counts and reads, summed."""
+    counts = network_counts(net, shape, steps=steps).values()
+    return Count(macs=sum(c.macs for c in counts), ops=sum(c.ops for c in counts),
+                 read=sum(c.read or 0 for c in counts), synops=sum(c.synops for c in counts))
+
+
+register_cost(Sequential, _count)
 
 
 def _layer_configs(config: dict[str, Any]) -> list[Any]:

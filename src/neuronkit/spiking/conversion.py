@@ -66,6 +66,7 @@ from ..layers.base import (
     register_layer,
 )
 from ..layers.conv import Conv2d
+from ..layers.counting import count_layer, register_cost, scaled
 from ..layers.dense import Dense
 from ..layers.dropout import Dropout
 from ..layers.norm import BatchNorm, BatchNorm2d
@@ -679,3 +680,5 @@ def conversion_report(model: Any, snn: Sequential, X: Any, y: Any, *,
     return ConversionReport(ann_accuracy=correct_ann / n, steps=measured,
                             snn_accuracy=tuple(float(c / n) for c in correct), readout=readout, rates=rates)
 
+
+register_cost(SpikeMaxPool2d, lambda layer, shape, steps: scaled(count_layer(layer.pool, shape, steps), steps))

@@ -24,6 +24,7 @@ Encoders set ``makes_time_axis = True``: whatever follows them is ``(T, batch, .
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from ..layers.base import (
     layer_input,
     register_layer,
 )
+from ..layers.counting import Count, register_cost
 from ..validation import check_bool, check_int, check_number
 
 _FLOAT32 = np.dtype(np.float32)
@@ -374,3 +376,6 @@ class CurrentEncoder(Encoder):
 
     def __repr__(self) -> str:
         return f"CurrentEncoder({self.steps})"
+
+
+register_cost(Encoder, lambda layer, shape, steps: Count(ops=steps * math.prod(shape)))  # one op per value a step

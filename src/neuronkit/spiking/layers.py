@@ -38,6 +38,7 @@ time axis of every layer after an encoder.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -62,6 +63,7 @@ from ..layers.base import (
     register_layer,
 )
 from ..layers.conv import Conv2d
+from ..layers.counting import Count, count_layer, register_cost, scaled
 from ..layers.dense import Dense
 from ..layers.spec import register_neuron_naming
 from ..validation import check_array, check_int, check_options, must_be
@@ -981,3 +983,20 @@ def _model_config(neuron: SpikingNeuron) -> dict[str, Any]:
 
 SpikingNeuronList._view = SpikingNeuronView
 register_neuron_naming(is_neuron_name, neuron_spec)  # the architecture spec names neuron models with these
+
+
+def _count(layer: _SpikingLayer, shape: tuple[int, ...], steps: int) -> Count:
+    """One sample over T steps: no multiplications; each input spike adds one weight per synapse it reaches (a
+    SynOp; at most T times the synapse's MACs, every input active at every step), and each neuron updates its
+    membrane and compares it with its threshold at every step (2 ops)."""
+    synapse = layer.synapse
+    n = synapse.out_features if isinstance(synapse, Dense) else synapse.out_channels
+    outputs = math.prod(layer.output_shape(shape))  # per step: neurons × positions
+    return Count(ops=2 * steps * outputs, synops=float(steps * count_layer(synapse, shape).macs),
+                 per_neuron_macs=np.zeros(n, dtype=np.int64),
+                 per_neuron_ops=np.full(n, 2 * steps * (outputs // n), dtype=np.int64),
+                 per_neuron_parameters=np.full(n, synapse.num_parameters() // n, dtype=np.int64))
+
+
+register_cost(_SpikingLayer, _count)
+register_cost(Temporal, lambda layer, shape, steps: scaled(count_layer(layer.layer, shape, steps), steps))
