@@ -245,6 +245,9 @@ def test_a_transformer_model_file_from_the_command_line(tmp_path, capsys):
     assert code == 0 and accuracy(out2) == accuracy(out)
     code, out3, err = run(capsys, "summary", model)
     assert re.search(r"encoder1 +TransformerEncoderBlock", out3) and "input: texts, read as up to 8 word ids" in out3
+    # a text model's summary knows one sample's shape (8 ids), so it counts the cost of a prediction
+    net = nk.load(model).network_
+    assert f"per prediction: {net.summary(input_shape=(8,)).macs:,} MACs" in out3
 
 
 @pytest.mark.parametrize("args, code, message", [

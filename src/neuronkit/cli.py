@@ -901,8 +901,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"{getattr(est, 'estimator', type(est).__name__)} from {args.model}")
     for line in _model_facts(est):
         print(line)
-    shape = getattr(est, "input_shape_", None)  # an image model: output shapes, and what a Dense layer would need
-    if shape is not None and getattr(est, "tokenizer_", None) is None:
+    shape = getattr(est, "input_shape_", None)  # image and text models: output shapes and the cost per prediction
+    if shape is not None:
         print(net.summary(input_shape=tuple(shape)))
     else:
         print(net.summary())
