@@ -37,12 +37,23 @@ from ..validation import check_array, check_consistent_length, check_int, check_
 from .concepts import TCAVResult
 from .conductance import Contributions
 from .cost import Cost, _energy_text
-from .plots import DIVERGING, _as_image, _grid, _image_shape, _label_features, _symmetric_limit, feature_names_of
+from .plots import (
+    DIVERGING,
+    MAX_NAMED_FEATURES,
+    _as_image,
+    _grid,
+    _image_shape,
+    _label_features,
+    _symmetric_limit,
+    feature_names_of,
+)
 from .probes import Polysemanticity, Probes, _labels
 from .sae import SAEFeatures
 
 #: the colours of the pictures: evidence for (red), against (blue), the few that carried it (dark red)
 FOR, AGAINST, CARRIED, NEUTRAL = "#ee9988", "#0077bb", "#cc3311", "#999999"
+#: one colour per attribution method when their bars stand side by side (Paul Tol's bright scheme)
+METHOD_COLOURS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb")
 
 
 def _checked(value: Any, kind: type, name: str, what: str) -> Any:
@@ -124,21 +135,22 @@ def plot_attribution_methods(attributions: Mapping[str, Any], X: Any, *, n: int 
     ``attributions`` maps a method's name (the row label) to its values shaped like X, e.g.
     ``{"integrated gradients": nk.inspect.attribute(net, X, "integrated_gradients"), "DeepLIFT":
     nk.inspect.deeplift(net, X)}``. Samples that form images (``image_shape``, or a square
-    number of features >= 64) are drawn as images above the methods' heat maps; otherwise each
-    panel is a bar per feature (named by ``feature_names``). Each sample (column) has one
-    symmetric colour scale (or y range) shared by every method, so the methods compare directly:
-    red raises the explained output, blue lowers it. When a method reports its conservation
-    error (``delta``: the sum of the attributions minus what it must sum to, e.g. F(x) − F(x')),
-    its panel's title gives |delta|. The first ``n`` samples are drawn; it lays out a grid of its
-    own, so it takes no ``ax``.
+    number of features >= 64) are drawn as images, each with a column below it: a row per
+    method, its heat map on one symmetric colour scale per sample shared by every method (red
+    raises the explained output, blue lowers it), the method's conservation error in the title.
+    Other samples get a panel each: for every feature (named by ``feature_names``), the methods'
+    bars side by side, one colour per method, the panel's title giving the largest
+    conservation error and its method. The conservation error is what a method reports as
+    ``delta``: the sum of its attributions minus what it must sum to (e.g. F(x) − F(x')). The
+    first ``n`` samples are drawn; it lays out a grid of its own, so it takes no ``ax``.
 
     >>> import numpy as np, neuronkit as nk
     >>> net = nk.mlp([3, 4, 2], output="softmax", seed=0)
     >>> X = np.random.default_rng(0).normal(size=(2, 3))
     >>> fig = nk.inspect.plot_attribution_methods({"IG": nk.inspect.attribute(net, X, "integrated_gradients"),
     ...                                           "DeepLIFT": nk.inspect.deeplift(net, X)}, X)
-    >>> len(fig.axes), [len(ax.patches) for ax in fig.axes][:2]      # 2 methods x 2 samples, 3 bars each
-    (4, [3, 3])
+    >>> len(fig.axes), [len(ax.patches) for ax in fig.axes]       # 2 samples: 2 methods x 3 features each
+    (2, [6, 6])
     """
     X = check_array(X, "X", dtype=np.float64)
     methods = _methods(attributions, X.shape)
@@ -154,20 +166,28 @@ def plot_attribution_methods(attributions: Mapping[str, Any], X: Any, *, n: int 
         return "\n".join(part for part in (head, error) if part)
 
     heads = [titles[i] if titles else f"sample {i}" for i in range(n)]
-    if shape is None:
-        fig = new_figure(2.6 * n + 0.6, 1.9 * len(methods) + 0.4)
-        axes = fig.subplots(len(methods), n, squeeze=False)
-        for row, (name, values, delta) in enumerate(methods):
-            for i in range(n):
-                ax = axes[row, i]
-                ax.bar(np.arange(X.shape[1]), values[i], color=np.where(values[i] >= 0, CARRIED, AGAINST))
-                ax.axhline(0.0, color="black", linewidth=0.5)
-                ax.set_ylim(-1.05 * limits[i], 1.05 * limits[i])
-                ax.set_title(panel_title(delta, i, heads[i] if row == 0 else ""), fontsize=7)
-                if row == len(methods) - 1:
-                    ax.set_xlabel("feature", fontsize=7)
-                    _label_features(ax, names, X.shape[1])
-            axes[row, 0].set_ylabel(name, fontsize=8)
+    if shape is None:  # a panel per sample, the methods' bars side by side for each feature
+        fig = new_figure(max(3.0, 0.25 * len(methods) * X.shape[1] + 1.0) * min(n, 2), 2.6 * ((n + 1) // 2) + 0.6)
+        axes = fig.subplots((n + 1) // 2, min(n, 2), squeeze=False).ravel()
+        width = 0.8 / len(methods)
+        for i, ax in enumerate(axes[:n]):
+            for j, (name, values, _) in enumerate(methods):
+                ax.bar(np.arange(X.shape[1]) - 0.4 + width * (j + 0.5), values[i], width=width,
+                       color=METHOD_COLOURS[j % len(METHOD_COLOURS)], label=name if i == 0 else None)
+            ax.axhline(0.0, color="black", linewidth=0.5)
+            ax.set_ylim(-1.05 * limits[i], 1.05 * limits[i])
+            errors = [(float(delta[i]), name) for name, _, delta in methods if delta is not None]
+            worst = f"largest |Σ error| {max(errors)[0]:.1g} ({max(errors)[1]})" if errors else ""
+            ax.set_title("\n".join(part for part in (heads[i], worst) if part), fontsize=7)
+            ax.set_xlabel("feature", fontsize=7)
+            ax.tick_params(labelsize=7)
+            if X.shape[1] <= MAX_NAMED_FEATURES:
+                ax.set_xticks(np.arange(X.shape[1]))
+            _label_features(ax, names, X.shape[1])
+        for ax in axes[n:]:
+            fig.delaxes(ax)
+        axes[0].set_ylabel("attribution", fontsize=8)
+        fig.legend(loc="outside lower center", ncols=min(len(methods), 6), fontsize=7)
         return finish_figure(fig, path)
     fig = new_figure(1.7 * n + 0.9, 1.6 * (len(methods) + 1) + 0.5)
     axes = fig.subplots(len(methods) + 1, n, squeeze=False)
