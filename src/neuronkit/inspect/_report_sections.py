@@ -242,14 +242,20 @@ def attribution_methods_section(m: InspectedModel, model: Any, X: np.ndarray, n:
         sums_to, expected = _EXPECTED[label]
         rows.append([label, sums_to, expected, f"{float(np.max(np.abs(values.delta))):.2g}",
                      f"{float(np.max(total)):.4g}"])
-    parts = [f"<p>The first {n} samples, each explained by {len(methods)} methods (rows): every method splits the "
-             "logit F of the sample's predicted class over the input features, red raising it, blue lowering it, "
-             "on one colour scale per sample. They differ in what they compare the sample with: integrated "
-             "gradients and DeepLIFT with the all-zeros input, LRP with nothing (it splits F(x) itself), the "
-             f"SHAP estimators with {len(background)} background samples drawn from X (seed {seed}) standing in "
-             "for absent features. Where they agree, the explanation does not hinge on the method.</p>",
-             img(path, "Attribution methods side by side: a row per method, a column per sample; each panel's "
-                       "title gives |Σ attributions − what they must sum to|."),
+    against = [f"{' and '.join(names)} {what}" for names, what in (
+        ([k for k in ("integrated gradients", "DeepLIFT") if k in methods], "with the all-zeros input"),
+        ([k for k in ("LRP-ε", "LRP-z⁺") if k in methods], "with nothing (it splits F(x) itself)"),
+        ([k for k in ("GradientSHAP", "KernelSHAP") if k in methods],
+         f"with {len(background)} background samples drawn from X (seed {seed}) standing in for absent features"),
+    ) if names]
+    layout = ("a row per method under each sample, one colour scale per sample" if image_shape is not None else
+              "a panel per sample, the methods' bars side by side for each feature")
+    parts = [f"<p>The first {n} samples, each explained by {len(methods)} methods: every method splits the logit F "
+             "of the sample's predicted class over the input features (positive values raise it, negative ones "
+             f"lower it). They differ in what they compare the sample with: {'; '.join(against)}. Where they "
+             "agree, the explanation does not hinge on the method.</p>",
+             img(path, f"Attribution methods side by side ({layout}); the titles give |Σ attributions − what they "
+                       "must sum to|."),
              "<p>Conservation: each method's attributions must add up to a known total; the largest error over "
              "the samples, against the largest total:</p>",
              table(["method", "attributions sum to", "expected to hold", "largest |error|", "largest |total|"], rows,
