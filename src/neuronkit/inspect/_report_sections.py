@@ -53,6 +53,8 @@ TOP_K = 20
 CARRIED = 0.8
 #: the SAE section calls features and neurons "about as" monosemantic when their means differ by at most this share
 SAME = 0.05
+#: the SAE section draws this many top-ranked features, each with this many of its top samples
+SAE_SHOWN, SAE_SAMPLES = 4, 6
 
 
 @dataclass
@@ -355,7 +357,8 @@ def sae_section(m: InspectedModel, model: Any, X: np.ndarray, y: Any, options: O
                        int(poly.clusters[j]), int(poly.n_active[j])])
     more = len(found.ranking) - len(ranked)
     poly_path = picture("sae_polysemanticity", plot_polysemanticity, found.neurons, features=found)
-    feature_path = picture("sae_features", plot_sae_features, found, X, y, image_shape=image_shape)
+    feature_path = picture("sae_features", plot_sae_features, found, X, y, n=SAE_SHOWN, k=SAE_SAMPLES,
+                           image_shape=image_shape)
     parts = [f"<p>A sparse autoencoder with <b>{n_features}</b> features was trained on the outputs of "
              f"<code>{esc(layer)}</code> ({len(found.neurons.units)} neurons; L1 weight {sae.l1:g}, seed "
              f"{options.seed}): it rebuilds them from few active features. It explains {losses['explained']:.1%} "
