@@ -54,7 +54,7 @@ class ReportFiles:
     sae: SAEFeatures | None = None
     concepts: dict[str, TCAVResult] | None = None
 
-    def picture(self, name: str, plot: Any, *args: Any, **kwargs: Any) -> Path:
+    def _picture(self, name: str, plot: Any, *args: Any, **kwargs: Any) -> Path:
         """Draw ``plot(*args, path=..., **kwargs)`` into ``NAME.png`` of the folder and list it in ``images``."""
         path = self.folder / f"{name}.png"
         plot(*args, path=path, **kwargs)
@@ -184,7 +184,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
             except ValueError as exc:
                 files.notes.append(f"class selectivity skipped: {exc}")
 
-    picture = files.picture
+    picture = files._picture
     picture("activations", plots.plot_activation_histograms, model, X)
     picture("weights", plots.plot_weights, model, feature_names=names)
     if report.gradients is not None:
@@ -224,22 +224,22 @@ def _deeper_views(m: InspectedModel, model: Any, X: np.ndarray, y: Any, options:
     """The sections on what a network of feature vectors computes and represents (their results go to ``files``)."""
     parts: list[str] = []
     if options.layer is not None:
-        found, files.contributions = sections.contributions_section(m, model, X, options.layer, files.picture)
+        found, files.contributions = sections.contributions_section(m, model, X, options.layer, files._picture)
         parts += found
     if n_methods:
         parts += sections.attribution_methods_section(m, model, X, n_methods, options.seed, shape, names,
-                                                      files.picture)
+                                                      files._picture)
     if y is not None and m.is_classifier:
-        found, files.probes = sections.probes_section(model, X, y, options.seed, files.picture, files.notes)
+        found, files.probes = sections.probes_section(model, X, y, options.seed, files._picture, files.notes)
         parts += found
         if options.layer is not None:
             files.polysemanticity = sections.hidden_polysemanticity(m, X, y)
-            parts += sections.polysemanticity_section(m, files.polysemanticity, files.picture)
+            parts += sections.polysemanticity_section(m, files.polysemanticity, files._picture)
     if options.features == "sae":
-        found, files.sae = sections.sae_section(m, model, X, y, options, shape, files.picture)
+        found, files.sae = sections.sae_section(m, model, X, y, options, shape, files._picture)
         parts += found
     if options.concepts is not None:
-        found, files.concepts = sections.concepts_section(m, model, X, options, files.picture)
+        found, files.concepts = sections.concepts_section(m, model, X, options, files._picture)
         parts += found
     return parts
 
@@ -253,8 +253,7 @@ TRACES = 4
 def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files: ReportFiles, history: Any,
                     title: str | None, dt: float | None) -> ReportFiles:
     """The report of a spiking network: its health, a raster, membrane traces and rate histograms."""
-    from matplotlib.figure import Figure
-
+    from .._plotting import finish_figure, new_figure
     from ..engine import eval_mode, no_grad
     from ..spiking import plots as spike_plots
     from ..spiking.record import record
@@ -270,18 +269,17 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
     if history is not None and getattr(history, "history", {}).get("loss"):
         from . import plots
 
-        path = files.folder / "learning_curves.png"
-        plots.plot_learning_curves(history, path=path)
-        files.images["learning_curves"] = path
+        files._picture("learning_curves", plots.plot_learning_curves, history)
     spiking = [(name, layer) for name, layer in layers if "spikes" in rec[name]]
     if spiking:
-        fig = Figure(figsize=(6.0, 1.6 + 1.6 * len(spiking)), layout="constrained")
-        for ax, (name, _) in zip(fig.subplots(len(spiking), 1, squeeze=False)[:, 0], spiking):
-            spike_plots.raster(rec[name]["spikes"], sample=0, dt=dt, ax=ax)
-            ax.set_title(f"{name}: {ax.get_title()}", fontsize=9)
-        path = files.folder / "raster.png"
-        fig.savefig(path, format="png")
-        files.images["raster"] = path
+        def rasters(path: Path) -> Any:
+            fig = new_figure(6.0, 1.6 + 1.6 * len(spiking))
+            for ax, (name, _) in zip(fig.subplots(len(spiking), 1, squeeze=False)[:, 0], spiking):
+                spike_plots.raster(rec[name]["spikes"], sample=0, dt=dt, ax=ax)
+                ax.set_title(f"{name}: {ax.get_title()}", fontsize=9)
+            return finish_figure(fig, path)
+
+        files._picture("raster", rasters)
         first, layer = spiking[0]
         lh = report.spiking_layers[first]
         order = [int(i) for i in np.argsort(-lh.firing_rate, kind="stable") if not lh.always_firing[i]]
@@ -290,14 +288,11 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
         threshold = float(threshold) if isinstance(threshold, (int, float)) else None
         states = rec[first]
         if states["spikes"].ndim == 3:  # a dense layer: one membrane per neuron (a convolution's are per position)
-            path = files.folder / "membrane.png"
-            spike_plots.membrane_traces(states, neurons=chosen, sample=0, threshold=threshold, dt=dt, path=path)
-            files.images["membrane"] = path
+            files._picture("membrane", spike_plots.membrane_traces, states, neurons=chosen, sample=0,
+                           threshold=threshold, dt=dt)
         for name, _ in spiking:
-            path = files.folder / f"rates_{name}.png"
-            spike_plots.rate_histogram(rec[name]["spikes"], dt=dt, path=path)
-            files.images[f"rates_{name}"] = path
-    costs = sections.cost_section(m.network, shown, files.picture, spiking=True)
+            files._picture(f"rates_{name}", spike_plots.rate_histogram, rec[name]["spikes"], dt=dt)
+    costs = sections.cost_section(m.network, shown, files._picture, spiking=True)
     atomic_write_text(files.html, _spiking_html(m, X, report, files, title, len(shown), costs))
     return files
 
