@@ -130,9 +130,9 @@ def _methods(attributions: Any, shape: tuple[int, ...]) -> list[tuple[str, np.nd
 def plot_attribution_methods(attributions: Mapping[str, Any], X: Any, *, n: int = 4,
                              image_shape: tuple[int, int] | None = None, titles: list[str] | None = None,
                              feature_names: Any = None, path: str | Path | None = None) -> Any:
-    """Several attribution methods on the same samples: one row per method, one column per sample.
+    """Several attribution methods on the same samples, side by side, with their conservation errors.
 
-    ``attributions`` maps a method's name (the row label) to its values shaped like X, e.g.
+    ``attributions`` maps a method's name (its row label or legend entry) to its values shaped like X, e.g.
     ``{"integrated gradients": nk.inspect.attribute(net, X, "integrated_gradients"), "DeepLIFT":
     nk.inspect.deeplift(net, X)}``. Samples that form images (``image_shape``, or a square
     number of features >= 64) are drawn as images, each with a column below it: a row per
@@ -167,7 +167,8 @@ def plot_attribution_methods(attributions: Mapping[str, Any], X: Any, *, n: int 
 
     heads = [titles[i] if titles else f"sample {i}" for i in range(n)]
     if shape is None:  # a panel per sample, the methods' bars side by side for each feature
-        fig = new_figure(max(3.0, 0.25 * len(methods) * X.shape[1] + 1.0) * min(n, 2), 2.6 * ((n + 1) // 2) + 0.6)
+        panel = min(8.0, max(3.0, 0.25 * len(methods) * X.shape[1] + 1.0))  # inches: wide enough, not unbounded
+        fig = new_figure(panel * min(n, 2), 2.6 * ((n + 1) // 2) + 0.6)
         axes = fig.subplots((n + 1) // 2, min(n, 2), squeeze=False).ravel()
         width = 0.8 / len(methods)
         for i, ax in enumerate(axes[:n]):
@@ -177,7 +178,7 @@ def plot_attribution_methods(attributions: Mapping[str, Any], X: Any, *, n: int 
             ax.axhline(0.0, color="black", linewidth=0.5)
             ax.set_ylim(-1.05 * limits[i], 1.05 * limits[i])
             errors = [(float(delta[i]), name) for name, _, delta in methods if delta is not None]
-            worst = f"largest |Σ error| {max(errors)[0]:.1g} ({max(errors)[1]})" if errors else ""
+            worst = "largest |Σ error| {:.1g} ({})".format(*max(errors)) if errors else ""
             ax.set_title("\n".join(part for part in (heads[i], worst) if part), fontsize=7)
             ax.set_xlabel("feature", fontsize=7)
             ax.tick_params(labelsize=7)

@@ -322,7 +322,7 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                      int(lh.always_firing.sum()) if fires else "-", f"{lh.synops:,.0f}", f"{lh.macs:,}",
                      "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"])
     parts.append(table(["layer", "neuron model", "neurons", "mean rate", "median rate", "max rate", "silent",
-                         "always firing", "SynOps/sample", "ANN MACs/sample", "‖∂L/∂W‖"], rows, "health"))
+                        "always firing", "SynOps/sample", "ANN MACs/sample", "‖∂L/∂W‖"], rows, "health"))
     synops, macs = report.synops or 0.0, report.ann_macs or 0
     parts.append(f"<p>Rates are spikes per time step (a neuron fires at most once per step), over the {steps} steps "
                  f"of all {report.n_samples} samples. Silent: no spike at all; always firing: a rate above "
@@ -346,7 +346,7 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
         key = f"rates_{name}"
         if key in files.images:
             parts.append(img(files.images[key], f"Firing rates of {name} over the first {shown} samples: one bar "
-                                                 "per neuron (left) and their distribution (right)."))
+                                                "per neuron (left) and their distribution (right)."))
     parts.append("<h2>Neurons</h2>")
     header = ["neuron", "rate (spikes/step)", *(["rate (Hz)"] if hz else []), "silent", "always firing",
               "excitatory", "balance"]
@@ -541,7 +541,7 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
     if selectivity is not None:
         parts.append("<h2>Class selectivity: the most selective neurons</h2>")
         parts.append(table(["neuron", "selectivity", "preferred class"],
-                            [[n, f"{v:.3f}", c] for n, v, c in selectivity.top(10)]))
+                           [[n, f"{v:.3f}", c] for n, v, c in selectivity.top(10)]))
     if "top_activating" in files.images:
         parts.append("<h2>What the important neurons respond to</h2>")
         parts.append(img(files.images["top_activating"], _CAPTIONS["top_activating"]))
