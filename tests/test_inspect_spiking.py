@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import warnings
+from html import escape
 
 import numpy as np
 import pytest
@@ -148,6 +149,8 @@ def test_the_html_report_of_a_spiking_network(tmp_path):
     for _, data in images:  # the pictures themselves, embedded: the file stands alone
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<b>28</b> synaptic operations per sample" in html and "<b>12</b> multiply-accumulates" in html
+    counted = nk.inspect.cost(hand_net(), X=X_HAND)                 # the cost section counts the same spikes
+    assert counted.synops == 28.0 and f"<pre>{escape(str(counted))}</pre>" in html
     assert "a spiking network over T = 4 time steps: 2 spiking layers" in html
     # the health table: spiking1 has rates 1, 0, 0.25 (mean 0.417, median 0.25, max 1), 1 silent, 1 always firing
     assert re.search(r"<td>spiking1</td><td>LIF</td><td>3</td><td>0.417</td><td>0.250</td><td>1.000</td>"

@@ -412,11 +412,12 @@ def concepts_section(m: InspectedModel, model: Any, X: np.ndarray, options: Opti
 
 
 # ------------------------------------------------------------------------------ cost
-def cost_section(net: Any, X: np.ndarray, picture: Picture, *, spiking: bool = False) -> list[str]:
-    """What one prediction costs, layer by layer, as text and bars ([] when a layer kind has no counting rule)."""
+def cost_section(model: Any, X: np.ndarray, picture: Picture, *, spiking: bool = False) -> list[str]:
+    """What one prediction costs, layer by layer, as text and bars ([] when a layer kind has no counting rule);
+    a spiking network's synaptic operations are counted from its spikes on X (as the model takes X)."""
     shape = tuple(int(s) for s in np.asarray(X).shape[1:])
     try:
-        found = cost(net, input_shape=shape, X=X if spiking else None)
+        found = cost(model, input_shape=shape, X=X if spiking else None)
     except ParameterError:
         return []
     path = picture("cost", plot_cost, found)

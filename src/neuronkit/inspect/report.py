@@ -292,7 +292,7 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
                            threshold=threshold, dt=dt)
         for name, _ in spiking:
             files._picture(f"rates_{name}", spike_plots.rate_histogram, rec[name]["spikes"], dt=dt)
-    costs = sections.cost_section(m.network, shown, files._picture, spiking=True)
+    costs = sections.cost_section(model, shown, files._picture, spiking=True)  # an estimator's scaler applies
     atomic_write_text(files.html, _spiking_html(m, X, report, files, title, len(shown), costs))
     return files
 
