@@ -39,7 +39,8 @@ def test_inspect_writes_html_and_pngs_and_prints_the_health_report(model_file, t
     assert str(out / "report.html") in printed
 
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["activations.png", "attributions.png", "gradients.png", "learning_curves.png",
+    assert pngs == ["activations.png", "attribution_methods.png", "attributions.png", "contributions.png",
+                    "cost.png", "gradients.png", "learning_curves.png", "polysemanticity.png", "probes.png",
                     "top_activating.png", "weights.png"]
     for name in pngs:
         height, width = png_size((out / name).read_bytes())

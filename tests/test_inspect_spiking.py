@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import warnings
+from html import escape
 
 import numpy as np
 import pytest
@@ -141,13 +142,15 @@ def test_health_of_a_fitted_spiking_estimator(tmp_path):
 
 def test_the_html_report_of_a_spiking_network(tmp_path):
     files = nk.inspect.write_report(hand_net(), X_HAND, [0, 1], out_dir=tmp_path, dt=1.0)
-    assert sorted(files.images) == ["membrane", "raster", "rates_spiking1", "rates_spiking2"]
+    assert sorted(files.images) == ["cost", "membrane", "raster", "rates_spiking1", "rates_spiking2"]
     html = files.html.read_text(encoding="utf-8")
     images = re.findall(r'<img alt="([\w]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert [alt for alt, _ in images] == ["raster", "membrane", "rates_spiking1", "rates_spiking2"]
+    assert [alt for alt, _ in images] == ["cost", "raster", "membrane", "rates_spiking1", "rates_spiking2"]
     for _, data in images:  # the pictures themselves, embedded: the file stands alone
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<b>28</b> synaptic operations per sample" in html and "<b>12</b> multiply-accumulates" in html
+    counted = nk.inspect.cost(hand_net(), X=X_HAND)                 # the cost section counts the same spikes
+    assert counted.synops == 28.0 and f"<pre>{escape(str(counted))}</pre>" in html
     assert "a spiking network over T = 4 time steps: 2 spiking layers" in html
     # the health table: spiking1 has rates 1, 0, 0.25 (mean 0.417, median 0.25, max 1), 1 silent, 1 always firing
     assert re.search(r"<td>spiking1</td><td>LIF</td><td>3</td><td>0.417</td><td>0.250</td><td>1.000</td>"
@@ -161,7 +164,7 @@ def test_the_html_report_of_a_spiking_network(tmp_path):
 def test_the_report_of_a_spiking_convolution_has_no_membrane_traces(tmp_path):
     net = nk.build("rate(3),conv(2,3,lif,padding=1),flatten,dense(out,lif)", (1, 4, 4), outputs=2, seed=0)
     files = nk.inspect.write_report(net, np.ones((2, 1, 4, 4)), out_dir=tmp_path)
-    assert sorted(files.images) == ["raster", "rates_spiking1", "rates_spiking2"]
+    assert sorted(files.images) == ["cost", "raster", "rates_spiking1", "rates_spiking2"]
     assert "<b>600</b> synaptic operations" not in files.html.read_text()  # + the dense layer's
     assert files.health.synops == 600.0 + files.health.layers["spiking2"].synops
 

@@ -26,7 +26,9 @@ cost                   multiply-adds, parameter memory and energy per neuron, la
                        and prediction (an order of magnitude; spiking: SynOps)
 probe_layers, ...      what a layer represents: linear probes per layer, polysemanticity
                        per neuron, a sparse autoencoder's features, concept vectors (TCAV)
-plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report
+plot_*, write_report   pictures (matplotlib, optional) and a self-contained HTML report;
+                       pictures of the deeper views: contributions, attribution methods side
+                       by side, probes, polysemanticity, autoencoder features, TCAV, cost
 =====================  ==============================================================
 
 >>> import neuronkit as nk
@@ -77,6 +79,15 @@ from .plots import (
     plot_top_patches,
     plot_weights,
 )
+from .plots_understanding import (
+    plot_attribution_methods,
+    plot_contributions,
+    plot_cost,
+    plot_polysemanticity,
+    plot_probes,
+    plot_sae_features,
+    plot_tcav,
+)
 from .probes import Polysemanticity, ProbeRow, Probes, polysemanticity, polysemanticity_scores, probe_layers
 from .relevance import LRP_RULES, deeplift, lrp
 from .report import ReportFiles, write_report
@@ -124,4 +135,6 @@ __all__ = [
     "ProbeRow", "Probes", "Polysemanticity", "probe_layers", "polysemanticity", "polysemanticity_scores",
     "SAEFeatures", "SparseAutoencoder", "feature_network", "sae_features", "train_sae",
     "ConceptVector", "TCAVResult", "concept_vector", "tcav",
+    "plot_attribution_methods", "plot_contributions", "plot_cost", "plot_polysemanticity", "plot_probes",
+    "plot_sae_features", "plot_tcav",
 ]

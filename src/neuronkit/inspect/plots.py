@@ -23,6 +23,9 @@ Display one in a notebook by evaluating it.
 * :func:`plot_top_patches` — a filter's top-activating image patches (its receptive field)
 * :func:`plot_attention` — each head's attention weights over one sentence, words on the axes
 
+The pictures of the deeper views (contributions, attribution methods side by side, probes,
+polysemanticity, autoencoder features, TCAV, cost) are in :mod:`neuronkit.inspect.plots_understanding`.
+
 >>> import numpy as np, neuronkit as nk
 >>> fig = nk.inspect.plot_weights(nk.mlp([4, 3, 2], seed=0))
 >>> len(fig.axes) >= 2

@@ -1,16 +1,17 @@
 """One self-contained HTML report of a model on data, plus its pictures as PNG files.
 
 :func:`write_report` runs the health check, attribution, ablation and class
-selectivity, draws the pictures of :mod:`neuronkit.inspect.plots`, and writes
+selectivity (and, for networks of feature vectors, contributions, several attribution
+methods, probes, polysemanticity, optionally a sparse autoencoder and concepts), draws the
+pictures of :mod:`neuronkit.inspect.plots` and :mod:`neuronkit.inspect.plots_understanding`, and writes
 ``report.html`` (images embedded as base64 data URIs, so the file stands alone)
 and the PNGs into one folder. ``neuronkit inspect MODEL DATA`` calls it.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,31 +19,47 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, ParameterTypeError
+from ..io import atomic_write_text
 from ..validation import check_int, must_be
+from . import _report_sections as sections
+from ._html import esc, img, table
 from ._model import InspectedModel
-from .cost import cost
+from .concepts import TCAVResult
+from .conductance import Contributions
+from .probes import Polysemanticity, Probes
+from .sae import SAEFeatures
 
 
 @dataclass
 class ReportFiles:
     """What :func:`write_report` wrote: the ``html`` file, the ``images`` (name -> PNG path), the
-    :class:`~neuronkit.inspect.HealthReport` (``health``) and any ``notes`` on skipped parts."""
+    :class:`~neuronkit.inspect.HealthReport` (``health``) and any ``notes`` on skipped parts.
+
+    The results behind the report's sections, None where a section was not made: ``contributions``
+    (:class:`~neuronkit.inspect.Contributions` of the first sample), ``probes``
+    (:class:`~neuronkit.inspect.Probes`), ``polysemanticity`` (a
+    :class:`~neuronkit.inspect.Polysemanticity` of every hidden neuron), ``sae``
+    (:class:`~neuronkit.inspect.SAEFeatures`, with ``features="sae"``) and ``concepts`` (concept name
+    -> :class:`~neuronkit.inspect.TCAVResult`).
+    """
 
     folder: Path
     html: Path
     images: dict[str, Path] = field(default_factory=dict)
     health: Any = None
     notes: list[str] = field(default_factory=list)
+    contributions: Contributions | None = None
+    probes: Probes | None = None
+    polysemanticity: Polysemanticity | None = None
+    sae: SAEFeatures | None = None
+    concepts: dict[str, TCAVResult] | None = None
 
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _table(header: list[str], rows: list[list[Any]], cls: str = "") -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    def _picture(self, name: str, plot: Any, *args: Any, **kwargs: Any) -> Path:
+        """Draw ``plot(*args, path=..., **kwargs)`` into ``NAME.png`` of the folder and list it in ``images``."""
+        path = self.folder / f"{name}.png"
+        plot(*args, path=path, **kwargs)
+        self.images[name] = path
+        return path
 
 
 _CSS = """
@@ -63,7 +80,9 @@ img { max-width: 100%; }
 def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, history: Any = None,
                  image_shape: tuple[int, int] | None = None, title: str | None = None,
                  attribution_samples: int = 8, top_neurons: int = 6, feature_names: Any = None,
-                 vocabulary: Any = None, dt: float | None = None) -> ReportFiles:
+                 vocabulary: Any = None, dt: float | None = None, features: str | None = None,
+                 layer: str | None = None, sae_width: int | None = None, sae_l1: float | None = None, seed: int = 0,
+                 concepts: Mapping[str, Any] | None = None, concept_target: Any = None) -> ReportFiles:
     """Inspect ``model`` on ``(X, y)`` and write ``report.html`` and PNG pictures into ``out_dir``.
 
     ``history`` (default: an estimator's ``history_``) gives the learning curves.
@@ -98,6 +117,22 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     step, with the threshold), each spiking layer's firing-rate histogram (``rates_LAYER``) and
     the learning curves. ``dt`` (ms per step) gives times in ms and rates in Hz.
 
+    A network of feature vectors gets the deeper views too, each a section of the page (its id in
+    brackets) and its picture: which neurons of ``layer`` (default: the first hidden Dense layer)
+    carried the first sample's prediction (``contributions``: layer conductance, the neurons that
+    carried 80 % of the evidence); the first samples (at most 4 of ``attribution_samples``)
+    explained by integrated gradients, DeepLIFT, LRP-ε, LRP-z⁺, GradientSHAP and, up to 16 features,
+    KernelSHAP, with their conservation checks (``attribution-methods``; the SHAP background is 32
+    samples drawn from X with ``seed``); for a classifier given y, linear probes per layer
+    (``probes``) and the class entropy of every hidden neuron's top samples (``polysemanticity``, also
+    a column of the neurons table). ``features="sae"`` trains a sparse autoencoder on ``layer``
+    (``sae_width`` features, default 4 × its neurons; L1 weight ``sae_l1``; ``seed``), ranks its
+    features and compares them with the neurons (``sae``). ``concepts`` (a dict name -> example
+    inputs, at least 10 each) tests each concept with TCAV on ``layer`` for ``concept_target``
+    (default: the most common predicted class) against 20 random sets drawn from X (``concepts``).
+    Every report with a counting rule for its layers ends its health part with the cost per
+    prediction (``cost``).
+
     Examples
     --------
     >>> import tempfile
@@ -119,6 +154,8 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
     X = m.check_X(X)
     attribution_samples = check_int(attribution_samples, "attribution_samples", low=0)
     top_neurons = check_int(top_neurons, "top_neurons", low=1)
+    options = sections.check_options(m, X, y, features=features, layer=layer, sae_width=sae_width, sae_l1=sae_l1,
+                                     seed=seed, concepts=concepts, concept_target=concept_target)
     names = plots.feature_names_of(model, X.shape[1], feature_names) if m.flat else None
     if not isinstance(out_dir, (str, os.PathLike)):
         raise ParameterTypeError(must_be("out_dir", "a folder path (str or pathlib.Path)", out_dir))
@@ -147,11 +184,7 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
             except ValueError as exc:
                 files.notes.append(f"class selectivity skipped: {exc}")
 
-    def picture(name: str, fig_fn: Any, *args: Any, **kwargs: Any) -> None:
-        path = folder / f"{name}.png"
-        fig_fn(*args, path=path, **kwargs)
-        files.images[name] = path
-
+    picture = files._picture
     picture("activations", plots.plot_activation_histograms, model, X)
     picture("weights", plots.plot_weights, model, feature_names=names)
     if report.gradients is not None:
@@ -177,9 +210,38 @@ def write_report(model: Any, X: Any, y: Any = None, *, out_dir: str | Path, hist
             chosen = m.neuron_names(first)[:top_neurons]
         picture("top_activating", plots.plot_top_activating, model, X, chosen, k=8, image_shape=shape)
 
-    files.html.write_text(_html(m, X, report, ablation, selectivity, ig, files, title, names, extra),
-                          encoding="utf-8")
+    costs = sections.cost_section(m.network, X, picture)
+    deeper = _deeper_views(m, model, X, y, options, files, min(n_attr, sections.METHOD_SAMPLES), shape, names) \
+        if m.flat and not m.is_text else []
+    atomic_write_text(files.html, _html(m, X, report, ablation, selectivity, ig, files, title, names, extra,
+                                        costs=costs, deeper=deeper))
     return files
+
+
+def _deeper_views(m: InspectedModel, model: Any, X: np.ndarray, y: Any, options: sections.Options,
+                  files: ReportFiles, n_methods: int, shape: tuple[int, int] | None,
+                  names: list[str] | None) -> list[str]:
+    """The sections on what a network of feature vectors computes and represents (their results go to ``files``)."""
+    parts: list[str] = []
+    if options.layer is not None:
+        found, files.contributions = sections.contributions_section(m, model, X, options.layer, files._picture)
+        parts += found
+    if n_methods:
+        parts += sections.attribution_methods_section(m, model, X, n_methods, options.seed, shape, names,
+                                                      files._picture)
+    if y is not None and m.is_classifier:
+        found, files.probes = sections.probes_section(model, X, y, options.seed, files._picture, files.notes)
+        parts += found
+        if options.layer is not None:
+            files.polysemanticity = sections.hidden_polysemanticity(m, X, y)
+            parts += sections.polysemanticity_section(m, files.polysemanticity, files._picture)
+    if options.features == "sae":
+        found, files.sae = sections.sae_section(m, model, X, y, options, shape, files._picture)
+        parts += found
+    if options.concepts is not None:
+        found, files.concepts = sections.concepts_section(m, model, X, options, files._picture)
+        parts += found
+    return parts
 
 
 #: how many samples the spiking pictures run (the raster and traces show the first; the rates are over all of them)
@@ -191,8 +253,7 @@ TRACES = 4
 def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files: ReportFiles, history: Any,
                     title: str | None, dt: float | None) -> ReportFiles:
     """The report of a spiking network: its health, a raster, membrane traces and rate histograms."""
-    from matplotlib.figure import Figure
-
+    from .._plotting import finish_figure, new_figure
     from ..engine import eval_mode, no_grad
     from ..spiking import plots as spike_plots
     from ..spiking.record import record
@@ -208,18 +269,17 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
     if history is not None and getattr(history, "history", {}).get("loss"):
         from . import plots
 
-        path = files.folder / "learning_curves.png"
-        plots.plot_learning_curves(history, path=path)
-        files.images["learning_curves"] = path
+        files._picture("learning_curves", plots.plot_learning_curves, history)
     spiking = [(name, layer) for name, layer in layers if "spikes" in rec[name]]
     if spiking:
-        fig = Figure(figsize=(6.0, 1.6 + 1.6 * len(spiking)), layout="constrained")
-        for ax, (name, _) in zip(fig.subplots(len(spiking), 1, squeeze=False)[:, 0], spiking):
-            spike_plots.raster(rec[name]["spikes"], sample=0, dt=dt, ax=ax)
-            ax.set_title(f"{name}: {ax.get_title()}", fontsize=9)
-        path = files.folder / "raster.png"
-        fig.savefig(path, format="png")
-        files.images["raster"] = path
+        def rasters(path: Path) -> Any:
+            fig = new_figure(6.0, 1.6 + 1.6 * len(spiking))
+            for ax, (name, _) in zip(fig.subplots(len(spiking), 1, squeeze=False)[:, 0], spiking):
+                spike_plots.raster(rec[name]["spikes"], sample=0, dt=dt, ax=ax)
+                ax.set_title(f"{name}: {ax.get_title()}", fontsize=9)
+            return finish_figure(fig, path)
+
+        files._picture("raster", rasters)
         first, layer = spiking[0]
         lh = report.spiking_layers[first]
         order = [int(i) for i in np.argsort(-lh.firing_rate, kind="stable") if not lh.always_firing[i]]
@@ -228,29 +288,27 @@ def _spiking_report(m: InspectedModel, model: Any, X: np.ndarray, y: Any, files:
         threshold = float(threshold) if isinstance(threshold, (int, float)) else None
         states = rec[first]
         if states["spikes"].ndim == 3:  # a dense layer: one membrane per neuron (a convolution's are per position)
-            path = files.folder / "membrane.png"
-            spike_plots.membrane_traces(states, neurons=chosen, sample=0, threshold=threshold, dt=dt, path=path)
-            files.images["membrane"] = path
+            files._picture("membrane", spike_plots.membrane_traces, states, neurons=chosen, sample=0,
+                           threshold=threshold, dt=dt)
         for name, _ in spiking:
-            path = files.folder / f"rates_{name}.png"
-            spike_plots.rate_histogram(rec[name]["spikes"], dt=dt, path=path)
-            files.images[f"rates_{name}"] = path
-    files.html.write_text(_spiking_html(m, X, report, files, title, len(shown)), encoding="utf-8")
+            files._picture(f"rates_{name}", spike_plots.rate_histogram, rec[name]["spikes"], dt=dt)
+    costs = sections.cost_section(model, shown, files._picture, spiking=True)  # an estimator's scaler applies
+    atomic_write_text(files.html, _spiking_html(m, X, report, files, title, len(shown), costs))
     return files
 
 
 def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFiles, title: str | None,
-                  shown: int) -> str:
+                  shown: int, costs: list[str]) -> str:
     net = m.network
     spiking = report.spiking_layers
     steps = next(iter(spiking.values())).steps
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title or 'neuronkit report')}"
              f"</title><style>{_CSS}</style></head><body>"]
-    parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
+    parts.append(f"<h1>{esc(title or 'neuronkit inspection report')}</h1>")
     what = f"{len(X)} samples × {X.shape[1]} features" if m.flat else f"{len(X)} images of shape {X.shape[1:]}"
     parts.append(f"<p>{what}; a spiking network over T = {steps} time steps: {len(spiking)} spiking layers, "
                  f"{net.num_parameters():,} parameters.</p>")
-    parts.append(f"<pre>{_esc(net.summary(input_shape=X.shape[1:]))}</pre>")
+    parts.append(f"<pre>{esc(net.summary(input_shape=X.shape[1:]))}</pre>")
     parts.append("<h2>Neuron health</h2>")
     parts += _problems_html(report, "No silent or always-firing neurons and no vanishing or exploding gradients found.")
     hz = any(lh.dt is not None for lh in spiking.values())
@@ -263,8 +321,8 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                      f"{r.max():.3f}" if fires else "-", int(lh.silent.sum()) if fires else "-",
                      int(lh.always_firing.sum()) if fires else "-", f"{lh.synops:,.0f}", f"{lh.macs:,}",
                      "-" if lh.grad_norm is None else f"{lh.grad_norm:.3g}"])
-    parts.append(_table(["layer", "neuron model", "neurons", "mean rate", "median rate", "max rate", "silent",
-                         "always firing", "SynOps/sample", "ANN MACs/sample", "‖∂L/∂W‖"], rows, "health"))
+    parts.append(table(["layer", "neuron model", "neurons", "mean rate", "median rate", "max rate", "silent",
+                        "always firing", "SynOps/sample", "ANN MACs/sample", "‖∂L/∂W‖"], rows, "health"))
     synops, macs = report.synops or 0.0, report.ann_macs or 0
     parts.append(f"<p>Rates are spikes per time step (a neuron fires at most once per step), over the {steps} steps "
                  f"of all {report.n_samples} samples. Silent: no spike at all; always firing: a rate above "
@@ -273,7 +331,8 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                  f"sample (each input spike times the neurons it reaches, summed over time: accumulates only) against "
                  f"<b>{macs:,}</b> multiply-accumulates for the same network run once as an ANN"
                  f"{f' ({synops / macs:.3g}×)' if macs else ''}.</p>")
-    parts.append(f"<pre>{_esc(report)}</pre>")
+    parts.append(f"<pre>{esc(report)}</pre>")
+    parts += costs
     parts.append("<h2>Spiking activity</h2>")
     for name, caption in (("learning_curves", _CAPTIONS["learning_curves"]),
                           ("raster", "Spike raster of the first sample: a mark at (time, neuron) for every spike, "
@@ -282,12 +341,12 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                                        "sample (the most active that do not fire at every step), with the threshold "
                                        "(dashed) and the spikes (dots).")):
         if name in files.images:
-            parts.append(_img(files.images[name], caption))
+            parts.append(img(files.images[name], caption))
     for name in spiking:
         key = f"rates_{name}"
         if key in files.images:
-            parts.append(_img(files.images[key], f"Firing rates of {name} over the first {shown} samples: one bar "
-                                                 "per neuron (left) and their distribution (right)."))
+            parts.append(img(files.images[key], f"Firing rates of {name} over the first {shown} samples: one bar "
+                                                "per neuron (left) and their distribution (right)."))
     parts.append("<h2>Neurons</h2>")
     header = ["neuron", "rate (spikes/step)", *(["rate (Hz)"] if hz else []), "silent", "always firing",
               "excitatory", "balance"]
@@ -300,9 +359,9 @@ def _spiking_html(m: InspectedModel, X: np.ndarray, report: Any, files: ReportFi
                          *([f"{lh.rate_hz[i]:.4g}"] if hz and lh.rate_hz is not None else ([""] if hz else [])),
                          "yes" if lh.silent[i] else "", "yes" if lh.always_firing[i] else "",
                          f"{lh.excitatory[i]:.2f}", f"{lh.balance[i]:+.2f}"])
-    parts.append(_table(header, rows, "neurons"))
+    parts.append(table(header, rows, "neurons"))
     for note in files.notes:
-        parts.append(f"<p><i>{_esc(note)}</i></p>")
+        parts.append(f"<p><i>{esc(note)}</i></p>")
     parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")
     return "\n".join(parts)
 
@@ -327,8 +386,8 @@ def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, 
         chosen = m.neuron_names(first)[:top_neurons]
         picture("top_patches", plots.plot_top_patches, model, X, chosen, k=8)
         parts.append("<h2>Filters</h2>")
-        parts += [_img(files.images[n], _CAPTIONS[n].format(layer=first)) for n in ("filters", "feature_maps")]
-        parts.append(_img(files.images["top_patches"], _CAPTIONS["top_patches"]))
+        parts += [img(files.images[n], _CAPTIONS[n].format(layer=first)) for n in ("filters", "feature_maps")]
+        parts.append(img(files.images["top_patches"], _CAPTIONS["top_patches"]))
     if m.is_text:
         if vocabulary is None and m.tokenizer is not None:  # an estimator's own tokenizer names the ids
             vocabulary = m.tokenizer.vocabulary
@@ -337,7 +396,7 @@ def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, 
                for layer in m.network.layers.values()):
             picture("attention", plots.plot_attention, model, X[0], vocabulary=words)
             parts.append("<h2>Attention</h2>")
-            parts.append(_img(files.images["attention"], _CAPTIONS["attention"]))
+            parts.append(img(files.images["attention"], _CAPTIONS["attention"]))
         if ig is not None:
             parts.append("<h2>Attribution over tokens</h2>")
             parts.append("<p>Integrated gradients of the predicted class's logit, per token (summed over the "
@@ -352,13 +411,13 @@ def _conv_and_text_parts(m: InspectedModel, model: Any, X: np.ndarray, ig: Any, 
             if rows:
                 parts.append("<h2>Words that excite the neurons</h2>")
                 parts.append("<p>Each neuron's potential on each one-word text, highest first.</p>")
-                parts.append(_table(["neuron", "words"], rows))
+                parts.append(table(["neuron", "words"], rows))
     if ig is not None and "attributions" in files.images:
         ok = "holds" if ig.completeness_ok else "does NOT hold (raise steps)"
         parts.append("<h2>Attribution</h2>")
         parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "
                      f"{float(np.max(ig.completeness_error)):.3g}.</p>")
-        parts.append(_img(files.images["attributions"], _CAPTIONS["image_attributions"]))
+        parts.append(img(files.images["attributions"], _CAPTIONS["image_attributions"]))
     return parts
 
 
@@ -377,8 +436,8 @@ def _token_html(m: InspectedModel, ids: np.ndarray, scores: np.ndarray, words: l
             colour = f"rgba(204, 51, 17, {v:.2f})" if v >= 0 else f"rgba(0, 119, 187, {-v:.2f})"
             text = words[token] if words is not None and 0 <= token < len(words) else str(token)
             spans.append(f'<span class="token" style="background: {colour}" title="{scores[i, t]:+.4g}">'
-                         f"{_esc(text)}</span>")
-        head = f"{_esc(labels[i])}: " if labels else ""
+                         f"{esc(text)}</span>")
+        head = f"{esc(labels[i])}: " if labels else ""
         lines.append(f"<p>{head}{' '.join(spans)}</p>")
     return "\n".join(lines)
 
@@ -391,13 +450,7 @@ def _feature_table(attributions: np.ndarray, names: list[str] | None, top: int =
     label = (lambda i: names[i]) if names is not None else (lambda i: f"feature {i}")
     rows = [[label(int(i)), f"{mean_abs[i]:.4g}", f"{mean[i]:+.4g}"] for i in order]
     return ("<p>The features that moved the predictions most (mean over the samples above):</p>"
-            + _table(["feature", "mean |attribution|", "mean attribution"], rows))
-
-
-def _img(path: Path, caption: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{_esc(path.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+            + table(["feature", "mean |attribution|", "mean attribution"], rows))
 
 
 _CAPTIONS = {
@@ -424,11 +477,12 @@ _CAPTIONS = {
 
 
 def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectivity: Any, ig: Any,
-          files: ReportFiles, title: str | None, names: list[str] | None = None, extra: list[str] | None = None) -> str:
+          files: ReportFiles, title: str | None, names: list[str] | None = None, extra: list[str] | None = None, *,
+          costs: list[str], deeper: list[str]) -> str:
     net = m.network
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_esc(title or 'neuronkit report')}"
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title or 'neuronkit report')}"
              f"</title><style>{_CSS}</style></head><body>"]
-    parts.append(f"<h1>{_esc(title or 'neuronkit inspection report')}</h1>")
+    parts.append(f"<h1>{esc(title or 'neuronkit inspection report')}</h1>")
     if m.is_text:
         what = f"{len(X)} texts of {X.shape[1]} token ids"
     elif not m.flat:
@@ -439,60 +493,69 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
                  f"layers, {net.num_parameters():,} parameters.</p>")
     if names is not None:
         shown = ", ".join(names[:40]) + (f", … ({len(names) - 40} more)" if len(names) > 40 else "")
-        parts.append(f"<p>Features: {_esc(shown)}</p>")
+        parts.append(f"<p>Features: {esc(shown)}</p>")
     # images: the summary with each layer's output shape and what a Dense layer would need instead of a convolution
-    parts.append(f"<pre>{_esc(net.summary() if m.is_text or m.flat else net.summary(input_shape=X.shape[1:]))}</pre>")
+    parts.append(f"<pre>{esc(net.summary() if m.is_text or m.flat else net.summary(input_shape=X.shape[1:]))}</pre>")
 
     parts.append("<h2>Neuron health</h2>")
     parts += _problems_html(report, "No dead, saturated or duplicate neurons and no vanishing or exploding gradients "
                                     "found.")
-    parts.append(f"<pre>{_esc(report)}</pre>")
+    parts.append(f"<pre>{esc(report)}</pre>")
     parts += _sparsity_html(report)
-    parts += _cost_html(net, X)
+    parts += costs
     for name in ("learning_curves", "gradients", "activations", "weights"):
         if name in files.images:
-            parts.append(_img(files.images[name], _CAPTIONS[name]))
+            parts.append(img(files.images[name], _CAPTIONS[name]))
 
     parts.append("<h2>Neurons</h2>")
     deltas = {} if ablation is None else {r.neuron: r for r in ablation.rows}
     sel = {} if selectivity is None else {n: (selectivity.index[i], selectivity.preferred[i])
                                            for i, n in enumerate(selectivity.neurons)}
+    poly = files.polysemanticity
+    entropy = {} if poly is None else dict(zip(poly.units, poly.entropy))
     header = ["neuron", "activation", "firing rate", "mean output", "dead", "saturated", "excitatory",
               "balance", "Δ loss if silenced", "selectivity", "preferred class"]
+    if poly is not None:
+        header.append(f"class entropy (top-{poly.k})")
     rows = []
     for lh in report.layers.values():
         for i in range(lh.n_neurons):
             name = f"{lh.name}[{i}]"
             d = deltas.get(name)
             s = sel.get(name)
+            h = entropy.get(name)
             rows.append([name, lh.activation, f"{lh.firing_rate[i]:.3f}", f"{lh.mean_activation[i]:.3g}",
                          "yes" if lh.dead[i] else "", "yes" if lh.saturated[i] else "", f"{lh.excitatory[i]:.2f}",
                          f"{lh.balance[i]:+.2f}", "" if d is None else f"{d.delta_loss:+.4f}",
-                         "" if s is None else f"{s[0]:.3f}", "" if s is None else s[1]])
+                         "" if s is None else f"{s[0]:.3f}", "" if s is None else s[1]]
+                        + ([] if poly is None else ["" if h is None or np.isnan(h) else f"{h:.2f}"]))
     parts.append("<p>Firing rate: fraction of samples with z &gt; 0. Excitatory: fraction of incoming weights "
                  "&gt; 0; balance (Σw⁺ − Σ|w⁻|)/Σ|w|. Δ loss: change in the loss when the neuron is silenced "
-                 "(its output set to 0). Selectivity: (μ_max − μ_rest)/(μ_max + μ_rest) over class means.</p>")
-    parts.append(_table(header, rows, "neurons"))
+                 "(its output set to 0). Selectivity: (μ_max − μ_rest)/(μ_max + μ_rest) over class means."
+                 + ("" if poly is None else f" Class entropy: of the classes of the {poly.k} samples that excite a "
+                                            "hidden neuron most, in bits (see Polysemanticity below).") + "</p>")
+    parts.append(table(header, rows, "neurons"))
     if ablation is not None:
         parts.append("<h2>Ablation: the most important neurons</h2>")
-        parts.append(f"<pre>{_esc(ablation.render(10))}</pre>")
+        parts.append(f"<pre>{esc(ablation.render(10))}</pre>")
     if selectivity is not None:
         parts.append("<h2>Class selectivity: the most selective neurons</h2>")
-        parts.append(_table(["neuron", "selectivity", "preferred class"],
-                            [[n, f"{v:.3f}", c] for n, v, c in selectivity.top(10)]))
+        parts.append(table(["neuron", "selectivity", "preferred class"],
+                           [[n, f"{v:.3f}", c] for n, v, c in selectivity.top(10)]))
     if "top_activating" in files.images:
         parts.append("<h2>What the important neurons respond to</h2>")
-        parts.append(_img(files.images["top_activating"], _CAPTIONS["top_activating"]))
+        parts.append(img(files.images["top_activating"], _CAPTIONS["top_activating"]))
     parts += extra or []
     if m.flat and ig is not None and "attributions" in files.images:
         parts.append("<h2>Attribution</h2>")
         ok = "holds" if ig.completeness_ok else "does NOT hold (raise steps)"
         parts.append(f"<p>Completeness (attributions sum to f(x) − f(baseline)) {ok}: largest error "
                      f"{float(np.max(ig.completeness_error)):.3g}.</p>")
-        parts.append(_img(files.images["attributions"], _CAPTIONS["attributions"]))
+        parts.append(img(files.images["attributions"], _CAPTIONS["attributions"]))
         parts.append(_feature_table(np.asarray(ig, dtype=np.float64), names))
+    parts += deeper
     for note in files.notes:
-        parts.append(f"<p><i>{_esc(note)}</i></p>")
+        parts.append(f"<p><i>{esc(note)}</i></p>")
     parts.append("<p><small>Written by neuronkit.inspect.</small></p></body></html>")
     return "\n".join(parts)
 
@@ -501,26 +564,13 @@ def _html(m: InspectedModel, X: np.ndarray, report: Any, ablation: Any, selectiv
 def _problems_html(report: Any, none_found: str) -> list[str]:
     """Each problem of a health report as a highlighted block with its remedy, or one line saying none was found."""
     if not report.problems:
-        return [f'<div class="ok">{_esc(none_found)}</div>']
+        return [f'<div class="ok">{esc(none_found)}</div>']
     blocks = []
     for p in report.problems:
-        neurons = f" <code>{_esc(', '.join(p.neurons))}</code>" if p.neurons else ""
-        blocks.append(f'<div class="problem"><b>{_esc(p.kind)}</b> in <code>{_esc(p.layer)}</code>: '
-                      f"{_esc(p.message)}{neurons}<br><i>Remedy:</i> {_esc(p.remedy)}</div>")
+        neurons = f" <code>{esc(', '.join(p.neurons))}</code>" if p.neurons else ""
+        blocks.append(f'<div class="problem"><b>{esc(p.kind)}</b> in <code>{esc(p.layer)}</code>: '
+                      f"{esc(p.message)}{neurons}<br><i>Remedy:</i> {esc(p.remedy)}</div>")
     return blocks
-
-
-def _cost_html(net: Any, X: np.ndarray) -> list[str]:
-    """What one prediction costs, layer by layer (:func:`~neuronkit.inspect.cost.cost`); [] when a layer kind has no
-    counting rule."""
-    try:
-        found = cost(net, input_shape=tuple(int(s) for s in np.asarray(X).shape[1:]))
-    except ParameterError:
-        return []
-    return ["<h3>Cost per prediction</h3>",
-            "<p>Multiply-adds, parameters and an order-of-magnitude energy per prediction (Horowitz, ISSCC 2014, "
-            "45 nm figures; weights read from SRAM, or from DRAM in the last column).</p>",
-            f"<pre>{_esc(found)}</pre>"]
 
 
 def _sparsity_html(report: Any) -> list[str]:
@@ -539,5 +589,5 @@ def _sparsity_html(report: Any) -> list[str]:
             "<p>Share of each hidden layer's neurons active (output not 0) per sample, as the next Dense layer reads "
             "them, and the multiply-adds per sample a sparse implementation would skip there (inactive inputs × the "
             "next layer's neurons).</p>",
-            _table(["layer", "feeds", "neurons", "active (mean)", "median", "samples by share active",
+            table(["layer", "feeds", "neurons", "active (mean)", "median", "samples by share active",
                     "skipped MACs/sample"], rows, "sparsity")]

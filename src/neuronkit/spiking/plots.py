@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._plotting import finish_figure, new_figure
+from .._plotting import figure_and_axes, finish_figure, new_figure
 from ..engine import Tensor
 from ..errors import ParameterError, ParameterTypeError, ShapeError
 from ..validation import check_array, check_int, check_number, must_be
@@ -98,15 +98,6 @@ def _time_axis(steps: int, dt: Any, owner: str) -> tuple[np.ndarray, str]:
     return np.arange(steps, dtype=np.float64) * dt, "time (ms)"
 
 
-def _axes(ax: Any, width: float, height: float, owner: str) -> tuple[Any, Any]:
-    if ax is None:
-        fig = new_figure(width, height)
-        return fig, fig.subplots()
-    if not hasattr(ax, "figure") or not hasattr(ax, "scatter"):
-        raise ParameterTypeError(must_be("ax", "a matplotlib Axes or None", ax, owner))
-    return ax.figure, ax
-
-
 def raster(spikes: Any, *, sample: int = 0, dt: float | None = None, ax: Any = None,
            path: str | Path | None = None) -> Any:
     """Spike raster of one sample: a mark at (time, neuron) for every spike (a nonzero entry).
@@ -133,7 +124,7 @@ def raster(spikes: Any, *, sample: int = 0, dt: float | None = None, ax: Any = N
     one = _one_sample(array, sample, "spikes", owner) != 0
     times, xlabel = _time_axis(one.shape[0], dt, owner)
     steps, neurons = np.nonzero(one)
-    fig, ax = _axes(ax, 6.0, 1.2 + 0.12 * min(one.shape[1], 40), owner)
+    fig, ax = figure_and_axes(ax, 6.0, 1.2 + 0.12 * min(one.shape[1], 40), owner)
     ax.scatter(times[steps], neurons.astype(np.float64), marker="|", s=40, color="black", linewidths=1.0)
     step = 1.0 if dt is None else float(dt)
     ax.set_xlim(-0.5 * step, (one.shape[0] - 0.5) * step)
@@ -197,7 +188,7 @@ def membrane_traces(mem: Any, *, neurons: Any = None, sample: int = 0, threshold
     if threshold is not None:
         threshold = check_number(threshold, "threshold", owner=owner)
     times, xlabel = _time_axis(trace.shape[0], dt, owner)
-    fig, ax = _axes(ax, 6.0, 3.0, owner)
+    fig, ax = figure_and_axes(ax, 6.0, 3.0, owner)
     for i in chosen:
         ax.plot(times, trace[:, i], linewidth=1.0, label=f"neuron {i}")
     if threshold is not None:
@@ -375,7 +366,7 @@ def weight_change_map(before: Any, after: Any = None, *, layer: str | None = Non
     changed = int(np.count_nonzero(change))
     title = f"Δw: {changed} of {change.size} weights changed, max |Δw| = {float(np.abs(change).max()):.3g}"
     if shape is None:
-        fig, ax = _axes(None, 6.0, 1.5 + 0.15 * min(n_post, 30), owner)
+        fig, ax = figure_and_axes(None, 6.0, 1.5 + 0.15 * min(n_post, 30), owner)
         image = ax.imshow(change, cmap=CHANGE_COLOURS, vmin=-limit, vmax=limit, aspect="auto",
                           interpolation="nearest")
         ax.set_xlabel("presynaptic input")
@@ -460,7 +451,7 @@ def weight_trajectories(history: Any, *, layer: str | None = None, synapses: Any
             pairs.append((check_int(pair[0], "post", low=0, high=n_post - 1, owner=f"{owner} ({n_post} neurons)"),
                           check_int(pair[1], "pre", low=0, high=n_pre - 1, owner=f"{owner} ({n_pre} inputs)")))
     times = np.asarray(history.snapshot_steps, dtype=np.float64) * float(history.dt)
-    fig, ax = _axes(ax, 6.0, 3.0, owner)
+    fig, ax = figure_and_axes(ax, 6.0, 3.0, owner)
     for i, j in pairs:
         ax.plot(times, stack[:, i, j], linewidth=1.0, marker="." if len(times) < 30 else None, label=f"w[{i}, {j}]")
     ax.set_xlabel("time (ms)")
@@ -614,7 +605,7 @@ def population_raster(result: Any, *, populations: Any = None, colors: Mapping[s
     sizes = {name: int(result.populations[name]["n"]) for name in names}
     shown = {name: sizes[name] if max_neurons is None else min(sizes[name], max_neurons) for name in names}
     total = sum(shown.values())
-    fig, ax = _axes(ax, 7.0, 2.0 + min(total, 400) / 160.0, owner)
+    fig, ax = figure_and_axes(ax, 7.0, 2.0 + min(total, 400) / 160.0, owner)
     dot = 0.8 if total > 1000 else 3.0 if total > 100 else 12.0
     offset, count = 0, 0
     for name in names:
@@ -661,7 +652,7 @@ def rate_over_time(result: Any, *, populations: Any = None, bin_ms: float = 10.0
     owner = "rate_over_time"
     names = _chosen_populations(result, populations, owner)
     bin_ms = check_number(bin_ms, "bin_ms", low=0.0, low_open=True, owner=owner)
-    fig, ax = _axes(ax, 7.0, 2.6, owner)
+    fig, ax = figure_and_axes(ax, 7.0, 2.6, owner)
     for name in names:
         centres, hz = result.rate_over_time(name, bin_ms=bin_ms)
         ax.plot(np.asarray(centres, dtype=np.float64), np.asarray(hz, dtype=np.float64), linewidth=1.2,
