@@ -33,10 +33,11 @@ import numpy as np
 
 from .._plotting import figure_and_axes, finish_figure, new_figure
 from ..errors import ParameterError, ParameterTypeError, ShapeError
+from ..layers.counting import energy_text
 from ..validation import check_array, check_consistent_length, check_int, check_number, must_be
 from .concepts import TCAVResult
 from .conductance import Contributions
-from .cost import Cost, _energy_text
+from .cost import Cost
 from .plots import (
     DIVERGING,
     MAX_NAMED_FEATURES,
@@ -477,6 +478,6 @@ def plot_cost(cost: Cost, *, log: bool | None = None, ax: Any = None, path: str 
     right.set_ylabel("energy (pJ)")
     ax.legend(handles=[ops_bars, energy_bars], fontsize=7, loc="upper right", ncols=2)
     total = f"{c.macs:,} MACs" + (f", {c.synops:,.0f} SynOps" if spiking else "")
-    ax.set_title(f"cost per prediction: {total}, ~{_energy_text(c.energy_pj)}\n(an order of magnitude: "
+    ax.set_title(f"cost per prediction: {total}, ~{energy_text(c.energy_pj)}\n(an order of magnitude: "
                  "Horowitz, 45 nm)", fontsize=8)
     return finish_figure(fig, path)
