@@ -340,6 +340,169 @@ def test_an_unknown_method_is_argparses_choice_error(models, capsys):
         capsys.readouterr().err
 
 
+# ----------------------------------------------------------------------------- explain --baseline
+#: the path methods: --method -> the library's values for baseline= (est, x, target, baseline) -> array (1, …)
+PATH_METHODS = {
+    "integrated_gradients": lambda est, x, t, b: ni.attribute(est, x, method="integrated_gradients", target=t,
+                                                                baseline=b),
+    "deeplift": lambda est, x, t, b: ni.deeplift(est, x, target=t, baseline=b),
+    "occlusion": lambda est, x, t, b: ni.attribute(est, x, method="occlusion", target=t, baseline=b),
+    "internal_influence": lambda est, x, t, b: ni.internal_influence(est, x, layer="hidden1", target=t, baseline=b),
+    "conductance": lambda est, x, t, b: ni.neuron_conductance(est, x, "hidden1[3]", target=t, baseline=b),
+}
+
+#: how each path method's heading starts
+METHOD_HEADS = {"integrated_gradients": "integrated gradients of", "deeplift": "DeepLIFT (rescale) of",
+                "occlusion": "occlusion of", "internal_influence": "internal influence of",
+                "conductance": "conductance of hidden1[3]"}
+
+
+def printed_values(out: str, names: list[str]) -> np.ndarray:
+    """The values of a ranked table, put back in the order of ``names`` (features, or hidden1[j])."""
+    rows = {label: value for label, _, value in table(out)} or \
+        {m[0]: float(m[1]) for m in re.findall(r"^\s+\d+\s+(hidden1\[\d+\])\s+(\S+)$", out, re.M)}
+    assert sorted(rows) == sorted(names)
+    return np.array([rows[name] for name in names])
+
+
+@pytest.mark.parametrize("method", list(PATH_METHODS))
+def test_baseline_mean_starts_every_path_method_from_the_training_mean(iris, capsys, method):
+    path, est, x = iris
+    extra = ["--neuron", "hidden1[3]"] if method == "conductance" else []
+    code, out, err = run(capsys, "explain", path, *INPUT, "--method", method, "--target", "versicolor", *extra,
+                         "--baseline", "mean")
+    assert code == 0, err
+    mean = np.asarray(est.scaler_.mean, dtype=np.float64)
+    expected = PATH_METHODS[method](est, x, 1, mean[None, :])
+    names = list(est.feature_names_in_) if method != "internal_influence" else [f"hidden1[{j}]" for j in range(8)]
+    assert printed_values(out, names) == pytest.approx(expected[0], rel=1e-5, abs=1e-9)
+    if method == "internal_influence":  # the logit is linear in hidden1: ∂F/∂h is its weights on any path
+        assert expected[0] == pytest.approx(est.network_["output"].weight.data[1], rel=1e-5)
+    else:  # the zero flower gives other values: the baseline reached the library
+        assert not np.allclose(PATH_METHODS[method](est, x, 1, None)[0], expected[0], rtol=0.05)
+    assert line_with(out, "baseline:      ") == (f"baseline:      x' = the training mean = "
+                                                f"[{', '.join(f'{v:.6g}' for v in mean)}]   (scaled: [0, 0, 0, 0])")
+    assert "baseline x' = the training mean" in line_with(out, METHOD_HEADS[method]) and "x' = 0" not in out
+
+
+def test_baseline_mean_is_the_networks_zero_input_and_completeness_holds(iris, capsys):
+    """F(x') by hand: the mean scales to x = 0, so hidden1 = relu(b1) and the logit is W2·relu(b1) + b2."""
+    path, est, x = iris
+    net = est.network_
+    hidden = np.maximum(net["hidden1"].bias.data.astype(np.float64), 0.0)
+    logit = float(net["output"].weight.data.astype(np.float64)[1] @ hidden) + float(net["output"].bias.data[1])
+    f_x = float(ni.attribute(est, x, method="integrated_gradients", target=1).values[0])
+    for method in ("conductance", "integrated_gradients", "deeplift"):
+        code, out, err = run(capsys, "explain", path, *INPUT, "--method", method, "--target", "versicolor",
+                             "--baseline", "mean")
+        assert code == 0, err
+        check = line_with(out, "check (")
+        sides = re.search(r"Σ = (\S+); F\(x\) - F\(x'\) = (\S+) - \(?(\S+?)\)? = (\S+?)[, ]", check)
+        total, fx, fb, change = (float(v) for v in sides.groups())
+        assert fb == pytest.approx(logit, rel=1e-5, abs=1e-6) and fx == pytest.approx(f_x, rel=1e-5)
+        assert change == pytest.approx(fx - fb, rel=1e-4, abs=1e-6)
+        assert total == pytest.approx(change, rel=0.05, abs=1e-3) and "within the 5% tolerance" in check
+        if method == "conductance":  # each neuron's conductance (4 digits), as the library's; they add up
+            printed = {name: float(v) for name, v in re.findall(r"^(hidden1\[\d\])\s+(\S+)\s+\S+%$", out, re.M)}
+            expected = ni.contributions(est, x, target=1, layer="hidden1", baseline=est.scaler_.mean, steps=50)
+            assert [printed[name] for name in expected.names] == pytest.approx(expected.conductance, rel=1e-3)
+            assert sum(printed.values()) == pytest.approx(change, abs=5e-3)
+        else:
+            assert sum(v for _, _, v in table(out)) == pytest.approx(total, abs=1e-5)
+
+
+def test_baseline_values_and_zeros(iris, capsys):
+    path, est, x = iris
+    values = [5.0, 3.4, 1.5, 0.2]  # a setosa flower
+    code, out, err = run(capsys, "explain", path, *INPUT, "--method", "integrated_gradients", "--target", "2",
+                         "--baseline", "5,3.4,1.5,0.2")
+    assert code == 0, err
+    expected = ni.attribute(est, x, method="integrated_gradients", target=2, baseline=[values])
+    assert printed_values(out, list(est.feature_names_in_)) == pytest.approx(expected[0], rel=1e-5, abs=1e-9)
+    scaled = (np.array(values) - est.scaler_.mean) / est.scaler_.scale
+    shown = line_with(out, "baseline:      x' = the --baseline values = [5, 3.4, 1.5, 0.2]   (scaled: [")
+    assert [float(v) for v in shown.split("(scaled: [")[1].rstrip("])").split(", ")] == pytest.approx(scaled, rel=1e-5)
+    assert "from the baseline x' = the --baseline values, 50 steps:" in out
+    # zeros is the default, and prints exactly what no --baseline prints
+    for method in PATH_METHODS:
+        plain = run(capsys, "explain", path, *INPUT, "--method", method)
+        assert plain[0] == 0 and "baseline:" not in plain[1]
+        assert run(capsys, "explain", path, *INPUT, "--method", method, "--baseline", "zeros") == plain
+
+
+def test_baseline_values_reach_internal_influence_below_a_second_layer(models, capsys):
+    """With two hidden layers ∂F/∂hidden1 changes along the path, so the baseline matters."""
+    path = models / "deep.nkm"
+    net = nk.mlp([4, 6, 5, 3], output="softmax", seed=1)
+    nk.save(net, path)
+    code, out, err = run(capsys, "explain", path, "--input", "1,-2,0.5,3", "--method", "internal_influence",
+                         "--layer", "hidden1", "--target", "0", "--baseline", "-1,1,2,-0.5")
+    assert code == 0, err
+    x = np.array([[1.0, -2.0, 0.5, 3.0]])
+    expected = ni.internal_influence(net, x, layer="hidden1", target=0, baseline=[[-1.0, 1.0, 2.0, -0.5]])
+    assert printed_values(out, [f"hidden1[{j}]" for j in range(6)]) == pytest.approx(expected[0], rel=1e-5,
+                                                                                       abs=1e-9)
+    assert not np.allclose(ni.internal_influence(net, x, layer="hidden1", target=0)[0], expected[0], rtol=0.05)
+    assert line_with(out, "baseline:      ") == "baseline:      x' = the --baseline values = [-1, 1, 2, -0.5]"
+
+
+@pytest.fixture(scope="module")
+def rescaled(models):
+    """The iris classifier saved again with a min-max scaler (fitted on all of iris) and with none."""
+    from sklearn.datasets import load_iris
+
+    from neuronkit.data.scalers import IdentityScaler, MinMaxScaler
+
+    est = nk.load(models / "iris.nkm")
+    est.scaler_ = MinMaxScaler().fit(load_iris().data)  # min 4.3, 2, 1, 0.1; max 7.9, 4.4, 6.9, 2.5
+    nk.save(est, models / "minmax.nkm")
+    est.scaler_ = IdentityScaler()
+    nk.save(est, models / "unscaled.nkm")
+    return models
+
+
+@pytest.mark.parametrize("args, message", [
+    (["iris.nkm", "--method", "saliency", "--baseline", "mean"],
+     "--baseline (the input x' the path starts from) goes with --method conductance, internal_influence, "
+     "integrated_gradients, deeplift, occlusion, not saliency. Leave out --baseline mean"),
+    (["iris.nkm", "--method", "lrp", "--baseline", "zeros"], "not lrp. Leave out --baseline zeros"),
+    (["iris.nkm", "--method", "gradient_x_input", "--baseline", "1,2,3,4"], "not gradient_x_input. Leave out "
+                                                                            "--baseline 1,2,3,4"),
+    (["iris.nkm", "--method", "kernel_shap", "--baseline", "mean"], "not kernel_shap. Leave out --baseline mean "
+                                                                    "(SHAP's background data plays the baseline's "
+                                                                    "part: --background DATA)"),
+    (["iris.nkm", "--baseline", "mean"], "not arithmetic. Leave out --baseline mean"),
+    (["iris.nkm", "--method", "deeplift", "--baseline", "5,3,4"],
+     "--baseline has 3 values but the model takes 4 features (sepal length (cm), sepal width (cm), petal length "
+     "(cm), petal width (cm)); give one raw value per feature, in order (or --baseline zeros or mean)"),
+    (["nobias.nkm", "--method", "occlusion", "--baseline", "1"],
+     "--baseline has 1 value but the model takes 4 features; give one raw value per feature"),
+    (["iris.nkm", "--method", "deeplift", "--baseline", "median"],
+     "--baseline must be zeros, mean or one raw value per feature separated by commas (e.g. 5.8,3,4.4,1.3); got "
+     "'median'"),
+    (["iris.nkm", "--method", "deeplift", "--baseline", "5,inf,4,1"], "--baseline value 2 is inf; give finite numbers"),
+    (["minmax.nkm", "--method", "integrated_gradients", "--baseline", "mean"],
+     "--baseline mean: {f}/minmax.nkm records no training mean: its minmax scaler keeps each feature's training min "
+     "and max, not the mean. Give the baseline as 4 raw values instead, --baseline V,V,... (one per feature, in "
+     "order; e.g. the middle of each training range, 6.1,3.2,3.95,1.3), or --baseline zeros"),
+    (["unscaled.nkm", "--method", "conductance", "--baseline", "mean"],
+     "--baseline mean: {f}/unscaled.nkm records no training mean: its scaler is 'none', which keeps no statistics. "
+     "Give the baseline as 4 raw values instead"),
+    (["nobias.nkm", "--method", "deeplift", "--baseline", "mean"],
+     "--baseline mean: {f}/nobias.nkm records no training mean: a network file holds no scaler, so no statistics of "
+     "its training data. Give the baseline as 4 raw values instead"),
+    (["cnn.nkm", "--data", "digits", "--method", "integrated_gradients", "--baseline", "zeros"],
+     "--baseline zeros sets the input x' a table model's path starts from (with --input); the path of an image or "
+     "text model (--data) starts from a black image or the padding embedding. Leave out --baseline"),
+])
+def test_baseline_refusals(rescaled, capsys, args, message):
+    argv = [str(rescaled / args[0]), *([] if "--data" in args else ["--input", "5.9,3,5.1,1.8"]), *args[1:]]
+    result, out, err = run(capsys, "explain", *argv)
+    assert result == 2, err
+    assert message.format(f=rescaled) in err and "Traceback" not in err
+    assert out == ""
+
+
 # ----------------------------------------------------------------------------- inspect --features sae
 def test_inspect_prints_the_sae_features_after_the_health_report(iris, tmp_path, capsys):
     """Needs write_report(features="sae", ...) and ReportFiles.sae (the `report` helper's part of issue 18)."""

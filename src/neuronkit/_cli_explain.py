@@ -11,12 +11,19 @@ states its check: the completeness of integrated gradients, conductance and Deep
 (Σ = F(x) - F(x')), LRP's conservation (Σ = F(x)), SHAP's efficiency (Σ = F(x) - E[F(background)]),
 or that the method has none.
 
+The path methods (conductance, internal influence, integrated gradients, DeepLIFT, occlusion)
+start from a baseline x': the library's default (raw zeros for a table; a black image; the
+padding embedding of a text) unless ``--baseline`` gives a table model's x' in raw units:
+``mean``, the training mean its standard scaler records (which the network sees as 0), or one
+value per feature. An all-zero input is far outside standardised training data, so F(x') and the
+shares of F(x) - F(x') depend on it; SHAP's background plays this part for the SHAP methods.
+
 A flag that does not apply to the method is a usage error naming the methods it goes with::
 
     >>> import argparse
     >>> check_method_options(argparse.Namespace(method="saliency", rule="zplus", neuron=None, target=None,
     ...                                         layer=None, background=None, background_size=None, seed=None,
-    ...                                         steps=None, at=None))
+    ...                                         steps=None, at=None, baseline=None))
     Traceback (most recent call last):
     ...
     neuronkit.errors.UsageError: --rule (the LRP rule) goes with --method lrp, not saliency. Leave out --rule zplus
@@ -51,7 +58,10 @@ FLAGS: dict[str, tuple[str, str]] = {
     "background_size": ("--background-size", "the number of SHAP background rows"),
     "seed": ("--seed", "the seed of SHAP's draws"),
     "steps": ("--steps", "the intervals along the path from the baseline"),
+    "baseline": ("--baseline", "the input x' the path starts from"),
 }
+#: --baseline's words (any other value is one raw value per feature)
+BASELINE_WORDS = ("zeros", "mean")
 
 
 @dataclass
@@ -84,6 +94,8 @@ class Context:
     top: int | None             # rows listed (None: all, --full)
     background: np.ndarray | None = None    # SHAP: the background rows
     background_words: str = ""              # where they come from
+    start: np.ndarray | None = None         # the path methods' baseline x', one raw sample (None: the library's)
+    start_words: str | None = None          # x' in words, when --baseline gave it
 
     @property
     def steps(self) -> int:
@@ -91,7 +103,10 @@ class Context:
 
     @property
     def baseline(self) -> str:
-        """The baseline x' of the path methods, in words (the library's default for each kind of input)."""
+        """The baseline x' of the path methods, in words (``--baseline``, else the library's default for each kind
+        of input)."""
+        if self.start_words is not None:
+            return self.start_words
         return {"table": "x' = 0 (every raw feature 0)", "images": "x' = 0 (a black image)",
                 "text": "x' = the padding embedding at every position"}[self.sample.kind]
 
@@ -220,7 +235,7 @@ def _attribution_view(name: str) -> Callable[[Context], None]:
         from .inspect import attribute
 
         att = attribute(ctx.model, ctx.sample.X, method=name, target=ctx.target, neuron=ctx.neuron,
-                        steps=ctx.steps)
+                        baseline=ctx.start, steps=ctx.steps)
         path = f", {ctx.steps} steps" if name == "integrated_gradients" else ""
         base = f" from the baseline {ctx.baseline}" if name in ("integrated_gradients", "deeplift", "occlusion") else ""
         print(f"{METHOD_WORDS[name]} of {ctx.about}{base}{path}:")
@@ -299,7 +314,8 @@ def _layer_of(ctx: Context) -> str:
 def _contributions(ctx: Context) -> None:
     from .inspect import contributions
 
-    c = contributions(ctx.model, ctx.sample.X, target=ctx.target, layer=_layer_of(ctx), steps=ctx.steps)
+    c = contributions(ctx.model, ctx.sample.X, target=ctx.target, layer=_layer_of(ctx), baseline=ctx.start,
+                      steps=ctx.steps)
     print(f"conductance of each neuron of {c.layer} for {ctx.about}, from the baseline {ctx.baseline}, "
           f"{ctx.steps} steps:")
     print(c)
@@ -319,8 +335,10 @@ def _neuron_conductance(ctx: Context) -> None:
     assert ctx.through is not None  # the view of conductance through one neuron
     layer, index = ctx.through
     neuron = f"{layer}[{index}]"
-    split = neuron_conductance(ctx.model, ctx.sample.X, neuron, target=ctx.target, steps=ctx.steps)
-    whole = layer_conductance(ctx.model, ctx.sample.X, layer=layer, target=ctx.target, steps=ctx.steps)
+    split = neuron_conductance(ctx.model, ctx.sample.X, neuron, target=ctx.target, baseline=ctx.start,
+                               steps=ctx.steps)
+    whole = layer_conductance(ctx.model, ctx.sample.X, layer=layer, target=ctx.target, baseline=ctx.start,
+                              steps=ctx.steps)
     assert split.values is not None and split.baseline_values is not None  # a path method reports F(x), F(x')
     assert whole.delta is not None and whole.tolerance is not None
     fx, fb = float(split.values[0]), float(split.baseline_values[0])
@@ -342,7 +360,8 @@ def _conductance(ctx: Context) -> None:
 def _internal_influence(ctx: Context) -> None:
     from .inspect import internal_influence
 
-    values = internal_influence(ctx.model, ctx.sample.X, layer=_layer_of(ctx), target=ctx.target, steps=ctx.steps)
+    values = internal_influence(ctx.model, ctx.sample.X, layer=_layer_of(ctx), target=ctx.target,
+                                baseline=ctx.start, steps=ctx.steps)
     print(f"internal influence of each neuron of {values.layer} on {ctx.about}: ∂F/∂h averaged along the path from "
           f"the baseline {ctx.baseline} ({ctx.steps} steps)")
     print(table(values[0], values.names or [], "influence", unit="neuron", top=ctx.top))
@@ -361,10 +380,13 @@ _ANY = frozenset({"table", "images", "text"})
 #: method -> its entry; ``arithmetic`` is neuronkit.cli's own view (one neuron's w·x + b)
 METHODS: dict[str, Method] = {
     "arithmetic": Method("arithmetic", frozenset({"neuron", "at"}), _ANY, lambda ctx: None),  # shown by the cli
-    "conductance": Method("conductance", frozenset({"target", "neuron", "layer", "steps"}), _FLOWING, _conductance),
-    "internal_influence": Method("influence", frozenset({"target", "layer", "steps"}), _FLOWING, _internal_influence),
-    "integrated_gradients": Method("attribution", _OUTPUT | {"steps"}, _ANY, _attribution_view("integrated_gradients")),
-    "deeplift": Method("attribution", _OUTPUT, frozenset({"table"}), _attribution_view("deeplift")),
+    "conductance": Method("conductance", frozenset({"target", "neuron", "layer", "steps", "baseline"}), _FLOWING,
+                          _conductance),
+    "internal_influence": Method("influence", frozenset({"target", "layer", "steps", "baseline"}), _FLOWING,
+                                 _internal_influence),
+    "integrated_gradients": Method("attribution", _OUTPUT | {"steps", "baseline"}, _ANY,
+                                   _attribution_view("integrated_gradients")),
+    "deeplift": Method("attribution", _OUTPUT | {"baseline"}, frozenset({"table"}), _attribution_view("deeplift")),
     "lrp": Method("relevance", frozenset({"target", "rule"}), frozenset({"table"}), _lrp),
     "gradient_shap": Method("SHAP value", _OUTPUT | {"background", "background_size", "seed"}, _FLOWING,
                             _shap_view("gradient_shap")),
@@ -372,7 +394,7 @@ METHODS: dict[str, Method] = {
                           _shap_view("kernel_shap")),
     "saliency": Method("saliency", _OUTPUT, _ANY, _attribution_view("saliency")),
     "gradient_x_input": Method("attribution", _OUTPUT, _ANY, _attribution_view("grad_x_input")),
-    "occlusion": Method("attribution", _OUTPUT, _ANY, _attribution_view("occlusion")),
+    "occlusion": Method("attribution", _OUTPUT | {"baseline"}, _ANY, _attribution_view("occlusion")),
 }
 _INPUT_WORDS = {"table": "table features", "images": "images", "text": "texts"}
 
@@ -386,16 +408,98 @@ def check_method_options(args: argparse.Namespace) -> None:
         if value is None or dest in method.options:
             continue
         takers = [name for name, m in METHODS.items() if dest in m.options]
-        hint = f" (the arithmetic of an output neuron: --neuron output[{value}])" if dest == "target" and \
-            args.method == "arithmetic" else ""
         raise UsageError(f"{flag} ({what}) goes with --method {', '.join(takers)}, not {args.method}. Leave out "
-                         f"{flag} {value}{hint}")
+                         f"{flag} {value}{_hint(dest, value, args.method)}")
     if args.method == "conductance" and args.neuron is not None and args.layer is not None:
         raise UsageError(f"--neuron {args.neuron} names its layer; --layer picks the layer whose neurons are compared "
                          "when no --neuron is given. Give one of them")
     if args.method not in ("arithmetic", "conductance") and args.neuron is not None and args.target is not None:
         raise UsageError(f"--method {args.method} explains one value: an output (--target {args.target}) or a hidden "
                          f"neuron (--neuron {args.neuron}); give one of them")
+
+
+def _hint(dest: str, value: Any, method: str) -> str:
+    """What to do instead of a flag that does not go with ``method``, where there is something."""
+    if dest == "target" and method == "arithmetic":
+        return f" (the arithmetic of an output neuron: --neuron output[{value}])"
+    if dest == "baseline" and "background" in METHODS[method].options:
+        return " (SHAP's background data plays the baseline's part: --background DATA)"
+    return ""
+
+
+def baseline_spec(text: str) -> str | np.ndarray:
+    """``--baseline`` as given: ``"zeros"``, ``"mean"`` or the raw values V,V,... (any number of them; the model
+    checks the count).
+
+    >>> baseline_spec("Mean"), baseline_spec("5.8, 3,4.4,1.3").tolist()
+    ('mean', [5.8, 3.0, 4.4, 1.3])
+    >>> baseline_spec("median")
+    Traceback (most recent call last):
+    ...
+    neuronkit.errors.UsageError: --baseline must be zeros, mean or one raw value per feature separated by commas
+    (e.g. 5.8,3,4.4,1.3); got 'median'
+    """
+    word = text.strip().lower()
+    if word in BASELINE_WORDS:
+        return word
+    try:
+        values = np.array([float(v) for v in text.split(",")], dtype=np.float64)
+    except ValueError:
+        raise UsageError(f"--baseline must be zeros, mean or one raw value per feature separated by commas (e.g. "
+                         f"5.8,3,4.4,1.3); got {text!r}") from None
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise UsageError(f"--baseline value {bad[0] + 1} is {values[bad[0]]}; give finite numbers")
+    return values
+
+
+def check_baseline(args: argparse.Namespace) -> None:
+    """``--baseline`` (when given, with a method that takes it) is one of its forms, for a table model's --input."""
+    if args.baseline is None:
+        return
+    if args.data is not None:
+        raise UsageError(f"--baseline {args.baseline} sets the input x' a table model's path starts from (with "
+                         "--input); the path of an image or text model (--data) starts from a black image or the "
+                         "padding embedding. Leave out --baseline")
+    baseline_spec(args.baseline)
+
+
+def _training_mean(model: Any, model_path: str, n: int) -> np.ndarray:
+    """The training data's mean per feature in raw units, as the model's standard scaler records it; else a usage
+    error saying what the model records instead."""
+    scaler = getattr(model, "scaler_", None)
+    mean = getattr(scaler, "mean", None)
+    if mean is not None:
+        return np.asarray(mean, dtype=np.float64)
+    example = ""
+    if scaler is None:
+        records = "a network file holds no scaler, so no statistics of its training data"
+    elif getattr(scaler, "data_min", None) is not None:
+        records = "its minmax scaler keeps each feature's training min and max, not the mean"
+        middle = (np.asarray(scaler.data_min) + np.asarray(scaler.data_max)) / 2
+        example = f"; e.g. the middle of each training range, {','.join(_number(v) for v in middle)}"
+    else:
+        records = f"its scaler is {getattr(scaler, 'name', type(scaler).__name__)!r}, which keeps no statistics"
+    raise UsageError(f"--baseline mean: {model_path} records no training mean: {records}. Give the baseline as "
+                     f"{n} raw values instead, --baseline V,V,... (one per feature, in order{example}), or --baseline "
+                     "zeros")
+
+
+def start(model: Any, sample: Sample, args: argparse.Namespace) -> tuple[np.ndarray | None, str | None]:
+    """The path methods' baseline x' (one raw sample) and its words, from ``--baseline``; (None, None) for the
+    library's default (not given, or ``zeros``)."""
+    spec = None if args.baseline is None else baseline_spec(args.baseline)
+    if spec is None or (isinstance(spec, str) and spec == "zeros"):
+        return None, None
+    n = int(np.shape(sample.X)[1])
+    if isinstance(spec, str):
+        return _training_mean(model, args.model, n), "x' = the training mean"
+    if spec.size != n:
+        names = sample.names or []
+        which = f" ({', '.join(names)})" if names and len(names) <= 20 else ""
+        raise UsageError(f"--baseline has {spec.size} value{'s' * (spec.size != 1)} but the model takes {n} "
+                         f"features{which}; give one raw value per feature, in order (or --baseline zeros or mean)")
+    return spec, "x' = the --baseline values"
 
 
 def hidden_layers(model: Any, args: argparse.Namespace) -> list[str]:
@@ -495,10 +599,24 @@ def context(model: Any, sample: Sample, args: argparse.Namespace, *, neuron: tup
     ctx = Context(model, sample, target, explained, through, about(model, target, explained), args, top)
     if "background" in METHODS[args.method].options:
         ctx.background, ctx.background_words = background(model, args)
+    if "baseline" in METHODS[args.method].options:
+        ctx.start, ctx.start_words = start(model, sample, args)
     return ctx
+
+
+def baseline_line(ctx: Context) -> str:
+    """The baseline ``--baseline`` gave, its raw values and, for an estimator, the x' the network sees."""
+    raw = ", ".join(_number(v) for v in np.asarray(ctx.start).reshape(-1))
+    line = f"baseline:      {ctx.baseline} = [{raw}]"
+    if not hasattr(ctx.model, "transform_inputs"):
+        return line
+    scaled = np.asarray(ctx.model.transform_inputs(np.asarray(ctx.start)[None, :]), dtype=np.float64)[0]
+    return f"{line}   (scaled: [{', '.join(_number(v) for v in scaled)}])"
 
 
 def show(ctx: Context) -> int:
     """Print what the method says about the sample (see the module docstring); returns the exit code."""
+    if ctx.start is not None:
+        print(baseline_line(ctx))
     METHODS[ctx.args.method].view(ctx)
     return 0

@@ -339,6 +339,7 @@ def _check_explain_options(args: argparse.Namespace) -> None:
     if args.neuron:
         _neuron_spec(args.neuron)
     explain_methods.check_method_options(args)
+    explain_methods.check_baseline(args)
     for flag, value, low in (("--steps", args.steps, 1), ("--background-size", args.background_size, 1),
                              ("--seed", args.seed, 0)):
         if value is not None:
@@ -1644,6 +1645,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "rows and of the draws (default 0)")
     p.add_argument("--steps", type=int, metavar="N", help="integrated_gradients, conductance, internal_influence: "
                    f"intervals along the path from the baseline (default {explain_methods.DEFAULT_STEPS})")
+    p.add_argument("--baseline", metavar="zeros|mean|V,V,...", help="conductance, internal_influence, "
+                   "integrated_gradients, deeplift, occlusion on a table model (--input): the input x' the path "
+                   "starts from, in raw units: zeros (the default), mean (the training mean the model's standard "
+                   "scaler records) or one value per feature")
     p.set_defaults(func=cmd_explain, check=_check_explain_options, needs=("safetensors",))
 
     p = sub.add_parser("neuron", help="a single neuron's arithmetic, step by step (for learners)")
