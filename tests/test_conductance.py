@@ -15,6 +15,8 @@ from neuronkit.errors import ParameterError, ParameterTypeError, UnknownNameErro
 torch = pytest.importorskip("torch")
 captum_attr = pytest.importorskip("captum.attr")
 
+from ._torch_mlp import torch_mlp  # noqa: E402  (after the importorskip of torch)
+
 
 def _net(activation: str = "tanh", sizes: tuple[int, ...] = (4, 6, 5, 3), seed: int = 0) -> nk.Sequential:
     """A float64 MLP with non-zero biases (so baselines and kinks matter)."""
@@ -23,21 +25,6 @@ def _net(activation: str = "tanh", sizes: tuple[int, ...] = (4, 6, 5, 3), seed: 
     for layer in net:
         layer.bias.data[:] = rng.normal(scale=0.3, size=layer.bias.data.shape)
     return net
-
-
-def _torch(net: nk.Sequential, activation: str) -> torch.nn.Sequential:
-    """The same weights in torch (logits out; one activation module per hidden layer)."""
-    mods: list[torch.nn.Module] = []
-    layers = list(net)
-    for i, layer in enumerate(layers):
-        lin = torch.nn.Linear(layer.in_features, layer.out_features).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(layer.weight.data.astype(np.float64)))
-            lin.bias.copy_(torch.from_numpy(layer.bias.data.astype(np.float64)))
-        mods.append(lin)
-        if i < len(layers) - 1:
-            mods.append(torch.nn.ReLU() if activation == "relu" else torch.nn.Tanh())
-    return torch.nn.Sequential(*mods).eval()
 
 
 X = np.random.default_rng(7).normal(size=(5, 4))
@@ -111,7 +98,7 @@ def test_neuron_conductance_sums_to_layer_conductance():
 
 def test_layer_conductance_matches_captum():
     net = _net("tanh")
-    model = _torch(net, "tanh")
+    model = torch_mlp(net, "tanh")
     x, b = torch.from_numpy(X), torch.from_numpy(BASE)
     ours = nk.inspect.layer_conductance(net, X, layer="hidden1", target=2, baseline=BASE, steps=500)
     ref = captum_attr.LayerConductance(model, model[1]).attribute(x, baselines=b, target=2, n_steps=500)
@@ -120,7 +107,7 @@ def test_layer_conductance_matches_captum():
 
 def test_neuron_conductance_and_internal_influence_match_captum():
     net = _net("tanh")
-    model = _torch(net, "tanh")
+    model = torch_mlp(net, "tanh")
     x, b = torch.from_numpy(X), torch.from_numpy(BASE)
     ours = nk.inspect.neuron_conductance(net, X, "hidden2[3]", target=0, baseline=BASE, steps=400)
     ref = captum_attr.NeuronConductance(model, model[3]).attribute(x, neuron_selector=3, baselines=b, target=0,
@@ -133,7 +120,7 @@ def test_neuron_conductance_and_internal_influence_match_captum():
 
 def test_conductance_matches_captum_on_a_relu_network():
     net = _net("relu", seed=3)
-    model = _torch(net, "relu")
+    model = torch_mlp(net, "relu")
     ours = nk.inspect.layer_conductance(net, X, layer="hidden2", target=1, steps=2000)
     ref = captum_attr.LayerConductance(model, model[3]).attribute(torch.from_numpy(X), target=1, n_steps=2000)
     np.testing.assert_allclose(ours, ref.detach().numpy(), atol=5e-3 * np.abs(ours).max())
@@ -167,7 +154,7 @@ def test_deeplift_summation_to_delta_and_captum(activation):
     logits = net.logits(X).data[:, 2] - net.logits(BASE).data[:, 2]
     np.testing.assert_allclose(d.sum(axis=1), logits, atol=1e-10)
     np.testing.assert_allclose(d.delta, 0.0, atol=1e-10)
-    model = _torch(net, activation)
+    model = torch_mlp(net, activation)
     ref = captum_attr.DeepLift(model).attribute(torch.from_numpy(X).requires_grad_(), baselines=torch.from_numpy(BASE),
                                                 target=2)
     np.testing.assert_allclose(d, ref.detach().numpy(), atol=1e-9)
@@ -241,7 +228,7 @@ def test_lrp_matches_captum_rules_per_layer(rules):
 
     net = _net("relu", seed=5)
     Xp = np.abs(X) + 0.1
-    model = _torch(net, "relu")
+    model = torch_mlp(net, "relu")
     for name, module in zip(["hidden1", "hidden2", "output"], [model[0], model[2], model[4]]):
         module.rule = EpsilonRule(epsilon=1e-3) if rules[name] == "epsilon" else Alpha1_Beta0_Rule(
             set_bias_to_zero=True)

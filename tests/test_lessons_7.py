@@ -21,6 +21,8 @@ pytest.importorskip("sklearn")
 torch = pytest.importorskip("torch")
 captum_attr = pytest.importorskip("captum.attr")
 
+from ._torch_mlp import torch_mlp  # noqa: E402  (after the importorskip of torch)
+
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "results" / "sae.json"
 
 
@@ -29,19 +31,6 @@ def ns() -> dict:
     return run_on_one_blas_thread("15-what-a-neuron-contributes.md")
 
 
-def _torch(net) -> torch.nn.Sequential:
-    """The network's weights in torch, float64, logits out (ReLU between the layers)."""
-    mods: list[torch.nn.Module] = []
-    layers = list(net)
-    for i, layer in enumerate(layers):
-        lin = torch.nn.Linear(layer.in_features, layer.out_features).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(layer.weight.data.astype(np.float64)))
-            lin.bias.copy_(torch.from_numpy(layer.bias.data.astype(np.float64)))
-        mods.append(lin)
-        if i < len(layers) - 1:
-            mods.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*mods).eval()
 
 
 def _relu_forward(net, X: np.ndarray) -> list[np.ndarray]:
@@ -75,7 +64,7 @@ def test_neuron_conductance_by_hand_equals_the_library_and_captum(ns):
     by_hand, neuron_cond = ns["by_hand"], ns["neuron_cond"]
     assert by_hand.tolist() == [[2.0, 1.0], [3.0, -1.5]]                            # "(2, 1)", "(3, -1.5)"
     np.testing.assert_allclose(neuron_cond, by_hand, atol=1e-12)
-    model, x = _torch(ns["tiny"]), torch.from_numpy(ns["x"])
+    model, x = torch_mlp(ns["tiny"]), torch.from_numpy(ns["x"])
     for j in range(2):                                  # Captum's neuron conductance, many Gauss-Legendre points
         ref = captum_attr.NeuronConductance(model, model[1]).attribute(x, neuron_selector=j, target=0, n_steps=2000)
         np.testing.assert_allclose(ref.detach().numpy()[0], by_hand[j], atol=2e-3)
@@ -119,7 +108,7 @@ def test_the_contribution_table_of_one_digit(ns):
     assert table.names[-1] == "hidden1[2]" and round(-table.share[-1], 2) == 0.07     # "took back 7 %"
     assert round(abs(table.delta), 3) == 0.014                                        # completeness error 0.014
     # against Captum's layer conductance on the same weights (many steps), and the dead neurons carry 0
-    model = _torch(net)
+    model = torch_mlp(net)
     ref = captum_attr.LayerConductance(model, model[1]).attribute(
         torch.from_numpy(sample[None]), target=4, n_steps=500).detach().numpy()[0]
     order = [int(name[8:-1]) for name in table.names]
@@ -302,7 +291,7 @@ def test_tcav_and_its_significance_test(ns):
     assert np.all((bars > 0).sum(axis=(1, 2)) >= 3)
     # on the last hidden layer the logit's gradient is the output weight row for every image (torch's autograd on
     # the same weights), so each CAV there scores 0 or 1: "TCAV would say nothing"
-    model = _torch(ns["net"])
+    model = torch_mlp(ns["net"])
     h2 = model[:4](torch.from_numpy(ns["X_test"][:50].astype(np.float64))).detach().requires_grad_()
     model[4](h2)[:, 7].sum().backward()
     np.testing.assert_allclose(h2.grad.numpy(), np.tile(ns["net"]["output"].weight.data[7], (50, 1)), atol=1e-12)

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ._cli_options import check_hidden_layer
+from ._cli_options import check_hidden_layer, check_neuron_index
 from .errors import UsageError
 from .inspect.attribution import COMPLETENESS_FLOOR, COMPLETENESS_RTOL
 
@@ -526,10 +526,7 @@ def check_neuron(model: Any, args: argparse.Namespace, layer: str, index: int) -
                                                                     layer == list(net.layers)[-1] else "")
         raise UsageError(f"--neuron {args.neuron}: --method {args.method} explains {kind}; {what}. Layers it takes: "
                          f"{', '.join(usable) or 'none'}")
-    n = net[layer].out_features
-    if not 0 <= index < n:
-        raise UsageError(f"--neuron {args.neuron}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
-                         f"got index {index}")
+    check_neuron_index(args.neuron, layer, net[layer].out_features, index)
     return f"{layer}[{index}]"
 
 

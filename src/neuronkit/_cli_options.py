@@ -157,6 +157,13 @@ def check_hidden_layer(model: object, layer: str | None, *, reader: str, fix: st
 
 
 # ----------------------------------------------------------------------------- output paths
+def check_neuron_index(spec: str, layer: str, n_neurons: int, index: int) -> None:
+    """``--neuron LAYER[INDEX]``'s index must be one of the layer's ``n_neurons`` (a usage error naming the range)."""
+    if not 0 <= index < n_neurons:
+        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n_neurons} neurons ({layer}[0] to "
+                         f"{layer}[{n_neurons - 1}]); got index {index}")
+
+
 def _first_existing(path: Path) -> Path:
     while not (path.exists() or path.is_symlink()) and path.parent != path:
         path = path.parent

@@ -943,10 +943,7 @@ def _parse_neuron(spec: str, net: Any) -> tuple[str, int]:
     if layer not in dense:
         raise UsageError(f"--neuron {spec}: layer {layer!r} is a {type(net[layer]).__name__}, which has no neurons "
                          f"to explain; layers with neurons: {', '.join(dense)}")
-    n = net[layer].out_features
-    if not 0 <= idx < n:
-        raise UsageError(f"--neuron {spec}: layer {layer!r} has {n} neurons ({layer}[0] to {layer}[{n - 1}]); "
-                         f"got index {idx}")
+    options.check_neuron_index(spec, layer, net[layer].out_features, idx)
     return layer, idx
 
 
