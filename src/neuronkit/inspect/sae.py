@@ -293,6 +293,9 @@ class SAEFeatures:
             r = c[key]
             lines.append(f"  {key:<10}{r['entropy']:>9.3f}{r['effective_classes']:>9.2f}{r['clusters']:>10.2f}"
                          f"{r['selectivity']:>9.3f}{r['alive']:>7.2f}")
+        lines.append(f"  (means over live units of the class entropy of each one's top-{self.features.k} samples in bits "
+                     "and the classes it stands for, 2^entropy: lower = more monosemantic; input clusters among those "
+                     "samples; class selectivity: higher = more; the share of units alive)")
         sel = self.selectivity
         lines.append("  most selective features: " + ", ".join(
             f"{name} ({sel[name]:.2f}, class {sel.preferred[sel.neurons.index(name)]})"
