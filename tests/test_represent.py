@@ -86,6 +86,18 @@ def test_polysemanticity_entropy_and_clusters_by_hand():
     assert s.clusters[:3].tolist() == [1, 2, 1]
     assert s.effective_classes[1] == pytest.approx(2.0)
     assert s.summary()["alive"] == pytest.approx(0.75)
+    # the clusters given as labels (two blobs: samples 0-5 and 6-11) count the same as the inputs clustered here
+    from neuronkit.inspect.probes import input_clusters_of
+    groups = input_clusters_of(inputs, acts, seed=0)
+    assert len(set(groups[:6])) == 1 and len(set(groups[6:])) == 1 and groups[0] != groups[6]
+    given = polysemanticity_scores(acts, y, input_clusters=groups, k=4)
+    assert given.clusters.tolist() == s.clusters.tolist()
+    with pytest.raises(ParameterError, match="give inputs= .* or input_clusters= .*, not both"):
+        polysemanticity_scores(acts, y, inputs=inputs, input_clusters=groups)
+    with pytest.raises(ValueError, match="input_clusters"):
+        polysemanticity_scores(acts, y, input_clusters=groups[:5])
+    with pytest.raises(ParameterError, match="cluster labels >= 0"):
+        polysemanticity_scores(acts, y, input_clusters=-np.ones(12, dtype=int))
 
 
 def test_polysemanticity_of_a_network_reads_its_layer():

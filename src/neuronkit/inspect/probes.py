@@ -267,14 +267,28 @@ def _input_clusters(points: np.ndarray, max_clusters: int, seed: int) -> np.ndar
     return best
 
 
+def input_clusters_of(inputs: Any, activations: Any = None, *, max_clusters: int = 5, seed: int = 0) -> np.ndarray:
+    """The k-means cluster label of each sample (K in 2..``max_clusters`` by the silhouette), as
+    :func:`polysemanticity_scores` counts clusters among a unit's top samples (``activations``: checked to have
+    one row per sample, if given)."""
+    points = check_array(inputs, "inputs", ndim=None, dtype=np.float64)
+    if activations is not None:
+        check_consistent_length(activations, points, names=("activations", "inputs"))
+    return _input_clusters(points.reshape(len(points), -1), check_int(max_clusters, "max_clusters", low=2),
+                           check_int(seed, "seed", low=0))
+
+
 def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: int = 20, max_clusters: int = 5,
-                           min_share: float = 0.1, seed: int = 0, units: list[str] | None = None
-                           ) -> Polysemanticity:
+                           min_share: float = 0.1, seed: int = 0, units: list[str] | None = None,
+                           input_clusters: Any = None) -> Polysemanticity:
     """Class entropy and input clusters of each unit's top-``k`` activating samples (see the module docstring).
 
     ``activations`` (n_samples, n_units): any units' values (neurons, autoencoder
     features); ``y`` one class label per sample; ``inputs`` (n_samples, ...) the samples
     themselves for the cluster count (None: clusters are not counted, all 0 for live units too).
+    ``input_clusters`` (n_samples,) gives the samples' cluster labels instead of ``inputs``
+    (what ``input_clusters_of(inputs)`` returns: the k-means of the same samples need not run twice
+    when two sets of units are scored on them).
 
     >>> import numpy as np
     >>> acts = np.array([[2.0], [1.5], [1.0], [0.0]])
@@ -288,11 +302,17 @@ def polysemanticity_scores(activations: Any, y: Any, *, inputs: Any = None, k: i
     max_clusters = check_int(max_clusters, "max_clusters", low=2)
     min_share = check_number(min_share, "min_share", low=0.0, high=1.0, low_open=True)
     seed = check_int(seed, "seed", low=0)
-    points = groups = None
+    groups = None
+    if inputs is not None and input_clusters is not None:
+        raise ParameterError("give inputs= (the samples, clustered here) or input_clusters= (their cluster labels), "
+                             "not both")
     if inputs is not None:
-        points = check_array(inputs, "inputs", ndim=None, dtype=np.float64)
-        check_consistent_length(acts, points, names=("activations", "inputs"))
-        groups = _input_clusters(points.reshape(len(points), -1), max_clusters, seed)
+        groups = input_clusters_of(inputs, acts, max_clusters=max_clusters, seed=seed)
+    elif input_clusters is not None:
+        groups = check_array(input_clusters, "input_clusters", ndim=1, dtype=np.int64)
+        check_consistent_length(acts, groups, names=("activations", "input_clusters"))
+        if groups.min(initial=0) < 0:
+            raise ParameterError("input_clusters must be cluster labels >= 0 (one per sample); got a negative label")
     n_units = acts.shape[1]
     names = units if units is not None else [f"unit[{i}]" for i in range(n_units)]
     entropy = np.full(n_units, np.nan)

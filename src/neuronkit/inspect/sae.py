@@ -43,7 +43,7 @@ from ..layers import Dense, Sequential
 from ..validation import check_array, check_bool, check_int, check_number
 from ._model import InspectedModel
 from ._model import width as layer_width
-from .probes import Polysemanticity, _dense_layer, _dense_values, polysemanticity_scores
+from .probes import Polysemanticity, _dense_layer, _dense_values, input_clusters_of, polysemanticity_scores
 from .specialisation import Selectivity, class_selectivity, top_activating
 
 
@@ -293,9 +293,9 @@ class SAEFeatures:
             r = c[key]
             lines.append(f"  {key:<10}{r['entropy']:>9.3f}{r['effective_classes']:>9.2f}{r['clusters']:>10.2f}"
                          f"{r['selectivity']:>9.3f}{r['alive']:>7.2f}")
-        lines.append(f"  (means over live units of the class entropy of each one's top-{self.features.k} samples in bits "
-                     "and the classes it stands for, 2^entropy: lower = more monosemantic; input clusters among those "
-                     "samples; class selectivity: higher = more; the share of units alive)")
+        lines.append(f"  (means over live units of the class entropy of each one's top-{self.features.k} samples in "
+                     "bits and the classes it stands for, 2^entropy: lower = more monosemantic; input clusters among "
+                     "those samples; class selectivity: higher = more; the share of units alive)")
         sel = self.selectivity
         lines.append("  most selective features: " + ", ".join(
             f"{name} ({sel[name]:.2f}, class {sel.preferred[sel.neurons.index(name)]})"
@@ -333,9 +333,9 @@ def sae_features(model: Any, X: Any, y: Any, sae: SparseAutoencoder, *, layer: s
     names = [f"sae[{j}]" for j in range(sae.n_features)]
     selectivity = class_selectivity(net, Xn, labels, layer="sae")
     neuron_sel = class_selectivity(model, X, y, layer=name)
-    features = polysemanticity_scores(feats, labels, inputs=X, k=k, max_clusters=max_clusters, seed=seed, units=names)
-    neurons = polysemanticity_scores(acts, labels, inputs=X, k=k, max_clusters=max_clusters, seed=seed,
-                                     units=m.neuron_names(name))
+    groups = input_clusters_of(X, acts, max_clusters=max_clusters, seed=seed)  # once, for features and neurons
+    features = polysemanticity_scores(feats, labels, input_clusters=groups, k=k, units=names)
+    neurons = polysemanticity_scores(acts, labels, input_clusters=groups, k=k, units=m.neuron_names(name))
     live = features.alive
     order = sorted((j for j in range(sae.n_features) if live[j]), key=lambda j: (-selectivity.index[j], j))
     top = {names[j]: top_activating(net, Xn, names[j], k=k).indices for j in order}
