@@ -34,7 +34,8 @@ URL = re.compile(r"(http://[^\s/]+:(\d+)/\S*token=([\w-]+))")
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # PYTHONFAULTHANDLER: a process that does not stop after Ctrl-C is sent SIGABRT, and prints every thread's stack
+    return {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""), "PYTHONFAULTHANDLER": "1"}
 
 
 def free_port() -> int:
@@ -78,7 +79,14 @@ class Running:
     def interrupt(self) -> tuple[int, str]:
         """Ctrl-C; the exit code and the whole output."""
         self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout=60)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # say where it hangs: the faulthandler's stacks of every thread
+            self.proc.send_signal(signal.SIGABRT)
+            self.proc.wait(timeout=30)
+            self._close()
+            raise AssertionError("still running 60 s after Ctrl-C; its output and stacks:\n" + "".join(self.output)) \
+                from None
         self._close()
         return code, "".join(self.output)
 

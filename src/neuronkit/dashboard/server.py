@@ -521,6 +521,11 @@ class BackgroundServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+            if self._thread.is_alive() and self._server is not None:
+                # a connection or task that outlived the graceful timeout and its cancellation: stop waiting for
+                # it, so that the process can exit (the server's worker threads end with its event loop)
+                self._server.force_exit = True
+                self._thread.join(timeout=10)
         if self._sock is not None:
             self._sock.close()
         self._server = self._thread = self._sock = None
