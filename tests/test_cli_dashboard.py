@@ -47,9 +47,12 @@ def free_port() -> int:
 class Running:
     """``python -m neuronkit ARGS`` in the background; its output (stdout and stderr) read line by line."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
+    def __init__(self, *args: str, cwd: Path, sigint_ignored: bool = False) -> None:
+        # sigint_ignored: started as a shell script's background job is, with SIGINT ignored
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
         self.proc = subprocess.Popen([sys.executable, "-m", "neuronkit", *args], cwd=cwd, env=env(),
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=ignore)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -109,8 +112,8 @@ class Running:
 def running():
     started: list[Running] = []
 
-    def start(*args: str, cwd: Path) -> Running:
-        started.append(Running(*args, cwd=cwd))
+    def start(*args: str, cwd: Path, sigint_ignored: bool = False) -> Running:
+        started.append(Running(*args, cwd=cwd, sigint_ignored=sigint_ignored))
         return started[-1]
 
     yield start
@@ -161,6 +164,15 @@ def assert_clean_stop(code: int, output: str) -> None:
     assert code == 0, output
     assert "dashboard stopped" in output
     assert "Traceback" not in output and "bug" not in output
+
+
+def test_train_dashboard_stops_on_ctrl_c_even_when_started_with_sigint_ignored(running, tmp_path):
+    """A script's background job inherits SIGINT ignored; the page kept open after training still stops on it."""
+    r = running("train", "iris", "--epochs", "2", "--dashboard", "--no-browser", "--port", str(free_port()), "--out",
+                "iris.nkm", cwd=tmp_path, sigint_ignored=True)
+    r.wait_for(r"dashboard still open at http://127\.0\.0\.1:\d+/")
+    assert_clean_stop(*r.interrupt())
+    assert nk.load(tmp_path / "iris.nkm").n_features_in_ == 4
 
 
 # ----------------------------------------------------------------------------- neuronkit dashboard

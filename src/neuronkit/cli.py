@@ -1852,8 +1852,12 @@ def _train_dashboard(args: argparse.Namespace, data: Any, est: Any, out: Path) -
 
 def _wait_for_ctrl_c(background: Any) -> int:
     """After ``train --dashboard``: keep the page open until Ctrl-C (the model is already saved)."""
+    import signal
     import time
 
+    # Ctrl-C stops it even where SIGINT came ignored (started as a background job of a script), as it stops
+    # `neuronkit dashboard`, whose server installs its own handler; set before the line that says so
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stdout.flush()  # the results first, also through a pipe
     print(f"dashboard still open at {background.url}; press Ctrl-C to stop", file=sys.stderr)
     try:
@@ -1862,6 +1866,7 @@ def _wait_for_ctrl_c(background: Any) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, previous)
         background.stop()
     print("dashboard stopped", file=sys.stderr)
     return 0

@@ -270,7 +270,14 @@ def _input_clusters(points: np.ndarray, max_clusters: int, seed: int) -> np.ndar
 def input_clusters_of(inputs: Any, activations: Any = None, *, max_clusters: int = 5, seed: int = 0) -> np.ndarray:
     """The k-means cluster label of each sample (K in 2..``max_clusters`` by the silhouette), as
     :func:`polysemanticity_scores` counts clusters among a unit's top samples (``activations``: checked to have
-    one row per sample, if given)."""
+    one row per sample, if given).
+
+    >>> import numpy as np
+    >>> blobs = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0], [5.1, 5.0], [5.0, 5.1]])
+    >>> labels = input_clusters_of(blobs, seed=0)
+    >>> len(set(labels[:3])), len(set(labels[3:])), bool(labels[0] != labels[3])
+    (1, 1, True)
+    """
     points = check_array(inputs, "inputs", ndim=None, dtype=np.float64)
     if activations is not None:
         check_consistent_length(activations, points, names=("activations", "inputs"))
