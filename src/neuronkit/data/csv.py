@@ -30,6 +30,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._units import bytes_text
 from ..errors import DataError, ParameterError, ParameterTypeError
 from ..validation import check_choice, check_int, must_be
 from .dataset import TASKS, Dataset, Task
@@ -195,14 +196,6 @@ def _as_path(path: Any) -> Path:
     return Path(path)
 
 
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return f"{n}"  # pragma: no cover
-
-
 def _not_regular(path: Path, mode: int) -> DataError:
     kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
@@ -211,9 +204,9 @@ def _not_regular(path: Path, mode: int) -> DataError:
 
 
 def _too_large(path: Path, size: int, max_bytes: int) -> DataError:
-    return DataError(f"{path} is {_size(size)}, more than the limit of {_size(max_bytes)} for a CSV file; raise the "
-                     f"limit with --max-csv-mb {math.ceil(size / 2**20) + 1} on the command line (max_bytes= in "
-                     "Python), or use a sample of the rows.")
+    return DataError(f"{path} is {bytes_text(size)}, more than the limit of {bytes_text(max_bytes)} for a CSV file; "
+                     f"raise the limit with --max-csv-mb {math.ceil(size / 2**20) + 1} on the command line "
+                     "(max_bytes= in Python), or use a sample of the rows.")
 
 
 def _open_regular(path: Path, max_bytes: int) -> IO[bytes]:

@@ -30,6 +30,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .._units import bytes_text
 from ..errors import DataError, MissingDependencyError, ParameterError, ParameterTypeError
 from ..validation import check_choice, check_int, must_be
 from .dataset import Dataset
@@ -55,14 +56,6 @@ COLOR_MODES: dict[str, tuple[str, int]] = {"grayscale": ("L", 1), "rgb": ("RGB",
 
 _TYPE_NAMES = "0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double"
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return str(n)  # pragma: no cover
 
 
 def _as_path(path: Any, name: str, owner: str) -> Path:
@@ -173,8 +166,8 @@ def _read_idx(stream: IO[bytes] | gzip.GzipFile, path: Path, limit: int, file_si
     dtype = IDX_TYPES[code]
     expected = math.prod(shape) * dtype.itemsize
     if expected > limit:
-        raise DataError(f"{where} declares an array of shape {shape} of {dtype.name}: {_size(expected)} of data, "
-                        f"more than the limit of {_size(limit)}; pass max_bytes={expected} if the file is right.")
+        raise DataError(f"{where} declares an array of shape {shape} of {dtype.name}: {bytes_text(expected)} of data, "
+                        f"more than the limit of {bytes_text(limit)}; pass max_bytes={expected} if the file is right.")
     if file_size is not None and file_size != 4 + 4 * ndim + expected:
         found = file_size - 4 - 4 * ndim
         problem = "is truncated" if found < expected else "has more data than its header says"
@@ -336,7 +329,7 @@ def _pixels(Image: Any, path: Path, pil_mode: str, size: tuple[int, int] | None,
     return array.reshape(array.shape[0], array.shape[1], -1)
 
 
-def _check_size(size: Any) -> tuple[int, int] | None:
+def _checkbytes_text(size: Any) -> tuple[int, int] | None:
     if size is None:
         return None
     pair = (size, size) if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
@@ -388,7 +381,7 @@ def load_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
     owner = "load_image_folder"
     root = _as_path(path, "path", owner)
     check_choice(color_mode, "color_mode", tuple(COLOR_MODES), owner=owner)
-    target = _check_size(size)
+    target = _checkbytes_text(size)
     max_images = check_int(max_images, "max_images", low=1, owner=owner)
     max_pixels = check_int(max_pixels, "max_pixels", low=1, owner=owner)
     max_bytes = check_int(max_bytes, "max_bytes", low=1, owner=owner)
@@ -409,8 +402,8 @@ def load_image_folder(path: str | os.PathLike[str], *, size: int | tuple[int, in
     height, width = target if target is not None else sizes[0]
     n_bytes = len(paths) * channels * height * width * 4
     if n_bytes > max_bytes:
-        raise DataError(f"{root}: {len(paths)} images of {channels}x{height}x{width} take {_size(n_bytes)} as "
-                        f"float32, more than the limit of {_size(max_bytes)}; pass max_bytes={n_bytes}, a smaller "
+        raise DataError(f"{root}: {len(paths)} images of {channels}x{height}x{width} take {bytes_text(n_bytes)} as "
+                        f"float32, more than the limit of {bytes_text(max_bytes)}; pass max_bytes={n_bytes}, a smaller "
                         "size=, or use fewer images.")
     X = np.empty((len(paths), channels, height, width), dtype=np.float32)
     for i, file in enumerate(paths):

@@ -231,20 +231,6 @@ def energy_text(pj: float) -> str:
     return f"{pj:.3g} pJ"
 
 
-def bytes_text(n: int) -> str:
-    """A size in bytes, KB, MB or GB (powers of 1000), as the data loaders write it.
-
-    >>> bytes_text(268), bytes_text(1_234_567)
-    ('268 bytes', '1.2 MB')
-    """
-    size = float(n)
-    for unit in ("bytes", "KB", "MB"):
-        if size < 1000:
-            return f"{n} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"
-
-
 # ------------------------------------------------------------------------------ counting, one layer kind each
 def _activation_ops(layer: Any) -> int:
     act = getattr(layer, "activation", None)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _html
+from .._units import bytes_text
 from ..activations import Activation
 from ..engine import Tensor, is_grad_enabled, no_grad, ops
 from ..errors import IndexRangeError, NameNotFoundError, ParameterError, ParameterTypeError, ShapeError
@@ -44,7 +45,6 @@ from .conv import Conv1d, Conv2d
 from .conv_neurons import dense_equivalent_parameters, is_convolution
 from .counting import (
     Count,
-    bytes_text,
     compute_pj,
     energy_text,
     network_counts,
