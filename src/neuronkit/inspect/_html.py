@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-import html
 from pathlib import Path
 from typing import Any
 
+from .._html import esc  # the package's one escaper (quotes too, so a value may sit in an attribute)
 
-def esc(value: Any) -> str:
-    """``value`` as HTML text (quotes escaped too, so it may sit in an attribute)."""
-    return html.escape(str(value), quote=True)
+__all__ = ["esc", "img", "section", "table"]
 
 
 def table(header: list[str], rows: list[list[Any]], cls: str = "") -> str:
