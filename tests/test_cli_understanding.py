@@ -290,7 +290,7 @@ def test_method_arithmetic_is_the_default_view(iris, capsys):
      "--method conductance reads a hidden Dense layer, and the model has none (its layers: output); use --method "
      "integrated_gradients"),
     (["iris.nkm", *INPUT, "--method", "kernel_shap", "--background", "irsi"], 2,
-     "DATA 'irsi' is neither a dataset name"),
+     "--background 'irsi' is neither a dataset name"),
     (["iris.nkm", *INPUT, "--method", "conductance", "--target", "daisy"], 2,
      "--target daisy: {f}/iris.nkm has no such output; give its classes setosa, versicolor, virginica (or output "
      "indices 0 to 2)"),

@@ -102,10 +102,11 @@ def _installed(module: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- DATA
-def check_data(data: str, target: str | None, *, text_column: str | None = None, folders: bool = False) -> None:
+def check_data(data: str, target: str | None, *, text_column: str | None = None, folders: bool = False,
+               what: str = "DATA") -> None:
     """``DATA`` names a dataset (a text dataset too), an existing file (as :func:`neuronkit.data.load_data`
     reads it) or, with ``folders``, a folder of images; ``--target`` only with a CSV file, ``--text-column``
-    only with a file. Anything else is a usage error."""
+    only with a file. Anything else is a usage error, naming ``what`` was given (``DATA`` or a flag)."""
     from .data.datasets import DATASETS, available
     from .data.text import TEXT_DATASETS, text_datasets
 
@@ -120,17 +121,17 @@ def check_data(data: str, target: str | None, *, text_column: str | None = None,
                              f"--text-column {text_column}")
         return
     if path.is_dir() and not folders:
-        raise UsageError(f"DATA {data!r} is a folder; give a CSV file or a dataset name ({', '.join(available())})")
+        raise UsageError(f"{what} {data!r} is a folder; give a CSV file or a dataset name ({', '.join(available())})")
     if path.is_dir():
         if text_column is not None:
-            raise UsageError(f"--text-column is for CSV files; DATA {data!r} is a folder (of images). Leave out "
+            raise UsageError(f"--text-column is for CSV files; {what} {data!r} is a folder (of images). Leave out "
                              f"--text-column {text_column}")
         return  # a folder of images in class sub-folders: read (and its problems named) by load_image_folder
     if not path.exists():
         names = [*available(), *text_datasets()]
         close = difflib.get_close_matches(data.lower(), names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"DATA {data!r} is neither a dataset name ({', '.join(names)}) nor an existing "
+        raise UsageError(f"{what} {data!r} is neither a dataset name ({', '.join(names)}) nor an existing "
                          f"file or folder (no such file in {Path.cwd()}){hint}")
 
 

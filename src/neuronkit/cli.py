@@ -345,7 +345,7 @@ def _check_explain_options(args: argparse.Namespace) -> None:
         if value is not None:
             _option(check_int, value, flag, low=low)
     if args.background is not None:
-        options.check_data(args.background, None)
+        options.check_data(args.background, None, what="--background")
 
 
 def _check_neuron_options(args: argparse.Namespace) -> None:
